@@ -135,11 +135,14 @@ RULES: dict[Code, RuleDoc] = {
     Code.SURGERY_PLANNED: RuleDoc(
         "Surgery falls within the window in which naltrexone would still block opioid analgesia "
         "(review).",
-        ("surgery_window_days_oral", "surgery_window_days_xr_injection",
-         "surgery_window_days_implant"),
+        (
+            "surgery_window_days_oral",
+            "surgery_window_days_xr_injection",
+            "surgery_window_days_implant",
+        ),
         "ASAM 2015 (stop oral 72 hours and the injection 30 days before surgery); TIP 28; "
         "Part A A4; fact sheet 1.6",
-    ),  # fmt: skip
+    ),
     Code.HYPERSENSITIVITY: RuleDoc(
         "Allergy to naltrexone, or for the injection to polylactide-co-glycolide, "
         "carboxymethylcellulose or another diluent component (block, contraindication).",

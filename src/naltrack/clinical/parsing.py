@@ -6,6 +6,7 @@ it into dates, enums and numbers or raise InputError with the field's dotted pat
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
@@ -48,14 +49,14 @@ class Obj:
             raise InputError("is required", self.at(key))
         return self.raw[key]
 
-    def date(self, key: str, *, required: bool = False) -> date | None:
+    def date(self, key: str, *, required: bool = False) -> dt.date | None:
         if not self.has(key):
             if required:
                 raise InputError("is required (a date as YYYY-MM-DD)", self.at(key))
             return None
         return parse_date(self.raw[key], self.at(key))
 
-    def req_date(self, key: str) -> date:
+    def req_date(self, key: str) -> dt.date:
         return parse_date(self.required(key), self.at(key))
 
     def bool(self, key: str) -> bool | None:

@@ -9,11 +9,12 @@ must carry its own version name, which every result then reports.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import tomllib
 from collections.abc import Mapping
-from types import MappingProxyType
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, get_type_hints
 
 from .errors import InputError
@@ -50,14 +51,16 @@ class IntervalRule:
     review_days: int | None
 
 
-DEFAULT_INTERVALS: Mapping[OpioidKind, IntervalRule] = MappingProxyType({
-    OpioidKind.SHORT_ACTING: IntervalRule(7, 7),
-    OpioidKind.FENTANYL: IntervalRule(10, 14),
-    OpioidKind.METHADONE: IntervalRule(10, 14),
-    OpioidKind.BUPRENORPHINE: IntervalRule(10, 14),
-    OpioidKind.BUPRENORPHINE_DEPOT: IntervalRule(0, None),
-    OpioidKind.UNKNOWN: IntervalRule(10, 14),
-})
+DEFAULT_INTERVALS: Mapping[OpioidKind, IntervalRule] = MappingProxyType(
+    {
+        OpioidKind.SHORT_ACTING: IntervalRule(7, 7),
+        OpioidKind.FENTANYL: IntervalRule(10, 14),
+        OpioidKind.METHADONE: IntervalRule(10, 14),
+        OpioidKind.BUPRENORPHINE: IntervalRule(10, 14),
+        OpioidKind.BUPRENORPHINE_DEPOT: IntervalRule(0, None),
+        OpioidKind.UNKNOWN: IntervalRule(10, 14),
+    }
+)
 
 INTERVAL_SOURCE = (
     "Part A A1; fact sheet 1.2 (VIVITROL and naltrexone tablet labels: 7-10 days; up to 2 weeks "
@@ -84,141 +87,289 @@ class Policy:
 
     # A2: verifying abstinence
     uds_lookback_days: int = setting(
-        3, "A urine drug screen counts for OUD screening when dated the decision day or up to "
-        "this many days before", A2, minimum=0, maximum=14)
+        3,
+        "A urine drug screen counts for OUD screening when dated the decision day or up to "
+        "this many days before",
+        A2,
+        minimum=0,
+        maximum=14,
+    )
     allow_positive_uds_after_negative_challenge: bool = setting(
-        False, "A negative naloxone challenge on or after a positive urine screen turns "
+        False,
+        "A negative naloxone challenge on or after a positive urine screen turns "
         "UDS_POSITIVE from a deferral into a review (TIP 63 2021 update; the label says "
-        "contraindication)", A2 + "; disagreement register 2")
+        "contraindication)",
+        A2 + "; disagreement register 2",
+    )
     naloxone_challenge_repeat_days: int = setting(
-        1, "Days after a positive naloxone challenge before it may be repeated", A2
-        + " (label: repeat in 24 hours)", minimum=1, maximum=14)
+        1,
+        "Days after a positive naloxone challenge before it may be repeated",
+        A2 + " (label: repeat in 24 hours)",
+        minimum=1,
+        maximum=14,
+    )
     cows_withdrawal_min: int = setting(
-        5, "COWS total at or above which opioid withdrawal defers the start", A2
-        + " (Wesson-Ling mild band starts at 5)", minimum=1, maximum=48)
+        5,
+        "COWS total at or above which opioid withdrawal defers the start",
+        A2 + " (Wesson-Ling mild band starts at 5)",
+        minimum=1,
+        maximum=48,
+    )
     ciwa_ar_withdrawal_min: int = setting(
-        10, "CIWA-Ar total at or above which alcohol withdrawal defers the start", A2
-        + " (ASAM 2020: moderate from 10)", minimum=1, maximum=67)
+        10,
+        "CIWA-Ar total at or above which alcohol withdrawal defers the start",
+        A2 + " (ASAM 2020: moderate from 10)",
+        minimum=1,
+        maximum=67,
+    )
 
     # A3: liver
     lft_review_multiple: float = setting(
-        3.0, "ALT or AST above this multiple of its upper limit of normal needs review",
-        A3 + " (Lucey 2008, LiverTox: 3x ULN; a practice convention)", minimum=1, maximum=20)
+        3.0,
+        "ALT or AST above this multiple of its upper limit of normal needs review",
+        A3 + " (Lucey 2008, LiverTox: 3x ULN; a practice convention)",
+        minimum=1,
+        maximum=20,
+    )
     lft_block_multiple: float = setting(
-        5.0, "ALT or AST above this multiple of its upper limit of normal blocks the start "
-        "(hold; clinician override)", A3 + " (COMBINE >5x ULN; a practice convention)",
-        minimum=1, maximum=20)
+        5.0,
+        "ALT or AST above this multiple of its upper limit of normal blocks the start "
+        "(hold; clinician override)",
+        A3 + " (COMBINE >5x ULN; a practice convention)",
+        minimum=1,
+        maximum=20,
+    )
     lft_baseline_max_age_days: int = setting(
-        90, "Liver tests older than this many days do not count as a baseline", A3,
-        minimum=1, maximum=730)
+        90,
+        "Liver tests older than this many days do not count as a baseline",
+        A3,
+        minimum=1,
+        maximum=730,
+    )
 
     # A4: reviews
     pregnancy_test_age_min: int = setting(
-        12, "Youngest age at which a female patient without a pregnancy status needs a test",
-        A4, minimum=0, maximum=100)
+        12,
+        "Youngest age at which a female patient without a pregnancy status needs a test",
+        A4,
+        minimum=0,
+        maximum=100,
+    )
     pregnancy_test_age_max: int = setting(
-        55, "Oldest age at which a female patient without a pregnancy status needs a test",
-        A4, minimum=0, maximum=100)
+        55,
+        "Oldest age at which a female patient without a pregnancy status needs a test",
+        A4,
+        minimum=0,
+        maximum=100,
+    )
     adult_age_years: int = setting(
-        18, "Below this age naltrexone is off-label", A4 + " (labels: approved from 18)",
-        minimum=0, maximum=30)
+        18,
+        "Below this age naltrexone is off-label",
+        A4 + " (labels: approved from 18)",
+        minimum=0,
+        maximum=30,
+    )
     platelets_floor_10e9_per_l: float = setting(
-        50.0, "Platelets below this (x10^9/L) are a bleeding risk for an injection or implant",
-        A4 + " (no label cut-off; a practice setting)", minimum=0, maximum=500)
+        50.0,
+        "Platelets below this (x10^9/L) are a bleeding risk for an injection or implant",
+        A4 + " (no label cut-off; a practice setting)",
+        minimum=0,
+        maximum=500,
+    )
     surgery_window_days_oral: int = setting(
-        3, "Oral: surgery within this many days of the start needs review (stop 72 h before)",
-        A4 + " (ASAM 2015, TIP 28: 72 hours)", minimum=0, maximum=60)
+        3,
+        "Oral: surgery within this many days of the start needs review (stop 72 h before)",
+        A4 + " (ASAM 2015, TIP 28: 72 hours)",
+        minimum=0,
+        maximum=60,
+    )
     surgery_window_days_xr_injection: int = setting(
-        30, "Injection: surgery within this many days of the start needs review",
-        A4 + " (ASAM 2015: stop the injection 30 days before)", minimum=0, maximum=120)
+        30,
+        "Injection: surgery within this many days of the start needs review",
+        A4 + " (ASAM 2015: stop the injection 30 days before)",
+        minimum=0,
+        maximum=120,
+    )
     surgery_window_days_implant: int = setting(
-        90, "Implant: surgery within this many days of the start needs review",
-        A4 + " (implant coverage about 90 days)", minimum=0, maximum=400)
+        90,
+        "Implant: surgery within this many days of the start needs review",
+        A4 + " (implant coverage about 90 days)",
+        minimum=0,
+        maximum=400,
+    )
     phq9_item9_min: int = setting(
-        1, "PHQ-9 item 9 at or above this needs a same-day suicide-risk assessment",
-        A4 + " (fact sheet 6.3)", minimum=1, maximum=3)
+        1,
+        "PHQ-9 item 9 at or above this needs a same-day suicide-risk assessment",
+        A4 + " (fact sheet 6.3)",
+        minimum=1,
+        maximum=3,
+    )
     phq9_depression_info_min: int = setting(
-        10, "PHQ-9 total at or above this is noted as depression (monitor)",
-        A4 + " (Kroenke 2001: 10 and over)", minimum=0, maximum=27)
+        10,
+        "PHQ-9 total at or above this is noted as depression (monitor)",
+        A4 + " (Kroenke 2001: 10 and over)",
+        minimum=0,
+        maximum=27,
+    )
     phq9_depression_review_min: int = setting(
-        20, "PHQ-9 total at or above this needs review before the start",
-        A4 + " (Kroenke 2001: severe from 20)", minimum=0, maximum=27)
+        20,
+        "PHQ-9 total at or above this needs review before the start",
+        A4 + " (Kroenke 2001: severe from 20)",
+        minimum=0,
+        maximum=27,
+    )
     active_drinking_days: int = setting(
-        1, "AUD with the injection: alcohol on the decision day or up to this many days "
-        "before needs review", A4 + " (VIVITROL label 1.1: not drinking at the first "
-        "injection)", minimum=0, maximum=14)
+        1,
+        "AUD with the injection: alcohol on the decision day or up to this many days "
+        "before needs review",
+        A4 + " (VIVITROL label 1.1: not drinking at the first injection)",
+        minimum=0,
+        maximum=14,
+    )
     needle_2inch_bmi_min: float = setting(
-        30.0, "Injection: BMI at or above this calls for the 2-inch supplied needle",
-        A4 + " (VIVITROL label 2.1: needle by body habitus)", minimum=10, maximum=80)
+        30.0,
+        "Injection: BMI at or above this calls for the 2-inch supplied needle",
+        A4 + " (VIVITROL label 2.1: needle by body habitus)",
+        minimum=10,
+        maximum=80,
+    )
     needle_1_5inch_bmi_below: float = setting(
-        20.0, "Injection: BMI below this: the 1.5-inch supplied needle may suit",
-        A4 + " (VIVITROL label 2.1)", minimum=10, maximum=80)
+        20.0,
+        "Injection: BMI below this: the 1.5-inch supplied needle may suit",
+        A4 + " (VIVITROL label 2.1)",
+        minimum=10,
+        maximum=80,
+    )
 
     # A5: regimens, injections, implants, coverage
     injection_interval_days: int = setting(
-        28, "Injection: due this many days after the last injection", A5
-        + " (VIVITROL label: every 4 weeks)", minimum=7, maximum=60)
+        28,
+        "Injection: due this many days after the last injection",
+        A5 + " (VIVITROL label: every 4 weeks)",
+        minimum=7,
+        maximum=60,
+    )
     injection_earliest_redose_day: int = setting(
-        21, "Injection: earliest day after the last injection for the next one", A5
-        + " (local protocol; disagreement register 5)", minimum=1, maximum=60)
+        21,
+        "Injection: earliest day after the last injection for the next one",
+        A5 + " (local protocol; disagreement register 5)",
+        minimum=1,
+        maximum=60,
+    )
     injection_overdue_from_day: int = setting(
-        29, "Injection: overdue from this day after the last injection", A5,
-        minimum=1, maximum=90)
+        29, "Injection: overdue from this day after the last injection", A5, minimum=1, maximum=90
+    )
     late_uds_if_reported_until_day: int = setting(
-        34, "Late injection up to this day: give, with a urine screen if opioid use is "
-        "reported", A5 + " (a configurable template, not a guideline; fact sheet 2.4)",
-        minimum=1, maximum=120)
+        34,
+        "Late injection up to this day: give, with a urine screen if opioid use is reported",
+        A5 + " (a configurable template, not a guideline; fact sheet 2.4)",
+        minimum=1,
+        maximum=120,
+    )
     late_uds_required_until_day: int = setting(
-        55, "Late injection up to this day: a urine screen is required first and a positive "
+        55,
+        "Late injection up to this day: a urine screen is required first and a positive "
         "result holds the injection; later, the prescriber re-screens as for a first dose",
-        A5 + " (a configurable template; fact sheet 2.4)", minimum=1, maximum=180)
+        A5 + " (a configurable template; fact sheet 2.4)",
+        minimum=1,
+        maximum=180,
+    )
     implant_coverage_days: int = setting(
-        90, "Implant: expected days of coverage (common 1.1-1.7 g products)",
+        90,
+        "Implant: expected days of coverage (common 1.1-1.7 g products)",
         A5 + " (Hulse: >2 ng/mL for about 90 days with 1.7 g; fact sheet 2.5)",
-        minimum=1, maximum=400)
+        minimum=1,
+        maximum=400,
+    )
     implant_replacement_lead_days: int = setting(
-        14, "Implant: replacement due this many days before coverage ends", A5,
-        minimum=0, maximum=90)
+        14,
+        "Implant: replacement due this many days before coverage ends",
+        A5,
+        minimum=0,
+        maximum=90,
+    )
     oral_mg_per_covered_day: int = setting(
-        50, "Oral: each this many mg of a dose cover one day (50 mg 1 day, 100 mg 2, 150 mg 3); "
-        "a smaller dose still covers its day", A5 + " (label blockade: 50 mg 24 h, 100 mg 48 h, "
-        "150 mg 72 h; fact sheet 7.1)", minimum=1, maximum=400)
+        50,
+        "Oral: each this many mg of a dose cover one day (50 mg 1 day, 100 mg 2, 150 mg 3); "
+        "a smaller dose still covers its day",
+        A5 + " (label blockade: 50 mg 24 h, 100 mg 48 h, 150 mg 72 h; fact sheet 7.1)",
+        minimum=1,
+        maximum=400,
+    )
     injection_covered_days: int = setting(
-        28, "Injection: days of coverage credited to one injection", A5
-        + " (label blockade about 28 days)", minimum=1, maximum=60)
+        28,
+        "Injection: days of coverage credited to one injection",
+        A5 + " (label blockade about 28 days)",
+        minimum=1,
+        maximum=60,
+    )
     oral_weekly_total_mg: int = setting(
-        350, "Oral intermittent schedules must total this many mg a week unless the "
-        "prescriber records a reason", A5 + " (50 mg x 7; disagreement register 7)",
-        minimum=1, maximum=2000)
+        350,
+        "Oral intermittent schedules must total this many mg a week unless the "
+        "prescriber records a reason",
+        A5 + " (50 mg x 7; disagreement register 7)",
+        minimum=1,
+        maximum=2000,
+    )
     pdc_adherent_min: float = setting(
-        0.80, "Proportion of days covered at or above which a patient counts as adherent",
-        A5 + " (PQA PDC convention; fact sheet 9)", minimum=0, maximum=1)
+        0.80,
+        "Proportion of days covered at or above which a patient counts as adherent",
+        A5 + " (PQA PDC convention; fact sheet 9)",
+        minimum=0,
+        maximum=1,
+    )
 
     # A6: alerts during treatment
     waning_from_day: int = setting(
-        25, "Injection: from this day after the last injection, with no next injection booked "
-        "by the due day, the blockade is waning", A6 + " (label 5.1: fatal overdose at the "
-        "end of the interval)", minimum=1, maximum=60)
+        25,
+        "Injection: from this day after the last injection, with no next injection booked "
+        "by the due day, the blockade is waning",
+        A6 + " (label 5.1: fatal overdose at the end of the interval)",
+        minimum=1,
+        maximum=60,
+    )
     missed_oral_days_in_a_row: int = setting(
-        2, "Oral: this many uncovered days in a row raise a missed-dose alert", A6,
-        minimum=1, maximum=30)
+        2,
+        "Oral: this many uncovered days in a row raise a missed-dose alert",
+        A6,
+        minimum=1,
+        maximum=30,
+    )
     oral_pdc_window_days: int = setting(
-        14, "Oral: window in days for the recent-adherence check", A6, minimum=1, maximum=90)
+        14, "Oral: window in days for the recent-adherence check", A6, minimum=1, maximum=90
+    )
     oral_pdc_alert_below: float = setting(
-        0.80, "Oral: proportion of days covered over the window below which an alert opens",
-        A6, minimum=0, maximum=1)
+        0.80,
+        "Oral: proportion of days covered over the window below which an alert opens",
+        A6,
+        minimum=0,
+        maximum=1,
+    )
     post_treatment_risk_days: int = setting(
-        30, "Days after the last dose's coverage ends during which a stopped patient is at "
-        "high overdose risk", A6 + " (label 5.1; fact sheet 4.1: 30+ days)",
-        minimum=1, maximum=365)
+        30,
+        "Days after the last dose's coverage ends during which a stopped patient is at "
+        "high overdose risk",
+        A6 + " (label 5.1; fact sheet 4.1: 30+ days)",
+        minimum=1,
+        maximum=365,
+    )
     event_lookback_days: int = setting(
-        14, "Reported opioid use, a positive screen, LFTs and PHQ-9 within this many days can "
-        "open an alert", A6 + " (naltrack default policy)", minimum=1, maximum=365)
+        14,
+        "Reported opioid use, a positive screen, LFTs and PHQ-9 within this many days can "
+        "open an alert",
+        A6 + " (naltrack default policy)",
+        minimum=1,
+        maximum=365,
+    )
 
     # A7: plan
     plan_target_days: int = setting(
-        180, "Default plan target of continuous treatment", "Part A A7 (NQF 3175 continuity)",
-        minimum=1, maximum=3650)
+        180,
+        "Default plan target of continuous treatment",
+        "Part A A7 (NQF 3175 continuity)",
+        minimum=1,
+        maximum=3650,
+    )
 
     def interval_for(self, kind: OpioidKind) -> IntervalRule:
         return self.opioid_free_interval[kind]
@@ -232,7 +383,9 @@ DEFAULT_POLICY = Policy()
 
 def scalar_settings() -> list[dataclasses.Field[Any]]:
     """The policy's plain settings in declaration order (all but version and the interval table)."""
-    return [f for f in dataclasses.fields(Policy) if f.name not in ("version", "opioid_free_interval")]
+    return [
+        f for f in dataclasses.fields(Policy) if f.name not in ("version", "opioid_free_interval")
+    ]
 
 
 def _coerce(name: str, value: object, kind: type, meta: Mapping[str, Any]) -> object:
@@ -277,7 +430,9 @@ def _load_intervals(raw: object) -> Mapping[OpioidKind, IntervalRule]:
         current = table[kind]
         deferral = rule.get("deferral_days", current.deferral_days)
         if isinstance(deferral, bool) or not isinstance(deferral, int) or not 0 <= deferral <= 120:
-            raise InputError("must be a whole number of days from 0 to 120", f"{path}.deferral_days")
+            raise InputError(
+                "must be a whole number of days from 0 to 120", f"{path}.deferral_days"
+            )
         review: int | None
         if rule.get("review_always") is True:
             review = None
@@ -286,7 +441,9 @@ def _load_intervals(raw: object) -> Mapping[OpioidKind, IntervalRule]:
             if review is not None and (
                 isinstance(review, bool) or not isinstance(review, int) or not 0 <= review <= 365
             ):
-                raise InputError("must be a whole number of days from 0 to 365", f"{path}.review_days")
+                raise InputError(
+                    "must be a whole number of days from 0 to 365", f"{path}.review_days"
+                )
         if review is not None and review < deferral:
             raise InputError("must not be shorter than deferral_days", f"{path}.review_days")
         table[kind] = IntervalRule(deferral, review)
@@ -330,9 +487,11 @@ def _check_consistency(p: Policy) -> None:
         ("late_uds_if_reported_until_day", p.late_uds_if_reported_until_day),
         ("late_uds_required_until_day", p.late_uds_required_until_day),
     ]
-    for (_, before), (name, after) in zip(order, order[1:], strict=False):
+    for (_, before), (name, after) in itertools.pairwise(order):
         if after < before:
-            raise InputError("injection days must run earliest <= due < overdue <= late tiers", name)
+            raise InputError(
+                "injection days must run earliest <= due < overdue <= late tiers", name
+            )
     if p.waning_from_day > p.injection_interval_days:
         raise InputError("must not be after injection_interval_days", "waning_from_day")
     if p.version == DEFAULT_VERSION and p != DEFAULT_POLICY:

@@ -80,7 +80,9 @@ def _d(day: date) -> str:
     return day.isoformat()
 
 
-def _block(code: Code, kind: BlockKind, message: str, action: str, until: date | None = None) -> Finding:
+def _block(
+    code: Code, kind: BlockKind, message: str, action: str, until: date | None = None
+) -> Finding:
     return Finding(code, Severity.BLOCK, message, action, RULES[code].source, kind, until)
 
 
@@ -434,7 +436,9 @@ def _bleeding(f: ScreeningFacts, p: Policy, matches: list[MedicationMatch]) -> I
     reasons: list[str] = []
     if f.coagulation_disorder:
         reasons.append("a coagulation disorder")
-    reasons += [f"an anticoagulant ('{m.entry}')" for m in matches if DrugClass.ANTICOAGULANT in m.classes]
+    reasons += [
+        f"an anticoagulant ('{m.entry}')" for m in matches if DrugClass.ANTICOAGULANT in m.classes
+    ]
     if f.platelets_10e9_per_l is not None and f.platelets_10e9_per_l < p.platelets_floor_10e9_per_l:
         reasons.append(
             f"platelets {f.platelets_10e9_per_l:g} x10^9/L (below {p.platelets_floor_10e9_per_l:g})"

@@ -147,7 +147,9 @@ def parse_screening_facts(raw: object) -> ScreeningFacts:
 
     uds = None
     if doc.has("urine_drug_screen"):
-        u = Obj(doc.raw["urine_drug_screen"], "urine_drug_screen", {"date"} | {a.value for a in Analyte})
+        u = Obj(
+            doc.raw["urine_drug_screen"], "urine_drug_screen", {"date"} | {a.value for a in Analyte}
+        )
         results = {a: r for a in Analyte if (r := u.enum(a.value, TestResult)) is not None}
         if not results:
             raise InputError(
@@ -181,7 +183,9 @@ def parse_screening_facts(raw: object) -> ScreeningFacts:
         )
         for value, uln in (("alt", "alt_uln"), ("ast", "ast_uln")):
             if lv.has(value) and not lv.has(uln):
-                raise InputError(f"is required with liver.{value} (the lab's upper limit)", lv.at(uln))
+                raise InputError(
+                    f"is required with liver.{value} (the lab's upper limit)", lv.at(uln)
+                )
         not_after(liver.date, as_of, "liver.date")
 
     phq9 = None

@@ -57,14 +57,18 @@ def ranged(name: str, low: int, high: int) -> Item:
     return Item(name, tuple(range(low, high + 1)))
 
 
-def read_items(document: object, items: Sequence[Item], extra_fields: set[str] | None = None) -> tuple[Obj, list[int]]:
+def read_items(
+    document: object, items: Sequence[Item], extra_fields: set[str] | None = None
+) -> tuple[Obj, list[int]]:
     """Read `items` in the instrument's published order; refuse a wrong count or answer."""
     doc = Obj(document, "", {"items"} | (extra_fields or set()))
     raw = doc.required("items")
     if not isinstance(raw, list):
         raise InputError("must be a list of whole numbers", "items")
     if len(raw) != len(items):
-        raise InputError(f"must hold {len(items)} answers, in the published order (got {len(raw)})", "items")
+        raise InputError(
+            f"must hold {len(items)} answers, in the published order (got {len(raw)})", "items"
+        )
     values: list[int] = []
     for i, (value, item) in enumerate(zip(raw, items, strict=True)):
         path = join("items", i)

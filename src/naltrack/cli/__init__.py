@@ -1,0 +1,1 @@
+"""The `naltrack` command: one module per command group."""

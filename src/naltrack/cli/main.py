@@ -1,0 +1,35 @@
+"""Entry point of the `naltrack` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import clinical
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="naltrack",
+        description="naltrack: a clinic's naltrexone treatment program. The clinical commands read "
+        "one JSON document (a file, or - for standard input) and print one JSON document; "
+        'invalid input exits 2 with {"error", "field"}. See docs/cli.md.',
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    clinical.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 0
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
