@@ -24,7 +24,7 @@ from .screening_facts import (
     Analyte,
     RenalImpairment,
     ScreeningFacts,
-    TestResult,
+    LabResult,
 )
 from .vocab import Formulation, Indication, OpioidKind, SexAtBirth
 
@@ -158,7 +158,7 @@ def _urine_screen(f: ScreeningFacts, p: Policy) -> Iterator[Finding]:
         cleared = (
             p.allow_positive_uds_after_negative_challenge
             and ch is not None
-            and ch.result is TestResult.NEGATIVE
+            and ch.result is LabResult.NEGATIVE
             and ch.date >= uds.date
         )
         message = f"Urine drug screen {_d(uds.date)} positive for {names}."
@@ -201,7 +201,7 @@ def _urine_screen(f: ScreeningFacts, p: Policy) -> Iterator[Finding]:
 
 def _naloxone_challenge(f: ScreeningFacts, p: Policy) -> Iterator[Finding]:
     ch = f.naloxone_challenge
-    if ch is None or ch.result is not TestResult.POSITIVE:
+    if ch is None or ch.result is not LabResult.POSITIVE:
         return
     repeat_on = ch.date + timedelta(days=p.naloxone_challenge_repeat_days)
     if f.as_of < repeat_on:

@@ -24,7 +24,7 @@ class Analyte(StrEnum):
     OXYCODONE = "oxycodone"
 
 
-class TestResult(StrEnum):
+class LabResult(StrEnum):
     NEGATIVE = "negative"
     POSITIVE = "positive"
 
@@ -46,17 +46,17 @@ class LastOpioidUse:
 class UrineDrugScreen:
     date: date
     # An analyte that is absent was not tested.
-    results: Mapping[Analyte, TestResult]
+    results: Mapping[Analyte, LabResult]
 
     @property
     def positives(self) -> list[Analyte]:
-        return [a for a, r in self.results.items() if r is TestResult.POSITIVE]
+        return [a for a, r in self.results.items() if r is LabResult.POSITIVE]
 
 
 @dataclass(frozen=True, slots=True)
 class NaloxoneChallenge:
     date: date
-    result: TestResult
+    result: LabResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +150,7 @@ def parse_screening_facts(raw: object) -> ScreeningFacts:
         u = Obj(
             doc.raw["urine_drug_screen"], "urine_drug_screen", {"date"} | {a.value for a in Analyte}
         )
-        results = {a: r for a in Analyte if (r := u.enum(a.value, TestResult)) is not None}
+        results = {a: r for a in Analyte if (r := u.enum(a.value, LabResult)) is not None}
         if not results:
             raise InputError(
                 "at least one analyte result is needed (opioids, fentanyl, methadone, "
@@ -228,8 +228,8 @@ def parse_screening_facts(raw: object) -> ScreeningFacts:
     )
 
 
-def _req_result(obj: Obj, key: str) -> TestResult:
-    return parse_enum(obj.required(key), TestResult, obj.at(key))
+def _req_result(obj: Obj, key: str) -> LabResult:
+    return parse_enum(obj.required(key), LabResult, obj.at(key))
 
 
 def _uln(obj: Obj, key: str) -> float | None:
