@@ -10,11 +10,11 @@ from naltrack.clinical.findings import Code, Finding, Severity
 from naltrack.clinical.screening import ScreeningResult, screen
 from naltrack.clinical.screening_facts import (
     Analyte,
+    LabResult,
     LastOpioidUse,
     Liver,
     Phq9Summary,
     ScreeningFacts,
-    LabResult,
     UrineDrugScreen,
 )
 from naltrack.clinical.vocab import Formulation, Indication, OpioidKind, SexAtBirth

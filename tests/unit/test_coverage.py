@@ -89,7 +89,9 @@ def test_injection_risk_windows(day: int, kinds: list[RiskKind]) -> None:
 
 
 @pytest.mark.parametrize(("booked", "waning"), [(28, False), (29, True), (None, True)])
-def test_waning_is_silenced_only_by_a_booking_on_or_before_the_due_day(booked: int | None, waning: bool) -> None:
+def test_waning_is_silenced_only_by_a_booking_on_or_before_the_due_day(
+    booked: int | None, waning: bool
+) -> None:
     booking = D0 + days(booked) if booked is not None else None
     windows = risk_windows([xr(0)], D0 + days(26), next_injection_booked=booking)
     assert bool(windows) is waning
@@ -104,7 +106,9 @@ def test_post_treatment_window_lasts_30_days_after_coverage_ends(day: int, activ
 def test_implant_windows() -> None:
     implant = [Administration(D0, IMPLANT)]
     assert risk_windows(implant, D0 + days(75)) == []
-    assert [w.kind for w in risk_windows(implant, D0 + days(76))] == [RiskKind.IMPLANT_REPLACEMENT_DUE]
+    assert [w.kind for w in risk_windows(implant, D0 + days(76))] == [
+        RiskKind.IMPLANT_REPLACEMENT_DUE
+    ]
     assert [w.kind for w in risk_windows(implant, D0 + days(90))] == [RiskKind.IMPLANT_EXPIRED]
 
 

@@ -11,7 +11,13 @@ from tests.builders import AS_OF, days
 
 def f(severity: Severity, kind: BlockKind | None = None, until: int | None = None) -> Finding:
     return Finding(
-        Code.INTERACTION, severity, "m", "a", "s", kind, AS_OF + days(until) if until is not None else None
+        Code.INTERACTION,
+        severity,
+        "m",
+        "a",
+        "s",
+        kind,
+        AS_OF + days(until) if until is not None else None,
     )
 
 
@@ -35,7 +41,9 @@ INFO = f(Severity.INFO)
         ([DEFER_7, CONTRA, REVIEW], Decision.CONTRAINDICATED, None),
     ],
 )
-def test_strongest_finding_decides(found: list[Finding], decision: Decision, earliest: int | None) -> None:
+def test_strongest_finding_decides(
+    found: list[Finding], decision: Decision, earliest: int | None
+) -> None:
     got_decision, got_earliest = decide(found, AS_OF)
     assert got_decision is decision
     assert got_earliest == (AS_OF + days(earliest) if earliest is not None else None)

@@ -30,7 +30,9 @@ def test_phq9_bands(total: int, band: str) -> None:
     assert (result.total, result.band) == (total, band)
 
 
-@pytest.mark.parametrize(("item9", "flags"), [(0, ()), (1, ("SUICIDE_RISK",)), (3, ("SUICIDE_RISK",))])
+@pytest.mark.parametrize(
+    ("item9", "flags"), [(0, ()), (1, ("SUICIDE_RISK",)), (3, ("SUICIDE_RISK",))]
+)
 def test_phq9_item9_flags_suicide_risk(item9: int, flags: tuple[str, ...]) -> None:
     assert score("phq9", {"items": [0] * 8 + [item9]}).flags == flags
 
@@ -66,7 +68,9 @@ def test_cows_bands(total: int, band: str) -> None:
     assert (result.total, result.band) == (total, band)
 
 
-@pytest.mark.parametrize(("index", "value"), [(0, 3), (2, 2), (3, 3), (6, 4), (10, 1), (10, 4), (1, 5), (0, -1)])
+@pytest.mark.parametrize(
+    ("index", "value"), [(0, 3), (2, 2), (3, 3), (6, 4), (10, 1), (10, 4), (1, 5), (0, -1)]
+)
 def test_cows_refuses_a_value_that_is_not_an_anchor(index: int, value: int) -> None:
     items = [0] * 11
     items[index] = value
@@ -92,7 +96,7 @@ def test_ciwa_ar_orientation_item_is_0_to_4() -> None:
 
 
 def audit_items(total: int) -> list[int]:
-    items = spread(min(total, 32), [4] * 8) + [0, 0]
+    items = [*spread(min(total, 32), [4] * 8), 0, 0]
     rest = total - sum(items)
     items[8], items[9] = (4 if rest >= 4 else rest), max(0, rest - 4)
     return items
@@ -123,7 +127,12 @@ def test_audit_move_up_one_zone_flag() -> None:
 
 @pytest.mark.parametrize(
     ("sex", "total", "band"),
-    [("male", 3, "negative"), ("male", 4, "positive"), ("female", 2, "negative"), ("female", 3, "positive")],
+    [
+        ("male", 3, "negative"),
+        ("male", 4, "positive"),
+        ("female", 2, "negative"),
+        ("female", 3, "positive"),
+    ],
 )
 def test_audit_c_by_sex(sex: str, total: int, band: str) -> None:
     assert score("audit_c", {"items": spread(total, [4, 4, 4]), "sex_at_birth": sex}).band == band
@@ -145,7 +154,16 @@ CRITERIA = ["larger_or_longer", "cut_down", "time_spent", "craving", "role_failu
 
 @pytest.mark.parametrize(
     ("count", "band"),
-    [(0, "none"), (1, "none"), (2, "mild"), (3, "mild"), (4, "moderate"), (5, "moderate"), (6, "severe"), (11, "severe")],
+    [
+        (0, "none"),
+        (1, "none"),
+        (2, "mild"),
+        (3, "mild"),
+        (4, "moderate"),
+        (5, "moderate"),
+        (6, "severe"),
+        (11, "severe"),
+    ],
 )
 def test_dsm5_severity(count: int, band: str) -> None:
     result = score("dsm5_sud", {"criteria_met": CRITERIA[:count]})
@@ -166,7 +184,10 @@ def test_dsm5_tolerance_and_withdrawal_do_not_count_on_maintenance_therapy() -> 
      (12, "in_sustained_remission", "F11.21")],
 )  # fmt: skip
 def test_dsm5_remission_specifiers(months: int, specifier: str | None, icd10: str) -> None:
-    result = score("dsm5_sud", {"criteria_met": CRITERIA[:5], "months_without_criteria": months, "substance": "opioid"})
+    result = score(
+        "dsm5_sud",
+        {"criteria_met": CRITERIA[:5], "months_without_criteria": months, "substance": "opioid"},
+    )
     specifiers = result.extra["specifiers"]
     assert isinstance(specifiers, list)
     assert specifiers == ([specifier] if specifier else [])
@@ -174,7 +195,10 @@ def test_dsm5_remission_specifiers(months: int, specifier: str | None, icd10: st
 
 
 def test_dsm5_mild_alcohol_code() -> None:
-    assert score("dsm5_sud", {"criteria_met": CRITERIA[:2], "substance": "alcohol"}).extra["icd10"] == "F10.10"
+    assert (
+        score("dsm5_sud", {"criteria_met": CRITERIA[:2], "substance": "alcohol"}).extra["icd10"]
+        == "F10.10"
+    )
 
 
 @pytest.mark.parametrize(
@@ -196,7 +220,11 @@ def test_dsm5_mild_alcohol_code() -> None:
         ("dsm5_sud", {"criteria_met": ["craving", "craving"]}, "criteria_met[1]"),
         ("dsm5_sud", {"criteria_met": ["cravings"]}, "criteria_met[0]"),
         ("dsm5_sud", {"criteria_met": "craving"}, "criteria_met"),
-        ("dsm5_sud", {"criteria_met": [], "on_maintenance_therapy": "yes"}, "on_maintenance_therapy"),
+        (
+            "dsm5_sud",
+            {"criteria_met": [], "on_maintenance_therapy": "yes"},
+            "on_maintenance_therapy",
+        ),
         ("gad7", {"items": []}, "instrument"),
     ],
 )

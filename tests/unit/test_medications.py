@@ -22,7 +22,9 @@ from naltrack.clinical.medications import DrugClass, knowledge, match_medication
         ("divalproex sodium", ("valproic acid",)),
     ],
 )
-def test_names_are_matched_ignoring_case_punctuation_strengths_and_forms(entry: str, ingredients: tuple[str, ...]) -> None:
+def test_names_are_matched_ignoring_case_punctuation_strengths_and_forms(
+    entry: str, ingredients: tuple[str, ...]
+) -> None:
     match = match_medication(entry)
     assert match.ingredients == ingredients
     assert match.recognized
@@ -56,13 +58,40 @@ def test_every_product_names_known_ingredients_and_every_row_has_a_source() -> N
 @pytest.mark.parametrize(
     ("drug_class", "members"),
     [
-        (DrugClass.OPIOID_AGONIST_ANALGESIC, {"morphine", "oxycodone", "tramadol", "tapentadol", "meperidine", "fentanyl"}),
+        (
+            DrugClass.OPIOID_AGONIST_ANALGESIC,
+            {"morphine", "oxycodone", "tramadol", "tapentadol", "meperidine", "fentanyl"},
+        ),
         (DrugClass.OPIOID_MAINTENANCE, {"methadone", "buprenorphine"}),
         (DrugClass.MIXED_AGONIST_ANTAGONIST, {"pentazocine", "butorphanol", "nalbuphine"}),
         (DrugClass.OPIOID_ANTIDIARRHEAL, {"loperamide", "diphenoxylate", "difenoxin", "opium"}),
-        (DrugClass.ANTICOAGULANT, {"warfarin", "apixaban", "rivaroxaban", "dabigatran", "edoxaban", "heparin", "enoxaparin"}),
-        (DrugClass.HEPATOTOXIC, {"valproic acid", "isoniazid", "ketoconazole", "methotrexate", "acetaminophen", "disulfiram"}),
-        (DrugClass.CNS_DEPRESSANT, {"alprazolam", "zolpidem", "gabapentin", "pregabalin", "phenobarbital"}),
+        (
+            DrugClass.ANTICOAGULANT,
+            {
+                "warfarin",
+                "apixaban",
+                "rivaroxaban",
+                "dabigatran",
+                "edoxaban",
+                "heparin",
+                "enoxaparin",
+            },
+        ),
+        (
+            DrugClass.HEPATOTOXIC,
+            {
+                "valproic acid",
+                "isoniazid",
+                "ketoconazole",
+                "methotrexate",
+                "acetaminophen",
+                "disulfiram",
+            },
+        ),
+        (
+            DrugClass.CNS_DEPRESSANT,
+            {"alprazolam", "zolpidem", "gabapentin", "pregabalin", "phenobarbital"},
+        ),
         (DrugClass.NALTREXONE_CONTAINING, {"naltrexone"}),
     ],
 )

@@ -23,7 +23,9 @@ AUD = frozenset({Indication.AUD})
 
 
 def test_injection_schedule_every_28_days_alternating_from_the_last_side() -> None:
-    s = build_schedule(ScheduleRequest("xr_injection", MONDAY, OUD, count=4, last_injection_side=Side.LEFT))
+    s = build_schedule(
+        ScheduleRequest("xr_injection", MONDAY, OUD, count=4, last_injection_side=Side.LEFT)
+    )
     assert [d.date for d in s.doses] == [MONDAY + days(28 * i) for i in range(4)]
     assert [d.side for d in s.doses] == [Side.RIGHT, Side.LEFT, Side.RIGHT, Side.LEFT]
     assert all(d.mg == 380 for d in s.doses)
@@ -48,11 +50,18 @@ def test_oral_daily_oud_induction_starts_with_25_mg() -> None:
 
 def test_three_times_a_week_is_100_100_150_on_mon_wed_fri() -> None:
     s = build_schedule(ScheduleRequest("oral_mwf", MONDAY, OUD, until=MONDAY + days(6)))
-    assert [(d.date.strftime("%a"), d.mg) for d in s.doses] == [("Mon", 100), ("Wed", 100), ("Fri", 150)]
+    assert [(d.date.strftime("%a"), d.mg) for d in s.doses] == [
+        ("Mon", 100),
+        ("Wed", 100),
+        ("Fri", 150),
+    ]
     assert s.weekly_total_mg == 350
 
 
-@pytest.mark.parametrize("code", ["oral_daily", "oral_mwf", "oral_weekdays_sat", "oral_every_other_day", "oral_every_third_day"])
+@pytest.mark.parametrize(
+    "code",
+    ["oral_daily", "oral_mwf", "oral_weekdays_sat", "oral_every_other_day", "oral_every_third_day"],
+)
 def test_every_label_oral_schedule_totals_350_mg_a_week(code: str) -> None:
     s = build_schedule(ScheduleRequest(code, MONDAY, AUD, until=MONDAY + days(41)))  # six weeks
     assert s.weekly_total_mg == 350
@@ -64,7 +73,9 @@ def test_custom_schedule_not_totalling_350_is_refused_without_a_reason() -> None
     with pytest.raises(InputError) as err:
         build_schedule(ScheduleRequest("oral_custom", MONDAY, AUD, weekly_mg=wrong))
     assert err.value.field == "weekly_mg"
-    ok = build_schedule(ScheduleRequest("oral_custom", MONDAY, AUD, weekly_mg=wrong, reason="liver: lower exposure"))
+    ok = build_schedule(
+        ScheduleRequest("oral_custom", MONDAY, AUD, weekly_mg=wrong, reason="liver: lower exposure")
+    )
     assert ok.weekly_total_mg == 200
     assert "liver: lower exposure" in ok.notes[0]
 
@@ -73,13 +84,17 @@ def test_custom_interval_schedule_is_checked_the_same_way() -> None:
     with pytest.raises(InputError) as err:
         build_schedule(ScheduleRequest("oral_custom", MONDAY, AUD, every_days=2, dose_mg=50))
     assert err.value.field == "dose_mg"
-    s = build_schedule(ScheduleRequest("oral_custom", MONDAY, AUD, every_days=2, dose_mg=100, count=3))
+    s = build_schedule(
+        ScheduleRequest("oral_custom", MONDAY, AUD, every_days=2, dose_mg=100, count=3)
+    )
     assert [d.date for d in s.doses] == [MONDAY, MONDAY + days(2), MONDAY + days(4)]
 
 
 def test_targeted_dosing_is_refused_for_oud_and_allowed_for_aud() -> None:
     with pytest.raises(InputError) as err:
-        build_schedule(ScheduleRequest("oral_targeted", MONDAY, frozenset({Indication.OUD, Indication.AUD})))
+        build_schedule(
+            ScheduleRequest("oral_targeted", MONDAY, frozenset({Indication.OUD, Indication.AUD}))
+        )
     assert err.value.field == "regimen"
     s = build_schedule(ScheduleRequest("oral_targeted", MONDAY, AUD))
     assert s.as_needed and s.doses == ()

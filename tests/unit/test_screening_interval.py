@@ -34,7 +34,9 @@ TABLE = [
 
 
 @pytest.mark.parametrize(("kind", "days_since", "severity"), TABLE, ids=lambda v: str(v))
-def test_opioid_free_interval_table(kind: OpioidKind, days_since: int, severity: Severity | None) -> None:
+def test_opioid_free_interval_table(
+    kind: OpioidKind, days_since: int, severity: Severity | None
+) -> None:
     result = run(eligible_oud(last_opioid_use=LastOpioidUse(AS_OF - days(days_since), kind)))
     found = findings(result, Code.OPIOID_FREE_INTERVAL)
     if severity is None:
@@ -104,7 +106,9 @@ def test_a_clinic_policy_changes_the_interval_and_reports_its_version() -> None:
     policy = Policy(version="clinic-x-1", opioid_free_interval=intervals)
     from naltrack.clinical.screening import screen
 
-    result = screen(eligible_oud(last_opioid_use=LastOpioidUse(AS_OF - days(12), K.METHADONE)), policy)
+    result = screen(
+        eligible_oud(last_opioid_use=LastOpioidUse(AS_OF - days(12), K.METHADONE)), policy
+    )
     assert result.earliest_start_date == AS_OF + days(2)
     assert result.policy == "clinic-x-1"
 

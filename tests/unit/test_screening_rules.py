@@ -11,17 +11,26 @@ from naltrack.clinical.policy import Policy
 from naltrack.clinical.screening import screen
 from naltrack.clinical.screening_facts import (
     Analyte,
+    LabResult,
     LastOpioidUse,
     Liver,
     MedicationEntry,
     NaloxoneChallenge,
     Phq9Summary,
     RenalImpairment,
-    LabResult,
     UrineDrugScreen,
 )
 from naltrack.clinical.vocab import Formulation, OpioidKind, SexAtBirth
-from tests.builders import AS_OF, days, eligible_aud, eligible_oud, findings, negative_uds, only, run
+from tests.builders import (
+    AS_OF,
+    days,
+    eligible_aud,
+    eligible_oud,
+    findings,
+    negative_uds,
+    only,
+    run,
+)
 
 NEG, POS = LabResult.NEGATIVE, LabResult.POSITIVE
 ORAL, XR, IMPLANT = Formulation.ORAL, Formulation.XR_INJECTION, Formulation.IMPLANT
@@ -44,13 +53,17 @@ def severity_of(result: object, code: Code) -> Severity | None:
     ("days_before", "expected"),
     [(0, None), (2, None), (3, None), (4, Severity.REVIEW), (30, Severity.REVIEW)],
 )
-def test_uds_counts_on_the_day_or_up_to_3_days_before(days_before: int, expected: Severity | None) -> None:
+def test_uds_counts_on_the_day_or_up_to_3_days_before(
+    days_before: int, expected: Severity | None
+) -> None:
     result = run(eligible_oud(urine_drug_screen=negative_uds(AS_OF - days(days_before))))
     assert severity_of(result, Code.UDS_MISSING) is expected
 
 
 def test_oud_without_uds_needs_review_and_aud_only_does_not() -> None:
-    assert severity_of(run(eligible_oud(urine_drug_screen=None)), Code.UDS_MISSING) is Severity.REVIEW
+    assert (
+        severity_of(run(eligible_oud(urine_drug_screen=None)), Code.UDS_MISSING) is Severity.REVIEW
+    )
     assert severity_of(run(eligible_aud()), Code.UDS_MISSING) is None
 
 
@@ -59,7 +72,11 @@ def test_any_positive_opioid_analyte_defers_with_no_date(analyte: Analyte) -> No
     uds = UrineDrugScreen(AS_OF, {a: (POS if a is analyte else NEG) for a in Analyte})
     result = run(eligible_oud(urine_drug_screen=uds))
     finding = only(result, Code.UDS_POSITIVE)
-    assert (finding.severity, finding.block_kind, finding.until) == (Severity.BLOCK, BlockKind.DEFERRAL, None)
+    assert (finding.severity, finding.block_kind, finding.until) == (
+        Severity.BLOCK,
+        BlockKind.DEFERRAL,
+        None,
+    )
     assert result.decision is Decision.NOT_YET
     assert result.earliest_start_date is None
     assert analyte.value in finding.message
@@ -97,14 +114,18 @@ def test_untested_fentanyl_after_fentanyl_use_is_noted() -> None:
         (AS_OF - days(2), Severity.REVIEW, None),
     ],
 )
-def test_positive_naloxone_challenge(challenge_day: date, severity: Severity, until: date | None) -> None:
+def test_positive_naloxone_challenge(
+    challenge_day: date, severity: Severity, until: date | None
+) -> None:
     result = run(eligible_oud(naloxone_challenge=NaloxoneChallenge(challenge_day, POS)))
     finding = only(result, Code.NALOXONE_CHALLENGE_POSITIVE)
     assert finding.severity is severity
     assert finding.until == until
 
 
-@pytest.mark.parametrize(("score", "blocked"), [(0, False), (4, False), (5, True), (6, True), (48, True)])
+@pytest.mark.parametrize(
+    ("score", "blocked"), [(0, False), (4, False), (5, True), (6, True), (48, True)]
+)
 def test_cows_5_or_more_defers(score: int, blocked: bool) -> None:
     result = run(eligible_oud(cows_score=score))
     assert bool(findings(result, Code.OPIOID_WITHDRAWAL)) is blocked
@@ -206,11 +227,19 @@ def test_hypersensitivity(allergy: str, formulation: Formulation, blocked: bool)
     ("formulation", "severity"),
     [(ORAL, Severity.BLOCK), (XR, Severity.REVIEW), (IMPLANT, Severity.REVIEW)],
 )
-def test_liver_disease_blocks_oral_and_needs_review_for_the_injection(formulation: Formulation, severity: Severity) -> None:
+def test_liver_disease_blocks_oral_and_needs_review_for_the_injection(
+    formulation: Formulation, severity: Severity
+) -> None:
     liver = Liver(acute_hepatitis=True, alt=30, ast=30, alt_uln=40, ast_uln=40, date=AS_OF)
-    assert only(run(eligible_oud(formulation=formulation, liver=liver)), Code.LIVER_DISEASE).severity is severity
+    assert (
+        only(run(eligible_oud(formulation=formulation, liver=liver)), Code.LIVER_DISEASE).severity
+        is severity
+    )
     failure = Liver(liver_failure=True, alt=30, ast=30, alt_uln=40, ast_uln=40, date=AS_OF)
-    assert only(run(eligible_oud(formulation=formulation, liver=failure)), Code.LIVER_DISEASE).severity is severity
+    assert (
+        only(run(eligible_oud(formulation=formulation, liver=failure)), Code.LIVER_DISEASE).severity
+        is severity
+    )
 
 
 @pytest.mark.parametrize(
@@ -237,7 +266,9 @@ def test_lft_baseline_older_than_90_days_is_missing(age_days: int, missing: bool
 
 
 def test_lft_values_without_a_date_count_as_current_and_none_count_as_missing() -> None:
-    assert not findings(run(eligible_oud(liver=Liver(alt=30, alt_uln=40))), Code.LFT_BASELINE_MISSING)
+    assert not findings(
+        run(eligible_oud(liver=Liver(alt=30, alt_uln=40))), Code.LFT_BASELINE_MISSING
+    )
     assert findings(run(eligible_oud(liver=None)), Code.LFT_BASELINE_MISSING)
 
 
@@ -277,25 +308,40 @@ def test_under_18_is_off_label(age: int, review: bool) -> None:
 
 @pytest.mark.parametrize(
     ("renal", "review"),
-    [(RenalImpairment.NONE, False), (RenalImpairment.MILD, False), (RenalImpairment.MODERATE, True), (RenalImpairment.SEVERE, True)],
+    [
+        (RenalImpairment.NONE, False),
+        (RenalImpairment.MILD, False),
+        (RenalImpairment.MODERATE, True),
+        (RenalImpairment.SEVERE, True),
+    ],
 )
 def test_renal_impairment(renal: RenalImpairment, review: bool) -> None:
-    assert bool(findings(run(eligible_oud(renal_impairment=renal)), Code.RENAL_IMPAIRMENT)) is review
+    assert (
+        bool(findings(run(eligible_oud(renal_impairment=renal)), Code.RENAL_IMPAIRMENT)) is review
+    )
 
 
 @pytest.mark.parametrize(
     ("formulation", "platelets", "review"),
     [(XR, 49.0, True), (XR, 50.0, False), (IMPLANT, 49.0, True), (ORAL, 10.0, False)],
 )
-def test_bleeding_risk_from_platelets_only_for_procedures(formulation: Formulation, platelets: float, review: bool) -> None:
+def test_bleeding_risk_from_platelets_only_for_procedures(
+    formulation: Formulation, platelets: float, review: bool
+) -> None:
     result = run(eligible_oud(formulation=formulation, platelets_10e9_per_l=platelets))
     assert bool(findings(result, Code.BLEEDING_RISK)) is review
 
 
 def test_bleeding_risk_from_an_anticoagulant_or_a_coagulation_disorder() -> None:
-    assert findings(run(eligible_oud(formulation=XR, medications=meds("Eliquis 5 mg"))), Code.BLEEDING_RISK)
-    assert findings(run(eligible_oud(formulation=XR, coagulation_disorder=True)), Code.BLEEDING_RISK)
-    assert not findings(run(eligible_oud(formulation=ORAL, medications=meds("warfarin"))), Code.BLEEDING_RISK)
+    assert findings(
+        run(eligible_oud(formulation=XR, medications=meds("Eliquis 5 mg"))), Code.BLEEDING_RISK
+    )
+    assert findings(
+        run(eligible_oud(formulation=XR, coagulation_disorder=True)), Code.BLEEDING_RISK
+    )
+    assert not findings(
+        run(eligible_oud(formulation=ORAL, medications=meds("warfarin"))), Code.BLEEDING_RISK
+    )
 
 
 @pytest.mark.parametrize(
@@ -307,8 +353,12 @@ def test_bleeding_risk_from_an_anticoagulant_or_a_coagulation_disorder() -> None
         (XR, -1, False),  # a surgery in the past is not planned
     ],
 )  # fmt: skip
-def test_surgery_within_the_blocking_window(formulation: Formulation, days_away: int, review: bool) -> None:
-    result = run(eligible_oud(formulation=formulation, planned_surgery_date=AS_OF + days(days_away)))
+def test_surgery_within_the_blocking_window(
+    formulation: Formulation, days_away: int, review: bool
+) -> None:
+    result = run(
+        eligible_oud(formulation=formulation, planned_surgery_date=AS_OF + days(days_away))
+    )
     assert bool(findings(result, Code.SURGERY_PLANNED)) is review
 
 
@@ -323,7 +373,9 @@ def test_surgery_within_the_blocking_window(formulation: Formulation, days_away:
         (27, 3, Severity.REVIEW, Severity.REVIEW),
     ],
 )
-def test_phq9_item9_and_total(total: int, item9: int, suicide: Severity | None, depression: Severity | None) -> None:
+def test_phq9_item9_and_total(
+    total: int, item9: int, suicide: Severity | None, depression: Severity | None
+) -> None:
     result = run(eligible_oud(phq9=Phq9Summary(total=total, item9=item9)))
     assert severity_of(result, Code.SUICIDE_RISK) is suicide
     assert severity_of(result, Code.DEPRESSION) is depression
@@ -335,8 +387,12 @@ def test_phq9_item9_and_total(total: int, item9: int, suicide: Severity | None, 
     ("drank_days_ago", "formulation", "review"),
     [(0, XR, True), (1, XR, True), (2, XR, False), (0, ORAL, False)],
 )
-def test_active_drinking_before_the_first_injection(drank_days_ago: int, formulation: Formulation, review: bool) -> None:
-    result = run(eligible_aud(formulation=formulation, last_alcohol_use=AS_OF - days(drank_days_ago)))
+def test_active_drinking_before_the_first_injection(
+    drank_days_ago: int, formulation: Formulation, review: bool
+) -> None:
+    result = run(
+        eligible_aud(formulation=formulation, last_alcohol_use=AS_OF - days(drank_days_ago))
+    )
     assert bool(findings(result, Code.ACTIVE_DRINKING)) is review
 
 
@@ -367,7 +423,10 @@ def test_interactions(medication: str, severity: Severity | None) -> None:
 
 @pytest.mark.parametrize("medication", ["Contrave", "bupropion/naltrexone", "naltrexone 50 mg"])
 def test_duplicate_naltrexone(medication: str) -> None:
-    assert only(run(eligible_oud(medications=meds(medication))), Code.DUPLICATE_NALTREXONE).severity is Severity.REVIEW
+    assert (
+        only(run(eligible_oud(medications=meds(medication))), Code.DUPLICATE_NALTREXONE).severity
+        is Severity.REVIEW
+    )
 
 
 @pytest.mark.parametrize(

@@ -22,9 +22,9 @@ from .medications import (
 from .policy import DEFAULT_POLICY, Policy
 from .screening_facts import (
     Analyte,
+    LabResult,
     RenalImpairment,
     ScreeningFacts,
-    LabResult,
 )
 from .vocab import Formulation, Indication, OpioidKind, SexAtBirth
 
