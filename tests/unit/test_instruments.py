@@ -235,6 +235,13 @@ def test_invalid_input_names_the_field(instrument: str, doc: object, field: str)
     assert err.value.message
 
 
+def test_sex_at_birth_is_accepted_by_every_instrument_and_still_validated() -> None:
+    assert score("phq9", {"items": [0] * 9, "sex_at_birth": "female"}).total == 0
+    with pytest.raises(InputError) as err:
+        score("phq9", {"items": [0] * 9, "sex_at_birth": "F"})
+    assert err.value.field == "sex_at_birth"
+
+
 def test_craving_scales_have_totals_and_no_invented_bands() -> None:
     assert score("craving_vas", {"items": [73]}).as_dict()["band"] is None
     assert score("pacs", {"items": [6, 6, 6, 6, 6]}).total == 30

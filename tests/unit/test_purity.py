@@ -8,6 +8,7 @@ from pathlib import Path
 import naltrack.clinical
 
 CORE = Path(naltrack.clinical.__file__).parent
+TESTS = Path(__file__).resolve().parents[1]
 FORBIDDEN_MODULES = {
     "django",
     "psycopg",
@@ -43,3 +44,16 @@ def test_core_imports_nothing_impure_and_never_reads_the_clock() -> None:
             ):
                 problems.append(f"{path.name}:{node.lineno}: calls .{node.func.attr}()")
     assert problems == []
+
+
+def test_no_test_reads_the_clock() -> None:
+    calls = []
+    for path in TESTS.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in {"now", "today", "utcnow"}
+            ):
+                calls.append(f"{path.name}:{node.lineno}")
+    assert calls == []

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import InputError
-from ..parsing import Obj, join
+from ..parsing import Obj, join, parse_enum
 from ..vocab import SexAtBirth
 
 
@@ -61,7 +61,11 @@ def read_items(
     document: object, items: Sequence[Item], extra_fields: set[str] | None = None
 ) -> tuple[Obj, list[int]]:
     """Read `items` in the instrument's published order; refuse a wrong count or answer."""
-    doc = Obj(document, "", {"items"} | (extra_fields or set()))
+    # sex_at_birth is part of the contract's score input for every instrument; only AUDIT-C's
+    # bands depend on it, but a caller that always sends it must not be refused.
+    doc = Obj(document, "", {"items", "sex_at_birth"} | (extra_fields or set()))
+    if doc.has("sex_at_birth"):
+        parse_enum(doc.raw["sex_at_birth"], SexAtBirth, "sex_at_birth")
     raw = doc.required("items")
     if not isinstance(raw, list):
         raise InputError("must be a list of whole numbers", "items")
