@@ -122,6 +122,31 @@ def _alert(code: AlertCode, severity: AlertSeverity, message: str, action: str) 
 
 NALOXONE = "Offer an overdose reversal agent (naloxone) and record it."
 
+# Risk window (coverage.py) -> the alert it opens: code, severity, action. The oral gap is not
+# here: it alerts only after the policy's number of missed days (see _dosing).
+WINDOW_ALERTS: dict[RiskKind, tuple[AlertCode, AlertSeverity, str]] = {
+    RiskKind.POST_TREATMENT: (
+        AlertCode.TREATMENT_STOPPED_OVERDOSE_RISK, AlertSeverity.URGENT,
+        f"Reach the patient: {NALOXONE} Offer to restart treatment.",
+    ),
+    RiskKind.BLOCKADE_WANING: (
+        AlertCode.BLOCKADE_WANING, AlertSeverity.HIGH,
+        "Book the next injection on or before the due day; remind the patient of overdose risk.",
+    ),
+    RiskKind.INJECTION_OVERDUE: (
+        AlertCode.INJECTION_OVERDUE, AlertSeverity.URGENT,
+        f"Contact the patient today and give the injection per the late tiers. {NALOXONE}",
+    ),
+    RiskKind.IMPLANT_REPLACEMENT_DUE: (
+        AlertCode.IMPLANT_REPLACEMENT_DUE, AlertSeverity.ROUTINE,
+        "Book the replacement implant before coverage ends.",
+    ),
+    RiskKind.IMPLANT_EXPIRED: (
+        AlertCode.IMPLANT_EXPIRED, AlertSeverity.URGENT,
+        f"Contact the patient; replace the implant or start another formulation. {NALOXONE}",
+    ),
+}  # fmt: skip
+
 
 def _dosing(s: PatientSnapshot, p: Policy) -> Iterator[Alert]:
     stopped = s.treatment_status is not TreatmentStatus.ACTIVE
@@ -133,32 +158,10 @@ def _dosing(s: PatientSnapshot, p: Policy) -> Iterator[Alert]:
         treatment_stopped=stopped,
     )
     for w in windows:
-        if w.kind is RiskKind.POST_TREATMENT:
-            yield _alert(
-                AlertCode.TREATMENT_STOPPED_OVERDOSE_RISK, AlertSeverity.URGENT, w.message,
-                f"Reach the patient: {NALOXONE} Offer to restart treatment.",
-            )  # fmt: skip
-        elif w.kind is RiskKind.BLOCKADE_WANING:
-            yield _alert(
-                AlertCode.BLOCKADE_WANING, AlertSeverity.HIGH, w.message,
-                "Book the next injection on or before the due day; remind the patient of overdose risk.",
-            )  # fmt: skip
-        elif w.kind is RiskKind.INJECTION_OVERDUE:
-            yield _alert(
-                AlertCode.INJECTION_OVERDUE, AlertSeverity.URGENT, w.message,
-                f"Contact the patient today and give the injection per the late tiers. {NALOXONE}",
-            )  # fmt: skip
-        elif w.kind is RiskKind.IMPLANT_REPLACEMENT_DUE:
-            yield _alert(
-                AlertCode.IMPLANT_REPLACEMENT_DUE, AlertSeverity.ROUTINE, w.message,
-                "Book the replacement implant before coverage ends.",
-            )  # fmt: skip
-        elif w.kind is RiskKind.IMPLANT_EXPIRED:
-            yield _alert(
-                AlertCode.IMPLANT_EXPIRED, AlertSeverity.URGENT, w.message,
-                f"Contact the patient; replace the implant or start another formulation. {NALOXONE}",
-            )  # fmt: skip
-        elif w.kind is RiskKind.ORAL_GAP:
+        if w.kind in WINDOW_ALERTS:
+            code, severity, action = WINDOW_ALERTS[w.kind]
+            yield _alert(code, severity, w.message, action)
+        else:  # RiskKind.ORAL_GAP
             missed = (s.as_of - w.start).days  # today's dose may still be taken
             if missed >= p.missed_oral_days_in_a_row:
                 yield _alert(
