@@ -50,11 +50,12 @@ def test_supply_from_before_the_period_counts_and_supply_after_it_does_not() -> 
     assert report.pdc == pytest.approx(18 / 30)
 
 
-@pytest.mark.parametrize(("covered_days", "adherent"), [(23, False), (24, True)])
+@pytest.mark.parametrize(("covered_days", "adherent"), [(23, False), (24, True), (25, True)])
 def test_pdc_of_0_80_is_adherent(covered_days: int, adherent: bool) -> None:
+    # 24 of 30 days is exactly 0.80 (Part A A5: 0.80 and over counts as adherent).
     report = coverage([oral(i) for i in range(covered_days)], D0, D0 + days(29))
-    assert report.adherent is adherent or report.pdc == pytest.approx(covered_days / 30)
-    assert report.adherent is (covered_days / 30 >= 0.80)
+    assert report.pdc == pytest.approx(covered_days / 30)
+    assert report.adherent is adherent
 
 
 def test_gaps_are_inclusive_runs() -> None:

@@ -113,6 +113,6 @@ def test_a_clinic_policy_changes_the_interval_and_reports_its_version() -> None:
     assert result.policy == "clinic-x-1"
 
 
-def test_only_oud_facts_matter_for_the_indication_set() -> None:
+def test_oud_and_aud_together_with_everything_verified_is_eligible() -> None:
     facts = eligible_oud(indications=frozenset({Indication.OUD, Indication.AUD}))
     assert run(facts).decision is Decision.ELIGIBLE
