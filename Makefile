@@ -16,8 +16,21 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/naltrack --help
 
+# The database tests run twice: on SQLite (embedded default) and on PostgreSQL (production).
+# In CI (CI=true) a PostgreSQL that cannot be reached is a failure, never a skip.
+PG_URL   ?= postgresql://postgres@127.0.0.1:5432/naltrack
+PG_ADMIN ?= postgresql://postgres@127.0.0.1:5432/postgres
+
 test: $(STAMP)
 	$(BIN)/pytest
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_ADMIN)', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== database tests on PostgreSQL ($(PG_URL))"; \
+	  NALTRACK_DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/integration; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "PostgreSQL is not reachable at $(PG_ADMIN): CI must test it"; exit 1; \
+	else \
+	  echo "note: PostgreSQL is not reachable at $(PG_ADMIN); its run was skipped here (CI runs it)"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -1,0 +1,141 @@
+"""All configuration, read from the environment in one place, typed and validated.
+
+`read_config(environ)` is pure (the environment is an argument) so that it can be tested; settings.py
+calls it once. A bad value stops the application with a message naming the variable, and production
+(NALTRACK_DEBUG unset) refuses to start without its own secret key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+# The README names this folder: the default SQLite database lives here.
+DEFAULT_DATA_DIR = Path.cwd() / "data"
+DEBUG_SECRET_KEY = "naltrack-insecure-development-key-never-use-in-production"
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; names the variable."""
+
+    def __init__(self, variable: str, message: str) -> None:
+        super().__init__(f"{variable}: {message}")
+        self.variable = variable
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    engine: str  # "sqlite" or "postgresql"
+    name: str
+    user: str = ""
+    password: str = ""
+    host: str = ""
+    port: str = ""
+
+    def django(self) -> dict[str, object]:
+        if self.engine == "sqlite":
+            return {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": self.name,
+                "ATOMIC_REQUESTS": False,
+            }
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": self.name,
+            "USER": self.user,
+            "PASSWORD": self.password,
+            "HOST": self.host,
+            "PORT": self.port,
+            "CONN_MAX_AGE": 60,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    debug: bool
+    secret_key: str
+    database: Database
+    allowed_hosts: tuple[str, ...]
+    secure_cookies: bool
+    data_dir: Path
+
+
+def parse_bool(variable: str, raw: str | None, default: bool) -> bool:
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ConfigError(variable, f"must be true or false (got {raw!r})")
+
+
+def parse_database_url(url: str) -> Database:
+    """`sqlite:///path/to/file.sqlite3` (relative to the working folder) or `postgresql://user:pw@host:port/db`."""
+    variable = "NALTRACK_DATABASE_URL"
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path.removeprefix("/")) if parts.path else ""
+        if not path:
+            raise ConfigError(
+                variable, "a SQLite URL needs a file, as sqlite:///data/naltrack.sqlite3"
+            )
+        return Database("sqlite", path)
+    if parts.scheme in ("postgres", "postgresql"):
+        name = parts.path.removeprefix("/")
+        if not name:
+            raise ConfigError(
+                variable,
+                "a PostgreSQL URL needs a database name, as postgresql://postgres@127.0.0.1:5432/naltrack",
+            )
+        try:
+            port = str(parts.port or "")
+        except ValueError:
+            raise ConfigError(variable, "the port is not a number") from None
+        return Database(
+            "postgresql",
+            unquote(name),
+            user=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            host=parts.hostname or "",
+            port=port,
+        )
+    raise ConfigError(variable, f"must start with sqlite:/// or postgresql:// (got {url!r})")
+
+
+def read_config(environ: Mapping[str, str]) -> Config:
+    debug = parse_bool("NALTRACK_DEBUG", environ.get("NALTRACK_DEBUG"), False)
+    data_dir = Path(environ.get("NALTRACK_DATA_DIR") or DEFAULT_DATA_DIR)
+    secret = environ.get("NALTRACK_SECRET_KEY", "").strip()
+    if not secret:
+        if not debug:
+            raise ConfigError(
+                "NALTRACK_SECRET_KEY",
+                "is required in production (set NALTRACK_DEBUG=true only on a development machine)",
+            )
+        secret = DEBUG_SECRET_KEY
+    elif not debug and (secret == DEBUG_SECRET_KEY or len(secret) < 32):
+        raise ConfigError(
+            "NALTRACK_SECRET_KEY", "must be a random value of at least 32 characters in production"
+        )
+    url = environ.get("NALTRACK_DATABASE_URL") or f"sqlite:///{data_dir / 'naltrack.sqlite3'}"
+    database = parse_database_url(url)
+    hosts_raw = environ.get("NALTRACK_ALLOWED_HOSTS")
+    if hosts_raw is None:
+        hosts: tuple[str, ...] = ("127.0.0.1", "localhost") if debug else ()
+    else:
+        hosts = tuple(h.strip() for h in hosts_raw.split(",") if h.strip())
+    if not hosts and not debug:
+        raise ConfigError(
+            "NALTRACK_ALLOWED_HOSTS",
+            "is required in production: the host names the app is served under, comma-separated",
+        )
+    secure = parse_bool(
+        "NALTRACK_SECURE_COOKIES", environ.get("NALTRACK_SECURE_COOKIES"), not debug
+    )
+    return Config(debug, secret, database, hosts, secure, data_dir)

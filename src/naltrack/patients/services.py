@@ -1,0 +1,132 @@
+"""Patient use cases. Each owns its transaction and its audit event; views, API handlers and
+commands call these and never save models themselves."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from naltrack.audit.models import AuditAction
+from naltrack.audit.services import record
+from naltrack.clinical.errors import InputError
+from naltrack.clinical.vocab import Indication
+
+from .models import Episode, EpisodeStatus, Patient, ReminderChannel, SexAtBirthChoice
+
+MRN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
+
+
+@dataclass(frozen=True, slots=True)
+class PatientInput:
+    mrn: str
+    given_name: str
+    family_name: str
+    birth_date: date
+    sex_at_birth: str
+    phone: str = ""
+    email: str = ""
+    preferred_reminder_channel: str = ReminderChannel.NONE
+    support_person_name: str = ""
+    support_person_phone: str = ""
+
+
+def _validate(data: PatientInput, today: date) -> None:
+    if not MRN.match(data.mrn):
+        raise InputError("must be 1-32 letters, digits or dashes", "mrn")
+    for name in ("given_name", "family_name"):
+        if not getattr(data, name).strip():
+            raise InputError("is required", name)
+    if data.birth_date > today:
+        raise InputError("is in the future", "birth_date")
+    if (today - data.birth_date).days > 120 * 366:
+        raise InputError("gives an age over 120 years", "birth_date")
+    if data.sex_at_birth not in SexAtBirthChoice.values:
+        raise InputError(f"must be one of {', '.join(SexAtBirthChoice.values)}", "sex_at_birth")
+    if data.preferred_reminder_channel not in ReminderChannel.values:
+        raise InputError(
+            f"must be one of {', '.join(ReminderChannel.values)}", "preferred_reminder_channel"
+        )
+    for name in ("phone", "support_person_phone"):
+        value = getattr(data, name)
+        if value and not PHONE.match(value):
+            raise InputError("is not a phone number (digits, spaces, dashes, an optional +)", name)
+    if data.email:
+        try:
+            validate_email(data.email)
+        except ValidationError:
+            raise InputError("is not an email address", "email") from None
+    if data.preferred_reminder_channel == ReminderChannel.EMAIL and not data.email:
+        raise InputError("email reminders need an email address", "email")
+    if data.preferred_reminder_channel == ReminderChannel.SMS and not data.phone:
+        raise InputError("text reminders need a phone number", "phone")
+
+
+def register_patient(data: PatientInput, *, actor: str, at: datetime) -> Patient:
+    """Create a patient; refuse bad input or a duplicate MRN and write nothing."""
+    _validate(data, at.date())
+    try:
+        with transaction.atomic():
+            patient = Patient.objects.create(
+                mrn=data.mrn,
+                given_name=data.given_name.strip(),
+                family_name=data.family_name.strip(),
+                birth_date=data.birth_date,
+                sex_at_birth=data.sex_at_birth,
+                phone=data.phone,
+                email=data.email,
+                preferred_reminder_channel=data.preferred_reminder_channel,
+                support_person_name=data.support_person_name.strip(),
+                support_person_phone=data.support_person_phone,
+                created_at=at,
+            )
+            record(at=at, actor=actor, action=AuditAction.CREATE, object_type="patient",
+                   object_id=str(patient.pk), patient_mrn=patient.mrn)  # fmt: skip
+    except IntegrityError:
+        raise InputError("a patient with this MRN already exists", "mrn") from None
+    return patient
+
+
+def read_patient(mrn: str, *, actor: str, at: datetime, remote_addr: str | None = None) -> Patient:
+    """Open a patient's record: every read is audited."""
+    with transaction.atomic():
+        patient = Patient.objects.filter(mrn=mrn).first()
+        if patient is None:
+            raise InputError("no patient has this MRN", "mrn")
+        record(at=at, actor=actor, action=AuditAction.READ, object_type="patient",
+               object_id=str(patient.pk), patient_mrn=mrn, remote_addr=remote_addr)  # fmt: skip
+    return patient
+
+
+def open_episode(
+    patient: Patient,
+    indications: frozenset[Indication],
+    start_date: date,
+    *,
+    actor: str,
+    at: datetime,
+) -> Episode:
+    """Start an episode of care; a patient has at most one active episode."""
+    if not indications:
+        raise InputError("at least one of OUD and AUD is required", "indications")
+    if start_date > at.date():
+        raise InputError("is in the future", "start_date")
+    try:
+        with transaction.atomic():
+            episode = Episode.objects.create(
+                patient=patient,
+                treats_oud=Indication.OUD in indications,
+                treats_aud=Indication.AUD in indications,
+                start_date=start_date,
+                status=EpisodeStatus.ACTIVE,
+            )
+            record(at=at, actor=actor, action=AuditAction.CREATE, object_type="episode",
+                   object_id=str(episode.pk), patient_mrn=patient.mrn)  # fmt: skip
+    except IntegrityError:
+        raise InputError("the patient already has an active episode", "patient") from None
+    return episode

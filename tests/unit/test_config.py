@@ -1,0 +1,58 @@
+"""Configuration is read in one place, typed, and refuses unsafe production settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from naltrack.config import DEBUG_SECRET_KEY, ConfigError, parse_database_url, read_config
+
+PROD = {"NALTRACK_SECRET_KEY": "k" * 40, "NALTRACK_ALLOWED_HOSTS": "clinic.example.org"}
+
+
+def test_development_defaults_to_a_sqlite_file_in_the_data_folder() -> None:
+    config = read_config({"NALTRACK_DEBUG": "true", "NALTRACK_DATA_DIR": "/srv/naltrack"})
+    assert config.database.engine == "sqlite"
+    assert config.database.name == "/srv/naltrack/naltrack.sqlite3"
+    assert config.secret_key == DEBUG_SECRET_KEY
+    assert config.secure_cookies is False
+
+
+def test_production_needs_its_own_secret_and_hosts() -> None:
+    with pytest.raises(ConfigError) as err:
+        read_config({"NALTRACK_ALLOWED_HOSTS": "clinic.example.org"})
+    assert err.value.variable == "NALTRACK_SECRET_KEY"
+    with pytest.raises(ConfigError) as err:
+        read_config({**PROD, "NALTRACK_SECRET_KEY": DEBUG_SECRET_KEY})
+    assert err.value.variable == "NALTRACK_SECRET_KEY"
+    with pytest.raises(ConfigError) as err:
+        read_config({"NALTRACK_SECRET_KEY": "k" * 40})
+    assert err.value.variable == "NALTRACK_ALLOWED_HOSTS"
+    config = read_config(PROD)
+    assert (config.debug, config.secure_cookies, config.allowed_hosts) == (
+        False,
+        True,
+        ("clinic.example.org",),
+    )
+
+
+@pytest.mark.parametrize("value", ["maybe", "2"])
+def test_a_bad_boolean_names_the_variable(value: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        read_config({**PROD, "NALTRACK_DEBUG": value})
+    assert err.value.variable == "NALTRACK_DEBUG"
+
+
+def test_postgresql_url() -> None:
+    db = parse_database_url("postgresql://clinic:s%40cret@db.internal:6432/naltrack")
+    assert (db.engine, db.user, db.password, db.host, db.port, db.name) == (
+        "postgresql", "clinic", "s@cret", "db.internal", "6432", "naltrack",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://x/y", "postgresql://host:5432/", "sqlite://", "postgresql://h:port/db"]
+)
+def test_bad_database_urls_are_refused(url: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_database_url(url)
+    assert err.value.variable == "NALTRACK_DATABASE_URL"
