@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-# The README names this folder: the default SQLite database lives here.
-DEFAULT_DATA_DIR = Path.cwd() / "data"
+# The README names this folder (relative to the working folder): the default SQLite database.
+DEFAULT_DATA_DIR = "data"
 DEBUG_SECRET_KEY = "naltrack-insecure-development-key-never-use-in-production"
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
@@ -110,7 +110,7 @@ def parse_database_url(url: str) -> Database:
 
 def read_config(environ: Mapping[str, str]) -> Config:
     debug = parse_bool("NALTRACK_DEBUG", environ.get("NALTRACK_DEBUG"), False)
-    data_dir = Path(environ.get("NALTRACK_DATA_DIR") or DEFAULT_DATA_DIR)
+    data_dir = Path(environ.get("NALTRACK_DATA_DIR") or DEFAULT_DATA_DIR).absolute()
     secret = environ.get("NALTRACK_SECRET_KEY", "").strip()
     if not secret:
         if not debug:

@@ -7,6 +7,7 @@ Per shared/contracts/screening.md: exit 0 when evaluated (whatever the decision)
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -239,3 +240,24 @@ def test_help_lists_the_commands() -> None:
     proc = subprocess.run([str(NALTRACK), "--help"], capture_output=True, text=True, check=True)
     for command in ("screen", "score", "schedule", "coverage", "rules-doc"):
         assert command in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [({}, "NALTRACK_SECRET_KEY"), ({"NALTRACK_DEBUG": "maybe"}, "NALTRACK_DEBUG")],
+)
+def test_manage_refuses_bad_configuration_with_one_plain_line(
+    env: dict[str, str], variable: str
+) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("NALTRACK_")}
+    proc = subprocess.run(
+        [str(NALTRACK), "manage", "check"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith(f"naltrack: configuration error: {variable}:")
+    assert "Traceback" not in proc.stderr

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+
+from naltrack.config import ConfigError, read_config
+
+EXIT_CONFIG = 2
 
 
 def _manage(args: argparse.Namespace) -> int:
+    # Check the configuration first, so a bad value is one plain line naming the variable,
+    # not a traceback from inside Django's settings import.
+    try:
+        read_config(os.environ)
+    except ConfigError as err:
+        print(f"naltrack: configuration error: {err}", file=sys.stderr)
+        return EXIT_CONFIG
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "naltrack.settings")
     from django.core.management import execute_from_command_line
 
