@@ -194,12 +194,9 @@ def _oral_adherence(s: PatientSnapshot, p: Policy) -> Iterator[Alert]:
         )  # fmt: skip
 
 
-def _covered_on(s: PatientSnapshot, p: Policy, day: date) -> bool:
-    return any(a <= day < b for a, b in covered_segments(s.administrations, p))
-
-
 def _opioid_use(s: PatientSnapshot, p: Policy) -> Iterator[Alert]:
     since = s.as_of - timedelta(days=p.event_lookback_days)
+    segments = covered_segments(s.administrations, p)  # once, not once per event
     events = sorted(
         [(d, "reported opioid use") for d in s.opioid_use_reports]
         + [(d, "a positive opioid urine screen") for d in s.positive_opioid_screens]
@@ -207,7 +204,7 @@ def _opioid_use(s: PatientSnapshot, p: Policy) -> Iterator[Alert]:
     for day, what in reversed(events):
         if not since <= day <= s.as_of:
             continue
-        if _covered_on(s, p, day):
+        if any(start <= day < end for start, end in segments):
             yield _alert(
                 AlertCode.OPIOID_USE_WHILE_BLOCKED, AlertSeverity.URGENT,
                 f"{what.capitalize()} on {day.isoformat()} while naltrexone was blocking: trying to "
