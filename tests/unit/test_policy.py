@@ -115,5 +115,5 @@ def test_an_unreadable_or_invalid_file_is_refused(tmp_path: Path) -> None:
     assert "TOML" in err.value.message
 
 
-def test_a_file_that_only_restates_defaults_keeps_the_default_version(tmp_path: Path) -> None:
+def test_a_file_that_only_restates_defaults_keeps_the_default_version() -> None:
     assert policy_from_mapping({"cows_withdrawal_min": 5}) == DEFAULT_POLICY

@@ -8,7 +8,7 @@ import pytest
 
 from naltrack.clinical.findings import BlockKind, Code, Decision, Severity
 from naltrack.clinical.policy import Policy
-from naltrack.clinical.screening import screen
+from naltrack.clinical.screening import ScreeningResult, screen
 from naltrack.clinical.screening_facts import (
     Analyte,
     LabResult,
@@ -40,8 +40,8 @@ def meds(*names: str) -> tuple[MedicationEntry, ...]:
     return tuple(MedicationEntry(n) for n in names)
 
 
-def severity_of(result: object, code: Code) -> Severity | None:
-    found = findings(result, code)  # type: ignore[arg-type]
+def severity_of(result: ScreeningResult, code: Code) -> Severity | None:
+    found = findings(result, code)
     assert len(found) <= 1
     return found[0].severity if found else None
 

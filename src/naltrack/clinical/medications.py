@@ -87,7 +87,6 @@ class MedicationMatch:
     ingredients: tuple[str, ...]
     classes: frozenset[DrugClass]
     unrecognized: tuple[str, ...]
-    sources: tuple[str, ...]
 
     @property
     def recognized(self) -> bool:
@@ -99,8 +98,8 @@ class Knowledge:
     ingredients: dict[str, Ingredient]
     products: dict[str, Product]
     interactions: dict[DrugClass, InteractionRow]
-    by_phrase: dict[tuple[str, ...], tuple[str, tuple[str, ...]]]  # phrase -> (kind, names)
-    by_rxnorm: dict[str, tuple[str, tuple[str, ...]]]
+    by_phrase: dict[tuple[str, ...], tuple[str, str]]  # phrase -> ("ingredient"|"product", name)
+    by_rxnorm: dict[str, tuple[str, str]]
     longest_phrase: int
 
 
@@ -300,18 +299,18 @@ def knowledge() -> Knowledge:
         for row in _read_csv("interactions.csv")
     }
 
-    by_phrase: dict[tuple[str, ...], tuple[str, tuple[str, ...]]] = {}
-    by_rxnorm: dict[str, tuple[str, tuple[str, ...]]] = {}
+    by_phrase: dict[tuple[str, ...], tuple[str, str]] = {}
+    by_rxnorm: dict[str, tuple[str, str]] = {}
     for ing in ingredients.values():
         for phrase in (ing.name, *ing.synonyms):
-            by_phrase[normalize(phrase)] = ("ingredient", (ing.name,))
+            by_phrase[normalize(phrase)] = ("ingredient", ing.name)
         if ing.rxnorm:
-            by_rxnorm[ing.rxnorm] = ("ingredient", (ing.name,))
+            by_rxnorm[ing.rxnorm] = ("ingredient", ing.name)
     for prod in products.values():
         for phrase in (prod.name, *prod.synonyms):
-            by_phrase[normalize(phrase)] = ("product", (prod.name,))
+            by_phrase[normalize(phrase)] = ("product", prod.name)
         for code in prod.rxnorm:
-            by_rxnorm[code] = ("product", (prod.name,))
+            by_rxnorm[code] = ("product", prod.name)
     return Knowledge(
         ingredients=ingredients,
         products=products,
@@ -322,14 +321,12 @@ def knowledge() -> Knowledge:
     )
 
 
-def _expand(kb: Knowledge, kind: str, name: str) -> tuple[list[str], set[DrugClass], list[str]]:
-    """Ingredients, product-level classes and sources of one matched name."""
+def _expand(kb: Knowledge, kind: str, name: str) -> tuple[list[str], set[DrugClass]]:
+    """Ingredients and product-level classes of one matched name."""
     if kind == "ingredient":
-        ing = kb.ingredients[name]
-        return [ing.name], set(), [ing.source]
+        return [name], set()
     prod = kb.products[name]
-    extra = {prod.product_class} if prod.product_class else set()
-    return list(prod.ingredients), extra, [prod.source]
+    return list(prod.ingredients), {prod.product_class} if prod.product_class else set()
 
 
 def match_medication(entry: str, rxnorm: str | None = None) -> MedicationMatch:
@@ -337,14 +334,11 @@ def match_medication(entry: str, rxnorm: str | None = None) -> MedicationMatch:
     kb = knowledge()
     found: list[str] = []
     product_classes: set[DrugClass] = set()
-    sources: list[str] = []
     unrecognized: list[str] = []
 
     coded = kb.by_rxnorm.get(rxnorm.strip()) if rxnorm else None
     if coded is not None:
-        kind, names = coded
-        ings, extra, srcs = _expand(kb, kind, names[0])
-        found, product_classes, sources = ings, extra, srcs
+        found, product_classes = _expand(kb, *coded)
     else:
         words = normalize(entry)
         i = 0
@@ -352,10 +346,9 @@ def match_medication(entry: str, rxnorm: str | None = None) -> MedicationMatch:
             for size in range(min(kb.longest_phrase, len(words) - i), 0, -1):
                 hit = kb.by_phrase.get(words[i : i + size])
                 if hit is not None:
-                    ings, extra, srcs = _expand(kb, hit[0], hit[1][0])
+                    ings, extra = _expand(kb, *hit)
                     found.extend(ings)
                     product_classes |= extra
-                    sources.extend(srcs)
                     i += size
                     break
             else:
@@ -370,7 +363,6 @@ def match_medication(entry: str, rxnorm: str | None = None) -> MedicationMatch:
         ingredients=ingredients,
         classes=frozenset(classes),
         unrecognized=tuple(unrecognized),
-        sources=tuple(dict.fromkeys(sources)),
     )
 
 

@@ -49,10 +49,8 @@ class Obj:
             raise InputError("is required", self.at(key))
         return self.raw[key]
 
-    def date(self, key: str, *, required: bool = False) -> dt.date | None:
+    def date(self, key: str) -> dt.date | None:
         if not self.has(key):
-            if required:
-                raise InputError("is required (a date as YYYY-MM-DD)", self.at(key))
             return None
         return parse_date(self.raw[key], self.at(key))
 

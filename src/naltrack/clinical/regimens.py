@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import cache
 from importlib import resources
-from typing import Any
 
 from .errors import InputError
 from .policy import DEFAULT_POLICY, Policy
@@ -124,7 +123,6 @@ class Schedule:
     source: str
     policy: str
     as_needed: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -155,15 +155,18 @@ def _urine_screen(f: ScreeningFacts, p: Policy) -> Iterator[Finding]:
     if uds is not None and uds.positives:
         names = ", ".join(a.value for a in uds.positives)
         ch = f.naloxone_challenge
-        cleared = (
-            p.allow_positive_uds_after_negative_challenge
+        # A negative challenge on or after the positive screen, where the clinic allows it (A2).
+        clearing = (
+            ch
+            if p.allow_positive_uds_after_negative_challenge
             and ch is not None
             and ch.result is LabResult.NEGATIVE
             and ch.date >= uds.date
+            else None
         )
         message = f"Urine drug screen {_d(uds.date)} positive for {names}."
-        if cleared:
-            assert ch is not None
+        if clearing is not None:
+            ch = clearing
             yield _review(
                 Code.UDS_POSITIVE,
                 f"{message} A naloxone challenge on {_d(ch.date)} was negative; the clinic's "
@@ -240,9 +243,7 @@ def _withdrawal(f: ScreeningFacts, p: Policy) -> Iterator[Finding]:
 # --- A3: contraindications ------------------------------------------------------------------
 
 
-def _medication_findings(
-    f: ScreeningFacts, p: Policy, matches: list[MedicationMatch]
-) -> Iterator[Finding]:
+def _medication_findings(matches: list[MedicationMatch]) -> Iterator[Finding]:
     kb = knowledge()
     for m in matches:
         name = f"'{m.entry}'"
@@ -360,16 +361,14 @@ def _liver(f: ScreeningFacts, p: Policy) -> Iterator[Finding]:
                 "Prescriber reviews the liver tests; repeat them within a month of starting.",
             )
     has_values = lv is not None and (lv.alt is not None or lv.ast is not None)
-    stale = (
-        lv is not None
-        and lv.date is not None
-        and (f.as_of - lv.date).days > p.lft_baseline_max_age_days
-    )
-    if not has_values or stale:
-        assert lv is None or not stale or lv.date is not None
+    # Values without a date count as current (A3).
+    stale_since = lv.date if lv is not None and lv.date is not None else None
+    if stale_since is not None and (f.as_of - stale_since).days <= p.lft_baseline_max_age_days:
+        stale_since = None
+    if not has_values or stale_since is not None:
         why = (
-            f"the last values are from {_d(lv.date)}"
-            if stale and lv is not None and lv.date is not None
+            f"the last values are from {_d(stale_since)}"
+            if stale_since is not None
             else "no liver test values are recorded"
         )
         yield _info(
@@ -564,7 +563,7 @@ def screen(facts: ScreeningFacts, policy: Policy = DEFAULT_POLICY) -> ScreeningR
     findings: list[Finding] = []
     for rule in SIMPLE_RULES:
         findings.extend(rule(facts, policy))
-    findings.extend(_medication_findings(facts, policy, matches))
+    findings.extend(_medication_findings(matches))
     findings.extend(_hypersensitivity(facts))
     findings.extend(_bleeding(facts, policy, matches))
     unique = list(dict.fromkeys(findings))

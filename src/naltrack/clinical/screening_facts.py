@@ -177,8 +177,8 @@ def parse_screening_facts(raw: object) -> ScreeningFacts:
             liver_failure=lv.bool("liver_failure"),
             alt=lv.number("alt", 0, 100_000),
             ast=lv.number("ast", 0, 100_000),
-            alt_uln=_uln(lv, "alt_uln"),
-            ast_uln=_uln(lv, "ast_uln"),
+            alt_uln=lv.number("alt_uln", 0.001, 100_000),
+            ast_uln=lv.number("ast_uln", 0.001, 100_000),
             date=lv.date("date"),
         )
         for value, uln in (("alt", "alt_uln"), ("ast", "ast_uln")):
@@ -230,11 +230,6 @@ def parse_screening_facts(raw: object) -> ScreeningFacts:
 
 def _req_result(obj: Obj, key: str) -> LabResult:
     return parse_enum(obj.required(key), LabResult, obj.at(key))
-
-
-def _uln(obj: Obj, key: str) -> float | None:
-    value = obj.number(key, 0.001, 100_000)
-    return value
 
 
 def _medication(value: object, index: int) -> MedicationEntry:
