@@ -12,9 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Until the clinic application exists, `make run` shows what the CLI can do.
+## Migrate, seed the demo clinic when the database is empty, serve at http://127.0.0.1:8000.
+## Development mode: the demo logins are printed. The database is data/naltrack.sqlite3.
 run: $(STAMP)
-	$(BIN)/naltrack --help
+	NALTRACK_DEBUG=$${NALTRACK_DEBUG:-true} $(BIN)/naltrack serve
 
 # The database tests run twice: on SQLite (embedded default) and on PostgreSQL (production).
 # In CI (CI=true) a PostgreSQL that cannot be reached is a failure, never a skip.

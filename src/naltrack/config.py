@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -62,6 +63,8 @@ class Config:
     allowed_hosts: tuple[str, ...]
     secure_cookies: bool
     data_dir: Path
+    # A fixed "today" for demos, training and browser tests; refused in production.
+    fixed_today: date | None = None
 
 
 def parse_bool(variable: str, raw: str | None, default: bool) -> bool:
@@ -138,4 +141,16 @@ def read_config(environ: Mapping[str, str]) -> Config:
     secure = parse_bool(
         "NALTRACK_SECURE_COOKIES", environ.get("NALTRACK_SECURE_COOKIES"), not debug
     )
-    return Config(debug, secret, database, hosts, secure, data_dir)
+    fixed_today = parse_fixed_today(environ.get("NALTRACK_TODAY"), debug)
+    return Config(debug, secret, database, hosts, secure, data_dir, fixed_today)
+
+
+def parse_fixed_today(raw: str | None, debug: bool) -> date | None:
+    if not raw:
+        return None
+    if not debug:
+        raise ConfigError("NALTRACK_TODAY", "a fixed date is for development and demos only")
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ConfigError("NALTRACK_TODAY", f"must be a date as YYYY-MM-DD (got {raw!r})") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from .config import read_config
 
@@ -21,7 +22,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "naltrack.audit",
+    "naltrack.accounts",
     "naltrack.patients",
+    "naltrack.screening",
+    "naltrack.treatment",
+    "naltrack.monitoring",
+    "naltrack.counselling",
+    "naltrack.alerts",
+    "naltrack.worklist",
+    "naltrack.web",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -37,14 +46,16 @@ ROOT_URLCONF = "naltrack.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [Path(__file__).resolve().parent / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-            ]
+                "naltrack.web.context.page_context",
+            ],
+            "builtins": ["naltrack.web.templatetags.naltrack_tags"],
         },
     }
 ]
@@ -64,6 +75,10 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_TZ = True
 STATIC_URL = "static/"
+STATIC_ROOT = CONFIG.data_dir / "static"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "today"
+LOGOUT_REDIRECT_URL = "login"
 
 # Security headers and cookies (substance-use records: 42 CFR Part 2).
 SESSION_COOKIE_SECURE = CONFIG.secure_cookies

@@ -1,7 +1,39 @@
-"""URL routes. The pages and the JSON API are added area by area."""
+"""URL routes: the pages, area by area, and the JSON API under /api/."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from naltrack.accounts import views as accounts
+from naltrack.alerts import views as alerts
+from naltrack.api import api
+from naltrack.audit import views as audit
+from naltrack.counselling import views as counselling
+from naltrack.monitoring import views as monitoring
+from naltrack.patients import views as patients
+from naltrack.screening import views as screening
+from naltrack.treatment import views as treatment
+from naltrack.worklist import views as worklist
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", worklist.home, name="home"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("today/", worklist.today, name="today"),
+    path("patients/", patients.search, name="patient-search"),
+    path("patients/<str:mrn>/", patients.chart, name="patient-chart"),
+    path("patients/<str:mrn>/screen/", screening.screening_form, name="screening-form"),
+    path("patients/<str:mrn>/screen/preview/", screening.screening_preview, name="screening-preview"),
+    path("patients/<str:mrn>/mar/", treatment.mar_entry, name="mar-entry"),
+    path("patients/<str:mrn>/observe/", monitoring.observation_entry, name="observation-entry"),
+    path("patients/<str:mrn>/plan/", treatment.plan_editor, name="plan-editor"),
+    path("patients/<str:mrn>/plan/history/", treatment.plan_history, name="plan-history"),
+    path("patients/<str:mrn>/discontinue/", treatment.discontinue_view, name="discontinue"),
+    path("patients/<str:mrn>/counselling/", counselling.notes, name="counselling-notes"),
+    path("screenings/<int:pk>/", screening.screening_detail, name="screening-detail"),
+    path("screenings/<int:pk>/sign/", screening.screening_sign, name="screening-sign"),
+    path("alerts/", alerts.inbox, name="alert-inbox"),
+    path("alerts/<int:alert_id>/", alerts.handle, name="alert-handle"),
+    path("audit/", audit.viewer, name="audit-viewer"),
+    path("api/", api.urls),
+]

@@ -14,7 +14,7 @@ from naltrack.clinical.errors import InputError
 from naltrack.clinical.vocab import Indication
 from naltrack.patients.models import Episode, Patient
 from naltrack.patients.services import PatientInput, open_episode, read_patient, register_patient
-from tests.integration.conftest import NOW, NURSE
+from tests.integration.conftest import COORDINATOR, NOW, PRESCRIBER
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +34,11 @@ def test_tests_run_on_the_configured_database(vendor: str) -> None:
 
 
 def test_registering_a_patient_writes_the_patient_and_one_audit_event() -> None:
-    patient = register_patient(BOB, actor=NURSE, at=NOW)
+    patient = register_patient(BOB, actor=COORDINATOR, at=NOW)
     assert Patient.objects.get(mrn="MRN-0002") == patient
     event = AuditEvent.objects.get()
     assert (event.actor, event.action, event.patient_mrn, event.at) == (
-        NURSE,
+        COORDINATOR.username,
         AuditAction.CREATE,
         "MRN-0002",
         NOW,
@@ -62,7 +62,7 @@ def test_registering_a_patient_writes_the_patient_and_one_audit_event() -> None:
 )
 def test_bad_input_names_the_field_and_writes_nothing(change: dict[str, Any], field: str) -> None:
     with pytest.raises(InputError) as err:
-        register_patient(dataclasses.replace(BOB, **change), actor=NURSE, at=NOW)
+        register_patient(dataclasses.replace(BOB, **change), actor=COORDINATOR, at=NOW)
     assert err.value.field == field
     assert Patient.objects.count() == 0
     assert AuditEvent.objects.count() == 0
@@ -70,14 +70,14 @@ def test_bad_input_names_the_field_and_writes_nothing(change: dict[str, Any], fi
 
 def test_a_duplicate_mrn_is_refused_and_nothing_is_half_written(alice: Patient) -> None:
     with pytest.raises(InputError) as err:
-        register_patient(dataclasses.replace(BOB, mrn=alice.mrn), actor=NURSE, at=NOW)
+        register_patient(dataclasses.replace(BOB, mrn=alice.mrn), actor=COORDINATOR, at=NOW)
     assert err.value.field == "mrn"
     assert Patient.objects.count() == 1
     assert AuditEvent.objects.count() == 1  # only Alice's registration
 
 
 def test_reading_a_chart_is_audited_with_who_and_from_where(alice: Patient) -> None:
-    assert read_patient(alice.mrn, actor="pat.prescriber", at=NOW, remote_addr="10.0.0.7") == alice
+    assert read_patient(alice.mrn, actor=PRESCRIBER, at=NOW) == alice
     event = AuditEvent.objects.filter(action=AuditAction.READ).get()
     assert (event.actor, event.patient_mrn, event.remote_addr) == (
         "pat.prescriber",
@@ -85,20 +85,20 @@ def test_reading_a_chart_is_audited_with_who_and_from_where(alice: Patient) -> N
         "10.0.0.7",
     )
     with pytest.raises(InputError):
-        read_patient("MRN-9999", actor="pat.prescriber", at=NOW)
+        read_patient("MRN-9999", actor=PRESCRIBER, at=NOW)
 
 
 def test_one_active_episode_per_patient(alice: Patient) -> None:
     episode = open_episode(
-        alice, frozenset({Indication.OUD}), date(2026, 11, 1), actor=NURSE, at=NOW
+        alice, frozenset({Indication.OUD}), date(2026, 11, 1), actor=COORDINATOR, at=NOW
     )
     assert episode.indications == frozenset({Indication.OUD})
     with pytest.raises(InputError) as err:
-        open_episode(alice, frozenset({Indication.AUD}), date(2026, 11, 2), actor=NURSE, at=NOW)
+        open_episode(alice, frozenset({Indication.AUD}), date(2026, 11, 2), actor=COORDINATOR, at=NOW)
     assert err.value.field == "patient"
     assert Episode.objects.count() == 1
     with pytest.raises(InputError) as err:
-        open_episode(alice, frozenset(), date(2026, 11, 2), actor=NURSE, at=NOW)
+        open_episode(alice, frozenset(), date(2026, 11, 2), actor=COORDINATOR, at=NOW)
     assert err.value.field == "indications"
 
 

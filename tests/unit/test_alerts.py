@@ -59,12 +59,18 @@ def test_booking_by_the_due_day_silences_waning_but_not_overdue() -> None:
     assert AlertCode.INJECTION_OVERDUE in codes(injected(30, next_injection_booked=D0 + days(28)))
 
 
-@pytest.mark.parametrize(("day", "open_"), [(27, False), (28, True), (57, True), (58, False)])
+@pytest.mark.parametrize(
+    ("day", "severity"),
+    [(0, AlertSeverity.HIGH), (27, AlertSeverity.HIGH), (28, AlertSeverity.URGENT),
+     (57, AlertSeverity.URGENT), (58, None)],
+)  # fmt: skip
 def test_stopped_treatment_opens_the_post_treatment_overdose_alert_for_30_days(
-    day: int, open_: bool
+    day: int, severity: AlertSeverity | None
 ) -> None:
+    """Stopped while still covered: high, from the day it stops (follow-up before the blockade
+    ends); urgent from the first uncovered day for the 30-day post-treatment window."""
     got = codes(injected(day, treatment_status=TreatmentStatus.STOPPED))
-    assert (AlertCode.TREATMENT_STOPPED_OVERDOSE_RISK in got) is open_
+    assert got.get(AlertCode.TREATMENT_STOPPED_OVERDOSE_RISK) == severity
     assert AlertCode.INJECTION_OVERDUE not in got  # a stopped patient is not "overdue"
 
 

@@ -157,6 +157,16 @@ def _dosing(s: PatientSnapshot, p: Policy) -> Iterator[Alert]:
         next_injection_booked=s.next_injection_booked,
         treatment_stopped=stopped,
     )
+    if stopped and not windows and s.administrations:
+        # Stopped while a dose still covers: the follow-up starts now, before the blockade ends.
+        ends = covered_segments(s.administrations, p)[-1][1]
+        if s.as_of < ends:
+            yield _alert(
+                AlertCode.TREATMENT_STOPPED_OVERDOSE_RISK, AlertSeverity.HIGH,
+                f"Treatment stopped; the blockade lasts until {(ends - timedelta(days=1)).isoformat()}, "
+                "then tolerance is gone: a previously tolerated opioid dose can be fatal.",
+                f"Before the blockade ends: {NALOXONE} Agree follow-up contact and offer to restart.",
+            )  # fmt: skip
     for w in windows:
         if w.kind in WINDOW_ALERTS:
             code, severity, action = WINDOW_ALERTS[w.kind]

@@ -87,3 +87,76 @@ class Episode(models.Model):
             for ind, on in ((Indication.OUD, self.treats_oud), (Indication.AUD, self.treats_aud))
             if on
         )
+
+
+class OpioidKindChoice(models.TextChoices):
+    SHORT_ACTING = "short_acting", "Short-acting opioid (heroin, oxycodone, …)"
+    FENTANYL = "fentanyl", "Fentanyl"
+    METHADONE = "methadone", "Methadone"
+    BUPRENORPHINE = "buprenorphine", "Buprenorphine (sublingual)"
+    BUPRENORPHINE_DEPOT = "buprenorphine_depot", "Buprenorphine depot (injection or implant)"
+    UNKNOWN = "unknown", "Unknown kind"
+
+
+DSM5_CRITERIA = (
+    ("larger_or_longer", "Taken in larger amounts or for longer than intended"),
+    ("cut_down", "Wants to cut down or has tried and failed"),
+    ("time_spent", "Much time spent obtaining, using or recovering"),
+    ("craving", "Craving"),
+    ("role_failure", "Fails to fulfil obligations at work, school or home"),
+    ("social_problems", "Continues despite social or interpersonal problems"),
+    ("activities_given_up", "Important activities given up"),
+    ("hazardous_use", "Use in physically hazardous situations"),
+    ("physical_psychological_problems", "Continues despite physical or psychological problems"),
+    ("tolerance", "Tolerance"),
+    ("withdrawal", "Withdrawal"),
+)
+
+
+class Assessment(models.Model):
+    """The prescriber's assessment: DSM-5 criteria item by item, substance use, goals, conditions."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="assessments")
+    assessed_on = models.DateField()
+    substance = models.CharField(max_length=10, choices=(("OUD", "Opioids"), ("AUD", "Alcohol")))
+    dsm5_criteria = models.JSONField(default=list, help_text="names of the criteria met")
+    on_maintenance_therapy = models.BooleanField(default=False)
+    dsm5_severity = models.CharField(max_length=10)  # computed by the core instrument
+    last_opioid_use = models.DateField(null=True, blank=True)
+    last_opioid_kind = models.CharField(max_length=20, choices=OpioidKindChoice.choices, blank=True)
+    last_alcohol_use = models.DateField(null=True, blank=True)
+    other_substances = models.CharField(max_length=500, blank=True)
+    goals = models.TextField(blank=True)
+    co_occurring_conditions = models.TextField(blank=True)
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-assessed_on", "-id")
+
+
+class MedicationEntry(models.Model):
+    """A medication the patient takes (the list the screening checks for opioids and interactions)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
+    name = models.CharField(max_length=200)
+    rxnorm = models.CharField(max_length=16, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    stopped_on = models.DateField(null=True, blank=True)
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("name", "id")
+
+
+class Allergy(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
+    substance = models.CharField(max_length=200)
+    reaction = models.CharField(max_length=200, blank=True)
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("substance", "id")

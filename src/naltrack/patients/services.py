@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from naltrack.accounts.roles import Action
+from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record
 from naltrack.clinical.errors import InputError
@@ -67,8 +69,9 @@ def _validate(data: PatientInput, today: date) -> None:
         raise InputError("text reminders need a phone number", "phone")
 
 
-def register_patient(data: PatientInput, *, actor: str, at: datetime) -> Patient:
+def register_patient(data: PatientInput, *, actor: Actor, at: datetime) -> Patient:
     """Create a patient; refuse bad input or a duplicate MRN and write nothing."""
+    actor.require(Action.REGISTER_PATIENT)
     _validate(data, at.date())
     try:
         with transaction.atomic():
@@ -85,21 +88,24 @@ def register_patient(data: PatientInput, *, actor: str, at: datetime) -> Patient
                 support_person_phone=data.support_person_phone,
                 created_at=at,
             )
-            record(at=at, actor=actor, action=AuditAction.CREATE, object_type="patient",
-                   object_id=str(patient.pk), patient_mrn=patient.mrn)  # fmt: skip
+            record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type="patient",
+                   object_id=str(patient.pk), patient_mrn=patient.mrn,
+                   remote_addr=actor.remote_addr)  # fmt: skip
     except IntegrityError:
         raise InputError("a patient with this MRN already exists", "mrn") from None
     return patient
 
 
-def read_patient(mrn: str, *, actor: str, at: datetime, remote_addr: str | None = None) -> Patient:
-    """Open a patient's record: every read is audited."""
+def read_patient(mrn: str, *, actor: Actor, at: datetime, what: str = "chart") -> Patient:
+    """Open a patient's record: every read is audited. `what` is "chart" (the clinical record,
+    clinical roles only) or "contact" (demographics and contact details, for scheduling)."""
+    actor.require(Action.VIEW_CHART if what == "chart" else Action.VIEW_PATIENT_LIST)
     with transaction.atomic():
         patient = Patient.objects.filter(mrn=mrn).first()
         if patient is None:
             raise InputError("no patient has this MRN", "mrn")
-        record(at=at, actor=actor, action=AuditAction.READ, object_type="patient",
-               object_id=str(patient.pk), patient_mrn=mrn, remote_addr=remote_addr)  # fmt: skip
+        record(at=at, actor=actor.username, action=AuditAction.READ, object_type=f"patient_{what}",
+               object_id=str(patient.pk), patient_mrn=mrn, remote_addr=actor.remote_addr)  # fmt: skip
     return patient
 
 
@@ -108,10 +114,11 @@ def open_episode(
     indications: frozenset[Indication],
     start_date: date,
     *,
-    actor: str,
+    actor: Actor,
     at: datetime,
 ) -> Episode:
     """Start an episode of care; a patient has at most one active episode."""
+    actor.require(Action.REGISTER_PATIENT)
     if not indications:
         raise InputError("at least one of OUD and AUD is required", "indications")
     if start_date > at.date():
@@ -125,8 +132,9 @@ def open_episode(
                 start_date=start_date,
                 status=EpisodeStatus.ACTIVE,
             )
-            record(at=at, actor=actor, action=AuditAction.CREATE, object_type="episode",
-                   object_id=str(episode.pk), patient_mrn=patient.mrn)  # fmt: skip
+            record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type="episode",
+                   object_id=str(episode.pk), patient_mrn=patient.mrn,
+                   remote_addr=actor.remote_addr)  # fmt: skip
     except IntegrityError:
         raise InputError("the patient already has an active episode", "patient") from None
     return episode

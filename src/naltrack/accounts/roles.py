@@ -1,0 +1,83 @@
+"""Who may do what: one table, enforced by every service (pages and the API only hide what a role
+cannot use; the refusal itself happens here).
+
+Least privilege (issue 3, product brief capability 11): only prescribers sign screenings, orders and
+overrides; nurses record administrations and observations; counselling notes are for counselors and
+prescribers; coordinators see schedules and contact details, not clinical notes; the director sees
+reports and the audit trail, not charts.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    PRESCRIBER = "prescriber", "Prescriber"
+    NURSE = "nurse", "Nurse"
+    COUNSELOR = "counselor", "Counselor"
+    COORDINATOR = "coordinator", "Care coordinator"
+    DIRECTOR = "director", "Program director"
+
+
+class Action(StrEnum):
+    VIEW_PATIENT_LIST = "view_patient_list"  # search, names, MRNs, contact details
+    REGISTER_PATIENT = "register_patient"
+    VIEW_CHART = "view_chart"  # clinical record: doses, observations, screening, plan, alerts
+    RECORD_ASSESSMENT = "record_assessment"
+    RECORD_MEDICATION_LIST = "record_medication_list"
+    RUN_SCREENING = "run_screening"
+    SIGN_SCREENING = "sign_screening"
+    OVERRIDE_BLOCK = "override_block"
+    SIGN_ORDER = "sign_order"
+    RECORD_ADMINISTRATION = "record_administration"
+    RECORD_IMPLANT = "record_implant"
+    RECORD_OBSERVATION = "record_observation"
+    RECORD_SIDE_EFFECT = "record_side_effect"
+    EDIT_PLAN = "edit_plan"  # goals, psychosocial and relapse plans
+    EDIT_PLAN_MEDICATION = "edit_plan_medication"  # formulation, regimen, duration
+    DISCONTINUE_TREATMENT = "discontinue_treatment"
+    VIEW_COUNSELLING_NOTES = "view_counselling_notes"
+    RECORD_COUNSELLING = "record_counselling"
+    VIEW_SCHEDULE = "view_schedule"
+    MANAGE_APPOINTMENTS = "manage_appointments"
+    VIEW_ALERTS = "view_alerts"
+    HANDLE_ALERTS = "handle_alerts"  # acknowledge and resolve
+    VIEW_AUDIT = "view_audit"
+    VIEW_REPORTS = "view_reports"
+
+
+P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.VIEW_PATIENT_LIST: frozenset({P, N, C, K}),
+    Action.REGISTER_PATIENT: frozenset({P, K}),
+    Action.VIEW_CHART: frozenset({P, N, C}),
+    Action.RECORD_ASSESSMENT: frozenset({P}),
+    Action.RECORD_MEDICATION_LIST: frozenset({P, N}),
+    Action.RUN_SCREENING: frozenset({P, N}),
+    Action.SIGN_SCREENING: frozenset({P}),
+    Action.OVERRIDE_BLOCK: frozenset({P}),
+    Action.SIGN_ORDER: frozenset({P}),
+    Action.RECORD_ADMINISTRATION: frozenset({N}),
+    Action.RECORD_IMPLANT: frozenset({P}),  # insertion and removal are procedures
+    Action.RECORD_OBSERVATION: frozenset({N, P}),
+    Action.RECORD_SIDE_EFFECT: frozenset({N, P}),
+    Action.EDIT_PLAN: frozenset({P, C}),
+    Action.EDIT_PLAN_MEDICATION: frozenset({P}),
+    Action.DISCONTINUE_TREATMENT: frozenset({P}),
+    Action.VIEW_COUNSELLING_NOTES: frozenset({C, P}),
+    Action.RECORD_COUNSELLING: frozenset({C}),
+    Action.VIEW_SCHEDULE: frozenset({P, N, C, K}),
+    Action.MANAGE_APPOINTMENTS: frozenset({P, N, C, K}),
+    Action.VIEW_ALERTS: frozenset({P, N, C}),
+    Action.HANDLE_ALERTS: frozenset({P, N}),
+    Action.VIEW_AUDIT: frozenset({D}),
+    Action.VIEW_REPORTS: frozenset({D, P}),
+}
+
+
+def allowed(role: Role | str | None, action: Action) -> bool:
+    return role is not None and role in PERMISSIONS[action]

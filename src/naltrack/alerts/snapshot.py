@@ -1,0 +1,167 @@
+"""Reading one patient's record into the core's inputs: the dosing record, the observations the
+alert rules read, and the plan's formulation. Queries only; no writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from naltrack.clinical.alerts import LiverTest, PatientSnapshot, Phq9Result, TreatmentStatus
+from naltrack.clinical.coverage import Administration as Dose
+from naltrack.clinical.policy import Policy
+from naltrack.clinical.vocab import Formulation
+from naltrack.monitoring.models import Observation, ObservationKind
+from naltrack.patients.models import Episode, EpisodeStatus, Patient
+from naltrack.screening.models import ScreeningRecord
+from naltrack.treatment.models import (
+    Administration,
+    AdministrationStatus,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Implant,
+    TreatmentPlan,
+)
+
+# How far back the dosing record is read: enough for the 90-day coverage figure and for the
+# last dose that any risk window can start from (an implant covers up to a few months).
+DOSING_LOOKBACK_DAYS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """What refresh needs beyond the core snapshot."""
+
+    snapshot: PatientSnapshot
+    episode: Episode | None
+    plan: TreatmentPlan | None
+    doses: tuple[Dose, ...]
+    last_liver_test: date | None
+
+
+def episode_of(patient: Patient) -> Episode | None:
+    """The active episode, else the most recent one."""
+    return patient.episodes.order_by(
+        "-start_date", "-id"
+    ).filter(status=EpisodeStatus.ACTIVE).first() or patient.episodes.order_by(
+        "-start_date", "-id"
+    ).first()
+
+
+def doses_of(patient: Patient, since: date) -> list[Dose]:
+    rows = Administration.objects.filter(
+        patient=patient, status=AdministrationStatus.GIVEN, given_on__gte=since
+    ).values_list("given_on", "formulation", "dose_mg")
+    doses = [Dose(day, Formulation(form), mg) for day, form, mg in rows]
+    for inserted, covered in Implant.objects.filter(
+        patient=patient, inserted_on__gte=since
+    ).values_list("inserted_on", "covered_days"):
+        doses.append(Dose(inserted, Formulation.IMPLANT, None, covered))
+    # An implant removed early covers only until its removal.
+    for inserted, removed in Implant.objects.filter(
+        patient=patient, inserted_on__gte=since, removed_on__isnull=False
+    ).values_list("inserted_on", "removed_on"):
+        doses = [
+            Dose(d.date, d.formulation, d.dose_mg, (removed - inserted).days)
+            if d.formulation is Formulation.IMPLANT and d.date == inserted
+            else d
+            for d in doses
+        ]
+    doses.sort(key=lambda d: d.date)
+    return doses
+
+
+def read_record(patient: Patient, on: date, policy: Policy) -> Record:
+    episode = episode_of(patient)
+    plan = (
+        TreatmentPlan.objects.filter(episode=episode).order_by("-version").first()
+        if episode
+        else None
+    )
+    status = TreatmentStatus.ACTIVE
+    if episode is None or episode.status == EpisodeStatus.DISCHARGED:
+        status = TreatmentStatus.STOPPED
+    elif episode.status == EpisodeStatus.LOST_TO_FOLLOW_UP:
+        status = TreatmentStatus.LOST_TO_FOLLOW_UP
+    doses = doses_of(patient, on - timedelta(days=DOSING_LOOKBACK_DAYS))
+    booked = (
+        Appointment.objects.filter(
+            patient=patient,
+            kind=AppointmentKind.INJECTION,
+            status=AppointmentStatus.BOOKED,
+            on__gte=on,
+        )
+        .order_by("on")
+        .values_list("on", flat=True)
+        .first()
+    )
+    since = on - timedelta(days=max(policy.event_lookback_days, policy.lft_baseline_max_age_days))
+    observations = list(
+        Observation.objects.filter(patient=patient, observed_on__gte=since, observed_on__lte=on)
+        .filter(
+            kind__in=(
+                ObservationKind.SUBSTANCE_USE,
+                ObservationKind.URINE_SCREEN,
+                ObservationKind.LIVER,
+                ObservationKind.PHQ9,
+                ObservationKind.PREGNANCY_TEST,
+            )
+        )
+        .order_by("observed_on", "id")
+        .values_list("kind", "observed_on", "data", "total")
+    )
+    use = tuple(d for k, d, data, _ in observations if k == "substance_use" and data.get("opioid"))
+    positive = tuple(
+        d
+        for k, d, data, _ in observations
+        if k == "urine_screen" and "positive" in data.get("results", {}).values()
+        and any(data["results"].get(a) == "positive" for a in OPIOID_ANALYTES)
+    )
+    liver = tuple(
+        LiverTest(d, data.get("alt"), data.get("ast"), data["alt_uln"], data["ast_uln"])
+        for k, d, data, _ in observations
+        if k == "liver"
+    )
+    phq9 = tuple(
+        Phq9Result(d, int(total or 0), int(data["items"][8]))
+        for k, d, data, total in observations
+        if k == "phq9"
+    )
+    pregnancy = [data.get("result") for k, _, data, _ in observations if k == "pregnancy_test"]
+    last_given = (
+        Administration.objects.filter(patient=patient, status=AdministrationStatus.GIVEN)
+        .order_by("-given_at")
+        .values_list("formulation", "reversal_agent_discussed")
+        .first()
+    )
+    surgery = (
+        ScreeningRecord.objects.filter(patient=patient)
+        .order_by("-created_at")
+        .values_list("facts", flat=True)
+        .first()
+        or {}
+    ).get("planned_surgery_date")
+    formulation = Formulation(plan.formulation) if plan else None
+    snapshot = PatientSnapshot(
+        as_of=on,
+        indications=episode.indications if episode else frozenset(),
+        formulation=formulation,
+        administrations=tuple(doses),
+        treatment_status=status,
+        next_injection_booked=booked,
+        opioid_use_reports=use,
+        positive_opioid_screens=positive,
+        liver_tests=liver,
+        phq9=phq9,
+        pregnant=(pregnancy[-1] == "positive") if pregnancy else None,
+        planned_surgery_date=date.fromisoformat(surgery) if surgery else None,
+        reversal_agent_discussed_at_last_injection=(
+            last_given[1] if last_given and last_given[0] == Formulation.XR_INJECTION else None
+        ),
+    )
+    return Record(
+        snapshot, episode, plan, tuple(doses), max((t.date for t in liver), default=None)
+    )
+
+
+OPIOID_ANALYTES = ("opioids", "fentanyl", "methadone", "buprenorphine", "oxycodone")

@@ -1,0 +1,53 @@
+"""The alert inbox, and acknowledging or resolving an alert."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from naltrack import clock
+from naltrack.accounts.roles import Action
+from naltrack.clinical.errors import InputError
+from naltrack.web.context import request_actor
+from naltrack.web.pages import requires
+
+from .models import Alert, AlertSeverityChoice, AlertStatus
+from .services import acknowledge, resolve
+
+
+@requires(Action.VIEW_ALERTS)
+def inbox(request: HttpRequest) -> HttpResponse:
+    rows = Alert.objects.select_related("patient").order_by("severity_rank", "-raised_at", "id")
+    status = request.GET.get("status", "unresolved")
+    if status == "unresolved":
+        rows = rows.exclude(status=AlertStatus.RESOLVED)
+    elif status in AlertStatus.values:
+        rows = rows.filter(status=status)
+    severity = request.GET.get("severity", "")
+    if severity in AlertSeverityChoice.values:
+        rows = rows.filter(severity=severity)
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    return render(request, "alerts/inbox.html", {
+        "page": page, "status": status, "severity": severity, "active": "alerts",
+        "statuses": [("unresolved", "Open and acknowledged"), *AlertStatus.choices],
+        "severities": AlertSeverityChoice.choices, "can_handle": request_actor(request).can(Action.HANDLE_ALERTS),
+    })  # fmt: skip
+
+
+@require_POST
+@requires(Action.HANDLE_ALERTS)
+def handle(request: HttpRequest, alert_id: int) -> HttpResponse:
+    note = request.POST.get("note", "")
+    actor = request_actor(request)
+    try:
+        if request.POST.get("do") == "resolve":
+            alert = resolve(alert_id, actor=actor, at=clock.now(), note=note)
+        else:
+            alert = acknowledge(alert_id, actor=actor, at=clock.now(), note=note)
+        messages.success(request, f"Alert {alert.get_status_display().lower()}: {alert.message}")
+    except InputError as exc:
+        messages.error(request, f"Not changed: {exc.message}.")
+    return redirect(request.POST.get("next") or request.META.get("HTTP_REFERER") or "alert-inbox")

@@ -1,0 +1,106 @@
+"""The JSON API (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs.
+
+Bearer tokens (`naltrack token create --user NAME`). One error shape for every refusal:
+{"message": ..., "field": ...}; 400 bad input, 401 no or bad token, 403 role, 404 not found.
+No request causes a server error: the last handler answers any unexpected failure as a 500 with
+the same shape and no detail, and logs it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from naltrack.accounts.services import PermissionRefused, actor_for, user_for_token
+from naltrack.clinical.errors import InputError
+
+log = logging.getLogger("naltrack.api")
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_token(token)
+        if user is None:
+            return None
+        request.user = user
+        request.naltrack_actor = actor_for(user, request.META.get("REMOTE_ADDR"))  # type: ignore[attr-defined]
+        return user
+
+
+api = NinjaAPI(
+    title="naltrack",
+    version="1",
+    description="Clinic records and workflows for a naltrexone treatment program. Synthetic data only.",
+    auth=BearerToken(),
+    urls_namespace="api",
+)
+
+
+def _error(request: HttpRequest, status: int, message: str, field: str | None) -> HttpResponse:
+    return api.create_response(request, {"message": message, "field": field}, status=status)
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "data")]
+    return ".".join(parts)
+
+
+@api.exception_handler(InputError)
+def _input_error(request: HttpRequest, exc: InputError) -> HttpResponse:
+    return _error(request, 400, exc.message, exc.field or None)
+
+
+@api.exception_handler(ValidationError)
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    return _error(request, 400, str(first.get("msg", "invalid input")), _field(first.get("loc", ())) or None)
+
+
+@api.exception_handler(PermissionRefused)
+def _refused(request: HttpRequest, exc: PermissionRefused) -> HttpResponse:
+    return _error(request, 403, str(exc), None)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "a valid bearer token is required (naltrack token create --user NAME)", None)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, str(exc) or "not found", None)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, str(exc), None)
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("unexpected API error on %s %s", request.method, request.path)
+    return _error(request, 500, "an unexpected error; nothing was changed", None)
+
+
+def _routers() -> None:
+    from naltrack.alerts.api import router as alerts
+    from naltrack.audit.api import router as audit
+    from naltrack.patients.api import router as patients
+    from naltrack.screening.api import router as screening
+    from naltrack.treatment.api import router as treatment
+    from naltrack.worklist.api import router as worklist
+
+    api.add_router("/", patients)
+    api.add_router("/", screening)
+    api.add_router("/", treatment)
+    api.add_router("/", alerts)
+    api.add_router("/", worklist)
+    api.add_router("/", audit)
+
+
+_routers()

@@ -1,0 +1,247 @@
+"""The demo clinic: about 150 synthetic patients spread over every stage of the program, and one
+staff account per role. Deterministic: the same `on` day gives the same clinic.
+
+The clinical path (registration, assessment, screening, signing, plan, first dose, recent
+observations) goes through the services, so the demo obeys the same gate and rules as a real
+clinic; older maintenance doses are written in bulk (marked as entered by the demo) to keep
+seeding quick, and every patient's alerts are then computed by the same refresh as the nightly job.
+Synthetic people only: names are drawn from fixed lists, no real person is described.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from naltrack.accounts.roles import Role
+from naltrack.accounts.services import Actor, create_staff
+from naltrack.alerts.services import refresh_all
+from naltrack.counselling.services import record_session
+from naltrack.monitoring.services import record_observation
+from naltrack.patients.models import Patient
+from naltrack.patients.records import AssessmentInput, add_allergy, add_medication, record_assessment
+from naltrack.patients.services import PatientInput, open_episode, register_patient
+from naltrack.clinical.vocab import Indication
+from naltrack.screening.services import run_screening, sign_screening
+from naltrack.treatment.models import Administration, Appointment, AppointmentStatus
+from naltrack.treatment.services import (
+    AdministrationInput,
+    PlanInput,
+    book_appointment,
+    change_plan,
+    discontinue,
+    insert_implant,
+    record_administration,
+    set_appointment_status,
+)
+
+PASSWORD = "naltrack-demo-2026"  # demo accounts only; `naltrack demo` refuses outside debug mode
+STAFF = (
+    ("pat.prescriber", Role.PRESCRIBER, "Pat Okafor, MD"),
+    ("nina.nurse", Role.NURSE, "Nina Lindqvist, RN"),
+    ("cole.counselor", Role.COUNSELOR, "Cole Haddad, LCSW"),
+    ("cora.coordinator", Role.COORDINATOR, "Cora Mendes"),
+    ("dana.director", Role.DIRECTOR, "Dana Whitfield"),
+)
+GIVEN = ("Alex", "Sam", "Jordan", "Riley", "Casey", "Morgan", "Taylor", "Jamie", "Avery", "Quinn",
+         "Rowan", "Emerson", "Harper", "Reese", "Skyler", "Finley", "Dakota", "Parker", "Hayden", "Sage")  # fmt: skip
+FAMILY = ("Abara", "Brennan", "Castillo", "Dubois", "Eriksen", "Fontaine", "Gallagher", "Hoshino", "Ibarra",
+          "Janssen", "Kowalski", "Lindgren", "Moreau", "Nakamura", "Okonkwo", "Petrov", "Quintero", "Rahman",
+          "Santos", "Tanaka", "Ueda", "Varga", "Whitaker", "Xu", "Yilmaz", "Zielinski")  # fmt: skip
+STAGES = (
+    "waiting", "review", "due_today", "overdue", "waning", "oral_gaps", "oral_ok", "implant_ok",
+    "implant_replace", "implant_expired", "discontinued", "use_while_blocked", "suicide_risk", "lft",
+    "pregnancy", "no_naloxone", "surgery", "stable", "stable", "stable", "aud_oral", "stable_early",
+)  # fmt: skip
+PATIENTS = 154  # 7 of each stage
+
+
+def _at(day: date, hour: int = 10) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+@dataclass
+class Cast:
+    prescriber: Actor
+    nurse: Actor
+    counselor: Actor
+    coordinator: Actor
+
+
+def _staff() -> Cast:
+    from django.contrib.auth.models import User
+
+    actors = {}
+    for username, role, name in STAFF:
+        user = User.objects.filter(username=username).first() or create_staff(username, PASSWORD, role, full_name=name)
+        actors[role] = Actor(user.pk, username, role, "127.0.0.1")
+    return Cast(actors[Role.PRESCRIBER], actors[Role.NURSE], actors[Role.COUNSELOR], actors[Role.COORDINATOR])
+
+
+def seed(on: date) -> int:
+    """Seed the demo clinic for the day `on`; returns the number of patients created."""
+    if Patient.objects.exists():
+        return 0
+    cast = _staff()
+    for i in range(PATIENTS):
+        with transaction.atomic():
+            _patient(i, STAGES[i % len(STAGES)], on, cast)
+    refresh_all(at=_at(on, 7))
+    return PATIENTS
+
+
+def _patient(i: int, stage: str, on: date, cast: Cast) -> None:
+    aud_only = stage == "aud_oral"
+    sex = ("female", "male")[i % 2] if stage != "pregnancy" else "female"
+    birth = date(1960 + (i * 7) % 40, 1 + i % 12, 1 + (i * 3) % 28)
+    if stage == "pregnancy":
+        birth = date(on.year - 29, 3, 14)
+    start = on - timedelta(days={"waiting": 6, "review": 3, "discontinued": 200, "stable_early": 40}.get(stage, 150 + (i % 5) * 30))
+    if stage.startswith("implant"):
+        start = _implant_day(stage, on) - timedelta(days=1)
+    reminder = ("sms", "email", "none")[i % 3]
+    p = register_patient(PatientInput(
+        mrn=f"MRN-{1000 + i}", given_name=GIVEN[i % len(GIVEN)], family_name=FAMILY[(i * 7) % len(FAMILY)],
+        birth_date=birth, sex_at_birth=sex, phone=f"555-01{i % 100:02d}", email=f"patient{i}@example.org",
+        preferred_reminder_channel=reminder, support_person_name="" if i % 4 else "A. Support",
+        support_person_phone="" if i % 4 else "555-0199",
+    ), actor=cast.coordinator, at=_at(start - timedelta(days=1)))  # fmt: skip
+    indications = frozenset({Indication.AUD}) if aud_only else (
+        frozenset({Indication.OUD, Indication.AUD}) if i % 5 == 0 else frozenset({Indication.OUD}))  # fmt: skip
+    open_episode(p, indications, start - timedelta(days=1), actor=cast.coordinator, at=_at(start - timedelta(days=1)))
+    last_use = start - timedelta(days=4 if stage == "waiting" else 12)
+    record_assessment(p, AssessmentInput(
+        assessed_on=start - timedelta(days=1), substance="AUD" if aud_only else "OUD",
+        dsm5_criteria=("craving", "cut_down", "time_spent", "tolerance", "withdrawal", "role_failure")[: 3 + i % 4],
+        last_opioid_use=None if aud_only else last_use, last_opioid_kind="" if aud_only else ("short_acting", "fentanyl")[i % 2],
+        last_alcohol_use=start - timedelta(days=5) if Indication.AUD in indications else None,
+        goals="Stay in treatment for six months; return to work.", co_occurring_conditions="" if i % 3 else "Anxiety",
+    ), actor=cast.prescriber, at=_at(start - timedelta(days=1)))  # fmt: skip
+    if i % 6 == 0:
+        add_medication(p, name="sertraline", actor=cast.nurse, at=_at(start - timedelta(days=1)))
+    if i % 11 == 0:
+        add_allergy(p, substance="penicillin", reaction="rash", actor=cast.nurse, at=_at(start - timedelta(days=1)))
+    # Readiness on the screening day: urine screen, COWS, liver tests, weight, PHQ-9.
+    day = start
+    obs = lambda kind, data, d=day: record_observation(p, kind=kind, observed_on=d, data=data, actor=cast.nurse, at=_at(d, 9))  # noqa: E731
+    if not aud_only:
+        obs("urine_screen", {"results": {"opioids": "negative", "fentanyl": "negative", "buprenorphine": "negative"}})
+        obs("cows", {"items": [0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0]})
+    obs("liver", {"alt": 30 + i % 20, "ast": 28 + i % 15, "alt_uln": 40, "ast_uln": 40})
+    obs("weight", {"weight_kg": 55 + (i * 5) % 60, "height_cm": 165 + i % 20})
+    obs("phq9", {"items": [2, 2, 1, 2, 1, 1, 1, 1, 0] if stage == "review" else [1, 0, 1, 0, 0, 1, 0, 0, 0]})
+    if sex == "female" and stage != "pregnancy":
+        obs("pregnancy_test", {"result": "negative"})
+    formulation = {"oral_gaps": "oral", "oral_ok": "oral", "aud_oral": "oral", "implant_ok": "implant",
+                   "implant_replace": "implant", "implant_expired": "implant"}.get(stage, "xr_injection")  # fmt: skip
+    entered: dict[str, Any] = {"pregnant": False} if sex == "female" else {}
+    if stage == "surgery":
+        entered["planned_surgery_date"] = (on + timedelta(days=20)).isoformat()
+    screening = run_screening(p, entered, formulation=formulation, actor=cast.prescriber, at=_at(day, 11))
+    if stage in ("waiting", "review"):
+        return  # awaiting the prescriber: not yet / needs review, unsigned
+    sign_screening(screening.pk, actor=cast.prescriber, at=_at(day, 11),
+                   override_reason="" if screening.decision in ("eligible", "needs_review") else
+                   "Demo clinic: opioid-free interval confirmed by the referring detox unit.")  # fmt: skip
+    regimen = {"oral": "oral_daily", "implant": "implant", "xr_injection": "xr_injection"}[formulation]
+    change_plan(p, PlanInput(
+        formulation=formulation, regimen=regimen, goals="Abstinence from opioids; rebuild routines.",
+        psychosocial=("individual_therapy", "mutual_help") if i % 2 else ("group_therapy", "cbt"),
+        triggers="Payday; old friends from using days.", warning_signs="Skipping meals, isolating.",
+        coping_strategies="Call sponsor; walk; urge surfing.", support_contacts="Sponsor, sister.",
+        relapse_management="Same-week prescriber visit, naloxone check, adjust counselling.",
+    ), reason="Initial plan after screening", actor=cast.prescriber, at=_at(day, 12))  # fmt: skip
+    if formulation == "implant":
+        insert_implant(p, inserted_on=_implant_day(stage, on), product="naltrexone implant (compounded)", dose_mg=1800,
+                       lot=f"IMP-{i:04d}", site="left lower abdomen", actor=cast.prescriber, at=_at(_implant_day(stage, on)))  # fmt: skip
+        return
+    if formulation == "oral":
+        _oral_history(p, i, stage, start, on, cast)
+        return
+    _injection_history(p, i, stage, start, on, cast)
+
+
+def _implant_day(stage: str, on: date) -> date:
+    return on - timedelta(days={"implant_ok": 30, "implant_replace": 80, "implant_expired": 95}[stage])
+
+
+def _oral_history(p: Patient, i: int, stage: str, start: date, on: date, cast: Cast) -> None:
+    first = start + timedelta(days=1)
+    record_administration(p, AdministrationInput(formulation="oral", given_at=_at(first), dose_mg=25),
+                          actor=cast.nurse, at=_at(first))  # fmt: skip
+    rows = []
+    last = on - timedelta(days=4 if stage == "oral_gaps" else 1)
+    d = first + timedelta(days=1)
+    while d <= last:
+        skip = stage == "oral_gaps" and (d.toordinal() % 5 == 0)
+        if not skip:
+            rows.append(Administration(patient=p, episode=p.episodes.get(status="active"), given_at=_at(d, 8), given_on=d,
+                                       formulation="oral", product="naltrexone 50 mg tablet", dose_mg=50, route="oral",
+                                       site="oral", observed=False, status="given", recorded_by="demo", recorded_at=_at(d, 8)))  # fmt: skip
+        d += timedelta(days=1)
+    Administration.objects.bulk_create(rows)
+
+
+def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, cast: Cast) -> None:
+    last = on - timedelta(days={
+        "due_today": 28, "overdue": 36 + i % 10, "waning": 25, "discontinued": 35, "use_while_blocked": 10,
+        "no_naloxone": 12, "stable_early": 14,
+    }.get(stage, 3 + (i * 5) % 24))  # fmt: skip
+    first = start + timedelta(days=1)
+    count = max((last - first).days // 28, 0)
+    days = [last - timedelta(days=28 * k) for k in range(count, -1, -1)]
+    days[0] = first  # the first dose follows the screening; later ones run back from the latest
+    episode = p.episodes.get(status="active")
+    for n, d in enumerate(days):
+        side = ("left", "right")[n % 2]
+        discussed = not (stage == "no_naloxone" and d == last)
+        if n == 0 or d == last:  # the first (through the gate) and the latest, through the MAR service
+            record_administration(p, AdministrationInput(
+                formulation="xr_injection", given_at=_at(d), site=side, needle="1.5in", lot=f"LOT{2600 + n}",
+                expiry=d + timedelta(days=300), reversal_agent_discussed=discussed, reversal_agent_on_hand=discussed,
+                confirm_warnings=True,
+            ), actor=cast.nurse, at=_at(d))  # fmt: skip
+        else:
+            Administration.objects.create(
+                patient=p, episode=episode, given_at=_at(d), given_on=d, formulation="xr_injection",
+                product="naltrexone ER 380 mg (VIVITROL)", dose_mg=380, route="intramuscular", site=side, needle="1.5in",
+                lot=f"LOT{2600 + n}", expiry=d + timedelta(days=300), status="given", reversal_agent_discussed=True,
+                reversal_agent_on_hand=True, recorded_by="demo", recorded_at=_at(d),
+            )  # fmt: skip
+    if stage == "waning":  # the booked visit fell through: cancelled, nothing rebooked
+        appt = Appointment.objects.filter(patient=p, status=AppointmentStatus.BOOKED).first()
+        if appt:
+            set_appointment_status(appt.pk, "cancelled", actor=cast.coordinator, at=_at(last, 15))
+    if stage == "use_while_blocked":
+        record_observation(p, kind="substance_use", observed_on=on - timedelta(days=1), data={"opioid": True, "source": "check_in"},
+                           actor=cast.nurse, at=_at(on - timedelta(days=1), 16))  # fmt: skip
+    if stage == "suicide_risk":
+        record_observation(p, kind="phq9", observed_on=on - timedelta(days=1), data={"items": [2, 2, 2, 1, 1, 2, 1, 1, 1]},
+                           actor=cast.nurse, at=_at(on - timedelta(days=1), 16))  # fmt: skip
+    if stage == "lft":
+        record_observation(p, kind="liver", observed_on=on - timedelta(days=2), data={"alt": 170, "ast": 120, "alt_uln": 40, "ast_uln": 40},
+                           actor=cast.nurse, at=_at(on - timedelta(days=2), 16))  # fmt: skip
+    if stage == "pregnancy":
+        record_observation(p, kind="pregnancy_test", observed_on=on - timedelta(days=1), data={"result": "positive"},
+                           actor=cast.nurse, at=_at(on - timedelta(days=1), 16))  # fmt: skip
+    for k in range(3):
+        d = on - timedelta(days=7 * k + 2)
+        if d > start:
+            record_observation(p, kind="craving", observed_on=d, data={"value": (i + k * 2) % 8}, actor=cast.nurse, at=_at(d, 17))
+            if k == 0:
+                record_observation(p, kind="urine_screen", observed_on=d,
+                                   data={"results": {"opioids": "positive" if stage == "use_while_blocked" else "negative", "fentanyl": "negative"}},
+                                   actor=cast.nurse, at=_at(d, 17))  # fmt: skip
+    record_session(p, held_on=on - timedelta(days=5), kind="individual", attendance="attended" if i % 4 else "missed",
+                   note="Discussed triggers around payday; practised urge surfing. Synthetic note.",
+                   minutes=50, actor=cast.counselor, at=_at(on - timedelta(days=5), 14))  # fmt: skip
+    if i % 9 == 0:
+        appt = book_appointment(p, kind="prescriber_review", on=on - timedelta(days=3), actor=cast.coordinator, at=_at(on - timedelta(days=10)))
+        set_appointment_status(appt.pk, "missed", actor=cast.coordinator, at=_at(on - timedelta(days=2)))
+    if stage == "discontinued":
+        discontinue(p, reason="Moved away; referred to a clinic near the new address.", on=on - timedelta(days=3),
+                    actor=cast.prescriber, at=_at(on - timedelta(days=3), 16))  # fmt: skip

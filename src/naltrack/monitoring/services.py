@@ -1,0 +1,147 @@
+"""Monitoring use cases: record an observation (read and scored by the core where it is an
+instrument) or a side effect, then re-evaluate the patient's alerts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+
+from naltrack.accounts.roles import Action
+from naltrack.accounts.services import Actor
+from naltrack.alerts.services import refresh_patient
+from naltrack.audit.models import AuditAction
+from naltrack.audit.services import record
+from naltrack.clinical import instruments
+from naltrack.clinical.errors import InputError
+from naltrack.clinical.parsing import Obj
+from naltrack.clinical.screening_facts import Analyte
+from naltrack.clinical.vocab import OpioidKind
+from naltrack.patients.models import Patient
+
+from .models import Observation, ObservationKind, SideEffect, SideEffectKind, SideEffectSeverity
+
+INSTRUMENTS = {
+    ObservationKind.COWS: "cows",
+    ObservationKind.CIWA_AR: "ciwa_ar",
+    ObservationKind.PHQ9: "phq9",
+    ObservationKind.AUDIT: "audit",
+}
+RESULTS = ("negative", "positive")
+
+
+def _result(value: object, field: str) -> str:
+    if value not in RESULTS:
+        raise InputError("must be negative or positive", field)
+    return str(value)
+
+
+def read_observation(kind: str, data: object, sex_at_birth: str) -> tuple[dict[str, Any], float | None, str, list[str]]:
+    """Check one observation's parts; returns (data, total, band, flags). Pure: no database."""
+    if kind not in ObservationKind.values:
+        raise InputError(f"must be one of {', '.join(ObservationKind.values)}", "kind")
+    if kind in INSTRUMENTS:
+        doc = Obj(data, "data", {"items"})
+        result = instruments.score(INSTRUMENTS[ObservationKind(kind)], {"items": doc.required("items")})
+        return {"items": list(doc.raw["items"])}, float(result.total), result.band or "", list(result.flags)  # type: ignore[call-overload]
+    if kind == ObservationKind.URINE_SCREEN:
+        doc = Obj(data, "data", {"results"})
+        res = Obj(doc.required("results"), "data.results", {a.value for a in Analyte})
+        results = {k: _result(v, f"data.results.{k}") for k, v in res.raw.items() if v is not None}
+        if not results:
+            raise InputError("record at least one analyte", "data.results")
+        positive = [k for k, v in results.items() if v == "positive"]
+        return {"results": results}, float(len(positive)), "positive" if positive else "negative", []
+    if kind == ObservationKind.LIVER:
+        doc = Obj(data, "data", {"alt", "ast", "alt_uln", "ast_uln", "bilirubin"})
+        values = {
+            "alt": doc.number("alt", 0, 100_000), "ast": doc.number("ast", 0, 100_000),
+            "alt_uln": doc.number("alt_uln", 0.001, 100_000) or 40.0,
+            "ast_uln": doc.number("ast_uln", 0.001, 100_000) or 40.0,
+            "bilirubin": doc.number("bilirubin", 0, 1000),
+        }  # fmt: skip
+        if values["alt"] is None and values["ast"] is None:
+            raise InputError("record ALT or AST", "data.alt")
+        ratios = [v / u for v, u in ((values["alt"], values["alt_uln"]), (values["ast"], values["ast_uln"])) if v is not None and u]  # type: ignore[operator]
+        return values, round(max(ratios), 2), "", []
+    if kind == ObservationKind.CRAVING:
+        doc = Obj(data, "data", {"value"})
+        value = doc.number("value", 0, 10)
+        if value is None:
+            raise InputError("is required (0-10)", "data.value")
+        return {"value": value}, float(value), "", []
+    if kind in (ObservationKind.PREGNANCY_TEST, ObservationKind.NALOXONE_CHALLENGE):
+        doc = Obj(data, "data", {"result"})
+        result = _result(doc.required("result"), "data.result")
+        return {"result": result}, None, result, []
+    if kind == ObservationKind.WEIGHT:
+        doc = Obj(data, "data", {"weight_kg", "height_cm"})
+        weight, height = doc.number("weight_kg", 20, 400), doc.number("height_cm", 100, 250)
+        if weight is None:
+            raise InputError("is required (20-400 kg)", "data.weight_kg")
+        if height is None:
+            raise InputError("is required (100-250 cm)", "data.height_cm")
+        bmi = round(weight / (height / 100) ** 2, 1)
+        return {"weight_kg": weight, "height_cm": height, "bmi": bmi}, bmi, "", []
+    # substance use (self-report or timeline follow-back)
+    doc = Obj(data, "data", {"opioid", "opioid_kind", "alcohol", "other", "source"})
+    opioid, alcohol = doc.bool("opioid") or False, doc.bool("alcohol") or False
+    kind_value = doc.enum("opioid_kind", OpioidKind)
+    other = str(doc.raw.get("other") or "")[:200]
+    if not (opioid or alcohol or other):
+        raise InputError("record which substance was used", "data.opioid")
+    source = str(doc.raw.get("source") or "self_report")
+    if source not in ("self_report", "timeline_followback", "check_in"):
+        raise InputError("must be self_report, timeline_followback or check_in", "data.source")
+    return (
+        {"opioid": opioid, "opioid_kind": kind_value.value if kind_value else None, "alcohol": alcohol,
+         "other": other, "source": source},
+        None, "", [],
+    )  # fmt: skip
+
+
+def record_observation(patient: Patient, *, kind: str, observed_on: date, data: object, actor: Actor,
+                       at: datetime) -> Observation:  # fmt: skip
+    actor.require(Action.RECORD_OBSERVATION)
+    if observed_on > at.date():
+        raise InputError("is in the future", "observed_on")
+    if observed_on < patient.birth_date:
+        raise InputError("is before the patient was born", "observed_on")
+    clean, total, band, flags = read_observation(kind, data, patient.sex_at_birth)
+    with transaction.atomic():
+        obs = Observation.objects.create(
+            patient=patient, kind=kind, observed_on=observed_on, data=clean, total=total, band=band,
+            flags=flags, recorded_by=actor.username, recorded_at=at,
+        )  # fmt: skip
+        record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type="observation",
+               object_id=str(obs.pk), patient_mrn=patient.mrn, remote_addr=actor.remote_addr,
+               detail=kind)  # fmt: skip
+        refresh_patient(patient, at=at)
+    return obs
+
+
+def record_side_effect(patient: Patient, *, kind: str, severity: str, noted_on: date, description: str = "",
+                       follow_up_due: date | None = None, actor: Actor, at: datetime) -> SideEffect:  # fmt: skip
+    actor.require(Action.RECORD_SIDE_EFFECT)
+    if kind not in SideEffectKind.values:
+        raise InputError(f"must be one of {', '.join(SideEffectKind.values)}", "kind")
+    if severity not in SideEffectSeverity.values:
+        raise InputError("must be mild, moderate or severe", "severity")
+    if noted_on > at.date():
+        raise InputError("is in the future", "noted_on")
+    if follow_up_due is not None and follow_up_due < noted_on:
+        raise InputError("is before the side effect was noted", "follow_up_due")
+    if kind == SideEffectKind.INJECTION_SITE and follow_up_due is None:
+        # Injection-site reactions are followed up (VIVITROL label 5.2): default one week.
+        follow_up_due = noted_on + timedelta(days=7)
+    with transaction.atomic():
+        effect = SideEffect.objects.create(
+            patient=patient, kind=kind, severity=severity, noted_on=noted_on,
+            description=description.strip()[:500], follow_up_due=follow_up_due,
+            recorded_by=actor.username, recorded_at=at,
+        )  # fmt: skip
+        record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type="side_effect",
+               object_id=str(effect.pk), patient_mrn=patient.mrn, remote_addr=actor.remote_addr,
+               detail=kind)  # fmt: skip
+    return effect

@@ -1,0 +1,117 @@
+"""Assessment, medication list, allergies and patient search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from naltrack.accounts.roles import Action
+from naltrack.accounts.services import Actor
+from naltrack.audit.models import AuditAction
+from naltrack.audit.services import record
+from naltrack.clinical import instruments
+from naltrack.clinical.errors import InputError
+
+from .models import DSM5_CRITERIA, Allergy, Assessment, MedicationEntry, OpioidKindChoice, Patient
+
+
+def _audit(actor: Actor, at: datetime, kind: str, pk: object, patient: Patient, detail: str = "") -> None:
+    record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type=kind, object_id=str(pk),
+           patient_mrn=patient.mrn, remote_addr=actor.remote_addr, detail=detail)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentInput:
+    assessed_on: date
+    substance: str  # "OUD" or "AUD"
+    dsm5_criteria: tuple[str, ...]
+    on_maintenance_therapy: bool = False
+    last_opioid_use: date | None = None
+    last_opioid_kind: str = ""
+    last_alcohol_use: date | None = None
+    other_substances: str = ""
+    goals: str = ""
+    co_occurring_conditions: str = ""
+
+
+def record_assessment(patient: Patient, data: AssessmentInput, *, actor: Actor, at: datetime) -> Assessment:
+    actor.require(Action.RECORD_ASSESSMENT)
+    episode = patient.episodes.filter(status="active").first()
+    if episode is None:
+        raise InputError("the patient has no active episode of care", "patient")
+    if data.substance not in ("OUD", "AUD"):
+        raise InputError("must be OUD or AUD", "substance")
+    if data.assessed_on > at.date():
+        raise InputError("is in the future", "assessed_on")
+    known = {name for name, _ in DSM5_CRITERIA}
+    for name in data.dsm5_criteria:
+        if name not in known:
+            raise InputError(f"{name!r} is not a DSM-5 criterion", "dsm5_criteria")
+    for name in ("last_opioid_use", "last_alcohol_use"):
+        value = getattr(data, name)
+        if value is not None and value > data.assessed_on:
+            raise InputError("is after the assessment", name)
+    if data.last_opioid_kind and data.last_opioid_kind not in OpioidKindChoice.values:
+        raise InputError(f"must be one of {', '.join(OpioidKindChoice.values)}", "last_opioid_kind")
+    if data.last_opioid_use and not data.last_opioid_kind:
+        raise InputError("say which kind of opioid (or unknown)", "last_opioid_kind")
+    severity = instruments.score(
+        "dsm5_sud",
+        {"criteria_met": list(data.dsm5_criteria), "on_maintenance_therapy": data.on_maintenance_therapy},
+    ).band
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            patient=patient, episode=episode, assessed_on=data.assessed_on, substance=data.substance,
+            dsm5_criteria=list(data.dsm5_criteria), on_maintenance_therapy=data.on_maintenance_therapy,
+            dsm5_severity=severity or "", last_opioid_use=data.last_opioid_use,
+            last_opioid_kind=data.last_opioid_kind, last_alcohol_use=data.last_alcohol_use,
+            other_substances=data.other_substances.strip(), goals=data.goals.strip(),
+            co_occurring_conditions=data.co_occurring_conditions.strip(), recorded_by=actor.username,
+            recorded_at=at,
+        )  # fmt: skip
+        _audit(actor, at, "assessment", assessment.pk, patient, f"{data.substance} {severity}")
+    return assessment
+
+
+def add_medication(patient: Patient, *, name: str, rxnorm: str = "", started_on: date | None = None,
+                   actor: Actor, at: datetime) -> MedicationEntry:  # fmt: skip
+    actor.require(Action.RECORD_MEDICATION_LIST)
+    if not name.strip():
+        raise InputError("is required", "name")
+    if rxnorm and not rxnorm.isdigit():
+        raise InputError("an RxNorm code is digits only", "rxnorm")
+    with transaction.atomic():
+        entry = MedicationEntry.objects.create(
+            patient=patient, name=name.strip()[:200], rxnorm=rxnorm, started_on=started_on,
+            recorded_by=actor.username, recorded_at=at,
+        )  # fmt: skip
+        _audit(actor, at, "medication", entry.pk, patient, entry.name)
+    return entry
+
+
+def add_allergy(patient: Patient, *, substance: str, reaction: str = "", actor: Actor, at: datetime) -> Allergy:
+    actor.require(Action.RECORD_MEDICATION_LIST)
+    if not substance.strip():
+        raise InputError("is required", "substance")
+    with transaction.atomic():
+        allergy = Allergy.objects.create(
+            patient=patient, substance=substance.strip()[:200], reaction=reaction.strip()[:200],
+            recorded_by=actor.username, recorded_at=at,
+        )  # fmt: skip
+        _audit(actor, at, "allergy", allergy.pk, patient, allergy.substance)
+    return allergy
+
+
+def search_patients(query: str, *, actor: Actor) -> QuerySet[Patient]:
+    """Patients whose MRN, family or given name starts with the query (case-insensitive)."""
+    actor.require(Action.VIEW_PATIENT_LIST)
+    q = query.strip()
+    rows = Patient.objects.all()
+    for word in q.split()[:3]:
+        rows = rows.filter(
+            Q(mrn__istartswith=word) | Q(family_name__istartswith=word) | Q(given_name__istartswith=word)
+        )
+    return rows.order_by("family_name", "given_name", "mrn")

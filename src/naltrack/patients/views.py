@@ -1,0 +1,45 @@
+"""Patient search and the patient chart."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from naltrack import clock
+from naltrack.accounts.roles import Action
+from naltrack.clinical.errors import InputError
+from naltrack.web.context import request_actor
+from naltrack.web.pages import requires
+
+from .chart import read_chart
+from .records import search_patients
+from .services import read_patient
+
+
+@requires(Action.VIEW_PATIENT_LIST)
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    rows = search_patients(query, actor=request_actor(request)).select_related("care")
+    page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    return render(request, "patients/search.html", {"q": query, "page": page, "active": "patients"})
+
+
+@requires(Action.VIEW_PATIENT_LIST)
+def chart(request: HttpRequest, mrn: str) -> HttpResponse:
+    actor = request_actor(request)
+    clinical = actor.can(Action.VIEW_CHART)
+    try:
+        patient = read_patient(mrn, actor=actor, at=clock.now(), what="chart" if clinical else "contact")
+    except InputError:
+        return render(request, "patients/not_found.html", {"mrn": mrn}, status=404)
+    if not clinical:  # coordinators: contact details and schedule only
+        upcoming = patient.appointments.order_by("-on")[:20]
+        return render(request, "patients/contact.html", {"patient": patient, "appointments": upcoming, "active": "patients"})
+    data = read_chart(patient, clock.today())
+    return render(request, "patients/chart.html", {"c": data, "active": "patients", "can": {
+        "screen": actor.can(Action.RUN_SCREENING), "mar": actor.can(Action.RECORD_ADMINISTRATION),
+        "observe": actor.can(Action.RECORD_OBSERVATION), "plan": actor.can(Action.EDIT_PLAN),
+        "notes": actor.can(Action.VIEW_COUNSELLING_NOTES), "discontinue": actor.can(Action.DISCONTINUE_TREATMENT),
+        "alerts": actor.can(Action.HANDLE_ALERTS),
+    }})  # fmt: skip

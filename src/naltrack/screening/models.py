@@ -1,0 +1,50 @@
+"""Screening records: the facts snapshot given to the core, its result, the policy version, and
+the prescriber who signed it (with a written reason for any block overridden)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from naltrack.patients.models import Episode, Patient
+
+
+class DecisionChoice(models.TextChoices):
+    ELIGIBLE = "eligible", "Eligible"
+    NEEDS_REVIEW = "needs_review", "Needs review"
+    NOT_YET = "not_yet", "Not yet"
+    CONTRAINDICATED = "contraindicated", "Contraindicated"
+
+
+class ScreeningRecord(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="screenings")
+    as_of = models.DateField()
+    formulation = models.CharField(max_length=20)
+    facts = models.JSONField(help_text="the contract input given to the core, as it was")
+    result = models.JSONField(help_text="the core's result, as it was")
+    decision = models.CharField(max_length=20, choices=DecisionChoice.choices)
+    earliest_start_date = models.DateField(null=True, blank=True)
+    policy_version = models.CharField(max_length=64)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField()
+    signed_by = models.CharField(max_length=150, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    override_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(signed_by="", signed_at__isnull=True)
+                | (~models.Q(signed_by="") & models.Q(signed_at__isnull=False)),
+                name="screening_signature_complete",
+            )
+        ]
+
+    @property
+    def signed(self) -> bool:
+        return bool(self.signed_by)
+
+    @property
+    def overridden(self) -> bool:
+        return bool(self.override_reason)

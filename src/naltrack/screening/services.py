@@ -1,0 +1,84 @@
+"""Screening use cases: gather the facts from the record, ask the core, store the result with the
+policy version; a prescriber signs, and overriding a block needs a written reason (audited)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+
+from naltrack.accounts.roles import Action
+from naltrack.accounts.services import Actor
+from naltrack.alerts.services import refresh_patient
+from naltrack.audit.models import AuditAction
+from naltrack.audit.services import record
+from naltrack.clinical.errors import InputError
+from naltrack.clinical.policy import DEFAULT_POLICY, Policy
+from naltrack.clinical.screening import ScreeningResult, screen
+from naltrack.clinical.screening_facts import parse_screening_facts
+from naltrack.patients.models import Patient
+from naltrack.treatment.services import active_episode
+
+from .facts import ENTERED_FACTS, gather_facts, merge
+from .models import DecisionChoice, ScreeningRecord
+
+BLOCKING = (DecisionChoice.NOT_YET, DecisionChoice.CONTRAINDICATED)
+MIN_OVERRIDE_REASON = 20  # characters: a sentence a reviewer can act on, not "ok"
+
+
+def preview(patient: Patient, entered: dict[str, Any], *, formulation: str, as_of: date,
+            policy: Policy = DEFAULT_POLICY) -> tuple[dict[str, Any], ScreeningResult]:  # fmt: skip
+    """What the core says for the record plus the entered facts; writes nothing (the live form)."""
+    unknown = set(entered) - set(ENTERED_FACTS)
+    if unknown:
+        raise InputError(f"unknown fact {sorted(unknown)[0]!r}", sorted(unknown)[0])
+    episode = active_episode(patient)
+    facts = merge(gather_facts(patient, episode, as_of=as_of, formulation=formulation, policy=policy), entered)
+    return facts, screen(parse_screening_facts(facts), policy)
+
+
+def run_screening(patient: Patient, entered: dict[str, Any], *, formulation: str, actor: Actor,
+                  at: datetime, policy: Policy = DEFAULT_POLICY) -> ScreeningRecord:  # fmt: skip
+    actor.require(Action.RUN_SCREENING)
+    as_of = at.date()
+    facts, result = preview(patient, entered, formulation=formulation, as_of=as_of, policy=policy)
+    with transaction.atomic():
+        rec = ScreeningRecord.objects.create(
+            patient=patient, episode=active_episode(patient), as_of=as_of, formulation=formulation,
+            facts=facts, result=result.as_dict(), decision=result.decision.value,
+            earliest_start_date=result.earliest_start_date, policy_version=result.policy,
+            created_by=actor.username, created_at=at,
+        )  # fmt: skip
+        record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type="screening",
+               object_id=str(rec.pk), patient_mrn=patient.mrn, remote_addr=actor.remote_addr,
+               detail=f"{rec.decision} ({rec.policy_version})")  # fmt: skip
+        refresh_patient(patient, at=at, policy=policy)
+    return rec
+
+
+def sign_screening(screening_id: int, *, actor: Actor, at: datetime, override_reason: str = "") -> ScreeningRecord:
+    """A prescriber signs. Signing a blocked screening with a reason overrides the block."""
+    actor.require(Action.SIGN_SCREENING)
+    reason = override_reason.strip()
+    with transaction.atomic():
+        rec = ScreeningRecord.objects.select_for_update().select_related("patient").filter(pk=screening_id).first()
+        if rec is None:
+            raise InputError("no screening has this id", "screening")
+        if rec.signed:
+            raise InputError(f"already signed by {rec.signed_by}", "screening")
+        if reason:
+            actor.require(Action.OVERRIDE_BLOCK)
+            if rec.decision not in BLOCKING:
+                raise InputError("only a not-yet or contraindicated result can be overridden", "override_reason")
+            if len(reason) < MIN_OVERRIDE_REASON:
+                raise InputError(
+                    f"write the clinical reason for overriding the block (at least {MIN_OVERRIDE_REASON} characters)",
+                    "override_reason",
+                )
+        rec.signed_by, rec.signed_at, rec.override_reason = actor.username, at, reason
+        rec.save(update_fields=["signed_by", "signed_at", "override_reason"])
+        record(at=at, actor=actor.username, action=AuditAction.UPDATE, object_type="screening",
+               object_id=str(rec.pk), patient_mrn=rec.patient.mrn, remote_addr=actor.remote_addr,
+               detail=("signed with override: " + reason) if reason else "signed")  # fmt: skip
+    return rec

@@ -1,0 +1,101 @@
+"""The screening form (findings shown live as facts are entered, through HTMX), the stored
+screening with its findings and sources, and signing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from naltrack import clock
+from naltrack.accounts.roles import Action
+from naltrack.clinical.errors import InputError
+from naltrack.patients.models import Patient
+from naltrack.patients.services import read_patient
+from naltrack.treatment.models import TreatmentPlan
+from naltrack.web.context import request_actor
+from naltrack.web.pages import attach, requires
+
+from .forms import ScreeningForm, SignForm
+from .models import ScreeningRecord
+from .services import BLOCKING, preview, run_screening, sign_screening
+
+
+def _initial_formulation(patient: Patient) -> str:
+    """The plan's formulation when there is a plan; else the injection, the commonest start."""
+    plan = TreatmentPlan.objects.filter(patient=patient).order_by("-created_at").first()
+    return plan.formulation if plan else "xr_injection"
+
+
+@requires(Action.RUN_SCREENING)
+def screening_form(request: HttpRequest, mrn: str) -> HttpResponse:
+    actor = request_actor(request)
+    patient = read_patient(mrn, actor=actor, at=clock.now())
+    form = ScreeningForm(request.POST or None, initial={"formulation": _initial_formulation(patient)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            rec = run_screening(patient, form.entered(), formulation=form.cleaned_data["formulation"],
+                                actor=actor, at=clock.now())  # fmt: skip
+            return redirect("screening-detail", rec.pk)
+        except InputError as exc:
+            attach(form, exc)
+    facts, result, error = _preview(patient, form)
+    return render(request, "screening/form.html", {
+        "patient": patient, "form": form, "facts": facts, "result": result, "error": error, "active": "patients",
+    })  # fmt: skip
+
+
+def _preview(
+    patient: Patient, form: ScreeningForm
+) -> tuple[dict[str, Any] | None, dict[str, object] | None, InputError | None]:
+    valid = form.is_bound and form.is_valid()
+    entered = form.entered() if valid else {}
+    formulation = (form.cleaned_data.get("formulation") if valid else None) or _initial_formulation(patient)
+    try:
+        facts, result = preview(patient, entered, formulation=formulation, as_of=clock.today())
+        return facts, result.as_dict(), None
+    except InputError as exc:
+        return None, None, exc
+
+
+@require_POST
+@requires(Action.RUN_SCREENING)
+def screening_preview(request: HttpRequest, mrn: str) -> HttpResponse:
+    """The live findings (HTMX): nothing is written and the read is not a new chart open."""
+    patient = get_object_or_404(Patient, mrn=mrn)
+    form = ScreeningForm(request.POST)
+    facts, result, error = _preview(patient, form)
+    return render(request, "screening/findings.html", {"form": form, "facts": facts, "result": result, "error": error})
+
+
+@requires(Action.VIEW_CHART)
+def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rec = get_object_or_404(ScreeningRecord.objects.select_related("patient"), pk=pk)
+    actor = request_actor(request)
+    read_patient(rec.patient.mrn, actor=actor, at=clock.now())  # audited chart read
+    return render(request, "screening/detail.html", {
+        "rec": rec, "result": rec.result, "facts": rec.facts, "form": SignForm(), "active": "patients",
+        "can_sign": actor.can(Action.SIGN_SCREENING) and not rec.signed, "blocking": rec.decision in BLOCKING,
+    })  # fmt: skip
+
+
+@require_POST
+@requires(Action.SIGN_SCREENING)
+def screening_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    rec = get_object_or_404(ScreeningRecord.objects.select_related("patient"), pk=pk)
+    form = SignForm(request.POST)
+    if form.is_valid():
+        try:
+            sign_screening(pk, actor=request_actor(request), at=clock.now(),
+                           override_reason=form.cleaned_data["override_reason"])  # fmt: skip
+            messages.success(request, "Screening signed.")
+            return redirect("screening-detail", pk)
+        except InputError as exc:
+            attach(form, exc)
+    return render(request, "screening/detail.html", {
+        "rec": rec, "result": rec.result, "facts": rec.facts, "form": form, "can_sign": True,
+        "blocking": rec.decision in BLOCKING, "active": "patients",
+    }, status=400)  # fmt: skip

@@ -1,0 +1,182 @@
+"""Treatment: versioned plans, orders, the medication administration record (MAR), implants and
+appointments."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from naltrack.clinical.vocab import Formulation
+from naltrack.patients.models import Episode, Patient
+
+
+class FormulationChoice(models.TextChoices):
+    ORAL = Formulation.ORAL.value, "Oral tablets"
+    XR_INJECTION = Formulation.XR_INJECTION.value, "Extended-release injection (380 mg)"
+    IMPLANT = Formulation.IMPLANT.value, "Implant"
+
+
+PSYCHOSOCIAL_COMPONENTS = (
+    ("individual_therapy", "Individual therapy"),
+    ("group_therapy", "Group therapy"),
+    ("intensive_outpatient", "Intensive outpatient program"),
+    ("cbt", "Cognitive behavioural therapy"),
+    ("motivational_interviewing", "Motivational interviewing"),
+    ("mutual_help", "Mutual-help groups (AA, NA, SMART)"),
+    ("family_involvement", "Family involvement"),
+)
+
+
+class TreatmentPlan(models.Model):
+    """One version of an episode's plan. A change writes a new version with its reason; the
+    previous versions stay as they were (the history)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="plans")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="plans")
+    version = models.PositiveIntegerField()
+    formulation = models.CharField(max_length=20, choices=FormulationChoice.choices)
+    regimen = models.CharField(max_length=40, help_text="a regimen code from regimens.toml")
+    goals = models.TextField(blank=True)
+    psychosocial = models.JSONField(default=list)
+    triggers = models.TextField(blank=True)
+    warning_signs = models.TextField(blank=True)
+    coping_strategies = models.TextField(blank=True)
+    support_contacts = models.TextField(blank=True)
+    relapse_management = models.TextField(blank=True, help_text="what happens after a lapse")
+    planned_duration_days = models.PositiveIntegerField(default=180)
+    discontinuation_plan = models.TextField(blank=True)
+    reason = models.CharField(max_length=500)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-version",)
+        constraints = [
+            models.UniqueConstraint(fields=("episode", "version"), name="plan_version_unique")
+        ]
+
+
+class OrderStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    STOPPED = "stopped", "Stopped"
+
+
+class Order(models.Model):
+    """A naltrexone order, signed by a prescriber."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="orders")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="orders")
+    formulation = models.CharField(max_length=20, choices=FormulationChoice.choices)
+    regimen = models.CharField(max_length=40)
+    dose_mg = models.PositiveIntegerField()
+    instructions = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.ACTIVE)
+    signed_by = models.CharField(max_length=150)
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-signed_at", "-id")
+
+
+class AdministrationStatus(models.TextChoices):
+    GIVEN = "given", "Given"
+    HELD = "held", "Held"
+    REFUSED = "refused", "Refused"
+
+
+class Site(models.TextChoices):
+    LEFT_GLUTEAL = "left", "Left gluteal"
+    RIGHT_GLUTEAL = "right", "Right gluteal"
+    ORAL = "oral", "Oral"
+
+
+class Needle(models.TextChoices):
+    # The three needles supplied with the injection kit (VIVITROL label 2.2; Part A A5).
+    SHORT = "1in", "1 inch (BMI under 20)"
+    STANDARD = "1.5in", "1.5 inch (BMI 20-29.9)"
+    LONG = "2in", "2 inch (BMI 30 and over)"
+
+
+class Administration(models.Model):
+    """One line of the MAR: a dose given, held or refused."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="administrations")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="administrations")
+    given_at = models.DateTimeField()
+    given_on = models.DateField(db_index=True)
+    formulation = models.CharField(max_length=20, choices=FormulationChoice.choices)
+    product = models.CharField(max_length=100)
+    dose_mg = models.PositiveIntegerField(null=True, blank=True)
+    route = models.CharField(max_length=20)
+    site = models.CharField(max_length=10, choices=Site.choices)
+    needle = models.CharField(max_length=10, choices=Needle.choices, blank=True)
+    lot = models.CharField(max_length=40, blank=True)
+    expiry = models.DateField(null=True, blank=True)
+    observed = models.BooleanField(default=True, help_text="false: self-reported")
+    status = models.CharField(max_length=10, choices=AdministrationStatus.choices)
+    reason = models.CharField(max_length=500, blank=True, help_text="why held or refused")
+    first_dose = models.BooleanField(default=False)
+    late_tier = models.CharField(max_length=30, blank=True)
+    warnings = models.JSONField(default=list, help_text="what the nurse was shown and accepted")
+    reversal_agent_discussed = models.BooleanField(default=False)
+    reversal_agent_on_hand = models.BooleanField(default=False)
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-given_at", "-id")
+        indexes = [models.Index(fields=("patient", "status", "given_on"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="given") | ~models.Q(reason=""),
+                name="held_or_refused_has_reason",
+            )
+        ]
+
+
+class Implant(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="implants")
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="implants")
+    inserted_on = models.DateField()
+    product = models.CharField(max_length=100)
+    dose_mg = models.PositiveIntegerField()
+    covered_days = models.PositiveIntegerField()
+    lot = models.CharField(max_length=40)
+    site = models.CharField(max_length=100)
+    inserted_by = models.CharField(max_length=150)
+    removed_on = models.DateField(null=True, blank=True)
+    removal_reason = models.CharField(max_length=500, blank=True)
+    removed_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ("-inserted_on", "-id")
+
+
+class AppointmentKind(models.TextChoices):
+    INDUCTION = "induction", "Induction"
+    INJECTION = "injection", "Injection"
+    PRESCRIBER_REVIEW = "prescriber_review", "Prescriber review"
+    COUNSELLING = "counselling", "Counselling"
+    LAB = "lab", "Lab"
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    KEPT = "kept", "Kept"
+    MISSED = "missed", "Missed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Appointment(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    kind = models.CharField(max_length=20, choices=AppointmentKind.choices)
+    on = models.DateField()
+    status = models.CharField(
+        max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    note = models.CharField(max_length=500, blank=True)
+    booked_by = models.CharField(max_length=150)
+    booked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("on", "id")
+        indexes = [models.Index(fields=("status", "on")), models.Index(fields=("patient", "on"))]

@@ -1,0 +1,52 @@
+"""What every API handler shares: the actor from the token, the clock, paging, the patient."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from ninja import Schema
+
+from naltrack import clock
+from naltrack.accounts.services import Actor
+from naltrack.patients.models import Patient
+from naltrack.patients.services import read_patient
+from naltrack.clinical.errors import InputError
+
+MAX_LIMIT = 200
+
+
+def actor(request: HttpRequest) -> Actor:
+    return request.naltrack_actor  # type: ignore[attr-defined, no-any-return]
+
+
+def now() -> datetime:
+    return clock.now()
+
+
+def patient(request: HttpRequest, mrn: str, what: str = "chart") -> Patient:
+    """Open a patient's record through the audited read (404 for an unknown MRN)."""
+    try:
+        return read_patient(mrn, actor=actor(request), at=now(), what=what)
+    except InputError:
+        raise Http404(f"no patient has the MRN {mrn!r}") from None
+
+
+class PageOut(Schema):
+    total: int
+    limit: int
+    offset: int
+    items: list[dict[str, Any]]
+
+
+def page(rows: QuerySet[Any], limit: int, offset: int, shape: Any) -> dict[str, Any]:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"must be 1-{MAX_LIMIT}", "limit")
+    if offset < 0:
+        raise InputError("must not be negative", "offset")
+    return {
+        "total": rows.count(), "limit": limit, "offset": offset,
+        "items": [shape(r) for r in rows[offset : offset + limit]],
+    }  # fmt: skip

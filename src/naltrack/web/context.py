@@ -1,0 +1,35 @@
+"""What every page needs: the acting staff member, the navigation their role may use, today."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from naltrack import clock
+from naltrack.accounts.roles import Action
+from naltrack.accounts.services import Actor, actor_for
+from naltrack.clinical.policy import DEFAULT_POLICY
+
+
+def request_actor(request: HttpRequest) -> Actor:
+    cached = getattr(request, "_naltrack_actor", None)
+    if cached is None:
+        cached = actor_for(request.user, request.META.get("REMOTE_ADDR"))
+        request._naltrack_actor = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def page_context(request: HttpRequest) -> dict[str, object]:
+    if not request.user.is_authenticated:
+        return {"policy_version": DEFAULT_POLICY.version}
+    actor = request_actor(request)
+    return {
+        "actor": actor,
+        "today": clock.today(),
+        "policy_version": DEFAULT_POLICY.version,
+        "nav": {
+            "today": actor.can(Action.VIEW_SCHEDULE),
+            "patients": actor.can(Action.VIEW_PATIENT_LIST),
+            "alerts": actor.can(Action.VIEW_ALERTS),
+            "audit": actor.can(Action.VIEW_AUDIT),
+        },
+    }

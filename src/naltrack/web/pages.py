@@ -1,0 +1,55 @@
+"""Shared page plumbing: role checks that answer 403 with a plain page, and domain errors shown
+beside the field they name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from naltrack.accounts.roles import Action
+from naltrack.accounts.services import PermissionRefused
+from naltrack.clinical.errors import InputError
+
+from .context import request_actor
+
+View = Callable[..., HttpResponse]
+
+
+def refused(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "refused.html", {"message": message}, status=403)
+
+
+def requires(action: Action) -> Callable[[View], View]:
+    """Log in, hold the role for `action`, and turn a service's refusal into a 403 page."""
+
+    def decorate(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            actor = request_actor(request)
+            if not actor.can(action):
+                return refused(request, f"Your role ({actor.role.label if actor.role else 'none'}) cannot open this page.")
+            try:
+                return view(request, *args, **kwargs)
+            except PermissionRefused as exc:
+                return refused(request, str(exc))
+
+        return wrapper
+
+    return decorate
+
+
+def attach(form: forms.Form, error: InputError) -> None:
+    """Show a domain error beside its field when the form has it, else at the top."""
+    name = error.field.split(".")[-1] if error.field else None
+    if name and name in form.fields:
+        form.add_error(name, error.message)
+    else:
+        label = error.field.replace("_", " ") if error.field else ""
+        form.add_error(None, f"{label}: {error.message}" if label else error.message)

@@ -1,0 +1,92 @@
+"""The Today worklist. Every section is one indexed query over the care status rows (kept current by
+alerts.services.refresh_patient), so the page costs the same number of queries for 50 patients or
+20,000. Each section is capped; the count says how many there are in all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+
+from naltrack.accounts.roles import Action
+from naltrack.accounts.services import Actor
+from naltrack.alerts.models import Alert, AlertStatus, CareStatus
+from naltrack.clinical.vocab import Formulation
+from naltrack.screening.models import ScreeningRecord
+from naltrack.treatment.models import Appointment, AppointmentStatus
+
+SECTION_LIMIT = 15
+MISSED_LOOKBACK_DAYS = 14
+
+
+@dataclass
+class Section:
+    rows: list[Any]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+@dataclass
+class Today:
+    on: date
+    injections_overdue: Section | None = None
+    injections_due: Section | None = None
+    high_risk: Section | None = None
+    alerts: Section | None = None
+    alert_counts: dict[str, int] = field(default_factory=dict)
+    labs_reviews_due: Section | None = None
+    unsigned_screenings: Section | None = None
+    missed_appointments: Section | None = None
+    appointments_today: Section | None = None
+
+
+def _section(rows: Any) -> Section:
+    """The first rows and the total, in two queries (the count only when the page is full)."""
+    first = list(rows[: SECTION_LIMIT + 1])
+    if len(first) <= SECTION_LIMIT:
+        return Section(first, len(first))
+    return Section(first[:SECTION_LIMIT], rows.count())
+
+
+def today_worklist(on: date, *, actor: Actor) -> Today:
+    actor.require(Action.VIEW_SCHEDULE)
+    out = Today(on)
+    care = CareStatus.objects.select_related("patient").filter(active=True)
+    injection = care.filter(formulation=Formulation.XR_INJECTION)
+    # Schedules (every role that sees the worklist): due and overdue injections, appointments.
+    out.injections_overdue = _section(injection.filter(overdue_from__lte=on).order_by("overdue_from", "patient_id"))
+    out.injections_due = _section(
+        injection.filter(next_due_on__lte=on + timedelta(days=2)).filter(Q(overdue_from__gt=on))
+        .order_by("next_due_on", "patient_id")
+    )  # fmt: skip
+    out.appointments_today = _section(
+        Appointment.objects.select_related("patient").filter(on=on, status=AppointmentStatus.BOOKED)
+        .order_by("kind", "patient__family_name")
+    )  # fmt: skip
+    out.missed_appointments = _section(
+        Appointment.objects.select_related("patient")
+        .filter(on__gte=on - timedelta(days=MISSED_LOOKBACK_DAYS), on__lt=on)
+        .filter(status__in=(AppointmentStatus.MISSED, AppointmentStatus.BOOKED))
+        .order_by("-on", "patient__family_name")
+    )  # fmt: skip
+    if actor.can(Action.VIEW_ALERTS):  # clinical sections
+        out.high_risk = _section(care.exclude(risk_window="").order_by("worst_severity_rank", "patient_id"))
+        open_alerts = Alert.objects.select_related("patient").exclude(status=AlertStatus.RESOLVED)
+        out.alerts = _section(open_alerts.order_by("severity_rank", "-raised_at", "id"))
+        out.alert_counts = dict(
+            open_alerts.order_by().values_list("severity").annotate(n=Count("id")).values_list("severity", "n")
+        )
+        out.labs_reviews_due = _section(
+            care.filter(Q(liver_test_due_on__lte=on) | Q(review_due_on__lte=on)).order_by(
+                "liver_test_due_on", "review_due_on", "patient_id")
+        )  # fmt: skip
+        out.unsigned_screenings = _section(
+            ScreeningRecord.objects.select_related("patient").filter(signed_at__isnull=True)
+            .order_by("created_at")
+        )  # fmt: skip
+    return out

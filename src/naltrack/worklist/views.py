@@ -1,0 +1,40 @@
+"""The Today page, the first page after login."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from naltrack import clock
+from naltrack.accounts.roles import Action
+from naltrack.clinical.policy import DEFAULT_POLICY
+from naltrack.web.context import request_actor
+from naltrack.web.pages import requires
+
+from .services import MISSED_LOOKBACK_DAYS, today_worklist
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("today")
+
+
+def today(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    actor = request_actor(request)
+    if not actor.can(Action.VIEW_SCHEDULE) and actor.can(Action.VIEW_AUDIT):
+        return redirect("audit-viewer")  # the director's first page
+    return _today(request)
+
+
+@requires(Action.VIEW_SCHEDULE)
+def _today(request: HttpRequest) -> HttpResponse:
+    work = today_worklist(clock.today(), actor=request_actor(request))
+    context = {
+        "work": work,
+        "active": "today",
+        "severities": ("urgent", "high", "routine"),
+        "overdue_day": DEFAULT_POLICY.injection_overdue_from_day,
+        "missed_days": MISSED_LOOKBACK_DAYS,
+    }
+    return render(request, "worklist/today.html", context)
