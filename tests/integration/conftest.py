@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -10,7 +11,12 @@ from django.db import connection
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import Actor
 from naltrack.patients.models import Patient
-from naltrack.patients.services import PatientInput, register_patient
+from naltrack.clinical.vocab import Indication
+from naltrack.monitoring.services import record_observation
+from naltrack.patients.records import AssessmentInput, record_assessment
+from naltrack.patients.services import PatientInput, open_episode, register_patient
+from naltrack.screening.services import run_screening, sign_screening
+from naltrack.treatment.services import AdministrationInput, record_administration
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 
@@ -37,3 +43,56 @@ def alice(db: None) -> Patient:
                      birth_date=datetime(1988, 4, 2).date(), sex_at_birth="female"),
         actor=COORDINATOR, at=NOW,
     )  # fmt: skip
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour, 0), tzinfo=UTC)
+
+
+TODAY = NOW.date()
+
+
+def make_patient(mrn: str = "MRN-0100", *, indications: frozenset[Indication] = frozenset({Indication.OUD}),
+                 start: date = TODAY - timedelta(days=10), sex: str = "male") -> Patient:  # fmt: skip
+    """A registered patient with an active episode (no clinical facts yet)."""
+    p = register_patient(
+        PatientInput(mrn=mrn, given_name="Test", family_name=f"Patient {mrn}", birth_date=date(1985, 6, 1),
+                     sex_at_birth=sex),
+        actor=COORDINATOR, at=at(start - timedelta(days=1)),
+    )  # fmt: skip
+    open_episode(p, indications, start, actor=COORDINATOR, at=at(start))
+    return p
+
+
+def make_ready(p: Patient, day: date, *, last_use_days: int = 14) -> None:
+    """Facts for an OUD start on `day`: last use, a negative urine screen, COWS, liver, BMI."""
+    record_assessment(p, AssessmentInput(
+        assessed_on=day - timedelta(days=1), substance="OUD", dsm5_criteria=("craving", "tolerance", "cut_down", "time_spent"),
+        last_opioid_use=day - timedelta(days=last_use_days), last_opioid_kind="short_acting",
+    ), actor=PRESCRIBER, at=at(day - timedelta(days=1)))  # fmt: skip
+    for kind, data in (
+        ("urine_screen", {"results": {"opioids": "negative", "fentanyl": "negative", "buprenorphine": "negative"}}),
+        ("cows", {"items": [0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]}),
+        ("liver", {"alt": 30, "ast": 28, "alt_uln": 40, "ast_uln": 40}),
+        ("weight", {"weight_kg": 80, "height_cm": 178}),
+        ("phq9", {"items": [0, 1, 0, 0, 0, 0, 0, 0, 0]}),
+    ):
+        record_observation(p, kind=kind, observed_on=day, data=data, actor=NURSE, at=at(day, 9))
+
+
+def injection(day: date, **changes: Any) -> AdministrationInput:
+    values: dict[str, Any] = dict(formulation="xr_injection", given_at=at(day), site="left", needle="1.5in",
+                                  lot="LOT-1", expiry=day + timedelta(days=200), reversal_agent_discussed=True,
+                                  reversal_agent_on_hand=True)  # fmt: skip
+    values.update(changes)
+    return AdministrationInput(**values)
+
+
+def started_on_injection(mrn: str, first: date) -> Patient:
+    """A patient screened, signed and given a first injection on `first`."""
+    p = make_patient(mrn, start=first - timedelta(days=2))
+    make_ready(p, first)
+    rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(first, 9))
+    sign_screening(rec.pk, actor=PRESCRIBER, at=at(first, 9))
+    record_administration(p, injection(first), actor=NURSE, at=at(first))
+    return p

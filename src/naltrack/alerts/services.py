@@ -81,7 +81,8 @@ def _store_care_status(
         "computed_on": on,
         "active": episode is not None and episode.status == EpisodeStatus.ACTIVE,
         "indications": "+".join(sorted(i.value for i in episode.indications)) if episode else "",
-        "formulation": plan.formulation if plan else "",
+        # The plan's formulation; before a plan is written, the formulation last given.
+        "formulation": plan.formulation if plan else (last.formulation.value if last else ""),
         "last_dose_on": last.date if last else None,
         "next_due_on": None,
         "earliest_on": None,

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from naltrack.counselling.services import read_sessions, record_session
 from naltrack.monitoring.models import Observation
@@ -61,9 +62,9 @@ def list_patients(request: HttpRequest, q: str = "", limit: int = 50, offset: in
 
 
 @router.post("/patients", response={201: dict}, summary="Register a patient")
-def create_patient(request: HttpRequest, data: PatientIn) -> tuple[int, dict[str, Any]]:
+def create_patient(request: HttpRequest, data: PatientIn) -> Status[dict[str, Any]]:
     p = register_patient(PatientInput(**data.dict()), actor=actor(request), at=now())
-    return 201, patient_out(p)
+    return Status(201, patient_out(p))
 
 
 @router.get("/patients/{mrn}", summary="A patient's summary: details, care status, open alerts (audited read)")
@@ -82,13 +83,13 @@ class EpisodeIn(Schema):
 
 
 @router.post("/patients/{mrn}/episodes", response={201: dict}, summary="Open an episode of care")
-def create_episode(request: HttpRequest, mrn: str, data: EpisodeIn) -> tuple[int, dict[str, Any]]:
+def create_episode(request: HttpRequest, mrn: str, data: EpisodeIn) -> Status[dict[str, Any]]:
     try:
         indications = frozenset(Indication(i) for i in data.indications)
     except ValueError:
         raise InputError("each must be OUD or AUD", "indications") from None
     e = open_episode(patient(request, mrn, "contact"), indications, data.start_date, actor=actor(request), at=now())
-    return 201, {"id": e.pk, "indications": sorted(i.value for i in e.indications), "start_date": e.start_date.isoformat(), "status": e.status}
+    return Status(201, {"id": e.pk, "indications": sorted(i.value for i in e.indications), "start_date": e.start_date.isoformat(), "status": e.status})
 
 
 class AssessmentIn(Schema):
@@ -105,11 +106,11 @@ class AssessmentIn(Schema):
 
 
 @router.post("/patients/{mrn}/assessments", response={201: dict}, summary="Record an assessment (DSM-5 item by item)")
-def create_assessment(request: HttpRequest, mrn: str, data: AssessmentIn) -> tuple[int, dict[str, Any]]:
+def create_assessment(request: HttpRequest, mrn: str, data: AssessmentIn) -> Status[dict[str, Any]]:
     values = data.dict()
     values["dsm5_criteria"] = tuple(values["dsm5_criteria"])
     a = record_assessment(patient(request, mrn), AssessmentInput(**values), actor=actor(request), at=now())
-    return 201, {"id": a.pk, "dsm5_severity": a.dsm5_severity}
+    return Status(201, {"id": a.pk, "dsm5_severity": a.dsm5_severity})
 
 
 class MedicationIn(Schema):
@@ -119,9 +120,9 @@ class MedicationIn(Schema):
 
 
 @router.post("/patients/{mrn}/medications", response={201: dict}, summary="Add to the medication list")
-def create_medication(request: HttpRequest, mrn: str, data: MedicationIn) -> tuple[int, dict[str, Any]]:
+def create_medication(request: HttpRequest, mrn: str, data: MedicationIn) -> Status[dict[str, Any]]:
     m = add_medication(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
-    return 201, {"id": m.pk, "name": m.name, "rxnorm": m.rxnorm}
+    return Status(201, {"id": m.pk, "name": m.name, "rxnorm": m.rxnorm})
 
 
 class AllergyIn(Schema):
@@ -130,9 +131,9 @@ class AllergyIn(Schema):
 
 
 @router.post("/patients/{mrn}/allergies", response={201: dict}, summary="Record an allergy")
-def create_allergy(request: HttpRequest, mrn: str, data: AllergyIn) -> tuple[int, dict[str, Any]]:
+def create_allergy(request: HttpRequest, mrn: str, data: AllergyIn) -> Status[dict[str, Any]]:
     a = add_allergy(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
-    return 201, {"id": a.pk, "substance": a.substance}
+    return Status(201, {"id": a.pk, "substance": a.substance})
 
 
 class ObservationIn(Schema):
@@ -147,10 +148,10 @@ def observation_out(o: Observation) -> dict[str, Any]:
 
 
 @router.post("/patients/{mrn}/observations", response={201: dict}, summary="Record an observation (scored by the core)")
-def create_observation(request: HttpRequest, mrn: str, payload: ObservationIn) -> tuple[int, dict[str, Any]]:
+def create_observation(request: HttpRequest, mrn: str, payload: ObservationIn) -> Status[dict[str, Any]]:
     o = record_observation(patient(request, mrn), kind=payload.kind, observed_on=payload.observed_on,
                            data=payload.data, actor=actor(request), at=now())  # fmt: skip
-    return 201, observation_out(o)
+    return Status(201, observation_out(o))
 
 
 @router.get("/patients/{mrn}/observations", response=PageOut, summary="Observations, newest first")
@@ -170,9 +171,9 @@ class SideEffectIn(Schema):
 
 
 @router.post("/patients/{mrn}/side-effects", response={201: dict}, summary="Record a side effect")
-def create_side_effect(request: HttpRequest, mrn: str, data: SideEffectIn) -> tuple[int, dict[str, Any]]:
+def create_side_effect(request: HttpRequest, mrn: str, data: SideEffectIn) -> Status[dict[str, Any]]:
     s = record_side_effect(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
-    return 201, {"id": s.pk, "kind": s.kind, "follow_up_due": s.follow_up_due.isoformat() if s.follow_up_due else None}
+    return Status(201, {"id": s.pk, "kind": s.kind, "follow_up_due": s.follow_up_due.isoformat() if s.follow_up_due else None})
 
 
 class SessionIn(Schema):
@@ -184,9 +185,9 @@ class SessionIn(Schema):
 
 
 @router.post("/patients/{mrn}/counselling", response={201: dict}, summary="Record a counselling session")
-def create_session(request: HttpRequest, mrn: str, data: SessionIn) -> tuple[int, dict[str, Any]]:
+def create_session(request: HttpRequest, mrn: str, data: SessionIn) -> Status[dict[str, Any]]:
     s = record_session(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
-    return 201, {"id": s.pk}
+    return Status(201, {"id": s.pk})
 
 
 @router.get("/patients/{mrn}/counselling", summary="Counselling sessions with notes (counselors, prescribers)")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from naltrack.web.apiutil import PageOut, actor, now, page, patient
 
@@ -31,9 +32,9 @@ class ScreeningIn(Schema):
 
 
 @router.post("/patients/{mrn}/screenings", response={201: dict}, summary="Screen for a start (stored, unsigned)")
-def create_screening(request: HttpRequest, mrn: str, data: ScreeningIn) -> tuple[int, dict[str, Any]]:
+def create_screening(request: HttpRequest, mrn: str, data: ScreeningIn) -> Status[dict[str, Any]]:
     rec = run_screening(patient(request, mrn), data.facts, formulation=data.formulation, actor=actor(request), at=now())
-    return 201, screening_out(rec)
+    return Status(201, screening_out(rec))
 
 
 @router.get("/patients/{mrn}/screenings", response=PageOut, summary="Screening history, newest first")

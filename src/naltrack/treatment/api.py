@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from naltrack.accounts.roles import Action
 from naltrack.web.apiutil import PageOut, actor, now, page, patient
@@ -68,12 +69,12 @@ class PlanIn(Schema):
 
 
 @router.post("/patients/{mrn}/plans", response={201: dict}, summary="Write the next plan version (with a reason)")
-def create_plan(request: HttpRequest, mrn: str, data: PlanIn) -> tuple[int, dict[str, Any]]:
+def create_plan(request: HttpRequest, mrn: str, data: PlanIn) -> Status[dict[str, Any]]:
     values = data.dict()
     reason = values.pop("reason")
     values["psychosocial"] = tuple(values["psychosocial"])
     plan = change_plan(patient(request, mrn), PlanInput(**values), reason=reason, actor=actor(request), at=now())
-    return 201, plan_out(plan)
+    return Status(201, plan_out(plan))
 
 
 @router.get("/patients/{mrn}/plans", summary="Every plan version, newest first")
@@ -89,9 +90,9 @@ class OrderIn(Schema):
 
 
 @router.post("/patients/{mrn}/orders", response={201: dict}, summary="Sign a naltrexone order (prescriber)")
-def create_order(request: HttpRequest, mrn: str, data: OrderIn) -> tuple[int, dict[str, Any]]:
+def create_order(request: HttpRequest, mrn: str, data: OrderIn) -> Status[dict[str, Any]]:
     o = sign_order(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
-    return 201, {"id": o.pk, "regimen": o.regimen, "dose_mg": o.dose_mg, "signed_by": o.signed_by}
+    return Status(201, {"id": o.pk, "regimen": o.regimen, "dose_mg": o.dose_mg, "signed_by": o.signed_by})
 
 
 @router.get("/patients/{mrn}/injection-proposal", summary="Side, needle and timing proposed for an injection today")
@@ -118,10 +119,10 @@ class AdministrationIn(Schema):
 
 
 @router.post("/patients/{mrn}/administrations", response={201: dict}, summary="Record a dose on the MAR (nurse)")
-def create_administration(request: HttpRequest, mrn: str, data: AdministrationIn) -> tuple[int, dict[str, Any]]:
+def create_administration(request: HttpRequest, mrn: str, data: AdministrationIn) -> Status[dict[str, Any]]:
     done = record_administration(patient(request, mrn), AdministrationInput(**data.dict()), actor=actor(request), at=now())
     booked = appointment_out(done.next_appointment) if done.next_appointment else None
-    return 201, administration_out(done.administration) | {"next_appointment": booked}
+    return Status(201, administration_out(done.administration) | {"next_appointment": booked})
 
 
 @router.get("/patients/{mrn}/administrations", response=PageOut, summary="The MAR, newest first")
@@ -141,9 +142,9 @@ class ImplantIn(Schema):
 
 
 @router.post("/patients/{mrn}/implants", response={201: dict}, summary="Record an implant insertion")
-def create_implant(request: HttpRequest, mrn: str, data: ImplantIn) -> tuple[int, dict[str, Any]]:
+def create_implant(request: HttpRequest, mrn: str, data: ImplantIn) -> Status[dict[str, Any]]:
     i = insert_implant(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
-    return 201, {"id": i.pk, "inserted_on": i.inserted_on.isoformat(), "covered_days": i.covered_days}
+    return Status(201, {"id": i.pk, "inserted_on": i.inserted_on.isoformat(), "covered_days": i.covered_days})
 
 
 class RemovalIn(Schema):
@@ -164,9 +165,9 @@ class AppointmentIn(Schema):
 
 
 @router.post("/patients/{mrn}/appointments", response={201: dict}, summary="Book an appointment")
-def create_appointment(request: HttpRequest, mrn: str, data: AppointmentIn) -> tuple[int, dict[str, Any]]:
+def create_appointment(request: HttpRequest, mrn: str, data: AppointmentIn) -> Status[dict[str, Any]]:
     a = book_appointment(patient(request, mrn, "contact"), actor=actor(request), at=now(), **data.dict())
-    return 201, appointment_out(a)
+    return Status(201, appointment_out(a))
 
 
 @router.get("/appointments", response=PageOut, summary="Appointments by day and status")

@@ -1,0 +1,98 @@
+"""Pages through the test client: roles, bad input beside the field, and query counts that do not
+grow with the number of patients (Today and the chart)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from naltrack.accounts.roles import Role
+from naltrack.accounts.services import create_staff
+from naltrack.audit.models import AuditEvent
+from naltrack.monitoring.services import record_observation
+from tests.integration.conftest import NURSE, TODAY, at, started_on_injection
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-demo-password-1"
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(settings: Any) -> None:
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, fixed_today=TODAY)
+
+
+def login(role: Role, username: str) -> Client:
+    create_staff(username, PASSWORD, role)
+    c = Client()
+    assert c.post("/login/", {"username": username, "password": PASSWORD}).status_code == 302
+    return c
+
+
+def clinic(n: int, first_mrn: int = 0) -> list[str]:
+    mrns = []
+    for i in range(first_mrn, first_mrn + n):
+        p = started_on_injection(f"MRN-{7000 + i}", TODAY - timedelta(days=20 + i % 15))
+        record_observation(p, kind="craving", observed_on=TODAY, data={"value": 4}, actor=NURSE, at=at(TODAY))
+        mrns.append(p.mrn)
+    return mrns
+
+
+def queries(c: Client, path: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert c.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_today_and_chart_queries_do_not_grow_with_the_clinic() -> None:
+    nurse = login(Role.NURSE, "nina.nurse")
+    mrns = clinic(3)
+    small_today, small_chart = queries(nurse, "/today/"), queries(nurse, f"/patients/{mrns[0]}/")
+    clinic(12, first_mrn=3)
+    assert queries(nurse, "/today/") == small_today
+    assert queries(nurse, f"/patients/{mrns[0]}/") == small_chart
+    assert small_today <= 20 and small_chart <= 30  # the budget: a few queries per section
+
+
+def test_login_attempts_and_chart_reads_are_audited() -> None:
+    create_staff("nina.nurse", PASSWORD, Role.NURSE)
+    c = Client()
+    c.post("/login/", {"username": "nina.nurse", "password": "wrong-password"}, REMOTE_ADDR="10.1.2.3")
+    failed = AuditEvent.objects.get(action="login_failed")
+    assert (failed.actor, failed.remote_addr) == ("nina.nurse", "10.1.2.3")
+    c.post("/login/", {"username": "nina.nurse", "password": PASSWORD})
+    mrn = clinic(1)[0]
+    c.get(f"/patients/{mrn}/")
+    assert AuditEvent.objects.filter(action="read", actor="nina.nurse", patient_mrn=mrn).exists()
+
+
+def test_a_coordinator_cannot_open_counselling_notes_or_the_clinical_chart() -> None:
+    coordinator = login(Role.COORDINATOR, "cora.coordinator")
+    mrn = clinic(1)[0]
+    assert coordinator.get(f"/patients/{mrn}/counselling/").status_code == 403
+    chart = coordinator.get(f"/patients/{mrn}/").content.decode()
+    assert "Contact details and schedule" in chart and "Medication administration record" not in chart
+
+
+def test_the_director_sees_the_audit_not_the_worklist() -> None:
+    director = login(Role.DIRECTOR, "dana.director")
+    assert director.get("/today/")["Location"] == "/audit/"
+    assert director.get("/audit/?since=not-a-date").status_code == 200
+    assert "must be a date" in director.get("/audit/?since=not-a-date").content.decode()
+    assert login(Role.NURSE, "nina.nurse").get("/audit/").status_code == 403
+
+
+def test_a_bad_mar_entry_shows_the_message_beside_the_field_and_records_nothing() -> None:
+    nurse = login(Role.NURSE, "nina.nurse")
+    mrn = clinic(1)[0]
+    page = nurse.post(f"/patients/{mrn}/mar/", {
+        "formulation": "xr_injection", "status": "given", "given_at": f"{TODAY}T00:00", "site": "right",
+        "needle": "1.5in", "lot": "LOT-2", "expiry": str(TODAY - timedelta(days=1)), "reversal_agent_discussed": "on",
+    }).content.decode()  # fmt: skip
+    assert f"this lot expired on {TODAY - timedelta(days=1)}" in page
+    assert 'class="field-error"' in page

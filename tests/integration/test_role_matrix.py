@@ -1,0 +1,153 @@
+"""Every role against every action, through the services (not the templates): a role outside the
+table is refused, a role inside it is not. The expected table is written out here on its own, so a
+change to roles.py that is not also made here fails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from naltrack.accounts.roles import PERMISSIONS, Action
+from naltrack.accounts.services import Actor, PermissionRefused
+from naltrack.alerts.models import Alert
+from naltrack.alerts.services import acknowledge, refresh_patient
+from naltrack.counselling.services import read_sessions, record_session
+from naltrack.monitoring.services import record_observation, record_side_effect
+from naltrack.patients.models import Patient
+from naltrack.patients.records import AssessmentInput, add_medication, record_assessment, search_patients
+from naltrack.patients.services import PatientInput, read_patient, register_patient
+from naltrack.screening.services import run_screening, sign_screening
+from naltrack.treatment.services import (
+    PlanInput,
+    book_appointment,
+    change_plan,
+    discontinue,
+    insert_implant,
+    record_administration,
+    sign_order,
+)
+from naltrack.worklist.services import today_worklist
+from tests.integration.conftest import CAST, NURSE, PRESCRIBER, TODAY, at, injection, make_ready, started_on_injection
+
+pytestmark = pytest.mark.django_db
+
+P, N, C, K, D = "prescriber", "nurse", "counselor", "coordinator", "director"
+EXPECTED: dict[Action, set[str]] = {
+    Action.VIEW_PATIENT_LIST: {P, N, C, K},
+    Action.REGISTER_PATIENT: {P, K},
+    Action.VIEW_CHART: {P, N, C},
+    Action.RECORD_ASSESSMENT: {P},
+    Action.RECORD_MEDICATION_LIST: {P, N},
+    Action.RUN_SCREENING: {P, N},
+    Action.SIGN_SCREENING: {P},
+    Action.OVERRIDE_BLOCK: {P},
+    Action.SIGN_ORDER: {P},
+    Action.RECORD_ADMINISTRATION: {N},
+    Action.RECORD_IMPLANT: {P},
+    Action.RECORD_OBSERVATION: {N, P},
+    Action.RECORD_SIDE_EFFECT: {N, P},
+    Action.EDIT_PLAN: {P, C},
+    Action.EDIT_PLAN_MEDICATION: {P},
+    Action.DISCONTINUE_TREATMENT: {P},
+    Action.VIEW_COUNSELLING_NOTES: {C, P},
+    Action.RECORD_COUNSELLING: {C},
+    Action.VIEW_SCHEDULE: {P, N, C, K},
+    Action.MANAGE_APPOINTMENTS: {P, N, C, K},
+    Action.VIEW_ALERTS: {P, N, C},
+    Action.HANDLE_ALERTS: {P, N},
+    Action.VIEW_AUDIT: {D},
+    Action.VIEW_REPORTS: {D, P},
+}
+
+
+@dataclass
+class World:
+    patient: Patient
+    screening_id: int
+    blocked_screening_id: int
+    alert_id: int
+
+
+def _plan(formulation: str = "xr_injection") -> PlanInput:
+    return PlanInput(formulation=formulation, regimen=formulation, goals="g")
+
+
+NOW = at(TODAY)
+ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
+    Action.VIEW_PATIENT_LIST: lambda a, w: list(search_patients("Test", actor=a)),
+    Action.REGISTER_PATIENT: lambda a, w: register_patient(
+        PatientInput("MRN-0999", "New", "Patient", TODAY - timedelta(days=9000), "male"), actor=a, at=NOW),
+    Action.VIEW_CHART: lambda a, w: read_patient(w.patient.mrn, actor=a, at=NOW),
+    Action.RECORD_ASSESSMENT: lambda a, w: record_assessment(
+        w.patient, AssessmentInput(TODAY, "OUD", ("craving",)), actor=a, at=NOW),
+    Action.RECORD_MEDICATION_LIST: lambda a, w: add_medication(w.patient, name="sertraline", actor=a, at=NOW),
+    Action.RUN_SCREENING: lambda a, w: run_screening(w.patient, {}, formulation="xr_injection", actor=a, at=NOW),
+    Action.SIGN_SCREENING: lambda a, w: sign_screening(w.screening_id, actor=a, at=NOW),
+    Action.OVERRIDE_BLOCK: lambda a, w: sign_screening(
+        w.blocked_screening_id, actor=a, at=NOW, override_reason="A clinical reason long enough to count."),
+    Action.SIGN_ORDER: lambda a, w: sign_order(w.patient, formulation="xr_injection", regimen="xr_injection",
+                                               dose_mg=380, actor=a, at=NOW),
+    Action.RECORD_ADMINISTRATION: lambda a, w: record_administration(
+        w.patient, injection(TODAY, site="right", confirm_warnings=True), actor=a, at=NOW),
+    Action.RECORD_IMPLANT: lambda a, w: insert_implant(w.patient, inserted_on=TODAY, product="implant", dose_mg=1800,
+                                                       lot="L", site="abdomen", actor=a, at=NOW),
+    Action.RECORD_OBSERVATION: lambda a, w: record_observation(
+        w.patient, kind="craving", observed_on=TODAY, data={"value": 3}, actor=a, at=NOW),
+    Action.RECORD_SIDE_EFFECT: lambda a, w: record_side_effect(
+        w.patient, kind="nausea", severity="mild", noted_on=TODAY, actor=a, at=NOW),
+    Action.EDIT_PLAN: lambda a, w: change_plan(w.patient, _plan(), reason="same medication", actor=a, at=NOW),
+    Action.EDIT_PLAN_MEDICATION: lambda a, w: change_plan(
+        w.patient, PlanInput("oral", "oral_daily"), reason="switch to tablets", actor=a, at=NOW),
+    Action.DISCONTINUE_TREATMENT: lambda a, w: discontinue(w.patient, reason="stop", on=TODAY, actor=a, at=NOW),
+    Action.VIEW_COUNSELLING_NOTES: lambda a, w: read_sessions(w.patient, actor=a, at=NOW),
+    Action.RECORD_COUNSELLING: lambda a, w: record_session(
+        w.patient, held_on=TODAY, kind="individual", attendance="attended", actor=a, at=NOW),
+    Action.VIEW_SCHEDULE: lambda a, w: today_worklist(TODAY, actor=a),
+    Action.MANAGE_APPOINTMENTS: lambda a, w: book_appointment(w.patient, kind="lab", on=TODAY, actor=a, at=NOW),
+    Action.VIEW_ALERTS: lambda a, w: a.require(Action.VIEW_ALERTS),  # the inbox and API check this
+    Action.HANDLE_ALERTS: lambda a, w: acknowledge(w.alert_id, actor=a, at=NOW),
+    Action.VIEW_AUDIT: lambda a, w: a.require(Action.VIEW_AUDIT),  # the viewer and API check this
+    Action.VIEW_REPORTS: lambda a, w: a.require(Action.VIEW_REPORTS),
+}  # fmt: skip
+
+
+class Rollback(Exception):
+    pass
+
+
+@pytest.fixture
+def world() -> World:
+    p = started_on_injection("MRN-0300", TODAY - timedelta(days=30))
+    change_plan(p, _plan(), reason="Initial plan", actor=PRESCRIBER, at=NOW)
+    screening = run_screening(p, {}, formulation="xr_injection", actor=NURSE, at=NOW)
+    make_ready(p, TODAY, last_use_days=2)
+    blocked = run_screening(p, {}, formulation="xr_injection", actor=NURSE, at=NOW)
+    assert blocked.decision == "not_yet"
+    refresh_patient(p, at=NOW)
+    return World(p, screening.pk, blocked.pk, Alert.objects.filter(patient=p).first().pk)  # type: ignore[union-attr]
+
+
+def test_the_table_covers_every_action() -> None:
+    assert set(ACTIONS) == set(Action) == set(EXPECTED)
+    assert {a: {r.value for r in roles} for a, roles in PERMISSIONS.items()} == EXPECTED
+
+
+@pytest.mark.parametrize("action", list(Action), ids=lambda a: a.value)
+def test_every_role_against_the_action(action: Action, world: World) -> None:
+    outcome: dict[str, bool] = {}
+    for actor in CAST:
+        try:
+            with transaction.atomic():
+                ACTIONS[action](actor, world)
+                raise Rollback  # each role starts from the same world
+        except PermissionRefused:
+            outcome[actor.username] = False
+        except Exception:  # noqa: BLE001 - allowed through the role check (Rollback or a domain refusal)
+            outcome[actor.username] = True
+    expected = {a.username: (a.role is not None and a.role.value in EXPECTED[action]) for a in CAST}
+    assert outcome == expected

@@ -1,0 +1,193 @@
+"""The clinic's workflows on a real database: screening and signing, the induction gate, the MAR,
+alerts, plans and discontinuation. Each workflow is one transaction: a refusal writes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from naltrack.accounts.services import PermissionRefused
+from naltrack.alerts.models import Alert, AlertStatus, CareStatus
+from naltrack.alerts.services import refresh_all, refresh_patient, resolve
+from naltrack.audit.models import AuditEvent
+from naltrack.clinical.errors import InputError
+from naltrack.screening.services import run_screening, sign_screening
+from naltrack.treatment.models import Administration, Appointment, TreatmentPlan
+from naltrack.treatment.services import (
+    NeedsConfirmation,
+    PlanInput,
+    change_plan,
+    discontinue,
+    propose_injection,
+    record_administration,
+)
+from tests.integration.conftest import (
+    COUNSELOR,
+    NURSE,
+    PRESCRIBER,
+    TODAY,
+    at,
+    injection,
+    make_patient,
+    make_ready,
+    started_on_injection,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_screening_4_days_after_short_acting_use_is_not_yet_with_the_date() -> None:
+    p = make_patient()
+    make_ready(p, TODAY, last_use_days=4)
+    rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(TODAY))
+    assert rec.decision == "not_yet"
+    assert rec.earliest_start_date == TODAY + timedelta(days=3)  # 7 opioid-free days (Part A A1)
+    assert rec.policy_version == rec.result["policy"] == "naltrack-default-2026.1"
+    assert rec.facts["last_opioid_use"] == {"date": str(TODAY - timedelta(days=4)), "kind": "short_acting"}
+    assert rec.facts["urine_drug_screen"]["opioids"] == "negative"  # gathered from the record
+    assert not rec.signed
+
+
+def test_entered_facts_correct_the_record_for_this_screening() -> None:
+    p = make_patient()
+    make_ready(p, TODAY, last_use_days=30)
+    rec = run_screening(p, {"pregnant": False, "needs_opioid_analgesia": True}, formulation="oral",
+                        actor=PRESCRIBER, at=at(TODAY))  # fmt: skip
+    assert rec.decision == "contraindicated"
+    assert "OPIOID_ANALGESIA_NEEDED" in {f["code"] for f in rec.result["findings"]}
+
+
+def test_only_a_prescriber_signs_and_an_override_needs_a_written_reason() -> None:
+    p = make_patient()
+    make_ready(p, TODAY, last_use_days=4)
+    rec = run_screening(p, {}, formulation="xr_injection", actor=NURSE, at=at(TODAY))
+    with pytest.raises(PermissionRefused):
+        sign_screening(rec.pk, actor=NURSE, at=at(TODAY))
+    with pytest.raises(InputError) as err:
+        sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY), override_reason="ok")
+    assert err.value.field == "override_reason"
+    rec.refresh_from_db()
+    assert not rec.signed  # the refusal wrote nothing
+    reason = "Detox unit confirmed 10 opioid-free days; patient history unreliable."
+    signed = sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY), override_reason=reason)
+    assert (signed.signed_by, signed.override_reason) == ("pat.prescriber", reason)
+    assert AuditEvent.objects.filter(object_type="screening", detail__startswith="signed with override").exists()
+
+
+def test_no_first_dose_without_a_signed_screening_that_allows_it() -> None:
+    p = make_patient()
+    make_ready(p, TODAY, last_use_days=4)
+    with pytest.raises(InputError, match="no signed screening"):
+        record_administration(p, injection(TODAY), actor=NURSE, at=at(TODAY))
+    rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(TODAY))
+    sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY))
+    with pytest.raises(InputError, match=f"not before {TODAY + timedelta(days=3)}"):
+        record_administration(p, injection(TODAY), actor=NURSE, at=at(TODAY))
+    assert not Administration.objects.exists()
+    assert not Appointment.objects.exists()
+
+
+def test_a_stale_screening_does_not_allow_a_first_dose() -> None:
+    p = make_patient(start=TODAY - timedelta(days=20))
+    make_ready(p, TODAY - timedelta(days=10))
+    rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(TODAY - timedelta(days=10)))
+    sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY - timedelta(days=10)))
+    with pytest.raises(InputError, match="too old"):
+        record_administration(p, injection(TODAY), actor=NURSE, at=at(TODAY))
+
+
+def test_a_given_injection_books_the_next_on_day_28_and_the_next_proposes_the_other_side() -> None:
+    p = started_on_injection("MRN-0200", TODAY - timedelta(days=28))
+    booked = Appointment.objects.get(patient=p, status="booked")
+    assert booked.on == TODAY
+    proposal = propose_injection(p, TODAY)
+    assert (proposal.side, proposal.tier, proposal.needle) == ("right", "due", "1.5in")  # BMI 25.2
+    done = record_administration(p, injection(TODAY, site="right"), actor=NURSE, at=at(TODAY))
+    assert done.next_appointment is not None and done.next_appointment.on == TODAY + timedelta(days=28)
+    booked.refresh_from_db()
+    assert booked.status == "kept"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"lot": ""}, "lot"), ({"expiry": None}, "expiry"), ({"expiry": TODAY - timedelta(days=1)}, "expiry"),
+     ({"site": "oral"}, "site"), ({"needle": "3in"}, "needle")],
+)  # fmt: skip
+def test_an_injection_needs_lot_unexpired_expiry_site_and_needle(change: dict[str, object], field: str) -> None:
+    p = started_on_injection("MRN-0201", TODAY - timedelta(days=28))
+    before = (Administration.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(InputError) as err:
+        record_administration(p, injection(TODAY, **({"site": "right"} | change)), actor=NURSE, at=at(TODAY))
+    assert err.value.field == field
+    assert (Administration.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_before_the_earliest_redose_day_the_nurse_must_confirm_the_warning() -> None:
+    p = started_on_injection("MRN-0202", TODAY - timedelta(days=20))
+    with pytest.raises(NeedsConfirmation) as err:
+        record_administration(p, injection(TODAY, site="right"), actor=NURSE, at=at(TODAY))
+    assert "earliest re-dose day" in " ".join(err.value.warnings)
+    done = record_administration(p, injection(TODAY, site="right", confirm_warnings=True), actor=NURSE, at=at(TODAY))
+    assert done.administration.warnings and done.administration.late_tier == "too_early"
+
+
+def test_late_injection_after_day_35_needs_a_negative_urine_screen() -> None:
+    p = started_on_injection("MRN-0203", TODAY - timedelta(days=40))
+    with pytest.raises(InputError) as err:
+        record_administration(p, injection(TODAY, site="right"), actor=NURSE, at=at(TODAY))
+    assert err.value.field == "urine_screen"
+
+
+def test_overdue_injection_raises_one_alert_that_clears_when_the_injection_is_given() -> None:
+    p = started_on_injection("MRN-0204", TODAY - timedelta(days=30))
+    refresh_patient(p, at=at(TODAY))
+    refresh_patient(p, at=at(TODAY))  # deduplicated: one alert per code
+    overdue = Alert.objects.filter(patient=p, code="INJECTION_OVERDUE")
+    assert overdue.count() == 1 and overdue.get().severity == "urgent"
+    assert CareStatus.objects.get(patient=p).overdue_from == TODAY - timedelta(days=1)
+    record_administration(p, injection(TODAY, site="right", confirm_warnings=True), actor=NURSE, at=at(TODAY))
+    assert overdue.get().status == AlertStatus.RESOLVED
+    assert refresh_all(at=at(TODAY)) == 1
+
+
+def test_resolving_an_alert_needs_a_note_and_a_role_that_handles_alerts() -> None:
+    p = started_on_injection("MRN-0205", TODAY - timedelta(days=30))
+    alert = refresh_patient(p, at=at(TODAY))[0]
+    with pytest.raises(PermissionRefused):
+        resolve(alert.pk, actor=COUNSELOR, at=at(TODAY), note="called")
+    with pytest.raises(InputError) as err:
+        resolve(alert.pk, actor=NURSE, at=at(TODAY), note=" ")
+    assert err.value.field == "note"
+    done = resolve(alert.pk, actor=NURSE, at=at(TODAY), note="Reached by phone; booked for tomorrow.")
+    assert (done.status, done.resolved_by) == ("resolved", "nina.nurse")
+
+
+def _plan(**changes: object) -> PlanInput:
+    values: dict[str, object] = dict(formulation="xr_injection", regimen="xr_injection", goals="Six months in treatment")
+    values.update(changes)
+    return PlanInput(**values)  # type: ignore[arg-type]
+
+
+def test_plan_changes_keep_history_and_only_a_prescriber_changes_the_medication() -> None:
+    p = make_patient()
+    first = change_plan(p, _plan(), reason="Initial plan", actor=PRESCRIBER, at=at(TODAY))
+    with pytest.raises(PermissionRefused):
+        change_plan(p, _plan(formulation="oral", regimen="oral_daily"), reason="Prefers tablets", actor=COUNSELOR, at=at(TODAY))
+    second = change_plan(p, _plan(triggers="Payday", psychosocial=("cbt",)), reason="Relapse-prevention plan agreed",
+                         actor=COUNSELOR, at=at(TODAY))  # fmt: skip
+    assert (first.version, second.version) == (1, 2)
+    assert list(TreatmentPlan.objects.filter(patient=p).values_list("version", "reason")) == [
+        (2, "Relapse-prevention plan agreed"), (1, "Initial plan")]  # fmt: skip
+    with pytest.raises(InputError) as err:
+        change_plan(p, _plan(), reason="", actor=PRESCRIBER, at=at(TODAY))
+    assert err.value.field == "reason"
+
+
+def test_discontinuation_records_the_reason_and_opens_the_post_treatment_alert() -> None:
+    p = started_on_injection("MRN-0206", TODAY - timedelta(days=10))
+    episode = discontinue(p, reason="Patient chose to stop", on=TODAY, actor=PRESCRIBER, at=at(TODAY))
+    assert (episode.status, episode.discharge_reason) == ("discharged", "Patient chose to stop")
+    alert = Alert.objects.get(patient=p, code="TREATMENT_STOPPED_OVERDOSE_RISK")
+    assert alert.status == "open"
+    assert not Appointment.objects.filter(patient=p, status="booked").exists()
