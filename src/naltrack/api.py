@@ -58,7 +58,9 @@ def _input_error(request: HttpRequest, exc: InputError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
-    return _error(request, 400, str(first.get("msg", "invalid input")), _field(first.get("loc", ())) or None)
+    return _error(
+        request, 400, str(first.get("msg", "invalid input")), _field(first.get("loc", ())) or None
+    )
 
 
 @api.exception_handler(PermissionRefused)
@@ -68,7 +70,9 @@ def _refused(request: HttpRequest, exc: PermissionRefused) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "a valid bearer token is required (naltrack token create --user NAME)", None)
+    return _error(
+        request, 401, "a valid bearer token is required (naltrack token create --user NAME)", None
+    )
 
 
 @api.exception_handler(Http404)

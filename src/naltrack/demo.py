@@ -20,12 +20,17 @@ from django.utils import timezone
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import Actor, create_staff
 from naltrack.alerts.services import refresh_all
+from naltrack.clinical.vocab import Indication
 from naltrack.counselling.services import record_session
 from naltrack.monitoring.services import record_observation
 from naltrack.patients.models import Patient
-from naltrack.patients.records import AssessmentInput, add_allergy, add_medication, record_assessment
+from naltrack.patients.records import (
+    AssessmentInput,
+    add_allergy,
+    add_medication,
+    record_assessment,
+)
 from naltrack.patients.services import PatientInput, open_episode, register_patient
-from naltrack.clinical.vocab import Indication
 from naltrack.screening.services import run_screening, sign_screening
 from naltrack.treatment.models import Administration, Appointment, AppointmentStatus
 from naltrack.treatment.services import (
@@ -77,9 +82,16 @@ def _staff() -> Cast:
 
     actors = {}
     for username, role, name in STAFF:
-        user = User.objects.filter(username=username).first() or create_staff(username, PASSWORD, role, full_name=name)
+        user = User.objects.filter(username=username).first() or create_staff(
+            username, PASSWORD, role, full_name=name
+        )
         actors[role] = Actor(user.pk, username, role, "127.0.0.1")
-    return Cast(actors[Role.PRESCRIBER], actors[Role.NURSE], actors[Role.COUNSELOR], actors[Role.COORDINATOR])
+    return Cast(
+        actors[Role.PRESCRIBER],
+        actors[Role.NURSE],
+        actors[Role.COUNSELOR],
+        actors[Role.COORDINATOR],
+    )
 
 
 def seed(on: date) -> int:
@@ -100,7 +112,11 @@ def _patient(i: int, stage: str, on: date, cast: Cast) -> None:
     birth = date(1960 + (i * 7) % 40, 1 + i % 12, 1 + (i * 3) % 28)
     if stage == "pregnancy":
         birth = date(on.year - 29, 3, 14)
-    start = on - timedelta(days={"waiting": 6, "review": 3, "discontinued": 200, "stable_early": 40}.get(stage, 150 + (i % 5) * 30))
+    start = on - timedelta(
+        days={"waiting": 6, "review": 3, "discontinued": 200, "stable_early": 40}.get(
+            stage, 150 + (i % 5) * 30
+        )
+    )
     if stage.startswith("implant"):
         start = _implant_day(stage, on) - timedelta(days=1)
     reminder = ("sms", "email", "none")[i % 3]
@@ -112,7 +128,13 @@ def _patient(i: int, stage: str, on: date, cast: Cast) -> None:
     ), actor=cast.coordinator, at=_at(start - timedelta(days=1)))  # fmt: skip
     indications = frozenset({Indication.AUD}) if aud_only else (
         frozenset({Indication.OUD, Indication.AUD}) if i % 5 == 0 else frozenset({Indication.OUD}))  # fmt: skip
-    open_episode(p, indications, start - timedelta(days=1), actor=cast.coordinator, at=_at(start - timedelta(days=1)))
+    open_episode(
+        p,
+        indications,
+        start - timedelta(days=1),
+        actor=cast.coordinator,
+        at=_at(start - timedelta(days=1)),
+    )
     last_use = start - timedelta(days=4 if stage == "waiting" else 12)
     record_assessment(p, AssessmentInput(
         assessed_on=start - timedelta(days=1), substance="AUD" if aud_only else "OUD",
@@ -124,16 +146,43 @@ def _patient(i: int, stage: str, on: date, cast: Cast) -> None:
     if i % 6 == 0:
         add_medication(p, name="sertraline", actor=cast.nurse, at=_at(start - timedelta(days=1)))
     if i % 11 == 0:
-        add_allergy(p, substance="penicillin", reaction="rash", actor=cast.nurse, at=_at(start - timedelta(days=1)))
+        add_allergy(
+            p,
+            substance="penicillin",
+            reaction="rash",
+            actor=cast.nurse,
+            at=_at(start - timedelta(days=1)),
+        )
     # Readiness on the screening day: urine screen, COWS, liver tests, weight, PHQ-9.
     day = start
-    obs = lambda kind, data, d=day: record_observation(p, kind=kind, observed_on=d, data=data, actor=cast.nurse, at=_at(d, 9))  # noqa: E731
+
+    def obs(kind: str, data: dict[str, Any]) -> None:
+        record_observation(
+            p, kind=kind, observed_on=day, data=data, actor=cast.nurse, at=_at(day, 9)
+        )
+
     if not aud_only:
-        obs("urine_screen", {"results": {"opioids": "negative", "fentanyl": "negative", "buprenorphine": "negative"}})
+        obs(
+            "urine_screen",
+            {
+                "results": {
+                    "opioids": "negative",
+                    "fentanyl": "negative",
+                    "buprenorphine": "negative",
+                }
+            },
+        )
         obs("cows", {"items": [0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0]})
     obs("liver", {"alt": 30 + i % 20, "ast": 28 + i % 15, "alt_uln": 40, "ast_uln": 40})
     obs("weight", {"weight_kg": 55 + (i * 5) % 60, "height_cm": 165 + i % 20})
-    obs("phq9", {"items": [2, 2, 1, 2, 1, 1, 1, 1, 0] if stage == "review" else [1, 0, 1, 0, 0, 1, 0, 0, 0]})
+    obs(
+        "phq9",
+        {
+            "items": [2, 2, 1, 2, 1, 1, 1, 1, 0]
+            if stage == "review"
+            else [1, 0, 1, 0, 0, 1, 0, 0, 0]
+        },
+    )
     if sex == "female" and stage != "pregnancy":
         obs("pregnancy_test", {"result": "negative"})
     formulation = {"oral_gaps": "oral", "oral_ok": "oral", "aud_oral": "oral", "implant_ok": "implant",
@@ -141,13 +190,17 @@ def _patient(i: int, stage: str, on: date, cast: Cast) -> None:
     entered: dict[str, Any] = {"pregnant": False} if sex == "female" else {}
     if stage == "surgery":
         entered["planned_surgery_date"] = (on + timedelta(days=20)).isoformat()
-    screening = run_screening(p, entered, formulation=formulation, actor=cast.prescriber, at=_at(day, 11))
+    screening = run_screening(
+        p, entered, formulation=formulation, actor=cast.prescriber, at=_at(day, 11)
+    )
     if stage in ("waiting", "review"):
         return  # awaiting the prescriber: not yet / needs review, unsigned
     sign_screening(screening.pk, actor=cast.prescriber, at=_at(day, 11),
                    override_reason="" if screening.decision in ("eligible", "needs_review") else
                    "Demo clinic: opioid-free interval confirmed by the referring detox unit.")  # fmt: skip
-    regimen = {"oral": "oral_daily", "implant": "implant", "xr_injection": "xr_injection"}[formulation]
+    regimen = {"oral": "oral_daily", "implant": "implant", "xr_injection": "xr_injection"}[
+        formulation
+    ]
     change_plan(p, PlanInput(
         formulation=formulation, regimen=regimen, goals="Abstinence from opioids; rebuild routines.",
         psychosocial=("individual_therapy", "mutual_help") if i % 2 else ("group_therapy", "cbt"),
@@ -166,7 +219,9 @@ def _patient(i: int, stage: str, on: date, cast: Cast) -> None:
 
 
 def _implant_day(stage: str, on: date) -> date:
-    return on - timedelta(days={"implant_ok": 30, "implant_replace": 80, "implant_expired": 95}[stage])
+    return on - timedelta(
+        days={"implant_ok": 30, "implant_replace": 80, "implant_expired": 95}[stage]
+    )
 
 
 def _oral_history(p: Patient, i: int, stage: str, start: date, on: date, cast: Cast) -> None:
@@ -199,7 +254,9 @@ def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, ca
     for n, d in enumerate(days):
         side = ("left", "right")[n % 2]
         discussed = not (stage == "no_naloxone" and d == last)
-        if n == 0 or d == last:  # the first (through the gate) and the latest, through the MAR service
+        if (
+            n == 0 or d == last
+        ):  # the first (through the gate) and the latest, through the MAR service
             record_administration(p, AdministrationInput(
                 formulation="xr_injection", given_at=_at(d), site=side, needle="1.5in", lot=f"LOT{2600 + n}",
                 expiry=d + timedelta(days=300), reversal_agent_discussed=discussed, reversal_agent_on_hand=discussed,
@@ -231,7 +288,14 @@ def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, ca
     for k in range(3):
         d = on - timedelta(days=7 * k + 2)
         if d > start:
-            record_observation(p, kind="craving", observed_on=d, data={"value": (i + k * 2) % 8}, actor=cast.nurse, at=_at(d, 17))
+            record_observation(
+                p,
+                kind="craving",
+                observed_on=d,
+                data={"value": (i + k * 2) % 8},
+                actor=cast.nurse,
+                at=_at(d, 17),
+            )
             if k == 0:
                 record_observation(p, kind="urine_screen", observed_on=d,
                                    data={"results": {"opioids": "positive" if stage == "use_while_blocked" else "negative", "fentanyl": "negative"}},
@@ -240,8 +304,16 @@ def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, ca
                    note="Discussed triggers around payday; practised urge surfing. Synthetic note.",
                    minutes=50, actor=cast.counselor, at=_at(on - timedelta(days=5), 14))  # fmt: skip
     if i % 9 == 0:
-        appt = book_appointment(p, kind="prescriber_review", on=on - timedelta(days=3), actor=cast.coordinator, at=_at(on - timedelta(days=10)))
-        set_appointment_status(appt.pk, "missed", actor=cast.coordinator, at=_at(on - timedelta(days=2)))
+        appt = book_appointment(
+            p,
+            kind="prescriber_review",
+            on=on - timedelta(days=3),
+            actor=cast.coordinator,
+            at=_at(on - timedelta(days=10)),
+        )
+        set_appointment_status(
+            appt.pk, "missed", actor=cast.coordinator, at=_at(on - timedelta(days=2))
+        )
     if stage == "discontinued":
         discontinue(p, reason="Moved away; referred to a clinic near the new address.", on=on - timedelta(days=3),
                     actor=cast.prescriber, at=_at(on - timedelta(days=3), 16))  # fmt: skip

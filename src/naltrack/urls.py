@@ -23,7 +23,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/", patients.search, name="patient-search"),
     path("patients/<str:mrn>/", patients.chart, name="patient-chart"),
     path("patients/<str:mrn>/screen/", screening.screening_form, name="screening-form"),
-    path("patients/<str:mrn>/screen/preview/", screening.screening_preview, name="screening-preview"),
+    path(
+        "patients/<str:mrn>/screen/preview/", screening.screening_preview, name="screening-preview"
+    ),
     path("patients/<str:mrn>/mar/", treatment.mar_entry, name="mar-entry"),
     path("patients/<str:mrn>/observe/", monitoring.observation_entry, name="observation-entry"),
     path("patients/<str:mrn>/plan/", treatment.plan_editor, name="plan-editor"),

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+os.environ.setdefault(
+    "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
+)  # Playwright's sync API runs an event loop
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +41,10 @@ def _audit_sql(kind: str) -> list[str]:
     m = importlib.import_module("naltrack.audit.migrations.0002_append_only_triggers")
 
     vendor = connection.vendor
-    return m.DROP[vendor] if kind == "drop" else {"sqlite": m.SQLITE, "postgresql": m.POSTGRES}[vendor]
+    chosen = (
+        m.DROP[vendor] if kind == "drop" else {"sqlite": m.SQLITE, "postgresql": m.POSTGRES}[vendor]
+    )
+    return [str(sql) for sql in chosen]
 
 
 @pytest.fixture(scope="module", autouse=True)

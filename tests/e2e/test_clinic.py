@@ -11,7 +11,14 @@ from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff
 from naltrack.counselling.services import record_session
 from tests.e2e.conftest import sign_in
-from tests.integration.conftest import COUNSELOR, TODAY, at, make_patient, make_ready, started_on_injection
+from tests.integration.conftest import (
+    COUNSELOR,
+    TODAY,
+    at,
+    make_patient,
+    make_ready,
+    started_on_injection,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a-long-demo-password-1"
@@ -31,14 +38,19 @@ def test_a_nurse_records_a_due_injection_and_the_patient_leaves_the_due_list(pag
     page.get_by_label("Overdose reversal agent (naloxone) discussed").check()
     page.get_by_role("button", name="Record").click()
     next_day = TODAY + timedelta(days=28)
-    assert f"Next injection booked for {next_day:%A %d %B %Y}" in page.locator(".messages").inner_text()
+    assert (
+        f"Next injection booked for {next_day:%A %d %B %Y}"
+        in page.locator(".messages").inner_text()
+    )
     assert next_day.isoformat() in page.locator("dl").inner_text()  # Next due in the header
     page.get_by_role("link", name="Today").click()
     due = page.locator("section", has=page.get_by_role("heading", name="Injections due"))
     assert "No injection is due" in due.inner_text()
 
 
-def test_a_prescriber_screens_a_patient_4_days_after_last_use_and_sees_not_yet_with_the_date(page: Any) -> None:
+def test_a_prescriber_screens_a_patient_4_days_after_last_use_and_sees_not_yet_with_the_date(
+    page: Any,
+) -> None:
     create_staff("pat.prescriber", PASSWORD, Role.PRESCRIBER)
     p = make_patient("MRN-0802")
     make_ready(p, TODAY, last_use_days=30)
@@ -48,7 +60,9 @@ def test_a_prescriber_screens_a_patient_4_days_after_last_use_and_sees_not_yet_w
     page.get_by_label("Last opioid use").fill(str(TODAY - timedelta(days=4)))
     earliest = TODAY + timedelta(days=3)  # 7 opioid-free days after short-acting use (Part A A1)
     decision = page.locator("#findings .decision")
-    decision.filter(has_text=f"Not yet: earliest start {earliest}").wait_for()  # live (HTMX), before saving
+    decision.filter(
+        has_text=f"Not yet: earliest start {earliest}"
+    ).wait_for()  # live (HTMX), before saving
     page.get_by_role("button", name="Save this screening").click()
     page.wait_for_url("**/screenings/*/")
     assert f"Not yet: earliest start {earliest}" in page.locator(".decision").inner_text()

@@ -10,9 +10,9 @@ from django.db import connection
 
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import Actor
-from naltrack.patients.models import Patient
 from naltrack.clinical.vocab import Indication
 from naltrack.monitoring.services import record_observation
+from naltrack.patients.models import Patient
 from naltrack.patients.records import AssessmentInput, record_assessment
 from naltrack.patients.services import PatientInput, open_episode, register_patient
 from naltrack.screening.services import run_screening, sign_screening
@@ -71,7 +71,16 @@ def make_ready(p: Patient, day: date, *, last_use_days: int = 14) -> None:
         last_opioid_use=day - timedelta(days=last_use_days), last_opioid_kind="short_acting",
     ), actor=PRESCRIBER, at=at(day - timedelta(days=1)))  # fmt: skip
     for kind, data in (
-        ("urine_screen", {"results": {"opioids": "negative", "fentanyl": "negative", "buprenorphine": "negative"}}),
+        (
+            "urine_screen",
+            {
+                "results": {
+                    "opioids": "negative",
+                    "fentanyl": "negative",
+                    "buprenorphine": "negative",
+                }
+            },
+        ),
         ("cows", {"items": [0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]}),
         ("liver", {"alt": 30, "ast": 28, "alt_uln": 40, "ast_uln": 40}),
         ("weight", {"weight_kg": 80, "height_cm": 178}),

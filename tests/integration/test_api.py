@@ -33,7 +33,12 @@ class Api:
         return r.status_code, r.json()
 
     def post(self, path: str, body: object) -> tuple[int, Any]:
-        r = self.client.post(f"/api{path}", data=json.dumps(body), content_type="application/json", headers=self.headers)
+        r = self.client.post(
+            f"/api{path}",
+            data=json.dumps(body),
+            content_type="application/json",
+            headers=self.headers,
+        )
         return r.status_code, r.json()
 
 
@@ -57,7 +62,13 @@ def test_no_or_a_bad_token_is_401_with_the_error_shape() -> None:
 
 def test_bad_input_is_400_naming_the_field_and_writes_nothing() -> None:
     coordinator = Api(token_for("cora.coordinator", Role.COORDINATOR))
-    good = {"mrn": "MRN-0500", "given_name": "Api", "family_name": "Patient", "birth_date": "1990-02-03", "sex_at_birth": "male"}
+    good = {
+        "mrn": "MRN-0500",
+        "given_name": "Api",
+        "family_name": "Patient",
+        "birth_date": "1990-02-03",
+        "sex_at_birth": "male",
+    }
     for change, field in (({"birth_date": "not-a-date"}, "birth_date"), ({"sex_at_birth": "x"}, "sex_at_birth"),
                           ({"mrn": "bad mrn!"}, "mrn"), ({"email": "nope"}, "email")):  # fmt: skip
         status, body = coordinator.post("/patients", good | change)
@@ -70,7 +81,9 @@ def test_bad_input_is_400_naming_the_field_and_writes_nothing() -> None:
 
 
 def test_malformed_json_is_400_not_a_server_error(nurse: Api) -> None:
-    r = nurse.client.post("/api/patients", data="{not json", content_type="application/json", headers=nurse.headers)
+    r = nurse.client.post(
+        "/api/patients", data="{not json", content_type="application/json", headers=nurse.headers
+    )
     assert r.status_code == 400 and set(r.json()) == {"message", "field"}
 
 
@@ -83,7 +96,9 @@ def test_unknown_patient_is_404(nurse: Api) -> None:
     assert nurse.get("/patients/MRN-404")[0] == 404
 
 
-def test_a_nurse_records_a_due_injection_and_the_worklist_moves_it(nurse: Api, settings: Any) -> None:
+def test_a_nurse_records_a_due_injection_and_the_worklist_moves_it(
+    nurse: Api, settings: Any
+) -> None:
     settings.CONFIG = dataclasses.replace(settings.CONFIG, fixed_today=TODAY)
     p = started_on_injection("MRN-0600", TODAY - timedelta(days=28))
     status, work = nurse.get("/worklist/today")

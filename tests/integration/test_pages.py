@@ -38,7 +38,9 @@ def clinic(n: int, first_mrn: int = 0) -> list[str]:
     mrns = []
     for i in range(first_mrn, first_mrn + n):
         p = started_on_injection(f"MRN-{7000 + i}", TODAY - timedelta(days=20 + i % 15))
-        record_observation(p, kind="craving", observed_on=TODAY, data={"value": 4}, actor=NURSE, at=at(TODAY))
+        record_observation(
+            p, kind="craving", observed_on=TODAY, data={"value": 4}, actor=NURSE, at=at(TODAY)
+        )
         mrns.append(p.mrn)
     return mrns
 
@@ -62,7 +64,9 @@ def test_today_and_chart_queries_do_not_grow_with_the_clinic() -> None:
 def test_login_attempts_and_chart_reads_are_audited() -> None:
     create_staff("nina.nurse", PASSWORD, Role.NURSE)
     c = Client()
-    c.post("/login/", {"username": "nina.nurse", "password": "wrong-password"}, REMOTE_ADDR="10.1.2.3")
+    c.post(
+        "/login/", {"username": "nina.nurse", "password": "wrong-password"}, REMOTE_ADDR="10.1.2.3"
+    )
     failed = AuditEvent.objects.get(action="login_failed")
     assert (failed.actor, failed.remote_addr) == ("nina.nurse", "10.1.2.3")
     c.post("/login/", {"username": "nina.nurse", "password": PASSWORD})
@@ -76,7 +80,9 @@ def test_a_coordinator_cannot_open_counselling_notes_or_the_clinical_chart() -> 
     mrn = clinic(1)[0]
     assert coordinator.get(f"/patients/{mrn}/counselling/").status_code == 403
     chart = coordinator.get(f"/patients/{mrn}/").content.decode()
-    assert "Contact details and schedule" in chart and "Medication administration record" not in chart
+    assert (
+        "Contact details and schedule" in chart and "Medication administration record" not in chart
+    )
 
 
 def test_the_director_sees_the_audit_not_the_worklist() -> None:

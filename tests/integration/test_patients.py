@@ -94,7 +94,9 @@ def test_one_active_episode_per_patient(alice: Patient) -> None:
     )
     assert episode.indications == frozenset({Indication.OUD})
     with pytest.raises(InputError) as err:
-        open_episode(alice, frozenset({Indication.AUD}), date(2026, 11, 2), actor=COORDINATOR, at=NOW)
+        open_episode(
+            alice, frozenset({Indication.AUD}), date(2026, 11, 2), actor=COORDINATOR, at=NOW
+        )
     assert err.value.field == "patient"
     assert Episode.objects.count() == 1
     with pytest.raises(InputError) as err:

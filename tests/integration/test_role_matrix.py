@@ -19,7 +19,12 @@ from naltrack.alerts.services import acknowledge, refresh_patient
 from naltrack.counselling.services import read_sessions, record_session
 from naltrack.monitoring.services import record_observation, record_side_effect
 from naltrack.patients.models import Patient
-from naltrack.patients.records import AssessmentInput, add_medication, record_assessment, search_patients
+from naltrack.patients.records import (
+    AssessmentInput,
+    add_medication,
+    record_assessment,
+    search_patients,
+)
 from naltrack.patients.services import PatientInput, read_patient, register_patient
 from naltrack.screening.services import run_screening, sign_screening
 from naltrack.treatment.services import (
@@ -32,7 +37,16 @@ from naltrack.treatment.services import (
     sign_order,
 )
 from naltrack.worklist.services import today_worklist
-from tests.integration.conftest import CAST, NURSE, PRESCRIBER, TODAY, at, injection, make_ready, started_on_injection
+from tests.integration.conftest import (
+    CAST,
+    NURSE,
+    PRESCRIBER,
+    TODAY,
+    at,
+    injection,
+    make_ready,
+    started_on_injection,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -147,7 +161,7 @@ def test_every_role_against_the_action(action: Action, world: World) -> None:
                 raise Rollback  # each role starts from the same world
         except PermissionRefused:
             outcome[actor.username] = False
-        except Exception:  # noqa: BLE001 - allowed through the role check (Rollback or a domain refusal)
+        except Exception:
             outcome[actor.username] = True
     expected = {a.username: (a.role is not None and a.role.value in EXPECTED[action]) for a in CAST}
     assert outcome == expected

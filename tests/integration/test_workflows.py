@@ -44,7 +44,10 @@ def test_screening_4_days_after_short_acting_use_is_not_yet_with_the_date() -> N
     assert rec.decision == "not_yet"
     assert rec.earliest_start_date == TODAY + timedelta(days=3)  # 7 opioid-free days (Part A A1)
     assert rec.policy_version == rec.result["policy"] == "naltrack-default-2026.1"
-    assert rec.facts["last_opioid_use"] == {"date": str(TODAY - timedelta(days=4)), "kind": "short_acting"}
+    assert rec.facts["last_opioid_use"] == {
+        "date": str(TODAY - timedelta(days=4)),
+        "kind": "short_acting",
+    }
     assert rec.facts["urine_drug_screen"]["opioids"] == "negative"  # gathered from the record
     assert not rec.signed
 
@@ -72,7 +75,9 @@ def test_only_a_prescriber_signs_and_an_override_needs_a_written_reason() -> Non
     reason = "Detox unit confirmed 10 opioid-free days; patient history unreliable."
     signed = sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY), override_reason=reason)
     assert (signed.signed_by, signed.override_reason) == ("pat.prescriber", reason)
-    assert AuditEvent.objects.filter(object_type="screening", detail__startswith="signed with override").exists()
+    assert AuditEvent.objects.filter(
+        object_type="screening", detail__startswith="signed with override"
+    ).exists()
 
 
 def test_no_first_dose_without_a_signed_screening_that_allows_it() -> None:
@@ -91,7 +96,9 @@ def test_no_first_dose_without_a_signed_screening_that_allows_it() -> None:
 def test_a_stale_screening_does_not_allow_a_first_dose() -> None:
     p = make_patient(start=TODAY - timedelta(days=20))
     make_ready(p, TODAY - timedelta(days=10))
-    rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(TODAY - timedelta(days=10)))
+    rec = run_screening(
+        p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(TODAY - timedelta(days=10))
+    )
     sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY - timedelta(days=10)))
     with pytest.raises(InputError, match="too old"):
         record_administration(p, injection(TODAY), actor=NURSE, at=at(TODAY))
@@ -104,7 +111,9 @@ def test_a_given_injection_books_the_next_on_day_28_and_the_next_proposes_the_ot
     proposal = propose_injection(p, TODAY)
     assert (proposal.side, proposal.tier, proposal.needle) == ("right", "due", "1.5in")  # BMI 25.2
     done = record_administration(p, injection(TODAY, site="right"), actor=NURSE, at=at(TODAY))
-    assert done.next_appointment is not None and done.next_appointment.on == TODAY + timedelta(days=28)
+    assert done.next_appointment is not None and done.next_appointment.on == TODAY + timedelta(
+        days=28
+    )
     booked.refresh_from_db()
     assert booked.status == "kept"
 
@@ -114,11 +123,15 @@ def test_a_given_injection_books_the_next_on_day_28_and_the_next_proposes_the_ot
     [({"lot": ""}, "lot"), ({"expiry": None}, "expiry"), ({"expiry": TODAY - timedelta(days=1)}, "expiry"),
      ({"site": "oral"}, "site"), ({"needle": "3in"}, "needle")],
 )  # fmt: skip
-def test_an_injection_needs_lot_unexpired_expiry_site_and_needle(change: dict[str, object], field: str) -> None:
+def test_an_injection_needs_lot_unexpired_expiry_site_and_needle(
+    change: dict[str, object], field: str
+) -> None:
     p = started_on_injection("MRN-0201", TODAY - timedelta(days=28))
     before = (Administration.objects.count(), AuditEvent.objects.count())
     with pytest.raises(InputError) as err:
-        record_administration(p, injection(TODAY, **({"site": "right"} | change)), actor=NURSE, at=at(TODAY))
+        record_administration(
+            p, injection(TODAY, **({"site": "right"} | change)), actor=NURSE, at=at(TODAY)
+        )
     assert err.value.field == field
     assert (Administration.objects.count(), AuditEvent.objects.count()) == before
 
@@ -128,7 +141,9 @@ def test_before_the_earliest_redose_day_the_nurse_must_confirm_the_warning() -> 
     with pytest.raises(NeedsConfirmation) as err:
         record_administration(p, injection(TODAY, site="right"), actor=NURSE, at=at(TODAY))
     assert "earliest re-dose day" in " ".join(err.value.warnings)
-    done = record_administration(p, injection(TODAY, site="right", confirm_warnings=True), actor=NURSE, at=at(TODAY))
+    done = record_administration(
+        p, injection(TODAY, site="right", confirm_warnings=True), actor=NURSE, at=at(TODAY)
+    )
     assert done.administration.warnings and done.administration.late_tier == "too_early"
 
 
@@ -146,7 +161,9 @@ def test_overdue_injection_raises_one_alert_that_clears_when_the_injection_is_gi
     overdue = Alert.objects.filter(patient=p, code="INJECTION_OVERDUE")
     assert overdue.count() == 1 and overdue.get().severity == "urgent"
     assert CareStatus.objects.get(patient=p).overdue_from == TODAY - timedelta(days=1)
-    record_administration(p, injection(TODAY, site="right", confirm_warnings=True), actor=NURSE, at=at(TODAY))
+    record_administration(
+        p, injection(TODAY, site="right", confirm_warnings=True), actor=NURSE, at=at(TODAY)
+    )
     assert overdue.get().status == AlertStatus.RESOLVED
     assert refresh_all(at=at(TODAY)) == 1
 
@@ -159,12 +176,16 @@ def test_resolving_an_alert_needs_a_note_and_a_role_that_handles_alerts() -> Non
     with pytest.raises(InputError) as err:
         resolve(alert.pk, actor=NURSE, at=at(TODAY), note=" ")
     assert err.value.field == "note"
-    done = resolve(alert.pk, actor=NURSE, at=at(TODAY), note="Reached by phone; booked for tomorrow.")
+    done = resolve(
+        alert.pk, actor=NURSE, at=at(TODAY), note="Reached by phone; booked for tomorrow."
+    )
     assert (done.status, done.resolved_by) == ("resolved", "nina.nurse")
 
 
 def _plan(**changes: object) -> PlanInput:
-    values: dict[str, object] = dict(formulation="xr_injection", regimen="xr_injection", goals="Six months in treatment")
+    values: dict[str, object] = dict(
+        formulation="xr_injection", regimen="xr_injection", goals="Six months in treatment"
+    )
     values.update(changes)
     return PlanInput(**values)  # type: ignore[arg-type]
 
@@ -173,7 +194,13 @@ def test_plan_changes_keep_history_and_only_a_prescriber_changes_the_medication(
     p = make_patient()
     first = change_plan(p, _plan(), reason="Initial plan", actor=PRESCRIBER, at=at(TODAY))
     with pytest.raises(PermissionRefused):
-        change_plan(p, _plan(formulation="oral", regimen="oral_daily"), reason="Prefers tablets", actor=COUNSELOR, at=at(TODAY))
+        change_plan(
+            p,
+            _plan(formulation="oral", regimen="oral_daily"),
+            reason="Prefers tablets",
+            actor=COUNSELOR,
+            at=at(TODAY),
+        )
     second = change_plan(p, _plan(triggers="Payday", psychosocial=("cbt",)), reason="Relapse-prevention plan agreed",
                          actor=COUNSELOR, at=at(TODAY))  # fmt: skip
     assert (first.version, second.version) == (1, 2)
@@ -186,7 +213,9 @@ def test_plan_changes_keep_history_and_only_a_prescriber_changes_the_medication(
 
 def test_discontinuation_records_the_reason_and_opens_the_post_treatment_alert() -> None:
     p = started_on_injection("MRN-0206", TODAY - timedelta(days=10))
-    episode = discontinue(p, reason="Patient chose to stop", on=TODAY, actor=PRESCRIBER, at=at(TODAY))
+    episode = discontinue(
+        p, reason="Patient chose to stop", on=TODAY, actor=PRESCRIBER, at=at(TODAY)
+    )
     assert (episode.status, episode.discharge_reason) == ("discharged", "Patient chose to stop")
     alert = Alert.objects.get(patient=p, code="TREATMENT_STOPPED_OVERDOSE_RISK")
     assert alert.status == "open"

@@ -29,7 +29,9 @@ COVERAGE_DAYS = 90
 REVIEW_EVERY_DAYS = 90  # prescriber plan review (naltrack default; product brief: plan reviews)
 
 
-def refresh_patient(patient: Patient, *, at: datetime, policy: Policy = DEFAULT_POLICY) -> list[Alert]:
+def refresh_patient(
+    patient: Patient, *, at: datetime, policy: Policy = DEFAULT_POLICY
+) -> list[Alert]:
     """Evaluate this patient's alerts and care status on `at`'s day; returns the unresolved alerts.
 
     Alerts are deduplicated: one unresolved alert per code. A code that is still raised keeps its
@@ -47,7 +49,9 @@ def refresh_patient(patient: Patient, *, at: datetime, policy: Policy = DEFAULT_
                 alert.status = AlertStatus.RESOLVED
                 alert.resolved_by = SYSTEM
                 alert.resolved_at = at
-                alert.note = (alert.note + "\n" if alert.note else "") + "Condition cleared on re-evaluation."
+                alert.note = (
+                    alert.note + "\n" if alert.note else ""
+                ) + "Condition cleared on re-evaluation."
                 alert.save()
         for code, found in wanted.items():
             existing = current.get(code)
@@ -132,9 +136,7 @@ def patients_to_refresh(on: date, policy: Policy = DEFAULT_POLICY) -> list[int]:
     """Active patients, and those whose episode ended within the post-treatment risk period."""
     recent = on - timedelta(days=policy.post_treatment_risk_days + 400)
     return list(
-        Episode.objects.filter(
-            Q(status=EpisodeStatus.ACTIVE) | Q(discharge_date__gte=recent)
-        )
+        Episode.objects.filter(Q(status=EpisodeStatus.ACTIVE) | Q(discharge_date__gte=recent))
         .values_list("patient_id", flat=True)
         .distinct()
         .order_by("patient_id")
@@ -156,18 +158,26 @@ def _handle(alert_id: int, actor: Actor, at: datetime, note: str, resolve: bool)
     if resolve and not note.strip():
         raise InputError("say what was done before resolving an alert", "note")
     with transaction.atomic():
-        alert = Alert.objects.select_for_update().select_related("patient").filter(pk=alert_id).first()
+        alert = (
+            Alert.objects.select_for_update().select_related("patient").filter(pk=alert_id).first()
+        )
         if alert is None:
             raise InputError("no alert has this id", "alert")
         if alert.status == AlertStatus.RESOLVED:
             raise InputError("this alert is already resolved", "alert")
         if resolve:
-            alert.status, alert.resolved_by, alert.resolved_at = AlertStatus.RESOLVED, actor.username, at
+            alert.status, alert.resolved_by, alert.resolved_at = (
+                AlertStatus.RESOLVED,
+                actor.username,
+                at,
+            )
         else:
             alert.status = AlertStatus.ACKNOWLEDGED
             alert.acknowledged_by, alert.acknowledged_at = actor.username, at
         if note.strip():
-            alert.note = (alert.note + "\n" if alert.note else "") + f"{actor.username}: {note.strip()}"
+            alert.note = (
+                alert.note + "\n" if alert.note else ""
+            ) + f"{actor.username}: {note.strip()}"
         alert.save()
         record(at=at, actor=actor.username, action=AuditAction.UPDATE, object_type="alert",
                object_id=str(alert.pk), patient_mrn=alert.patient.mrn, remote_addr=actor.remote_addr,

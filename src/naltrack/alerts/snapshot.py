@@ -41,11 +41,10 @@ class Record:
 
 def episode_of(patient: Patient) -> Episode | None:
     """The active episode, else the most recent one."""
-    return patient.episodes.order_by(
-        "-start_date", "-id"
-    ).filter(status=EpisodeStatus.ACTIVE).first() or patient.episodes.order_by(
-        "-start_date", "-id"
-    ).first()
+    return (
+        patient.episodes.order_by("-start_date", "-id").filter(status=EpisodeStatus.ACTIVE).first()
+        or patient.episodes.order_by("-start_date", "-id").first()
+    )
 
 
 def doses_of(patient: Patient, since: date) -> list[Dose]:
@@ -63,7 +62,7 @@ def doses_of(patient: Patient, since: date) -> list[Dose]:
     ).values_list("inserted_on", "removed_on"):
         doses = [
             Dose(d.date, d.formulation, d.dose_mg, (removed - inserted).days)
-            if d.formulation is Formulation.IMPLANT and d.date == inserted
+            if removed is not None and d.formulation is Formulation.IMPLANT and d.date == inserted
             else d
             for d in doses
         ]
@@ -114,7 +113,8 @@ def read_record(patient: Patient, on: date, policy: Policy) -> Record:
     positive = tuple(
         d
         for k, d, data, _ in observations
-        if k == "urine_screen" and "positive" in data.get("results", {}).values()
+        if k == "urine_screen"
+        and "positive" in data.get("results", {}).values()
         and any(data["results"].get(a) == "positive" for a in OPIOID_ANALYTES)
     )
     liver = tuple(
@@ -159,9 +159,7 @@ def read_record(patient: Patient, on: date, policy: Policy) -> Record:
             last_given[1] if last_given and last_given[0] == Formulation.XR_INJECTION else None
         ),
     )
-    return Record(
-        snapshot, episode, plan, tuple(doses), max((t.date for t in liver), default=None)
-    )
+    return Record(snapshot, episode, plan, tuple(doses), max((t.date for t in liver), default=None))
 
 
 OPIOID_ANALYTES = ("opioids", "fentanyl", "methadone", "buprenorphine", "oxycodone")

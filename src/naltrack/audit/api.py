@@ -36,5 +36,7 @@ def list_events(request: HttpRequest, user: str = "", action: str = "", mrn: str
     if since:
         rows = rows.filter(at__gte=timezone.make_aware(datetime.combine(since, time.min)))
     if until:
-        rows = rows.filter(at__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min)))
+        rows = rows.filter(
+            at__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min))
+        )
     return page(rows, limit, offset, event_out)

@@ -25,7 +25,10 @@ def _day(raw: str) -> date | None:
 
 @requires(Action.VIEW_AUDIT)
 def viewer(request: HttpRequest) -> HttpResponse:
-    f = {k: request.GET.get(k, "").strip()[:150] for k in ("actor", "action", "mrn", "since", "until")}
+    f = {
+        k: request.GET.get(k, "").strip()[:150]
+        for k in ("actor", "action", "mrn", "since", "until")
+    }
     rows = AuditEvent.objects.all()
     errors: dict[str, str] = {}
     if f["actor"]:
@@ -39,7 +42,9 @@ def viewer(request: HttpRequest) -> HttpResponse:
         if f[key] and day is None:
             errors[key] = "must be a date as YYYY-MM-DD"
         elif day is not None:
-            start = timezone.make_aware(datetime.combine(day if key == "since" else day + timedelta(days=1), time.min))
+            start = timezone.make_aware(
+                datetime.combine(day if key == "since" else day + timedelta(days=1), time.min)
+            )
             rows = rows.filter(at__gte=start) if key == "since" else rows.filter(at__lt=start)
     page = Paginator(rows.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in f.items() if v})

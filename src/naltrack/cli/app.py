@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from naltrack.config import ConfigError, read_config
 
@@ -81,7 +81,11 @@ def _demo(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return EXIT_INVALID
     created = demo.seed(_demo_day(args))
-    print(f"demo clinic: {created} patients created" if created else "demo clinic: the database already has patients; nothing seeded")
+    print(
+        f"demo clinic: {created} patients created"
+        if created
+        else "demo clinic: the database already has patients; nothing seeded"
+    )
     return 0
 
 
@@ -108,16 +112,26 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    token = sub.add_parser("token", help="API bearer tokens").add_subparsers(dest="token_command", metavar="ACTION")
-    create = token.add_parser("create", help="create a bearer token for a staff user (printed once)")
+    token = sub.add_parser("token", help="API bearer tokens").add_subparsers(
+        dest="token_command", metavar="ACTION"
+    )
+    create = token.add_parser(
+        "create", help="create a bearer token for a staff user (printed once)"
+    )
     create.add_argument("--user", required=True, help="the staff username")
     create.set_defaults(handler=_django(_token_create))
 
-    alerts = sub.add_parser("alerts", help="safety alerts").add_subparsers(dest="alerts_command", metavar="ACTION")
-    refresh = alerts.add_parser("refresh", help="re-evaluate every active patient's alerts (nightly job)")
+    alerts = sub.add_parser("alerts", help="safety alerts").add_subparsers(
+        dest="alerts_command", metavar="ACTION"
+    )
+    refresh = alerts.add_parser(
+        "refresh", help="re-evaluate every active patient's alerts (nightly job)"
+    )
     refresh.set_defaults(handler=_django(_alerts_refresh))
 
-    demo = sub.add_parser("demo", help="seed the demo clinic (synthetic patients, one account per role)")
+    demo = sub.add_parser(
+        "demo", help="seed the demo clinic (synthetic patients, one account per role)"
+    )
     demo.add_argument("--on", help="the demo's today, YYYY-MM-DD (default: today)")
     demo.set_defaults(handler=_django(_demo))
 

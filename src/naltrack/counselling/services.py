@@ -41,7 +41,9 @@ def read_sessions(patient: Patient, *, actor: Actor, at: datetime) -> list[Couns
     """The sessions with their notes; refused for roles that may not read counselling notes."""
     actor.require(Action.VIEW_COUNSELLING_NOTES)
     with transaction.atomic():
-        sessions = list(CounsellingSession.objects.filter(patient=patient).order_by("-held_on", "-id"))
+        sessions = list(
+            CounsellingSession.objects.filter(patient=patient).order_by("-held_on", "-id")
+        )
         record(at=at, actor=actor.username, action=AuditAction.READ, object_type="counselling_notes",
                patient_mrn=patient.mrn, remote_addr=actor.remote_addr)  # fmt: skip
     return sessions

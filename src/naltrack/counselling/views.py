@@ -19,4 +19,8 @@ def notes(request: HttpRequest, mrn: str) -> HttpResponse:
     actor = request_actor(request)
     patient = read_patient(mrn, actor=actor, at=clock.now())
     sessions = read_sessions(patient, actor=actor, at=clock.now())
-    return render(request, "counselling/notes.html", {"patient": patient, "sessions": sessions, "active": "patients"})
+    return render(
+        request,
+        "counselling/notes.html",
+        {"patient": patient, "sessions": sessions, "active": "patients"},
+    )

@@ -26,7 +26,9 @@ class ObservationForm(forms.Form):
     alt_uln = forms.FloatField(required=False, label="ALT upper limit of normal", initial=40)
     ast_uln = forms.FloatField(required=False, label="AST upper limit of normal", initial=40)
     bilirubin = forms.FloatField(required=False, label="Bilirubin (mg/dL)")
-    result = forms.ChoiceField(choices=RESULT, required=False, label="Result (pregnancy test, naloxone challenge)")
+    result = forms.ChoiceField(
+        choices=RESULT, required=False, label="Result (pregnancy test, naloxone challenge)"
+    )
     weight_kg = forms.FloatField(required=False, label="Weight (kg)")
     height_cm = forms.FloatField(required=False, label="Height (cm)")
     opioid_used = forms.BooleanField(required=False, label="Reported opioid use")
@@ -40,9 +42,19 @@ class ObservationForm(forms.Form):
             raw = (d.get("items") or "").replace(",", " ").split()
             return {"items": [int(x) if x.lstrip("-").isdigit() else x for x in raw]}
         if kind == "urine_screen":
-            return {"results": {a: d[a] for a in ("opioids", "fentanyl", "methadone", "buprenorphine", "oxycodone") if d.get(a)}}
+            return {
+                "results": {
+                    a: d[a]
+                    for a in ("opioids", "fentanyl", "methadone", "buprenorphine", "oxycodone")
+                    if d.get(a)
+                }
+            }
         if kind == "liver":
-            return {k: d[k] for k in ("alt", "ast", "alt_uln", "ast_uln", "bilirubin") if d.get(k) is not None}
+            return {
+                k: d[k]
+                for k in ("alt", "ast", "alt_uln", "ast_uln", "bilirubin")
+                if d.get(k) is not None
+            }
         if kind == "craving":
             return {"value": d.get("value")}
         if kind in ("pregnancy_test", "naloxone_challenge"):

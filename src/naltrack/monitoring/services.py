@@ -37,14 +37,18 @@ def _result(value: object, field: str) -> str:
     return str(value)
 
 
-def read_observation(kind: str, data: object, sex_at_birth: str) -> tuple[dict[str, Any], float | None, str, list[str]]:
+def read_observation(
+    kind: str, data: object, sex_at_birth: str
+) -> tuple[dict[str, Any], float | None, str, list[str]]:
     """Check one observation's parts; returns (data, total, band, flags). Pure: no database."""
     if kind not in ObservationKind.values:
         raise InputError(f"must be one of {', '.join(ObservationKind.values)}", "kind")
     if kind in INSTRUMENTS:
         doc = Obj(data, "data", {"items"})
-        result = instruments.score(INSTRUMENTS[ObservationKind(kind)], {"items": doc.required("items")})
-        return {"items": list(doc.raw["items"])}, float(result.total), result.band or "", list(result.flags)  # type: ignore[call-overload]
+        items = doc.required("items")
+        scored = instruments.score(INSTRUMENTS[ObservationKind(kind)], {"items": items})
+        assert isinstance(items, list)  # the instrument refused anything else
+        return {"items": items}, float(scored.total), scored.band or "", list(scored.flags)
     if kind == ObservationKind.URINE_SCREEN:
         doc = Obj(data, "data", {"results"})
         res = Obj(doc.required("results"), "data.results", {a.value for a in Analyte})
@@ -52,7 +56,12 @@ def read_observation(kind: str, data: object, sex_at_birth: str) -> tuple[dict[s
         if not results:
             raise InputError("record at least one analyte", "data.results")
         positive = [k for k, v in results.items() if v == "positive"]
-        return {"results": results}, float(len(positive)), "positive" if positive else "negative", []
+        return (
+            {"results": results},
+            float(len(positive)),
+            "positive" if positive else "negative",
+            [],
+        )
     if kind == ObservationKind.LIVER:
         doc = Obj(data, "data", {"alt", "ast", "alt_uln", "ast_uln", "bilirubin"})
         values = {
@@ -63,7 +72,11 @@ def read_observation(kind: str, data: object, sex_at_birth: str) -> tuple[dict[s
         }  # fmt: skip
         if values["alt"] is None and values["ast"] is None:
             raise InputError("record ALT or AST", "data.alt")
-        ratios = [v / u for v, u in ((values["alt"], values["alt_uln"]), (values["ast"], values["ast_uln"])) if v is not None and u]  # type: ignore[operator]
+        ratios = [
+            v / u
+            for v, u in ((values["alt"], values["alt_uln"]), (values["ast"], values["ast_uln"]))
+            if v is not None and u
+        ]
         return values, round(max(ratios), 2), "", []
     if kind == ObservationKind.CRAVING:
         doc = Obj(data, "data", {"value"})
@@ -73,8 +86,8 @@ def read_observation(kind: str, data: object, sex_at_birth: str) -> tuple[dict[s
         return {"value": value}, float(value), "", []
     if kind in (ObservationKind.PREGNANCY_TEST, ObservationKind.NALOXONE_CHALLENGE):
         doc = Obj(data, "data", {"result"})
-        result = _result(doc.required("result"), "data.result")
-        return {"result": result}, None, result, []
+        outcome = _result(doc.required("result"), "data.result")
+        return {"result": outcome}, None, outcome, []
     if kind == ObservationKind.WEIGHT:
         doc = Obj(data, "data", {"weight_kg", "height_cm"})
         weight, height = doc.number("weight_kg", 20, 400), doc.number("height_cm", 100, 250)

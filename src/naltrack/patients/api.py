@@ -10,16 +10,22 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
 
+from naltrack.alerts.models import CareStatus
+from naltrack.clinical.errors import InputError
+from naltrack.clinical.vocab import Indication
 from naltrack.counselling.services import read_sessions, record_session
 from naltrack.monitoring.models import Observation
 from naltrack.monitoring.services import record_observation, record_side_effect
-from naltrack.clinical.vocab import Indication
-from naltrack.clinical.errors import InputError
-from naltrack.alerts.models import CareStatus
 from naltrack.web.apiutil import PageOut, actor, now, page, patient
 
 from .models import Patient
-from .records import AssessmentInput, add_allergy, add_medication, record_assessment, search_patients
+from .records import (
+    AssessmentInput,
+    add_allergy,
+    add_medication,
+    record_assessment,
+    search_patients,
+)
 from .services import PatientInput, open_episode, register_patient
 
 router = Router(tags=["patients"])
@@ -57,7 +63,9 @@ class PatientIn(Schema):
 
 
 @router.get("/patients", response=PageOut, summary="Search patients (name or MRN prefix)")
-def list_patients(request: HttpRequest, q: str = "", limit: int = 50, offset: int = 0) -> dict[str, Any]:
+def list_patients(
+    request: HttpRequest, q: str = "", limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
     return page(search_patients(q, actor=actor(request)), limit, offset, patient_out)
 
 
@@ -67,7 +75,10 @@ def create_patient(request: HttpRequest, data: PatientIn) -> Status[dict[str, An
     return Status(201, patient_out(p))
 
 
-@router.get("/patients/{mrn}", summary="A patient's summary: details, care status, open alerts (audited read)")
+@router.get(
+    "/patients/{mrn}",
+    summary="A patient's summary: details, care status, open alerts (audited read)",
+)
 def get_patient(request: HttpRequest, mrn: str) -> dict[str, Any]:
     from naltrack.alerts.api import alert_out
 
@@ -88,8 +99,22 @@ def create_episode(request: HttpRequest, mrn: str, data: EpisodeIn) -> Status[di
         indications = frozenset(Indication(i) for i in data.indications)
     except ValueError:
         raise InputError("each must be OUD or AUD", "indications") from None
-    e = open_episode(patient(request, mrn, "contact"), indications, data.start_date, actor=actor(request), at=now())
-    return Status(201, {"id": e.pk, "indications": sorted(i.value for i in e.indications), "start_date": e.start_date.isoformat(), "status": e.status})
+    e = open_episode(
+        patient(request, mrn, "contact"),
+        indications,
+        data.start_date,
+        actor=actor(request),
+        at=now(),
+    )
+    return Status(
+        201,
+        {
+            "id": e.pk,
+            "indications": sorted(i.value for i in e.indications),
+            "start_date": e.start_date.isoformat(),
+            "status": e.status,
+        },
+    )
 
 
 class AssessmentIn(Schema):
@@ -105,11 +130,17 @@ class AssessmentIn(Schema):
     co_occurring_conditions: str = ""
 
 
-@router.post("/patients/{mrn}/assessments", response={201: dict}, summary="Record an assessment (DSM-5 item by item)")
+@router.post(
+    "/patients/{mrn}/assessments",
+    response={201: dict},
+    summary="Record an assessment (DSM-5 item by item)",
+)
 def create_assessment(request: HttpRequest, mrn: str, data: AssessmentIn) -> Status[dict[str, Any]]:
     values = data.dict()
     values["dsm5_criteria"] = tuple(values["dsm5_criteria"])
-    a = record_assessment(patient(request, mrn), AssessmentInput(**values), actor=actor(request), at=now())
+    a = record_assessment(
+        patient(request, mrn), AssessmentInput(**values), actor=actor(request), at=now()
+    )
     return Status(201, {"id": a.pk, "dsm5_severity": a.dsm5_severity})
 
 
@@ -119,7 +150,9 @@ class MedicationIn(Schema):
     started_on: date | None = None
 
 
-@router.post("/patients/{mrn}/medications", response={201: dict}, summary="Add to the medication list")
+@router.post(
+    "/patients/{mrn}/medications", response={201: dict}, summary="Add to the medication list"
+)
 def create_medication(request: HttpRequest, mrn: str, data: MedicationIn) -> Status[dict[str, Any]]:
     m = add_medication(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
     return Status(201, {"id": m.pk, "name": m.name, "rxnorm": m.rxnorm})
@@ -147,15 +180,23 @@ def observation_out(o: Observation) -> dict[str, Any]:
             "total": o.total, "band": o.band, "flags": o.flags, "recorded_by": o.recorded_by}  # fmt: skip
 
 
-@router.post("/patients/{mrn}/observations", response={201: dict}, summary="Record an observation (scored by the core)")
-def create_observation(request: HttpRequest, mrn: str, payload: ObservationIn) -> Status[dict[str, Any]]:
+@router.post(
+    "/patients/{mrn}/observations",
+    response={201: dict},
+    summary="Record an observation (scored by the core)",
+)
+def create_observation(
+    request: HttpRequest, mrn: str, payload: ObservationIn
+) -> Status[dict[str, Any]]:
     o = record_observation(patient(request, mrn), kind=payload.kind, observed_on=payload.observed_on,
                            data=payload.data, actor=actor(request), at=now())  # fmt: skip
     return Status(201, observation_out(o))
 
 
 @router.get("/patients/{mrn}/observations", response=PageOut, summary="Observations, newest first")
-def list_observations(request: HttpRequest, mrn: str, kind: str = "", limit: int = 50, offset: int = 0) -> dict[str, Any]:
+def list_observations(
+    request: HttpRequest, mrn: str, kind: str = "", limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
     rows = Observation.objects.filter(patient=patient(request, mrn)).order_by("-observed_on", "-id")
     if kind:
         rows = rows.filter(kind=kind)
@@ -171,9 +212,18 @@ class SideEffectIn(Schema):
 
 
 @router.post("/patients/{mrn}/side-effects", response={201: dict}, summary="Record a side effect")
-def create_side_effect(request: HttpRequest, mrn: str, data: SideEffectIn) -> Status[dict[str, Any]]:
+def create_side_effect(
+    request: HttpRequest, mrn: str, data: SideEffectIn
+) -> Status[dict[str, Any]]:
     s = record_side_effect(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
-    return Status(201, {"id": s.pk, "kind": s.kind, "follow_up_due": s.follow_up_due.isoformat() if s.follow_up_due else None})
+    return Status(
+        201,
+        {
+            "id": s.pk,
+            "kind": s.kind,
+            "follow_up_due": s.follow_up_due.isoformat() if s.follow_up_due else None,
+        },
+    )
 
 
 class SessionIn(Schema):
@@ -184,13 +234,18 @@ class SessionIn(Schema):
     minutes: int | None = None
 
 
-@router.post("/patients/{mrn}/counselling", response={201: dict}, summary="Record a counselling session")
+@router.post(
+    "/patients/{mrn}/counselling", response={201: dict}, summary="Record a counselling session"
+)
 def create_session(request: HttpRequest, mrn: str, data: SessionIn) -> Status[dict[str, Any]]:
     s = record_session(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
     return Status(201, {"id": s.pk})
 
 
-@router.get("/patients/{mrn}/counselling", summary="Counselling sessions with notes (counselors, prescribers)")
+@router.get(
+    "/patients/{mrn}/counselling",
+    summary="Counselling sessions with notes (counselors, prescribers)",
+)
 def list_sessions(request: HttpRequest, mrn: str) -> list[dict[str, Any]]:
     sessions = read_sessions(patient(request, mrn), actor=actor(request), at=now())
     return [{"id": s.pk, "held_on": s.held_on.isoformat(), "kind": s.kind, "attendance": s.attendance,

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
+from naltrack.alerts.snapshot import OPIOID_ANALYTES, doses_of, episode_of
 from naltrack.clinical.coverage import covered_segments
 from naltrack.clinical.policy import DEFAULT_POLICY
 from naltrack.monitoring.models import Observation, ObservationKind
-from naltrack.alerts.snapshot import OPIOID_ANALYTES, doses_of, episode_of
 from naltrack.screening.models import ScreeningRecord
 from naltrack.treatment.models import Administration, Appointment, AppointmentStatus, TreatmentPlan
 from naltrack.web.plots import coverage_strip, line_plot, urine_plot
@@ -46,30 +46,57 @@ def read_chart(patient: Patient, on: date) -> Chart:
     episode = episode_of(patient)
     care = CareStatus.objects.filter(patient=patient).first()
     alerts = list(Alert.objects.filter(patient=patient).exclude(status=AlertStatus.RESOLVED))
-    plan = TreatmentPlan.objects.filter(episode=episode).order_by("-version").first() if episode else None
+    plan = (
+        TreatmentPlan.objects.filter(episode=episode).order_by("-version").first()
+        if episode
+        else None
+    )
     mar = list(Administration.objects.filter(patient=patient).order_by("-given_at", "-id")[:30])
-    screenings = list(ScreeningRecord.objects.filter(patient=patient).order_by("-created_at", "-id")[:10])
+    screenings = list(
+        ScreeningRecord.objects.filter(patient=patient).order_by("-created_at", "-id")[:10]
+    )
     upcoming = list(
-        Appointment.objects.filter(patient=patient, on__gte=on, status=AppointmentStatus.BOOKED).order_by("on")[:10]
+        Appointment.objects.filter(
+            patient=patient, on__gte=on, status=AppointmentStatus.BOOKED
+        ).order_by("on")[:10]
     )
     first = on - timedelta(days=PLOT_DAYS)
     observations = list(
-        Observation.objects.filter(patient=patient, observed_on__gte=first, observed_on__lte=on)
-        .order_by("observed_on", "id")
+        Observation.objects.filter(
+            patient=patient, observed_on__gte=first, observed_on__lte=on
+        ).order_by("observed_on", "id")
     )
     doses = doses_of(patient, first - timedelta(days=DEFAULT_POLICY.implant_coverage_days))
     segments = covered_segments(doses, DEFAULT_POLICY)
-    craving = [(o.observed_on, o.total or 0.0) for o in observations if o.kind == ObservationKind.CRAVING]
+    craving = [
+        (o.observed_on, o.total or 0.0) for o in observations if o.kind == ObservationKind.CRAVING
+    ]
     phq9 = [(o.observed_on, o.total or 0.0) for o in observations if o.kind == ObservationKind.PHQ9]
     urine = [
         (o.observed_on, any(o.data["results"].get(a) == "positive" for a in OPIOID_ANALYTES))
         for o in observations if o.kind == ObservationKind.URINE_SCREEN
     ]  # fmt: skip
     plots = {
-        "coverage": coverage_strip(f"Days covered by naltrexone, last {PLOT_DAYS} days", segments, first=first, last=on, today=on),
-        "craving": line_plot("Craving (0-10)", craving, first=first, last=on, top=10, ticks=(0, 5, 10)),
-        "phq9": line_plot("PHQ-9 total (dashed: 10, moderate depression)", phq9, first=first, last=on, top=27,
-                          ticks=(0, 10, 20, 27), threshold=10, colour="#7a3ea1"),  # fmt: skip
+        "coverage": coverage_strip(
+            f"Days covered by naltrexone, last {PLOT_DAYS} days",
+            segments,
+            first=first,
+            last=on,
+            today=on,
+        ),
+        "craving": line_plot(
+            "Craving (0-10)", craving, first=first, last=on, top=10, ticks=(0, 5, 10)
+        ),
+        "phq9": line_plot(
+            "PHQ-9 total (dashed: 10, moderate depression)",
+            phq9,
+            first=first,
+            last=on,
+            top=27,
+            ticks=(0, 10, 20, 27),
+            threshold=10,
+            colour="#7a3ea1",
+        ),
         "urine": urine_plot("Urine drug screens (opioids)", urine, first=first, last=on),
     }
     timeline = [
@@ -82,7 +109,18 @@ def read_chart(patient: Patient, on: date) -> Chart:
         for s in screenings
     ]  # fmt: skip
     timeline.sort(key=lambda e: e.on, reverse=True)
-    return Chart(patient, episode, care, alerts, plan, mar, screenings, upcoming, timeline[:TIMELINE_LIMIT], plots)
+    return Chart(
+        patient,
+        episode,
+        care,
+        alerts,
+        plan,
+        mar,
+        screenings,
+        upcoming,
+        timeline[:TIMELINE_LIMIT],
+        plots,
+    )
 
 
 def _obs_detail(o: Observation) -> str:
@@ -93,7 +131,9 @@ def _obs_detail(o: Observation) -> str:
     if o.kind == ObservationKind.WEIGHT:
         return f"{o.data['weight_kg']:g} kg, BMI {o.data['bmi']:g}"
     if o.kind == ObservationKind.SUBSTANCE_USE:
-        used = [w for w in ("opioid", "alcohol") if o.data.get(w)] + ([o.data["other"]] if o.data.get("other") else [])
+        used = [w for w in ("opioid", "alcohol") if o.data.get(w)] + (
+            [o.data["other"]] if o.data.get("other") else []
+        )
         return "reported: " + ", ".join(used)
     if o.kind in (ObservationKind.PREGNANCY_TEST, ObservationKind.NALOXONE_CHALLENGE):
         return str(o.data["result"])

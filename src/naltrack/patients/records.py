@@ -18,7 +18,9 @@ from naltrack.clinical.errors import InputError
 from .models import DSM5_CRITERIA, Allergy, Assessment, MedicationEntry, OpioidKindChoice, Patient
 
 
-def _audit(actor: Actor, at: datetime, kind: str, pk: object, patient: Patient, detail: str = "") -> None:
+def _audit(
+    actor: Actor, at: datetime, kind: str, pk: object, patient: Patient, detail: str = ""
+) -> None:
     record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type=kind, object_id=str(pk),
            patient_mrn=patient.mrn, remote_addr=actor.remote_addr, detail=detail)  # fmt: skip
 
@@ -37,7 +39,9 @@ class AssessmentInput:
     co_occurring_conditions: str = ""
 
 
-def record_assessment(patient: Patient, data: AssessmentInput, *, actor: Actor, at: datetime) -> Assessment:
+def record_assessment(
+    patient: Patient, data: AssessmentInput, *, actor: Actor, at: datetime
+) -> Assessment:
     actor.require(Action.RECORD_ASSESSMENT)
     episode = patient.episodes.filter(status="active").first()
     if episode is None:
@@ -60,7 +64,10 @@ def record_assessment(patient: Patient, data: AssessmentInput, *, actor: Actor, 
         raise InputError("say which kind of opioid (or unknown)", "last_opioid_kind")
     severity = instruments.score(
         "dsm5_sud",
-        {"criteria_met": list(data.dsm5_criteria), "on_maintenance_therapy": data.on_maintenance_therapy},
+        {
+            "criteria_met": list(data.dsm5_criteria),
+            "on_maintenance_therapy": data.on_maintenance_therapy,
+        },
     ).band
     with transaction.atomic():
         assessment = Assessment.objects.create(
@@ -92,7 +99,9 @@ def add_medication(patient: Patient, *, name: str, rxnorm: str = "", started_on:
     return entry
 
 
-def add_allergy(patient: Patient, *, substance: str, reaction: str = "", actor: Actor, at: datetime) -> Allergy:
+def add_allergy(
+    patient: Patient, *, substance: str, reaction: str = "", actor: Actor, at: datetime
+) -> Allergy:
     actor.require(Action.RECORD_MEDICATION_LIST)
     if not substance.strip():
         raise InputError("is required", "substance")
@@ -112,6 +121,8 @@ def search_patients(query: str, *, actor: Actor) -> QuerySet[Patient]:
     rows = Patient.objects.all()
     for word in q.split()[:3]:
         rows = rows.filter(
-            Q(mrn__istartswith=word) | Q(family_name__istartswith=word) | Q(given_name__istartswith=word)
+            Q(mrn__istartswith=word)
+            | Q(family_name__istartswith=word)
+            | Q(given_name__istartswith=word)
         )
     return rows.order_by("family_name", "given_name", "mrn")

@@ -30,12 +30,18 @@ def chart(request: HttpRequest, mrn: str) -> HttpResponse:
     actor = request_actor(request)
     clinical = actor.can(Action.VIEW_CHART)
     try:
-        patient = read_patient(mrn, actor=actor, at=clock.now(), what="chart" if clinical else "contact")
+        patient = read_patient(
+            mrn, actor=actor, at=clock.now(), what="chart" if clinical else "contact"
+        )
     except InputError:
         return render(request, "patients/not_found.html", {"mrn": mrn}, status=404)
     if not clinical:  # coordinators: contact details and schedule only
         upcoming = patient.appointments.order_by("-on")[:20]
-        return render(request, "patients/contact.html", {"patient": patient, "appointments": upcoming, "active": "patients"})
+        return render(
+            request,
+            "patients/contact.html",
+            {"patient": patient, "appointments": upcoming, "active": "patients"},
+        )
     data = read_chart(patient, clock.today())
     return render(request, "patients/chart.html", {"c": data, "active": "patients", "can": {
         "screen": actor.can(Action.RUN_SCREENING), "mar": actor.can(Action.RECORD_ADMINISTRATION),

@@ -31,15 +31,33 @@ class ScreeningIn(Schema):
     facts: dict[str, Any] = {}
 
 
-@router.post("/patients/{mrn}/screenings", response={201: dict}, summary="Screen for a start (stored, unsigned)")
+@router.post(
+    "/patients/{mrn}/screenings",
+    response={201: dict},
+    summary="Screen for a start (stored, unsigned)",
+)
 def create_screening(request: HttpRequest, mrn: str, data: ScreeningIn) -> Status[dict[str, Any]]:
-    rec = run_screening(patient(request, mrn), data.facts, formulation=data.formulation, actor=actor(request), at=now())
+    rec = run_screening(
+        patient(request, mrn),
+        data.facts,
+        formulation=data.formulation,
+        actor=actor(request),
+        at=now(),
+    )
     return Status(201, screening_out(rec))
 
 
-@router.get("/patients/{mrn}/screenings", response=PageOut, summary="Screening history, newest first")
-def list_screenings(request: HttpRequest, mrn: str, limit: int = 20, offset: int = 0) -> dict[str, Any]:
-    rows = ScreeningRecord.objects.select_related("patient").filter(patient=patient(request, mrn)).order_by("-created_at", "-id")
+@router.get(
+    "/patients/{mrn}/screenings", response=PageOut, summary="Screening history, newest first"
+)
+def list_screenings(
+    request: HttpRequest, mrn: str, limit: int = 20, offset: int = 0
+) -> dict[str, Any]:
+    rows = (
+        ScreeningRecord.objects.select_related("patient")
+        .filter(patient=patient(request, mrn))
+        .order_by("-created_at", "-id")
+    )
     return page(rows, limit, offset, screening_out)
 
 
@@ -47,6 +65,12 @@ class SignIn(Schema):
     override_reason: str = ""
 
 
-@router.post("/screenings/{screening_id}/sign", summary="Sign (prescriber); a reason overrides a block")
+@router.post(
+    "/screenings/{screening_id}/sign", summary="Sign (prescriber); a reason overrides a block"
+)
 def sign(request: HttpRequest, screening_id: int, data: SignIn) -> dict[str, Any]:
-    return screening_out(sign_screening(screening_id, actor=actor(request), at=now(), override_reason=data.override_reason))
+    return screening_out(
+        sign_screening(
+            screening_id, actor=actor(request), at=now(), override_reason=data.override_reason
+        )
+    )

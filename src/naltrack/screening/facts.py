@@ -60,26 +60,34 @@ def gather_facts(patient: Patient, episode: Episode, *, as_of: date, formulation
     if uds := _latest(patient, ObservationKind.URINE_SCREEN, as_of, RECENT_DAYS):
         facts["urine_drug_screen"] = {"date": uds.observed_on.isoformat(), **uds.data["results"]}
     if ch := _latest(patient, ObservationKind.NALOXONE_CHALLENGE, as_of, RECENT_DAYS):
-        facts["naloxone_challenge"] = {"date": ch.observed_on.isoformat(), "result": ch.data["result"]}
+        facts["naloxone_challenge"] = {
+            "date": ch.observed_on.isoformat(),
+            "result": ch.data["result"],
+        }
     if cows := _latest(patient, ObservationKind.COWS, as_of, 1):
         facts["cows_score"] = int(cows.total or 0)
     if ciwa := _latest(patient, ObservationKind.CIWA_AR, as_of, 1):
         facts["ciwa_ar_score"] = int(ciwa.total or 0)
     if liver := _latest(patient, ObservationKind.LIVER, as_of, None):
         facts["liver"] = {"date": liver.observed_on.isoformat()} | {
-            k: liver.data[k] for k in ("alt", "ast", "alt_uln", "ast_uln") if liver.data.get(k) is not None
+            k: liver.data[k]
+            for k in ("alt", "ast", "alt_uln", "ast_uln")
+            if liver.data.get(k) is not None
         }
-    if weight := _latest(patient, ObservationKind.WEIGHT, as_of, 365):
-        if weight.data.get("bmi") is not None:
-            facts["bmi"] = weight.data["bmi"]
+    weight = _latest(patient, ObservationKind.WEIGHT, as_of, 365)
+    if weight is not None and weight.data.get("bmi") is not None:
+        facts["bmi"] = weight.data["bmi"]
     if phq := _latest(patient, ObservationKind.PHQ9, as_of, 30):
         facts["phq9"] = {"total": int(phq.total or 0), "item9": phq.data["items"][8]}
     if preg := _latest(patient, ObservationKind.PREGNANCY_TEST, as_of, PREGNANCY_TEST_DAYS):
         facts["pregnant"] = preg.data["result"] == "positive"
-    meds = patient.medications.filter(started_on__isnull=True) | patient.medications.filter(started_on__lte=as_of)
+    meds = patient.medications.filter(started_on__isnull=True) | patient.medications.filter(
+        started_on__lte=as_of
+    )
     meds = meds.exclude(stopped_on__lte=as_of)
     facts["medications"] = [
-        {"name": m.name, "rxnorm": m.rxnorm} if m.rxnorm else m.name for m in meds.order_by("name", "id")
+        {"name": m.name, "rxnorm": m.rxnorm} if m.rxnorm else m.name
+        for m in meds.order_by("name", "id")
     ]
     facts["allergies"] = list(patient.allergies.values_list("substance", flat=True))
     return facts

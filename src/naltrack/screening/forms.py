@@ -20,18 +20,30 @@ class ScreeningForm(forms.Form):
     last_opioid_kind = forms.ChoiceField(choices=(("", "—"), *OpioidKindChoice.choices), required=False,
                                          label="Kind of opioid last used")  # fmt: skip
     last_alcohol_use = forms.DateField(required=False, widget=DATE, label="Last alcohol use")
-    pregnant = forms.ChoiceField(choices=TRI, required=False, help_text="a recent pregnancy test fills this in")
+    pregnant = forms.ChoiceField(
+        choices=TRI, required=False, help_text="a recent pregnancy test fills this in"
+    )
     breastfeeding = forms.ChoiceField(choices=TRI, required=False)
-    needs_opioid_analgesia = forms.ChoiceField(choices=TRI, required=False, label="Needs opioid pain relief")
+    needs_opioid_analgesia = forms.ChoiceField(
+        choices=TRI, required=False, label="Needs opioid pain relief"
+    )
     planned_surgery_date = forms.DateField(required=False, widget=DATE, label="Planned surgery")
     acute_hepatitis = forms.ChoiceField(choices=TRI, required=False)
     liver_failure = forms.ChoiceField(choices=TRI, required=False)
     renal_impairment = forms.ChoiceField(
-        choices=(("", "Not recorded"), ("none", "None"), ("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")),
+        choices=(
+            ("", "Not recorded"),
+            ("none", "None"),
+            ("mild", "Mild"),
+            ("moderate", "Moderate"),
+            ("severe", "Severe"),
+        ),
         required=False,
     )
     coagulation_disorder = forms.ChoiceField(choices=TRI, required=False)
-    platelets_10e9_per_l = forms.IntegerField(required=False, min_value=0, max_value=2000, label="Platelets (10⁹/L)")
+    platelets_10e9_per_l = forms.IntegerField(
+        required=False, min_value=0, max_value=2000, label="Platelets (10⁹/L)"
+    )
 
     def entered(self) -> dict[str, Any]:
         """The entered facts in the contract's shape (absent when not entered)."""
@@ -51,7 +63,10 @@ class ScreeningForm(forms.Form):
             if d.get(name):
                 out[name] = d[name].isoformat()
         if d.get("last_opioid_use"):
-            out["last_opioid_use"] = {"date": d["last_opioid_use"].isoformat(), "kind": d.get("last_opioid_kind") or "unknown"}
+            out["last_opioid_use"] = {
+                "date": d["last_opioid_use"].isoformat(),
+                "kind": d.get("last_opioid_kind") or "unknown",
+            }
         return out
 
 

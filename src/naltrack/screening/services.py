@@ -34,7 +34,9 @@ def preview(patient: Patient, entered: dict[str, Any], *, formulation: str, as_o
     if unknown:
         raise InputError(f"unknown fact {sorted(unknown)[0]!r}", sorted(unknown)[0])
     episode = active_episode(patient)
-    facts = merge(gather_facts(patient, episode, as_of=as_of, formulation=formulation, policy=policy), entered)
+    facts = merge(
+        gather_facts(patient, episode, as_of=as_of, formulation=formulation, policy=policy), entered
+    )
     return facts, screen(parse_screening_facts(facts), policy)
 
 
@@ -57,12 +59,19 @@ def run_screening(patient: Patient, entered: dict[str, Any], *, formulation: str
     return rec
 
 
-def sign_screening(screening_id: int, *, actor: Actor, at: datetime, override_reason: str = "") -> ScreeningRecord:
+def sign_screening(
+    screening_id: int, *, actor: Actor, at: datetime, override_reason: str = ""
+) -> ScreeningRecord:
     """A prescriber signs. Signing a blocked screening with a reason overrides the block."""
     actor.require(Action.SIGN_SCREENING)
     reason = override_reason.strip()
     with transaction.atomic():
-        rec = ScreeningRecord.objects.select_for_update().select_related("patient").filter(pk=screening_id).first()
+        rec = (
+            ScreeningRecord.objects.select_for_update()
+            .select_related("patient")
+            .filter(pk=screening_id)
+            .first()
+        )
         if rec is None:
             raise InputError("no screening has this id", "screening")
         if rec.signed:
@@ -70,7 +79,9 @@ def sign_screening(screening_id: int, *, actor: Actor, at: datetime, override_re
         if reason:
             actor.require(Action.OVERRIDE_BLOCK)
             if rec.decision not in BLOCKING:
-                raise InputError("only a not-yet or contraindicated result can be overridden", "override_reason")
+                raise InputError(
+                    "only a not-yet or contraindicated result can be overridden", "override_reason"
+                )
             if len(reason) < MIN_OVERRIDE_REASON:
                 raise InputError(
                     f"write the clinical reason for overriding the block (at least {MIN_OVERRIDE_REASON} characters)",

@@ -34,7 +34,9 @@ def _initial_formulation(patient: Patient) -> str:
 def screening_form(request: HttpRequest, mrn: str) -> HttpResponse:
     actor = request_actor(request)
     patient = read_patient(mrn, actor=actor, at=clock.now())
-    form = ScreeningForm(request.POST or None, initial={"formulation": _initial_formulation(patient)})
+    form = ScreeningForm(
+        request.POST or None, initial={"formulation": _initial_formulation(patient)}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             rec = run_screening(patient, form.entered(), formulation=form.cleaned_data["formulation"],
@@ -53,7 +55,9 @@ def _preview(
 ) -> tuple[dict[str, Any] | None, dict[str, object] | None, InputError | None]:
     valid = form.is_bound and form.is_valid()
     entered = form.entered() if valid else {}
-    formulation = (form.cleaned_data.get("formulation") if valid else None) or _initial_formulation(patient)
+    formulation = (form.cleaned_data.get("formulation") if valid else None) or _initial_formulation(
+        patient
+    )
     try:
         facts, result = preview(patient, entered, formulation=formulation, as_of=clock.today())
         return facts, result.as_dict(), None
@@ -68,7 +72,11 @@ def screening_preview(request: HttpRequest, mrn: str) -> HttpResponse:
     patient = get_object_or_404(Patient, mrn=mrn)
     form = ScreeningForm(request.POST)
     facts, result, error = _preview(patient, form)
-    return render(request, "screening/findings.html", {"form": form, "facts": facts, "result": result, "error": error})
+    return render(
+        request,
+        "screening/findings.html",
+        {"form": form, "facts": facts, "result": result, "error": error},
+    )
 
 
 @requires(Action.VIEW_CHART)

@@ -50,7 +50,14 @@ def plan_out(p: TreatmentPlan) -> dict[str, Any]:
 
 
 def appointment_out(a: Appointment) -> dict[str, Any]:
-    return {"id": a.pk, "mrn": a.patient.mrn, "kind": a.kind, "on": a.on.isoformat(), "status": a.status, "note": a.note}
+    return {
+        "id": a.pk,
+        "mrn": a.patient.mrn,
+        "kind": a.kind,
+        "on": a.on.isoformat(),
+        "status": a.status,
+        "note": a.note,
+    }
 
 
 class PlanIn(Schema):
@@ -68,18 +75,29 @@ class PlanIn(Schema):
     reason: str
 
 
-@router.post("/patients/{mrn}/plans", response={201: dict}, summary="Write the next plan version (with a reason)")
+@router.post(
+    "/patients/{mrn}/plans",
+    response={201: dict},
+    summary="Write the next plan version (with a reason)",
+)
 def create_plan(request: HttpRequest, mrn: str, data: PlanIn) -> Status[dict[str, Any]]:
     values = data.dict()
     reason = values.pop("reason")
     values["psychosocial"] = tuple(values["psychosocial"])
-    plan = change_plan(patient(request, mrn), PlanInput(**values), reason=reason, actor=actor(request), at=now())
+    plan = change_plan(
+        patient(request, mrn), PlanInput(**values), reason=reason, actor=actor(request), at=now()
+    )
     return Status(201, plan_out(plan))
 
 
 @router.get("/patients/{mrn}/plans", summary="Every plan version, newest first")
 def list_plans(request: HttpRequest, mrn: str) -> list[dict[str, Any]]:
-    return [plan_out(p) for p in TreatmentPlan.objects.filter(patient=patient(request, mrn)).order_by("-created_at", "-version")]
+    return [
+        plan_out(p)
+        for p in TreatmentPlan.objects.filter(patient=patient(request, mrn)).order_by(
+            "-created_at", "-version"
+        )
+    ]
 
 
 class OrderIn(Schema):
@@ -89,13 +107,20 @@ class OrderIn(Schema):
     instructions: str = ""
 
 
-@router.post("/patients/{mrn}/orders", response={201: dict}, summary="Sign a naltrexone order (prescriber)")
+@router.post(
+    "/patients/{mrn}/orders", response={201: dict}, summary="Sign a naltrexone order (prescriber)"
+)
 def create_order(request: HttpRequest, mrn: str, data: OrderIn) -> Status[dict[str, Any]]:
     o = sign_order(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
-    return Status(201, {"id": o.pk, "regimen": o.regimen, "dose_mg": o.dose_mg, "signed_by": o.signed_by})
+    return Status(
+        201, {"id": o.pk, "regimen": o.regimen, "dose_mg": o.dose_mg, "signed_by": o.signed_by}
+    )
 
 
-@router.get("/patients/{mrn}/injection-proposal", summary="Side, needle and timing proposed for an injection today")
+@router.get(
+    "/patients/{mrn}/injection-proposal",
+    summary="Side, needle and timing proposed for an injection today",
+)
 def injection_proposal(request: HttpRequest, mrn: str) -> dict[str, Any]:
     actor(request).require(Action.RECORD_ADMINISTRATION)
     proposal = propose_injection(patient(request, mrn), now().date())
@@ -118,15 +143,25 @@ class AdministrationIn(Schema):
     confirm_warnings: bool = False
 
 
-@router.post("/patients/{mrn}/administrations", response={201: dict}, summary="Record a dose on the MAR (nurse)")
-def create_administration(request: HttpRequest, mrn: str, data: AdministrationIn) -> Status[dict[str, Any]]:
-    done = record_administration(patient(request, mrn), AdministrationInput(**data.dict()), actor=actor(request), at=now())
+@router.post(
+    "/patients/{mrn}/administrations",
+    response={201: dict},
+    summary="Record a dose on the MAR (nurse)",
+)
+def create_administration(
+    request: HttpRequest, mrn: str, data: AdministrationIn
+) -> Status[dict[str, Any]]:
+    done = record_administration(
+        patient(request, mrn), AdministrationInput(**data.dict()), actor=actor(request), at=now()
+    )
     booked = appointment_out(done.next_appointment) if done.next_appointment else None
     return Status(201, administration_out(done.administration) | {"next_appointment": booked})
 
 
 @router.get("/patients/{mrn}/administrations", response=PageOut, summary="The MAR, newest first")
-def list_administrations(request: HttpRequest, mrn: str, status: str = "", limit: int = 50, offset: int = 0) -> dict[str, Any]:
+def list_administrations(
+    request: HttpRequest, mrn: str, status: str = "", limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
     rows = Administration.objects.filter(patient=patient(request, mrn)).order_by("-given_at", "-id")
     if status:
         rows = rows.filter(status=status)
@@ -141,10 +176,14 @@ class ImplantIn(Schema):
     site: str
 
 
-@router.post("/patients/{mrn}/implants", response={201: dict}, summary="Record an implant insertion")
+@router.post(
+    "/patients/{mrn}/implants", response={201: dict}, summary="Record an implant insertion"
+)
 def create_implant(request: HttpRequest, mrn: str, data: ImplantIn) -> Status[dict[str, Any]]:
     i = insert_implant(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
-    return Status(201, {"id": i.pk, "inserted_on": i.inserted_on.isoformat(), "covered_days": i.covered_days})
+    return Status(
+        201, {"id": i.pk, "inserted_on": i.inserted_on.isoformat(), "covered_days": i.covered_days}
+    )
 
 
 class RemovalIn(Schema):
@@ -165,13 +204,19 @@ class AppointmentIn(Schema):
 
 
 @router.post("/patients/{mrn}/appointments", response={201: dict}, summary="Book an appointment")
-def create_appointment(request: HttpRequest, mrn: str, data: AppointmentIn) -> Status[dict[str, Any]]:
-    a = book_appointment(patient(request, mrn, "contact"), actor=actor(request), at=now(), **data.dict())
+def create_appointment(
+    request: HttpRequest, mrn: str, data: AppointmentIn
+) -> Status[dict[str, Any]]:
+    a = book_appointment(
+        patient(request, mrn, "contact"), actor=actor(request), at=now(), **data.dict()
+    )
     return Status(201, appointment_out(a))
 
 
 @router.get("/appointments", response=PageOut, summary="Appointments by day and status")
-def list_appointments(request: HttpRequest, on: date | None = None, status: str = "", limit: int = 50, offset: int = 0) -> dict[str, Any]:
+def list_appointments(
+    request: HttpRequest, on: date | None = None, status: str = "", limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
     actor(request).require(Action.VIEW_SCHEDULE)
     rows = Appointment.objects.select_related("patient").order_by("on", "id")
     if on:
@@ -185,9 +230,13 @@ class StatusIn(Schema):
     status: str
 
 
-@router.post("/appointments/{appointment_id}/status", summary="Mark an appointment kept, missed or cancelled")
+@router.post(
+    "/appointments/{appointment_id}/status", summary="Mark an appointment kept, missed or cancelled"
+)
 def appointment_status(request: HttpRequest, appointment_id: int, data: StatusIn) -> dict[str, Any]:
-    return appointment_out(set_appointment_status(appointment_id, data.status, actor=actor(request), at=now()))
+    return appointment_out(
+        set_appointment_status(appointment_id, data.status, actor=actor(request), at=now())
+    )
 
 
 class DiscontinueIn(Schema):
@@ -196,7 +245,10 @@ class DiscontinueIn(Schema):
     lost_to_follow_up: bool = False
 
 
-@router.post("/patients/{mrn}/discontinue", summary="End the episode; opens the post-treatment overdose-risk alert")
+@router.post(
+    "/patients/{mrn}/discontinue",
+    summary="End the episode; opens the post-treatment overdose-risk alert",
+)
 def discontinue_episode(request: HttpRequest, mrn: str, data: DiscontinueIn) -> dict[str, Any]:
     e = discontinue(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
     return {"episode": e.pk, "status": e.status, "discharge_date": _iso(e.discharge_date)}

@@ -8,20 +8,34 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class AdministrationForm(forms.Form):
-    formulation = forms.ChoiceField(choices=[c for c in FormulationChoice.choices if c[0] != "implant"])
+    formulation = forms.ChoiceField(
+        choices=[c for c in FormulationChoice.choices if c[0] != "implant"]
+    )
     status = forms.ChoiceField(choices=AdministrationStatus.choices)
-    given_at = forms.DateTimeField(label="Given at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    given_at = forms.DateTimeField(
+        label="Given at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
     site = forms.ChoiceField(choices=[("", "—"), *[c for c in Site.choices if c[0] != "oral"]], required=False,
                              label="Injection site")  # fmt: skip
     needle = forms.ChoiceField(choices=[("", "—"), *Needle.choices], required=False)
     lot = forms.CharField(max_length=40, required=False, label="Lot number")
     expiry = forms.DateField(required=False, widget=DATE, label="Lot expiry")
-    dose_mg = forms.IntegerField(required=False, min_value=1, max_value=2000, label="Oral dose (mg)")
-    observed = forms.BooleanField(required=False, initial=True, label="Observed by staff (untick if self-reported)")
+    dose_mg = forms.IntegerField(
+        required=False, min_value=1, max_value=2000, label="Oral dose (mg)"
+    )
+    observed = forms.BooleanField(
+        required=False, initial=True, label="Observed by staff (untick if self-reported)"
+    )
     reason = forms.CharField(max_length=500, required=False, label="Reason (held or refused)")
-    reversal_agent_discussed = forms.BooleanField(required=False, label="Overdose reversal agent (naloxone) discussed")
-    reversal_agent_on_hand = forms.BooleanField(required=False, label="Patient has naloxone on hand")
-    confirm_warnings = forms.BooleanField(required=False, label="I have read the warnings and give the dose")
+    reversal_agent_discussed = forms.BooleanField(
+        required=False, label="Overdose reversal agent (naloxone) discussed"
+    )
+    reversal_agent_on_hand = forms.BooleanField(
+        required=False, label="Patient has naloxone on hand"
+    )
+    confirm_warnings = forms.BooleanField(
+        required=False, label="I have read the warnings and give the dose"
+    )
 
 
 class PlanForm(forms.Form):
@@ -30,17 +44,25 @@ class PlanForm(forms.Form):
     goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     psychosocial = forms.MultipleChoiceField(choices=PSYCHOSOCIAL_COMPONENTS, required=False,
                                              widget=forms.CheckboxSelectMultiple, label="Psychosocial components")  # fmt: skip
-    triggers = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Relapse prevention: triggers")
+    triggers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Relapse prevention: triggers",
+    )
     warning_signs = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     coping_strategies = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     support_contacts = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     relapse_management = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
                                          label="Relapse management: what happens after a lapse")  # fmt: skip
-    planned_duration_days = forms.IntegerField(min_value=1, max_value=3650, initial=180, label="Planned duration (days)")
+    planned_duration_days = forms.IntegerField(
+        min_value=1, max_value=3650, initial=180, label="Planned duration (days)"
+    )
     discontinuation_plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     reason = forms.CharField(max_length=500, label="Reason for this version")
 
-    def __init__(self, *args: object, regimen_choices: list[tuple[str, str]], **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, regimen_choices: list[tuple[str, str]], **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["regimen"].choices = regimen_choices  # type: ignore[attr-defined]
 
@@ -48,4 +70,6 @@ class PlanForm(forms.Form):
 class DiscontinueForm(forms.Form):
     on = forms.DateField(widget=DATE, label="Last day in treatment")
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
-    lost_to_follow_up = forms.BooleanField(required=False, label="Lost to follow-up (not a planned end)")
+    lost_to_follow_up = forms.BooleanField(
+        required=False, label="Lost to follow-up (not a planned end)"
+    )

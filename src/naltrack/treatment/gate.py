@@ -30,7 +30,9 @@ def check_first_dose(episode: Episode, day: date, policy: Policy) -> ScreeningRe
         )
     last_day = latest.as_of + timedelta(days=policy.uds_lookback_days)
     if day < latest.as_of:
-        raise InputError(f"the signed screening is dated {latest.as_of}, after this dose", "given_at")
+        raise InputError(
+            f"the signed screening is dated {latest.as_of}, after this dose", "given_at"
+        )
     if day > last_day:
         raise InputError(
             f"the last signed screening ({latest.as_of}) is too old for a first dose on {day} "

@@ -69,7 +69,9 @@ class Order(models.Model):
     regimen = models.CharField(max_length=40)
     dose_mg = models.PositiveIntegerField()
     instructions = models.CharField(max_length=500, blank=True)
-    status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.ACTIVE)
+    status = models.CharField(
+        max_length=10, choices=OrderStatus.choices, default=OrderStatus.ACTIVE
+    )
     signed_by = models.CharField(max_length=150)
     signed_at = models.DateTimeField()
 

@@ -83,7 +83,9 @@ def _validate_plan(data: PlanInput, episode: Episode) -> None:
     if regimen is None:
         raise InputError("is not a known regimen", "regimen")
     if regimen.formulation.value != data.formulation:
-        raise InputError(f"is a regimen for {regimen.formulation.value}, not {data.formulation}", "regimen")
+        raise InputError(
+            f"is a regimen for {regimen.formulation.value}, not {data.formulation}", "regimen"
+        )
     if regimen.aud_only and episode.treats_oud:
         raise InputError("is for alcohol use disorder only, and this episode treats OUD", "regimen")
     known = {code for code, _ in PSYCHOSOCIAL_COMPONENTS}
@@ -94,7 +96,9 @@ def _validate_plan(data: PlanInput, episode: Episode) -> None:
         raise InputError("must be between 1 and 3650 days", "planned_duration_days")
 
 
-def change_plan(patient: Patient, data: PlanInput, *, reason: str, actor: Actor, at: datetime) -> TreatmentPlan:
+def change_plan(
+    patient: Patient, data: PlanInput, *, reason: str, actor: Actor, at: datetime
+) -> TreatmentPlan:
     """Write the next version of the episode's plan. The first version and every change need a
     reason; only a prescriber changes the medication (formulation, regimen, duration)."""
     actor.require(Action.EDIT_PLAN)
@@ -103,7 +107,12 @@ def change_plan(patient: Patient, data: PlanInput, *, reason: str, actor: Actor,
     episode = active_episode(patient)
     _validate_plan(data, episode)
     with transaction.atomic():
-        previous = TreatmentPlan.objects.select_for_update().filter(episode=episode).order_by("-version").first()
+        previous = (
+            TreatmentPlan.objects.select_for_update()
+            .filter(episode=episode)
+            .order_by("-version")
+            .first()
+        )
         medication_changed = previous is None or any(
             getattr(previous, name) != getattr(data, name) for name in MEDICATION_FIELDS
         )
@@ -117,7 +126,9 @@ def change_plan(patient: Patient, data: PlanInput, *, reason: str, actor: Actor,
                 reason=reason.strip(), created_by=actor.username, created_at=at, **values,
             )  # fmt: skip
         except IntegrityError:
-            raise InputError("the plan was changed by someone else meanwhile; reload", "version") from None
+            raise InputError(
+                "the plan was changed by someone else meanwhile; reload", "version"
+            ) from None
         _audit(actor, at, AuditAction.CREATE if previous is None else AuditAction.UPDATE,
                "treatment_plan", plan.pk, patient, f"version {plan.version}: {plan.reason}")  # fmt: skip
         refresh_patient(patient, at=at)
@@ -139,7 +150,9 @@ def sign_order(patient: Patient, *, formulation: str, regimen: str, dose_mg: int
     if not 1 <= dose_mg <= 2000:
         raise InputError("must be between 1 and 2000 mg", "dose_mg")
     with transaction.atomic():
-        Order.objects.filter(episode=episode, status=OrderStatus.ACTIVE).update(status=OrderStatus.STOPPED)
+        Order.objects.filter(episode=episode, status=OrderStatus.ACTIVE).update(
+            status=OrderStatus.STOPPED
+        )
         order = Order.objects.create(
             patient=patient, episode=episode, formulation=formulation, regimen=regimen,
             dose_mg=dose_mg, instructions=instructions.strip(), signed_by=actor.username, signed_at=at,
@@ -181,7 +194,10 @@ def _latest_bmi(patient: Patient, on: date) -> float | None:
 def needle_for(bmi: float | None, policy: Policy) -> tuple[str, str]:
     """The supplied needle by BMI (VIVITROL label 2.1; Part A A4)."""
     if bmi is None:
-        return Needle.LONG, "BMI not recorded: assess the habitus; the 2-inch needle is the safe default"
+        return (
+            Needle.LONG,
+            "BMI not recorded: assess the habitus; the 2-inch needle is the safe default",
+        )
     if bmi >= policy.needle_2inch_bmi_min:
         return Needle.LONG, f"BMI {bmi:g} is {policy.needle_2inch_bmi_min:g} or more"
     if bmi < policy.needle_1_5inch_bmi_below:
@@ -204,7 +220,9 @@ def _any_dose_in(episode: Episode) -> bool:
     )
 
 
-def propose_injection(patient: Patient, on: date, policy: Policy = DEFAULT_POLICY) -> InjectionProposal:
+def propose_injection(
+    patient: Patient, on: date, policy: Policy = DEFAULT_POLICY
+) -> InjectionProposal:
     last = _last_injection(patient)
     bmi = _latest_bmi(patient, on)
     needle, needle_reason = needle_for(bmi, policy)
@@ -246,7 +264,9 @@ class NeedsConfirmation(InputError):
     """The dose can be recorded only after the nurse confirms these warnings."""
 
     def __init__(self, warnings: list[str]) -> None:
-        super().__init__("confirm the warnings to record this dose: " + " ".join(warnings), "confirm_warnings")
+        super().__init__(
+            "confirm the warnings to record this dose: " + " ".join(warnings), "confirm_warnings"
+        )
         self.warnings = warnings
 
 
@@ -296,11 +316,17 @@ def _check_injection(patient: Patient, episode: Episode, data: AdministrationInp
     elif proposal.tier == InjectionTier.LATE:
         warnings.append(f"{proposal.timing_message} {proposal.timing_action}")
     if not proposal.first_dose and data.site != proposal.side:
-        warnings.append(f"Same side as the last injection: {proposal.side_reason}; alternate sides.")
+        warnings.append(
+            f"Same side as the last injection: {proposal.side_reason}; alternate sides."
+        )
     if data.needle != proposal.needle:
-        warnings.append(f"Needle differs from the one proposed ({proposal.needle}: {proposal.needle_reason}).")
+        warnings.append(
+            f"Needle differs from the one proposed ({proposal.needle}: {proposal.needle_reason})."
+        )
     if not data.reversal_agent_discussed:
-        warnings.append("An overdose reversal agent (naloxone) was not discussed at this injection.")
+        warnings.append(
+            "An overdose reversal agent (naloxone) was not discussed at this injection."
+        )
     return warnings, first, tier
 
 
@@ -317,12 +343,15 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
     if data.status not in AdministrationStatus.values:
         raise InputError(f"must be one of {', '.join(AdministrationStatus.values)}", "status")
     if data.formulation not in (Formulation.XR_INJECTION, Formulation.ORAL):
-        raise InputError("must be xr_injection or oral (implants are recorded as procedures)", "formulation")
+        raise InputError(
+            "must be xr_injection or oral (implants are recorded as procedures)", "formulation"
+        )
     given = data.status == AdministrationStatus.GIVEN
     if not given and not data.reason.strip():
         raise InputError(f"say why the dose was {data.status}", "reason")
     warnings: list[str] = []
     first, tier = False, ""
+    dose: int | None
     if data.formulation == Formulation.XR_INJECTION:
         product, route, dose = INJECTION_PRODUCT, "intramuscular", INJECTION_DOSE_MG
         if given:
@@ -393,19 +422,30 @@ def insert_implant(patient: Patient, *, inserted_on: date, product: str, dose_mg
     return implant
 
 
-def remove_implant(implant_id: int, *, removed_on: date, reason: str, actor: Actor, at: datetime) -> Implant:
+def remove_implant(
+    implant_id: int, *, removed_on: date, reason: str, actor: Actor, at: datetime
+) -> Implant:
     actor.require(Action.RECORD_IMPLANT)
     if not reason.strip():
         raise InputError("is required", "reason")
     with transaction.atomic():
-        implant = Implant.objects.select_for_update().select_related("patient").filter(pk=implant_id).first()
+        implant = (
+            Implant.objects.select_for_update()
+            .select_related("patient")
+            .filter(pk=implant_id)
+            .first()
+        )
         if implant is None:
             raise InputError("no implant has this id", "implant")
         if implant.removed_on is not None:
             raise InputError("this implant was already removed", "implant")
         if not implant.inserted_on <= removed_on <= at.date():
             raise InputError("must be between the insertion and today", "removed_on")
-        implant.removed_on, implant.removal_reason, implant.removed_by = removed_on, reason.strip(), actor.username
+        implant.removed_on, implant.removal_reason, implant.removed_by = (
+            removed_on,
+            reason.strip(),
+            actor.username,
+        )
         implant.save()
         _audit(actor, at, AuditAction.UPDATE, "implant", implant.pk, implant.patient, "removed")
         refresh_patient(implant.patient, at=at)
@@ -430,12 +470,23 @@ def book_appointment(patient: Patient, *, kind: str, on: date, note: str = "", a
     return appt
 
 
-def set_appointment_status(appointment_id: int, status: str, *, actor: Actor, at: datetime) -> Appointment:
+def set_appointment_status(
+    appointment_id: int, status: str, *, actor: Actor, at: datetime
+) -> Appointment:
     actor.require(Action.MANAGE_APPOINTMENTS)
-    if status not in (AppointmentStatus.KEPT, AppointmentStatus.MISSED, AppointmentStatus.CANCELLED):
+    if status not in (
+        AppointmentStatus.KEPT,
+        AppointmentStatus.MISSED,
+        AppointmentStatus.CANCELLED,
+    ):
         raise InputError("must be kept, missed or cancelled", "status")
     with transaction.atomic():
-        appt = Appointment.objects.select_for_update().select_related("patient").filter(pk=appointment_id).first()
+        appt = (
+            Appointment.objects.select_for_update()
+            .select_related("patient")
+            .filter(pk=appointment_id)
+            .first()
+        )
         if appt is None:
             raise InputError("no appointment has this id", "appointment")
         if status in (AppointmentStatus.KEPT, AppointmentStatus.MISSED) and appt.on > at.date():
@@ -461,13 +512,25 @@ def discontinue(patient: Patient, *, reason: str, on: date, lost_to_follow_up: b
     if not episode.start_date <= on <= at.date():
         raise InputError("must be between the episode start and today", "on")
     with transaction.atomic():
-        episode.status = EpisodeStatus.LOST_TO_FOLLOW_UP if lost_to_follow_up else EpisodeStatus.DISCHARGED
+        episode.status = (
+            EpisodeStatus.LOST_TO_FOLLOW_UP if lost_to_follow_up else EpisodeStatus.DISCHARGED
+        )
         episode.discharge_date, episode.discharge_reason = on, reason.strip()[:500]
         episode.save()
-        Order.objects.filter(episode=episode, status=OrderStatus.ACTIVE).update(status=OrderStatus.STOPPED)
-        Appointment.objects.filter(patient=patient, status=AppointmentStatus.BOOKED, on__gte=on).update(
-            status=AppointmentStatus.CANCELLED
+        Order.objects.filter(episode=episode, status=OrderStatus.ACTIVE).update(
+            status=OrderStatus.STOPPED
         )
-        _audit(actor, at, AuditAction.UPDATE, "episode", episode.pk, patient, f"discontinued: {reason.strip()}")
+        Appointment.objects.filter(
+            patient=patient, status=AppointmentStatus.BOOKED, on__gte=on
+        ).update(status=AppointmentStatus.CANCELLED)
+        _audit(
+            actor,
+            at,
+            AuditAction.UPDATE,
+            "episode",
+            episode.pk,
+            patient,
+            f"discontinued: {reason.strip()}",
+        )
         refresh_patient(patient, at=at)
     return episode

@@ -46,7 +46,11 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
     warnings: list[str] = []
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        given_at = d["given_at"] if timezone.is_aware(d["given_at"]) else timezone.make_aware(d["given_at"])
+        given_at = (
+            d["given_at"]
+            if timezone.is_aware(d["given_at"])
+            else timezone.make_aware(d["given_at"])
+        )
         data = AdministrationInput(
             formulation=d["formulation"], given_at=given_at, status=d["status"], dose_mg=d["dose_mg"],
             site=d["site"], needle=d["needle"], lot=d["lot"], expiry=d["expiry"], observed=d["observed"],
@@ -77,15 +81,25 @@ def _regimen_choices() -> list[tuple[str, str]]:
 def plan_editor(request: HttpRequest, mrn: str) -> HttpResponse:
     actor = request_actor(request)
     patient = read_patient(mrn, actor=actor, at=clock.now())
-    current = TreatmentPlan.objects.filter(patient=patient, episode__status="active").order_by("-version").first()
-    initial = {f.name: getattr(current, f.name) for f in fields(PlanInput)} if current else {"planned_duration_days": 180}
+    current = (
+        TreatmentPlan.objects.filter(patient=patient, episode__status="active")
+        .order_by("-version")
+        .first()
+    )
+    initial = (
+        {f.name: getattr(current, f.name) for f in fields(PlanInput)}
+        if current
+        else {"planned_duration_days": 180}
+    )
     form = PlanForm(request.POST or None, initial=initial, regimen_choices=_regimen_choices())
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         values = {f.name: d[f.name] for f in fields(PlanInput)}
         values["psychosocial"] = tuple(d["psychosocial"])
         try:
-            plan = change_plan(patient, PlanInput(**values), reason=d["reason"], actor=actor, at=clock.now())
+            plan = change_plan(
+                patient, PlanInput(**values), reason=d["reason"], actor=actor, at=clock.now()
+            )
             messages.success(request, f"Plan version {plan.version} saved.")
             return redirect("patient-chart", mrn)
         except InputError as exc:
@@ -99,8 +113,14 @@ def plan_editor(request: HttpRequest, mrn: str) -> HttpResponse:
 @requires(Action.VIEW_CHART)
 def plan_history(request: HttpRequest, mrn: str) -> HttpResponse:
     patient = read_patient(mrn, actor=request_actor(request), at=clock.now())
-    plans = TreatmentPlan.objects.filter(patient=patient).order_by("-episode__start_date", "-version")
-    return render(request, "treatment/plan_history.html", {"patient": patient, "plans": plans, "active": "patients"})
+    plans = TreatmentPlan.objects.filter(patient=patient).order_by(
+        "-episode__start_date", "-version"
+    )
+    return render(
+        request,
+        "treatment/plan_history.html",
+        {"patient": patient, "plans": plans, "active": "patients"},
+    )
 
 
 @requires(Action.DISCONTINUE_TREATMENT)
@@ -113,8 +133,14 @@ def discontinue_view(request: HttpRequest, mrn: str) -> HttpResponse:
         try:
             discontinue(patient, reason=d["reason"], on=d["on"], lost_to_follow_up=d["lost_to_follow_up"],
                         actor=actor, at=clock.now())  # fmt: skip
-            messages.success(request, "Treatment discontinued; the post-treatment overdose-risk alert is open.")
+            messages.success(
+                request, "Treatment discontinued; the post-treatment overdose-risk alert is open."
+            )
             return redirect("patient-chart", mrn)
         except InputError as exc:
             attach(form, exc)
-    return render(request, "treatment/discontinue.html", {"patient": patient, "form": form, "active": "patients"})
+    return render(
+        request,
+        "treatment/discontinue.html",
+        {"patient": patient, "form": form, "active": "patients"},
+    )

@@ -11,9 +11,9 @@ from ninja import Schema
 
 from naltrack import clock
 from naltrack.accounts.services import Actor
+from naltrack.clinical.errors import InputError
 from naltrack.patients.models import Patient
 from naltrack.patients.services import read_patient
-from naltrack.clinical.errors import InputError
 
 MAX_LIMIT = 200
 

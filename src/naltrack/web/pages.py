@@ -34,7 +34,10 @@ def requires(action: Action) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             actor = request_actor(request)
             if not actor.can(action):
-                return refused(request, f"Your role ({actor.role.label if actor.role else 'none'}) cannot open this page.")
+                return refused(
+                    request,
+                    f"Your role ({actor.role.label if actor.role else 'none'}) cannot open this page.",
+                )
             try:
                 return view(request, *args, **kwargs)
             except PermissionRefused as exc:

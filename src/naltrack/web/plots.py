@@ -21,15 +21,20 @@ def _y(value: float, top: float) -> float:
     return PAD_T + (H - PAD_T - PAD_B) * (1 - value / top)
 
 
-def _frame(title: str, first: date, last: date, top: float, ticks: Sequence[float], bands: str = "") -> list[str]:
+def _frame(
+    title: str, first: date, last: date, top: float, ticks: Sequence[float], bands: str = ""
+) -> list[str]:
     parts = [
         f'<svg class="plot" viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}">',
-        f"<title>{escape(title)}</title>", bands,
+        f"<title>{escape(title)}</title>",
+        bands,
         f'<line x1="{PAD_L}" y1="{H - PAD_B}" x2="{W - PAD_R}" y2="{H - PAD_B}" stroke="#9aa4af"/>',
     ]
     for t in ticks:
         y = _y(t, top)
-        parts.append(f'<line x1="{PAD_L}" y1="{y:.1f}" x2="{W - PAD_R}" y2="{y:.1f}" stroke="#eef0f3"/>')
+        parts.append(
+            f'<line x1="{PAD_L}" y1="{y:.1f}" x2="{W - PAD_R}" y2="{y:.1f}" stroke="#eef0f3"/>'
+        )
         parts.append(f'<text x="{PAD_L - 4}" y="{y + 4:.1f}" text-anchor="end">{t:g}</text>')
     parts.append(f'<text x="{PAD_L}" y="{H - 6}">{first.isoformat()}</text>')
     parts.append(f'<text x="{W - PAD_R}" y="{H - 6}" text-anchor="end">{last.isoformat()}</text>')
@@ -42,10 +47,14 @@ def line_plot(title: str, points: Sequence[tuple[date, float]], *, first: date, 
     parts = _frame(title, first, last, top, ticks)
     if threshold is not None:
         y = _y(threshold, top)
-        parts.append(f'<line x1="{PAD_L}" y1="{y:.1f}" x2="{W - PAD_R}" y2="{y:.1f}" stroke="#b35c00" stroke-dasharray="4 3"/>')
+        parts.append(
+            f'<line x1="{PAD_L}" y1="{y:.1f}" x2="{W - PAD_R}" y2="{y:.1f}" stroke="#b35c00" stroke-dasharray="4 3"/>'
+        )
     inside = [(d, v) for d, v in points if first <= d <= last]
     if not inside:
-        parts.append(f'<text x="{W / 2}" y="{H / 2}" text-anchor="middle">No values in this period</text>')
+        parts.append(
+            f'<text x="{W / 2}" y="{H / 2}" text-anchor="middle">No values in this period</text>'
+        )
     else:
         path = " ".join(f"{_x(d, first, last):.1f},{_y(min(v, top), top):.1f}" for d, v in inside)
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
@@ -55,10 +64,12 @@ def line_plot(title: str, points: Sequence[tuple[date, float]], *, first: date, 
                 f"<title>{d.isoformat()}: {v:g}</title></circle>"
             )
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - every value above is a number or escaped
+    return mark_safe("".join(parts))
 
 
-def urine_plot(title: str, results: Sequence[tuple[date, bool]], *, first: date, last: date) -> SafeString:
+def urine_plot(
+    title: str, results: Sequence[tuple[date, bool]], *, first: date, last: date
+) -> SafeString:
     """Urine screens as dots: red above the line for an opioid-positive screen, green below."""
     parts = _frame(title, first, last, 2, [])
     parts.append(f'<text x="{PAD_L - 4}" y="{_y(1.5, 2) + 4:.1f}" text-anchor="end">pos</text>')
@@ -68,11 +79,15 @@ def urine_plot(title: str, results: Sequence[tuple[date, bool]], *, first: date,
             y = _y(1.5 if positive else 0.5, 2)
             colour = "#b3261e" if positive else "#1e7a3a"
             word = "positive" if positive else "negative"
-            parts.append(f'<circle cx="{_x(d, first, last):.1f}" cy="{y:.1f}" r="5" fill="{colour}"><title>{d.isoformat()}: {word}</title></circle>')
+            parts.append(
+                f'<circle cx="{_x(d, first, last):.1f}" cy="{y:.1f}" r="5" fill="{colour}"><title>{d.isoformat()}: {word}</title></circle>'
+            )
     if not any(first <= d <= last for d, _ in results):
-        parts.append(f'<text x="{W / 2}" y="{H / 2}" text-anchor="middle">No urine screens in this period</text>')
+        parts.append(
+            f'<text x="{W / 2}" y="{H / 2}" text-anchor="middle">No urine screens in this period</text>'
+        )
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308
+    return mark_safe("".join(parts))
 
 
 def coverage_strip(title: str, segments: Sequence[tuple[date, date]], *, first: date, last: date,
@@ -94,8 +109,10 @@ def coverage_strip(title: str, segments: Sequence[tuple[date, date]], *, first: 
         )
     if first <= today <= last:
         x = _x(today, first, last)
-        parts.append(f'<line x1="{x:.1f}" y1="4" x2="{x:.1f}" y2="38" stroke="#17324d" stroke-width="2"/>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="4" x2="{x:.1f}" y2="38" stroke="#17324d" stroke-width="2"/>'
+        )
         parts.append(f'<text x="{x:.1f}" y="50" text-anchor="middle">today</text>')
     parts.append(f'<text x="{PAD_L}" y="50">{first.isoformat()}</text>')
     parts.append(f'<text x="{W - PAD_R}" y="50" text-anchor="end">{last.isoformat()}</text></svg>')
-    return mark_safe("".join(parts))  # noqa: S308
+    return mark_safe("".join(parts))

@@ -17,7 +17,10 @@ router = Router(tags=["worklist"])
 
 
 def _row(row: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"mrn": row.patient.mrn, "name": f"{row.patient.family_name}, {row.patient.given_name}"}
+    out: dict[str, Any] = {
+        "mrn": row.patient.mrn,
+        "name": f"{row.patient.family_name}, {row.patient.given_name}",
+    }
     for name in ("last_dose_on", "next_due_on", "overdue_from", "risk_window", "risk_message", "code", "severity",
                  "message", "kind", "on", "status", "decision", "as_of", "liver_test_due_on", "review_due_on"):  # fmt: skip
         if hasattr(row, name):
@@ -37,4 +40,6 @@ def today(request: HttpRequest) -> dict[str, Any]:
     work = today_worklist(clock.today(), actor=actor(request))
     names = ("injections_overdue", "injections_due", "high_risk", "alerts", "labs_reviews_due",
              "unsigned_screenings", "missed_appointments", "appointments_today")  # fmt: skip
-    return {"on": work.on.isoformat(), "alert_counts": work.alert_counts} | {n: _section(getattr(work, n)) for n in names}
+    return {"on": work.on.isoformat(), "alert_counts": work.alert_counts} | {
+        n: _section(getattr(work, n)) for n in names
+    }

@@ -59,7 +59,9 @@ def today_worklist(on: date, *, actor: Actor) -> Today:
     care = CareStatus.objects.select_related("patient").filter(active=True)
     injection = care.filter(formulation=Formulation.XR_INJECTION)
     # Schedules (every role that sees the worklist): due and overdue injections, appointments.
-    out.injections_overdue = _section(injection.filter(overdue_from__lte=on).order_by("overdue_from", "patient_id"))
+    out.injections_overdue = _section(
+        injection.filter(overdue_from__lte=on).order_by("overdue_from", "patient_id")
+    )
     out.injections_due = _section(
         injection.filter(next_due_on__lte=on + timedelta(days=2)).filter(Q(overdue_from__gt=on))
         .order_by("next_due_on", "patient_id")
@@ -75,11 +77,16 @@ def today_worklist(on: date, *, actor: Actor) -> Today:
         .order_by("-on", "patient__family_name")
     )  # fmt: skip
     if actor.can(Action.VIEW_ALERTS):  # clinical sections
-        out.high_risk = _section(care.exclude(risk_window="").order_by("worst_severity_rank", "patient_id"))
+        out.high_risk = _section(
+            care.exclude(risk_window="").order_by("worst_severity_rank", "patient_id")
+        )
         open_alerts = Alert.objects.select_related("patient").exclude(status=AlertStatus.RESOLVED)
         out.alerts = _section(open_alerts.order_by("severity_rank", "-raised_at", "id"))
         out.alert_counts = dict(
-            open_alerts.order_by().values_list("severity").annotate(n=Count("id")).values_list("severity", "n")
+            open_alerts.order_by()
+            .values_list("severity")
+            .annotate(n=Count("id"))
+            .values_list("severity", "n")
         )
         out.labs_reviews_due = _section(
             care.filter(Q(liver_test_due_on__lte=on) | Q(review_due_on__lte=on)).order_by(

@@ -5,61 +5,114 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0002_allergy_assessment_medicationentry'),
+        ("patients", "0002_allergy_assessment_medicationentry"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CareStatus',
+            name="CareStatus",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('computed_on', models.DateField()),
-                ('active', models.BooleanField(default=False)),
-                ('indications', models.CharField(blank=True, max_length=10)),
-                ('formulation', models.CharField(blank=True, max_length=20)),
-                ('last_dose_on', models.DateField(blank=True, null=True)),
-                ('next_due_on', models.DateField(blank=True, db_index=True, null=True)),
-                ('earliest_on', models.DateField(blank=True, null=True)),
-                ('overdue_from', models.DateField(blank=True, null=True)),
-                ('coverage_ends_on', models.DateField(blank=True, null=True)),
-                ('days_covered_90', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('pdc_90', models.FloatField(blank=True, null=True)),
-                ('risk_window', models.CharField(blank=True, db_index=True, max_length=40)),
-                ('risk_message', models.CharField(blank=True, max_length=300)),
-                ('open_alerts', models.PositiveSmallIntegerField(default=0)),
-                ('worst_severity_rank', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('liver_test_due_on', models.DateField(blank=True, null=True)),
-                ('review_due_on', models.DateField(blank=True, null=True)),
-                ('patient', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='care', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("computed_on", models.DateField()),
+                ("active", models.BooleanField(default=False)),
+                ("indications", models.CharField(blank=True, max_length=10)),
+                ("formulation", models.CharField(blank=True, max_length=20)),
+                ("last_dose_on", models.DateField(blank=True, null=True)),
+                ("next_due_on", models.DateField(blank=True, db_index=True, null=True)),
+                ("earliest_on", models.DateField(blank=True, null=True)),
+                ("overdue_from", models.DateField(blank=True, null=True)),
+                ("coverage_ends_on", models.DateField(blank=True, null=True)),
+                ("days_covered_90", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("pdc_90", models.FloatField(blank=True, null=True)),
+                ("risk_window", models.CharField(blank=True, db_index=True, max_length=40)),
+                ("risk_message", models.CharField(blank=True, max_length=300)),
+                ("open_alerts", models.PositiveSmallIntegerField(default=0)),
+                ("worst_severity_rank", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("liver_test_due_on", models.DateField(blank=True, null=True)),
+                ("review_due_on", models.DateField(blank=True, null=True)),
+                (
+                    "patient",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="care",
+                        to="patients.patient",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40)),
-                ('severity', models.CharField(choices=[('urgent', 'Urgent'), ('high', 'High'), ('routine', 'Routine')], max_length=10)),
-                ('severity_rank', models.PositiveSmallIntegerField()),
-                ('message', models.CharField(max_length=500)),
-                ('action', models.CharField(max_length=500)),
-                ('source', models.CharField(max_length=300)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('resolved', 'Resolved')], default='open', max_length=15)),
-                ('raised_at', models.DateTimeField()),
-                ('acknowledged_by', models.CharField(blank=True, max_length=150)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_by', models.CharField(blank=True, help_text="a user, or 'naltrack'", max_length=150)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("urgent", "Urgent"), ("high", "High"), ("routine", "Routine")],
+                        max_length=10,
+                    ),
+                ),
+                ("severity_rank", models.PositiveSmallIntegerField()),
+                ("message", models.CharField(max_length=500)),
+                ("action", models.CharField(max_length=500)),
+                ("source", models.CharField(max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("acknowledged", "Acknowledged"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="open",
+                        max_length=15,
+                    ),
+                ),
+                ("raised_at", models.DateTimeField()),
+                ("acknowledged_by", models.CharField(blank=True, max_length=150)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "resolved_by",
+                    models.CharField(blank=True, help_text="a user, or 'naltrack'", max_length=150),
+                ),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alerts",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('severity_rank', '-raised_at', 'id'),
-                'indexes': [models.Index(fields=['status', 'severity_rank'], name='alerts_aler_status_120cd4_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'resolved'), _negated=True), fields=('patient', 'code'), name='one_unresolved_alert_per_code')],
+                "ordering": ("severity_rank", "-raised_at", "id"),
+                "indexes": [
+                    models.Index(
+                        fields=["status", "severity_rank"], name="alerts_aler_status_120cd4_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "resolved"), _negated=True),
+                        fields=("patient", "code"),
+                        name="one_unresolved_alert_per_code",
+                    )
+                ],
             },
         ),
     ]

@@ -5,29 +5,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0002_allergy_assessment_medicationentry'),
+        ("patients", "0002_allergy_assessment_medicationentry"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CounsellingSession',
+            name="CounsellingSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField()),
-                ('kind', models.CharField(choices=[('individual', 'Individual therapy'), ('group', 'Group therapy'), ('intensive_outpatient', 'Intensive outpatient'), ('family', 'Family session')], max_length=25)),
-                ('attendance', models.CharField(choices=[('attended', 'Attended'), ('missed', 'Missed'), ('cancelled', 'Cancelled')], max_length=10)),
-                ('minutes', models.PositiveIntegerField(blank=True, null=True)),
-                ('note', models.TextField(blank=True)),
-                ('counselor', models.CharField(max_length=150)),
-                ('recorded_at', models.DateTimeField()),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='counselling', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("held_on", models.DateField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("individual", "Individual therapy"),
+                            ("group", "Group therapy"),
+                            ("intensive_outpatient", "Intensive outpatient"),
+                            ("family", "Family session"),
+                        ],
+                        max_length=25,
+                    ),
+                ),
+                (
+                    "attendance",
+                    models.CharField(
+                        choices=[
+                            ("attended", "Attended"),
+                            ("missed", "Missed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("minutes", models.PositiveIntegerField(blank=True, null=True)),
+                ("note", models.TextField(blank=True)),
+                ("counselor", models.CharField(max_length=150)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="counselling",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-held_on', '-id'),
+                "ordering": ("-held_on", "-id"),
             },
         ),
     ]

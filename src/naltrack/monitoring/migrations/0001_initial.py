@@ -5,52 +5,130 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0002_allergy_assessment_medicationentry'),
-        ('treatment', '0001_initial'),
+        ("patients", "0002_allergy_assessment_medicationentry"),
+        ("treatment", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SideEffect',
+            name="SideEffect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('nausea', 'Nausea'), ('headache', 'Headache'), ('dizziness', 'Dizziness'), ('fatigue', 'Fatigue'), ('sleep', 'Sleep problems'), ('anxiety', 'Anxiety'), ('low_mood', 'Low mood'), ('muscle_joint_pain', 'Muscle or joint pain'), ('injection_site', 'Injection-site reaction'), ('liver', 'Liver injury'), ('other', 'Other')], max_length=20)),
-                ('severity', models.CharField(choices=[('mild', 'Mild'), ('moderate', 'Moderate'), ('severe', 'Severe')], max_length=10)),
-                ('noted_on', models.DateField()),
-                ('description', models.CharField(blank=True, max_length=500)),
-                ('follow_up_due', models.DateField(blank=True, null=True)),
-                ('follow_up_note', models.TextField(blank=True)),
-                ('resolved_on', models.DateField(blank=True, null=True)),
-                ('recorded_by', models.CharField(max_length=150)),
-                ('recorded_at', models.DateTimeField()),
-                ('administration', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='treatment.administration')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='side_effects', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("nausea", "Nausea"),
+                            ("headache", "Headache"),
+                            ("dizziness", "Dizziness"),
+                            ("fatigue", "Fatigue"),
+                            ("sleep", "Sleep problems"),
+                            ("anxiety", "Anxiety"),
+                            ("low_mood", "Low mood"),
+                            ("muscle_joint_pain", "Muscle or joint pain"),
+                            ("injection_site", "Injection-site reaction"),
+                            ("liver", "Liver injury"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")],
+                        max_length=10,
+                    ),
+                ),
+                ("noted_on", models.DateField()),
+                ("description", models.CharField(blank=True, max_length=500)),
+                ("follow_up_due", models.DateField(blank=True, null=True)),
+                ("follow_up_note", models.TextField(blank=True)),
+                ("resolved_on", models.DateField(blank=True, null=True)),
+                ("recorded_by", models.CharField(max_length=150)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "administration",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="treatment.administration",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="side_effects",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-noted_on', '-id'),
+                "ordering": ("-noted_on", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='Observation',
+            name="Observation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('urine_screen', 'Urine drug screen'), ('liver', 'Liver tests (ALT, AST, bilirubin)'), ('cows', 'COWS (opioid withdrawal)'), ('ciwa_ar', 'CIWA-Ar (alcohol withdrawal)'), ('phq9', 'PHQ-9 (depression)'), ('audit', 'AUDIT (alcohol use)'), ('craving', 'Craving (0-10)'), ('pregnancy_test', 'Pregnancy test'), ('weight', 'Weight and BMI'), ('naloxone_challenge', 'Naloxone challenge'), ('substance_use', 'Reported substance use')], max_length=20)),
-                ('observed_on', models.DateField()),
-                ('data', models.JSONField(default=dict)),
-                ('total', models.FloatField(blank=True, null=True)),
-                ('band', models.CharField(blank=True, max_length=30)),
-                ('flags', models.JSONField(default=list)),
-                ('recorded_by', models.CharField(max_length=150)),
-                ('recorded_at', models.DateTimeField()),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='observations', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("urine_screen", "Urine drug screen"),
+                            ("liver", "Liver tests (ALT, AST, bilirubin)"),
+                            ("cows", "COWS (opioid withdrawal)"),
+                            ("ciwa_ar", "CIWA-Ar (alcohol withdrawal)"),
+                            ("phq9", "PHQ-9 (depression)"),
+                            ("audit", "AUDIT (alcohol use)"),
+                            ("craving", "Craving (0-10)"),
+                            ("pregnancy_test", "Pregnancy test"),
+                            ("weight", "Weight and BMI"),
+                            ("naloxone_challenge", "Naloxone challenge"),
+                            ("substance_use", "Reported substance use"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("observed_on", models.DateField()),
+                ("data", models.JSONField(default=dict)),
+                ("total", models.FloatField(blank=True, null=True)),
+                ("band", models.CharField(blank=True, max_length=30)),
+                ("flags", models.JSONField(default=list)),
+                ("recorded_by", models.CharField(max_length=150)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="observations",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-observed_on', '-id'),
-                'indexes': [models.Index(fields=['patient', 'kind', 'observed_on'], name='monitoring__patient_23ce85_idx')],
+                "ordering": ("-observed_on", "-id"),
+                "indexes": [
+                    models.Index(
+                        fields=["patient", "kind", "observed_on"],
+                        name="monitoring__patient_23ce85_idx",
+                    )
+                ],
             },
         ),
     ]

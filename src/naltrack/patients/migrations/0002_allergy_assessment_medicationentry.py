@@ -5,64 +5,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0001_initial'),
+        ("patients", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Allergy',
+            name="Allergy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('substance', models.CharField(max_length=200)),
-                ('reaction', models.CharField(blank=True, max_length=200)),
-                ('recorded_by', models.CharField(max_length=150)),
-                ('recorded_at', models.DateTimeField()),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allergies', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("substance", models.CharField(max_length=200)),
+                ("reaction", models.CharField(blank=True, max_length=200)),
+                ("recorded_by", models.CharField(max_length=150)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allergies",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('substance', 'id'),
+                "ordering": ("substance", "id"),
             },
         ),
         migrations.CreateModel(
-            name='Assessment',
+            name="Assessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('assessed_on', models.DateField()),
-                ('substance', models.CharField(choices=[('OUD', 'Opioids'), ('AUD', 'Alcohol')], max_length=10)),
-                ('dsm5_criteria', models.JSONField(default=list, help_text='names of the criteria met')),
-                ('on_maintenance_therapy', models.BooleanField(default=False)),
-                ('dsm5_severity', models.CharField(max_length=10)),
-                ('last_opioid_use', models.DateField(blank=True, null=True)),
-                ('last_opioid_kind', models.CharField(blank=True, choices=[('short_acting', 'Short-acting opioid (heroin, oxycodone, …)'), ('fentanyl', 'Fentanyl'), ('methadone', 'Methadone'), ('buprenorphine', 'Buprenorphine (sublingual)'), ('buprenorphine_depot', 'Buprenorphine depot (injection or implant)'), ('unknown', 'Unknown kind')], max_length=20)),
-                ('last_alcohol_use', models.DateField(blank=True, null=True)),
-                ('other_substances', models.CharField(blank=True, max_length=500)),
-                ('goals', models.TextField(blank=True)),
-                ('co_occurring_conditions', models.TextField(blank=True)),
-                ('recorded_by', models.CharField(max_length=150)),
-                ('recorded_at', models.DateTimeField()),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='patients.episode')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("assessed_on", models.DateField()),
+                (
+                    "substance",
+                    models.CharField(
+                        choices=[("OUD", "Opioids"), ("AUD", "Alcohol")], max_length=10
+                    ),
+                ),
+                (
+                    "dsm5_criteria",
+                    models.JSONField(default=list, help_text="names of the criteria met"),
+                ),
+                ("on_maintenance_therapy", models.BooleanField(default=False)),
+                ("dsm5_severity", models.CharField(max_length=10)),
+                ("last_opioid_use", models.DateField(blank=True, null=True)),
+                (
+                    "last_opioid_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("short_acting", "Short-acting opioid (heroin, oxycodone, …)"),
+                            ("fentanyl", "Fentanyl"),
+                            ("methadone", "Methadone"),
+                            ("buprenorphine", "Buprenorphine (sublingual)"),
+                            ("buprenorphine_depot", "Buprenorphine depot (injection or implant)"),
+                            ("unknown", "Unknown kind"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("last_alcohol_use", models.DateField(blank=True, null=True)),
+                ("other_substances", models.CharField(blank=True, max_length=500)),
+                ("goals", models.TextField(blank=True)),
+                ("co_occurring_conditions", models.TextField(blank=True)),
+                ("recorded_by", models.CharField(max_length=150)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="patients.episode",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessments",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-assessed_on', '-id'),
+                "ordering": ("-assessed_on", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='MedicationEntry',
+            name="MedicationEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('rxnorm', models.CharField(blank=True, max_length=16)),
-                ('started_on', models.DateField(blank=True, null=True)),
-                ('stopped_on', models.DateField(blank=True, null=True)),
-                ('recorded_by', models.CharField(max_length=150)),
-                ('recorded_at', models.DateTimeField()),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='medications', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("rxnorm", models.CharField(blank=True, max_length=16)),
+                ("started_on", models.DateField(blank=True, null=True)),
+                ("stopped_on", models.DateField(blank=True, null=True)),
+                ("recorded_by", models.CharField(max_length=150)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="medications",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('name', 'id'),
+                "ordering": ("name", "id"),
             },
         ),
     ]

@@ -5,36 +5,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0002_allergy_assessment_medicationentry'),
+        ("patients", "0002_allergy_assessment_medicationentry"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScreeningRecord',
+            name="ScreeningRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateField()),
-                ('formulation', models.CharField(max_length=20)),
-                ('facts', models.JSONField(help_text='the contract input given to the core, as it was')),
-                ('result', models.JSONField(help_text="the core's result, as it was")),
-                ('decision', models.CharField(choices=[('eligible', 'Eligible'), ('needs_review', 'Needs review'), ('not_yet', 'Not yet'), ('contraindicated', 'Contraindicated')], max_length=20)),
-                ('earliest_start_date', models.DateField(blank=True, null=True)),
-                ('policy_version', models.CharField(max_length=64)),
-                ('created_by', models.CharField(max_length=150)),
-                ('created_at', models.DateTimeField()),
-                ('signed_by', models.CharField(blank=True, max_length=150)),
-                ('signed_at', models.DateTimeField(blank=True, null=True)),
-                ('override_reason', models.TextField(blank=True)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='screenings', to='patients.episode')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='screenings', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("as_of", models.DateField()),
+                ("formulation", models.CharField(max_length=20)),
+                (
+                    "facts",
+                    models.JSONField(help_text="the contract input given to the core, as it was"),
+                ),
+                ("result", models.JSONField(help_text="the core's result, as it was")),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("eligible", "Eligible"),
+                            ("needs_review", "Needs review"),
+                            ("not_yet", "Not yet"),
+                            ("contraindicated", "Contraindicated"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("earliest_start_date", models.DateField(blank=True, null=True)),
+                ("policy_version", models.CharField(max_length=64)),
+                ("created_by", models.CharField(max_length=150)),
+                ("created_at", models.DateTimeField()),
+                ("signed_by", models.CharField(blank=True, max_length=150)),
+                ("signed_at", models.DateTimeField(blank=True, null=True)),
+                ("override_reason", models.TextField(blank=True)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="screenings",
+                        to="patients.episode",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="screenings",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('signed_at__isnull', True), ('signed_by', '')), models.Q(models.Q(('signed_by', ''), _negated=True), ('signed_at__isnull', False)), _connector='OR'), name='screening_signature_complete')],
+                "ordering": ("-created_at", "-id"),
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("signed_at__isnull", True), ("signed_by", "")),
+                            models.Q(
+                                models.Q(("signed_by", ""), _negated=True),
+                                ("signed_at__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="screening_signature_complete",
+                    )
+                ],
             },
         ),
     ]

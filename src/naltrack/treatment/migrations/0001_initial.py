@@ -5,128 +5,338 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0002_allergy_assessment_medicationentry'),
+        ("patients", "0002_allergy_assessment_medicationentry"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Implant',
+            name="Implant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('inserted_on', models.DateField()),
-                ('product', models.CharField(max_length=100)),
-                ('dose_mg', models.PositiveIntegerField()),
-                ('covered_days', models.PositiveIntegerField()),
-                ('lot', models.CharField(max_length=40)),
-                ('site', models.CharField(max_length=100)),
-                ('inserted_by', models.CharField(max_length=150)),
-                ('removed_on', models.DateField(blank=True, null=True)),
-                ('removal_reason', models.CharField(blank=True, max_length=500)),
-                ('removed_by', models.CharField(blank=True, max_length=150)),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='implants', to='patients.episode')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='implants', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("inserted_on", models.DateField()),
+                ("product", models.CharField(max_length=100)),
+                ("dose_mg", models.PositiveIntegerField()),
+                ("covered_days", models.PositiveIntegerField()),
+                ("lot", models.CharField(max_length=40)),
+                ("site", models.CharField(max_length=100)),
+                ("inserted_by", models.CharField(max_length=150)),
+                ("removed_on", models.DateField(blank=True, null=True)),
+                ("removal_reason", models.CharField(blank=True, max_length=500)),
+                ("removed_by", models.CharField(blank=True, max_length=150)),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="implants",
+                        to="patients.episode",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="implants",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-inserted_on', '-id'),
+                "ordering": ("-inserted_on", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('formulation', models.CharField(choices=[('oral', 'Oral tablets'), ('xr_injection', 'Extended-release injection (380 mg)'), ('implant', 'Implant')], max_length=20)),
-                ('regimen', models.CharField(max_length=40)),
-                ('dose_mg', models.PositiveIntegerField()),
-                ('instructions', models.CharField(blank=True, max_length=500)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('stopped', 'Stopped')], default='active', max_length=10)),
-                ('signed_by', models.CharField(max_length=150)),
-                ('signed_at', models.DateTimeField()),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='patients.episode')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "formulation",
+                    models.CharField(
+                        choices=[
+                            ("oral", "Oral tablets"),
+                            ("xr_injection", "Extended-release injection (380 mg)"),
+                            ("implant", "Implant"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("regimen", models.CharField(max_length=40)),
+                ("dose_mg", models.PositiveIntegerField()),
+                ("instructions", models.CharField(blank=True, max_length=500)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("stopped", "Stopped")],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("signed_by", models.CharField(max_length=150)),
+                ("signed_at", models.DateTimeField()),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="patients.episode",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-signed_at', '-id'),
+                "ordering": ("-signed_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='Administration',
+            name="Administration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given_at', models.DateTimeField()),
-                ('given_on', models.DateField(db_index=True)),
-                ('formulation', models.CharField(choices=[('oral', 'Oral tablets'), ('xr_injection', 'Extended-release injection (380 mg)'), ('implant', 'Implant')], max_length=20)),
-                ('product', models.CharField(max_length=100)),
-                ('dose_mg', models.PositiveIntegerField(blank=True, null=True)),
-                ('route', models.CharField(max_length=20)),
-                ('site', models.CharField(choices=[('left', 'Left gluteal'), ('right', 'Right gluteal'), ('oral', 'Oral')], max_length=10)),
-                ('needle', models.CharField(blank=True, choices=[('1in', '1 inch (BMI under 20)'), ('1.5in', '1.5 inch (BMI 20-29.9)'), ('2in', '2 inch (BMI 30 and over)')], max_length=10)),
-                ('lot', models.CharField(blank=True, max_length=40)),
-                ('expiry', models.DateField(blank=True, null=True)),
-                ('observed', models.BooleanField(default=True, help_text='false: self-reported')),
-                ('status', models.CharField(choices=[('given', 'Given'), ('held', 'Held'), ('refused', 'Refused')], max_length=10)),
-                ('reason', models.CharField(blank=True, help_text='why held or refused', max_length=500)),
-                ('first_dose', models.BooleanField(default=False)),
-                ('late_tier', models.CharField(blank=True, max_length=30)),
-                ('warnings', models.JSONField(default=list, help_text='what the nurse was shown and accepted')),
-                ('reversal_agent_discussed', models.BooleanField(default=False)),
-                ('reversal_agent_on_hand', models.BooleanField(default=False)),
-                ('recorded_by', models.CharField(max_length=150)),
-                ('recorded_at', models.DateTimeField()),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='administrations', to='patients.episode')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='administrations', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("given_at", models.DateTimeField()),
+                ("given_on", models.DateField(db_index=True)),
+                (
+                    "formulation",
+                    models.CharField(
+                        choices=[
+                            ("oral", "Oral tablets"),
+                            ("xr_injection", "Extended-release injection (380 mg)"),
+                            ("implant", "Implant"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("product", models.CharField(max_length=100)),
+                ("dose_mg", models.PositiveIntegerField(blank=True, null=True)),
+                ("route", models.CharField(max_length=20)),
+                (
+                    "site",
+                    models.CharField(
+                        choices=[
+                            ("left", "Left gluteal"),
+                            ("right", "Right gluteal"),
+                            ("oral", "Oral"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "needle",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("1in", "1 inch (BMI under 20)"),
+                            ("1.5in", "1.5 inch (BMI 20-29.9)"),
+                            ("2in", "2 inch (BMI 30 and over)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("lot", models.CharField(blank=True, max_length=40)),
+                ("expiry", models.DateField(blank=True, null=True)),
+                ("observed", models.BooleanField(default=True, help_text="false: self-reported")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("given", "Given"), ("held", "Held"), ("refused", "Refused")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(blank=True, help_text="why held or refused", max_length=500),
+                ),
+                ("first_dose", models.BooleanField(default=False)),
+                ("late_tier", models.CharField(blank=True, max_length=30)),
+                (
+                    "warnings",
+                    models.JSONField(
+                        default=list, help_text="what the nurse was shown and accepted"
+                    ),
+                ),
+                ("reversal_agent_discussed", models.BooleanField(default=False)),
+                ("reversal_agent_on_hand", models.BooleanField(default=False)),
+                ("recorded_by", models.CharField(max_length=150)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="administrations",
+                        to="patients.episode",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="administrations",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-given_at', '-id'),
-                'indexes': [models.Index(fields=['patient', 'status', 'given_on'], name='treatment_a_patient_a295a1_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status', 'given'), models.Q(('reason', ''), _negated=True), _connector='OR'), name='held_or_refused_has_reason')],
+                "ordering": ("-given_at", "-id"),
+                "indexes": [
+                    models.Index(
+                        fields=["patient", "status", "given_on"],
+                        name="treatment_a_patient_a295a1_idx",
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status", "given"),
+                            models.Q(("reason", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="held_or_refused_has_reason",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Appointment',
+            name="Appointment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('induction', 'Induction'), ('injection', 'Injection'), ('prescriber_review', 'Prescriber review'), ('counselling', 'Counselling'), ('lab', 'Lab')], max_length=20)),
-                ('on', models.DateField()),
-                ('status', models.CharField(choices=[('booked', 'Booked'), ('kept', 'Kept'), ('missed', 'Missed'), ('cancelled', 'Cancelled')], default='booked', max_length=10)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('booked_by', models.CharField(max_length=150)),
-                ('booked_at', models.DateTimeField()),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("induction", "Induction"),
+                            ("injection", "Injection"),
+                            ("prescriber_review", "Prescriber review"),
+                            ("counselling", "Counselling"),
+                            ("lab", "Lab"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("on", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("booked", "Booked"),
+                            ("kept", "Kept"),
+                            ("missed", "Missed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="booked",
+                        max_length=10,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("booked_by", models.CharField(max_length=150)),
+                ("booked_at", models.DateTimeField()),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('on', 'id'),
-                'indexes': [models.Index(fields=['status', 'on'], name='treatment_a_status_d02594_idx'), models.Index(fields=['patient', 'on'], name='treatment_a_patient_86e3f4_idx')],
+                "ordering": ("on", "id"),
+                "indexes": [
+                    models.Index(fields=["status", "on"], name="treatment_a_status_d02594_idx"),
+                    models.Index(fields=["patient", "on"], name="treatment_a_patient_86e3f4_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TreatmentPlan',
+            name="TreatmentPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('formulation', models.CharField(choices=[('oral', 'Oral tablets'), ('xr_injection', 'Extended-release injection (380 mg)'), ('implant', 'Implant')], max_length=20)),
-                ('regimen', models.CharField(help_text='a regimen code from regimens.toml', max_length=40)),
-                ('goals', models.TextField(blank=True)),
-                ('psychosocial', models.JSONField(default=list)),
-                ('triggers', models.TextField(blank=True)),
-                ('warning_signs', models.TextField(blank=True)),
-                ('coping_strategies', models.TextField(blank=True)),
-                ('support_contacts', models.TextField(blank=True)),
-                ('relapse_management', models.TextField(blank=True, help_text='what happens after a lapse')),
-                ('planned_duration_days', models.PositiveIntegerField(default=180)),
-                ('discontinuation_plan', models.TextField(blank=True)),
-                ('reason', models.CharField(max_length=500)),
-                ('created_by', models.CharField(max_length=150)),
-                ('created_at', models.DateTimeField()),
-                ('episode', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plans', to='patients.episode')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plans', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                (
+                    "formulation",
+                    models.CharField(
+                        choices=[
+                            ("oral", "Oral tablets"),
+                            ("xr_injection", "Extended-release injection (380 mg)"),
+                            ("implant", "Implant"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "regimen",
+                    models.CharField(help_text="a regimen code from regimens.toml", max_length=40),
+                ),
+                ("goals", models.TextField(blank=True)),
+                ("psychosocial", models.JSONField(default=list)),
+                ("triggers", models.TextField(blank=True)),
+                ("warning_signs", models.TextField(blank=True)),
+                ("coping_strategies", models.TextField(blank=True)),
+                ("support_contacts", models.TextField(blank=True)),
+                (
+                    "relapse_management",
+                    models.TextField(blank=True, help_text="what happens after a lapse"),
+                ),
+                ("planned_duration_days", models.PositiveIntegerField(default=180)),
+                ("discontinuation_plan", models.TextField(blank=True)),
+                ("reason", models.CharField(max_length=500)),
+                ("created_by", models.CharField(max_length=150)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "episode",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="plans",
+                        to="patients.episode",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="plans",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-version',),
-                'constraints': [models.UniqueConstraint(fields=('episode', 'version'), name='plan_version_unique')],
+                "ordering": ("-version",),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("episode", "version"), name="plan_version_unique"
+                    )
+                ],
             },
         ),
     ]
