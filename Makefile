@@ -38,8 +38,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/naltrack_bench
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	rm -f $(VENV)/bench.sqlite3
+	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench.sqlite3 $(BIN)/python benchmarks/clinic.py
+	@if $(BIN)/python benchmarks/pg_reset.py $(PG_ADMIN) naltrack_bench; then \
+	  NALTRACK_DATABASE_URL=$(BENCH_PG) $(BIN)/python benchmarks/clinic.py; \
+	else echo "note: PostgreSQL is not reachable at $(PG_ADMIN); its clinic benchmark was skipped"; fi
 
 ## Regenerate docs/clinical-rules.md from the policy and the knowledge files.
 docs: $(STAMP)

@@ -1,0 +1,145 @@
+"""Application benchmark (issue 3): a synthetic clinic of 20,000 patients with two years of
+history; p50 and p95 latency of the Today page, the chart and the worklist API, in-process through
+Django's test client (the whole request: middleware, sessions, queries, templates).
+
+Usage: NALTRACK_DATABASE_URL=... python benchmarks/clinic.py [--patients N] [--requests N]
+The database named by the URL is emptied and rebuilt. Synthetic patients only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+
+os.environ.setdefault("NALTRACK_DEBUG", "true")
+os.environ.setdefault("NALTRACK_ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "naltrack.settings")
+TODAY = date(2026, 11, 21)
+os.environ["NALTRACK_TODAY"] = TODAY.isoformat()
+
+import django  # noqa: E402
+
+django.setup()
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from naltrack.accounts.roles import Role  # noqa: E402
+from naltrack.accounts.services import create_staff, create_token  # noqa: E402
+from naltrack.alerts.models import Alert, CareStatus  # noqa: E402
+from naltrack.alerts.services import refresh_patient  # noqa: E402
+from naltrack.clinical.regimens import injection_timing  # noqa: E402
+from naltrack.monitoring.models import Observation  # noqa: E402
+from naltrack.patients.models import Episode, Patient  # noqa: E402
+from naltrack.treatment.models import Administration, Appointment, TreatmentPlan  # noqa: E402
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+PASSWORD = "bench-password-long-1"
+
+
+def build(n: int) -> None:
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    batch = 2000
+    for lo in range(0, n, batch):
+        ids = range(lo, min(lo + batch, n))
+        patients = Patient.objects.bulk_create(
+            Patient(mrn=f"B-{i:06d}", given_name=f"Given{i % 97}", family_name=f"Family{i % 1013}",
+                    birth_date=date(1960 + i % 40, 1 + i % 12, 1 + i % 28), sex_at_birth=("female", "male")[i % 2],
+                    created_at=NOW) for i in ids)  # fmt: skip
+        episodes = Episode.objects.bulk_create(
+            Episode(patient=p, treats_oud=True, start_date=TODAY - timedelta(days=730))
+            for p in patients
+        )
+        TreatmentPlan.objects.bulk_create(
+            TreatmentPlan(patient=p, episode=e, version=1, formulation="xr_injection", regimen="xr_injection",
+                          reason="bench", created_by="bench", created_at=NOW) for p, e in zip(patients, episodes))  # fmt: skip
+        admins, obs, care, alerts, appts = [], [], [], [], []
+        for p, e in zip(patients, episodes):
+            last = TODAY - timedelta(days=p.pk % 40)
+            d = last
+            k = 0
+            while d > e.start_date:
+                at = datetime.combine(d, datetime.min.time(), tzinfo=UTC)
+                admins.append(Administration(patient=p, episode=e, given_at=at, given_on=d, formulation="xr_injection",
+                                             product="naltrexone ER 380 mg", dose_mg=380, route="intramuscular",
+                                             site=("left", "right")[k % 2], needle="1.5in", lot="L", expiry=d + timedelta(days=300),
+                                             status="given", reversal_agent_discussed=True, recorded_by="bench", recorded_at=at))  # fmt: skip
+                obs.append(Observation(patient=p, kind="craving", observed_on=d, data={"value": k % 8}, total=k % 8,
+                                       recorded_by="bench", recorded_at=at))  # fmt: skip
+                d -= timedelta(days=28)
+                k += 1
+            t = injection_timing(last, TODAY)
+            care.append(CareStatus(patient=p, computed_on=TODAY, active=True, indications="OUD", formulation="xr_injection",
+                                   last_dose_on=last, next_due_on=t.due_date, earliest_on=t.earliest_date,
+                                   overdue_from=t.overdue_from, days_covered_90=80, pdc_90=0.89,
+                                   risk_window="injection_overdue" if t.overdue_from <= TODAY else "",
+                                   open_alerts=1 if t.overdue_from <= TODAY else 0))  # fmt: skip
+            if t.overdue_from <= TODAY:
+                alerts.append(Alert(patient=p, code="INJECTION_OVERDUE", severity="urgent", severity_rank=0,
+                                    message="Injection overdue", action="Contact today", source="bench", raised_at=NOW))  # fmt: skip
+            appts.append(
+                Appointment(
+                    patient=p, kind="injection", on=t.due_date, booked_by="bench", booked_at=NOW
+                )
+            )
+        Administration.objects.bulk_create(admins, batch_size=5000)
+        Observation.objects.bulk_create(obs, batch_size=5000)
+        CareStatus.objects.bulk_create(care)
+        Alert.objects.bulk_create(alerts)
+        Appointment.objects.bulk_create(appts)
+    print(f"  built {n} patients, {Administration.objects.count()} administrations, "
+          f"{Observation.objects.count()} observations in {time.perf_counter() - started:.0f} s")  # fmt: skip
+
+
+def timed(client: Client, path: str, count: int, **headers: str) -> tuple[float, float]:
+    samples = []
+    for _ in range(count):
+        t0 = time.perf_counter()
+        r = client.get(path, headers=headers)
+        samples.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, (path, r.status_code)
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--patients", type=int, default=20_000)
+    parser.add_argument("--requests", type=int, default=100)
+    args = parser.parse_args()
+    engine = settings.CONFIG.database.engine
+    print(
+        f"== clinic benchmark on {engine}: {args.patients} patients, two years of monthly injections"
+    )
+    build(args.patients)
+    create_staff("bench.nurse", PASSWORD, Role.NURSE)
+    token = create_token("bench.nurse", at=NOW)
+    c = Client()
+    c.login(username="bench.nurse", password=PASSWORD)
+    mrn = Patient.objects.order_by("pk").values_list("mrn", flat=True)[args.patients // 2]
+    for label, path, headers in (
+        ("Today page", "/today/", {}),
+        ("patient chart", f"/patients/{mrn}/", {}),
+        ("worklist API", "/api/worklist/today", {"Authorization": f"Bearer {token}"}),
+    ):
+        timed(c, path, 5, **headers)  # warm-up
+        p50, p95 = timed(c, path, args.requests, **headers)
+        print(f"  {label:14} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({args.requests} requests)")
+    sample = list(Patient.objects.order_by("pk")[:200])
+    t0 = time.perf_counter()
+    for p in sample:
+        refresh_patient(p, at=NOW)
+    per = (time.perf_counter() - t0) / len(sample)
+    print(
+        f"  alert refresh  {per * 1000:6.1f} ms per patient (nightly job for {args.patients}: ~{per * args.patients:.0f} s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
