@@ -57,9 +57,9 @@ def build(n: int) -> None:
         )
         TreatmentPlan.objects.bulk_create(
             TreatmentPlan(patient=p, episode=e, version=1, formulation="xr_injection", regimen="xr_injection",
-                          reason="bench", created_by="bench", created_at=NOW) for p, e in zip(patients, episodes))  # fmt: skip
+                          reason="bench", created_by="bench", created_at=NOW) for p, e in zip(patients, episodes, strict=True))  # fmt: skip
         admins, obs, care, alerts, appts = [], [], [], [], []
-        for p, e in zip(patients, episodes):
+        for p, e in zip(patients, episodes, strict=True):
             last = TODAY - timedelta(days=p.pk % 40)
             d = last
             k = 0
