@@ -220,3 +220,38 @@ def test_discontinuation_records_the_reason_and_opens_the_post_treatment_alert()
     alert = Alert.objects.get(patient=p, code="TREATMENT_STOPPED_OVERDOSE_RISK")
     assert alert.status == "open"
     assert not Appointment.objects.filter(patient=p, status="booked").exists()
+
+
+def test_a_discontinued_patient_in_the_post_treatment_window_is_on_the_today_high_risk_list() -> (
+    None
+):
+    from naltrack.worklist.services import today_worklist
+
+    p = started_on_injection("MRN-0207", TODAY - timedelta(days=35))
+    discontinue(
+        p,
+        reason="Patient chose to stop",
+        on=TODAY - timedelta(days=1),
+        actor=PRESCRIBER,
+        at=at(TODAY),
+    )
+    work = today_worklist(TODAY, actor=NURSE)
+    assert work.high_risk is not None
+    assert [c.patient.mrn for c in work.high_risk.rows] == [p.mrn]
+    assert work.high_risk.rows[0].risk_window == "post_treatment"
+
+
+def test_the_nightly_refresh_resolves_alerts_of_patients_long_discharged() -> None:
+    p = started_on_injection("MRN-0208", TODAY - timedelta(days=520))
+    discontinue(
+        p,
+        reason="Moved away",
+        on=TODAY - timedelta(days=510),
+        actor=PRESCRIBER,
+        at=at(TODAY - timedelta(days=510)),
+    )
+    stopped = Alert.objects.get(patient=p, code="TREATMENT_STOPPED_OVERDOSE_RISK")
+    assert stopped.status == "open"
+    refresh_all(at=at(TODAY))
+    stopped.refresh_from_db()
+    assert (stopped.status, stopped.resolved_by) == ("resolved", "naltrack")

@@ -133,14 +133,19 @@ def _store_care_status(
 
 
 def patients_to_refresh(on: date, policy: Policy = DEFAULT_POLICY) -> list[int]:
-    """Active patients, and those whose episode ended within the post-treatment risk period."""
-    recent = on - timedelta(days=policy.post_treatment_risk_days + 400)
-    return list(
-        Episode.objects.filter(Q(status=EpisodeStatus.ACTIVE) | Q(discharge_date__gte=recent))
-        .values_list("patient_id", flat=True)
-        .distinct()
-        .order_by("patient_id")
+    """Active patients; those whose episode ended recently enough for the post-treatment window
+    (it starts when the last dose's coverage ends, at most an implant's coverage after the
+    discharge); and anyone with an unresolved alert, so that an alert whose condition has passed
+    is resolved instead of staying open forever."""
+    recent = on - timedelta(days=policy.post_treatment_risk_days + policy.implant_coverage_days)
+    episodes = Episode.objects.filter(
+        Q(status=EpisodeStatus.ACTIVE) | Q(discharge_date__gte=recent)
     )
+    ids = set(episodes.values_list("patient_id", flat=True))
+    ids.update(
+        Alert.objects.exclude(status=AlertStatus.RESOLVED).values_list("patient_id", flat=True)
+    )
+    return sorted(ids)
 
 
 def refresh_all(*, at: datetime, policy: Policy = DEFAULT_POLICY) -> int:

@@ -77,8 +77,11 @@ def today_worklist(on: date, *, actor: Actor) -> Today:
         .order_by("-on", "patient__family_name")
     )  # fmt: skip
     if actor.can(Action.VIEW_ALERTS):  # clinical sections
+        # Not only active episodes: the weeks after treatment stops are the deadliest window.
         out.high_risk = _section(
-            care.exclude(risk_window="").order_by("worst_severity_rank", "patient_id")
+            CareStatus.objects.select_related("patient")
+            .exclude(risk_window="")
+            .order_by("worst_severity_rank", "patient_id")
         )
         open_alerts = Alert.objects.select_related("patient").exclude(status=AlertStatus.RESOLVED)
         out.alerts = _section(open_alerts.order_by("severity_rank", "-raised_at", "id"))
