@@ -102,3 +102,16 @@ def test_a_bad_mar_entry_shows_the_message_beside_the_field_and_records_nothing(
     }).content.decode()  # fmt: skip
     assert f"this lot expired on {TODAY - timedelta(days=1)}" in page
     assert 'class="field-error"' in page
+
+
+@pytest.mark.parametrize(
+    "suffix",
+    ["", "mar/", "observe/", "screen/", "plan/", "plan/history/", "discontinue/", "counselling/"],
+)
+def test_an_unknown_mrn_is_a_404_page_on_every_patient_page(suffix: str) -> None:
+    prescriber = login(Role.PRESCRIBER, "pat.prescriber")
+    nurse = login(Role.NURSE, "nina.nurse")
+    client = nurse if suffix in ("mar/", "observe/") else prescriber
+    r = client.get(f"/patients/MRN-NOPE/{suffix}")
+    assert r.status_code == 404
+    assert "No patient has the MRN" in r.content.decode()

@@ -8,7 +8,6 @@ from django.shortcuts import render
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
-from naltrack.clinical.errors import InputError
 from naltrack.web.context import request_actor
 from naltrack.web.pages import requires
 
@@ -29,12 +28,9 @@ def search(request: HttpRequest) -> HttpResponse:
 def chart(request: HttpRequest, mrn: str) -> HttpResponse:
     actor = request_actor(request)
     clinical = actor.can(Action.VIEW_CHART)
-    try:
-        patient = read_patient(
-            mrn, actor=actor, at=clock.now(), what="chart" if clinical else "contact"
-        )
-    except InputError:
-        return render(request, "patients/not_found.html", {"mrn": mrn}, status=404)
+    patient = read_patient(
+        mrn, actor=actor, at=clock.now(), what="chart" if clinical else "contact"
+    )
     if not clinical:  # coordinators: contact details and schedule only
         upcoming = patient.appointments.order_by("-on")[:20]
         return render(

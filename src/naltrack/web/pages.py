@@ -42,6 +42,12 @@ def requires(action: Action) -> Callable[[View], View]:
                 return view(request, *args, **kwargs)
             except PermissionRefused as exc:
                 return refused(request, str(exc))
+            except InputError as exc:
+                if exc.field != "mrn":  # an unknown patient in the address; anything else is a bug
+                    raise
+                return render(
+                    request, "patients/not_found.html", {"mrn": kwargs.get("mrn", "")}, status=404
+                )
 
         return wrapper
 
