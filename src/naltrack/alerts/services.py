@@ -12,7 +12,7 @@ from django.db.models import Q
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
-from naltrack.audit.services import record
+from naltrack.audit.services import record_by
 from naltrack.clinical.alerts import evaluate_alerts
 from naltrack.clinical.coverage import RiskKind, coverage, risk_windows
 from naltrack.clinical.errors import InputError
@@ -184,9 +184,15 @@ def _handle(alert_id: int, actor: Actor, at: datetime, note: str, resolve: bool)
                 alert.note + "\n" if alert.note else ""
             ) + f"{actor.username}: {note.strip()}"
         alert.save()
-        record(at=at, actor=actor.username, action=AuditAction.UPDATE, object_type="alert",
-               object_id=str(alert.pk), patient_mrn=alert.patient.mrn, remote_addr=actor.remote_addr,
-               detail=f"{'resolved' if resolve else 'acknowledged'} {alert.code}")  # fmt: skip
+        record_by(
+            actor,
+            at,
+            AuditAction.UPDATE,
+            "alert",
+            alert.pk,
+            patient_mrn=alert.patient.mrn,
+            detail=f"{('resolved' if resolve else 'acknowledged')} {alert.code}",
+        )
     return alert
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from .models import AuditAction, AuditEvent
 
@@ -28,3 +29,31 @@ def record(
         remote_addr=remote_addr,
         detail=detail[:500],
     )
+
+
+class Acting(Protocol):
+    """Who acts: a staff member's Actor (accounts.services) or anything with the same two fields."""
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def remote_addr(self) -> str | None: ...
+
+
+def record_by(
+    actor: Acting,
+    at: datetime,
+    action: AuditAction,
+    object_type: str,
+    object_id: object = "",
+    *,
+    patient_mrn: str = "",
+    detail: str = "",
+) -> AuditEvent:
+    """The audit event of a service acting for a staff member: who, from where, what, on whom."""
+    return record(
+        at=at, actor=actor.username, action=action, object_type=object_type,
+        object_id=str(object_id), patient_mrn=patient_mrn, remote_addr=actor.remote_addr,
+        detail=detail,
+    )  # fmt: skip

@@ -9,7 +9,7 @@ from django.db import transaction
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
-from naltrack.audit.services import record
+from naltrack.audit.services import record_by
 from naltrack.clinical.errors import InputError
 from naltrack.patients.models import Patient
 
@@ -32,8 +32,14 @@ def record_session(patient: Patient, *, held_on: date, kind: str, attendance: st
             patient=patient, held_on=held_on, kind=kind, attendance=attendance, minutes=minutes,
             note=note.strip(), counselor=actor.username, recorded_at=at,
         )  # fmt: skip
-        record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type="counselling_session",
-               object_id=str(session.pk), patient_mrn=patient.mrn, remote_addr=actor.remote_addr)  # fmt: skip
+        record_by(
+            actor,
+            at,
+            AuditAction.CREATE,
+            "counselling_session",
+            session.pk,
+            patient_mrn=patient.mrn,
+        )
     return session
 
 
@@ -44,6 +50,5 @@ def read_sessions(patient: Patient, *, actor: Actor, at: datetime) -> list[Couns
         sessions = list(
             CounsellingSession.objects.filter(patient=patient).order_by("-held_on", "-id")
         )
-        record(at=at, actor=actor.username, action=AuditAction.READ, object_type="counselling_notes",
-               patient_mrn=patient.mrn, remote_addr=actor.remote_addr)  # fmt: skip
+        record_by(actor, at, AuditAction.READ, "counselling_notes", patient_mrn=patient.mrn)
     return sessions

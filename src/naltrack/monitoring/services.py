@@ -12,7 +12,7 @@ from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
-from naltrack.audit.services import record
+from naltrack.audit.services import record_by
 from naltrack.clinical import instruments
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.parsing import Obj
@@ -127,9 +127,15 @@ def record_observation(patient: Patient, *, kind: str, observed_on: date, data: 
             patient=patient, kind=kind, observed_on=observed_on, data=clean, total=total, band=band,
             flags=flags, recorded_by=actor.username, recorded_at=at,
         )  # fmt: skip
-        record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type="observation",
-               object_id=str(obs.pk), patient_mrn=patient.mrn, remote_addr=actor.remote_addr,
-               detail=kind)  # fmt: skip
+        record_by(
+            actor,
+            at,
+            AuditAction.CREATE,
+            "observation",
+            obs.pk,
+            patient_mrn=patient.mrn,
+            detail=kind,
+        )
         refresh_patient(patient, at=at)
     return obs
 
@@ -154,7 +160,13 @@ def record_side_effect(patient: Patient, *, kind: str, severity: str, noted_on: 
             description=description.strip()[:500], follow_up_due=follow_up_due,
             recorded_by=actor.username, recorded_at=at,
         )  # fmt: skip
-        record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type="side_effect",
-               object_id=str(effect.pk), patient_mrn=patient.mrn, remote_addr=actor.remote_addr,
-               detail=kind)  # fmt: skip
+        record_by(
+            actor,
+            at,
+            AuditAction.CREATE,
+            "side_effect",
+            effect.pk,
+            patient_mrn=patient.mrn,
+            detail=kind,
+        )
     return effect

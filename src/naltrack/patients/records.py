@@ -11,18 +11,12 @@ from django.db.models import Q, QuerySet
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
-from naltrack.audit.services import record
+from naltrack.audit.services import record_by
 from naltrack.clinical import instruments
 from naltrack.clinical.errors import InputError
 
 from .models import DSM5_CRITERIA, Allergy, Assessment, MedicationEntry, OpioidKindChoice, Patient
-
-
-def _audit(
-    actor: Actor, at: datetime, kind: str, pk: object, patient: Patient, detail: str = ""
-) -> None:
-    record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type=kind, object_id=str(pk),
-           patient_mrn=patient.mrn, remote_addr=actor.remote_addr, detail=detail)  # fmt: skip
+from .services import active_episode
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +37,7 @@ def record_assessment(
     patient: Patient, data: AssessmentInput, *, actor: Actor, at: datetime
 ) -> Assessment:
     actor.require(Action.RECORD_ASSESSMENT)
-    episode = patient.episodes.filter(status="active").first()
-    if episode is None:
-        raise InputError("the patient has no active episode of care", "patient")
+    episode = active_episode(patient)
     if data.substance not in ("OUD", "AUD"):
         raise InputError("must be OUD or AUD", "substance")
     if data.assessed_on > at.date():
@@ -79,7 +71,15 @@ def record_assessment(
             co_occurring_conditions=data.co_occurring_conditions.strip(), recorded_by=actor.username,
             recorded_at=at,
         )  # fmt: skip
-        _audit(actor, at, "assessment", assessment.pk, patient, f"{data.substance} {severity}")
+        record_by(
+            actor,
+            at,
+            AuditAction.CREATE,
+            "assessment",
+            assessment.pk,
+            patient_mrn=patient.mrn,
+            detail=f"{data.substance} {severity}",
+        )
     return assessment
 
 
@@ -95,7 +95,15 @@ def add_medication(patient: Patient, *, name: str, rxnorm: str = "", started_on:
             patient=patient, name=name.strip()[:200], rxnorm=rxnorm, started_on=started_on,
             recorded_by=actor.username, recorded_at=at,
         )  # fmt: skip
-        _audit(actor, at, "medication", entry.pk, patient, entry.name)
+        record_by(
+            actor,
+            at,
+            AuditAction.CREATE,
+            "medication",
+            entry.pk,
+            patient_mrn=patient.mrn,
+            detail=entry.name,
+        )
     return entry
 
 
@@ -110,7 +118,15 @@ def add_allergy(
             patient=patient, substance=substance.strip()[:200], reaction=reaction.strip()[:200],
             recorded_by=actor.username, recorded_at=at,
         )  # fmt: skip
-        _audit(actor, at, "allergy", allergy.pk, patient, allergy.substance)
+        record_by(
+            actor,
+            at,
+            AuditAction.CREATE,
+            "allergy",
+            allergy.pk,
+            patient_mrn=patient.mrn,
+            detail=allergy.substance,
+        )
     return allergy
 
 

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
-from naltrack.audit.services import record
+from naltrack.audit.services import record_by
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.vocab import Indication
 
@@ -88,9 +88,7 @@ def register_patient(data: PatientInput, *, actor: Actor, at: datetime) -> Patie
                 support_person_phone=data.support_person_phone,
                 created_at=at,
             )
-            record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type="patient",
-                   object_id=str(patient.pk), patient_mrn=patient.mrn,
-                   remote_addr=actor.remote_addr)  # fmt: skip
+            record_by(actor, at, AuditAction.CREATE, "patient", patient.pk, patient_mrn=patient.mrn)
     except IntegrityError:
         raise InputError("a patient with this MRN already exists", "mrn") from None
     return patient
@@ -104,8 +102,7 @@ def read_patient(mrn: str, *, actor: Actor, at: datetime, what: str = "chart") -
         patient = Patient.objects.filter(mrn=mrn).first()
         if patient is None:
             raise InputError("no patient has this MRN", "mrn")
-        record(at=at, actor=actor.username, action=AuditAction.READ, object_type=f"patient_{what}",
-               object_id=str(patient.pk), patient_mrn=mrn, remote_addr=actor.remote_addr)  # fmt: skip
+        record_by(actor, at, AuditAction.READ, f"patient_{what}", patient.pk, patient_mrn=mrn)
     return patient
 
 
@@ -132,9 +129,14 @@ def open_episode(
                 start_date=start_date,
                 status=EpisodeStatus.ACTIVE,
             )
-            record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type="episode",
-                   object_id=str(episode.pk), patient_mrn=patient.mrn,
-                   remote_addr=actor.remote_addr)  # fmt: skip
+            record_by(actor, at, AuditAction.CREATE, "episode", episode.pk, patient_mrn=patient.mrn)
     except IntegrityError:
         raise InputError("the patient already has an active episode", "patient") from None
+    return episode
+
+
+def active_episode(patient: Patient) -> Episode:
+    episode = patient.episodes.filter(status=EpisodeStatus.ACTIVE).first()
+    if episode is None:
+        raise InputError("the patient has no active episode of care", "patient")
     return episode

@@ -12,13 +12,13 @@ from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
-from naltrack.audit.services import record
+from naltrack.audit.services import record_by
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.policy import DEFAULT_POLICY, Policy
 from naltrack.clinical.screening import ScreeningResult, screen
 from naltrack.clinical.screening_facts import parse_screening_facts
 from naltrack.patients.models import Patient
-from naltrack.treatment.services import active_episode
+from naltrack.patients.services import active_episode
 
 from .facts import ENTERED_FACTS, gather_facts, merge
 from .models import DecisionChoice, ScreeningRecord
@@ -52,9 +52,15 @@ def run_screening(patient: Patient, entered: dict[str, Any], *, formulation: str
             earliest_start_date=result.earliest_start_date, policy_version=result.policy,
             created_by=actor.username, created_at=at,
         )  # fmt: skip
-        record(at=at, actor=actor.username, action=AuditAction.CREATE, object_type="screening",
-               object_id=str(rec.pk), patient_mrn=patient.mrn, remote_addr=actor.remote_addr,
-               detail=f"{rec.decision} ({rec.policy_version})")  # fmt: skip
+        record_by(
+            actor,
+            at,
+            AuditAction.CREATE,
+            "screening",
+            rec.pk,
+            patient_mrn=patient.mrn,
+            detail=f"{rec.decision} ({rec.policy_version})",
+        )
         refresh_patient(patient, at=at, policy=policy)
     return rec
 
@@ -89,7 +95,13 @@ def sign_screening(
                 )
         rec.signed_by, rec.signed_at, rec.override_reason = actor.username, at, reason
         rec.save(update_fields=["signed_by", "signed_at", "override_reason"])
-        record(at=at, actor=actor.username, action=AuditAction.UPDATE, object_type="screening",
-               object_id=str(rec.pk), patient_mrn=rec.patient.mrn, remote_addr=actor.remote_addr,
-               detail=("signed with override: " + reason) if reason else "signed")  # fmt: skip
+        record_by(
+            actor,
+            at,
+            AuditAction.UPDATE,
+            "screening",
+            rec.pk,
+            patient_mrn=rec.patient.mrn,
+            detail="signed with override: " + reason if reason else "signed",
+        )
     return rec

@@ -13,13 +13,14 @@ from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
-from naltrack.audit.services import record
+from naltrack.audit.services import record_by
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.policy import DEFAULT_POLICY, Policy
 from naltrack.clinical.regimens import InjectionTier, injection_timing, regimens
 from naltrack.clinical.vocab import Formulation
 from naltrack.monitoring.models import Observation, ObservationKind
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
+from naltrack.patients.services import active_episode
 
 from .gate import check_first_dose
 from .models import (
@@ -40,19 +41,6 @@ from .models import (
 
 INJECTION_PRODUCT = "naltrexone ER 380 mg (VIVITROL)"
 INJECTION_DOSE_MG = 380  # VIVITROL label 2.2; Part A A5
-
-
-def _audit(actor: Actor, at: datetime, action: AuditAction, kind: str, pk: object,
-           patient: Patient, detail: str = "") -> None:  # fmt: skip
-    record(at=at, actor=actor.username, action=action, object_type=kind, object_id=str(pk),
-           patient_mrn=patient.mrn, remote_addr=actor.remote_addr, detail=detail)  # fmt: skip
-
-
-def active_episode(patient: Patient) -> Episode:
-    episode = patient.episodes.filter(status=EpisodeStatus.ACTIVE).first()
-    if episode is None:
-        raise InputError("the patient has no active episode of care", "patient")
-    return episode
 
 
 # --- plans ----------------------------------------------------------------------------------
@@ -129,8 +117,15 @@ def change_plan(
             raise InputError(
                 "the plan was changed by someone else meanwhile; reload", "version"
             ) from None
-        _audit(actor, at, AuditAction.CREATE if previous is None else AuditAction.UPDATE,
-               "treatment_plan", plan.pk, patient, f"version {plan.version}: {plan.reason}")  # fmt: skip
+        record_by(
+            actor,
+            at,
+            AuditAction.CREATE if previous is None else AuditAction.UPDATE,
+            "treatment_plan",
+            plan.pk,
+            patient_mrn=patient.mrn,
+            detail=f"version {plan.version}: {plan.reason}",
+        )
         refresh_patient(patient, at=at)
     return plan
 
@@ -157,7 +152,15 @@ def sign_order(patient: Patient, *, formulation: str, regimen: str, dose_mg: int
             patient=patient, episode=episode, formulation=formulation, regimen=regimen,
             dose_mg=dose_mg, instructions=instructions.strip(), signed_by=actor.username, signed_at=at,
         )  # fmt: skip
-        _audit(actor, at, AuditAction.CREATE, "order", order.pk, patient, f"{regimen} {dose_mg} mg")
+        record_by(
+            actor,
+            at,
+            AuditAction.CREATE,
+            "order",
+            order.pk,
+            patient_mrn=patient.mrn,
+            detail=f"{regimen} {dose_mg} mg",
+        )
     return order
 
 
@@ -378,8 +381,15 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
             reversal_agent_on_hand=data.reversal_agent_on_hand, recorded_by=actor.username,
             recorded_at=at,
         )  # fmt: skip
-        _audit(actor, at, AuditAction.CREATE, "administration", admin.pk, patient,
-               f"{data.formulation} {data.status}")  # fmt: skip
+        record_by(
+            actor,
+            at,
+            AuditAction.CREATE,
+            "administration",
+            admin.pk,
+            patient_mrn=patient.mrn,
+            detail=f"{data.formulation} {data.status}",
+        )
         booked = None
         if given and data.formulation == Formulation.XR_INJECTION:
             Appointment.objects.filter(
@@ -417,7 +427,15 @@ def insert_implant(patient: Patient, *, inserted_on: date, product: str, dose_mg
             dose_mg=dose_mg, covered_days=policy.implant_coverage_days, lot=lot.strip(),
             site=site.strip(), inserted_by=actor.username,
         )  # fmt: skip
-        _audit(actor, at, AuditAction.CREATE, "implant", implant.pk, patient, "inserted")
+        record_by(
+            actor,
+            at,
+            AuditAction.CREATE,
+            "implant",
+            implant.pk,
+            patient_mrn=patient.mrn,
+            detail="inserted",
+        )
         refresh_patient(patient, at=at, policy=policy)
     return implant
 
@@ -447,7 +465,15 @@ def remove_implant(
             actor.username,
         )
         implant.save()
-        _audit(actor, at, AuditAction.UPDATE, "implant", implant.pk, implant.patient, "removed")
+        record_by(
+            actor,
+            at,
+            AuditAction.UPDATE,
+            "implant",
+            implant.pk,
+            patient_mrn=implant.patient.mrn,
+            detail="removed",
+        )
         refresh_patient(implant.patient, at=at)
     return implant
 
@@ -465,7 +491,15 @@ def book_appointment(patient: Patient, *, kind: str, on: date, note: str = "", a
     with transaction.atomic():
         appt = Appointment.objects.create(patient=patient, kind=kind, on=on, note=note.strip()[:500],
                                           booked_by=actor.username, booked_at=at)  # fmt: skip
-        _audit(actor, at, AuditAction.CREATE, "appointment", appt.pk, patient, f"{kind} {on}")
+        record_by(
+            actor,
+            at,
+            AuditAction.CREATE,
+            "appointment",
+            appt.pk,
+            patient_mrn=patient.mrn,
+            detail=f"{kind} {on}",
+        )
         refresh_patient(patient, at=at)
     return appt
 
@@ -493,7 +527,15 @@ def set_appointment_status(
             raise InputError("an appointment in the future cannot be kept or missed yet", "status")
         appt.status = status
         appt.save(update_fields=["status"])
-        _audit(actor, at, AuditAction.UPDATE, "appointment", appt.pk, appt.patient, status)
+        record_by(
+            actor,
+            at,
+            AuditAction.UPDATE,
+            "appointment",
+            appt.pk,
+            patient_mrn=appt.patient.mrn,
+            detail=status,
+        )
         refresh_patient(appt.patient, at=at)
     return appt
 
@@ -523,14 +565,14 @@ def discontinue(patient: Patient, *, reason: str, on: date, lost_to_follow_up: b
         Appointment.objects.filter(
             patient=patient, status=AppointmentStatus.BOOKED, on__gte=on
         ).update(status=AppointmentStatus.CANCELLED)
-        _audit(
+        record_by(
             actor,
             at,
             AuditAction.UPDATE,
             "episode",
             episode.pk,
-            patient,
-            f"discontinued: {reason.strip()}",
+            patient_mrn=patient.mrn,
+            detail=f"discontinued: {reason.strip()}",
         )
         refresh_patient(patient, at=at)
     return episode
