@@ -119,3 +119,13 @@ def test_a_nurse_records_a_due_injection_and_the_worklist_moves_it(
 def test_paging_limits_are_checked(nurse: Api) -> None:
     status, body = nurse.get("/patients?limit=0")
     assert (status, body["field"]) == (400, "limit")
+
+
+def test_alert_and_audit_filters_are_checked(nurse: Api) -> None:
+    status, body = nurse.get("/alerts?status=lost")
+    assert (status, body["field"]) == (400, "status")
+    director = Api(token_for("dana.director", Role.DIRECTOR))
+    status, body = director.get("/audit?action=deleted")
+    assert (status, body["field"]) == (400, "action")
+    status, body = director.get("/audit?action=login&user=nobody")
+    assert (status, body["total"]) == (200, 0)

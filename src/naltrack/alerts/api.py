@@ -7,12 +7,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from naltrack.accounts.roles import Action
-from naltrack.clinical.errors import InputError
 from naltrack.web.apiutil import PageOut, actor, now, page
 
-from .models import Alert, AlertSeverityChoice, AlertStatus
-from .services import acknowledge, resolve
+from . import services
+from .models import Alert
 
 router = Router(tags=["alerts"])
 
@@ -28,20 +26,7 @@ def alert_out(a: Alert) -> dict[str, Any]:
 @router.get("/alerts", response=PageOut, summary="Alerts, most severe first (default: unresolved)")
 def list_alerts(request: HttpRequest, status: str = "unresolved", severity: str = "", mrn: str = "",
                 limit: int = 50, offset: int = 0) -> dict[str, Any]:  # fmt: skip
-    actor(request).require(Action.VIEW_ALERTS)
-    rows = Alert.objects.select_related("patient").order_by("severity_rank", "-raised_at", "id")
-    if status == "unresolved":
-        rows = rows.exclude(status=AlertStatus.RESOLVED)
-    elif status in AlertStatus.values:
-        rows = rows.filter(status=status)
-    else:
-        raise InputError(f"must be unresolved or one of {', '.join(AlertStatus.values)}", "status")
-    if severity:
-        if severity not in AlertSeverityChoice.values:
-            raise InputError(f"must be one of {', '.join(AlertSeverityChoice.values)}", "severity")
-        rows = rows.filter(severity=severity)
-    if mrn:
-        rows = rows.filter(patient__mrn=mrn)
+    rows = services.list_alerts(actor=actor(request), status=status, severity=severity, mrn=mrn)
     return page(rows, limit, offset, alert_out)
 
 
@@ -51,9 +36,9 @@ class NoteIn(Schema):
 
 @router.post("/alerts/{alert_id}/acknowledge", summary="Acknowledge an alert")
 def ack(request: HttpRequest, alert_id: int, data: NoteIn) -> dict[str, Any]:
-    return alert_out(acknowledge(alert_id, actor=actor(request), at=now(), note=data.note))
+    return alert_out(services.acknowledge(alert_id, actor=actor(request), at=now(), note=data.note))
 
 
 @router.post("/alerts/{alert_id}/resolve", summary="Resolve an alert (a note is required)")
 def res(request: HttpRequest, alert_id: int, data: NoteIn) -> dict[str, Any]:
-    return alert_out(resolve(alert_id, actor=actor(request), at=now(), note=data.note))
+    return alert_out(services.resolve(alert_id, actor=actor(request), at=now(), note=data.note))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
@@ -21,7 +21,7 @@ from naltrack.clinical.regimens import injection_timing
 from naltrack.clinical.vocab import Formulation
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
 
-from .models import SEVERITY_RANK, Alert, AlertStatus, CareStatus
+from .models import SEVERITY_RANK, Alert, AlertSeverityChoice, AlertStatus, CareStatus
 from .snapshot import Record, read_record
 
 SYSTEM = "naltrack"  # who resolves an alert whose condition has cleared
@@ -156,6 +156,28 @@ def refresh_all(*, at: datetime, policy: Policy = DEFAULT_POLICY) -> int:
         refresh_patient(patient, at=at, policy=policy)
         count += 1
     return count
+
+
+def list_alerts(
+    *, actor: Actor, status: str = "unresolved", severity: str = "", mrn: str = ""
+) -> QuerySet[Alert]:
+    """Alerts, most severe first, then newest (the inbox and the API). `status` "unresolved" is
+    open and acknowledged together."""
+    actor.require(Action.VIEW_ALERTS)
+    rows = Alert.objects.select_related("patient").order_by("severity_rank", "-raised_at", "id")
+    if status == "unresolved":
+        rows = rows.exclude(status=AlertStatus.RESOLVED)
+    elif status in AlertStatus.values:
+        rows = rows.filter(status=status)
+    else:
+        raise InputError(f"must be unresolved or one of {', '.join(AlertStatus.values)}", "status")
+    if severity:
+        if severity not in AlertSeverityChoice.values:
+            raise InputError(f"must be one of {', '.join(AlertSeverityChoice.values)}", "severity")
+        rows = rows.filter(severity=severity)
+    if mrn:
+        rows = rows.filter(patient__mrn=mrn)
+    return rows
 
 
 def _handle(alert_id: int, actor: Actor, at: datetime, note: str, resolve: bool) -> Alert:

@@ -14,21 +14,20 @@ from naltrack.clinical.errors import InputError
 from naltrack.web.context import request_actor
 from naltrack.web.pages import requires
 
-from .models import Alert, AlertSeverityChoice, AlertStatus
-from .services import acknowledge, resolve
+from .models import AlertSeverityChoice, AlertStatus
+from .services import acknowledge, list_alerts, resolve
 
 
 @requires(Action.VIEW_ALERTS)
 def inbox(request: HttpRequest) -> HttpResponse:
-    rows = Alert.objects.select_related("patient").order_by("severity_rank", "-raised_at", "id")
     status = request.GET.get("status", "unresolved")
-    if status == "unresolved":
-        rows = rows.exclude(status=AlertStatus.RESOLVED)
-    elif status in AlertStatus.values:
-        rows = rows.filter(status=status)
     severity = request.GET.get("severity", "")
-    if severity in AlertSeverityChoice.values:
-        rows = rows.filter(severity=severity)
+    try:
+        rows = list_alerts(actor=request_actor(request), status=status, severity=severity)
+    except InputError as exc:  # a hand-edited address: say so and show the default
+        messages.error(request, f"{exc.field}: {exc.message}")
+        status, severity = "unresolved", ""
+        rows = list_alerts(actor=request_actor(request))
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
     return render(request, "alerts/inbox.html", {
         "page": page, "status": status, "severity": severity, "active": "alerts",

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Router
 
 from naltrack.accounts.roles import Action
 from naltrack.web.apiutil import PageOut, actor, page
 
 from .models import AuditEvent
+from .services import search_events
 
 router = Router(tags=["audit"])
 
@@ -26,17 +26,5 @@ def event_out(e: AuditEvent) -> dict[str, Any]:
 def list_events(request: HttpRequest, user: str = "", action: str = "", mrn: str = "", since: date | None = None,
                 until: date | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:  # fmt: skip
     actor(request).require(Action.VIEW_AUDIT)
-    rows = AuditEvent.objects.order_by("-at", "-id")
-    if user:
-        rows = rows.filter(actor=user)
-    if action:
-        rows = rows.filter(action=action)
-    if mrn:
-        rows = rows.filter(patient_mrn=mrn)
-    if since:
-        rows = rows.filter(at__gte=timezone.make_aware(datetime.combine(since, time.min)))
-    if until:
-        rows = rows.filter(
-            at__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min))
-        )
+    rows = search_events(user=user, action=action, mrn=mrn, since=since, until=until)
     return page(rows, limit, offset, event_out)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from naltrack.clinical.errors import InputError
 
 from .models import AuditAction, AuditEvent
 
@@ -57,3 +62,31 @@ def record_by(
         object_id=str(object_id), patient_mrn=patient_mrn, remote_addr=actor.remote_addr,
         detail=detail,
     )  # fmt: skip
+
+
+def search_events(
+    *,
+    user: str = "",
+    action: str = "",
+    mrn: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """The trail, newest first, filtered by user, action, patient and days (inclusive). The caller
+    checks the role (accounts sits above audit); the viewer and the API both call this."""
+    rows = AuditEvent.objects.order_by("-at", "-id")
+    if user:
+        rows = rows.filter(actor__iexact=user)
+    if action:
+        if action not in AuditAction.values:
+            raise InputError(f"must be one of {', '.join(AuditAction.values)}", "action")
+        rows = rows.filter(action=action)
+    if mrn:
+        rows = rows.filter(patient_mrn__iexact=mrn)
+    if since is not None:
+        rows = rows.filter(at__gte=timezone.make_aware(datetime.combine(since, time.min)))
+    if until is not None:
+        rows = rows.filter(
+            at__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min))
+        )
+    return rows

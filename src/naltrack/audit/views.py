@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from naltrack.accounts.roles import Action
 from naltrack.web.pages import requires
 
-from .models import AuditAction, AuditEvent
+from .models import AuditAction
+from .services import search_events
 
 
 def _day(raw: str) -> date | None:
@@ -29,24 +29,17 @@ def viewer(request: HttpRequest) -> HttpResponse:
         k: request.GET.get(k, "").strip()[:150]
         for k in ("actor", "action", "mrn", "since", "until")
     }
-    rows = AuditEvent.objects.all()
     errors: dict[str, str] = {}
-    if f["actor"]:
-        rows = rows.filter(actor__iexact=f["actor"])
-    if f["action"] in AuditAction.values:
-        rows = rows.filter(action=f["action"])
-    if f["mrn"]:
-        rows = rows.filter(patient_mrn__iexact=f["mrn"])
+    days: dict[str, date | None] = {}
     for key in ("since", "until"):
-        day = _day(f[key])
-        if f[key] and day is None:
+        days[key] = _day(f[key])
+        if f[key] and days[key] is None:
             errors[key] = "must be a date as YYYY-MM-DD"
-        elif day is not None:
-            start = timezone.make_aware(
-                datetime.combine(day if key == "since" else day + timedelta(days=1), time.min)
-            )
-            rows = rows.filter(at__gte=start) if key == "since" else rows.filter(at__lt=start)
-    page = Paginator(rows.order_by("-at", "-id"), 50).get_page(request.GET.get("page"))
+    rows = search_events(
+        user=f["actor"], action=f["action"] if f["action"] in AuditAction.values else "",
+        mrn=f["mrn"], since=days["since"], until=days["until"],
+    )  # fmt: skip
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in f.items() if v})
     return render(request, "audit/viewer.html", {
         "page": page, "f": f, "errors": errors, "actions": AuditAction.choices, "query": query, "active": "audit",
