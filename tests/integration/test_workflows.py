@@ -255,3 +255,31 @@ def test_the_nightly_refresh_resolves_alerts_of_patients_long_discharged() -> No
     refresh_all(at=at(TODAY))
     stopped.refresh_from_db()
     assert (stopped.status, stopped.resolved_by) == ("resolved", "naltrack")
+
+
+def test_a_positive_urine_screen_during_coverage_opens_the_overcoming_the_blockade_alert() -> None:
+    from naltrack.monitoring.services import record_observation
+
+    p = started_on_injection("MRN-0209", TODAY - timedelta(days=10))
+    record_observation(p, kind="urine_screen", observed_on=TODAY, data={"results": {"fentanyl": "positive"}},
+                       actor=NURSE, at=at(TODAY))  # fmt: skip
+    assert Alert.objects.get(patient=p, code="OPIOID_USE_WHILE_BLOCKED").severity == "urgent"
+
+
+def test_screening_reads_current_medications_only() -> None:
+    from naltrack.patients.records import add_medication, stop_medication
+
+    p = make_patient()
+    make_ready(p, TODAY, last_use_days=30)
+    entry = add_medication(
+        p, name="oxycodone", started_on=TODAY - timedelta(days=60), actor=NURSE, at=at(TODAY)
+    )
+    rec = run_screening(p, {}, formulation="oral", actor=PRESCRIBER, at=at(TODAY))
+    assert rec.facts["medications"] == ["oxycodone"] and rec.decision == "contraindicated"
+    stop_medication(entry.pk, stopped_on=TODAY - timedelta(days=1), actor=NURSE, at=at(TODAY))
+    with pytest.raises(InputError):
+        stop_medication(entry.pk, stopped_on=TODAY, actor=NURSE, at=at(TODAY))
+    rec = run_screening(p, {}, formulation="oral", actor=PRESCRIBER, at=at(TODAY))
+    assert rec.facts["medications"] == [] and "OPIOID_MEDICATION" not in {
+        f["code"] for f in rec.result["findings"]
+    }

@@ -107,27 +107,27 @@ def read_record(patient: Patient, on: date, policy: Policy) -> Record:
             )
         )
         .order_by("observed_on", "id")
-        .values_list("kind", "observed_on", "data", "total")
+        .values_list("kind", "observed_on", "data", "total", "band")
     )
-    use = tuple(d for k, d, data, _ in observations if k == "substance_use" and data.get("opioid"))
+    use = tuple(
+        d for k, d, data, _, _ in observations if k == "substance_use" and data.get("opioid")
+    )
+    # Every analyte a urine screen records is an opioid one (screening_facts.Analyte); the band
+    # set when it was recorded says whether any was positive.
     positive = tuple(
-        d
-        for k, d, data, _ in observations
-        if k == "urine_screen"
-        and "positive" in data.get("results", {}).values()
-        and any(data["results"].get(a) == "positive" for a in OPIOID_ANALYTES)
+        d for k, d, _, _, band in observations if k == "urine_screen" and band == "positive"
     )
     liver = tuple(
         LiverTest(d, data.get("alt"), data.get("ast"), data["alt_uln"], data["ast_uln"])
-        for k, d, data, _ in observations
+        for k, d, data, _, _ in observations
         if k == "liver"
     )
     phq9 = tuple(
         Phq9Result(d, int(total or 0), int(data["items"][8]))
-        for k, d, data, total in observations
+        for k, d, data, total, _ in observations
         if k == "phq9"
     )
-    pregnancy = [data.get("result") for k, _, data, _ in observations if k == "pregnancy_test"]
+    pregnancy = [data.get("result") for k, _, data, _, _ in observations if k == "pregnancy_test"]
     last_given = (
         Administration.objects.filter(patient=patient, status=AdministrationStatus.GIVEN)
         .order_by("-given_at")
@@ -160,6 +160,3 @@ def read_record(patient: Patient, on: date, policy: Policy) -> Record:
         ),
     )
     return Record(snapshot, episode, plan, tuple(doses), max((t.date for t in liver), default=None))
-
-
-OPIOID_ANALYTES = ("opioids", "fentanyl", "methadone", "buprenorphine", "oxycodone")

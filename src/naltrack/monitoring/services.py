@@ -38,7 +38,7 @@ def _result(value: object, field: str) -> str:
 
 
 def read_observation(
-    kind: str, data: object, sex_at_birth: str
+    kind: str, data: object
 ) -> tuple[dict[str, Any], float | None, str, list[str]]:
     """Check one observation's parts; returns (data, total, band, flags). Pure: no database."""
     if kind not in ObservationKind.values:
@@ -121,7 +121,7 @@ def record_observation(patient: Patient, *, kind: str, observed_on: date, data: 
         raise InputError("is in the future", "observed_on")
     if observed_on < patient.birth_date:
         raise InputError("is before the patient was born", "observed_on")
-    clean, total, band, flags = read_observation(kind, data, patient.sex_at_birth)
+    clean, total, band, flags = read_observation(kind, data)
     with transaction.atomic():
         obs = Observation.objects.create(
             patient=patient, kind=kind, observed_on=observed_on, data=clean, total=total, band=band,

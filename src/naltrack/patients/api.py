@@ -25,6 +25,7 @@ from .records import (
     add_medication,
     record_assessment,
     search_patients,
+    stop_medication,
 )
 from .services import PatientInput, open_episode, register_patient
 
@@ -156,6 +157,20 @@ class MedicationIn(Schema):
 def create_medication(request: HttpRequest, mrn: str, data: MedicationIn) -> Status[dict[str, Any]]:
     m = add_medication(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
     return Status(201, {"id": m.pk, "name": m.name, "rxnorm": m.rxnorm})
+
+
+class StopIn(Schema):
+    stopped_on: date
+
+
+@router.post("/medications/{entry_id}/stop", summary="Take a medication off the current list")
+def stop_med(request: HttpRequest, entry_id: int, data: StopIn) -> dict[str, Any]:
+    m = stop_medication(entry_id, stopped_on=data.stopped_on, actor=actor(request), at=now())
+    return {
+        "id": m.pk,
+        "name": m.name,
+        "stopped_on": m.stopped_on.isoformat() if m.stopped_on else None,
+    }
 
 
 class AllergyIn(Schema):

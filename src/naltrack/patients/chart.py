@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
-from naltrack.alerts.snapshot import OPIOID_ANALYTES, doses_of, episode_of
+from naltrack.alerts.snapshot import doses_of, episode_of
 from naltrack.clinical.coverage import covered_segments
 from naltrack.clinical.policy import DEFAULT_POLICY
 from naltrack.monitoring.models import Observation, ObservationKind
@@ -73,7 +73,7 @@ def read_chart(patient: Patient, on: date) -> Chart:
     ]
     phq9 = [(o.observed_on, o.total or 0.0) for o in observations if o.kind == ObservationKind.PHQ9]
     urine = [
-        (o.observed_on, any(o.data["results"].get(a) == "positive" for a in OPIOID_ANALYTES))
+        (o.observed_on, o.band == "positive")
         for o in observations if o.kind == ObservationKind.URINE_SCREEN
     ]  # fmt: skip
     plots = {

@@ -107,6 +107,31 @@ def add_medication(patient: Patient, *, name: str, rxnorm: str = "", started_on:
     return entry
 
 
+def stop_medication(
+    entry_id: int, *, stopped_on: date, actor: Actor, at: datetime
+) -> MedicationEntry:
+    """Take a medication off the current list (it stays in the record with its stop date)."""
+    actor.require(Action.RECORD_MEDICATION_LIST)
+    with transaction.atomic():
+        entry = (
+            MedicationEntry.objects.select_for_update()
+            .select_related("patient")
+            .filter(pk=entry_id)
+            .first()
+        )
+        if entry is None:
+            raise InputError("no medication entry has this id", "medication")
+        if entry.stopped_on is not None:
+            raise InputError(f"already stopped on {entry.stopped_on}", "medication")
+        if stopped_on > at.date() or (entry.started_on and stopped_on < entry.started_on):
+            raise InputError("must be between the start and today", "stopped_on")
+        entry.stopped_on = stopped_on
+        entry.save(update_fields=["stopped_on"])
+        record_by(actor, at, AuditAction.UPDATE, "medication", entry.pk, patient_mrn=entry.patient.mrn,
+                  detail=f"stopped {entry.name}")  # fmt: skip
+    return entry
+
+
 def add_allergy(
     patient: Patient, *, substance: str, reaction: str = "", actor: Actor, at: datetime
 ) -> Allergy:

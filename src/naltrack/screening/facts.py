@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from naltrack.clinical.policy import Policy
+from django.db.models import Q
+
 from naltrack.monitoring.models import Observation, ObservationKind
 from naltrack.patients.models import Assessment, Episode, Patient
 
@@ -27,8 +28,9 @@ def _latest(patient: Patient, kind: str, on: date, days: int | None) -> Observat
     return rows.order_by("-observed_on", "-id").first()
 
 
-def gather_facts(patient: Patient, episode: Episode, *, as_of: date, formulation: str,
-                 policy: Policy) -> dict[str, Any]:  # fmt: skip
+def gather_facts(
+    patient: Patient, episode: Episode, *, as_of: date, formulation: str
+) -> dict[str, Any]:
     """The facts the record holds on `as_of`. A fact the record does not hold is left out (a
     missing fact is not a negative fact: the core says where it matters)."""
     facts: dict[str, Any] = {
@@ -81,10 +83,9 @@ def gather_facts(patient: Patient, episode: Episode, *, as_of: date, formulation
         facts["phq9"] = {"total": int(phq.total or 0), "item9": phq.data["items"][8]}
     if preg := _latest(patient, ObservationKind.PREGNANCY_TEST, as_of, PREGNANCY_TEST_DAYS):
         facts["pregnant"] = preg.data["result"] == "positive"
-    meds = patient.medications.filter(started_on__isnull=True) | patient.medications.filter(
-        started_on__lte=as_of
-    )
-    meds = meds.exclude(stopped_on__lte=as_of)
+    meds = patient.medications.filter(
+        Q(started_on__isnull=True) | Q(started_on__lte=as_of)
+    ).exclude(stopped_on__lte=as_of)
     facts["medications"] = [
         {"name": m.name, "rxnorm": m.rxnorm} if m.rxnorm else m.name
         for m in meds.order_by("name", "id")

@@ -34,9 +34,7 @@ def preview(patient: Patient, entered: dict[str, Any], *, formulation: str, as_o
     if unknown:
         raise InputError(f"unknown fact {sorted(unknown)[0]!r}", sorted(unknown)[0])
     episode = active_episode(patient)
-    facts = merge(
-        gather_facts(patient, episode, as_of=as_of, formulation=formulation, policy=policy), entered
-    )
+    facts = merge(gather_facts(patient, episode, as_of=as_of, formulation=formulation), entered)
     return facts, screen(parse_screening_facts(facts), policy)
 
 

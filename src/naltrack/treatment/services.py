@@ -4,7 +4,7 @@ re-evaluates the patient's alerts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -260,7 +260,6 @@ class AdministrationInput:
     reversal_agent_on_hand: bool = False
     confirm_warnings: bool = False  # the nurse has read the warnings and gives the dose anyway
     product: str = ""
-    warnings: tuple[str, ...] = field(default=())
 
 
 class NeedsConfirmation(InputError):
