@@ -283,3 +283,26 @@ def test_screening_reads_current_medications_only() -> None:
     assert rec.facts["medications"] == [] and "OPIOID_MEDICATION" not in {
         f["code"] for f in rec.result["findings"]
     }
+
+
+def test_an_implant_removed_early_covers_only_until_its_removal() -> None:
+    from naltrack.treatment.services import insert_implant, remove_implant
+
+    p = make_patient(start=TODAY - timedelta(days=40))
+    make_ready(p, TODAY - timedelta(days=30))
+    rec = run_screening(
+        p, {}, formulation="implant", actor=PRESCRIBER, at=at(TODAY - timedelta(days=30))
+    )
+    sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY - timedelta(days=30)))
+    implant = insert_implant(p, inserted_on=TODAY - timedelta(days=30), product="implant", dose_mg=1800, lot="I-1",
+                             site="abdomen", actor=PRESCRIBER, at=at(TODAY - timedelta(days=30)))  # fmt: skip
+    assert CareStatus.objects.get(patient=p).coverage_ends_on == TODAY + timedelta(days=60)
+    remove_implant(
+        implant.pk,
+        removed_on=TODAY - timedelta(days=2),
+        reason="Site infection",
+        actor=PRESCRIBER,
+        at=at(TODAY),
+    )
+    assert CareStatus.objects.get(patient=p).coverage_ends_on == TODAY - timedelta(days=2)
+    assert Alert.objects.get(patient=p, code="IMPLANT_EXPIRED").severity == "urgent"

@@ -52,20 +52,12 @@ def doses_of(patient: Patient, since: date) -> list[Dose]:
         patient=patient, status=AdministrationStatus.GIVEN, given_on__gte=since
     ).values_list("given_on", "formulation", "dose_mg")
     doses = [Dose(day, Formulation(form), mg) for day, form, mg in rows]
-    for inserted, covered in Implant.objects.filter(
-        patient=patient, inserted_on__gte=since
-    ).values_list("inserted_on", "covered_days"):
-        doses.append(Dose(inserted, Formulation.IMPLANT, None, covered))
     # An implant removed early covers only until its removal.
-    for inserted, removed in Implant.objects.filter(
-        patient=patient, inserted_on__gte=since, removed_on__isnull=False
-    ).values_list("inserted_on", "removed_on"):
-        doses = [
-            Dose(d.date, d.formulation, d.dose_mg, (removed - inserted).days)
-            if removed is not None and d.formulation is Formulation.IMPLANT and d.date == inserted
-            else d
-            for d in doses
-        ]
+    for inserted, covered, removed in Implant.objects.filter(
+        patient=patient, inserted_on__gte=since
+    ).values_list("inserted_on", "covered_days", "removed_on"):
+        days = min(covered, (removed - inserted).days) if removed is not None else covered
+        doses.append(Dose(inserted, Formulation.IMPLANT, None, days))
     doses.sort(key=lambda d: d.date)
     return doses
 
