@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff
 from naltrack.audit.models import AuditEvent
+from naltrack.monitoring.models import Observation
 from naltrack.monitoring.services import record_observation
 from tests.integration.conftest import NURSE, TODAY, at, started_on_injection
 
@@ -115,3 +116,15 @@ def test_an_unknown_mrn_is_a_404_page_on_every_patient_page(suffix: str) -> None
     r = client.get(f"/patients/MRN-NOPE/{suffix}")
     assert r.status_code == 404
     assert "No patient has the MRN" in r.content.decode()
+
+
+def test_the_observation_form_shows_one_kind_and_puts_a_bad_item_beside_its_field() -> None:
+    nurse = login(Role.NURSE, "nina.nurse")
+    mrn = clinic(1)[0]
+    page = nurse.get(f"/patients/{mrn}/observe/?kind=phq9").content.decode()
+    assert 'name="items"' in page and 'name="alt"' not in page and 'name="opioids"' not in page
+    before = Observation.objects.count()
+    page = nurse.post(f"/patients/{mrn}/observe/?kind=phq9",
+                      {"kind": "phq9", "observed_on": str(TODAY), "items": "1 0 2 0 1 0 0 1"}).content.decode()  # fmt: skip
+    assert "must hold 9 answers" in page and 'class="field-error"' in page
+    assert Observation.objects.count() == before

@@ -7,20 +7,38 @@ from .models import ObservationKind
 RESULT = (("", "—"), ("negative", "Negative"), ("positive", "Positive"))
 
 
+URINE = ("opioids", "fentanyl", "methadone", "buprenorphine", "oxycodone")
+FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
+    "urine_screen": URINE,
+    "liver": ("alt", "ast", "alt_uln", "ast_uln", "bilirubin"),
+    "cows": ("items",), "ciwa_ar": ("items",), "phq9": ("items",), "audit": ("items",),
+    "craving": ("value",),
+    "pregnancy_test": ("result",), "naloxone_challenge": ("result",),
+    "weight": ("weight_kg", "height_cm"),
+    "substance_use": ("opioid_used", "alcohol_used"),
+}  # fmt: skip
+ITEM_HELP = {
+    "cows": "11 items: pulse, sweating, restlessness, pupils, aches, runny nose, GI upset, tremor, yawning, anxiety, gooseflesh",
+    "ciwa_ar": "10 items: nausea, tremor, sweats, anxiety, agitation, tactile, auditory, visual, headache, orientation",
+    "phq9": "9 items, each 0-3, item 9 last",
+    "audit": "10 items: 1-8 each 0-4, 9-10 each 0, 2 or 4",
+}
+
+
 class ObservationForm(forms.Form):
     """One form for every kind; the fields a kind does not use are ignored. Instrument items are
     entered as numbers separated by spaces or commas, in the published order."""
 
     kind = forms.ChoiceField(choices=ObservationKind.choices)
     observed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Day")
-    items = forms.CharField(required=False, label="Items, in order (COWS, CIWA-Ar, PHQ-9, AUDIT)",
-                            help_text="e.g. 1 0 2 0 1 0 0 1 0")  # fmt: skip
+    items = forms.CharField(required=False, label="Item answers, in order",
+                            help_text="numbers separated by spaces")  # fmt: skip
     value = forms.FloatField(required=False, label="Craving (0-10)")
-    opioids = forms.ChoiceField(choices=RESULT, required=False, label="Urine: opioids")
-    fentanyl = forms.ChoiceField(choices=RESULT, required=False, label="Urine: fentanyl")
-    methadone = forms.ChoiceField(choices=RESULT, required=False, label="Urine: methadone")
-    buprenorphine = forms.ChoiceField(choices=RESULT, required=False, label="Urine: buprenorphine")
-    oxycodone = forms.ChoiceField(choices=RESULT, required=False, label="Urine: oxycodone")
+    opioids = forms.ChoiceField(choices=RESULT, required=False, label="Opiates")
+    fentanyl = forms.ChoiceField(choices=RESULT, required=False, label="Fentanyl")
+    methadone = forms.ChoiceField(choices=RESULT, required=False, label="Methadone")
+    buprenorphine = forms.ChoiceField(choices=RESULT, required=False, label="Buprenorphine")
+    oxycodone = forms.ChoiceField(choices=RESULT, required=False, label="Oxycodone")
     alt = forms.FloatField(required=False, label="ALT (U/L)")
     ast = forms.FloatField(required=False, label="AST (U/L)")
     alt_uln = forms.FloatField(required=False, label="ALT upper limit of normal", initial=40)
@@ -33,6 +51,10 @@ class ObservationForm(forms.Form):
     height_cm = forms.FloatField(required=False, label="Height (cm)")
     opioid_used = forms.BooleanField(required=False, label="Reported opioid use")
     alcohol_used = forms.BooleanField(required=False, label="Reported alcohol use")
+
+    def visible_fields_for(self, kind: str) -> list[forms.BoundField]:
+        """Only the fields this kind uses, so the nurse sees one short form at a time."""
+        return [self["observed_on"], *(self[name] for name in FIELDS_BY_KIND.get(kind, ()))]
 
     def data_for(self, kind: str) -> object:
         """The observation's parts in the service's shape. Item text that is not numbers is

@@ -13,7 +13,8 @@ from naltrack.patients.services import read_patient
 from naltrack.web.context import request_actor
 from naltrack.web.pages import attach, requires
 
-from .forms import ObservationForm
+from .forms import ITEM_HELP, ObservationForm
+from .models import ObservationKind
 from .services import record_observation
 
 FIELD_OF = {"items": "items", "results": "opioids", "value": "value", "result": "result"}
@@ -23,9 +24,11 @@ FIELD_OF = {"items": "items", "results": "opioids", "value": "value", "result": 
 def observation_entry(request: HttpRequest, mrn: str) -> HttpResponse:
     actor = request_actor(request)
     patient = read_patient(mrn, actor=actor, at=clock.now())
+    kind = request.POST.get("kind") or request.GET.get("kind", "urine_screen")
+    if kind not in ObservationKind.values:
+        kind = "urine_screen"
     form = ObservationForm(
-        request.POST or None,
-        initial={"observed_on": clock.today(), "kind": request.GET.get("kind", "urine_screen")},
+        request.POST or None, initial={"observed_on": clock.today(), "kind": kind}
     )
     if request.method == "POST" and form.is_valid():
         kind = form.cleaned_data["kind"]
@@ -54,5 +57,13 @@ def observation_entry(request: HttpRequest, mrn: str) -> HttpResponse:
     return render(
         request,
         "monitoring/observation_entry.html",
-        {"patient": patient, "form": form, "active": "patients"},
+        {
+            "patient": patient,
+            "form": form,
+            "kind": kind,
+            "kinds": ObservationKind.choices,
+            "fields": form.visible_fields_for(kind),
+            "item_help": ITEM_HELP.get(kind, ""),
+            "active": "patients",
+        },
     )
