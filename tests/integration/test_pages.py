@@ -128,3 +128,15 @@ def test_the_observation_form_shows_one_kind_and_puts_a_bad_item_beside_its_fiel
                       {"kind": "phq9", "observed_on": str(TODAY), "items": "1 0 2 0 1 0 0 1"}).content.decode()  # fmt: skip
     assert "must hold 9 answers" in page and 'class="field-error"' in page
     assert Observation.objects.count() == before
+
+
+def test_the_plan_editor_saves_a_version_and_the_chart_names_the_components() -> None:
+    prescriber = login(Role.PRESCRIBER, "pat.prescriber")
+    mrn = clinic(1)[0]
+    form = {"formulation": "xr_injection", "regimen": "xr_injection", "psychosocial": ["cbt", "mutual_help"],
+            "planned_duration_days": "180", "reason": "Initial plan"}  # fmt: skip
+    assert prescriber.post(f"/patients/{mrn}/plan/", form).status_code == 302
+    chart = prescriber.get(f"/patients/{mrn}/").content.decode()
+    assert "Cognitive behavioural therapy, Mutual-help groups (AA, NA, SMART)" in chart
+    page = prescriber.post(f"/patients/{mrn}/plan/", form | {"reason": ""}).content.decode()
+    assert 'class="field-error"' in page

@@ -48,6 +48,11 @@ class TreatmentPlan(models.Model):
     created_by = models.CharField(max_length=150)
     created_at = models.DateTimeField()
 
+    @property
+    def psychosocial_labels(self) -> list[str]:
+        labels = dict(PSYCHOSOCIAL_COMPONENTS)
+        return [labels.get(code, code) for code in self.psychosocial]
+
     class Meta:
         ordering = ("-version",)
         constraints = [
