@@ -42,7 +42,13 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ("severity_rank", "-raised_at", "id")
-        indexes = [models.Index(fields=("status", "severity_rank"))]
+        indexes = [
+            models.Index(fields=("status", "severity_rank")),
+            models.Index(
+                fields=("severity_rank", "-raised_at", "id"), name="alert_unresolved_order",
+                condition=~models.Q(status="resolved"),
+            ),
+        ]  # fmt: skip
         constraints = [
             # Deduplicated: one unresolved alert per patient and code.
             models.UniqueConstraint(
@@ -74,3 +80,20 @@ class CareStatus(models.Model):
     worst_severity_rank = models.PositiveSmallIntegerField(null=True, blank=True)
     liver_test_due_on = models.DateField(null=True, blank=True)
     review_due_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        # The Today sections, each read in its own order (partial indexes: SQLite and PostgreSQL).
+        indexes = [
+            models.Index(
+                fields=("overdue_from", "patient"), name="care_injection_overdue",
+                condition=models.Q(active=True, formulation="xr_injection"),
+            ),
+            models.Index(
+                fields=("next_due_on", "patient"), name="care_injection_due",
+                condition=models.Q(active=True, formulation="xr_injection"),
+            ),
+            models.Index(
+                fields=("worst_severity_rank", "patient"), name="care_in_risk_window",
+                condition=~models.Q(risk_window=""),
+            ),
+        ]  # fmt: skip
