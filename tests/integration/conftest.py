@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from naltrack.accounts.roles import Role
-from naltrack.accounts.services import Actor
+from naltrack.accounts.services import Actor, create_staff
 from naltrack.clinical.vocab import Indication
 from naltrack.monitoring.services import record_observation
 from naltrack.patients.models import Patient
@@ -105,3 +107,19 @@ def started_on_injection(mrn: str, first: date) -> Patient:
     sign_screening(rec.pk, actor=PRESCRIBER, at=at(first, 9))
     record_administration(p, injection(first), actor=NURSE, at=at(first))
     return p
+
+
+# Pages: a logged-in client per role, and the clinic's "today" pinned (pages read clock.today()).
+PASSWORD = "a-long-demo-password-1"
+
+
+@pytest.fixture
+def fixed_today(settings: Any) -> None:
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, fixed_today=TODAY)
+
+
+def login(role: Role, username: str) -> Client:
+    create_staff(username, PASSWORD, role)
+    c = Client()
+    assert c.post("/login/", {"username": username, "password": PASSWORD}).status_code == 302
+    return c

@@ -129,3 +129,22 @@ def test_alert_and_audit_filters_are_checked(nurse: Api) -> None:
     assert (status, body["field"]) == (400, "action")
     status, body = director.get("/audit?action=login&user=nobody")
     assert (status, body["total"]) == (200, 0)
+
+
+def test_a_side_effect_is_listed_and_followed_up_to_resolution(nurse: Api, settings: Any) -> None:
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, fixed_today=TODAY)
+    started_on_injection("MRN-0610", TODAY - timedelta(days=6))
+    status, made = nurse.post("/patients/MRN-0610/side-effects", {
+        "kind": "injection_site", "severity": "mild", "noted_on": str(TODAY - timedelta(days=2))})  # fmt: skip
+    assert status == 201 and made["administration_id"] is not None
+    status, body = nurse.post(
+        f"/side-effects/{made['id']}/follow-up", {"on": str(TODAY), "note": "smaller"}
+    )
+    assert status == 400 and body["field"] == "next_due"
+    status, body = nurse.post(f"/side-effects/{made['id']}/follow-up",
+                              {"on": str(TODAY), "note": "gone", "resolved": True})  # fmt: skip
+    assert status == 200 and body["resolved_on"] == str(TODAY)
+    status, listed = nurse.get("/patients/MRN-0610/side-effects")
+    assert listed["total"] == 1 and listed["items"][0]["follow_up_note"].endswith(
+        "nina.nurse: gone"
+    )

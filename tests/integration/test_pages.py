@@ -3,9 +3,7 @@ grow with the number of patients (Today and the chart)."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -17,22 +15,9 @@ from naltrack.accounts.services import create_staff
 from naltrack.audit.models import AuditEvent
 from naltrack.monitoring.models import Observation
 from naltrack.monitoring.services import record_observation
-from tests.integration.conftest import NURSE, TODAY, at, started_on_injection
+from tests.integration.conftest import NURSE, PASSWORD, TODAY, at, login, started_on_injection
 
-pytestmark = pytest.mark.django_db
-PASSWORD = "a-long-demo-password-1"
-
-
-@pytest.fixture(autouse=True)
-def fixed_today(settings: Any) -> None:
-    settings.CONFIG = dataclasses.replace(settings.CONFIG, fixed_today=TODAY)
-
-
-def login(role: Role, username: str) -> Client:
-    create_staff(username, PASSWORD, role)
-    c = Client()
-    assert c.post("/login/", {"username": username, "password": PASSWORD}).status_code == 302
-    return c
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
 
 def clinic(n: int, first_mrn: int = 0) -> list[str]:

@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.patients.services import read_patient
 from naltrack.web.context import request_actor
-from naltrack.web.pages import requires
+from naltrack.web.pages import requires, submit
 
-from .services import read_sessions
+from .forms import SessionForm
+from .services import read_sessions, record_session
 
 
 @requires(Action.VIEW_COUNSELLING_NOTES)
 def notes(request: HttpRequest, mrn: str) -> HttpResponse:
     actor = request_actor(request)
     patient = read_patient(mrn, actor=actor, at=clock.now())
+    if request.method == "POST":
+        actor.require(Action.RECORD_COUNSELLING)
+    form = SessionForm(request.POST or None, initial={"held_on": clock.today()})
+
+    def call(d: dict[str, Any]) -> str:
+        s = record_session(patient, actor=actor, at=clock.now(), **d)
+        return f"{s.get_kind_display()} of {s.held_on:%Y-%m-%d} recorded ({s.get_attendance_display().lower()})."
+
+    done = submit(request, form, call, then=reverse("counselling-notes", args=[mrn]))
+    if done:
+        return done
     sessions = read_sessions(patient, actor=actor, at=clock.now())
-    return render(
-        request,
-        "counselling/notes.html",
-        {"patient": patient, "sessions": sessions, "active": "patients"},
-    )
+    return render(request, "counselling/notes.html", {
+        "patient": patient, "sessions": sessions, "form": form, "active": "patients",
+        "can_record": actor.can(Action.RECORD_COUNSELLING),
+    })  # fmt: skip

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import ObservationKind
+from naltrack.web.fields import DATE
+
+from .models import ObservationKind, SideEffectKind, SideEffectSeverity
 
 RESULT = (("", "—"), ("negative", "Negative"), ("positive", "Positive"))
 
@@ -84,3 +86,22 @@ class ObservationForm(forms.Form):
         if kind == "weight":
             return {"weight_kg": d.get("weight_kg"), "height_cm": d.get("height_cm")}
         return {"opioid": d.get("opioid_used", False), "alcohol": d.get("alcohol_used", False)}
+
+
+class SideEffectForm(forms.Form):
+    kind = forms.ChoiceField(choices=SideEffectKind.choices, label="Side effect")
+    severity = forms.ChoiceField(choices=SideEffectSeverity.choices)
+    noted_on = forms.DateField(widget=DATE)
+    description = forms.CharField(max_length=500, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    follow_up_due = forms.DateField(required=False, widget=DATE, label="Follow up on",
+                                    help_text="an injection-site reaction defaults to a week")  # fmt: skip
+
+
+class FollowUpForm(forms.Form):
+    side_effect = forms.IntegerField(widget=forms.HiddenInput)
+    on = forms.DateField(widget=DATE, label="Followed up on")
+    note = forms.CharField(max_length=500, label="What was found")
+    resolved = forms.BooleanField(required=False, label="Resolved")
+    next_due = forms.DateField(required=False, widget=DATE, label="Next follow-up",
+                               help_text="if not resolved")  # fmt: skip

@@ -17,8 +17,9 @@ from naltrack.clinical import instruments
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.parsing import Obj
 from naltrack.clinical.screening_facts import Analyte
-from naltrack.clinical.vocab import OpioidKind
+from naltrack.clinical.vocab import Formulation, OpioidKind
 from naltrack.patients.models import Patient
+from naltrack.treatment.models import Administration, AdministrationStatus
 
 from .models import Observation, ObservationKind, SideEffect, SideEffectKind, SideEffectSeverity
 
@@ -151,14 +152,22 @@ def record_side_effect(patient: Patient, *, kind: str, severity: str, noted_on: 
         raise InputError("is in the future", "noted_on")
     if follow_up_due is not None and follow_up_due < noted_on:
         raise InputError("is before the side effect was noted", "follow_up_due")
-    if kind == SideEffectKind.INJECTION_SITE and follow_up_due is None:
-        # Injection-site reactions are followed up (VIVITROL label 5.2): default one week.
-        follow_up_due = noted_on + timedelta(days=7)
+    injection = None
+    if kind == SideEffectKind.INJECTION_SITE:
+        # Injection-site reactions are followed up (VIVITROL label 5.2): default one week; the
+        # reaction is tied to the last injection given on or before the day it was noted.
+        follow_up_due = follow_up_due or noted_on + timedelta(days=7)
+        injection = (
+            Administration.objects.filter(
+                patient=patient, formulation=Formulation.XR_INJECTION,
+                status=AdministrationStatus.GIVEN, given_on__lte=noted_on,
+            ).order_by("-given_at").first()
+        )  # fmt: skip
     with transaction.atomic():
         effect = SideEffect.objects.create(
             patient=patient, kind=kind, severity=severity, noted_on=noted_on,
             description=description.strip()[:500], follow_up_due=follow_up_due,
-            recorded_by=actor.username, recorded_at=at,
+            administration=injection, recorded_by=actor.username, recorded_at=at,
         )  # fmt: skip
         record_by(
             actor,
@@ -169,4 +178,36 @@ def record_side_effect(patient: Patient, *, kind: str, severity: str, noted_on: 
             patient_mrn=patient.mrn,
             detail=kind,
         )
+    return effect
+
+
+def follow_up_side_effect(effect_id: int, *, on: date, note: str, resolved: bool,
+                          next_due: date | None = None, actor: Actor, at: datetime,
+                          of: Patient | None = None) -> SideEffect:  # fmt: skip
+    """Record a follow-up: a dated note added to the effect's follow-up history, and either its
+    resolution or the next follow-up date. `of` refuses another patient's side effect."""
+    actor.require(Action.RECORD_SIDE_EFFECT)
+    if not note.strip():
+        raise InputError("say what was found", "note")
+    with transaction.atomic():
+        effect = (
+            SideEffect.objects.select_for_update().select_related("patient")
+            .filter(pk=effect_id, **({"patient": of} if of else {})).first()
+        )  # fmt: skip
+        if effect is None:
+            raise InputError("no side effect has this id", "side_effect")
+        if effect.resolved_on is not None:
+            raise InputError(f"was resolved on {effect.resolved_on}", "side_effect")
+        if not effect.noted_on <= on <= at.date():
+            raise InputError("must be between the day it was noted and today", "on")
+        if not resolved and (next_due is None or next_due <= on):
+            raise InputError("give the next follow-up date (after this one), or mark it resolved",
+                             "next_due")  # fmt: skip
+        line = f"{on:%Y-%m-%d} {actor.username}: {note.strip()}"
+        effect.follow_up_note = f"{effect.follow_up_note}\n{line}".strip()
+        effect.resolved_on = on if resolved else None
+        effect.follow_up_due = None if resolved else next_due
+        effect.save(update_fields=["follow_up_note", "resolved_on", "follow_up_due"])
+        record_by(actor, at, AuditAction.UPDATE, "side_effect", effect.pk,
+                  patient_mrn=effect.patient.mrn, detail="resolved" if resolved else "followed up")  # fmt: skip
     return effect

@@ -1,21 +1,24 @@
-"""Recording an observation from the chart."""
+"""Recording an observation from the chart; side effects and their follow-up."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinical.errors import InputError
 from naltrack.patients.services import read_patient
 from naltrack.web.context import request_actor
-from naltrack.web.pages import attach, requires
+from naltrack.web.pages import attach, posted, requires, submit
 
-from .forms import ITEM_HELP, ObservationForm
+from .forms import ITEM_HELP, FollowUpForm, ObservationForm, SideEffectForm
 from .models import ObservationKind
-from .services import record_observation
+from .services import follow_up_side_effect, record_observation, record_side_effect
 
 FIELD_OF = {"items": "items", "results": "opioids", "value": "value", "result": "result"}
 
@@ -67,3 +70,36 @@ def observation_entry(request: HttpRequest, mrn: str) -> HttpResponse:
             "active": "patients",
         },
     )
+
+
+@requires(Action.VIEW_CHART)
+def side_effects(request: HttpRequest, mrn: str) -> HttpResponse:
+    """Side effects and injection-site reactions, open ones first, with their follow-up."""
+    actor = request_actor(request)
+    now = clock.now()
+    patient = read_patient(mrn, actor=actor, at=now)
+    if request.method == "POST":
+        actor.require(Action.RECORD_SIDE_EFFECT)
+    here = reverse("side-effects", args=[mrn])
+    new = SideEffectForm(posted(request, "new"), prefix="new", initial={"noted_on": now.date()})
+    follow = FollowUpForm(posted(request, "follow"), prefix="follow")
+
+    def record(d: dict[str, Any]) -> str:
+        e = record_side_effect(patient, actor=actor, at=now, **d)
+        due = f"; follow up on {e.follow_up_due:%Y-%m-%d}" if e.follow_up_due else ""
+        return f"Recorded: {e.get_kind_display().lower()} ({e.severity}){due}."
+
+    def follow_up(d: dict[str, Any]) -> str:
+        e = follow_up_side_effect(d.pop("side_effect"), actor=actor, at=now, of=patient, **d)
+        return f"Follow-up recorded; {e.get_kind_display().lower()} " + (
+            "resolved." if e.resolved_on else f"next follow-up {e.follow_up_due:%Y-%m-%d}."
+        )
+
+    done = submit(request, new, record, then=here) or submit(request, follow, follow_up, then=here)
+    effects = list(patient.side_effects.select_related("administration"))
+    return done or render(request, "monitoring/side_effects.html", {
+        "patient": patient, "new": new, "follow": follow,
+        "open": [e for e in effects if e.resolved_on is None],
+        "resolved": [e for e in effects if e.resolved_on is not None],
+        "can_record": actor.can(Action.RECORD_SIDE_EFFECT), "active": "patients",
+    })  # fmt: skip

@@ -14,8 +14,12 @@ from naltrack.alerts.models import CareStatus
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.vocab import Indication
 from naltrack.counselling.services import read_sessions, record_session
-from naltrack.monitoring.models import Observation
-from naltrack.monitoring.services import record_observation, record_side_effect
+from naltrack.monitoring.models import Observation, SideEffect
+from naltrack.monitoring.services import (
+    follow_up_side_effect,
+    record_observation,
+    record_side_effect,
+)
 from naltrack.web.apiutil import PageOut, actor, now, page, patient
 
 from .models import Patient
@@ -226,19 +230,46 @@ class SideEffectIn(Schema):
     follow_up_due: date | None = None
 
 
+def side_effect_out(s: SideEffect) -> dict[str, Any]:
+    return {
+        "id": s.pk, "kind": s.kind, "severity": s.severity, "noted_on": s.noted_on.isoformat(),
+        "description": s.description, "administration_id": s.administration_id,
+        "follow_up_due": s.follow_up_due.isoformat() if s.follow_up_due else None,
+        "follow_up_note": s.follow_up_note,
+        "resolved_on": s.resolved_on.isoformat() if s.resolved_on else None,
+    }  # fmt: skip
+
+
 @router.post("/patients/{mrn}/side-effects", response={201: dict}, summary="Record a side effect")
 def create_side_effect(
     request: HttpRequest, mrn: str, data: SideEffectIn
 ) -> Status[dict[str, Any]]:
     s = record_side_effect(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
-    return Status(
-        201,
-        {
-            "id": s.pk,
-            "kind": s.kind,
-            "follow_up_due": s.follow_up_due.isoformat() if s.follow_up_due else None,
-        },
-    )
+    return Status(201, side_effect_out(s))
+
+
+@router.get(
+    "/patients/{mrn}/side-effects", response=PageOut, summary="Side effects, newest first (paged)"
+)
+def list_side_effects(
+    request: HttpRequest, mrn: str, limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
+    return page(patient(request, mrn).side_effects.all(), limit, offset, side_effect_out)
+
+
+class FollowUpIn(Schema):
+    on: date
+    note: str
+    resolved: bool = False
+    next_due: date | None = None
+
+
+@router.post(
+    "/side-effects/{effect_id}/follow-up", summary="Follow up a side effect (or resolve it)"
+)
+def side_effect_follow_up(request: HttpRequest, effect_id: int, data: FollowUpIn) -> dict[str, Any]:
+    s = follow_up_side_effect(effect_id, actor=actor(request), at=now(), **data.dict())
+    return side_effect_out(s)
 
 
 class SessionIn(Schema):

@@ -15,7 +15,7 @@ from naltrack.screening.models import ScreeningRecord
 from naltrack.treatment.models import Administration, Appointment, AppointmentStatus, TreatmentPlan
 from naltrack.web.plots import coverage_strip, line_plot, urine_plot
 
-from .models import Episode, Patient
+from .models import Allergy, Episode, Patient
 
 PLOT_DAYS = 180
 TIMELINE_LIMIT = 40
@@ -38,6 +38,7 @@ class Chart:
     mar: list[Administration]
     screenings: list[ScreeningRecord]
     upcoming: list[Appointment]
+    allergies: list[Allergy]
     timeline: list[TimelineEntry]
     plots: dict[str, Any]
 
@@ -118,6 +119,7 @@ def read_chart(patient: Patient, on: date) -> Chart:
         mar,
         screenings,
         upcoming,
+        list(patient.allergies.all()),
         timeline[:TIMELINE_LIMIT],
         plots,
     )

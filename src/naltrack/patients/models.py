@@ -135,6 +135,11 @@ class Assessment(models.Model):
     class Meta:
         ordering = ("-assessed_on", "-id")
 
+    @property
+    def criteria_labels(self) -> list[str]:
+        names = dict(DSM5_CRITERIA)
+        return [names.get(c, c) for c in self.dsm5_criteria]
+
 
 class MedicationEntry(models.Model):
     """A medication the patient takes (the list the screening checks for opioids and interactions)."""

@@ -108,15 +108,16 @@ def add_medication(patient: Patient, *, name: str, rxnorm: str = "", started_on:
 
 
 def stop_medication(
-    entry_id: int, *, stopped_on: date, actor: Actor, at: datetime
+    entry_id: int, *, stopped_on: date, actor: Actor, at: datetime, of: Patient | None = None
 ) -> MedicationEntry:
-    """Take a medication off the current list (it stays in the record with its stop date)."""
+    """Take a medication off the current list (it stays in the record with its stop date). A page
+    passes `of`, the patient it shows, so an id from another patient's list is refused."""
     actor.require(Action.RECORD_MEDICATION_LIST)
     with transaction.atomic():
         entry = (
             MedicationEntry.objects.select_for_update()
             .select_related("patient")
-            .filter(pk=entry_id)
+            .filter(pk=entry_id, **({"patient": of} if of else {}))
             .first()
         )
         if entry is None:

@@ -135,6 +135,22 @@ def open_episode(
     return episode
 
 
+def enrol_patient(
+    data: PatientInput,
+    indications: frozenset[Indication],
+    start_date: date,
+    *,
+    actor: Actor,
+    at: datetime,
+) -> Patient:
+    """Register a patient and open their first episode in one transaction: a bad episode leaves no
+    patient behind."""
+    with transaction.atomic():
+        patient = register_patient(data, actor=actor, at=at)
+        open_episode(patient, indications, start_date, actor=actor, at=at)
+    return patient
+
+
 def active_episode(patient: Patient) -> Episode:
     episode = patient.episodes.filter(status=EpisodeStatus.ACTIVE).first()
     if episode is None:

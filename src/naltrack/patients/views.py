@@ -1,19 +1,39 @@
-"""Patient search and the patient chart."""
+"""Patient search, registration, the chart, episodes, the assessment and the medication list."""
 
 from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.web.context import request_actor
-from naltrack.web.pages import requires
+from naltrack.web.pages import posted, requires, submit
 
 from .chart import read_chart
-from .records import search_patients
-from .services import read_patient
+from .forms import (
+    AllergyForm,
+    AssessmentForm,
+    EpisodeForm,
+    MedicationForm,
+    PatientForm,
+    StopMedicationForm,
+)
+from .models import EpisodeStatus
+from .records import (
+    AssessmentInput,
+    add_allergy,
+    add_medication,
+    record_assessment,
+    search_patients,
+    stop_medication,
+)
+from .services import PatientInput, enrol_patient, open_episode, read_patient
 
 
 @requires(Action.VIEW_PATIENT_LIST)
@@ -21,7 +41,10 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     rows = search_patients(query, actor=request_actor(request)).select_related("care")
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
-    return render(request, "patients/search.html", {"q": query, "page": page, "active": "patients"})
+    return render(request, "patients/search.html", {
+        "q": query, "page": page, "active": "patients",
+        "can_register": request_actor(request).can(Action.REGISTER_PATIENT),
+    })  # fmt: skip
 
 
 @requires(Action.VIEW_PATIENT_LIST)
@@ -33,15 +56,108 @@ def chart(request: HttpRequest, mrn: str) -> HttpResponse:
     )
     if not clinical:  # coordinators: contact details and schedule only
         upcoming = patient.appointments.order_by("-on")[:20]
-        return render(
-            request,
-            "patients/contact.html",
-            {"patient": patient, "appointments": upcoming, "active": "patients"},
-        )
+        return render(request, "patients/contact.html", {
+            "patient": patient, "appointments": upcoming, "active": "patients",
+            "can_register": actor.can(Action.REGISTER_PATIENT),
+        })  # fmt: skip
     data = read_chart(patient, clock.today())
     return render(request, "patients/chart.html", {"c": data, "active": "patients", "can": {
         "screen": actor.can(Action.RUN_SCREENING), "mar": actor.can(Action.RECORD_ADMINISTRATION),
         "observe": actor.can(Action.RECORD_OBSERVATION), "plan": actor.can(Action.EDIT_PLAN),
         "notes": actor.can(Action.VIEW_COUNSELLING_NOTES), "discontinue": actor.can(Action.DISCONTINUE_TREATMENT),
-        "alerts": actor.can(Action.HANDLE_ALERTS),
+        "alerts": actor.can(Action.HANDLE_ALERTS), "register": actor.can(Action.REGISTER_PATIENT),
     }})  # fmt: skip
+
+
+@requires(Action.REGISTER_PATIENT)
+def register(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    form = PatientForm(request.POST or None, initial={"start_date": clock.today()})
+
+    def call(d: dict[str, Any]) -> str:
+        data = PatientInput(**{f.name: d[f.name] for f in fields(PatientInput)})
+        patient = enrol_patient(data, form.indication_set(), d["start_date"], actor=actor,
+                                at=clock.now())  # fmt: skip
+        return f"Registered {patient.family_name}, {patient.given_name} ({patient.mrn}); episode of care opened."
+
+    done = submit(request, form, call,
+                  then=lambda: reverse("patient-chart", args=[form.cleaned_data["mrn"]]))  # fmt: skip
+    return done or render(request, "patients/register.html", {"form": form, "active": "patients"})
+
+
+@requires(Action.REGISTER_PATIENT)
+def new_episode(request: HttpRequest, mrn: str) -> HttpResponse:
+    """Re-enrol a patient whose last episode ended (the form refuses while one is active)."""
+    actor = request_actor(request)
+    patient = read_patient(mrn, actor=actor, at=clock.now(), what="contact")
+    form = EpisodeForm(request.POST or None, initial={"start_date": clock.today()})
+
+    def call(d: dict[str, Any]) -> str:
+        open_episode(patient, form.indication_set(), d["start_date"], actor=actor, at=clock.now())
+        return "A new episode of care is open."
+
+    done = submit(request, form, call, then=reverse("patient-chart", args=[mrn]))
+    episodes = patient.episodes.order_by("-start_date", "-id")
+    return done or render(request, "patients/episode.html", {
+        "patient": patient, "form": form, "episodes": episodes, "active": "patients",
+        "has_active": any(e.status == EpisodeStatus.ACTIVE for e in episodes),
+    })  # fmt: skip
+
+
+@requires(Action.VIEW_CHART)
+def assessments(request: HttpRequest, mrn: str) -> HttpResponse:
+    actor = request_actor(request)
+    patient = read_patient(mrn, actor=actor, at=clock.now())
+    form = AssessmentForm(request.POST or None, initial={"assessed_on": clock.today()})
+
+    def call(d: dict[str, Any]) -> str:
+        values = {f.name: d[f.name] for f in fields(AssessmentInput)}
+        values["dsm5_criteria"] = tuple(d["dsm5_criteria"])
+        done = record_assessment(patient, AssessmentInput(**values), actor=actor, at=clock.now())
+        return f"Assessment recorded: {len(done.dsm5_criteria)} DSM-5 criteria met, {done.dsm5_severity or 'no'} use disorder."
+
+    if request.method == "POST":
+        actor.require(Action.RECORD_ASSESSMENT)  # a counselor may read, not write: a 403 page
+    done = submit(request, form, call, then=reverse("assessments", args=[mrn]))
+    return done or render(request, "patients/assessments.html", {
+        "patient": patient, "form": form, "assessments": patient.assessments.all(),
+        "can_record": actor.can(Action.RECORD_ASSESSMENT),
+        "active": "patients",
+    })  # fmt: skip
+
+
+@requires(Action.VIEW_CHART)
+def medications(request: HttpRequest, mrn: str) -> HttpResponse:
+    """The medication list (current and stopped) and allergies, with forms to add and stop."""
+    actor = request_actor(request)
+    now = clock.now()
+    patient = read_patient(mrn, actor=actor, at=now)
+    here = reverse("medications", args=[mrn])
+    if request.method == "POST":
+        actor.require(Action.RECORD_MEDICATION_LIST)
+    add = MedicationForm(posted(request, "medication"), prefix="med")
+    stop = StopMedicationForm(posted(request, "stop"), prefix="stop",
+                              initial={"stopped_on": now.date()})  # fmt: skip
+    allergy = AllergyForm(posted(request, "allergy"), prefix="allergy")
+    mine = patient.medications.all()
+
+    def stop_one(d: dict[str, Any]) -> str:
+        entry = stop_medication(d["medication"], stopped_on=d["stopped_on"], actor=actor, at=now,
+                                of=patient)  # fmt: skip
+        return f"Stopped {entry.name} on {entry.stopped_on:%Y-%m-%d}."
+
+    done = (
+        submit(request, add, lambda d: f"Added {add_medication(patient, actor=actor, at=now, **d).name}.",
+               then=here)
+        or submit(request, stop, stop_one, then=here)
+        or submit(request, allergy,
+                  lambda d: f"Recorded an allergy to {add_allergy(patient, actor=actor, at=now, **d).substance}.",
+                  then=here)
+    )  # fmt: skip
+    return done or render(request, "patients/medications.html", {
+        "patient": patient, "add": add, "stop": stop, "allergy": allergy,
+        "current": [m for m in mine if m.stopped_on is None],
+        "stopped": [m for m in mine if m.stopped_on is not None],
+        "allergies": patient.allergies.all(),
+        "can_record": actor.can(Action.RECORD_MEDICATION_LIST), "active": "patients",
+    })  # fmt: skip

@@ -8,9 +8,9 @@ from django import forms
 
 from naltrack.patients.models import OpioidKindChoice
 from naltrack.treatment.models import FormulationChoice
+from naltrack.web.fields import DATE
 
 TRI = (("", "Not recorded"), ("no", "No"), ("yes", "Yes"))
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class ScreeningForm(forms.Form):

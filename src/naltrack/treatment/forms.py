@@ -2,9 +2,17 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import PSYCHOSOCIAL_COMPONENTS, AdministrationStatus, FormulationChoice, Needle, Site
+from naltrack.web.fields import DATE
 
-DATE = forms.DateInput(attrs={"type": "date"})
+from .models import (
+    PSYCHOSOCIAL_COMPONENTS,
+    AdministrationStatus,
+    AppointmentKind,
+    AppointmentStatus,
+    FormulationChoice,
+    Needle,
+    Site,
+)
 
 
 class AdministrationForm(forms.Form):
@@ -73,3 +81,43 @@ class DiscontinueForm(forms.Form):
     lost_to_follow_up = forms.BooleanField(
         required=False, label="Lost to follow-up (not a planned end)"
     )
+
+
+class AppointmentForm(forms.Form):
+    kind = forms.ChoiceField(choices=AppointmentKind.choices, label="Visit")
+    on = forms.DateField(widget=DATE, label="Day")
+    note = forms.CharField(max_length=500, required=False,
+                           help_text="seen by all staff who see the schedule: no clinical detail")  # fmt: skip
+
+
+class AppointmentStatusForm(forms.Form):
+    appointment = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(choices=[c for c in AppointmentStatus.choices if c[0] != "booked"])
+
+
+class OrderForm(forms.Form):
+    formulation = forms.ChoiceField(choices=FormulationChoice.choices)
+    regimen = forms.ChoiceField(choices=())
+    dose_mg = forms.IntegerField(min_value=1, max_value=2000, label="Dose (mg)")
+    instructions = forms.CharField(max_length=500, required=False,
+                                   widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+
+    def __init__(
+        self, *args: object, regimen_choices: list[tuple[str, str]], **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["regimen"].choices = regimen_choices  # type: ignore[attr-defined]
+
+
+class ImplantForm(forms.Form):
+    inserted_on = forms.DateField(widget=DATE)
+    product = forms.CharField(max_length=100)
+    dose_mg = forms.IntegerField(min_value=1, max_value=5000, label="Dose (mg)")
+    lot = forms.CharField(max_length=40, label="Lot number")
+    site = forms.CharField(max_length=100, label="Site", help_text="e.g. left lower abdomen")
+
+
+class ImplantRemovalForm(forms.Form):
+    implant = forms.IntegerField(widget=forms.HiddenInput)
+    removed_on = forms.DateField(widget=DATE, label="Removed on")
+    reason = forms.CharField(max_length=500, label="Reason for removal")

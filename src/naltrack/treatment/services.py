@@ -439,9 +439,9 @@ def insert_implant(patient: Patient, *, inserted_on: date, product: str, dose_mg
     return implant
 
 
-def remove_implant(
-    implant_id: int, *, removed_on: date, reason: str, actor: Actor, at: datetime
-) -> Implant:
+def remove_implant(implant_id: int, *, removed_on: date, reason: str, actor: Actor, at: datetime,
+                   of: Patient | None = None) -> Implant:  # fmt: skip
+    """Record a removal; `of` (the patient a page shows) refuses another patient's implant."""
     actor.require(Action.RECORD_IMPLANT)
     if not reason.strip():
         raise InputError("is required", "reason")
@@ -449,7 +449,7 @@ def remove_implant(
         implant = (
             Implant.objects.select_for_update()
             .select_related("patient")
-            .filter(pk=implant_id)
+            .filter(pk=implant_id, **({"patient": of} if of else {}))
             .first()
         )
         if implant is None:
@@ -503,9 +503,9 @@ def book_appointment(patient: Patient, *, kind: str, on: date, note: str = "", a
     return appt
 
 
-def set_appointment_status(
-    appointment_id: int, status: str, *, actor: Actor, at: datetime
-) -> Appointment:
+def set_appointment_status(appointment_id: int, status: str, *, actor: Actor, at: datetime,
+                           of: Patient | None = None) -> Appointment:  # fmt: skip
+    """Mark a visit kept, missed or cancelled; `of` refuses another patient's appointment."""
     actor.require(Action.MANAGE_APPOINTMENTS)
     if status not in (
         AppointmentStatus.KEPT,
@@ -517,7 +517,7 @@ def set_appointment_status(
         appt = (
             Appointment.objects.select_for_update()
             .select_related("patient")
-            .filter(pk=appointment_id)
+            .filter(pk=appointment_id, **({"patient": of} if of else {}))
             .first()
         )
         if appt is None:

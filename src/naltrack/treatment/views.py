@@ -1,12 +1,14 @@
-"""MAR entry, the plan editor and history, and discontinuation."""
+"""MAR entry, the plan editor and history, orders, implants, appointments and discontinuation."""
 
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from naltrack import clock
@@ -15,18 +17,32 @@ from naltrack.clinical.errors import InputError
 from naltrack.clinical.regimens import regimens
 from naltrack.patients.services import read_patient
 from naltrack.web.context import request_actor
-from naltrack.web.pages import attach, requires
+from naltrack.web.pages import attach, posted, requires, submit
 
-from .forms import AdministrationForm, DiscontinueForm, PlanForm
-from .models import TreatmentPlan
+from .forms import (
+    AdministrationForm,
+    AppointmentForm,
+    AppointmentStatusForm,
+    DiscontinueForm,
+    ImplantForm,
+    ImplantRemovalForm,
+    OrderForm,
+    PlanForm,
+)
+from .models import AppointmentStatus, TreatmentPlan
 from .services import (
     AdministrationInput,
     NeedsConfirmation,
     PlanInput,
+    book_appointment,
     change_plan,
     discontinue,
+    insert_implant,
     propose_injection,
     record_administration,
+    remove_implant,
+    set_appointment_status,
+    sign_order,
 )
 
 
@@ -81,11 +97,7 @@ def _regimen_choices() -> list[tuple[str, str]]:
 def plan_editor(request: HttpRequest, mrn: str) -> HttpResponse:
     actor = request_actor(request)
     patient = read_patient(mrn, actor=actor, at=clock.now())
-    current = (
-        TreatmentPlan.objects.filter(patient=patient, episode__status="active")
-        .order_by("-version")
-        .first()
-    )
+    current = _current_plan(patient)
     initial = (
         {f.name: getattr(current, f.name) for f in fields(PlanInput)}
         if current
@@ -144,3 +156,99 @@ def discontinue_view(request: HttpRequest, mrn: str) -> HttpResponse:
         "treatment/discontinue.html",
         {"patient": patient, "form": form, "active": "patients"},
     )
+
+
+def _current_plan(patient: Any) -> TreatmentPlan | None:
+    return (
+        TreatmentPlan.objects.filter(patient=patient, episode__status="active")
+        .order_by("-version")
+        .first()
+    )
+
+
+@requires(Action.VIEW_CHART)
+def orders(request: HttpRequest, mrn: str) -> HttpResponse:
+    """The naltrexone orders; a prescriber signs a new one (it replaces the active order)."""
+    actor = request_actor(request)
+    patient = read_patient(mrn, actor=actor, at=clock.now())
+    if request.method == "POST":
+        actor.require(Action.SIGN_ORDER)
+    plan = _current_plan(patient)
+    initial: dict[str, Any] = (
+        {"formulation": plan.formulation, "regimen": plan.regimen} if plan else {}
+    )
+    form = OrderForm(request.POST or None, initial=initial, regimen_choices=_regimen_choices())
+
+    def sign(d: dict[str, Any]) -> str:
+        order = sign_order(patient, actor=actor, at=clock.now(), **d)
+        return (
+            f"Order signed: {order.get_formulation_display()}, {order.regimen}, {order.dose_mg} mg."
+        )
+
+    done = submit(request, form, sign, then=reverse("orders", args=[mrn]))
+    return done or render(request, "treatment/orders.html", {
+        "patient": patient, "form": form, "orders": patient.orders.all(),
+        "can_sign": actor.can(Action.SIGN_ORDER), "active": "patients",
+    })  # fmt: skip
+
+
+@requires(Action.VIEW_CHART)
+def implants(request: HttpRequest, mrn: str) -> HttpResponse:
+    """Implant insertions and removals (procedures: prescribers record them)."""
+    actor = request_actor(request)
+    now = clock.now()
+    patient = read_patient(mrn, actor=actor, at=now)
+    if request.method == "POST":
+        actor.require(Action.RECORD_IMPLANT)
+    here = reverse("implants", args=[mrn])
+    insert = ImplantForm(posted(request, "insert"), prefix="insert",
+                         initial={"inserted_on": now.date()})  # fmt: skip
+    removal = ImplantRemovalForm(posted(request, "remove"), prefix="remove")
+
+    def put_in(d: dict[str, Any]) -> str:
+        i = insert_implant(patient, actor=actor, at=now, **d)
+        return f"Implant inserted on {i.inserted_on:%Y-%m-%d}; covered for {i.covered_days} days."
+
+    def take_out(d: dict[str, Any]) -> str:
+        i = remove_implant(d["implant"], removed_on=d["removed_on"], reason=d["reason"],
+                           actor=actor, at=now, of=patient)  # fmt: skip
+        return f"Implant removal recorded on {i.removed_on:%Y-%m-%d}."
+
+    done = submit(request, insert, put_in, then=here) or submit(
+        request, removal, take_out, then=here
+    )
+    return done or render(request, "treatment/implants.html", {
+        "patient": patient, "insert": insert, "removal": removal, "implants": patient.implants.all(),
+        "can_record": actor.can(Action.RECORD_IMPLANT), "active": "patients",
+    })  # fmt: skip
+
+
+@requires(Action.VIEW_SCHEDULE)
+def appointments(request: HttpRequest, mrn: str) -> HttpResponse:
+    """A patient's schedule: book a visit, mark one kept, missed or cancelled. Coordinators use it
+    too, so it reads only contact-level details."""
+    actor = request_actor(request)
+    now = clock.now()
+    patient = read_patient(mrn, actor=actor, at=now, what="contact")
+    if request.method == "POST":
+        actor.require(Action.MANAGE_APPOINTMENTS)
+    here = reverse("appointments", args=[mrn])
+    book = AppointmentForm(posted(request, "book"), prefix="book")
+    mark = AppointmentStatusForm(posted(request, "mark"), prefix="mark")
+
+    def booked(d: dict[str, Any]) -> str:
+        a = book_appointment(patient, actor=actor, at=now, **d)
+        return f"Booked: {a.get_kind_display().lower()} on {a.on:%A %d %B %Y}."
+
+    def marked(d: dict[str, Any]) -> str:
+        a = set_appointment_status(d["appointment"], d["status"], actor=actor, at=now, of=patient)
+        return f"{a.get_kind_display()} of {a.on:%Y-%m-%d} marked {a.get_status_display().lower()}."
+
+    done = submit(request, book, booked, then=here) or submit(request, mark, marked, then=here)
+    rows = list(patient.appointments.order_by("-on", "-id")[:60])
+    return done or render(request, "treatment/appointments.html", {
+        "patient": patient, "book": book, "mark": mark, "active": "patients",
+        "upcoming": sorted((a for a in rows if a.on >= now.date()), key=lambda a: (a.on, a.pk)),
+        "past": [a for a in rows if a.on < now.date()],
+        "can_manage": actor.can(Action.MANAGE_APPOINTMENTS), "booked": AppointmentStatus.BOOKED,
+    })  # fmt: skip

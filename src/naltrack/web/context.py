@@ -31,5 +31,6 @@ def page_context(request: HttpRequest) -> dict[str, object]:
             "patients": actor.can(Action.VIEW_PATIENT_LIST),
             "alerts": actor.can(Action.VIEW_ALERTS),
             "audit": actor.can(Action.VIEW_AUDIT),
+            "reports": actor.can(Action.VIEW_REPORTS),
         },
     }

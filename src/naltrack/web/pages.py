@@ -8,9 +8,10 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import PermissionRefused
@@ -62,3 +63,31 @@ def attach(form: forms.Form, error: InputError) -> None:
     else:
         label = error.field.replace("_", " ") if error.field else ""
         form.add_error(None, f"{label}: {error.message}" if label else error.message)
+
+
+def posted(request: HttpRequest, name: str) -> Any:
+    """The POST data when this page's form `name` was the one submitted (a page may hold several,
+    each with a hidden `form` field), else None: an unbound form."""
+    return request.POST if request.method == "POST" and request.POST.get("form") == name else None
+
+
+def submit(
+    request: HttpRequest,
+    form: forms.Form,
+    call: Callable[[dict[str, Any]], str],
+    *,
+    then: str | Callable[[], str],
+) -> HttpResponse | None:
+    """Post, then redirect: when the form was posted and is valid, call the service with its cleaned
+    data; on success flash the words `call` returns and redirect to `then` (a path, or a function
+    giving it once the call is done), on a domain
+    error show it beside its field. None means "render the page" (a GET, or a form with errors)."""
+    if not form.is_bound or not form.is_valid():
+        return None
+    try:
+        message = call(form.cleaned_data)
+    except InputError as exc:
+        attach(form, exc)
+        return None
+    messages.success(request, message)
+    return redirect(then if isinstance(then, str) else then())

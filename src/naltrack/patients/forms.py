@@ -1,0 +1,92 @@
+"""Forms for registration, episodes, the assessment and the medication list. They check shape only;
+the services check meaning and say which field is wrong."""
+
+from __future__ import annotations
+
+from django import forms
+
+from naltrack.clinical.vocab import Indication
+from naltrack.web.fields import DATE
+
+from .models import DSM5_CRITERIA, OpioidKindChoice, ReminderChannel, SexAtBirthChoice
+
+INDICATIONS = ((Indication.OUD.value, "Opioid use disorder (OUD)"),
+               (Indication.AUD.value, "Alcohol use disorder (AUD)"))  # fmt: skip
+
+
+class EpisodeForm(forms.Form):
+    indications = forms.MultipleChoiceField(
+        choices=INDICATIONS, widget=forms.CheckboxSelectMultiple, label="Treated for"
+    )
+    start_date = forms.DateField(widget=DATE, label="Episode starts on")
+
+    def indication_set(self) -> frozenset[Indication]:
+        return frozenset(Indication(v) for v in self.cleaned_data["indications"])
+
+
+class PatientForm(EpisodeForm):
+    mrn = forms.CharField(max_length=32, label="MRN", help_text="letters, digits or dashes")
+    given_name = forms.CharField(max_length=100)
+    family_name = forms.CharField(max_length=100)
+    birth_date = forms.DateField(widget=DATE)
+    sex_at_birth = forms.ChoiceField(choices=SexAtBirthChoice.choices)
+    phone = forms.CharField(max_length=32, required=False)
+    email = forms.CharField(max_length=254, required=False)
+    preferred_reminder_channel = forms.ChoiceField(
+        choices=ReminderChannel.choices,
+        initial=ReminderChannel.NONE,
+        label="Reminders by",
+        help_text="reminders never carry clinical details",
+    )
+    support_person_name = forms.CharField(max_length=200, required=False)
+    support_person_phone = forms.CharField(max_length=32, required=False)
+
+    field_order = ("mrn", "given_name", "family_name", "birth_date", "sex_at_birth", "phone", "email",
+                   "preferred_reminder_channel", "support_person_name", "support_person_phone",
+                   "indications", "start_date")  # fmt: skip
+
+
+class AssessmentForm(forms.Form):
+    assessed_on = forms.DateField(widget=DATE)
+    substance = forms.ChoiceField(choices=(("OUD", "Opioids"), ("AUD", "Alcohol")),
+                                  label="Substance assessed")  # fmt: skip
+    dsm5_criteria = forms.MultipleChoiceField(
+        choices=DSM5_CRITERIA,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="DSM-5 criteria met in the past 12 months",
+    )
+    on_maintenance_therapy = forms.BooleanField(
+        required=False,
+        label="On maintenance therapy (tolerance and withdrawal are then not counted)",
+    )
+    last_opioid_use = forms.DateField(required=False, widget=DATE)
+    last_opioid_kind = forms.ChoiceField(
+        choices=(("", "—"), *OpioidKindChoice.choices),
+        required=False,
+        label="Kind of opioid last used",
+    )
+    last_alcohol_use = forms.DateField(required=False, widget=DATE)
+    other_substances = forms.CharField(max_length=500, required=False)
+    goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                            label="The patient's goals")  # fmt: skip
+    co_occurring_conditions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class MedicationForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Medication")
+    rxnorm = forms.CharField(max_length=16, required=False, label="RxNorm code",
+                             help_text="optional; digits")  # fmt: skip
+    started_on = forms.DateField(required=False, widget=DATE)
+
+
+class StopMedicationForm(forms.Form):
+    medication = forms.IntegerField(widget=forms.HiddenInput)
+    stopped_on = forms.DateField(widget=DATE, label="Stopped on")
+
+
+class AllergyForm(forms.Form):
+    substance = forms.CharField(max_length=200)
+    reaction = forms.CharField(max_length=200, required=False)
