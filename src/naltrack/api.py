@@ -95,6 +95,7 @@ def _routers() -> None:
     from naltrack.alerts.api import router as alerts
     from naltrack.audit.api import router as audit
     from naltrack.patients.api import router as patients
+    from naltrack.reports.api import router as reports
     from naltrack.screening.api import router as screening
     from naltrack.treatment.api import router as treatment
     from naltrack.worklist.api import router as worklist
@@ -105,6 +106,7 @@ def _routers() -> None:
     api.add_router("/", alerts)
     api.add_router("/", worklist)
     api.add_router("/", audit)
+    api.add_router("/", reports)
 
 
 _routers()

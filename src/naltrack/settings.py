@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "naltrack.counselling",
     "naltrack.alerts",
     "naltrack.worklist",
+    "naltrack.reports",
     "naltrack.web",
 ]
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ from naltrack.audit import views as audit
 from naltrack.counselling import views as counselling
 from naltrack.monitoring import views as monitoring
 from naltrack.patients import views as patients
+from naltrack.reports import views as reports
 from naltrack.screening import views as screening
 from naltrack.treatment import views as treatment
 from naltrack.worklist import views as worklist
@@ -45,5 +46,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("alerts/", alerts.inbox, name="alert-inbox"),
     path("alerts/<int:alert_id>/", alerts.handle, name="alert-handle"),
     path("audit/", audit.viewer, name="audit-viewer"),
+    path("reports/", reports.program, name="report"),
+    path("reports/program.csv", reports.program_csv, name="report-csv"),
     path("api/", api.urls),
 ]

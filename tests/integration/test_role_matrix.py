@@ -26,6 +26,7 @@ from naltrack.patients.records import (
     search_patients,
 )
 from naltrack.patients.services import PatientInput, read_patient, register_patient
+from naltrack.reports.services import read_report
 from naltrack.screening.services import run_screening, sign_screening
 from naltrack.treatment.services import (
     PlanInput,
@@ -126,7 +127,7 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.VIEW_ALERTS: lambda a, w: list(list_alerts(actor=a)),
     Action.HANDLE_ALERTS: lambda a, w: acknowledge(w.alert_id, actor=a, at=NOW),
     Action.VIEW_AUDIT: lambda a, w: audit_page(a),
-    Action.VIEW_REPORTS: lambda a, w: a.require(Action.VIEW_REPORTS),  # no report yet: the check itself
+    Action.VIEW_REPORTS: lambda a, w: read_report(TODAY - timedelta(days=30), TODAY, actor=a, at=NOW),
 }  # fmt: skip
 
 

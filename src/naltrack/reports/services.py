@@ -1,0 +1,233 @@
+"""The program report: census, continuity, adherence and safety over a period, as aggregate rows
+(no patient is named, so the CSV export is de-identified). Reading it is audited; exporting it is
+audited as an export (issue 3: "every ... export").
+
+Definitions (clinical-reference.md Part B §9):
+- retention at day 90 / 180: of the episodes whose first dose was at least 90 / 180 days before the
+  period's end, the share still in treatment on that day (active, or discharged after it);
+- PDC 80%: the share of active patients whose proportion of days covered over the last 90 days is at
+  least 0.80 (the PQA threshold, applied to naltrexone by convention);
+- on-time injection: a repeat injection given in the early window or when due, not late.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Min, Q
+
+from naltrack.accounts.roles import Action
+from naltrack.accounts.services import Actor
+from naltrack.alerts.models import Alert, AlertStatus, CareStatus
+from naltrack.audit.models import AuditAction
+from naltrack.audit.services import record_by
+from naltrack.clinical.errors import InputError
+from naltrack.clinical.regimens import InjectionTier
+from naltrack.clinical.vocab import Formulation
+from naltrack.monitoring.models import Observation, ObservationKind, SideEffect, SideEffectKind
+from naltrack.patients.models import Episode, EpisodeStatus
+from naltrack.treatment.models import (
+    Administration,
+    AdministrationStatus,
+    Appointment,
+    AppointmentStatus,
+    FormulationChoice,
+    Implant,
+)
+
+MAX_PERIOD_DAYS = 3 * 366
+PDC_THRESHOLD = 0.80  # PQA (clinical-reference.md Part B §9)
+ON_TIME = (InjectionTier.EARLY_WINDOW.value, InjectionTier.DUE.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    section: str
+    name: str
+    value: int | float | None  # a count, or a share 0-1 when `of` is given
+    of: int | None = None  # the denominator of a share
+    note: str = ""
+
+    @property
+    def share(self) -> float | None:
+        return None if self.of is None or self.of == 0 else float(self.value or 0) / self.of
+
+
+@dataclass
+class Report:
+    start: date
+    end: date
+    measures: list[Measure] = field(default_factory=list)
+
+    def sections(self) -> dict[str, list[Measure]]:
+        out: dict[str, list[Measure]] = {}
+        for m in self.measures:
+            out.setdefault(m.section, []).append(m)
+        return out
+
+
+def _period(start: date, end: date, today: date) -> None:
+    if end < start:
+        raise InputError("is before the start", "end")
+    if end > today:
+        raise InputError("is in the future", "end")
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise InputError("a report covers at most three years", "start")
+
+
+def _first_doses() -> dict[int, date]:
+    """Each episode's first dose: a given administration or an implant insertion."""
+    first: dict[int, date] = {}
+    given = (
+        Administration.objects.filter(status=AdministrationStatus.GIVEN)
+        .values("episode_id").annotate(on=Min("given_on")).values_list("episode_id", "on")
+    )  # fmt: skip
+    inserted = Implant.objects.values("episode_id").annotate(on=Min("inserted_on"))
+    for episode_id, on in [*given, *inserted.values_list("episode_id", "on")]:
+        if episode_id not in first or on < first[episode_id]:
+            first[episode_id] = on
+    return first
+
+
+def _retention(
+    end: date, days: int, first: dict[int, date], ended: dict[int, date | None]
+) -> Measure:
+    eligible = [e for e, on in first.items() if on + timedelta(days=days) <= end]
+
+    def kept(episode: int) -> bool:
+        last = ended[episode]
+        return last is None or last >= first[episode] + timedelta(days=days)
+
+    eligible_kept = sum(1 for e in eligible if kept(e))
+    return Measure("Continuity", f"Retained at day {days} from the first dose", eligible_kept, len(eligible),
+                   f"episodes whose first dose was on or before {end - timedelta(days=days)}")  # fmt: skip
+
+
+def build_report(start: date, end: date) -> Report:
+    """The report's figures (no audit: callers go through read_report or export_report)."""
+    r = Report(start, end)
+    add = r.measures.append
+    # Census
+    episodes = Episode.objects.all()
+    open_at_end = episodes.filter(start_date__lte=end).filter(
+        Q(discharge_date__isnull=True) | Q(discharge_date__gt=end)
+    )
+    add(Measure("Census", "Episodes open at the end of the period", open_at_end.count()))
+    for label, q in (("OUD only", Q(treats_oud=True, treats_aud=False)),
+                     ("AUD only", Q(treats_oud=False, treats_aud=True)),
+                     ("OUD and AUD", Q(treats_oud=True, treats_aud=True))):  # fmt: skip
+        add(Measure("Census", f"  of which {label}", open_at_end.filter(q).count()))
+    add(Measure("Census", "Episodes started in the period",
+                episodes.filter(start_date__range=(start, end)).count()))  # fmt: skip
+    ended = episodes.filter(discharge_date__range=(start, end))
+    add(Measure("Census", "Episodes ended in the period", ended.count()))
+    add(Measure("Census", "  of which lost to follow-up",
+                ended.filter(status=EpisodeStatus.LOST_TO_FOLLOW_UP).count()))  # fmt: skip
+    by_formulation = dict(
+        CareStatus.objects.filter(active=True).values_list("formulation")
+        .annotate(n=Count("id")).values_list("formulation", "n")
+    )  # fmt: skip
+    for value, label in FormulationChoice.choices:
+        add(Measure("Census", f"Active patients on {label.lower()}", by_formulation.get(value, 0),
+                    note="today"))  # fmt: skip
+    # Continuity and adherence
+    first = _first_doses()
+    ended_on = dict(episodes.values_list("id", "discharge_date"))
+    for days in (90, 180):
+        add(_retention(end, days, first, ended_on))
+    pdc = CareStatus.objects.filter(active=True, pdc_90__isnull=False)
+    add(Measure("Continuity", f"Active patients with PDC (90 days) of {PDC_THRESHOLD:.0%} or more",
+                pdc.filter(pdc_90__gte=PDC_THRESHOLD).count(), pdc.count(), "today"))  # fmt: skip
+    given = Administration.objects.filter(
+        status=AdministrationStatus.GIVEN, given_on__range=(start, end)
+    )
+    injections = given.filter(formulation=Formulation.XR_INJECTION)
+    repeat = injections.filter(first_dose=False)
+    add(Measure("Continuity", "Injections given", injections.count()))
+    add(Measure("Continuity", "Repeat injections given on time", repeat.filter(late_tier__in=ON_TIME).count(),
+                repeat.count(), "early window or due; the rest were late"))  # fmt: skip
+    add(Measure("Continuity", "First doses (any formulation)",
+                given.filter(first_dose=True).count()
+                + Implant.objects.filter(inserted_on__range=(start, end)).count()))  # fmt: skip
+    add(Measure("Continuity", "Injections with naloxone discussed",
+                injections.filter(reversal_agent_discussed=True).count(), injections.count()))  # fmt: skip
+    # Monitoring and safety
+    visits = Appointment.objects.filter(on__range=(start, end))
+    done = visits.filter(status__in=(AppointmentStatus.KEPT, AppointmentStatus.MISSED))
+    add(Measure("Safety", "Appointments missed", done.filter(status=AppointmentStatus.MISSED).count(),
+                done.count(), "of those kept or missed"))  # fmt: skip
+    urine = Observation.objects.filter(
+        kind=ObservationKind.URINE_SCREEN, observed_on__range=(start, end)
+    )
+    add(Measure("Safety", "Urine screens negative for opioids", urine.exclude(band="positive").count(),
+                urine.count()))  # fmt: skip
+    effects = SideEffect.objects.filter(noted_on__range=(start, end))
+    add(Measure("Safety", "Side effects noted", effects.count()))
+    add(Measure("Safety", "  of which injection-site reactions",
+                effects.filter(kind=SideEffectKind.INJECTION_SITE).count()))  # fmt: skip
+    add(Measure("Safety", "  of which severe", effects.filter(severity="severe").count()))
+    add(Measure("Safety", "Injections overdue today",
+                CareStatus.objects.filter(active=True, formulation=Formulation.XR_INJECTION,
+                                          overdue_from__lte=end).count(), note="today"))  # fmt: skip
+    raised = Alert.objects.filter(raised_at__date__range=(start, end))
+    counts = Counter(
+        dict(raised.values_list("code").annotate(n=Count("id")).values_list("code", "n"))
+    )
+    add(Measure("Alerts", "Alerts raised in the period", sum(counts.values())))
+    for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        add(Measure("Alerts", f"  {code.replace('_', ' ').lower()}", n))
+    add(Measure("Alerts", "Alerts still unresolved", Alert.objects.exclude(status=AlertStatus.RESOLVED).count(),
+                note="today"))  # fmt: skip
+    return r
+
+
+def read_report(start: date, end: date, *, actor: Actor, at: datetime) -> Report:
+    actor.require(Action.VIEW_REPORTS)
+    _period(start, end, at.date())
+    with transaction.atomic():
+        report = build_report(start, end)
+        record_by(actor, at, AuditAction.READ, "program_report", detail=f"{start}..{end}")
+    return report
+
+
+def export_report(start: date, end: date, *, actor: Actor, at: datetime) -> str:
+    """The report as CSV (aggregates only: de-identified), audited as an export."""
+    actor.require(Action.VIEW_REPORTS)
+    _period(start, end, at.date())
+    with transaction.atomic():
+        report = build_report(start, end)
+        record_by(actor, at, AuditAction.EXPORT, "program_report", detail=f"csv {start}..{end}")
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(
+        [
+            "period_start",
+            "period_end",
+            "section",
+            "measure",
+            "value",
+            "denominator",
+            "share",
+            "note",
+        ]
+    )
+    for m in report.measures:
+        share = "" if m.share is None else f"{m.share:.3f}"
+        w.writerow(
+            [
+                start,
+                end,
+                m.section,
+                m.name.strip(),
+                m.value,
+                "" if m.of is None else m.of,
+                share,
+                m.note,
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,63 @@
+"""The program report for the director (and prescribers), with its CSV export."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from naltrack import clock
+from naltrack.accounts.roles import Action
+from naltrack.clinical.errors import InputError
+from naltrack.web.context import request_actor
+from naltrack.web.pages import requires
+
+from .services import export_report, read_report
+
+DEFAULT_DAYS = 90
+
+
+def _period(request: HttpRequest) -> tuple[dict[str, str], dict[str, str], date, date]:
+    """The period asked for (default: the last 90 days), and any error by field."""
+    today = clock.today()
+    raw = {k: request.GET.get(k, "").strip()[:10] for k in ("start", "end")}
+    errors: dict[str, str] = {}
+    days = {"start": today - timedelta(days=DEFAULT_DAYS - 1), "end": today}
+    for key in days:
+        if raw[key]:
+            try:
+                days[key] = date.fromisoformat(raw[key])
+            except ValueError:
+                errors[key] = "must be a date as YYYY-MM-DD"
+    raw = {k: raw[k] or days[k].isoformat() for k in raw}
+    return raw, errors, days["start"], days["end"]
+
+
+@requires(Action.VIEW_REPORTS)
+def program(request: HttpRequest) -> HttpResponse:
+    raw, errors, start, end = _period(request)
+    report = None
+    if not errors:
+        try:
+            report = read_report(start, end, actor=request_actor(request), at=clock.now())
+        except InputError as exc:
+            errors[exc.field] = exc.message
+    return render(request, "reports/program.html", {
+        "f": raw, "errors": errors, "report": report, "active": "reports",
+    })  # fmt: skip
+
+
+@requires(Action.VIEW_REPORTS)
+def program_csv(request: HttpRequest) -> HttpResponse:
+    _, errors, start, end = _period(request)
+    if errors:
+        field, message = next(iter(errors.items()))
+        return HttpResponse(f"{field}: {message}\n", status=400, content_type="text/plain")
+    try:
+        body = export_report(start, end, actor=request_actor(request), at=clock.now())
+    except InputError as exc:
+        return HttpResponse(f"{exc.field}: {exc.message}\n", status=400, content_type="text/plain")
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="naltrack-program-{start}-{end}.csv"'
+    return response
