@@ -22,7 +22,7 @@ from naltrack.accounts.services import Actor, create_staff
 from naltrack.alerts.services import refresh_all
 from naltrack.clinical.vocab import Indication
 from naltrack.counselling.services import record_session
-from naltrack.monitoring.services import record_observation
+from naltrack.monitoring.services import record_observation, record_side_effect
 from naltrack.patients.models import Patient
 from naltrack.patients.records import (
     AssessmentInput,
@@ -42,6 +42,7 @@ from naltrack.treatment.services import (
     insert_implant,
     record_administration,
     set_appointment_status,
+    sign_order,
 )
 
 PASSWORD = "naltrack-demo-2026"  # demo accounts only; `naltrack demo` refuses outside debug mode
@@ -208,6 +209,10 @@ def _patient(i: int, stage: str, on: date, cast: Cast) -> None:
         coping_strategies="Call sponsor; walk; urge surfing.", support_contacts="Sponsor, sister.",
         relapse_management="Same-week prescriber visit, naloxone check, adjust counselling.",
     ), reason="Initial plan after screening", actor=cast.prescriber, at=_at(day, 12))  # fmt: skip
+    sign_order(p, formulation=formulation, regimen=regimen,
+               dose_mg={"oral": 50, "implant": 1800, "xr_injection": 380}[formulation],
+               instructions="Observed dosing at the clinic." if formulation != "oral" else "Take one tablet daily.",
+               actor=cast.prescriber, at=_at(day, 12))  # fmt: skip
     if formulation == "implant":
         insert_implant(p, inserted_on=_implant_day(stage, on), product="naltrexone implant (compounded)", dose_mg=1800,
                        lot=f"IMP-{i:04d}", site="left lower abdomen", actor=cast.prescriber, at=_at(_implant_day(stage, on)))  # fmt: skip
@@ -273,6 +278,13 @@ def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, ca
         appt = Appointment.objects.filter(patient=p, status=AppointmentStatus.BOOKED).first()
         if appt:
             set_appointment_status(appt.pk, "cancelled", actor=cast.coordinator, at=_at(last, 15))
+    if stage == "overdue" and (i // len(STAGES)) % 2:  # use reported after the blockade ran out: tolerance is low
+        record_observation(p, kind="substance_use", observed_on=on - timedelta(days=1), data={"opioid": True, "source": "check_in"},
+                           actor=cast.nurse, at=_at(on - timedelta(days=1), 16))  # fmt: skip
+    if i % 8 == 1 and last + timedelta(days=2) <= on:  # an injection-site reaction, followed up in a week
+        record_side_effect(p, kind="injection_site", severity=("mild", "moderate")[i % 2], noted_on=last + timedelta(days=2),
+                           description="Tender induration at the injection site, about 2 cm.",
+                           actor=cast.nurse, at=_at(last + timedelta(days=2), 15))  # fmt: skip
     if stage == "use_while_blocked":
         record_observation(p, kind="substance_use", observed_on=on - timedelta(days=1), data={"opioid": True, "source": "check_in"},
                            actor=cast.nurse, at=_at(on - timedelta(days=1), 16))  # fmt: skip

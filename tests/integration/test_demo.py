@@ -1,0 +1,51 @@
+"""The demo clinic: about 150 synthetic patients over every stage, each kind of alert open, one
+staff account per role, and the same clinic every time for the same day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from naltrack import demo
+from naltrack.accounts.models import StaffProfile
+from naltrack.alerts.models import Alert, AlertStatus
+from naltrack.clinical.alerts import AlertCode
+from naltrack.patients.models import Episode, Patient
+from naltrack.screening.models import ScreeningRecord
+from naltrack.treatment.models import Administration
+from tests.integration.conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+class Again(Exception):
+    pass
+
+
+def snapshot() -> tuple[list[Any], list[Any]]:
+    return (
+        sorted(Alert.objects.values_list("patient__mrn", "code", "message")),
+        sorted(Administration.objects.values_list("patient__mrn", "given_on", "status")),
+    )
+
+
+def test_the_demo_clinic_covers_every_stage_and_every_alert_and_is_deterministic() -> None:
+    with pytest.raises(Again), transaction.atomic():
+        assert demo.seed(TODAY) == demo.PATIENTS
+        first = snapshot()
+        raise Again  # roll the first clinic back, then seed again
+    assert demo.seed(TODAY) == demo.PATIENTS
+    assert snapshot() == first
+    assert 140 <= Patient.objects.count() <= 160
+    assert demo.seed(TODAY) == 0  # a seeded clinic is left alone
+    open_codes = set(
+        Alert.objects.exclude(status=AlertStatus.RESOLVED).values_list("code", flat=True)
+    )
+    assert open_codes == {c.value for c in AlertCode}
+    assert set(StaffProfile.objects.values_list("role", flat=True)) == {
+        "prescriber", "nurse", "counselor", "coordinator", "director"}  # fmt: skip
+    waiting = ScreeningRecord.objects.filter(signed_at__isnull=True, decision="not_yet")
+    assert waiting.exists()  # waiting out the opioid-free interval
+    assert Episode.objects.filter(status="discharged").exists()
