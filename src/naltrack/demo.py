@@ -272,16 +272,22 @@ def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, ca
                 patient=p, episode=episode, given_at=_at(d), given_on=d, formulation="xr_injection",
                 product="naltrexone ER 380 mg (VIVITROL)", dose_mg=380, route="intramuscular", site=side, needle="1.5in",
                 lot=f"LOT{2600 + n}", expiry=d + timedelta(days=300), status="given", reversal_agent_discussed=True,
-                reversal_agent_on_hand=True, recorded_by="demo", recorded_at=_at(d),
+                reversal_agent_on_hand=True, late_tier="due", recorded_by="demo", recorded_at=_at(d),
             )  # fmt: skip
+            Appointment.objects.create(patient=p, kind="injection", on=d, status=AppointmentStatus.KEPT,
+                                       booked_by="demo", booked_at=_at(d - timedelta(days=28)))  # fmt: skip
     if stage == "waning":  # the booked visit fell through: cancelled, nothing rebooked
         appt = Appointment.objects.filter(patient=p, status=AppointmentStatus.BOOKED).first()
         if appt:
             set_appointment_status(appt.pk, "cancelled", actor=cast.coordinator, at=_at(last, 15))
-    if stage == "overdue" and (i // len(STAGES)) % 2:  # use reported after the blockade ran out: tolerance is low
+    if (
+        stage == "overdue" and (i // len(STAGES)) % 2
+    ):  # use reported after the blockade ran out: tolerance is low
         record_observation(p, kind="substance_use", observed_on=on - timedelta(days=1), data={"opioid": True, "source": "check_in"},
                            actor=cast.nurse, at=_at(on - timedelta(days=1), 16))  # fmt: skip
-    if i % 8 == 1 and last + timedelta(days=2) <= on:  # an injection-site reaction, followed up in a week
+    if (
+        i % 8 == 1 and last + timedelta(days=2) <= on
+    ):  # an injection-site reaction, followed up in a week
         record_side_effect(p, kind="injection_site", severity=("mild", "moderate")[i % 2], noted_on=last + timedelta(days=2),
                            description="Tender induration at the injection site, about 2 cm.",
                            actor=cast.nurse, at=_at(last + timedelta(days=2), 15))  # fmt: skip

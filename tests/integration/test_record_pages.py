@@ -12,7 +12,7 @@ from naltrack.accounts.roles import Role
 from naltrack.audit.models import AuditEvent
 from naltrack.counselling.models import CounsellingSession
 from naltrack.monitoring.models import SideEffect
-from naltrack.monitoring.services import record_side_effect
+from naltrack.monitoring.services import follow_up_side_effect, record_side_effect
 from naltrack.patients.models import Allergy, Assessment, Episode, MedicationEntry, Patient
 from naltrack.patients.records import add_medication
 from naltrack.treatment.models import Appointment, Implant, Order
@@ -301,3 +301,19 @@ def test_a_counselor_records_a_session_and_a_prescriber_reads_but_cannot_record(
 def test_an_unknown_mrn_is_a_404_page_on_every_record_page(suffix: str) -> None:
     r = login(Role.PRESCRIBER, "pat.prescriber").get(f"/patients/MRN-NOPE/{suffix}")
     assert r.status_code == 404 and "No patient has the MRN" in r.content.decode()
+
+
+def test_a_side_effect_follow_up_that_falls_due_is_on_today_until_resolved() -> None:
+    p = make_patient("MRN-5014")
+    effect = record_side_effect(p, kind="injection_site", severity="moderate", noted_on=TODAY - timedelta(days=8),
+                                actor=NURSE, at=at(TODAY - timedelta(days=8)))  # fmt: skip
+    record_side_effect(p, kind="nausea", severity="mild", noted_on=TODAY, follow_up_due=TODAY + timedelta(days=3),
+                       actor=NURSE, at=at(TODAY))  # fmt: skip
+    nurse = login(Role.NURSE, "nina.nurse")
+    today = nurse.get("/today/").content.decode()
+    assert 'Side-effect follow-ups due <span class="count">(1)</span>' in today
+    assert f'{TODAY - timedelta(days=1)} <span class="badge sev-high">overdue</span>' in today
+    follow_up_side_effect(
+        effect.pk, on=TODAY, note="resolved", resolved=True, actor=NURSE, at=at(TODAY)
+    )
+    assert "No follow-up is due." in nurse.get("/today/").content.decode()

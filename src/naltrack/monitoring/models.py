@@ -78,3 +78,7 @@ class SideEffect(models.Model):
 
     class Meta:
         ordering = ("-noted_on", "-id")
+        indexes = [  # Today's follow-up section: open side effects by due day
+            models.Index(fields=("follow_up_due", "id"), name="side_effect_follow_up_open",
+                         condition=models.Q(resolved_on__isnull=True)),
+        ]  # fmt: skip

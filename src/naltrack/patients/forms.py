@@ -71,7 +71,7 @@ class AssessmentForm(forms.Form):
     goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
                             label="The patient's goals")  # fmt: skip
     co_occurring_conditions = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Co-occurring conditions"
     )
 
 

@@ -147,10 +147,10 @@ def build_report(start: date, end: date) -> Report:
         status=AdministrationStatus.GIVEN, given_on__range=(start, end)
     )
     injections = given.filter(formulation=Formulation.XR_INJECTION)
-    repeat = injections.filter(first_dose=False)
+    repeat = injections.filter(first_dose=False).exclude(late_tier="")  # timing known
     add(Measure("Continuity", "Injections given", injections.count()))
     add(Measure("Continuity", "Repeat injections given on time", repeat.filter(late_tier__in=ON_TIME).count(),
-                repeat.count(), "early window or due; the rest were late"))  # fmt: skip
+                repeat.count(), "early window or due, of repeats with their timing recorded"))  # fmt: skip
     add(Measure("Continuity", "First doses (any formulation)",
                 given.filter(first_dose=True).count()
                 + Implant.objects.filter(inserted_on__range=(start, end)).count()))  # fmt: skip

@@ -22,7 +22,8 @@ def _row(row: Any) -> dict[str, Any]:
         "name": f"{row.patient.family_name}, {row.patient.given_name}",
     }
     for name in ("last_dose_on", "next_due_on", "overdue_from", "risk_window", "risk_message", "code", "severity",
-                 "message", "kind", "on", "status", "decision", "as_of", "liver_test_due_on", "review_due_on"):  # fmt: skip
+                 "message", "kind", "on", "status", "decision", "as_of", "liver_test_due_on", "review_due_on",
+                 "noted_on", "follow_up_due"):  # fmt: skip
         if hasattr(row, name):
             value = getattr(row, name)
             out[name] = value.isoformat() if isinstance(value, date) else value
@@ -39,7 +40,7 @@ def _section(s: Section | None) -> dict[str, Any] | None:
 def today(request: HttpRequest) -> dict[str, Any]:
     work = today_worklist(clock.today(), actor=actor(request))
     names = ("injections_overdue", "injections_due", "high_risk", "alerts", "labs_reviews_due",
-             "unsigned_screenings", "missed_appointments", "appointments_today")  # fmt: skip
+             "unsigned_screenings", "side_effect_follow_ups", "missed_appointments", "appointments_today")  # fmt: skip
     return {"on": work.on.isoformat(), "alert_counts": work.alert_counts} | {
         n: _section(getattr(work, n)) for n in names
     }

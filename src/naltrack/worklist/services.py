@@ -14,6 +14,7 @@ from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
 from naltrack.clinical.vocab import Formulation
+from naltrack.monitoring.models import SideEffect
 from naltrack.screening.models import ScreeningRecord
 from naltrack.treatment.models import Appointment, AppointmentStatus
 
@@ -41,6 +42,7 @@ class Today:
     alert_counts: dict[str, int] = field(default_factory=dict)
     labs_reviews_due: Section | None = None
     unsigned_screenings: Section | None = None
+    side_effect_follow_ups: Section | None = None
     missed_appointments: Section | None = None
     appointments_today: Section | None = None
 
@@ -95,6 +97,11 @@ def today_worklist(on: date, *, actor: Actor) -> Today:
             care.filter(Q(liver_test_due_on__lte=on) | Q(review_due_on__lte=on)).order_by(
                 "liver_test_due_on", "review_due_on", "patient_id")
         )  # fmt: skip
+        out.side_effect_follow_ups = _section(
+            SideEffect.objects.select_related("patient")
+            .filter(resolved_on__isnull=True, follow_up_due__lte=on)
+            .order_by("follow_up_due", "id")
+        )  # injection-site reactions are followed up (VIVITROL label 5.2)
         out.unsigned_screenings = _section(
             ScreeningRecord.objects.select_related("patient").filter(signed_at__isnull=True)
             .order_by("created_at")
