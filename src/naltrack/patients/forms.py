@@ -29,7 +29,7 @@ class PatientForm(EpisodeForm):
     given_name = forms.CharField(max_length=100)
     family_name = forms.CharField(max_length=100)
     birth_date = forms.DateField(widget=DATE)
-    sex_at_birth = forms.ChoiceField(choices=SexAtBirthChoice.choices)
+    sex_at_birth = forms.ChoiceField(choices=(("", "Choose…"), *SexAtBirthChoice.choices))
     phone = forms.CharField(max_length=32, required=False)
     email = forms.CharField(max_length=254, required=False)
     preferred_reminder_channel = forms.ChoiceField(

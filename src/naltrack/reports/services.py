@@ -71,6 +71,13 @@ class Report:
         return out
 
 
+def _label(code: str) -> str:
+    """BLOCKADE_WANING -> "Blockade waning"; LFT_ELEVATED -> "LFT elevated"."""
+    words = code.split("_")
+    head = words[0] if words[0] in ("LFT",) else words[0].capitalize()
+    return " ".join([head, *(w.lower() for w in words[1:])])
+
+
 def _period(start: date, end: date, today: date) -> None:
     if end < start:
         raise InputError("is before the start", "end")
@@ -180,7 +187,7 @@ def build_report(start: date, end: date) -> Report:
     )
     add(Measure("Alerts", "Alerts raised in the period", sum(counts.values())))
     for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        add(Measure("Alerts", f"  {code.replace('_', ' ').lower()}", n))
+        add(Measure("Alerts", f"  {_label(code)}", n))
     add(Measure("Alerts", "Alerts still unresolved", Alert.objects.exclude(status=AlertStatus.RESOLVED).count(),
                 note="today"))  # fmt: skip
     return r
