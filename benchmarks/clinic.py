@@ -33,7 +33,7 @@ from naltrack.accounts.services import create_staff, create_token  # noqa: E402
 from naltrack.alerts.models import Alert, CareStatus  # noqa: E402
 from naltrack.alerts.services import refresh_patient  # noqa: E402
 from naltrack.clinical.regimens import injection_timing  # noqa: E402
-from naltrack.monitoring.models import Observation  # noqa: E402
+from naltrack.monitoring.models import Observation, SideEffect  # noqa: E402
 from naltrack.patients.models import Episode, Patient  # noqa: E402
 from naltrack.treatment.models import Administration, Appointment, TreatmentPlan  # noqa: E402
 
@@ -58,7 +58,7 @@ def build(n: int) -> None:
         TreatmentPlan.objects.bulk_create(
             TreatmentPlan(patient=p, episode=e, version=1, formulation="xr_injection", regimen="xr_injection",
                           reason="bench", created_by="bench", created_at=NOW) for p, e in zip(patients, episodes, strict=True))  # fmt: skip
-        admins, obs, care, alerts, appts = [], [], [], [], []
+        admins, obs, care, alerts, appts, effects = [], [], [], [], [], []
         for p, e in zip(patients, episodes, strict=True):
             last = TODAY - timedelta(days=p.pk % 40)
             d = last
@@ -82,6 +82,13 @@ def build(n: int) -> None:
             if t.overdue_from <= TODAY:
                 alerts.append(Alert(patient=p, code="INJECTION_OVERDUE", severity="urgent", severity_rank=0,
                                     message="Injection overdue", action="Contact today", source="bench", raised_at=NOW))  # fmt: skip
+            # one patient in 50 had an injection-site reaction; one in four of those is still open
+            if p.pk % 50 == 0:
+                open_ = p.pk % 200 == 0
+                effects.append(SideEffect(patient=p, kind="injection_site", severity="mild", noted_on=last,
+                                          follow_up_due=last + timedelta(days=7) if open_ else None,
+                                          resolved_on=None if open_ else last + timedelta(days=10),
+                                          recorded_by="bench", recorded_at=NOW))  # fmt: skip
             appts.append(
                 Appointment(
                     patient=p, kind="injection", on=t.due_date, booked_by="bench", booked_at=NOW
@@ -92,6 +99,7 @@ def build(n: int) -> None:
         CareStatus.objects.bulk_create(care)
         Alert.objects.bulk_create(alerts)
         Appointment.objects.bulk_create(appts)
+        SideEffect.objects.bulk_create(effects)
     print(f"  built {n} patients, {Administration.objects.count()} administrations, "
           f"{Observation.objects.count()} observations in {time.perf_counter() - started:.0f} s")  # fmt: skip
 
@@ -122,6 +130,13 @@ def main() -> int:
     c = Client()
     c.login(username="bench.nurse", password=PASSWORD)
     mrn = Patient.objects.order_by("pk").values_list("mrn", flat=True)[args.patients // 2]
+    create_staff("bench.director", PASSWORD, Role.DIRECTOR)
+    director = Client()
+    director.login(username="bench.director", password=PASSWORD)
+    # The program report reads every episode's first dose: timed, not a hot path (fewer requests).
+    timed(director, "/reports/", 1)
+    p50, p95 = timed(director, "/reports/", 10)
+    print(f"  {'program report':14} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   (10 requests, 90 days)")
     for label, path, headers in (
         ("Today page", "/today/", {}),
         ("patient chart", f"/patients/{mrn}/", {}),
