@@ -15,6 +15,7 @@ from naltrack.accounts.services import create_staff
 from naltrack.audit.models import AuditEvent
 from naltrack.monitoring.models import Observation
 from naltrack.monitoring.services import record_observation
+from naltrack.patients.services import read_patient
 from tests.integration.conftest import NURSE, PASSWORD, TODAY, at, login, started_on_injection
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
@@ -125,3 +126,29 @@ def test_the_plan_editor_saves_a_version_and_the_chart_names_the_components() ->
     assert "Cognitive behavioural therapy, Mutual-help groups (AA, NA, SMART)" in chart
     page = prescriber.post(f"/patients/{mrn}/plan/", form | {"reason": ""}).content.decode()
     assert 'class="field-error"' in page
+
+
+def test_the_live_screening_preview_is_audited_once_per_half_hour_not_per_keystroke() -> None:
+    prescriber = login(Role.PRESCRIBER, "pat.prescriber")
+    mrn = clinic(1)[0]
+    reads = AuditEvent.objects.filter(action="read", actor="pat.prescriber", patient_mrn=mrn)
+    prescriber.get(f"/patients/{mrn}/screen/")
+    for _ in range(3):  # three keystrokes
+        r = prescriber.post(f"/patients/{mrn}/screen/preview/", {"formulation": "xr_injection"})
+        assert r.status_code == 200
+    assert reads.count() == 1  # the form's open covers the preview reads that follow it
+    assert prescriber.post("/patients/MRN-NOPE/screen/preview/", {}).status_code == 404
+
+
+def test_a_read_covered_by_a_recent_one_writes_no_event_and_an_older_one_does() -> None:
+    mrn = clinic(1)[0]
+    reads = AuditEvent.objects.filter(action="read", actor="nina.nurse", patient_mrn=mrn)
+    window = timedelta(minutes=30)
+    read_patient(mrn, actor=NURSE, at=at(TODAY), covered_for=window)
+    read_patient(mrn, actor=NURSE, at=at(TODAY) + timedelta(minutes=29), covered_for=window)
+    assert reads.count() == 1
+    read_patient(mrn, actor=NURSE, at=at(TODAY) + timedelta(minutes=61), covered_for=window)
+    read_patient(
+        mrn, actor=NURSE, at=at(TODAY) + timedelta(minutes=62)
+    )  # no window: always written
+    assert reads.count() == 3

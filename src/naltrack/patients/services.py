@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
-from naltrack.audit.models import AuditAction
+from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.audit.services import record_by
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.vocab import Indication
@@ -94,15 +94,30 @@ def register_patient(data: PatientInput, *, actor: Actor, at: datetime) -> Patie
     return patient
 
 
-def read_patient(mrn: str, *, actor: Actor, at: datetime, what: str = "chart") -> Patient:
+def read_patient(mrn: str, *, actor: Actor, at: datetime, what: str = "chart",
+                 covered_for: timedelta | None = None) -> Patient:  # fmt: skip
     """Open a patient's record: every read is audited. `what` is "chart" (the clinical record,
-    clinical roles only) or "contact" (demographics and contact details, for scheduling)."""
+    clinical roles only) or "contact" (demographics and contact details, for scheduling).
+
+    `covered_for`: a read repeated many times a minute (the live screening preview, once per
+    keystroke) writes a new event only when this staff member has no read of this patient in that
+    time; otherwise the earlier event already records the access."""
     actor.require(Action.VIEW_CHART if what == "chart" else Action.VIEW_PATIENT_LIST)
     with transaction.atomic():
         patient = Patient.objects.filter(mrn=mrn).first()
         if patient is None:
             raise InputError("no patient has this MRN", "mrn")
-        record_by(actor, at, AuditAction.READ, f"patient_{what}", patient.pk, patient_mrn=mrn)
+        recent = (
+            covered_for is not None
+            and AuditEvent.objects.filter(
+                actor=actor.username,
+                patient_mrn=mrn,
+                action=AuditAction.READ,
+                at__gte=at - covered_for,
+            ).exists()
+        )
+        if not recent:
+            record_by(actor, at, AuditAction.READ, f"patient_{what}", patient.pk, patient_mrn=mrn)
     return patient
 
 

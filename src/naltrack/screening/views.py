@@ -3,6 +3,7 @@ screening with its findings and sources, and signing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +23,8 @@ from naltrack.web.pages import attach, requires
 from .forms import ScreeningForm, SignForm
 from .models import ScreeningRecord
 from .services import BLOCKING, preview, run_screening, sign_screening
+
+PREVIEW_READ_COVERS = timedelta(minutes=30)
 
 
 def _initial_formulation(patient: Patient) -> str:
@@ -68,8 +71,11 @@ def _preview(
 @require_POST
 @requires(Action.RUN_SCREENING)
 def screening_preview(request: HttpRequest, mrn: str) -> HttpResponse:
-    """The live findings (HTMX): nothing is written and the read is not a new chart open."""
-    patient = get_object_or_404(Patient, mrn=mrn)
+    """The live findings (HTMX): nothing clinical is written. The read is audited, but once per
+    staff member and patient in PREVIEW_READ_COVERS, not on every keystroke."""
+    patient = read_patient(
+        mrn, actor=request_actor(request), at=clock.now(), covered_for=PREVIEW_READ_COVERS
+    )
     form = ScreeningForm(request.POST)
     facts, result, error = _preview(patient, form)
     return render(
