@@ -148,3 +148,21 @@ def test_a_side_effect_is_listed_and_followed_up_to_resolution(nurse: Api, setti
     assert listed["total"] == 1 and listed["items"][0]["follow_up_note"].endswith(
         "nina.nurse: gone"
     )
+
+
+def test_every_record_of_the_chart_can_be_listed(settings: Any) -> None:
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, fixed_today=TODAY)
+    started_on_injection("MRN-0611", TODAY - timedelta(days=6))
+    prescriber = Api(token_for("pat.prescriber", Role.PRESCRIBER))
+    status, _ = prescriber.post("/patients/MRN-0611/orders",
+                                {"formulation": "xr_injection", "regimen": "xr_injection", "dose_mg": 380})  # fmt: skip
+    assert status == 201
+    for path, expect in (("episodes", "start_date"), ("assessments", "dsm5_criteria"), ("orders", "regimen"),
+                         ("medications", None), ("allergies", None), ("implants", None)):  # fmt: skip
+        status, body = prescriber.get(f"/patients/MRN-0611/{path}")
+        assert status == 200, path
+        assert body["total"] == (0 if expect is None else 1), path
+        if expect:
+            assert expect in body["items"][0] and "patient_id" not in body["items"][0]
+    coordinator = Api(token_for("cora.coordinator", Role.COORDINATOR))
+    assert coordinator.get("/patients/MRN-0611/assessments")[0] == 403

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -50,3 +50,14 @@ def page(rows: QuerySet[Any], limit: int, offset: int, shape: Any) -> dict[str, 
         "total": rows.count(), "limit": limit, "offset": offset,
         "items": [shape(r) for r in rows[offset : offset + limit]],
     }  # fmt: skip
+
+
+def record_out(row: Any) -> dict[str, Any]:
+    """A record's stored fields as JSON (dates as ISO text, foreign keys as `<name>_id`): for the
+    plain record lists, whose every field is meant to be read by the roles that may list them."""
+    out: dict[str, Any] = {}
+    for f in row._meta.concrete_fields:
+        value = getattr(row, f.attname)
+        out[f.attname] = value.isoformat() if isinstance(value, date) else value
+    out.pop("patient_id", None)
+    return out
