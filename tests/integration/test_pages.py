@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff
+from naltrack.alerts.models import CareStatus
 from naltrack.audit.models import AuditEvent
 from naltrack.monitoring.models import Observation
 from naltrack.monitoring.services import record_observation
@@ -152,3 +153,12 @@ def test_a_read_covered_by_a_recent_one_writes_no_event_and_an_older_one_does() 
         mrn, actor=NURSE, at=at(TODAY) + timedelta(minutes=62)
     )  # no window: always written
     assert reads.count() == 3
+
+
+def test_the_chart_warns_when_the_care_status_was_not_computed_today() -> None:
+    nurse = login(Role.NURSE, "nina.nurse")
+    mrn = clinic(1)[0]
+    assert "last computed on" not in nurse.get(f"/patients/{mrn}/").content.decode()
+    CareStatus.objects.filter(patient__mrn=mrn).update(computed_on=TODAY - timedelta(days=2))
+    page = nurse.get(f"/patients/{mrn}/").content.decode()
+    assert f"last computed on {TODAY - timedelta(days=2)}" in page
