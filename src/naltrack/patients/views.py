@@ -139,7 +139,7 @@ def medications(request: HttpRequest, mrn: str) -> HttpResponse:
     stop = StopMedicationForm(posted(request, "stop"), prefix="stop",
                               initial={"stopped_on": now.date()})  # fmt: skip
     allergy = AllergyForm(posted(request, "allergy"), prefix="allergy")
-    mine = patient.medications.all()
+    mine = list(patient.medications.all())
 
     def stop_one(d: dict[str, Any]) -> str:
         entry = stop_medication(d["medication"], stopped_on=d["stopped_on"], actor=actor, at=now,
