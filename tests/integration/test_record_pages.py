@@ -243,10 +243,10 @@ def test_a_coordinator_books_marks_and_cannot_book_in_the_past() -> None:
         url, {"form": "book", "book-kind": "counselling", "book-on": str(TODAY + timedelta(days=7))}
     )
     assert r.status_code == 302
-    page = coordinator.post(
+    refused = coordinator.post(
         url, {"form": "book", "book-kind": "lab", "book-on": str(TODAY - timedelta(days=1))}
     )
-    assert "is in the past" in page.content.decode()
+    assert "is in the past" in refused.content.decode()
     assert Appointment.objects.filter(patient=p).count() == 1
     past = book_appointment(
         p,
@@ -264,10 +264,10 @@ def test_a_coordinator_books_marks_and_cannot_book_in_the_past() -> None:
     past.refresh_from_db()
     assert past.status == "missed"
     future = Appointment.objects.get(patient=p, kind="counselling")
-    page = coordinator.post(
+    marked = coordinator.post(
         url, {"form": "mark", "mark-appointment": future.pk, "mark-status": "kept"}
     )
-    assert "cannot be kept or missed yet" in page.content.decode()
+    assert "cannot be kept or missed yet" in marked.content.decode()
     assert login(Role.DIRECTOR, "dana.director").get(url).status_code == 403
 
 
