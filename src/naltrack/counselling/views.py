@@ -10,9 +10,7 @@ from django.urls import reverse
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
-from naltrack.patients.services import read_patient
-from naltrack.web.context import request_actor
-from naltrack.web.pages import requires, submit
+from naltrack.web.pages import open_record, requires, submit
 
 from .forms import SessionForm
 from .services import read_sessions, record_session
@@ -20,10 +18,7 @@ from .services import read_sessions, record_session
 
 @requires(Action.VIEW_COUNSELLING_NOTES)
 def notes(request: HttpRequest, mrn: str) -> HttpResponse:
-    actor = request_actor(request)
-    patient = read_patient(mrn, actor=actor, at=clock.now())
-    if request.method == "POST":
-        actor.require(Action.RECORD_COUNSELLING)
+    actor, _, patient = open_record(request, mrn, writes=Action.RECORD_COUNSELLING)
     form = SessionForm(request.POST or None, initial={"held_on": clock.today()})
 
     def call(d: dict[str, Any]) -> str:

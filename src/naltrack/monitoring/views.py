@@ -14,7 +14,7 @@ from naltrack.accounts.roles import Action
 from naltrack.clinical.errors import InputError
 from naltrack.patients.services import read_patient
 from naltrack.web.context import request_actor
-from naltrack.web.pages import attach, posted, requires, submit
+from naltrack.web.pages import attach, open_record, posted, requires, submit
 
 from .forms import ITEM_HELP, FollowUpForm, ObservationForm, SideEffectForm
 from .models import ObservationKind
@@ -75,11 +75,7 @@ def observation_entry(request: HttpRequest, mrn: str) -> HttpResponse:
 @requires(Action.VIEW_CHART)
 def side_effects(request: HttpRequest, mrn: str) -> HttpResponse:
     """Side effects and injection-site reactions, open ones first, with their follow-up."""
-    actor = request_actor(request)
-    now = clock.now()
-    patient = read_patient(mrn, actor=actor, at=now)
-    if request.method == "POST":
-        actor.require(Action.RECORD_SIDE_EFFECT)
+    actor, now, patient = open_record(request, mrn, writes=Action.RECORD_SIDE_EFFECT)
     here = reverse("side-effects", args=[mrn])
     new = SideEffectForm(posted(request, "new"), prefix="new", initial={"noted_on": now.date()})
     follow = FollowUpForm(posted(request, "follow"), prefix="follow")

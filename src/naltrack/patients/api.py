@@ -20,7 +20,7 @@ from naltrack.monitoring.services import (
     record_observation,
     record_side_effect,
 )
-from naltrack.web.apiutil import PageOut, actor, now, page, patient, record_out
+from naltrack.web.apiutil import PageOut, actor, list_records, now, page, patient
 
 from .models import Patient
 from .records import (
@@ -93,33 +93,13 @@ def get_patient(request: HttpRequest, mrn: str) -> dict[str, Any]:
     return patient_out(p) | {"care": care_out(care), "alerts": [alert_out(a) for a in alerts]}
 
 
-@router.get("/patients/{mrn}/episodes", response=PageOut, summary="Episodes of care, newest first")
-def list_episodes(
-    request: HttpRequest, mrn: str, limit: int = 50, offset: int = 0
-) -> dict[str, Any]:
-    return page(patient(request, mrn).episodes.all(), limit, offset, record_out)
-
-
-@router.get("/patients/{mrn}/assessments", response=PageOut, summary="Assessments, newest first")
-def list_assessments(
-    request: HttpRequest, mrn: str, limit: int = 50, offset: int = 0
-) -> dict[str, Any]:
-    return page(patient(request, mrn).assessments.all(), limit, offset, record_out)
-
-
-@router.get("/patients/{mrn}/medications", response=PageOut,
-            summary="The medication list, current and stopped (stopped_on is set)")  # fmt: skip
-def list_medications(
-    request: HttpRequest, mrn: str, limit: int = 50, offset: int = 0
-) -> dict[str, Any]:
-    return page(patient(request, mrn).medications.all(), limit, offset, record_out)
-
-
-@router.get("/patients/{mrn}/allergies", response=PageOut, summary="Allergies")
-def list_allergies(
-    request: HttpRequest, mrn: str, limit: int = 50, offset: int = 0
-) -> dict[str, Any]:
-    return page(patient(request, mrn).allergies.all(), limit, offset, record_out)
+for related, summary in (
+    ("episodes", "Episodes of care, newest first"),
+    ("assessments", "Assessments, newest first"),
+    ("medications", "The medication list, current and stopped (stopped_on is set)"),
+    ("allergies", "Allergies"),
+):
+    list_records(router, related, summary)
 
 
 class EpisodeIn(Schema):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.web.context import request_actor
-from naltrack.web.pages import posted, requires, submit
+from naltrack.web.pages import open_record, posted, requires, submit
 
 from .chart import read_chart
 from .forms import (
@@ -106,18 +106,16 @@ def new_episode(request: HttpRequest, mrn: str) -> HttpResponse:
 
 @requires(Action.VIEW_CHART)
 def assessments(request: HttpRequest, mrn: str) -> HttpResponse:
-    actor = request_actor(request)
-    patient = read_patient(mrn, actor=actor, at=clock.now())
-    form = AssessmentForm(request.POST or None, initial={"assessed_on": clock.today()})
+    """The prescriber's assessments; other clinical roles read them."""
+    actor, now, patient = open_record(request, mrn, writes=Action.RECORD_ASSESSMENT)
+    form = AssessmentForm(request.POST or None, initial={"assessed_on": now.date()})
 
     def call(d: dict[str, Any]) -> str:
         values = {f.name: d[f.name] for f in fields(AssessmentInput)}
         values["dsm5_criteria"] = tuple(d["dsm5_criteria"])
-        done = record_assessment(patient, AssessmentInput(**values), actor=actor, at=clock.now())
+        done = record_assessment(patient, AssessmentInput(**values), actor=actor, at=now)
         return f"Assessment recorded: {len(done.dsm5_criteria)} DSM-5 criteria met, {done.dsm5_severity or 'no'} use disorder."
 
-    if request.method == "POST":
-        actor.require(Action.RECORD_ASSESSMENT)  # a counselor may read, not write: a 403 page
     done = submit(request, form, call, then=reverse("assessments", args=[mrn]))
     return done or render(request, "patients/assessments.html", {
         "patient": patient, "form": form, "assessments": patient.assessments.all(),
@@ -129,12 +127,8 @@ def assessments(request: HttpRequest, mrn: str) -> HttpResponse:
 @requires(Action.VIEW_CHART)
 def medications(request: HttpRequest, mrn: str) -> HttpResponse:
     """The medication list (current and stopped) and allergies, with forms to add and stop."""
-    actor = request_actor(request)
-    now = clock.now()
-    patient = read_patient(mrn, actor=actor, at=now)
+    actor, now, patient = open_record(request, mrn, writes=Action.RECORD_MEDICATION_LIST)
     here = reverse("medications", args=[mrn])
-    if request.method == "POST":
-        actor.require(Action.RECORD_MEDICATION_LIST)
     add = MedicationForm(posted(request, "medication"), prefix="med")
     stop = StopMedicationForm(posted(request, "stop"), prefix="stop",
                               initial={"stopped_on": now.date()})  # fmt: skip

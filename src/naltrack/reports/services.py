@@ -193,22 +193,23 @@ def build_report(start: date, end: date) -> Report:
     return r
 
 
-def read_report(start: date, end: date, *, actor: Actor, at: datetime) -> Report:
+def _audited(start: date, end: date, action: AuditAction, detail: str, *, actor: Actor,
+             at: datetime) -> Report:  # fmt: skip
     actor.require(Action.VIEW_REPORTS)
     _period(start, end, at.date())
     with transaction.atomic():
         report = build_report(start, end)
-        record_by(actor, at, AuditAction.READ, "program_report", detail=f"{start}..{end}")
+        record_by(actor, at, action, "program_report", detail=detail)
     return report
+
+
+def read_report(start: date, end: date, *, actor: Actor, at: datetime) -> Report:
+    return _audited(start, end, AuditAction.READ, f"{start}..{end}", actor=actor, at=at)
 
 
 def export_report(start: date, end: date, *, actor: Actor, at: datetime) -> str:
     """The report as CSV (aggregates only: de-identified), audited as an export."""
-    actor.require(Action.VIEW_REPORTS)
-    _period(start, end, at.date())
-    with transaction.atomic():
-        report = build_report(start, end)
-        record_by(actor, at, AuditAction.EXPORT, "program_report", detail=f"csv {start}..{end}")
+    report = _audited(start, end, AuditAction.EXPORT, f"csv {start}..{end}", actor=actor, at=at)
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(

@@ -11,7 +11,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from naltrack.accounts.roles import Action
-from naltrack.web.apiutil import PageOut, actor, now, page, patient, record_out
+from naltrack.web.apiutil import PageOut, actor, list_records, now, page, patient
 
 from .models import Administration, Appointment, TreatmentPlan
 from .services import (
@@ -117,16 +117,8 @@ def create_order(request: HttpRequest, mrn: str, data: OrderIn) -> Status[dict[s
     )
 
 
-@router.get("/patients/{mrn}/orders", response=PageOut, summary="Naltrexone orders, newest first")
-def list_orders(request: HttpRequest, mrn: str, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-    return page(patient(request, mrn).orders.all(), limit, offset, record_out)
-
-
-@router.get("/patients/{mrn}/implants", response=PageOut, summary="Implant insertions and removals")
-def list_implants(
-    request: HttpRequest, mrn: str, limit: int = 50, offset: int = 0
-) -> dict[str, Any]:
-    return page(patient(request, mrn).implants.all(), limit, offset, record_out)
+list_records(router, "orders", "Naltrexone orders, newest first")
+list_records(router, "implants", "Implant insertions and removals")
 
 
 @router.get(

@@ -17,7 +17,7 @@ from naltrack.clinical.errors import InputError
 from naltrack.clinical.regimens import regimens
 from naltrack.patients.services import read_patient
 from naltrack.web.context import request_actor
-from naltrack.web.pages import attach, posted, requires, submit
+from naltrack.web.pages import attach, open_record, posted, requires, submit
 
 from .forms import (
     AdministrationForm,
@@ -169,10 +169,7 @@ def _current_plan(patient: Any) -> TreatmentPlan | None:
 @requires(Action.VIEW_CHART)
 def orders(request: HttpRequest, mrn: str) -> HttpResponse:
     """The naltrexone orders; a prescriber signs a new one (it replaces the active order)."""
-    actor = request_actor(request)
-    patient = read_patient(mrn, actor=actor, at=clock.now())
-    if request.method == "POST":
-        actor.require(Action.SIGN_ORDER)
+    actor, now, patient = open_record(request, mrn, writes=Action.SIGN_ORDER)
     plan = _current_plan(patient)
     initial: dict[str, Any] = (
         {"formulation": plan.formulation, "regimen": plan.regimen} if plan else {}
@@ -180,7 +177,7 @@ def orders(request: HttpRequest, mrn: str) -> HttpResponse:
     form = OrderForm(request.POST or None, initial=initial, regimen_choices=_regimen_choices())
 
     def sign(d: dict[str, Any]) -> str:
-        order = sign_order(patient, actor=actor, at=clock.now(), **d)
+        order = sign_order(patient, actor=actor, at=now, **d)
         return (
             f"Order signed: {order.get_formulation_display()}, {order.regimen}, {order.dose_mg} mg."
         )
@@ -195,11 +192,7 @@ def orders(request: HttpRequest, mrn: str) -> HttpResponse:
 @requires(Action.VIEW_CHART)
 def implants(request: HttpRequest, mrn: str) -> HttpResponse:
     """Implant insertions and removals (procedures: prescribers record them)."""
-    actor = request_actor(request)
-    now = clock.now()
-    patient = read_patient(mrn, actor=actor, at=now)
-    if request.method == "POST":
-        actor.require(Action.RECORD_IMPLANT)
+    actor, now, patient = open_record(request, mrn, writes=Action.RECORD_IMPLANT)
     here = reverse("implants", args=[mrn])
     insert = ImplantForm(posted(request, "insert"), prefix="insert",
                          initial={"inserted_on": now.date()})  # fmt: skip
@@ -227,11 +220,9 @@ def implants(request: HttpRequest, mrn: str) -> HttpResponse:
 def appointments(request: HttpRequest, mrn: str) -> HttpResponse:
     """A patient's schedule: book a visit, mark one kept, missed or cancelled. Coordinators use it
     too, so it reads only contact-level details."""
-    actor = request_actor(request)
-    now = clock.now()
-    patient = read_patient(mrn, actor=actor, at=now, what="contact")
-    if request.method == "POST":
-        actor.require(Action.MANAGE_APPOINTMENTS)
+    actor, now, patient = open_record(
+        request, mrn, writes=Action.MANAGE_APPOINTMENTS, what="contact"
+    )
     here = reverse("appointments", args=[mrn])
     book = AppointmentForm(posted(request, "book"), prefix="book")
     mark = AppointmentStatusForm(posted(request, "mark"), prefix="mark")

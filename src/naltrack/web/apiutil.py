@@ -61,3 +61,15 @@ def record_out(row: Any) -> dict[str, Any]:
         out[f.attname] = value.isoformat() if isinstance(value, date) else value
     out.pop("patient_id", None)
     return out
+
+
+def list_records(router: Any, related: str, summary: str) -> None:
+    """GET /patients/{mrn}/<related>: the patient's records of one kind, paged, through the
+    audited chart read (one route per record list, without a handler written out for each)."""
+
+    def handler(request: HttpRequest, mrn: str, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+        return page(getattr(patient(request, mrn), related).all(), limit, offset, record_out)
+
+    handler.__name__ = f"list_{related}"
+    router.get(f"/patients/{{mrn}}/{related}", response=PageOut, summary=summary,
+               operation_id=f"list_{related}")(handler)  # fmt: skip
