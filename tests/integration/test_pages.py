@@ -14,10 +14,21 @@ from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff
 from naltrack.alerts.models import CareStatus
 from naltrack.audit.models import AuditEvent
+from naltrack.clinical.vocab import Indication
 from naltrack.monitoring.models import Observation
 from naltrack.monitoring.services import record_observation
-from naltrack.patients.services import read_patient
-from tests.integration.conftest import NURSE, PASSWORD, TODAY, at, login, started_on_injection
+from naltrack.patients.services import open_episode, read_patient
+from naltrack.treatment.services import PlanInput, change_plan, discontinue
+from tests.integration.conftest import (
+    COORDINATOR,
+    NURSE,
+    PASSWORD,
+    PRESCRIBER,
+    TODAY,
+    at,
+    login,
+    started_on_injection,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
@@ -162,3 +173,27 @@ def test_the_chart_warns_when_the_care_status_was_not_computed_today() -> None:
     CareStatus.objects.filter(patient__mrn=mrn).update(computed_on=TODAY - timedelta(days=2))
     page = nurse.get(f"/patients/{mrn}/").content.decode()
     assert f"last computed on {TODAY - timedelta(days=2)}" in page
+
+
+def test_a_plan_from_an_episode_that_ended_does_not_prefill_the_next_episodes_screening() -> None:
+    p = started_on_injection("MRN-7900", TODAY - timedelta(days=60))
+    change_plan(
+        p,
+        PlanInput(formulation="oral", regimen="oral_daily"),
+        reason="switch",
+        actor=PRESCRIBER,
+        at=at(TODAY - timedelta(days=5)),
+    )
+    discontinue(
+        p,
+        reason="moved",
+        on=TODAY - timedelta(days=2),
+        actor=PRESCRIBER,
+        at=at(TODAY - timedelta(days=2)),
+    )
+    open_episode(p, frozenset({Indication.OUD}), TODAY, actor=COORDINATOR, at=at(TODAY))
+    prescriber = login(Role.PRESCRIBER, "pat.prescriber")
+    page = prescriber.get(f"/patients/{p.mrn}/screen/").content.decode()
+    assert (
+        '<option value="xr_injection" selected>' in page
+    )  # the default, not the old episode's oral

@@ -64,11 +64,7 @@ def doses_of(patient: Patient, since: date) -> list[Dose]:
 
 def read_record(patient: Patient, on: date, policy: Policy) -> Record:
     episode = episode_of(patient)
-    plan = (
-        TreatmentPlan.objects.filter(episode=episode).order_by("-version").first()
-        if episode
-        else None
-    )
+    plan = TreatmentPlan.of_episode(episode)
     status = TreatmentStatus.ACTIVE
     if episode is None or episode.status == EpisodeStatus.DISCHARGED:
         status = TreatmentStatus.STOPPED

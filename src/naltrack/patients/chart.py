@@ -47,11 +47,7 @@ def read_chart(patient: Patient, on: date) -> Chart:
     episode = episode_of(patient)
     care = CareStatus.objects.filter(patient=patient).first()
     alerts = list(Alert.objects.filter(patient=patient).exclude(status=AlertStatus.RESOLVED))
-    plan = (
-        TreatmentPlan.objects.filter(episode=episode).order_by("-version").first()
-        if episode
-        else None
-    )
+    plan = TreatmentPlan.of_episode(episode)
     mar = list(Administration.objects.filter(patient=patient).order_by("-given_at", "-id")[:30])
     screenings = list(
         ScreeningRecord.objects.filter(patient=patient).order_by("-created_at", "-id")[:10]

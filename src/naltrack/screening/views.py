@@ -29,7 +29,7 @@ PREVIEW_READ_COVERS = timedelta(minutes=30)
 
 def _initial_formulation(patient: Patient) -> str:
     """The plan's formulation when there is a plan; else the injection, the commonest start."""
-    plan = TreatmentPlan.objects.filter(patient=patient).order_by("-created_at").first()
+    plan = TreatmentPlan.current(patient)
     return plan.formulation if plan else "xr_injection"
 
 

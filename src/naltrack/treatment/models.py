@@ -48,6 +48,17 @@ class TreatmentPlan(models.Model):
     created_by = models.CharField(max_length=150)
     created_at = models.DateTimeField()
 
+    @classmethod
+    def of_episode(cls, episode: Episode | None) -> TreatmentPlan | None:
+        """The episode's latest version (the episode may have ended); None without one."""
+        return None if episode is None else cls.objects.filter(episode=episode).first()
+
+    @classmethod
+    def current(cls, patient: Patient) -> TreatmentPlan | None:
+        """The latest version of the plan of the patient's active episode; None without one (a
+        plan from an episode that ended is not current)."""
+        return cls.objects.filter(patient=patient, episode__status="active").first()
+
     @property
     def psychosocial_labels(self) -> list[str]:
         labels = dict(PSYCHOSOCIAL_COMPONENTS)
