@@ -106,3 +106,12 @@ def test_directors_and_prescribers_read_the_report_others_do_not() -> None:
         assert client.get("/reports/program.csv").status_code == 403
     with pytest.raises(PermissionRefused):
         read_report(START, TODAY, actor=NURSE, at=at(TODAY))
+
+
+def test_rows_noted_today_count_today_even_for_a_past_period() -> None:
+    started_on_injection(
+        "MRN-8005", TODAY - timedelta(days=40)
+    )  # overdue since day 35, i.e. 5 days ago
+    past = TODAY - timedelta(days=30)
+    m = measures(read_report(past - timedelta(days=60), past, actor=DIRECTOR, at=at(TODAY)))
+    assert m["Injections overdue today"] == (1, None)

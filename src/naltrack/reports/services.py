@@ -115,8 +115,9 @@ def _retention(
                    f"episodes whose first dose was on or before {end - timedelta(days=days)}")  # fmt: skip
 
 
-def build_report(start: date, end: date) -> Report:
-    """The report's figures (no audit: callers go through read_report or export_report)."""
+def build_report(start: date, end: date, today: date) -> Report:
+    """The report's figures (no audit: callers go through read_report or export_report). Rows
+    noted "today" read each patient's current care status, whatever the period."""
     r = Report(start, end)
     add = r.measures.append
     # Census
@@ -180,7 +181,7 @@ def build_report(start: date, end: date) -> Report:
     add(Measure("Safety", "  of which severe", effects.filter(severity="severe").count()))
     add(Measure("Safety", "Injections overdue today",
                 CareStatus.objects.filter(active=True, formulation=Formulation.XR_INJECTION,
-                                          overdue_from__lte=end).count(), note="today"))  # fmt: skip
+                                          overdue_from__lte=today).count(), note="today"))  # fmt: skip
     raised = Alert.objects.filter(raised_at__date__range=(start, end))
     counts = Counter(
         dict(raised.values_list("code").annotate(n=Count("id")).values_list("code", "n"))
@@ -198,7 +199,7 @@ def _audited(start: date, end: date, action: AuditAction, detail: str, *, actor:
     actor.require(Action.VIEW_REPORTS)
     _period(start, end, at.date())
     with transaction.atomic():
-        report = build_report(start, end)
+        report = build_report(start, end, at.date())
         record_by(actor, at, action, "program_report", detail=detail)
     return report
 
