@@ -88,12 +88,11 @@ def register(request: HttpRequest) -> HttpResponse:
 @requires(Action.REGISTER_PATIENT)
 def new_episode(request: HttpRequest, mrn: str) -> HttpResponse:
     """Re-enrol a patient whose last episode ended (the form refuses while one is active)."""
-    actor = request_actor(request)
-    patient = read_patient(mrn, actor=actor, at=clock.now(), what="contact")
-    form = EpisodeForm(request.POST or None, initial={"start_date": clock.today()})
+    actor, now, patient = open_record(request, mrn, writes=Action.REGISTER_PATIENT, what="contact")
+    form = EpisodeForm(request.POST or None, initial={"start_date": now.date()})
 
     def call(d: dict[str, Any]) -> str:
-        open_episode(patient, form.indication_set(), d["start_date"], actor=actor, at=clock.now())
+        open_episode(patient, form.indication_set(), d["start_date"], actor=actor, at=now)
         return "A new episode of care is open."
 
     done = submit(request, form, call, then=reverse("patient-chart", args=[mrn]))

@@ -52,7 +52,7 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
     now = clock.now()
     patient = read_patient(mrn, actor=actor, at=now)
     proposal = propose_injection(patient, now.date())
-    plan = TreatmentPlan.objects.filter(patient=patient).order_by("-created_at").first()
+    plan = TreatmentPlan.current(patient)
     initial = {
         "formulation": plan.formulation if plan and plan.formulation != "implant" else "xr_injection",
         "status": "given", "given_at": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
@@ -95,28 +95,23 @@ def _regimen_choices() -> list[tuple[str, str]]:
 
 @requires(Action.EDIT_PLAN)
 def plan_editor(request: HttpRequest, mrn: str) -> HttpResponse:
-    actor = request_actor(request)
-    patient = read_patient(mrn, actor=actor, at=clock.now())
-    current = _current_plan(patient)
+    actor, now, patient = open_record(request, mrn, writes=Action.EDIT_PLAN)
+    current = TreatmentPlan.current(patient)
     initial = (
         {f.name: getattr(current, f.name) for f in fields(PlanInput)}
         if current
         else {"planned_duration_days": 180}
     )
     form = PlanForm(request.POST or None, initial=initial, regimen_choices=_regimen_choices())
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+
+    def save(d: dict[str, Any]) -> str:
         values = {f.name: d[f.name] for f in fields(PlanInput)}
         values["psychosocial"] = tuple(d["psychosocial"])
-        try:
-            plan = change_plan(
-                patient, PlanInput(**values), reason=d["reason"], actor=actor, at=clock.now()
-            )
-            messages.success(request, f"Plan version {plan.version} saved.")
-            return redirect("patient-chart", mrn)
-        except InputError as exc:
-            attach(form, exc)
-    return render(request, "treatment/plan_editor.html", {
+        plan = change_plan(patient, PlanInput(**values), reason=d["reason"], actor=actor, at=now)
+        return f"Plan version {plan.version} saved."
+
+    done = submit(request, form, save, then=reverse("patient-chart", args=[mrn]))
+    return done or render(request, "treatment/plan_editor.html", {
         "patient": patient, "form": form, "current": current, "active": "patients",
         "medication_locked": not actor.can(Action.EDIT_PLAN_MEDICATION),
     })  # fmt: skip
@@ -137,32 +132,18 @@ def plan_history(request: HttpRequest, mrn: str) -> HttpResponse:
 
 @requires(Action.DISCONTINUE_TREATMENT)
 def discontinue_view(request: HttpRequest, mrn: str) -> HttpResponse:
-    actor = request_actor(request)
-    patient = read_patient(mrn, actor=actor, at=clock.now())
-    form = DiscontinueForm(request.POST or None, initial={"on": clock.today()})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            discontinue(patient, reason=d["reason"], on=d["on"], lost_to_follow_up=d["lost_to_follow_up"],
-                        actor=actor, at=clock.now())  # fmt: skip
-            messages.success(
-                request, "Treatment discontinued; the post-treatment overdose-risk alert is open."
-            )
-            return redirect("patient-chart", mrn)
-        except InputError as exc:
-            attach(form, exc)
-    return render(
+    actor, now, patient = open_record(request, mrn, writes=Action.DISCONTINUE_TREATMENT)
+    form = DiscontinueForm(request.POST or None, initial={"on": now.date()})
+
+    def stop(d: dict[str, Any]) -> str:
+        discontinue(patient, actor=actor, at=now, **d)
+        return "Treatment discontinued; the post-treatment overdose-risk alert is open."
+
+    done = submit(request, form, stop, then=reverse("patient-chart", args=[mrn]))
+    return done or render(
         request,
         "treatment/discontinue.html",
         {"patient": patient, "form": form, "active": "patients"},
-    )
-
-
-def _current_plan(patient: Any) -> TreatmentPlan | None:
-    return (
-        TreatmentPlan.objects.filter(patient=patient, episode__status="active")
-        .order_by("-version")
-        .first()
     )
 
 
@@ -170,7 +151,7 @@ def _current_plan(patient: Any) -> TreatmentPlan | None:
 def orders(request: HttpRequest, mrn: str) -> HttpResponse:
     """The naltrexone orders; a prescriber signs a new one (it replaces the active order)."""
     actor, now, patient = open_record(request, mrn, writes=Action.SIGN_ORDER)
-    plan = _current_plan(patient)
+    plan = TreatmentPlan.current(patient)
     initial: dict[str, Any] = (
         {"formulation": plan.formulation, "regimen": plan.regimen} if plan else {}
     )

@@ -84,8 +84,8 @@ def submit(
 ) -> HttpResponse | None:
     """Post, then redirect: when the form was posted and is valid, call the service with its cleaned
     data; on success flash the words `call` returns and redirect to `then` (a path, or a function
-    giving it once the call is done), on a domain
-    error show it beside its field. None means "render the page" (a GET, or a form with errors)."""
+    giving it once the call is done); on a domain error show it beside its field. None means
+    "render the page" (a GET, or a form with errors)."""
     if not form.is_bound or not form.is_valid():
         return None
     try:
