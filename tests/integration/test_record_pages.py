@@ -231,6 +231,7 @@ def test_an_implant_is_refused_before_a_signed_screening_then_removed_with_a_rea
     fresh = make_patient("MRN-5011")  # never screened: the first dose is refused
     page = prescriber.post("/patients/MRN-5011/implants/", form).content.decode()
     assert "screening" in page and not Implant.objects.filter(patient=fresh).exists()
+    assert "no signed screening: a prescriber must screen and sign before the first dose" in page
 
 
 def test_a_coordinator_books_marks_and_cannot_book_in_the_past() -> None:
@@ -317,3 +318,16 @@ def test_a_side_effect_follow_up_that_falls_due_is_on_today_until_resolved() -> 
         effect.pk, on=TODAY, note="resolved", resolved=True, actor=NURSE, at=at(TODAY)
     )
     assert "No follow-up is due." in nurse.get("/today/").content.decode()
+
+
+def test_another_patients_appointment_or_implant_cannot_be_changed_from_this_page() -> None:
+    make_patient("MRN-5015")
+    other = make_patient("MRN-5016")
+    theirs = book_appointment(other, kind="lab", on=TODAY, actor=COORDINATOR, at=at(TODAY))
+    page = login(Role.COORDINATOR, "cora.coordinator").post(
+        "/patients/MRN-5015/appointments/",
+        {"form": "mark", "mark-appointment": theirs.pk, "mark-status": "cancelled"},
+    )
+    assert "Appointment: no appointment has this id" in page.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.status == "booked"
