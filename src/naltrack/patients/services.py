@@ -171,3 +171,13 @@ def active_episode(patient: Patient) -> Episode:
     if episode is None:
         raise InputError("the patient has no active episode of care", "patient")
     return episode
+
+
+def lock_patient(patient: Patient) -> Patient:
+    """Lock the patient's row for the rest of the current transaction, so that a use case reads,
+    checks and writes one patient's record without another writer in between (two nurses cannot
+    both record the month's injection). Call it first inside `transaction.atomic()`. PostgreSQL
+    takes a row lock (SELECT ... FOR UPDATE); SQLite's write transactions are IMMEDIATE (settings),
+    which serialises writers for the whole database."""
+    return Patient.objects.select_for_update().get(pk=patient.pk)
+
