@@ -20,3 +20,10 @@ def now() -> datetime:
 
 def today() -> date:
     return timezone.localdate(now())
+
+
+def local_day(at: datetime) -> date:
+    """The clinic's calendar day of an instant: every service turns `at` into "today" with this,
+    never with `at.date()` (which is the UTC day of an aware datetime, wrong before dawn UTC in a
+    zone behind it). The clinic's zone is settings.TIME_ZONE (NALTRACK_TIME_ZONE)."""
+    return timezone.localdate(at)
