@@ -94,7 +94,7 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _routers() -> None:
     from naltrack.alerts.api import router as alerts
     from naltrack.audit.api import router as audit
-    from naltrack.patients.api import router as patients
+    from naltrack.chart.api import router as patients
     from naltrack.reports.api import router as reports
     from naltrack.screening.api import router as screening
     from naltrack.treatment.api import router as treatment
