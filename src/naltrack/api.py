@@ -103,9 +103,9 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _routers() -> None:
     from naltrack.alerts.api import router as alerts
-    from naltrack.audit.api import router as audit
     from naltrack.chart.api import router as patients
     from naltrack.reports.api import router as reports
+    from naltrack.reports.audit_api import router as audit
     from naltrack.screening.api import router as screening
     from naltrack.treatment.api import router as treatment
     from naltrack.worklist.api import router as worklist

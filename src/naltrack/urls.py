@@ -7,11 +7,11 @@ from django.urls import URLPattern, URLResolver, path
 from naltrack.accounts import views as accounts
 from naltrack.alerts import views as alerts
 from naltrack.api import api
-from naltrack.audit import views as audit
 from naltrack.chart import views as chart
 from naltrack.counselling import views as counselling
 from naltrack.monitoring import views as monitoring
 from naltrack.patients import views as patients
+from naltrack.reports import audit_views as audit
 from naltrack.reports import views as reports
 from naltrack.screening import views as screening
 from naltrack.treatment import views as treatment
