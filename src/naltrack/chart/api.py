@@ -20,6 +20,7 @@ from naltrack.monitoring.services import (
     record_observation,
     record_side_effect,
 )
+from naltrack.patients.apiutil import list_records, patient
 from naltrack.patients.models import Patient
 from naltrack.patients.records import (
     AssessmentInput,
@@ -30,7 +31,7 @@ from naltrack.patients.records import (
     stop_medication,
 )
 from naltrack.patients.services import PatientInput, open_episode, register_patient
-from naltrack.web.apiutil import PageOut, actor, list_records, now, page, patient
+from naltrack.web.apiutil import PageOut, actor, now, page
 
 router = Router(tags=["patients"])
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.web.context import request_actor
-from naltrack.web.pages import open_record, posted, requires, submit
+from naltrack.web.pages import posted, requires, submit
 
 from .forms import (
     AllergyForm,
@@ -24,6 +24,7 @@ from .forms import (
     StopMedicationForm,
 )
 from .models import EpisodeStatus
+from .pages import open_record
 from .records import (
     AssessmentInput,
     add_allergy,
