@@ -32,3 +32,11 @@ def test_the_screening_form_ignores_an_unknown_formulation_and_starts_from_the_i
     page = prescriber.get(f"/patients/{p.mrn}/screen/?formulation=patch").content.decode()
     assert '<option value="xr_injection" selected>' in page
     assert "patch" not in page
+
+
+def test_the_patient_list_names_each_patients_formulation_from_the_care_status() -> None:
+    p = started_on_injection("MRN-7952", TODAY - timedelta(days=10))
+    nurse = login(Role.NURSE, "nina.nurse")
+    page = nurse.get("/patients/?q=MRN-7952").content.decode()
+    assert p.mrn in page
+    assert "Extended-release injection (380 mg)" in page  # was "—" for every patient

@@ -11,6 +11,7 @@ from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.patients.records import search_patients
 from naltrack.patients.services import read_patient
+from naltrack.screening.models import FormulationChoice
 from naltrack.web.context import request_actor
 from naltrack.web.pages import requires
 
@@ -23,7 +24,7 @@ def search(request: HttpRequest) -> HttpResponse:
     rows = search_patients(query, actor=request_actor(request)).select_related("care")
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
     return render(request, "chart/search.html", {
-        "q": query, "page": page, "active": "patients",
+        "q": query, "page": page, "active": "patients", "formulations": dict(FormulationChoice.choices),
         "can_register": request_actor(request).can(Action.REGISTER_PATIENT),
     })  # fmt: skip
 
