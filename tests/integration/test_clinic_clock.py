@@ -148,5 +148,7 @@ def test_the_care_status_due_day_and_the_today_page(c: Clinic, clinic_at: Any) -
     assert f"Today is {c.local_day:%a} {c.local_day.day} {c.local_day:%b %Y}." in html
     section = html.split('id="h-appt"')[1].split("</section>")[0]
     assert "(2)" in section and "Injection" in section and "Lab" not in section
-    overdue = html.split('id="h-overdue"')[1].split("</section>")[0] if 'id="h-overdue"' in html else ""
+    overdue = (
+        html.split('id="h-overdue"')[1].split("</section>")[0] if 'id="h-overdue"' in html else ""
+    )
     assert "MRN-0603" in overdue or "Patient MRN-0603" in overdue

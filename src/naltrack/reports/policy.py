@@ -72,11 +72,11 @@ def setting_rows(policy: Policy) -> tuple[SettingRow, ...]:
             continue
         meaning, source = str(f.metadata.get("doc", "")), str(f.metadata.get("source", ""))
         value, default = getattr(policy, f.name), getattr(DEFAULT_POLICY, f.name)
-        if isinstance(value, Mapping):
-            for key, item in value.items():
+        if isinstance(value, Mapping):  # a table: one row per key, its source said once
+            for i, (key, item) in enumerate(value.items()):
                 base = default.get(key)
-                rows.append(SettingRow(f"{f.name}.{key}", _shown(item), _shown(base),
-                                       item != base, meaning, source))  # fmt: skip
+                rows.append(SettingRow(f"{f.name}.{key}", _shown(item), _shown(base), item != base,
+                                       f"{meaning}: {key}", source if i == 0 else ""))  # fmt: skip
         else:
             rows.append(SettingRow(f.name, _shown(value), _shown(default), value != default,
                                    meaning, source))  # fmt: skip
