@@ -8,6 +8,8 @@ The check parses every module outside the core with `ast`:
   IntervalRule), except `version`, which every stored decision records;
 - `timedelta(days=N)` (or weeks) with a literal N of 2 or more: a count of days is a threshold
   (one day is calendar arithmetic: the day after, the end of a period).
+And every call of a core function that takes a `policy` passes it: the core's own default is the
+naltrack default policy, so a call that leaves it out would quietly ignore the clinic's file.
 Generic code that lists every field (the director's policy page, like the rules document) reads
 them with dataclasses.fields and getattr, naming none.
 """
@@ -16,8 +18,12 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import importlib
+import inspect
+import pkgutil
 from pathlib import Path
 
+import naltrack.clinical
 from naltrack.clinical.policy import IntervalRule, Policy
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "naltrack"
@@ -116,4 +122,69 @@ def test_the_check_notices_a_threshold() -> None:
     )
     assert _offences(ast.parse(source)) == {
         "injection_overdue_from_day", "opioid_free_interval", "deferral_days", "timedelta(days=28)",
+    }  # fmt: skip
+
+
+def core_functions_taking_a_policy() -> dict[tuple[str, str], int]:
+    """(module, function) -> the position of its `policy` parameter, for every core function."""
+    out: dict[tuple[str, str], int] = {}
+    for info in pkgutil.walk_packages(naltrack.clinical.__path__, "naltrack.clinical."):
+        module = importlib.import_module(info.name)
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ != info.name:
+                continue
+            params = list(inspect.signature(fn).parameters)
+            if "policy" in params:
+                out[(info.name, name)] = params.index("policy")
+    return out
+
+
+def _calls_without_policy(tree: ast.AST, wanted: dict[tuple[str, str], int]) -> set[str]:
+    imported: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("naltrack.clinical"):
+            for alias in node.names:
+                index = wanted.get((node.module or "", alias.name))
+                if index is not None:
+                    imported[alias.asname or alias.name] = index
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            index = imported.get(node.func.id)
+            if index is None:
+                continue
+            passed = any(kw.arg in ("policy", None) for kw in node.keywords) or any(
+                isinstance(a, ast.Starred) for a in node.args
+            )
+            if not passed and len(node.args) <= index:
+                found.add(f"{node.func.id}() without the policy")
+    return found
+
+
+def test_every_call_into_the_core_passes_the_clinics_policy() -> None:
+    wanted = core_functions_taking_a_policy()
+    assert ("naltrack.clinical.regimens", "injection_timing") in wanted  # the scan sees the core
+    missing: dict[str, set[str]] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC).as_posix()
+        if rel.startswith("clinical/") or "/migrations/" in rel:
+            continue
+        found = _calls_without_policy(ast.parse(path.read_text(encoding="utf-8")), wanted)
+        if found:
+            missing[rel] = found
+    assert missing == {}, f"pass naltrack.clinic.active_policy() to the core: {missing}"
+
+
+def test_the_call_check_notices_a_missing_policy() -> None:
+    wanted = core_functions_taking_a_policy()
+    source = (
+        "from naltrack.clinical.regimens import injection_timing\n"
+        "from naltrack.clinical.alerts import evaluate_alerts as ev\n"
+        "a = injection_timing(last, on)\n"
+        "b = ev(snapshot)\n"
+        "c = injection_timing(last, on, policy)\n"
+        "d = ev(snapshot, policy=p)\n"
+    )
+    assert _calls_without_policy(ast.parse(source), wanted) == {
+        "injection_timing() without the policy", "ev() without the policy",
     }  # fmt: skip
