@@ -261,6 +261,7 @@ def test_the_chart_and_the_report_show_the_running_version(
     settings: Any, policy_file: Path
 ) -> None:
     p = started_on_injection("MRN-0504", TODAY - timedelta(days=30))
+    refresh_patient(p, at=at(TODAY))  # day 30: overdue under the default policy
     prescriber = login(Role.PRESCRIBER, "pat.prescriber")
     chart = prescriber.get(f"/patients/{p.mrn}/").content.decode()
     assert f"<dt>Policy</dt><dd>{DEFAULT_VERSION}</dd>" in chart
@@ -270,5 +271,7 @@ def test_the_chart_and_the_report_show_the_running_version(
     # Before the refresh, the chart says its due days came from the previous policy.
     assert f"<dt>Policy</dt><dd>{VERSION} <span" in chart
     assert f"computed under {DEFAULT_VERSION}" in chart
+    alerts = prescriber.get("/alerts/").content.decode()
+    assert f"under policy {DEFAULT_VERSION}" in alerts  # raised before the restart
     report = prescriber.get("/reports/").content.decode()
     assert f"computed under clinic policy <strong>{VERSION}</strong>" in report
