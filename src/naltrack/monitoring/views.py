@@ -13,9 +13,10 @@ from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinical.errors import InputError
 from naltrack.clock import local_day
+from naltrack.patients.pages import open_record
 from naltrack.patients.services import read_patient
 from naltrack.web.context import request_actor
-from naltrack.web.pages import attach, open_record, posted, requires, submit
+from naltrack.web.pages import attach, posted, requires, submit
 
 from .forms import ITEM_HELP, FollowUpForm, ObservationForm, SideEffectForm
 from .models import ObservationKind

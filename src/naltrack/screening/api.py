@@ -8,7 +8,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from naltrack.web.apiutil import PageOut, actor, now, page, patient
+from naltrack.patients.apiutil import patient
+from naltrack.web.apiutil import PageOut, actor, now, page
 
 from .models import ScreeningRecord
 from .services import run_screening, sign_screening

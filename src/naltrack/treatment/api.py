@@ -11,7 +11,8 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from naltrack.accounts.roles import Action
-from naltrack.web.apiutil import PageOut, actor, list_records, now, page, patient
+from naltrack.patients.apiutil import list_records, patient
+from naltrack.web.apiutil import PageOut, actor, now, page
 
 from .models import Administration, Appointment, TreatmentPlan
 from .services import (

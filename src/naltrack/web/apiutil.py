@@ -1,4 +1,5 @@
-"""What every API handler shares: the actor from the token, the clock, paging, the patient."""
+"""What every API handler shares: the actor from the token, the clock, paging (opening a patient's
+record is naltrack.patients.apiutil)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Schema
 
 from naltrack import clock
 from naltrack.accounts.services import Actor
 from naltrack.clinical.errors import InputError
-from naltrack.patients.models import Patient
-from naltrack.patients.services import read_patient
 
 MAX_LIMIT = 200
 
@@ -24,14 +23,6 @@ def actor(request: HttpRequest) -> Actor:
 
 def now() -> datetime:
     return clock.now()
-
-
-def patient(request: HttpRequest, mrn: str, what: str = "chart") -> Patient:
-    """Open a patient's record through the audited read (404 for an unknown MRN)."""
-    try:
-        return read_patient(mrn, actor=actor(request), at=now(), what=what)
-    except InputError:
-        raise Http404(f"no patient has the MRN {mrn!r}") from None
 
 
 class PageOut(Schema):
@@ -61,15 +52,3 @@ def record_out(row: Any) -> dict[str, Any]:
         out[f.attname] = value.isoformat() if isinstance(value, date) else value
     out.pop("patient_id", None)
     return out
-
-
-def list_records(router: Any, related: str, summary: str) -> None:
-    """GET /patients/{mrn}/<related>: the patient's records of one kind, paged, through the
-    audited chart read (one route per record list, without a handler written out for each)."""
-
-    def handler(request: HttpRequest, mrn: str, limit: int = 50, offset: int = 0) -> dict[str, Any]:
-        return page(getattr(patient(request, mrn), related).all(), limit, offset, record_out)
-
-    handler.__name__ = f"list_{related}"
-    router.get(f"/patients/{{mrn}}/{related}", response=PageOut, summary=summary,
-               operation_id=f"list_{related}")(handler)  # fmt: skip

@@ -4,9 +4,8 @@ beside the field they name."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from functools import wraps
-from typing import Any, NamedTuple
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -14,12 +13,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from naltrack import clock
 from naltrack.accounts.roles import Action
-from naltrack.accounts.services import Actor, PermissionRefused
+from naltrack.accounts.services import PermissionRefused
 from naltrack.clinical.errors import InputError
-from naltrack.patients.models import Patient
-from naltrack.patients.services import read_patient
 
 from .context import request_actor
 
@@ -95,19 +91,3 @@ def submit(
         return None
     messages.success(request, message)
     return redirect(then if isinstance(then, str) else then())
-
-
-class Opened(NamedTuple):
-    actor: Actor
-    now: datetime
-    patient: Patient
-
-
-def open_record(request: HttpRequest, mrn: str, *, writes: Action, what: str = "chart") -> Opened:
-    """The start of a record page: who, when, and the patient through the audited read. A POST
-    needs the role for `writes`, checked first: a refused write is a 403 page and reads nothing."""
-    actor = request_actor(request)
-    if request.method == "POST":
-        actor.require(writes)
-    now = clock.now()
-    return Opened(actor, now, read_patient(mrn, actor=actor, at=now, what=what))

@@ -9,10 +9,9 @@ from django.http import HttpRequest
 from ninja import Router
 
 from naltrack.accounts.roles import Action
+from naltrack.audit.models import AuditEvent
+from naltrack.audit.services import search_events
 from naltrack.web.apiutil import PageOut, actor, page
-
-from .models import AuditEvent
-from .services import search_events
 
 router = Router(tags=["audit"])
 

@@ -20,10 +20,9 @@ from naltrack.monitoring.services import (
     record_observation,
     record_side_effect,
 )
-from naltrack.web.apiutil import PageOut, actor, list_records, now, page, patient
-
-from .models import Patient
-from .records import (
+from naltrack.patients.apiutil import list_records, patient
+from naltrack.patients.models import Patient
+from naltrack.patients.records import (
     AssessmentInput,
     add_allergy,
     add_medication,
@@ -31,7 +30,8 @@ from .records import (
     search_patients,
     stop_medication,
 )
-from .services import PatientInput, open_episode, register_patient
+from naltrack.patients.services import PatientInput, open_episode, register_patient
+from naltrack.web.apiutil import PageOut, actor, now, page
 
 router = Router(tags=["patients"])
 
