@@ -262,15 +262,25 @@ def test_the_chart_and_the_report_show_the_running_version(
 ) -> None:
     p = started_on_injection("MRN-0504", TODAY - timedelta(days=30))
     refresh_patient(p, at=at(TODAY))  # day 30: overdue under the default policy
+    make_ready(p, TODAY)
+    stale = run_screening(p, {}, formulation="xr_injection", actor=NURSE, at=at(TODAY))
     prescriber = login(Role.PRESCRIBER, "pat.prescriber")
     chart = prescriber.get(f"/patients/{p.mrn}/").content.decode()
     assert f"<dt>Policy</dt><dd>{DEFAULT_VERSION}</dd>" in chart
+    assert (
+        f'action="/screenings/{stale.pk}/sign/"'
+        in prescriber.get(f"/screenings/{stale.pk}/").content.decode()
+    )
     restart(settings, policy_file)
     settings.CONFIG = dataclasses.replace(settings.CONFIG, fixed_today=TODAY)
     chart = prescriber.get(f"/patients/{p.mrn}/").content.decode()
     # Before the refresh, the chart says its due days came from the previous policy.
     assert f"<dt>Policy</dt><dd>{VERSION} <span" in chart
     assert f"computed under {DEFAULT_VERSION}" in chart
+    # A screening decided before the restart says so, and offers no signature.
+    detail = prescriber.get(f"/screenings/{stale.pk}/").content.decode()
+    assert f"Decided under policy {DEFAULT_VERSION}; the clinic now runs {VERSION}." in detail
+    assert f'action="/screenings/{stale.pk}/sign/"' not in detail
     alerts = prescriber.get("/alerts/").content.decode()
     assert f"under policy {DEFAULT_VERSION}" in alerts  # raised before the restart
     report = prescriber.get("/reports/").content.decode()
