@@ -188,3 +188,24 @@ def test_the_call_check_notices_a_missing_policy() -> None:
     assert _calls_without_policy(ast.parse(source), wanted) == {
         "injection_timing() without the policy", "ev() without the policy",
     }  # fmt: skip
+
+
+# Where the naltrack default policy may be named outside the core: loading the clinic's policy
+# (no file: the default), the director's page (each setting beside its default), and the core's
+# own command line (`naltrack screen` without --policy). Part 1 ("core") removes the treatment
+# defaults; then the lead removes that line.
+DEFAULT_NAMED = {"config.py", "reports/policy.py", "cli/clinical.py", "treatment/services.py"}
+
+
+def test_the_application_asks_active_policy_instead_of_naming_the_default() -> None:
+    naming = set()
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC).as_posix()
+        if rel.startswith("clinical/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Name) and node.id == "DEFAULT_POLICY") or (
+                isinstance(node, ast.alias) and node.name == "DEFAULT_POLICY"
+            ):
+                naming.add(rel)
+    assert naming <= DEFAULT_NAMED, f"use naltrack.clinic.active_policy(): {naming - DEFAULT_NAMED}"
