@@ -15,7 +15,7 @@ from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.audit.services import record_by
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.vocab import Indication
 
 from .models import Episode, EpisodeStatus, Patient, ReminderChannel, SexAtBirthChoice
@@ -90,7 +90,7 @@ def register_patient(data: PatientInput, *, actor: Actor, at: datetime) -> Patie
             )
             record_by(actor, at, AuditAction.CREATE, "patient", patient.pk, patient_mrn=patient.mrn)
     except IntegrityError:
-        raise InputError("a patient with this MRN already exists", "mrn") from None
+        raise ConflictError("a patient with this MRN already exists", "mrn") from None
     return patient
 
 
@@ -106,7 +106,7 @@ def read_patient(mrn: str, *, actor: Actor, at: datetime, what: str = "chart",
     with transaction.atomic():
         patient = Patient.objects.filter(mrn=mrn).first()
         if patient is None:
-            raise InputError("no patient has this MRN", "mrn")
+            raise NotFoundError("no patient has this MRN", "mrn")
         recent = (
             covered_for is not None
             and AuditEvent.objects.filter(
@@ -146,7 +146,7 @@ def open_episode(
             )
             record_by(actor, at, AuditAction.CREATE, "episode", episode.pk, patient_mrn=patient.mrn)
     except IntegrityError:
-        raise InputError("the patient already has an active episode", "patient") from None
+        raise ConflictError("the patient already has an active episode", "patient") from None
     return episode
 
 
@@ -180,4 +180,3 @@ def lock_patient(patient: Patient) -> Patient:
     takes a row lock (SELECT ... FOR UPDATE); SQLite's write transactions are IMMEDIATE (settings),
     which serialises writers for the whole database."""
     return Patient.objects.select_for_update().get(pk=patient.pk)
-

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
+from naltrack.web.bounds import search_text
 from naltrack.web.context import request_actor
 from naltrack.web.pages import open_record, posted, requires, submit
 
@@ -38,7 +39,7 @@ from .services import PatientInput, enrol_patient, open_episode, read_patient
 
 @requires(Action.VIEW_PATIENT_LIST)
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    query = search_text(request.GET.get("q", ""))
     rows = search_patients(query, actor=request_actor(request)).select_related("care")
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
     return render(request, "patients/search.html", {

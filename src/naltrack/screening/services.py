@@ -13,7 +13,7 @@ from naltrack.accounts.services import Actor
 from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.policy import DEFAULT_POLICY, Policy
 from naltrack.clinical.screening import ScreeningResult, screen
 from naltrack.clinical.screening_facts import parse_screening_facts
@@ -77,9 +77,9 @@ def sign_screening(
             .first()
         )
         if rec is None:
-            raise InputError("no screening has this id", "screening")
+            raise NotFoundError("no screening has this id", "screening")
         if rec.signed:
-            raise InputError(f"already signed by {rec.signed_by}", "screening")
+            raise ConflictError(f"already signed by {rec.signed_by}", "screening")
         if reason:
             actor.require(Action.OVERRIDE_BLOCK)
             if rec.decision not in BLOCKING:
