@@ -10,11 +10,13 @@ from ninja import Router, Schema
 
 from naltrack.web.apiutil import (
     Id,
+    In,
     Limit,
+    LongRequiredText,
+    LongText,
     Offset,
     Page,
     SearchText,
-    Text,
     actor,
     answers,
     audited_page,
@@ -66,8 +68,12 @@ def list_alerts(request: HttpRequest, status: StatusFilter = "unresolved", sever
     )  # fmt: skip
 
 
-class NoteIn(Schema):
-    note: Text = ""
+class NoteIn(In):
+    note: LongText = ""
+
+
+class ResolveIn(In):
+    note: LongRequiredText  # say what was done
 
 
 @router.post("/alerts/{alert_id}/acknowledge", response=answers(200, AlertOut, writes=True),
@@ -78,5 +84,5 @@ def ack(request: HttpRequest, alert_id: Id, data: NoteIn) -> dict[str, Any]:
 
 @router.post("/alerts/{alert_id}/resolve", response=answers(200, AlertOut, writes=True),
              summary="Resolve an alert (a note is required)")  # fmt: skip
-def res(request: HttpRequest, alert_id: Id, data: NoteIn) -> dict[str, Any]:
+def res(request: HttpRequest, alert_id: Id, data: ResolveIn) -> dict[str, Any]:
     return alert_out(services.resolve(alert_id, actor=actor(request), at=now(), note=data.note))

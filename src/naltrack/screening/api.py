@@ -17,10 +17,10 @@ from naltrack.web.apiutil import (
     Id,
     In,
     Limit,
+    LongText,
     Mrn,
     Offset,
     Page,
-    Text,
     actor,
     answers,
     now,
@@ -122,7 +122,7 @@ def list_screenings(
 
 
 class SignIn(In):
-    override_reason: Text = ""
+    override_reason: LongText = ""
 
 
 @router.post("/screenings/{screening_id}/sign", response=answers(200, ScreeningOut, writes=True),

@@ -20,6 +20,7 @@ from naltrack.web.apiutil import (
     In,
     Instant,
     Limit,
+    LongText,
     Mrn,
     Offset,
     Page,
@@ -172,15 +173,15 @@ def appointment_out(a: Appointment) -> dict[str, Any]:
 class PlanIn(In):
     formulation: Formulation
     regimen: Regimen
-    goals: Text = ""
+    goals: LongText = ""
     psychosocial: Annotated[list[Psychosocial], Field(max_length=len(PSYCHOSOCIAL_COMPONENTS))] = []
-    triggers: Text = ""
-    warning_signs: Text = ""
-    coping_strategies: Text = ""
-    support_contacts: Text = ""
-    relapse_management: Text = ""
+    triggers: LongText = ""
+    warning_signs: LongText = ""
+    coping_strategies: LongText = ""
+    support_contacts: LongText = ""
+    relapse_management: LongText = ""
     planned_duration_days: Annotated[int, Field(ge=1, le=3650)] = 180
-    discontinuation_plan: Text = ""
+    discontinuation_plan: LongText = ""
     reason: Annotated[RequiredText, Field(max_length=500)]
 
 

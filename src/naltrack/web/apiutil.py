@@ -16,7 +16,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Schema
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, create_model
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field, create_model
 
 from naltrack import clock
 from naltrack.accounts.services import Actor
@@ -79,6 +79,15 @@ def _required(value: str) -> str:
     return value
 
 
+def _iso(value: Any) -> Any:
+    # Only ISO text: pydantic would otherwise read a number as seconds since 1970 (`?on=0`).
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not value[:1].isdigit() or len(value) < 10:
+        raise ValueError("must be an ISO date (YYYY-MM-DD) or date-time with its time zone")
+    return value
+
+
 def _day(value: date) -> date:
     problem = day_problem(value)
     if problem:
@@ -93,33 +102,48 @@ def _instant(value: datetime) -> datetime:
     return value
 
 
-# Free text (no NUL byte; at most LONG_TEXT characters unless the field says less, with
-# `Field(max_length=...)` beside it); RequiredText is also not blank.
-Text = Annotated[
-    str,
-    AfterValidator(_text),
-    Field(max_length=LONG_TEXT, json_schema_extra={"pattern": NO_NUL_PATTERN}),
-]
+# Text: no NUL byte. Every text field states its length beside it, the column's max_length
+# (`Annotated[Text, Field(max_length=100)]`), or is LongText (a note, a plan section);
+# RequiredText is also not blank.
+Text = Annotated[str, AfterValidator(_text), Field(json_schema_extra={"pattern": NO_NUL_PATTERN})]
 RequiredText = Annotated[
     str,
     AfterValidator(_text),
     AfterValidator(_required),
-    Field(min_length=1, max_length=LONG_TEXT, json_schema_extra={"pattern": NOT_BLANK_PATTERN}),
+    Field(min_length=1, json_schema_extra={"pattern": NOT_BLANK_PATTERN}),
 ]
+LongText = Annotated[Text, Field(max_length=LONG_TEXT)]
+LongRequiredText = Annotated[RequiredText, Field(max_length=LONG_TEXT)]
 SearchText = Annotated[
     str,
     AfterValidator(_text),
     Field(max_length=SHORT_TEXT, json_schema_extra={"pattern": NO_NUL_PATTERN}),
 ]
 # A calendar day within the plausible range (bounds.py), declared as a pattern in the document.
-Day = Annotated[date, AfterValidator(_day), Field(json_schema_extra={"pattern": DAY_PATTERN})]
+Day = Annotated[
+    date,
+    BeforeValidator(_iso),
+    AfterValidator(_day),
+    Field(json_schema_extra={"pattern": DAY_PATTERN}),
+]
 # An instant with its time zone (a time without one is ambiguous: refused, naming the field).
 Instant = Annotated[
-    AwareDatetime, AfterValidator(_instant), Field(json_schema_extra={"pattern": DATETIME_PATTERN})
+    AwareDatetime,
+    BeforeValidator(_iso),
+    AfterValidator(_instant),
+    Field(json_schema_extra={"pattern": DATETIME_PATTERN}),
 ]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # A patient's MRN in an address: the shape register_patient accepts (anything else names nobody).
-Mrn = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")]
+Mrn = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=32,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$",
+        examples=["MRN-0001"],
+    ),
+]
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET)]
 
