@@ -239,3 +239,41 @@ def test_login_never_redirects_to_another_site(db: None) -> None:
     r = Client().post("/login/?next=https://evil.example/",
                       {"username": "nina.login", "password": "a-long-demo-password-1", "next": "https://evil.example/"})  # fmt: skip
     assert r.status_code == 302 and "evil" not in r["Location"]
+
+
+def _strings(node: Any, spec: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every string schema under `node` (following $ref), with where it is."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            return _strings(spec["components"]["schemas"][name], spec, f"{where}>{name}")
+        found = [(where, node)] if node.get("type") == "string" else []
+        for key, value in node.items():
+            found += _strings(value, spec, f"{where}.{key}")
+        return found
+    if isinstance(node, list):
+        return [s for i, v in enumerate(node) for s in _strings(v, spec, f"{where}[{i}]")]
+    return []
+
+
+def test_every_input_string_is_bounded_in_the_document() -> None:
+    """What the API accepts is decided by the document, not by the database: every string a client
+    sends has a length or an enum, and text and days have the pattern that refuses NUL bytes and
+    implausible days."""
+    spec = Client().get("/api/openapi.json").json()
+    checked = 0
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            inputs = [p["schema"] for p in op.get("parameters", [])]
+            if "requestBody" in op:
+                inputs.append(op["requestBody"]["content"]["application/json"]["schema"])
+            for schema in inputs:
+                for where, s in _strings(schema, spec, f"{method} {path}"):
+                    checked += 1
+                    if "enum" in s or s.get("format") == "binary":
+                        continue
+                    if s.get("format") in ("date", "date-time"):
+                        assert s.get("pattern", "").startswith("^(19|20)"), where
+                        continue
+                    assert "maxLength" in s and "pattern" in s, where
+    assert checked > 100

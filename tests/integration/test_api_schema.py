@@ -34,10 +34,29 @@ ROLES = {
     "dana.director": Role.DIRECTOR,
 }
 
-# Refusals that depend on another field, on today or on the record (not on one value's shape).
+# Operations whose refusals depend on another field, on today or on the record as it stands (the
+# example patient's), which no schema can state: the rule each applies. On these, a schema-valid
+# request may be refused with 400 naming the field; every other check still runs.
 RULES_BEYOND_THE_SCHEMA = {
     "GET /api/reports/program": "the end is on or after the start, by today, within three years",
     "POST /api/patients": "a birth date in the past and under 120 years; a reminder channel needs its contact",
+    "POST /api/patients/{mrn}/episodes": "the start is by today",
+    "POST /api/patients/{mrn}/assessments": "days by the assessment; the kind of opioid with its last use",
+    "POST /api/patients/{mrn}/observations": "the data's items depend on the kind",
+    "POST /api/patients/{mrn}/counselling": "held by today",
+    "POST /api/patients/{mrn}/side-effects": "noted by today; the follow-up after it",
+    "POST /api/side-effects/{effect_id}/follow-up": "between the day noted and today",
+    "POST /api/medications/{entry_id}/stop": "between the start and today",
+    "POST /api/patients/{mrn}/screenings": "the entered facts by today; a liver value with its upper limit",
+    "POST /api/screenings/{screening_id}/sign": "only a blocked result is overridden, with a reason",
+    "POST /api/patients/{mrn}/plans": "the regimen is one of the formulation's, and fits the episode",
+    "POST /api/patients/{mrn}/orders": "the regimen is one of the formulation's",
+    "POST /api/patients/{mrn}/administrations": "the core's timing, the episode's days, the lot's expiry",
+    "POST /api/patients/{mrn}/implants": "inserted by today, after a signed screening",
+    "POST /api/implants/{implant_id}/removal": "between the insertion and today",
+    "POST /api/patients/{mrn}/appointments": "today or later",
+    "POST /api/appointments/{appointment_id}/status": "a future visit cannot be kept or missed yet",
+    "POST /api/patients/{mrn}/discontinue": "between the episode's start and today",
 }
 
 
@@ -53,7 +72,7 @@ def tokens(db: None) -> itertools.cycle[str]:
 
 
 @schema.parametrize()
-@settings(max_examples=6, suppress_health_check=list(HealthCheck), deadline=None)
+@settings(max_examples=5, suppress_health_check=list(HealthCheck), deadline=None)
 def test_api_conforms_to_its_document(case: Any, tokens: itertools.cycle[str]) -> None:
     excluded = [positive_data_acceptance] if case.operation.label in RULES_BEYOND_THE_SCHEMA else []
     case.call_and_validate(

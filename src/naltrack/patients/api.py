@@ -30,6 +30,7 @@ from naltrack.monitoring.services import (
 )
 from naltrack.web.apiutil import (
     Day,
+    Flag,
     Id,
     In,
     Limit,
@@ -222,7 +223,7 @@ class AssessmentIn(In):
     assessed_on: Day
     substance: Literal["OUD", "AUD"]
     dsm5_criteria: Annotated[list[Criterion], Field(max_length=len(DSM5_CRITERIA))]
-    on_maintenance_therapy: bool = False
+    on_maintenance_therapy: Flag = False
     last_opioid_use: Day | None = None
     last_opioid_kind: OpioidKind | Literal[""] = ""
     last_alcohol_use: Day | None = None
@@ -417,7 +418,7 @@ def list_side_effects(
 class FollowUpIn(In):
     on: Day
     note: Annotated[RequiredText, Field(max_length=500)]
-    resolved: bool = False
+    resolved: Flag = False
     next_due: Day | None = None
 
 
@@ -433,7 +434,7 @@ class SessionIn(In):
     kind: SessionKind
     attendance: Attendance
     note: LongText = ""
-    minutes: Annotated[int, Field(ge=1, le=600)] | None = None
+    minutes: Annotated[int, Field(strict=True, ge=1, le=600)] | None = None
 
 
 class CreatedOut(Schema):
@@ -457,9 +458,12 @@ def create_session(request: HttpRequest, mrn: Mrn, data: SessionIn) -> Status[di
     return Status(201, {"id": s.pk})
 
 
-@router.get("/patients/{mrn}/counselling", response=answers(200, list[SessionOut]),
-            summary="Counselling sessions with notes (counselors, prescribers)")  # fmt: skip
-def list_sessions(request: HttpRequest, mrn: Mrn) -> list[dict[str, Any]]:
+@router.get("/patients/{mrn}/counselling", response=answers(200, Page[SessionOut]),
+            summary="Counselling sessions with notes, newest first (counselors, prescribers; paged)")  # fmt: skip
+def list_sessions(
+    request: HttpRequest, mrn: Mrn, limit: Limit = 50, offset: Offset = 0
+) -> dict[str, Any]:
     sessions = read_sessions(patient(request, mrn), actor=actor(request), at=now())
-    return [{"id": s.pk, "held_on": s.held_on.isoformat(), "kind": s.kind, "attendance": s.attendance,
-             "note": s.note, "counselor": s.counselor} for s in sessions]  # fmt: skip
+    return page(sessions, limit, offset, lambda s: {
+        "id": s.pk, "held_on": s.held_on.isoformat(), "kind": s.kind, "attendance": s.attendance,
+        "note": s.note, "counselor": s.counselor})  # fmt: skip

@@ -14,6 +14,7 @@ from naltrack.clinical.screening_facts import RenalImpairment
 from naltrack.clinical.vocab import Formulation, OpioidKind
 from naltrack.web.apiutil import (
     Day,
+    Flag,
     Id,
     In,
     Limit,
@@ -68,22 +69,22 @@ class LastOpioidUseIn(In):
 
 
 class LiverIn(In):
-    acute_hepatitis: bool | None = None
-    liver_failure: bool | None = None
-    alt: Annotated[float, Field(ge=0, le=100_000)] | None = None
-    ast: Annotated[float, Field(ge=0, le=100_000)] | None = None
-    alt_uln: Annotated[float, Field(ge=0.001, le=100_000)] | None = None
-    ast_uln: Annotated[float, Field(ge=0.001, le=100_000)] | None = None
+    acute_hepatitis: Flag | None = None
+    liver_failure: Flag | None = None
+    alt: Annotated[float, Field(strict=True, ge=0, le=100_000)] | None = None
+    ast: Annotated[float, Field(strict=True, ge=0, le=100_000)] | None = None
+    alt_uln: Annotated[float, Field(strict=True, ge=0.001, le=100_000)] | None = None
+    ast_uln: Annotated[float, Field(strict=True, ge=0.001, le=100_000)] | None = None
     date: Day | None = None
 
 
 class FactsIn(In):
-    pregnant: bool | None = None
-    breastfeeding: bool | None = None
+    pregnant: Flag | None = None
+    breastfeeding: Flag | None = None
     renal_impairment: RenalImpairment | None = None
-    coagulation_disorder: bool | None = None
-    platelets_10e9_per_l: Annotated[float, Field(ge=0, le=5000)] | None = None
-    needs_opioid_analgesia: bool | None = None
+    coagulation_disorder: Flag | None = None
+    platelets_10e9_per_l: Annotated[float, Field(strict=True, ge=0, le=5000)] | None = None
+    needs_opioid_analgesia: Flag | None = None
     planned_surgery_date: Day | None = None
     last_opioid_use: LastOpioidUseIn | None = None
     last_alcohol_use: Day | None = None

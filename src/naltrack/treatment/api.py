@@ -16,6 +16,7 @@ from naltrack.clinical.regimens import regimens
 from naltrack.clinical.vocab import Formulation
 from naltrack.web.apiutil import (
     Day,
+    Flag,
     Id,
     In,
     Instant,
@@ -180,7 +181,7 @@ class PlanIn(In):
     coping_strategies: LongText = ""
     support_contacts: LongText = ""
     relapse_management: LongText = ""
-    planned_duration_days: Annotated[int, Field(ge=1, le=3650)] = 180
+    planned_duration_days: Annotated[int, Field(strict=True, ge=1, le=3650)] = 180
     discontinuation_plan: LongText = ""
     reason: Annotated[RequiredText, Field(max_length=500)]
 
@@ -197,21 +198,21 @@ def create_plan(request: HttpRequest, mrn: Mrn, data: PlanIn) -> Status[dict[str
     return Status(201, plan_out(plan))
 
 
-@router.get("/patients/{mrn}/plans", response=answers(200, list[PlanOut]),
-            summary="Every plan version, newest first")  # fmt: skip
-def list_plans(request: HttpRequest, mrn: Mrn) -> list[dict[str, Any]]:
-    return [
-        plan_out(p)
-        for p in TreatmentPlan.objects.filter(patient=patient(request, mrn)).order_by(
-            "-created_at", "-version"
-        )
-    ]
+@router.get("/patients/{mrn}/plans", response=answers(200, Page[PlanOut]),
+            summary="Every plan version, newest first (paged)")  # fmt: skip
+def list_plans(
+    request: HttpRequest, mrn: Mrn, limit: Limit = 50, offset: Offset = 0
+) -> dict[str, Any]:
+    rows = TreatmentPlan.objects.filter(patient=patient(request, mrn)).order_by(
+        "-created_at", "-version"
+    )
+    return page(rows, limit, offset, plan_out)
 
 
 class OrderIn(In):
     formulation: Formulation
     regimen: Regimen
-    dose_mg: Annotated[int, Field(ge=1, le=2000)]
+    dose_mg: Annotated[int, Field(strict=True, ge=1, le=2000)]
     instructions: Annotated[Text, Field(max_length=500)] = ""
 
 
@@ -264,16 +265,16 @@ class AdministrationIn(In):
     formulation: Literal["xr_injection", "oral"]
     given_at: Instant
     status: AdministrationStatus = AdministrationStatus.GIVEN
-    dose_mg: Annotated[int, Field(ge=1, le=380)] | None = None
+    dose_mg: Annotated[int, Field(strict=True, ge=1, le=380)] | None = None
     site: Site | Literal[""] = ""
     needle: Needle | Literal[""] = ""
     lot: Annotated[Text, Field(max_length=40)] = ""
     expiry: Day | None = None
-    observed: bool = True
+    observed: Flag = True
     reason: Annotated[Text, Field(max_length=500)] = ""
-    reversal_agent_discussed: bool = False
-    reversal_agent_on_hand: bool = False
-    confirm_warnings: bool = False
+    reversal_agent_discussed: Flag = False
+    reversal_agent_on_hand: Flag = False
+    confirm_warnings: Flag = False
 
 
 @router.post("/patients/{mrn}/administrations", response=answers(201, RecordedOut, writes=True),
@@ -311,7 +312,7 @@ def list_administrations(
 class ImplantIn(In):
     inserted_on: Day
     product: Annotated[RequiredText, Field(max_length=100)]
-    dose_mg: Annotated[int, Field(ge=1, le=5000)]
+    dose_mg: Annotated[int, Field(strict=True, ge=1, le=5000)]
     lot: Annotated[RequiredText, Field(max_length=40)]
     site: Annotated[RequiredText, Field(max_length=100)]
 
@@ -398,7 +399,7 @@ def appointment_status(request: HttpRequest, appointment_id: Id, data: StatusIn)
 class DiscontinueIn(In):
     on: Day
     reason: Annotated[RequiredText, Field(max_length=500)]
-    lost_to_follow_up: bool = False
+    lost_to_follow_up: Flag = False
 
 
 class DiscontinuedOut(Schema):

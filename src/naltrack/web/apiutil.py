@@ -9,7 +9,7 @@ and the same request is refused the same way on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -133,6 +133,9 @@ Instant = Annotated[
     AfterValidator(_instant),
     Field(json_schema_extra={"pattern": DATETIME_PATTERN}),
 ]
+# A yes/no in a body: true or false only (not "yes", not 1). Numbers in bodies are strict too
+# (`Field(strict=True, ...)`): a number, never a string or a boolean.
+Flag = Annotated[bool, Field(strict=True)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # A patient's MRN in an address: the shape register_patient accepts (anything else names nobody).
 Mrn = Annotated[
@@ -196,14 +199,14 @@ class PageOut(Schema):
 
 
 def page(
-    rows: QuerySet[Any], limit: int, offset: int, shape: Callable[[Any], Any]
+    rows: QuerySet[Any] | Sequence[Any], limit: int, offset: int, shape: Callable[[Any], Any]
 ) -> dict[str, Any]:
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"must be 1-{MAX_LIMIT}", "limit")
     if not 0 <= offset <= MAX_OFFSET:
         raise InputError(f"must be 0-{MAX_OFFSET}", "offset")
     return {
-        "total": rows.count(), "limit": limit, "offset": offset,
+        "total": rows.count() if isinstance(rows, QuerySet) else len(rows), "limit": limit, "offset": offset,
         "items": [shape(r) for r in rows[offset : offset + limit]],
     }  # fmt: skip
 
