@@ -270,7 +270,7 @@ def test_every_input_string_is_bounded_in_the_document() -> None:
             for schema in inputs:
                 for where, s in _strings(schema, spec, f"{method} {path}"):
                     checked += 1
-                    if "enum" in s or s.get("format") == "binary":
+                    if "enum" in s or "const" in s:
                         continue
                     if s.get("format") in ("date", "date-time"):
                         assert s.get("pattern", "").startswith("^(19|20)"), where

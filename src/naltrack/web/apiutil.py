@@ -273,7 +273,7 @@ def list_records(router: Any, related: str, summary: str) -> None:
     audited chart read (one route per record list, without a handler written out for each)."""
 
     def handler(
-        request: HttpRequest, mrn: str, limit: Limit = 50, offset: Offset = 0
+        request: HttpRequest, mrn: Mrn, limit: Limit = 50, offset: Offset = 0
     ) -> dict[str, Any]:
         return page(getattr(patient(request, mrn), related).all(), limit, offset, record_out)
 
