@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "naltrack.alerts",
     "naltrack.worklist",
     "naltrack.reports",
+    "naltrack.chart",
     "naltrack.web",
 ]
 MIDDLEWARE = [

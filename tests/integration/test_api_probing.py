@@ -277,3 +277,10 @@ def test_every_input_string_is_bounded_in_the_document() -> None:
                         continue
                     assert "maxLength" in s and "pattern" in s, where
     assert checked > 100
+
+
+def test_the_mrn_of_an_address_is_the_mrn_registration_accepts() -> None:
+    from naltrack.patients.services import MRN
+    from naltrack.web.bounds import MRN_PATTERN
+
+    assert MRN.pattern == MRN_PATTERN

@@ -12,9 +12,10 @@ from django.urls import reverse
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinical.errors import InputError
+from naltrack.patients.pages import open_record
 from naltrack.patients.services import read_patient
 from naltrack.web.context import request_actor
-from naltrack.web.pages import attach, open_record, posted, requires, submit
+from naltrack.web.pages import attach, posted, requires, submit
 
 from .forms import ITEM_HELP, FollowUpForm, ObservationForm, SideEffectForm
 from .models import ObservationKind

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from naltrack.clinical.screening_facts import RenalImpairment
 from naltrack.clinical.vocab import Formulation, OpioidKind
+from naltrack.patients.apiutil import patient
 from naltrack.web.apiutil import (
     Day,
     Flag,
@@ -26,7 +27,6 @@ from naltrack.web.apiutil import (
     answers,
     now,
     page,
-    patient,
 )
 
 from .models import DecisionChoice, ScreeningRecord

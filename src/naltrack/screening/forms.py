@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 
 from naltrack.patients.models import OpioidKindChoice
-from naltrack.treatment.models import FormulationChoice
 from naltrack.web.fields import DATE, BoundedForm
+
+from .models import FormulationChoice
 
 TRI = (("", "Not recorded"), ("no", "No"), ("yes", "Yes"))
 

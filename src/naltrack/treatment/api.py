@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field
 from naltrack.accounts.roles import Action
 from naltrack.clinical.regimens import regimens
 from naltrack.clinical.vocab import Formulation
+from naltrack.patients.apiutil import list_records, patient
 from naltrack.web.apiutil import (
     Day,
     Flag,
@@ -30,10 +31,8 @@ from naltrack.web.apiutil import (
     actor,
     answers,
     audited_page,
-    list_records,
     now,
     page,
-    patient,
 )
 
 from .models import (

@@ -1,5 +1,5 @@
-"""What every API handler shares: the actor from the token, the clock, paging, the patient, the
-error shape and the bounded input types.
+"""What every API handler shares: the actor from the token, the clock, paging, the error shape and
+the bounded input types (opening a patient's record is naltrack.patients.apiutil).
 
 Every operation declares what it answers (`answers(...)`): its success schema and the error shape
 `{"message": ..., "field": ...}` for each refusal it can give. Inputs use the bounded types below,
@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Schema
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field, create_model
 
@@ -23,13 +23,12 @@ from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical.errors import InputError
-from naltrack.patients.models import Patient
-from naltrack.patients.services import read_patient
 
 from .bounds import (
     DATETIME_PATTERN,
     DAY_PATTERN,
     LONG_TEXT,
+    MRN_PATTERN,
     NO_NUL_PATTERN,
     NOT_BLANK_PATTERN,
     SHORT_TEXT,
@@ -143,7 +142,7 @@ Mrn = Annotated[
     Field(
         min_length=1,
         max_length=32,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$",
+        pattern=MRN_PATTERN,
         examples=["MRN-0001"],
     ),
 ]
@@ -158,7 +157,7 @@ class In(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-# ---- the actor, the clock, the patient ---------------------------------------------------------
+# ---- the actor, the clock ---------------------------------------------------------
 
 
 def actor(request: HttpRequest) -> Actor:
@@ -167,14 +166,6 @@ def actor(request: HttpRequest) -> Actor:
 
 def now() -> datetime:
     return clock.now()
-
-
-def patient(request: HttpRequest, mrn: str, what: str = "chart") -> Patient:
-    """Open a patient's record through the audited read (404 for an unknown MRN)."""
-    try:
-        return read_patient(mrn, actor=actor(request), at=now(), what=what)
-    except InputError:
-        raise Http404(f"no patient has the MRN {mrn!r}") from None
 
 
 # ---- paging ------------------------------------------------------------------------------------
@@ -266,18 +257,3 @@ def record_schema(model: Any) -> Any:
         kind = _TYPES[f.get_internal_type()]
         fields[f.attname] = (kind | None, ...) if f.null and kind is not Any else (kind, ...)
     return create_model(f"{model.__name__}Out", __base__=Schema, **fields)
-
-
-def list_records(router: Any, related: str, summary: str) -> None:
-    """GET /patients/{mrn}/<related>: the patient's records of one kind, paged, through the
-    audited chart read (one route per record list, without a handler written out for each)."""
-
-    def handler(
-        request: HttpRequest, mrn: Mrn, limit: Limit = 50, offset: Offset = 0
-    ) -> dict[str, Any]:
-        return page(getattr(patient(request, mrn), related).all(), limit, offset, record_out)
-
-    model = getattr(Patient, related).rel.related_model
-    handler.__name__ = f"list_{related}"
-    router.get(f"/patients/{{mrn}}/{related}", response=answers(200, Page[record_schema(model)]),  # type: ignore[misc]
-               summary=summary, operation_id=f"list_{related}")(handler)  # fmt: skip

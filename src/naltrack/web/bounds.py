@@ -21,6 +21,10 @@ LONG_TEXT = 5000
 # A search box, a filter value.
 SHORT_TEXT = 100
 
+# A medical record number: 1-32 letters, digits or dashes, as patients.services.MRN (which sits
+# above this module; a test holds the two equal). An address with anything else names nobody.
+MRN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"
+
 NUL = "\x00"
 NO_NUL_PATTERN = r"^[^\x00]*$"
 NOT_BLANK_PATTERN = r"^[^\x00]*[^\x00\s][^\x00]*$"

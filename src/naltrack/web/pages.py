@@ -3,10 +3,10 @@ beside the field they name."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import datetime
 from functools import wraps
-from typing import Any, NamedTuple
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -15,13 +15,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from naltrack import clock
 from naltrack.accounts.roles import Action
-from naltrack.accounts.services import Actor, PermissionRefused
+from naltrack.accounts.services import PermissionRefused
 from naltrack.clinical.errors import InputError
-from naltrack.patients.models import Patient
-from naltrack.patients.services import MRN, read_patient
 
+from .bounds import MRN_PATTERN
 from .context import request_actor
 
 View = Callable[..., HttpResponse]
@@ -44,7 +42,9 @@ def requires(action: Action) -> Callable[[View], View]:
                     request,
                     f"Your role ({actor.role.label if actor.role else 'none'}) cannot open this page.",
                 )
-            if "mrn" in kwargs and not MRN.match(kwargs["mrn"]):  # names nobody (a NUL, a slash)
+            if "mrn" in kwargs and not re.match(
+                MRN_PATTERN, kwargs["mrn"]
+            ):  # names nobody (a NUL, a slash)
                 return render(request, "patients/not_found.html", {"mrn": ""}, status=404)
             try:
                 return view(request, *args, **kwargs)
@@ -113,19 +113,3 @@ def submit(
         return None
     messages.success(request, message)
     return redirect(then if isinstance(then, str) else then())
-
-
-class Opened(NamedTuple):
-    actor: Actor
-    now: datetime
-    patient: Patient
-
-
-def open_record(request: HttpRequest, mrn: str, *, writes: Action, what: str = "chart") -> Opened:
-    """The start of a record page: who, when, and the patient through the audited read. A POST
-    needs the role for `writes`, checked first: a refused write is a 403 page and reads nothing."""
-    actor = request_actor(request)
-    if request.method == "POST":
-        actor.require(writes)
-    now = clock.now()
-    return Opened(actor, now, read_patient(mrn, actor=actor, at=now, what=what))

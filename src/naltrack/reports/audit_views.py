@@ -10,11 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from naltrack.accounts.roles import Action
+from naltrack.audit.models import AuditAction
+from naltrack.audit.services import search_events
 from naltrack.web.bounds import FIRST_DAY, LAST_DAY, day_problem, search_text
 from naltrack.web.pages import requires
-
-from .models import AuditAction
-from .services import search_events
 
 
 def _day(raw: str) -> date | None:

@@ -11,11 +11,10 @@ from naltrack.alerts.snapshot import doses_of, episode_of
 from naltrack.clinical.coverage import covered_segments
 from naltrack.clinical.policy import DEFAULT_POLICY
 from naltrack.monitoring.models import Observation, ObservationKind
+from naltrack.patients.models import Allergy, Episode, Patient
 from naltrack.screening.models import ScreeningRecord
 from naltrack.treatment.models import Administration, Appointment, AppointmentStatus, TreatmentPlan
 from naltrack.web.plots import coverage_strip, line_plot, urine_plot
-
-from .models import Allergy, Episode, Patient
 
 PLOT_DAYS = 180
 TIMELINE_LIMIT = 40

@@ -28,6 +28,17 @@ from naltrack.monitoring.services import (
     record_observation,
     record_side_effect,
 )
+from naltrack.patients.apiutil import list_records, patient
+from naltrack.patients.models import DSM5_CRITERIA, Patient, ReminderChannel, SexAtBirthChoice
+from naltrack.patients.records import (
+    AssessmentInput,
+    add_allergy,
+    add_medication,
+    record_assessment,
+    search_patients,
+    stop_medication,
+)
+from naltrack.patients.services import PatientInput, open_episode, register_patient
 from naltrack.web.apiutil import (
     Day,
     Flag,
@@ -44,23 +55,10 @@ from naltrack.web.apiutil import (
     actor,
     answers,
     audited_page,
-    list_records,
     now,
     page,
-    patient,
 )
 from naltrack.web.bounds import text_problem
-
-from .models import DSM5_CRITERIA, Patient, ReminderChannel, SexAtBirthChoice
-from .records import (
-    AssessmentInput,
-    add_allergy,
-    add_medication,
-    record_assessment,
-    search_patients,
-    stop_medication,
-)
-from .services import PatientInput, open_episode, register_patient
 
 router = Router(tags=["patients"])
 

@@ -9,10 +9,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from naltrack.accounts.roles import Action
+from naltrack.audit.models import AuditAction, AuditEvent
+from naltrack.audit.services import search_events
 from naltrack.web.apiutil import Day, Limit, Offset, Page, SearchText, actor, answers, audited_page
-
-from .models import AuditAction, AuditEvent
-from .services import search_events
 
 router = Router(tags=["audit"])
 
