@@ -1,9 +1,20 @@
 """The JSON API (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs.
 
-Bearer tokens (`naltrack token create --user NAME`). One error shape for every refusal:
-{"message": ..., "field": ...}; 400 bad input, 401 no or bad token, 403 role, 404 not found.
-No request causes a server error: the last handler answers any unexpected failure as a 500 with
-the same shape and no detail, and logs it.
+Bearer tokens (`naltrack token create --user NAME`). One error vocabulary, mapped here and nowhere
+else, with one shape for every refusal, {"message": ..., "field": ...}:
+
+  400  bad input, naming the field (InputError; a request that does not match the schema)
+  401  no token or a bad one
+  403  the role may not (PermissionRefused)
+  404  an unknown id or MRN, or another patient's record named under this one (NotFoundError)
+  409  well formed but in conflict with the record: already recorded, signed or resolved, a stale
+       version (ConflictError)
+  413  a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE
+
+422 is not used: a well-formed request that a clinical rule refuses is bad input for that rule and
+names the field (400), like on the pages and in the CLI. Every operation declares these statuses
+with the error schema (web.apiutil.answers). No request causes a server error: the last handler
+answers any unexpected failure as a 500 with the same shape and no detail, and logs it.
 """
 
 from __future__ import annotations
@@ -11,6 +22,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -18,7 +30,7 @@ from ninja.operation import Operation
 from ninja.security import HttpBearer
 
 from naltrack.accounts.services import PermissionRefused, actor_for, user_for_token
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 
 log = logging.getLogger("naltrack.api")
 
@@ -56,8 +68,16 @@ def _error(request: HttpRequest, status: int, message: str, field: str | None) -
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "data")]
-    return ".".join(parts)
+    # ninja's location starts with where (body, query, path) and the parameter's own name
+    # (`data`, `payload`); a field name the client knows follows.
+    parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path") else list(loc)
+    if len(parts) > 1 and loc and loc[0] == "body":
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts)
+
+
+def _message(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
 
 
 @api.exception_handler(InputError)
@@ -65,12 +85,30 @@ def _input_error(request: HttpRequest, exc: InputError) -> HttpResponse:
     return _error(request, 400, exc.message, exc.field or None)
 
 
+@api.exception_handler(NotFoundError)
+def _not_found_error(request: HttpRequest, exc: NotFoundError) -> HttpResponse:
+    return _error(request, 404, exc.message, exc.field or None)
+
+
+@api.exception_handler(ConflictError)
+def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+    return _error(request, 409, exc.message, exc.field or None)
+
+
 @api.exception_handler(ValidationError)
 def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
     return _error(
-        request, 400, str(first.get("msg", "invalid input")), _field(first.get("loc", ())) or None
+        request,
+        400,
+        _message(str(first.get("msg", "invalid input"))),
+        _field(first.get("loc", ())) or None,
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, "the request body is too large", None)
 
 
 @api.exception_handler(PermissionRefused)

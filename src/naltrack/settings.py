@@ -36,6 +36,7 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "naltrack.web.limits.BodyLimitMiddleware",  # 413 for an oversize body, before anything reads it
     "naltrack.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -45,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 ROOT_URLCONF = "naltrack.urls"
+# A record is a few kilobytes; a larger body is refused with 413 (web/limits.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -82,5 +82,22 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
 }
 
 
+# The Today worklist: each section and the action a role needs to see it. worklist/services.py fills
+# only the sections the actor's role may see, and the page and the API show exactly what it fills,
+# each section with the same columns (worklist/api.py declares them): a coordinator sees schedules
+# (injections due and overdue, appointments), not risk messages, alerts, labs or screenings.
+TODAY_SECTIONS: dict[str, Action] = {
+    "injections_overdue": Action.VIEW_SCHEDULE,
+    "injections_due": Action.VIEW_SCHEDULE,
+    "appointments_today": Action.VIEW_SCHEDULE,
+    "missed_appointments": Action.VIEW_SCHEDULE,
+    "high_risk": Action.VIEW_ALERTS,
+    "alerts": Action.VIEW_ALERTS,
+    "labs_reviews_due": Action.VIEW_ALERTS,
+    "side_effect_follow_ups": Action.VIEW_ALERTS,
+    "unsigned_screenings": Action.VIEW_ALERTS,
+}
+
+
 def allowed(role: Role | str | None, action: Action) -> bool:
     return role is not None and role in PERMISSIONS[action]

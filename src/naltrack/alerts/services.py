@@ -16,7 +16,7 @@ from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
 from naltrack.clinical.alerts import evaluate_alerts
 from naltrack.clinical.coverage import RiskKind, coverage, risk_windows
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.policy import Policy
 from naltrack.clinical.regimens import injection_timing
 from naltrack.clinical.vocab import Formulation
@@ -201,9 +201,9 @@ def _handle(alert_id: int, actor: Actor, at: datetime, note: str, resolve: bool)
             Alert.objects.select_for_update().select_related("patient").filter(pk=alert_id).first()
         )
         if alert is None:
-            raise InputError("no alert has this id", "alert")
+            raise NotFoundError("no alert has this id", "alert")
         if alert.status == AlertStatus.RESOLVED:
-            raise InputError("this alert is already resolved", "alert")
+            raise ConflictError("this alert is already resolved", "alert")
         if resolve:
             alert.status, alert.resolved_by, alert.resolved_at = (
                 AlertStatus.RESOLVED,

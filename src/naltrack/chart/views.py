@@ -12,6 +12,7 @@ from naltrack.accounts.roles import Action
 from naltrack.patients.records import search_patients
 from naltrack.patients.services import read_patient
 from naltrack.screening.models import FormulationChoice
+from naltrack.web.bounds import search_text
 from naltrack.web.context import request_actor
 from naltrack.web.pages import requires
 
@@ -20,7 +21,7 @@ from .services import read_chart
 
 @requires(Action.VIEW_PATIENT_LIST)
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
+    query = search_text(request.GET.get("q", ""))
     rows = search_patients(query, actor=request_actor(request)).select_related("care")
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
     return render(request, "chart/search.html", {

@@ -13,7 +13,7 @@ from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical import instruments
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.parsing import Obj
 from naltrack.clinical.screening_facts import Analyte
 from naltrack.clinical.vocab import OpioidKind
@@ -192,9 +192,9 @@ def follow_up_side_effect(effect_id: int, *, on: date, note: str, resolved: bool
             .filter(pk=effect_id, **({"patient": of} if of else {})).first()
         )  # fmt: skip
         if effect is None:
-            raise InputError("no side effect has this id", "side_effect")
+            raise NotFoundError("no side effect has this id", "side_effect")
         if effect.resolved_on is not None:
-            raise InputError(f"was resolved on {effect.resolved_on}", "side_effect")
+            raise ConflictError(f"was resolved on {effect.resolved_on}", "side_effect")
         if not effect.noted_on <= on <= local_day(at):
             raise InputError("must be between the day it was noted and today", "on")
         if not resolved and (next_due is None or next_due <= on):

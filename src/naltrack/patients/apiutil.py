@@ -8,7 +8,18 @@ from typing import Any
 from django.http import Http404, HttpRequest
 
 from naltrack.clinical.errors import InputError
-from naltrack.web.apiutil import PageOut, actor, now, page, record_out
+from naltrack.web.apiutil import (
+    Limit,
+    Mrn,
+    Offset,
+    Page,
+    actor,
+    answers,
+    now,
+    page,
+    record_out,
+    record_schema,
+)
 
 from .models import Patient
 from .services import read_patient
@@ -26,9 +37,12 @@ def list_records(router: Any, related: str, summary: str) -> None:
     """GET /patients/{mrn}/<related>: the patient's records of one kind, paged, through the
     audited chart read (one route per record list, without a handler written out for each)."""
 
-    def handler(request: HttpRequest, mrn: str, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    def handler(
+        request: HttpRequest, mrn: Mrn, limit: Limit = 50, offset: Offset = 0
+    ) -> dict[str, Any]:
         return page(getattr(patient(request, mrn), related).all(), limit, offset, record_out)
 
+    model = getattr(Patient, related).rel.related_model
     handler.__name__ = f"list_{related}"
-    router.get(f"/patients/{{mrn}}/{related}", response=PageOut, summary=summary,
-               operation_id=f"list_{related}")(handler)  # fmt: skip
+    router.get(f"/patients/{{mrn}}/{related}", response=answers(200, Page[record_schema(model)]),  # type: ignore[misc]
+               summary=summary, operation_id=f"list_{related}")(handler)  # fmt: skip

@@ -13,7 +13,7 @@ from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical import instruments
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clock import local_day
 
 from .models import DSM5_CRITERIA, Allergy, Assessment, MedicationEntry, OpioidKindChoice, Patient
@@ -122,9 +122,9 @@ def stop_medication(
             .first()
         )
         if entry is None:
-            raise InputError("no medication entry has this id", "medication")
+            raise NotFoundError("no medication entry has this id", "medication")
         if entry.stopped_on is not None:
-            raise InputError(f"already stopped on {entry.stopped_on}", "medication")
+            raise ConflictError(f"already stopped on {entry.stopped_on}", "medication")
         if stopped_on > local_day(at) or (entry.started_on and stopped_on < entry.started_on):
             raise InputError("must be between the start and today", "stopped_on")
         entry.stopped_on = stopped_on

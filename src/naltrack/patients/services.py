@@ -15,7 +15,7 @@ from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.audit.services import record_by
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.vocab import Indication
 from naltrack.clock import local_day
 
@@ -91,7 +91,7 @@ def register_patient(data: PatientInput, *, actor: Actor, at: datetime) -> Patie
             )
             record_by(actor, at, AuditAction.CREATE, "patient", patient.pk, patient_mrn=patient.mrn)
     except IntegrityError:
-        raise InputError("a patient with this MRN already exists", "mrn") from None
+        raise ConflictError("a patient with this MRN already exists", "mrn") from None
     return patient
 
 
@@ -107,7 +107,7 @@ def read_patient(mrn: str, *, actor: Actor, at: datetime, what: str = "chart",
     with transaction.atomic():
         patient = Patient.objects.filter(mrn=mrn).first()
         if patient is None:
-            raise InputError("no patient has this MRN", "mrn")
+            raise NotFoundError("no patient has this MRN", "mrn")
         recent = (
             covered_for is not None
             and AuditEvent.objects.filter(
@@ -147,7 +147,7 @@ def open_episode(
             )
             record_by(actor, at, AuditAction.CREATE, "episode", episode.pk, patient_mrn=patient.mrn)
     except IntegrityError:
-        raise InputError("the patient already has an active episode", "patient") from None
+        raise ConflictError("the patient already has an active episode", "patient") from None
     return episode
 
 

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Schema
 
 from naltrack.accounts.roles import Action
-from naltrack.audit.models import AuditEvent
+from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.audit.services import search_events
-from naltrack.web.apiutil import PageOut, actor, page
+from naltrack.web.apiutil import Day, Limit, Offset, Page, SearchText, actor, answers, audited_page
 
 router = Router(tags=["audit"])
+
+
+class EventOut(Schema):
+    id: int
+    at: datetime
+    actor: str
+    action: AuditAction
+    object_type: str
+    object_id: str
+    patient_mrn: str
+    remote_addr: str | None
+    detail: str
 
 
 def event_out(e: AuditEvent) -> dict[str, Any]:
@@ -21,9 +33,15 @@ def event_out(e: AuditEvent) -> dict[str, Any]:
             "object_id": e.object_id, "patient_mrn": e.patient_mrn, "remote_addr": e.remote_addr, "detail": e.detail}  # fmt: skip
 
 
-@router.get("/audit", response=PageOut, summary="Audit events, newest first, filtered")
-def list_events(request: HttpRequest, user: str = "", action: str = "", mrn: str = "", since: date | None = None,
-                until: date | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:  # fmt: skip
+ActionFilter = Literal["", "read", "create", "update", "export", "login", "login_failed"]
+
+
+@router.get("/audit", response=answers(200, Page[EventOut]),
+            summary="Audit events, newest first, filtered (director; the listing is itself audited)")  # fmt: skip
+def list_events(request: HttpRequest, user: SearchText = "", action: ActionFilter = "", mrn: SearchText = "",
+                since: Day | None = None, until: Day | None = None, limit: Limit = 50,
+                offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
     actor(request).require(Action.VIEW_AUDIT)
     rows = search_events(user=user, action=action, mrn=mrn, since=since, until=until)
-    return page(rows, limit, offset, event_out)
+    filters = f"user={user} action={action} mrn={mrn} since={since or ''} until={until or ''}"
+    return audited_page(request, "audit_list", rows, limit, offset, event_out, filters=filters)

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinical.errors import InputError
+from naltrack.web.bounds import day_problem
 from naltrack.web.context import request_actor
 from naltrack.web.pages import requires
 
@@ -32,6 +33,9 @@ def _period(request: HttpRequest) -> tuple[dict[str, str], dict[str, str], date,
                 days[key] = date.fromisoformat(raw[key])
             except ValueError:
                 errors[key] = "must be a date as YYYY-MM-DD"
+            else:
+                if problem := day_problem(days[key]):
+                    errors[key] = problem
     raw = {k: raw[k] or days[k].isoformat() for k in raw}
     return raw, errors, days["start"], days["end"]
 

@@ -13,7 +13,7 @@ from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.screening import ScreeningResult, screen
 from naltrack.clinical.screening_facts import parse_screening_facts
 from naltrack.clock import local_day
@@ -82,9 +82,9 @@ def sign_screening(
             .first()
         )
         if rec is None:
-            raise InputError("no screening has this id", "screening")
+            raise NotFoundError("no screening has this id", "screening")
         if rec.signed:
-            raise InputError(f"already signed by {rec.signed_by}", "screening")
+            raise ConflictError(f"already signed by {rec.signed_by}", "screening")
         running = active_policy().version
         if rec.policy_version != running:
             # A signature vouches for a decision the clinic's current thresholds produced.
