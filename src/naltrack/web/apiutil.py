@@ -256,4 +256,4 @@ def record_schema(model: Any) -> Any:
             continue
         kind = _TYPES[f.get_internal_type()]
         fields[f.attname] = (kind | None, ...) if f.null and kind is not Any else (kind, ...)
-    return create_model(f"{model.__name__}Out", __base__=Schema, **fields)
+    return create_model(f"{model.__name__}Record", __base__=Schema, **fields)
