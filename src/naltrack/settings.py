@@ -77,7 +77,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The clinic's zone (NALTRACK_TIME_ZONE): clock.today(), local_day() and __date lookups use it.
+TIME_ZONE = CONFIG.time_zone
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = CONFIG.data_dir / "static"

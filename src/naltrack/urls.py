@@ -49,5 +49,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("audit/", audit.viewer, name="audit-viewer"),
     path("reports/", reports.program, name="report"),
     path("reports/program.csv", reports.program_csv, name="report-csv"),
+    path("policy/", reports.clinic_policy, name="clinic-policy"),
     path("api/", api.urls),
 ]

@@ -47,6 +47,7 @@ class Action(StrEnum):
     HANDLE_ALERTS = "handle_alerts"  # acknowledge and resolve
     VIEW_AUDIT = "view_audit"
     VIEW_REPORTS = "view_reports"
+    VIEW_POLICY = "view_policy"  # the clinic's running policy and its rules document
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -76,6 +77,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.HANDLE_ALERTS: frozenset({P, N}),
     Action.VIEW_AUDIT: frozenset({D}),
     Action.VIEW_REPORTS: frozenset({D, P}),
+    # The director answers for the policy the clinic runs; prescribers apply it and may read it.
+    Action.VIEW_POLICY: frozenset({D, P}),
 }
 
 

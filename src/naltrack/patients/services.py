@@ -17,6 +17,7 @@ from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.audit.services import record_by
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.vocab import Indication
+from naltrack.clock import local_day
 
 from .models import Episode, EpisodeStatus, Patient, ReminderChannel, SexAtBirthChoice
 
@@ -72,7 +73,7 @@ def _validate(data: PatientInput, today: date) -> None:
 def register_patient(data: PatientInput, *, actor: Actor, at: datetime) -> Patient:
     """Create a patient; refuse bad input or a duplicate MRN and write nothing."""
     actor.require(Action.REGISTER_PATIENT)
-    _validate(data, at.date())
+    _validate(data, local_day(at))
     try:
         with transaction.atomic():
             patient = Patient.objects.create(
@@ -133,7 +134,7 @@ def open_episode(
     actor.require(Action.REGISTER_PATIENT)
     if not indications:
         raise InputError("at least one of OUD and AUD is required", "indications")
-    if start_date > at.date():
+    if start_date > local_day(at):
         raise InputError("is in the future", "start_date")
     try:
         with transaction.atomic():

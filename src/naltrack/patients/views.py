@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
+from naltrack.clock import local_day
 from naltrack.web.context import request_actor
 from naltrack.web.pages import posted, requires, submit
 
@@ -55,7 +56,7 @@ def register(request: HttpRequest) -> HttpResponse:
 def new_episode(request: HttpRequest, mrn: str) -> HttpResponse:
     """Re-enrol a patient whose last episode ended (the form refuses while one is active)."""
     actor, now, patient = open_record(request, mrn, writes=Action.REGISTER_PATIENT, what="contact")
-    form = EpisodeForm(request.POST or None, initial={"start_date": now.date()})
+    form = EpisodeForm(request.POST or None, initial={"start_date": local_day(now)})
 
     def call(d: dict[str, Any]) -> str:
         open_episode(patient, form.indication_set(), d["start_date"], actor=actor, at=now)
@@ -73,7 +74,7 @@ def new_episode(request: HttpRequest, mrn: str) -> HttpResponse:
 def assessments(request: HttpRequest, mrn: str) -> HttpResponse:
     """The prescriber's assessments; other clinical roles read them."""
     actor, now, patient = open_record(request, mrn, writes=Action.RECORD_ASSESSMENT)
-    form = AssessmentForm(request.POST or None, initial={"assessed_on": now.date()})
+    form = AssessmentForm(request.POST or None, initial={"assessed_on": local_day(now)})
 
     def call(d: dict[str, Any]) -> str:
         values = {f.name: d[f.name] for f in fields(AssessmentInput)}
@@ -96,7 +97,7 @@ def medications(request: HttpRequest, mrn: str) -> HttpResponse:
     here = reverse("medications", args=[mrn])
     add = MedicationForm(posted(request, "medication"), prefix="med")
     stop = StopMedicationForm(posted(request, "stop"), prefix="stop",
-                              initial={"stopped_on": now.date()})  # fmt: skip
+                              initial={"stopped_on": local_day(now)})  # fmt: skip
     allergy = AllergyForm(posted(request, "allergy"), prefix="allergy")
     mine = list(patient.medications.all())
 

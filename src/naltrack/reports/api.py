@@ -34,7 +34,7 @@ class ReportOut(Schema):
 def program(request: HttpRequest, start: Day, end: Day) -> dict[str, Any]:
     r = read_report(start, end, actor=actor(request), at=now())
     return {
-        "start": r.start.isoformat(), "end": r.end.isoformat(),
+        "start": r.start.isoformat(), "end": r.end.isoformat(), "policy_version": r.policy_version,
         "measures": [{"section": m.section, "name": m.name.strip(), "value": m.value, "denominator": m.of,
                       "share": m.share, "note": m.note} for m in r.measures],
     }  # fmt: skip

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
+from naltrack.clinic import active_policy
 from naltrack.clinical.errors import InputError
 from naltrack.patients.models import Patient
 from naltrack.patients.services import read_patient
@@ -92,7 +93,9 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
     read_patient(rec.patient.mrn, actor=actor, at=clock.now())  # audited chart read
     return render(request, "screening/detail.html", {
         "rec": rec, "result": rec.result, "facts": rec.facts, "form": SignForm(), "active": "patients",
-        "can_sign": actor.can(Action.SIGN_SCREENING) and not rec.signed, "blocking": rec.decision in BLOCKING,
+        "can_sign": actor.can(Action.SIGN_SCREENING) and not rec.signed
+        and rec.policy_version == active_policy().version,  # sign_screening refuses it otherwise
+        "blocking": rec.decision in BLOCKING,
     })  # fmt: skip
 
 

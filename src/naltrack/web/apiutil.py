@@ -256,4 +256,6 @@ def record_schema(model: Any) -> Any:
             continue
         kind = _TYPES[f.get_internal_type()]
         fields[f.attname] = (kind | None, ...) if f.null and kind is not Any else (kind, ...)
+    # "Record", not "Out": a hand-written schema of the same name (e.g. EpisodeOut for a created
+    # episode) would otherwise overwrite it in the OpenAPI components.
     return create_model(f"{model.__name__}Record", __base__=Schema, **fields)
