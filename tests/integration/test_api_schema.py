@@ -63,6 +63,19 @@ RULES_BEYOND_THE_SCHEMA = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _test_connection_kept() -> Iterator[None]:
+    """The WSGI app is called directly, not through Django's test client, so each request's end
+    would close "old" connections; on PostgreSQL that closes the test's own connection (it is in
+    the test's transaction, not autocommit) and every later request fails. The test client
+    disconnects the same handlers."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def same_connection() -> Iterator[None]:
     """Requests go through the WSGI handler, which closes the database connection after each one;
