@@ -10,7 +10,7 @@ from django.db import transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
-from naltrack.alerts.services import refresh_patient
+from naltrack.alerts.services import refresh_after_commit
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical import instruments
@@ -19,6 +19,7 @@ from naltrack.clinical.parsing import Obj
 from naltrack.clinical.screening_facts import Analyte
 from naltrack.clinical.vocab import Formulation, OpioidKind
 from naltrack.patients.models import Patient
+from naltrack.patients.services import lock_owner, lock_patient
 from naltrack.treatment.models import Administration, AdministrationStatus
 
 from .models import Observation, ObservationKind, SideEffect, SideEffectKind, SideEffectSeverity
@@ -124,6 +125,7 @@ def record_observation(patient: Patient, *, kind: str, observed_on: date, data: 
         raise InputError("is before the patient was born", "observed_on")
     clean, total, band, flags = read_observation(kind, data)
     with transaction.atomic():
+        lock_patient(patient)
         obs = Observation.objects.create(
             patient=patient, kind=kind, observed_on=observed_on, data=clean, total=total, band=band,
             flags=flags, recorded_by=actor.username, recorded_at=at,
@@ -137,7 +139,7 @@ def record_observation(patient: Patient, *, kind: str, observed_on: date, data: 
             patient_mrn=patient.mrn,
             detail=kind,
         )
-        refresh_patient(patient, at=at)
+    refresh_after_commit(patient, at=at)
     return obs
 
 
@@ -152,18 +154,19 @@ def record_side_effect(patient: Patient, *, kind: str, severity: str, noted_on: 
         raise InputError("is in the future", "noted_on")
     if follow_up_due is not None and follow_up_due < noted_on:
         raise InputError("is before the side effect was noted", "follow_up_due")
-    injection = None
-    if kind == SideEffectKind.INJECTION_SITE:
-        # Injection-site reactions are followed up (VIVITROL label 5.2): default one week; the
-        # reaction is tied to the last injection given on or before the day it was noted.
-        follow_up_due = follow_up_due or noted_on + timedelta(days=7)
-        injection = (
-            Administration.objects.filter(
-                patient=patient, formulation=Formulation.XR_INJECTION,
-                status=AdministrationStatus.GIVEN, given_on__lte=noted_on,
-            ).order_by("-given_at").first()
-        )  # fmt: skip
     with transaction.atomic():
+        lock_patient(patient)
+        injection = None
+        if kind == SideEffectKind.INJECTION_SITE:
+            # Injection-site reactions are followed up (VIVITROL label 5.2): default one week; the
+            # reaction is tied to the last injection given on or before the day it was noted.
+            follow_up_due = follow_up_due or noted_on + timedelta(days=7)
+            injection = (
+                Administration.objects.filter(
+                    patient=patient, formulation=Formulation.XR_INJECTION,
+                    status=AdministrationStatus.GIVEN, given_on__lte=noted_on,
+                ).order_by("-given_at").first()
+            )  # fmt: skip
         effect = SideEffect.objects.create(
             patient=patient, kind=kind, severity=severity, noted_on=noted_on,
             description=description.strip()[:500], follow_up_due=follow_up_due,
@@ -190,6 +193,7 @@ def follow_up_side_effect(effect_id: int, *, on: date, note: str, resolved: bool
     if not note.strip():
         raise InputError("say what was found", "note")
     with transaction.atomic():
+        lock_owner(SideEffect, effect_id)
         effect = (
             SideEffect.objects.select_for_update().select_related("patient")
             .filter(pk=effect_id, **({"patient": of} if of else {})).first()

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
-from naltrack.alerts.services import refresh_patient
+from naltrack.alerts.services import refresh_after_commit
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical.errors import InputError
@@ -18,7 +18,7 @@ from naltrack.clinical.policy import DEFAULT_POLICY, Policy
 from naltrack.clinical.screening import ScreeningResult, screen
 from naltrack.clinical.screening_facts import parse_screening_facts
 from naltrack.patients.models import Patient
-from naltrack.patients.services import active_episode
+from naltrack.patients.services import active_episode, lock_owner, lock_patient
 
 from .facts import ENTERED_FACTS, gather_facts, merge
 from .models import DecisionChoice, ScreeningRecord
@@ -42,8 +42,12 @@ def run_screening(patient: Patient, entered: dict[str, Any], *, formulation: str
                   at: datetime, policy: Policy = DEFAULT_POLICY) -> ScreeningRecord:  # fmt: skip
     actor.require(Action.RUN_SCREENING)
     as_of = at.date()
-    facts, result = preview(patient, entered, formulation=formulation, as_of=as_of, policy=policy)
     with transaction.atomic():
+        # The facts are read with the patient locked: what the core decided on is what is stored.
+        lock_patient(patient)
+        facts, result = preview(
+            patient, entered, formulation=formulation, as_of=as_of, policy=policy
+        )
         rec = ScreeningRecord.objects.create(
             patient=patient, episode=active_episode(patient), as_of=as_of, formulation=formulation,
             facts=facts, result=result.as_dict(), decision=result.decision.value,
@@ -59,7 +63,7 @@ def run_screening(patient: Patient, entered: dict[str, Any], *, formulation: str
             patient_mrn=patient.mrn,
             detail=f"{rec.decision} ({rec.policy_version})",
         )
-        refresh_patient(patient, at=at, policy=policy)
+    refresh_after_commit(patient, at=at, policy=policy)
     return rec
 
 
@@ -70,6 +74,7 @@ def sign_screening(
     actor.require(Action.SIGN_SCREENING)
     reason = override_reason.strip()
     with transaction.atomic():
+        lock_owner(ScreeningRecord, screening_id)
         rec = (
             ScreeningRecord.objects.select_for_update()
             .select_related("patient")
