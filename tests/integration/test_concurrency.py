@@ -260,6 +260,18 @@ def test_the_nightly_refresh_isolates_a_failing_patient(
     assert first.mrn not in caplog.text
 
 
+def test_a_record_that_cannot_be_read_fails_alone(caplog: pytest.LogCaptureFixture) -> None:
+    bad, good = make_patient("MRN-C014"), make_patient("MRN-C015")
+    # A liver result stored without its upper limits (written around the service, as an old
+    # import might have): reading it fails.
+    Observation.objects.create(patient=bad, kind="liver", observed_on=TODAY, data={"alt": 90},
+                               recorded_by="import", recorded_at=NOW)  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="naltrack.alerts"):
+        assert refresh_all(at=NOW) == RefreshOutcome(refreshed=1, failed=1)
+    assert CareStatus.objects.get(patient=good).computed_on == TODAY
+    assert f"patient id {bad.pk}: KeyError at snapshot.py" in caplog.text
+
+
 def test_alerts_refresh_command_exits_non_zero_when_a_patient_failed(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from naltrack.accounts.roles import Action
@@ -305,7 +305,7 @@ def refresh_all(
                     .values_list("pk", flat=True)
                 )  # fmt: skip
                 changes = _refresh_locked(locked, at, policy)
-        except DatabaseError as exc:
+        except Exception as exc:  # a database error, or one record that cannot be read
             log.warning("alerts refresh: a chunk of %s patients failed (%s); one by one instead",
                         len(part), _where(exc))  # fmt: skip
             for pk in part:
