@@ -29,7 +29,7 @@ from naltrack.accounts.roles import Role
 from naltrack.accounts.services import Actor, create_staff, create_token
 from naltrack.alerts import services as alert_services
 from naltrack.alerts.models import Alert, CareStatus
-from naltrack.alerts.services import RefreshOutcome, refresh_all
+from naltrack.alerts.services import RefreshOutcome, acknowledge, refresh_all
 from naltrack.audit import services as audit_services
 from naltrack.audit.models import AuditEvent
 from naltrack.clinical.alerts import evaluate_alerts
@@ -283,6 +283,51 @@ def test_alerts_refresh_command_exits_non_zero_when_a_patient_failed(
     out, err = capsys.readouterr()
     assert "refreshed alerts and care status for 1 patients" in out
     assert "1 patients failed" in err
+
+
+def test_a_refresh_during_an_acknowledgement_keeps_its_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The nightly refresh resolves an alert while a nurse acknowledges it: the refresh waits for
+    the patient, so the nurse's note is not written over with the one it read before."""
+    p = make_patient("MRN-C016")
+    record_observation(p, kind="phq9", observed_on=TODAY, data={"items": [0] * 8 + [2]},
+                       actor=NURSE, at=NOW)  # fmt: skip
+    alert = Alert.objects.get(patient=p, code="SUICIDE_RISK")
+    acknowledging, evaluated = threading.Event(), threading.Event()
+    real_record, real_evaluate = audit_services.record, alert_services._evaluate
+
+    def record(**kwargs: Any) -> AuditEvent:  # the acknowledgement, its alert row written
+        acknowledging.set()
+        evaluated.wait(timeout=2)  # give the refresh every chance to read in between
+        return real_record(**kwargs)
+
+    def evaluate(*args: Any) -> None:
+        evaluated.set()
+        real_evaluate(*args)
+
+    monkeypatch.setattr(audit_services, "record", record)
+    monkeypatch.setattr(alert_services, "_evaluate", evaluate)
+
+    def refresh_meanwhile() -> RefreshOutcome:
+        acknowledging.wait(timeout=10)
+        return refresh_all(at=NOW + timedelta(days=400))  # the PHQ-9 is too old: resolved
+
+    results = race(
+        lambda: acknowledge(alert.pk, actor=NURSE, at=NOW, note="called, safety plan reviewed"),
+        refresh_meanwhile,
+    )
+    assert results[1] == RefreshOutcome(refreshed=1, failed=0), results
+    alert.refresh_from_db()
+    assert (alert.status, alert.acknowledged_by, alert.resolved_by) == (
+        "resolved",
+        NURSE.username,
+        "naltrack",
+    )
+    assert (
+        alert.note
+        == "nina.nurse: called, safety plan reviewed\nCondition cleared on re-evaluation."
+    )
 
 
 def test_the_nightly_refresh_agrees_with_refreshing_each_patient() -> None:

@@ -29,7 +29,7 @@ from naltrack.clinical.regimens import injection_timing
 from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
-from naltrack.patients.services import lock_patient
+from naltrack.patients.services import lock_owner, lock_patient
 
 from .models import SEVERITY_RANK, Alert, AlertSeverityChoice, AlertStatus, CareStatus
 from .snapshot import Record, read_records
@@ -352,6 +352,8 @@ def _handle(alert_id: int, actor: Actor, at: datetime, note: str, resolve: bool)
     if resolve and not note.strip():
         raise InputError("say what was done before resolving an alert", "note")
     with transaction.atomic():
+        # The patient first, as every refresh does: a refresh cannot write over this change.
+        lock_owner(Alert, alert_id)
         alert = (
             Alert.objects.select_for_update().select_related("patient").filter(pk=alert_id).first()
         )
