@@ -28,6 +28,12 @@ KEY = "6f1c2a4e-2b1d-4c55-9d7e-0a3f5b8c9e21"
 CRAVING = {"kind": "craving", "observed_on": TODAY.isoformat(), "data": {"value": 4}}
 
 
+@pytest.fixture(autouse=True)
+def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The application's clock reads NOW (keys are dated by it)."""
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+
+
 def token_for(username: str, role: Role = Role.NURSE) -> str:
     create_staff(username, "a-long-demo-password-1", role)
     return create_token(username, at=NOW)
@@ -77,12 +83,12 @@ def test_the_same_key_for_another_request_is_refused_naming_the_header() -> None
     assert post(token, f"/patients/{p.mrn}/observations", CRAVING).status_code == 201
     written = counts()
     other = post(token, f"/patients/{p.mrn}/observations", CRAVING | {"data": {"value": 9}})
-    assert other.status_code == 422
+    assert other.status_code == 409
     assert other.json() == {
         "message": "this key was already used for a different request; send a new key with a new request",
         "field": "Idempotency-Key",
     }
-    assert post(token, "/patients", {"mrn": "MRN-I003"}).status_code == 422  # another path
+    assert post(token, "/patients", {"mrn": "MRN-I003"}).status_code == 409  # another path
     assert counts() == written
 
 
@@ -104,7 +110,7 @@ def test_a_request_still_being_answered_is_a_409() -> None:
     body = json.dumps(CRAVING).encode()
     IdempotencyKey.objects.create(
         user=User.objects.get(username="ida.nurse"), key=KEY,
-        method="POST", path=path, body_hash=hashlib.sha256(body).hexdigest(), created_at=clock.now(),
+        method="POST", path=path, body_hash=hashlib.sha256(body).hexdigest(), created_at=NOW,
     )  # fmt: skip
     r = post(token, f"/patients/{p.mrn}/observations", CRAVING)
     assert r.status_code == 409
@@ -141,7 +147,7 @@ def test_keys_expire_after_a_day() -> None:
     p = make_patient("MRN-I007")
     token = token_for("ida.nurse")
     assert post(token, f"/patients/{p.mrn}/observations", CRAVING).status_code == 201
-    IdempotencyKey.objects.update(created_at=clock.now() - timedelta(days=2))
+    IdempotencyKey.objects.update(created_at=NOW - timedelta(days=2))
     again = post(token, f"/patients/{p.mrn}/observations", CRAVING)
     assert again.status_code == 201 and "Idempotent-Replayed" not in again
     assert Observation.objects.filter(patient=p).count() == 2

@@ -23,7 +23,7 @@ from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
 from naltrack.clinical.alerts import evaluate_alerts
 from naltrack.clinical.coverage import RiskKind, coverage, risk_windows
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.policy import Policy
 from naltrack.clinical.regimens import injection_timing
 from naltrack.clinical.vocab import Formulation
@@ -111,7 +111,7 @@ class _Changes:
 
 
 ALERT_FIELDS = ("status", "resolved_by", "resolved_at", "note", "message", "action", "severity",
-                "severity_rank")  # fmt: skip
+                "severity_rank", "policy_version")  # fmt: skip
 
 
 def _refresh_locked(patient_ids: list[int], at: datetime, policy: Policy) -> _Changes:
@@ -179,10 +179,14 @@ def _evaluate(pk: int, rec: Record, current: dict[str, Alert], stored: CareStatu
             create.append(Alert(
                 patient_id=pk, code=code, severity=found.severity.value, severity_rank=rank,
                 message=found.message, action=found.action, source=found.source, raised_at=at,
+                policy_version=policy.version,
             ))  # fmt: skip
-        elif (existing.message, existing.severity) != (found.message, found.severity.value):
+        elif (existing.message, existing.severity, existing.policy_version) != (
+            found.message, found.severity.value, policy.version,
+        ):  # fmt: skip
             existing.message, existing.action = found.message, found.action
             existing.severity, existing.severity_rank = found.severity.value, rank
+            existing.policy_version = policy.version
             update.append(existing)
     values = _care_values(rec, on, len(open_ranks), min(open_ranks, default=None), policy)
     if stored is None:
@@ -218,18 +222,21 @@ def _care_values(
         "coverage_ends_on": None,
         "days_covered_90": None,
         "pdc_90": None,
+        "adherent_90": None,
         "risk_window": "",
         "risk_message": "",
         "open_alerts": open_alerts,
         "worst_severity_rank": worst_rank,
         "liver_test_due_on": None,
         "review_due_on": None,
+        "policy_version": policy.version,
     }
     if given:
         start = max(given[0].date, on - timedelta(days=COVERAGE_DAYS - 1))
         report = coverage(given, start, on, policy)
         values["days_covered_90"] = report.days_covered
         values["pdc_90"] = round(report.pdc, 3)
+        values["adherent_90"] = report.adherent
         values["coverage_ends_on"] = report.coverage_ends
         windows = risk_windows(
             given, on, policy, next_injection_booked=rec.snapshot.next_injection_booked,
@@ -252,15 +259,16 @@ def _care_values(
         liver_from = rec.last_liver_test or given[0].date
         values["liver_test_due_on"] = liver_from + timedelta(days=policy.lft_baseline_max_age_days)
     if values["active"] and plan is not None:
-        values["review_due_on"] = plan.created_at.date() + timedelta(days=REVIEW_EVERY_DAYS)
+        values["review_due_on"] = local_day(plan.created_at) + timedelta(days=REVIEW_EVERY_DAYS)
     return values
 
 
-def patients_to_refresh(on: date, policy: Policy) -> list[int]:
+def patients_to_refresh(on: date, policy: Policy | None = None) -> list[int]:
     """Active patients; those whose episode ended recently enough for the post-treatment window
     (it starts when the last dose's coverage ends, at most an implant's coverage after the
     discharge); and anyone with an unresolved alert, so that an alert whose condition has passed
     is resolved instead of staying open forever."""
+    policy = active_policy() if policy is None else policy
     recent = on - timedelta(days=policy.post_treatment_risk_days + policy.implant_coverage_days)
     episodes = Episode.objects.filter(
         Q(status=EpisodeStatus.ACTIVE) | Q(discharge_date__gte=recent)
@@ -358,9 +366,9 @@ def _handle(alert_id: int, actor: Actor, at: datetime, note: str, resolve: bool)
             Alert.objects.select_for_update().select_related("patient").filter(pk=alert_id).first()
         )
         if alert is None:
-            raise InputError("no alert has this id", "alert")
+            raise NotFoundError("no alert has this id", "alert")
         if alert.status == AlertStatus.RESOLVED:
-            raise InputError("this alert is already resolved", "alert")
+            raise ConflictError("this alert is already resolved", "alert")
         if resolve:
             alert.status, alert.resolved_by, alert.resolved_at = (
                 AlertStatus.RESOLVED,

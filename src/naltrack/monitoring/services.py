@@ -14,10 +14,11 @@ from naltrack.alerts.services import refresh_after_commit
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical import instruments
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.parsing import Obj
 from naltrack.clinical.screening_facts import Analyte
 from naltrack.clinical.vocab import Formulation, OpioidKind
+from naltrack.clock import local_day
 from naltrack.patients.models import Patient
 from naltrack.patients.services import lock_owner, lock_patient
 from naltrack.treatment.models import Administration, AdministrationStatus
@@ -119,7 +120,7 @@ def read_observation(
 def record_observation(patient: Patient, *, kind: str, observed_on: date, data: object, actor: Actor,
                        at: datetime) -> Observation:  # fmt: skip
     actor.require(Action.RECORD_OBSERVATION)
-    if observed_on > at.date():
+    if observed_on > local_day(at):
         raise InputError("is in the future", "observed_on")
     if observed_on < patient.birth_date:
         raise InputError("is before the patient was born", "observed_on")
@@ -150,7 +151,7 @@ def record_side_effect(patient: Patient, *, kind: str, severity: str, noted_on: 
         raise InputError(f"must be one of {', '.join(SideEffectKind.values)}", "kind")
     if severity not in SideEffectSeverity.values:
         raise InputError("must be mild, moderate or severe", "severity")
-    if noted_on > at.date():
+    if noted_on > local_day(at):
         raise InputError("is in the future", "noted_on")
     if follow_up_due is not None and follow_up_due < noted_on:
         raise InputError("is before the side effect was noted", "follow_up_due")
@@ -199,10 +200,10 @@ def follow_up_side_effect(effect_id: int, *, on: date, note: str, resolved: bool
             .filter(pk=effect_id, **({"patient": of} if of else {})).first()
         )  # fmt: skip
         if effect is None:
-            raise InputError("no side effect has this id", "side_effect")
+            raise NotFoundError("no side effect has this id", "side_effect")
         if effect.resolved_on is not None:
-            raise InputError(f"was resolved on {effect.resolved_on}", "side_effect")
-        if not effect.noted_on <= on <= at.date():
+            raise ConflictError(f"was resolved on {effect.resolved_on}", "side_effect")
+        if not effect.noted_on <= on <= local_day(at):
             raise InputError("must be between the day it was noted and today", "on")
         if not resolved and (next_due is None or next_due <= on):
             raise InputError("give the next follow-up date (after this one), or mark it resolved",

@@ -14,7 +14,7 @@ from naltrack.accounts.services import Actor
 from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.policy import DEFAULT_POLICY, Policy
 from naltrack.clinical.regimens import InjectionTier, injection_timing, regimens
 from naltrack.clinical.vocab import Formulation
@@ -114,7 +114,7 @@ def change_plan(
                 reason=reason.strip(), created_by=actor.username, created_at=at, **values,
             )  # fmt: skip
         except IntegrityError:
-            raise InputError(
+            raise ConflictError(
                 "the plan was changed by someone else meanwhile; reload", "version"
             ) from None
         record_by(
@@ -453,9 +453,9 @@ def remove_implant(implant_id: int, *, removed_on: date, reason: str, actor: Act
             .first()
         )
         if implant is None:
-            raise InputError("no implant has this id", "implant")
+            raise NotFoundError("no implant has this id", "implant")
         if implant.removed_on is not None:
-            raise InputError("this implant was already removed", "implant")
+            raise ConflictError("this implant was already removed", "implant")
         if not implant.inserted_on <= removed_on <= at.date():
             raise InputError("must be between the insertion and today", "removed_on")
         implant.removed_on, implant.removal_reason, implant.removed_by = (
@@ -521,7 +521,7 @@ def set_appointment_status(appointment_id: int, status: str, *, actor: Actor, at
             .first()
         )
         if appt is None:
-            raise InputError("no appointment has this id", "appointment")
+            raise NotFoundError("no appointment has this id", "appointment")
         if status in (AppointmentStatus.KEPT, AppointmentStatus.MISSED) and appt.on > at.date():
             raise InputError("an appointment in the future cannot be kept or missed yet", "status")
         appt.status = status

@@ -4,9 +4,10 @@ A client that did not get an answer (a dropped connection, a timeout) sends the 
 with the same key; it gets the first answer (status and body, with `Idempotent-Replayed: true`) and
 nothing is written twice: the second nurse's tablet retrying "record this injection" must not
 record a second injection. Keys belong to the user of the bearer token, expire after a day, and
-follow the IETF draft "The Idempotency-Key HTTP Header Field":
+follow the IETF draft "The Idempotency-Key HTTP Header Field", in the API's error vocabulary
+(api.py: 409 is a conflict with what is recorded; the draft's 422 is not used):
 
-- the same key with another method, path or body: 422, the key names one request;
+- the same key with another method, path or body: 409, the key names one request;
 - the same key while the first request is still being answered: 409, retry shortly;
 - a malformed key: 400. Without the header, nothing changes.
 
@@ -108,7 +109,7 @@ def _claim(user: User, key: str, method: str, path: str, digest: str,
 def _answer_again(row: IdempotencyKey, method: str, path: str, digest: str) -> HttpResponse:
     if (row.method, row.path, row.body_hash) != (method, path[:2000], digest):
         return _refusal(
-            422,
+            409,
             "this key was already used for a different request; send a new key with a new request",
         )
     if row.status is None:

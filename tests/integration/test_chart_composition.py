@@ -1,0 +1,42 @@
+"""The chart composes the record areas from above (issue 9, part 7): what it hands the pages
+below it, since they no longer read the areas above them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from naltrack.accounts.roles import Role
+from naltrack.treatment.services import PlanInput, change_plan
+from tests.integration.conftest import PRESCRIBER, TODAY, at, login, started_on_injection
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
+
+
+def test_the_charts_screening_link_carries_the_current_plans_formulation() -> None:
+    p = started_on_injection("MRN-7950", TODAY - timedelta(days=40))
+    change_plan(p, PlanInput(formulation="oral", regimen="oral_daily"), reason="switch",
+                actor=PRESCRIBER, at=at(TODAY - timedelta(days=1)))  # fmt: skip
+    prescriber = login(Role.PRESCRIBER, "pat.prescriber")
+    chart = prescriber.get(f"/patients/{p.mrn}/").content.decode()
+    assert f'href="/patients/{p.mrn}/screen/?formulation=oral"' in chart
+    page = prescriber.get(f"/patients/{p.mrn}/screen/?formulation=oral").content.decode()
+    assert '<option value="oral" selected>' in page
+    assert '<option value="xr_injection" selected>' not in page
+
+
+def test_the_screening_form_ignores_an_unknown_formulation_and_starts_from_the_injection() -> None:
+    p = started_on_injection("MRN-7951", TODAY - timedelta(days=40))
+    prescriber = login(Role.PRESCRIBER, "pat.prescriber")
+    page = prescriber.get(f"/patients/{p.mrn}/screen/?formulation=patch").content.decode()
+    assert '<option value="xr_injection" selected>' in page
+    assert "patch" not in page
+
+
+def test_the_patient_list_names_each_patients_formulation_from_the_care_status() -> None:
+    p = started_on_injection("MRN-7952", TODAY - timedelta(days=10))
+    nurse = login(Role.NURSE, "nina.nurse")
+    page = nurse.get("/patients/?q=MRN-7952").content.decode()
+    assert p.mrn in page
+    assert "Extended-release injection (380 mg)" in page  # was "—" for every patient
