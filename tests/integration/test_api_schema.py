@@ -77,19 +77,7 @@ def _test_connection_kept() -> Iterator[None]:
 
 
 @pytest.fixture
-def same_connection() -> Iterator[None]:
-    """Requests go through the WSGI handler, which closes the database connection after each one;
-    the test's transaction lives on that connection (PostgreSQL), so keep it open, as Django's test
-    client does."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def tokens(db: None, same_connection: None) -> itertools.cycle[str]:
+def tokens(db: None) -> itertools.cycle[str]:
     out = []
     for username, role in ROLES.items():
         create_staff(username, "a-long-demo-password-1", role)
