@@ -11,14 +11,11 @@ the record as it stands, which no schema can state (listed below with the rule).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -63,21 +60,8 @@ RULES_BEYOND_THE_SCHEMA = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _test_connection_kept() -> Iterator[None]:
-    """The WSGI app is called directly, not through Django's test client, so each request's end
-    would close "old" connections; on PostgreSQL that closes the test's own connection (it is in
-    the test's transaction, not autocommit) and every later request fails. The test client
-    disconnects the same handlers."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
 @pytest.fixture
-def tokens(db: None) -> itertools.cycle[str]:
+def tokens(db: None, wsgi_keeps_the_test_connection: None) -> itertools.cycle[str]:
     out = []
     for username, role in ROLES.items():
         create_staff(username, "a-long-demo-password-1", role)
