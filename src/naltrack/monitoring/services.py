@@ -140,7 +140,7 @@ def record_observation(patient: Patient, *, kind: str, observed_on: date, data: 
             patient_mrn=patient.mrn,
             detail=kind,
         )
-        record_changed(patient, at=at)
+    record_changed(patient, at=at)
     return obs
 
 

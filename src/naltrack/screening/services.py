@@ -66,7 +66,7 @@ def run_screening(patient: Patient, entered: dict[str, Any], *, formulation: str
             patient_mrn=patient.mrn,
             detail=f"{rec.decision} ({rec.policy_version})",
         )
-        record_changed(patient, at=at)
+    record_changed(patient, at=at)
     return rec
 
 
