@@ -180,4 +180,3 @@ def lock_patient(patient: Patient) -> Patient:
     takes a row lock (SELECT ... FOR UPDATE); SQLite's write transactions are IMMEDIATE (settings),
     which serialises writers for the whole database."""
     return Patient.objects.select_for_update().get(pk=patient.pk)
-

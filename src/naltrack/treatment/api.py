@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from naltrack.accounts.roles import Action
+from naltrack.clock import local_day
 from naltrack.web.apiutil import PageOut, actor, list_records, now, page, patient
 
 from .models import Administration, Appointment, TreatmentPlan
@@ -38,7 +39,8 @@ def _iso(v: Any) -> Any:
 def administration_out(a: Administration) -> dict[str, Any]:
     names = ("given_at", "given_on", "formulation", "product", "dose_mg", "route", "site", "needle", "lot", "expiry",
              "observed", "status", "reason", "first_dose", "late_tier", "warnings", "reversal_agent_discussed",
-             "reversal_agent_on_hand", "recorded_by")  # fmt: skip
+             "reversal_agent_on_hand", "recorded_by", "opioid_use_reported", "urine_screen", "overridden",
+             "override_reason", "override_by", "policy_version")  # fmt: skip
     return {"id": a.pk} | {n: _iso(getattr(a, n)) for n in names}
 
 
@@ -127,7 +129,7 @@ list_records(router, "implants", "Implant insertions and removals")
 )
 def injection_proposal(request: HttpRequest, mrn: str) -> dict[str, Any]:
     actor(request).require(Action.RECORD_ADMINISTRATION)
-    proposal = propose_injection(patient(request, mrn), now().date())
+    proposal = propose_injection(patient(request, mrn), local_day(now()))
     return {k: _iso(v) for k, v in asdict(proposal).items()}
 
 
@@ -145,6 +147,7 @@ class AdministrationIn(Schema):
     reversal_agent_discussed: bool = False
     reversal_agent_on_hand: bool = False
     confirm_warnings: bool = False
+    opioid_use_reported: bool = False
 
 
 @router.post(

@@ -34,7 +34,12 @@ class AdministrationForm(forms.Form):
     observed = forms.BooleanField(
         required=False, initial=True, label="Observed by staff (untick if self-reported)"
     )
-    reason = forms.CharField(max_length=500, required=False, label="Reason (held or refused)")
+    reason = forms.CharField(
+        max_length=500, required=False, label="Reason (held or refused; or why late)"
+    )
+    opioid_use_reported = forms.BooleanField(
+        required=False, label="Patient reports opioid use since the last dose"
+    )
     reversal_agent_discussed = forms.BooleanField(
         required=False, label="Overdose reversal agent (naloxone) discussed"
     )
@@ -43,6 +48,12 @@ class AdministrationForm(forms.Form):
     )
     confirm_warnings = forms.BooleanField(
         required=False, label="I have read the warnings and give the dose"
+    )
+
+
+class InjectionOverrideForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="Clinical reason"
     )
 
 

@@ -1,0 +1,55 @@
+"""Ending an episode of treatment: when and why it stopped."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import transaction
+
+from naltrack.accounts.roles import Action
+from naltrack.accounts.services import Actor
+from naltrack.alerts.services import refresh_patient
+from naltrack.audit.models import AuditAction
+from naltrack.audit.services import record_by
+from naltrack.clinical.errors import InputError
+from naltrack.clock import local_day
+from naltrack.patients.models import Episode, EpisodeStatus, Patient
+from naltrack.patients.services import active_episode, lock_patient
+
+from .models import Appointment, AppointmentStatus, Order, OrderStatus
+
+
+def discontinue(patient: Patient, *, reason: str, on: date, lost_to_follow_up: bool = False,
+                actor: Actor, at: datetime) -> Episode:  # fmt: skip
+    """End the episode: record the reason, stop orders, cancel booked visits, and open the
+    post-treatment overdose-risk alert (VIVITROL label 5.1; Part A A6)."""
+    actor.require(Action.DISCONTINUE_TREATMENT)
+    if not reason.strip():
+        raise InputError("say why treatment stops", "reason")
+    with transaction.atomic():
+        lock_patient(patient)
+        episode = active_episode(patient)
+        if not episode.start_date <= on <= local_day(at):
+            raise InputError("must be between the episode start and today", "on")
+        episode.status = (
+            EpisodeStatus.LOST_TO_FOLLOW_UP if lost_to_follow_up else EpisodeStatus.DISCHARGED
+        )
+        episode.discharge_date, episode.discharge_reason = on, reason.strip()[:500]
+        episode.save()
+        Order.objects.filter(episode=episode, status=OrderStatus.ACTIVE).update(
+            status=OrderStatus.STOPPED
+        )
+        Appointment.objects.filter(
+            patient=patient, status=AppointmentStatus.BOOKED, on__gte=on
+        ).update(status=AppointmentStatus.CANCELLED)
+        record_by(
+            actor,
+            at,
+            AuditAction.UPDATE,
+            "episode",
+            episode.pk,
+            patient_mrn=patient.mrn,
+            detail=f"discontinued: {reason.strip()}",
+        )
+        refresh_patient(patient, at=at)
+    return episode
