@@ -145,7 +145,10 @@ def test_before_the_earliest_redose_day_the_core_refuses_and_only_a_prescriber_o
     for confirm in (False, True):
         with pytest.raises(DoseRefused) as err:
             record_administration(
-                p, injection(TODAY, site="right", confirm_warnings=confirm), actor=NURSE, at=at(TODAY)
+                p,
+                injection(TODAY, site="right", confirm_warnings=confirm),
+                actor=NURSE,
+                at=at(TODAY),
             )
         assert err.value.field == "given_at" and err.value.overridable
         assert "earliest re-dose day" in err.value.message
