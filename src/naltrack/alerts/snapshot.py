@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from naltrack.clinical.alerts import LiverTest, PatientSnapshot, Phq9Result, TreatmentStatus
 from naltrack.clinical.coverage import Administration as Dose
 from naltrack.clinical.policy import Policy
-from naltrack.clinical.vocab import Formulation
+from naltrack.clinical.vocab import Formulation, StopReason
 from naltrack.monitoring.models import Observation, ObservationKind
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
 from naltrack.screening.models import ScreeningRecord
@@ -19,6 +19,7 @@ from naltrack.treatment.models import (
     Appointment,
     AppointmentKind,
     AppointmentStatus,
+    Discontinuation,
     Implant,
     TreatmentPlan,
 )
@@ -37,6 +38,7 @@ class Record:
     plan: TreatmentPlan | None
     doses: tuple[Dose, ...]
     last_liver_test: date | None
+    stopped_on: date | None = None  # the episode's last day in treatment, when it stopped
 
 
 def episode_of(patient: Patient) -> Episode | None:
@@ -52,12 +54,11 @@ def doses_of(patient: Patient, since: date) -> list[Dose]:
         patient=patient, status=AdministrationStatus.GIVEN, given_on__gte=since
     ).values_list("given_on", "formulation", "dose_mg")
     doses = [Dose(day, Formulation(form), mg) for day, form, mg in rows]
-    # An implant removed early covers only until its removal.
+    # An implant removed early covers only until its removal (the core reads `removed_on`).
     for inserted, covered, removed in Implant.objects.filter(
         patient=patient, inserted_on__gte=since
     ).values_list("inserted_on", "covered_days", "removed_on"):
-        days = min(covered, (removed - inserted).days) if removed is not None else covered
-        doses.append(Dose(inserted, Formulation.IMPLANT, None, days))
+        doses.append(Dose(inserted, Formulation.IMPLANT, None, covered, removed))
     doses.sort(key=lambda d: d.date)
     return doses
 
@@ -66,6 +67,11 @@ def read_record(patient: Patient, on: date, policy: Policy) -> Record:
     episode = episode_of(patient)
     plan = TreatmentPlan.of_episode(episode)
     status = TreatmentStatus.ACTIVE
+    stop = (
+        Discontinuation.objects.filter(episode=episode).values_list("stopped_on", "reason").first()
+        if episode is not None and episode.status != EpisodeStatus.ACTIVE
+        else None
+    )
     if episode is None or episode.status == EpisodeStatus.DISCHARGED:
         status = TreatmentStatus.STOPPED
     elif episode.status == EpisodeStatus.LOST_TO_FOLLOW_UP:
@@ -136,6 +142,7 @@ def read_record(patient: Patient, on: date, policy: Policy) -> Record:
         formulation=formulation,
         administrations=tuple(doses),
         treatment_status=status,
+        stop_reason=StopReason(stop[1]) if stop else None,
         next_injection_booked=booked,
         opioid_use_reports=use,
         positive_opioid_screens=positive,
@@ -147,4 +154,11 @@ def read_record(patient: Patient, on: date, policy: Policy) -> Record:
             last_given[1] if last_given and last_given[0] == Formulation.XR_INJECTION else None
         ),
     )
-    return Record(snapshot, episode, plan, tuple(doses), max((t.date for t in liver), default=None))
+    return Record(
+        snapshot,
+        episode,
+        plan,
+        tuple(doses),
+        max((t.date for t in liver), default=None),
+        stop[0] if stop else None,
+    )

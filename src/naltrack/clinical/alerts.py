@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from .coverage import Administration, RiskKind, clip, covered_segments, risk_windows
 from .policy import DEFAULT_POLICY, Policy
-from .vocab import Formulation, Indication
+from .vocab import Formulation, Indication, StopReason
 
 
 class AlertSeverity(StrEnum):
@@ -88,7 +88,9 @@ class PatientSnapshot:
     formulation: Formulation | None
     administrations: tuple[Administration, ...] = ()
     treatment_status: TreatmentStatus = TreatmentStatus.ACTIVE
-    next_injection_booked: date | None = None
+    stop_reason: StopReason | None = None  # why treatment stopped, when it did
+    next_injection_booked: date | None = None  # the next booked injection visit (a passed one
+    # books nothing: risk_windows ignores a day before as_of)
     opioid_use_reports: tuple[date, ...] = ()  # check-ins reporting opioid use
     positive_opioid_screens: tuple[date, ...] = ()
     liver_tests: tuple[LiverTest, ...] = ()
@@ -156,7 +158,10 @@ def _dosing(s: PatientSnapshot, p: Policy) -> Iterator[Alert]:
         p,
         next_injection_booked=s.next_injection_booked,
         treatment_stopped=stopped,
+        stop_reason=s.stop_reason if stopped else None,
     )
+    if stopped and s.stop_reason is StopReason.DEATH:
+        return  # no follow-up of the dosing record after a death
     if stopped and not windows and s.administrations:
         # Stopped while a dose still covers: the follow-up starts now, before the blockade ends.
         ends = covered_segments(s.administrations, p)[-1][1]

@@ -557,3 +557,25 @@ def visits_after_injection(given_on: date, policy: Policy) -> tuple[date, date]:
 def implant_covered_days(policy: Policy) -> int:
     """Days an implant inserted today is expected to cover (Part A A5: a clinic setting)."""
     return policy.implant_coverage_days
+
+
+def visit_decision(
+    last_injection: PriorInjection,
+    on: date,
+    policy: Policy,
+    *,
+    opioid_use_reported: bool = False,
+    urine_screens: tuple[UrineScreen, ...] = (),
+) -> InjectionDecision:
+    """The late tiers decided for a visit of a patient already in treatment (the `schedule`
+    command): timing, whether a urine screen is required and what it says, and what refuses an
+    injection today. The re-screen tier is refused until a prescriber screens again."""
+    facts = InjectionFacts(
+        on=on,
+        last_injection=last_injection,
+        earlier_dose_in_episode=True,
+        bmi=None,
+        opioid_use_reported=opioid_use_reported,
+        urine_screens=urine_screens,
+    )
+    return decide_injection(facts, None, policy)

@@ -250,6 +250,7 @@ class DiscontinueIn(Schema):
     on: date
     reason: str
     lost_to_follow_up: bool = False
+    stop_reason: str = ""
 
 
 @router.post(

@@ -16,26 +16,42 @@ from naltrack.clock import local_day
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
 from naltrack.patients.services import active_episode, lock_patient
 
-from .models import Appointment, AppointmentStatus, Order, OrderStatus
+from .models import (
+    Appointment,
+    AppointmentStatus,
+    Discontinuation,
+    Order,
+    OrderStatus,
+    StopReasonChoice,
+)
 
 
 def discontinue(patient: Patient, *, reason: str, on: date, lost_to_follow_up: bool = False,
-                actor: Actor, at: datetime) -> Episode:  # fmt: skip
-    """End the episode: record the reason, stop orders, cancel booked visits, and open the
-    post-treatment overdose-risk alert (VIVITROL label 5.1; Part A A6)."""
+                stop_reason: str = "", actor: Actor, at: datetime) -> Episode:  # fmt: skip
+    """End the episode: record when and why (a coded `stop_reason` and the words), stop orders,
+    cancel booked visits, and open the post-treatment overdose-risk alert (VIVITROL label 5.1;
+    Part A A6). Without a code, `lost_to_follow_up` codes it as such, else it is "other"."""
     actor.require(Action.DISCONTINUE_TREATMENT)
     if not reason.strip():
         raise InputError("say why treatment stops", "reason")
+    code = stop_reason or (
+        StopReasonChoice.LOST_TO_FOLLOW_UP if lost_to_follow_up else StopReasonChoice.OTHER
+    )
+    if code not in StopReasonChoice.values:
+        raise InputError(f"must be one of {', '.join(StopReasonChoice.values)}", "stop_reason")
+    lost = lost_to_follow_up or code == StopReasonChoice.LOST_TO_FOLLOW_UP
     with transaction.atomic():
         lock_patient(patient)
         episode = active_episode(patient)
         if not episode.start_date <= on <= local_day(at):
             raise InputError("must be between the episode start and today", "on")
-        episode.status = (
-            EpisodeStatus.LOST_TO_FOLLOW_UP if lost_to_follow_up else EpisodeStatus.DISCHARGED
-        )
+        episode.status = EpisodeStatus.LOST_TO_FOLLOW_UP if lost else EpisodeStatus.DISCHARGED
         episode.discharge_date, episode.discharge_reason = on, reason.strip()[:500]
         episode.save()
+        Discontinuation.objects.create(
+            episode=episode, stopped_on=on, reason=code, note=reason.strip()[:500],
+            recorded_by=actor.username, recorded_at=at,
+        )  # fmt: skip
         Order.objects.filter(episode=episode, status=OrderStatus.ACTIVE).update(
             status=OrderStatus.STOPPED
         )
@@ -49,7 +65,7 @@ def discontinue(patient: Patient, *, reason: str, on: date, lost_to_follow_up: b
             "episode",
             episode.pk,
             patient_mrn=patient.mrn,
-            detail=f"discontinued: {reason.strip()}",
+            detail=f"discontinued ({code}): {reason.strip()}"[:500],
         )
         refresh_patient(patient, at=at)
     return episode

@@ -12,6 +12,7 @@ from .models import (
     FormulationChoice,
     Needle,
     Site,
+    StopReasonChoice,
 )
 
 
@@ -88,7 +89,10 @@ class PlanForm(forms.Form):
 
 class DiscontinueForm(forms.Form):
     on = forms.DateField(widget=DATE, label="Last day in treatment")
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    stop_reason = forms.ChoiceField(choices=StopReasonChoice.choices, label="Why treatment stops")
+    reason = forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="In words"
+    )
     lost_to_follow_up = forms.BooleanField(
         required=False, label="Lost to follow-up (not a planned end)"
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import models
 
 from naltrack.clinical.mar import Needle as CoreNeedle
-from naltrack.clinical.vocab import Formulation
+from naltrack.clinical.vocab import Formulation, StopReason
 from naltrack.patients.models import Episode, Patient
 
 
@@ -240,3 +240,26 @@ class Appointment(models.Model):
     class Meta:
         ordering = ("on", "id")
         indexes = [models.Index(fields=("status", "on")), models.Index(fields=("patient", "on"))]
+
+
+class StopReasonChoice(models.TextChoices):
+    DEATH = StopReason.DEATH.value, "Death"
+    TRANSFER = StopReason.TRANSFER.value, "Transfer to another program"
+    HOSPITALISATION = StopReason.HOSPITALISATION.value, "Hospitalisation"
+    INCARCERATION = StopReason.INCARCERATION.value, "Incarceration"
+    PATIENT_CHOICE = StopReason.PATIENT_CHOICE.value, "Patient's choice"
+    LOST_TO_FOLLOW_UP = StopReason.LOST_TO_FOLLOW_UP.value, "Lost to follow-up"
+    COMPLETED = StopReason.COMPLETED.value, "Planned end (completed)"
+    OTHER = StopReason.OTHER.value, "Other"
+
+
+class Discontinuation(models.Model):
+    """When and why an episode's treatment stopped, coded so that the core decides with it
+    (coverage and PDC leave out the days after; a death opens no overdose-risk follow-up)."""
+
+    episode = models.OneToOneField(Episode, on_delete=models.PROTECT, related_name="stop")
+    stopped_on = models.DateField()
+    reason = models.CharField(max_length=30, choices=StopReasonChoice.choices)
+    note = models.CharField(max_length=500)
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField()
