@@ -91,3 +91,34 @@ def test_discontinuation_records_when_and_why_with_a_code() -> None:
     stop = Discontinuation.objects.get(episode__patient=p)
     assert (stop.reason, stop.stopped_on) == ("transfer", TODAY)
     assert AuditEvent.objects.filter(detail__startswith="discontinued (transfer)").exists()
+
+
+def test_the_months_injection_recorded_twice_is_refused_the_second_time() -> None:
+    # The use case locks the patient, reads and checks, then writes: the second nurse sees the
+    # first injection and the core refuses a second one on the same day (too early).
+    p = started_on_injection("MRN-0304", TODAY - timedelta(days=28))
+    record_administration(p, injection(TODAY, site="right"), actor=NURSE, at=at(TODAY))
+    with pytest.raises(Exception, match="earliest re-dose day"):
+        record_administration(
+            p, injection(TODAY, site="left", confirm_warnings=True), actor=NURSE, at=at(TODAY, 11)
+        )
+    given_today = Administration.objects.filter(patient=p, given_on=TODAY, status="given")
+    assert given_today.count() == 1
+    assert p.appointments.filter(status="booked").count() == 1
+
+
+def test_the_api_takes_a_prescribers_override() -> None:
+    from django.test import Client
+
+    from naltrack.accounts.services import create_staff, create_token
+
+    p = started_on_injection("MRN-0305", TODAY - timedelta(days=19))
+    create_staff("pat.api", "a-long-demo-password-1", Role.PRESCRIBER)
+    token = create_token("pat.api", at=at(TODAY))
+    r = Client().post(
+        f"/api/patients/{p.mrn}/injection-override",
+        {"on": str(TODAY), "reason": "Admitted for surgery tomorrow."},
+        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}",
+    )  # fmt: skip
+    assert r.status_code == 201, r.content
+    assert r.json()["codes"] == ["too_early"]

@@ -18,6 +18,7 @@ from .models import Administration, Appointment, TreatmentPlan
 from .services import (
     AdministrationInput,
     PlanInput,
+    authorize_injection_override,
     book_appointment,
     change_plan,
     discontinue,
@@ -163,6 +164,30 @@ def create_administration(
     )
     booked = appointment_out(done.next_appointment) if done.next_appointment else None
     return Status(201, administration_out(done.administration) | {"next_appointment": booked})
+
+
+class OverrideIn(Schema):
+    on: date
+    reason: str
+
+
+@router.post(
+    "/patients/{mrn}/injection-override",
+    response={201: dict},
+    summary="A prescriber's written override for today's injection (lifts only what the core "
+    "leaves to clinical judgement)",
+)
+def create_injection_override(
+    request: HttpRequest, mrn: str, data: OverrideIn
+) -> Status[dict[str, Any]]:
+    row = authorize_injection_override(
+        patient(request, mrn), on=data.on, reason=data.reason, actor=actor(request), at=now()
+    )
+    return Status(
+        201,
+        {"id": row.pk, "on": row.on.isoformat(), "codes": row.codes, "reason": row.reason,
+         "authorized_by": row.authorized_by},
+    )  # fmt: skip
 
 
 @router.get("/patients/{mrn}/administrations", response=PageOut, summary="The MAR, newest first")
