@@ -200,3 +200,17 @@ def test_oral_dose_bounds(mg: int | None, ok: bool) -> None:
 
 def test_visits_after_an_injection_are_the_due_day_and_the_redose_window() -> None:
     assert visits_after_injection(ON, P) == (ON + days(28), ON + days(20))
+
+
+def test_every_refusal_is_described_in_the_rules_document() -> None:
+    from naltrack.clinical.mar import OVERRIDABLE, REFUSAL_RULES
+    from naltrack.clinical.rulesdoc import render_rules_doc
+
+    assert set(REFUSAL_RULES) == set(Refusal)
+    doc = render_rules_doc(P)
+    for code in Refusal:
+        overridable = "yes" if code in OVERRIDABLE else "no"
+        assert f"| `{code.value}` |" in doc and doc.split(f"| `{code.value}` |")[1].split("\n")[
+            0
+        ].endswith(f"| {overridable} |")
+    assert OVERRIDABLE == {Refusal.TOO_EARLY, Refusal.URINE_SCREEN_POSITIVE}

@@ -74,6 +74,35 @@ class Refusal(StrEnum):
 OVERRIDABLE = frozenset({Refusal.TOO_EARLY, Refusal.URINE_SCREEN_POSITIVE})
 
 
+# What each refusal means, for the generated rules document (a clinician reviews this table).
+REFUSAL_RULES: dict[Refusal, str] = {
+    Refusal.SITE: "Injection site other than the left or right gluteal muscle (label 2.1)",
+    Refusal.NEEDLE_NOT_SUPPLIED: "A needle other than the supplied 1.5-inch or 2-inch "
+    "administration needle; the 1-inch needle prepares the suspension only (label 2.1; Part A A4)",
+    Refusal.LOT_MISSING: "No lot number",
+    Refusal.EXPIRY_MISSING: "No lot expiry date",
+    Refusal.LOT_EXPIRED: "The lot expired before the day of the dose",
+    Refusal.STRENGTH: "An injection of a strength the product does not come in (380 mg only; fact "
+    "sheet 2.3): refused, not credited",
+    Refusal.ORAL_DOSE: "An oral dose that is not whole half-tablets of 50 mg, or above "
+    "`oral_max_single_dose_mg` (fact sheet 2.1)",
+    Refusal.NO_SIGNED_SCREENING: "A first dose (or a re-start in the re-screen tier) without a "
+    "signed screening",
+    Refusal.SCREENING_AFTER_DOSE: "The signed screening is dated after the dose",
+    Refusal.SCREENING_TOO_OLD: "The signed screening is older than `uds_lookback_days` (Part A A2)",
+    Refusal.SCREENING_CONTRAINDICATED: "The signed screening found a contraindication (only the "
+    "screening's own override allows a first dose)",
+    Refusal.SCREENING_NOT_YET: "The signed screening defers the first dose",
+    Refusal.TOO_EARLY: "Before `injection_earliest_redose_day` after the last injection (Part A A5; "
+    "disagreement register 5)",
+    Refusal.URINE_SCREEN_MISSING: "A late tier that needs a urine screen (opioid use reported up to "
+    "`late_uds_if_reported_until_day`; always up to `late_uds_required_until_day`) without one on "
+    "the day or the day before (Part A A5)",
+    Refusal.URINE_SCREEN_POSITIVE: "That urine screen is positive: the injection is held and the "
+    "prescriber decides (Part A A5; fact sheet 2.4)",
+}
+
+
 class Caution(StrEnum):
     SAME_SIDE = "same_side"
     NEEDLE_HABITUS = "needle_habitus"
