@@ -172,3 +172,11 @@ def test_a_schedule_near_the_end_of_the_calendar_is_refused_not_a_traceback() ->
             {"regimen": "implant", "start_date": "9999-12-01", "indications": ["OUD"]}
         )
     assert err.value.field == "start_date"
+
+
+def test_the_windows_the_application_reads_are_the_cores() -> None:
+    from naltrack.clinical.alerts import follow_up_horizon, liver_test_due, observations_since
+
+    assert observations_since(ON, P) == ON - days(90)  # liver tests reach back furthest
+    assert liver_test_due(ON, P) == ON + days(90)
+    assert follow_up_horizon(ON, P) == ON - days(30 + 90)

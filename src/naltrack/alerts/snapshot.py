@@ -6,7 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from naltrack.clinical.alerts import LiverTest, PatientSnapshot, Phq9Result, TreatmentStatus
+from naltrack.clinical.alerts import (
+    LiverTest,
+    PatientSnapshot,
+    Phq9Result,
+    TreatmentStatus,
+    observations_since,
+)
 from naltrack.clinical.coverage import Administration as Dose
 from naltrack.clinical.policy import Policy
 from naltrack.clinical.vocab import Formulation, StopReason
@@ -88,7 +94,7 @@ def read_record(patient: Patient, on: date, policy: Policy) -> Record:
         .values_list("on", flat=True)
         .first()
     )
-    since = on - timedelta(days=max(policy.event_lookback_days, policy.lft_baseline_max_age_days))
+    since = observations_since(on, policy)
     observations = list(
         Observation.objects.filter(patient=patient, observed_on__gte=since, observed_on__lte=on)
         .filter(

@@ -302,6 +302,25 @@ def _other(s: PatientSnapshot, p: Policy) -> Iterator[Alert]:
         )  # fmt: skip
 
 
+def observations_since(on: date, policy: Policy) -> date:
+    """The first day of the observations the alert rules read on `on` (events within
+    `event_lookback_days`; liver tests within `lft_baseline_max_age_days`)."""
+    return on - timedelta(days=max(policy.event_lookback_days, policy.lft_baseline_max_age_days))
+
+
+def liver_test_due(last_liver_test: date, policy: Policy) -> date:
+    """The day the next liver test is due: the last one (or the first dose) ages out of the
+    baseline after `lft_baseline_max_age_days` (Part A A3, A6)."""
+    return last_liver_test + timedelta(days=policy.lft_baseline_max_age_days)
+
+
+def follow_up_horizon(on: date, policy: Policy) -> date:
+    """The earliest discharge day whose patient can still have a post-treatment risk window on
+    `on`: the window starts when the last dose's coverage ends (at most an implant's coverage
+    after the discharge) and lasts `post_treatment_risk_days` (Part A A6)."""
+    return on - timedelta(days=policy.post_treatment_risk_days + policy.implant_coverage_days)
+
+
 def evaluate_alerts(snapshot: PatientSnapshot, policy: Policy = DEFAULT_POLICY) -> list[Alert]:
     """The open alerts for this patient on `snapshot.as_of`: one per code, most severe first."""
     best: dict[AlertCode, Alert] = {}

@@ -123,8 +123,8 @@ def render_rules_doc(policy: Policy) -> str:
     )
     w("| refusal | when | prescriber may override |")
     w("|---|---|---|")
-    for code, text in REFUSAL_RULES.items():
-        w(f"| `{code.value}` | {_cell(text)} | {'yes' if code in OVERRIDABLE else 'no'} |")
+    for refusal, text in REFUSAL_RULES.items():
+        w(f"| `{refusal.value}` | {_cell(text)} | {'yes' if refusal in OVERRIDABLE else 'no'} |")
     w("")
 
     w("## 5. Instruments\n")
