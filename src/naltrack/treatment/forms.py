@@ -89,7 +89,9 @@ class PlanForm(forms.Form):
 
 class DiscontinueForm(forms.Form):
     on = forms.DateField(widget=DATE, label="Last day in treatment")
-    stop_reason = forms.ChoiceField(choices=StopReasonChoice.choices, label="Why treatment stops")
+    stop_reason = forms.ChoiceField(
+        choices=[("", "—"), *StopReasonChoice.choices], label="Why treatment stops"
+    )
     reason = forms.CharField(
         max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="In words"
     )
