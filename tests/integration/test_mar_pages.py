@@ -122,3 +122,16 @@ def test_the_api_takes_a_prescribers_override() -> None:
     )  # fmt: skip
     assert r.status_code == 201, r.content
     assert r.json()["codes"] == ["too_early"]
+
+
+def test_the_discontinue_page_asks_why_and_stores_the_code() -> None:
+    p = started_on_injection("MRN-0306", TODAY - timedelta(days=10))
+    prescriber = login(Role.PRESCRIBER, "pat.prescriber")
+    form = {"on": str(TODAY), "reason": "Admitted to hospital for surgery."}
+    page = prescriber.post(f"/patients/{p.mrn}/discontinue/", form).content.decode()
+    assert 'class="field-error"' in page and not Discontinuation.objects.exists()
+    done = prescriber.post(
+        f"/patients/{p.mrn}/discontinue/", form | {"stop_reason": "hospitalisation"}
+    )
+    assert done.status_code == 302
+    assert Discontinuation.objects.get(episode__patient=p).reason == "hospitalisation"
