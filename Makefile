@@ -22,7 +22,11 @@ run: $(STAMP)
 PG_URL   ?= postgresql://postgres@127.0.0.1:5432/naltrack
 PG_ADMIN ?= postgresql://postgres@127.0.0.1:5432/postgres
 
+# The import contract (pyproject.toml, [tool.importlinter]): areas import only the layers below.
+LINT_IMPORTS := $(BIN)/lint-imports --cache-dir $(VENV)/.import_linter_cache
+
 test: $(STAMP)
+	$(LINT_IMPORTS)
 	$(BIN)/pytest
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_ADMIN)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== database tests on PostgreSQL ($(PG_URL))"; \
@@ -37,6 +41,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(LINT_IMPORTS)
 
 BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/naltrack_bench
 

@@ -7,6 +7,8 @@ database tests once on SQLite and once on PostgreSQL.
 import os
 
 os.environ.setdefault("NALTRACK_DEBUG", "true")
+# The suite's clinic runs on UTC unless a test says otherwise (the machine's zone must not matter).
+os.environ.setdefault("NALTRACK_TIME_ZONE", "UTC")
 
 from naltrack.settings import *  # noqa: F403
 

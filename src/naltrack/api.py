@@ -1,9 +1,20 @@
 """The JSON API (django-ninja): OpenAPI at /api/openapi.json, docs at /api/docs.
 
-Bearer tokens (`naltrack token create --user NAME`). One error shape for every refusal:
-{"message": ..., "field": ...}; 400 bad input, 401 no or bad token, 403 role, 404 not found.
-No request causes a server error: the last handler answers any unexpected failure as a 500 with
-the same shape and no detail, and logs it.
+Bearer tokens (`naltrack token create --user NAME`). One error vocabulary, mapped here and nowhere
+else, with one shape for every refusal, {"message": ..., "field": ...}:
+
+  400  bad input, naming the field (InputError; a request that does not match the schema)
+  401  no token or a bad one
+  403  the role may not (PermissionRefused)
+  404  an unknown id or MRN, or another patient's record named under this one (NotFoundError)
+  409  well formed but in conflict with the record: already recorded, signed or resolved, a stale
+       version (ConflictError)
+  413  a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE
+
+422 is not used: a well-formed request that a clinical rule refuses is bad input for that rule and
+names the field (400), like on the pages and in the CLI. Every operation declares these statuses
+with the error schema (web.apiutil.answers). No request causes a server error: the last handler
+answers any unexpected failure as a 500 with the same shape and no detail, and logs it.
 """
 
 from __future__ import annotations
@@ -11,13 +22,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.operation import Operation
 from ninja.security import HttpBearer
 
 from naltrack.accounts.services import PermissionRefused, actor_for, user_for_token
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 
 log = logging.getLogger("naltrack.api")
 
@@ -32,7 +45,16 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class NaltrackAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """An operation's id names its API area (the router's tag) and its handler, not the Python
+        module it lives in, so moving a handler between areas (issue 9, part 7) keeps the published
+        ids: `naltrack_patients_api_get_patient` whichever module serves it."""
+        area = operation.tags[0] if operation.tags else "api"
+        return f"naltrack_{area}_api_{operation.view_func.__name__}"
+
+
+api = NaltrackAPI(
     title="naltrack",
     version="1",
     description="Clinic records and workflows for a naltrexone treatment program. Synthetic data only.",
@@ -46,8 +68,16 @@ def _error(request: HttpRequest, status: int, message: str, field: str | None) -
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "data")]
-    return ".".join(parts)
+    # ninja's location starts with where (body, query, path) and the parameter's own name
+    # (`data`, `payload`); a field name the client knows follows.
+    parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path") else list(loc)
+    if len(parts) > 1 and loc and loc[0] == "body":
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts)
+
+
+def _message(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
 
 
 @api.exception_handler(InputError)
@@ -55,12 +85,30 @@ def _input_error(request: HttpRequest, exc: InputError) -> HttpResponse:
     return _error(request, 400, exc.message, exc.field or None)
 
 
+@api.exception_handler(NotFoundError)
+def _not_found_error(request: HttpRequest, exc: NotFoundError) -> HttpResponse:
+    return _error(request, 404, exc.message, exc.field or None)
+
+
+@api.exception_handler(ConflictError)
+def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+    return _error(request, 409, exc.message, exc.field or None)
+
+
 @api.exception_handler(ValidationError)
 def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
     return _error(
-        request, 400, str(first.get("msg", "invalid input")), _field(first.get("loc", ())) or None
+        request,
+        400,
+        _message(str(first.get("msg", "invalid input"))),
+        _field(first.get("loc", ())) or None,
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, "the request body is too large", None)
 
 
 @api.exception_handler(PermissionRefused)
@@ -93,9 +141,9 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _routers() -> None:
     from naltrack.alerts.api import router as alerts
-    from naltrack.audit.api import router as audit
-    from naltrack.patients.api import router as patients
+    from naltrack.chart.api import router as patients
     from naltrack.reports.api import router as reports
+    from naltrack.reports.audit_api import router as audit
     from naltrack.screening.api import router as screening
     from naltrack.treatment.api import router as treatment
     from naltrack.worklist.api import router as worklist

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from naltrack.clinical.policy import DEFAULT_POLICY, Policy
+from naltrack.clinical.policy import Policy
 
 
 def active_policy() -> Policy:
-    """The clinic's policy, as loaded at start (settings.CONFIG.policy)."""
-    policy = getattr(settings.CONFIG, "policy", None)
-    return policy if isinstance(policy, Policy) else DEFAULT_POLICY
+    """The clinic's policy, as loaded and validated at start (settings.CONFIG.policy): a change to
+    the file takes effect when the application restarts, never half-way through a request."""
+    policy: Policy = settings.CONFIG.policy
+    return policy

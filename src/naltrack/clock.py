@@ -1,21 +1,25 @@
 """The one place the application reads the clock. The clinical core never does; services take
-`at` as an argument. NALTRACK_TODAY (development only) fixes the date for demos and browser tests,
-keeping the time of day, so that a seeded demo clinic stays on the day it was seeded for."""
+`at` as an argument. Days are the clinic's days: settings.TIME_ZONE is NALTRACK_TIME_ZONE, so
+"today" at 23:30 in Los Angeles is still today there, though it is tomorrow in UTC.
+NALTRACK_TODAY (development only) fixes the clinic's date for demos and browser tests, keeping
+the local time of day, so that a seeded demo clinic stays on the day it was seeded for."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.utils import timezone
 
 
 def now() -> datetime:
-    current = timezone.now()
+    current = timezone.localtime(timezone.now())  # aware, in the clinic's zone
     fixed: date | None = settings.CONFIG.fixed_today
     if fixed is None:
         return current
-    return current.replace(year=fixed.year, month=fixed.month, day=fixed.day)
+    # The same wall-clock time on the fixed local day (normalised across a DST change).
+    moved = current.replace(year=fixed.year, month=fixed.month, day=fixed.day)
+    return timezone.localtime(moved.astimezone(UTC))
 
 
 def today() -> date:

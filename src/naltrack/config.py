@@ -7,11 +7,16 @@ calls it once. A bad value stops the application with a message naming the varia
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from naltrack.clinical.errors import InputError
+from naltrack.clinical.policy import DEFAULT_POLICY, Policy, load_policy
 
 # The README names this folder (relative to the working folder): the default SQLite database.
 DEFAULT_DATA_DIR = "data"
@@ -65,6 +70,11 @@ class Config:
     data_dir: Path
     # A fixed "today" for demos, training and browser tests; refused in production.
     fixed_today: date | None = None
+    # The clinic's policy (NALTRACK_POLICY_FILE), loaded and validated at start; every service
+    # reaches it through naltrack.clinic.active_policy().
+    policy: Policy = DEFAULT_POLICY
+    # The clinic's IANA time zone (NALTRACK_TIME_ZONE): "today" and every due day are its days.
+    time_zone: str = "UTC"
 
 
 def parse_bool(variable: str, raw: str | None, default: bool) -> bool:
@@ -142,7 +152,67 @@ def read_config(environ: Mapping[str, str]) -> Config:
         "NALTRACK_SECURE_COOKIES", environ.get("NALTRACK_SECURE_COOKIES"), not debug
     )
     fixed_today = parse_fixed_today(environ.get("NALTRACK_TODAY"), debug)
-    return Config(debug, secret, database, hosts, secure, data_dir, fixed_today)
+    policy = parse_policy_file(environ.get("NALTRACK_POLICY_FILE"))
+    zone = parse_time_zone(environ.get("NALTRACK_TIME_ZONE"), environ)
+    return Config(debug, secret, database, hosts, secure, data_dir, fixed_today, policy, zone)
+
+
+def parse_policy_file(raw: str | None) -> Policy:
+    """The clinic's TOML policy (README, Configuration); none set: the naltrack default policy.
+    The core's loader refuses a missing file, bad TOML, a misspelt setting or a value out of range;
+    the message names the variable and the setting."""
+    variable = "NALTRACK_POLICY_FILE"
+    if raw is None or not raw.strip():
+        return DEFAULT_POLICY
+    path = Path(raw.strip())
+    try:
+        return load_policy(path)
+    except InputError as err:
+        where = "" if err.field == "policy" else f"setting {err.field!r}: "
+        raise ConfigError(variable, f"{path}: {where}{err.message}") from None
+
+
+def machine_time_zone(environ: Mapping[str, str]) -> str:
+    """The machine's IANA zone name if it can be told (TZ, /etc/timezone, the /etc/localtime
+    link), else UTC. A zone that cannot be named (a bare offset) falls back to UTC rather than
+    guessing."""
+    candidates = [environ.get("TZ", "").removeprefix(":")]
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    try:
+        target = Path("/etc/localtime").resolve().as_posix()
+    except OSError:
+        target = ""
+    if "/zoneinfo/" in target:
+        candidates.append(target.split("/zoneinfo/", 1)[1])
+    for name in candidates:
+        if name and _is_zone(name):
+            return name
+    return "UTC"
+
+
+def _is_zone(name: str) -> bool:
+    if name.startswith("/") or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return name in available_timezones() or name == "UTC"
+
+
+def parse_time_zone(raw: str | None, environ: Mapping[str, str]) -> str:
+    """NALTRACK_TIME_ZONE: an IANA name such as America/Los_Angeles (default: the machine's)."""
+    if raw is None or not raw.strip():
+        return machine_time_zone(environ)
+    name = raw.strip()
+    if not _is_zone(name):
+        raise ConfigError(
+            "NALTRACK_TIME_ZONE",
+            f"must be an IANA time zone name such as America/Los_Angeles or Europe/Paris "
+            f"(got {raw!r})",
+        )
+    return name
 
 
 def parse_fixed_today(raw: str | None, debug: bool) -> date | None:

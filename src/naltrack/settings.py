@@ -31,10 +31,12 @@ INSTALLED_APPS = [
     "naltrack.alerts",
     "naltrack.worklist",
     "naltrack.reports",
+    "naltrack.chart",
     "naltrack.web",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "naltrack.web.limits.BodyLimitMiddleware",  # 413 for an oversize body, before anything reads it
     "naltrack.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -44,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 ROOT_URLCONF = "naltrack.urls"
+# A record is a few kilobytes; a larger body is refused with 413 (web/limits.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -73,7 +77,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The clinic's zone (NALTRACK_TIME_ZONE): clock.today(), local_day() and __date lookups use it.
+TIME_ZONE = CONFIG.time_zone
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = CONFIG.data_dir / "static"

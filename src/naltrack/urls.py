@@ -7,10 +7,11 @@ from django.urls import URLPattern, URLResolver, path
 from naltrack.accounts import views as accounts
 from naltrack.alerts import views as alerts
 from naltrack.api import api
-from naltrack.audit import views as audit
+from naltrack.chart import views as chart
 from naltrack.counselling import views as counselling
 from naltrack.monitoring import views as monitoring
 from naltrack.patients import views as patients
+from naltrack.reports import audit_views as audit
 from naltrack.reports import views as reports
 from naltrack.screening import views as screening
 from naltrack.treatment import views as treatment
@@ -21,9 +22,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
     path("today/", worklist.today, name="today"),
-    path("patients/", patients.search, name="patient-search"),
+    path("patients/", chart.search, name="patient-search"),
     path("register/", patients.register, name="register"),
-    path("patients/<str:mrn>/", patients.chart, name="patient-chart"),
+    path("patients/<str:mrn>/", chart.chart, name="patient-chart"),
     path("patients/<str:mrn>/episodes/", patients.new_episode, name="episodes"),
     path("patients/<str:mrn>/assessment/", patients.assessments, name="assessments"),
     path("patients/<str:mrn>/medications/", patients.medications, name="medications"),
@@ -51,5 +52,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("audit/", audit.viewer, name="audit-viewer"),
     path("reports/", reports.program, name="report"),
     path("reports/program.csv", reports.program_csv, name="report-csv"),
+    path("policy/", reports.clinic_policy, name="clinic-policy"),
     path("api/", api.urls),
 ]

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
 from naltrack.alerts.services import refresh_patient
+from naltrack.chart.services import read_chart
 from naltrack.clinical.coverage import Administration as Dose
 from naltrack.clinical.coverage import RiskKind, coverage, risk_windows
 from naltrack.clinical.mar import (
@@ -37,7 +38,6 @@ from naltrack.clinical.policy import DEFAULT_POLICY as P
 from naltrack.clinical.regimens import injection_timing
 from naltrack.clinical.vocab import Formulation, Side
 from naltrack.monitoring.models import Observation
-from naltrack.patients.chart import read_chart
 from naltrack.patients.models import Patient
 from naltrack.screening.models import ScreeningRecord
 from naltrack.treatment.models import Administration, Appointment

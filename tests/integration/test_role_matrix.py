@@ -26,6 +26,7 @@ from naltrack.patients.records import (
     search_patients,
 )
 from naltrack.patients.services import PatientInput, read_patient, register_patient
+from naltrack.reports.policy import read_clinic_policy
 from naltrack.reports.services import read_report
 from naltrack.screening.services import run_screening, sign_screening
 from naltrack.treatment.services import (
@@ -77,6 +78,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.HANDLE_ALERTS: {P, N},
     Action.VIEW_AUDIT: {D},
     Action.VIEW_REPORTS: {D, P},
+    Action.VIEW_POLICY: {D, P},
 }
 
 
@@ -128,6 +130,7 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.HANDLE_ALERTS: lambda a, w: acknowledge(w.alert_id, actor=a, at=NOW),
     Action.VIEW_AUDIT: lambda a, w: audit_page(a),
     Action.VIEW_REPORTS: lambda a, w: read_report(TODAY - timedelta(days=30), TODAY, actor=a, at=NOW),
+    Action.VIEW_POLICY: lambda a, w: read_clinic_policy(actor=a, at=NOW),
 }  # fmt: skip
 
 

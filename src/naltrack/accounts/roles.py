@@ -47,6 +47,7 @@ class Action(StrEnum):
     HANDLE_ALERTS = "handle_alerts"  # acknowledge and resolve
     VIEW_AUDIT = "view_audit"
     VIEW_REPORTS = "view_reports"
+    VIEW_POLICY = "view_policy"  # the clinic's running policy and its rules document
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -76,6 +77,25 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.HANDLE_ALERTS: frozenset({P, N}),
     Action.VIEW_AUDIT: frozenset({D}),
     Action.VIEW_REPORTS: frozenset({D, P}),
+    # The director answers for the policy the clinic runs; prescribers apply it and may read it.
+    Action.VIEW_POLICY: frozenset({D, P}),
+}
+
+
+# The Today worklist: each section and the action a role needs to see it. worklist/services.py fills
+# only the sections the actor's role may see, and the page and the API show exactly what it fills,
+# each section with the same columns (worklist/api.py declares them): a coordinator sees schedules
+# (injections due and overdue, appointments), not risk messages, alerts, labs or screenings.
+TODAY_SECTIONS: dict[str, Action] = {
+    "injections_overdue": Action.VIEW_SCHEDULE,
+    "injections_due": Action.VIEW_SCHEDULE,
+    "appointments_today": Action.VIEW_SCHEDULE,
+    "missed_appointments": Action.VIEW_SCHEDULE,
+    "high_risk": Action.VIEW_ALERTS,
+    "alerts": Action.VIEW_ALERTS,
+    "labs_reviews_due": Action.VIEW_ALERTS,
+    "side_effect_follow_ups": Action.VIEW_ALERTS,
+    "unsigned_screenings": Action.VIEW_ALERTS,
 }
 
 

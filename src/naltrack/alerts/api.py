@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from naltrack.web.apiutil import PageOut, actor, now, page
+from naltrack.web.apiutil import (
+    Id,
+    In,
+    Limit,
+    LongRequiredText,
+    LongText,
+    Offset,
+    Page,
+    SearchText,
+    actor,
+    answers,
+    audited_page,
+    now,
+)
 
 from . import services
-from .models import Alert
+from .models import Alert, AlertSeverityChoice, AlertStatus
 
 router = Router(tags=["alerts"])
+
+
+class AlertOut(Schema):
+    id: int
+    mrn: str
+    code: str
+    severity: AlertSeverityChoice
+    status: AlertStatus
+    message: str
+    action: str
+    source: str
+    raised_at: datetime
+    acknowledged_by: str | None
+    resolved_by: str | None
+    note: str
+    policy_version: str  # the clinic policy that raised (or last re-worded) the alert
 
 
 def alert_out(a: Alert) -> dict[str, Any]:
@@ -20,25 +50,41 @@ def alert_out(a: Alert) -> dict[str, Any]:
         "id": a.pk, "mrn": a.patient.mrn, "code": a.code, "severity": a.severity, "status": a.status,
         "message": a.message, "action": a.action, "source": a.source, "raised_at": a.raised_at.isoformat(),
         "acknowledged_by": a.acknowledged_by or None, "resolved_by": a.resolved_by or None, "note": a.note,
+        "policy_version": a.policy_version,
     }  # fmt: skip
 
 
-@router.get("/alerts", response=PageOut, summary="Alerts, most severe first (default: unresolved)")
-def list_alerts(request: HttpRequest, status: str = "unresolved", severity: str = "", mrn: str = "",
-                limit: int = 50, offset: int = 0) -> dict[str, Any]:  # fmt: skip
+# "unresolved" is open and acknowledged together (the inbox's default).
+StatusFilter = Literal["unresolved", "open", "acknowledged", "resolved"]
+SeverityFilter = Literal["", "urgent", "high", "routine"]
+
+
+@router.get("/alerts", response=answers(200, Page[AlertOut]),
+            summary="Alerts, most severe first (default: unresolved); the listing is audited")  # fmt: skip
+def list_alerts(request: HttpRequest, status: StatusFilter = "unresolved", severity: SeverityFilter = "",
+                mrn: SearchText = "", limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
     rows = services.list_alerts(actor=actor(request), status=status, severity=severity, mrn=mrn)
-    return page(rows, limit, offset, alert_out)
+    return audited_page(
+        request, "alert_list", rows, limit, offset, alert_out,
+        mrn_of=lambda a: a.patient.mrn, filters=f"status={status} severity={severity} mrn={mrn}",
+    )  # fmt: skip
 
 
-class NoteIn(Schema):
-    note: str = ""
+class NoteIn(In):
+    note: LongText = ""
 
 
-@router.post("/alerts/{alert_id}/acknowledge", summary="Acknowledge an alert")
-def ack(request: HttpRequest, alert_id: int, data: NoteIn) -> dict[str, Any]:
+class ResolveIn(In):
+    note: LongRequiredText  # say what was done
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response=answers(200, AlertOut, writes=True),
+             summary="Acknowledge an alert")  # fmt: skip
+def ack(request: HttpRequest, alert_id: Id, data: NoteIn) -> dict[str, Any]:
     return alert_out(services.acknowledge(alert_id, actor=actor(request), at=now(), note=data.note))
 
 
-@router.post("/alerts/{alert_id}/resolve", summary="Resolve an alert (a note is required)")
-def res(request: HttpRequest, alert_id: int, data: NoteIn) -> dict[str, Any]:
+@router.post("/alerts/{alert_id}/resolve", response=answers(200, AlertOut, writes=True),
+             summary="Resolve an alert (a note is required)")  # fmt: skip
+def res(request: HttpRequest, alert_id: Id, data: ResolveIn) -> dict[str, Any]:
     return alert_out(services.resolve(alert_id, actor=actor(request), at=now(), note=data.note))

@@ -39,6 +39,8 @@ class Alert(models.Model):
     resolved_by = models.CharField(max_length=150, blank=True, help_text="a user, or 'naltrack'")
     resolved_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
+    # The clinic policy whose thresholds raised (or last re-worded) this alert.
+    policy_version = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ("severity_rank", "-raised_at", "id")
@@ -74,12 +76,17 @@ class CareStatus(models.Model):
     coverage_ends_on = models.DateField(null=True, blank=True)
     days_covered_90 = models.PositiveSmallIntegerField(null=True, blank=True)
     pdc_90 = models.FloatField(null=True, blank=True)
+    # The core's verdict on pdc_90 under the clinic policy (pdc_adherent_min), not a number
+    # compared outside the core.
+    adherent_90 = models.BooleanField(null=True, blank=True)
     risk_window = models.CharField(max_length=40, blank=True, db_index=True)
     risk_message = models.CharField(max_length=300, blank=True)
     open_alerts = models.PositiveSmallIntegerField(default=0)
     worst_severity_rank = models.PositiveSmallIntegerField(null=True, blank=True)
     liver_test_due_on = models.DateField(null=True, blank=True)
     review_due_on = models.DateField(null=True, blank=True)
+    # The clinic policy these figures were computed under (due days, risk window, alerts).
+    policy_version = models.CharField(max_length=64, blank=True)
 
     class Meta:
         # The Today sections, each read in its own order (partial indexes: SQLite and PostgreSQL).

@@ -13,12 +13,14 @@ from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
+from naltrack.clinic import active_policy
 from naltrack.clinical.alerts import evaluate_alerts
 from naltrack.clinical.coverage import RiskKind, coverage, risk_windows
-from naltrack.clinical.errors import InputError
-from naltrack.clinical.policy import DEFAULT_POLICY, Policy
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
+from naltrack.clinical.policy import Policy
 from naltrack.clinical.regimens import injection_timing
 from naltrack.clinical.vocab import Formulation
+from naltrack.clock import local_day
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
 
 from .models import SEVERITY_RANK, Alert, AlertSeverityChoice, AlertStatus, CareStatus
@@ -29,16 +31,15 @@ COVERAGE_DAYS = 90
 REVIEW_EVERY_DAYS = 90  # prescriber plan review (naltrack default; product brief: plan reviews)
 
 
-def refresh_patient(
-    patient: Patient, *, at: datetime, policy: Policy = DEFAULT_POLICY
-) -> list[Alert]:
+def refresh_patient(patient: Patient, *, at: datetime, policy: Policy | None = None) -> list[Alert]:
     """Evaluate this patient's alerts and care status on `at`'s day; returns the unresolved alerts.
 
     Alerts are deduplicated: one unresolved alert per code. A code that is still raised keeps its
     alert (an acknowledged one stays acknowledged, with the current message); a code no longer
     raised is resolved by naltrack with a note.
     """
-    on = at.date()
+    policy = active_policy() if policy is None else policy
+    on = local_day(at)
     rec = read_record(patient, on, policy)
     wanted = {a.code.value: a for a in evaluate_alerts(rec.snapshot, policy)}
     with transaction.atomic():
@@ -60,12 +61,16 @@ def refresh_patient(
                 Alert.objects.create(
                     patient=patient, code=code, severity=found.severity.value, severity_rank=rank,
                     message=found.message, action=found.action, source=found.source,
-                    raised_at=at,
+                    raised_at=at, policy_version=policy.version,
                 )  # fmt: skip
-            elif (existing.message, existing.severity) != (found.message, found.severity.value):
+            elif (existing.message, existing.severity, existing.policy_version) != (
+                found.message, found.severity.value, policy.version,
+            ):  # fmt: skip
                 existing.message, existing.action = found.message, found.action
                 existing.severity, existing.severity_rank = found.severity.value, rank
-                existing.save(update_fields=["message", "action", "severity", "severity_rank"])
+                existing.policy_version = policy.version
+                existing.save(update_fields=["message", "action", "severity", "severity_rank",
+                                             "policy_version"])  # fmt: skip
         open_alerts = list(
             Alert.objects.filter(patient=patient).exclude(status=AlertStatus.RESOLVED)
         )
@@ -94,18 +99,21 @@ def _store_care_status(
         "coverage_ends_on": None,
         "days_covered_90": None,
         "pdc_90": None,
+        "adherent_90": None,
         "risk_window": "",
         "risk_message": "",
         "open_alerts": len(open_alerts),
         "worst_severity_rank": min((a.severity_rank for a in open_alerts), default=None),
         "liver_test_due_on": None,
         "review_due_on": None,
+        "policy_version": policy.version,
     }
     if given:
         start = max(given[0].date, on - timedelta(days=COVERAGE_DAYS - 1))
         report = coverage(given, start, on, policy)
         values["days_covered_90"] = report.days_covered
         values["pdc_90"] = round(report.pdc, 3)
+        values["adherent_90"] = report.adherent
         values["coverage_ends_on"] = report.coverage_ends
         windows = risk_windows(
             given, on, policy, next_injection_booked=rec.snapshot.next_injection_booked,
@@ -128,15 +136,16 @@ def _store_care_status(
         liver_from = rec.last_liver_test or given[0].date
         values["liver_test_due_on"] = liver_from + timedelta(days=policy.lft_baseline_max_age_days)
     if values["active"] and plan is not None:
-        values["review_due_on"] = plan.created_at.date() + timedelta(days=REVIEW_EVERY_DAYS)
+        values["review_due_on"] = local_day(plan.created_at) + timedelta(days=REVIEW_EVERY_DAYS)
     CareStatus.objects.update_or_create(patient=patient, defaults=values)
 
 
-def patients_to_refresh(on: date, policy: Policy = DEFAULT_POLICY) -> list[int]:
+def patients_to_refresh(on: date, policy: Policy | None = None) -> list[int]:
     """Active patients; those whose episode ended recently enough for the post-treatment window
     (it starts when the last dose's coverage ends, at most an implant's coverage after the
     discharge); and anyone with an unresolved alert, so that an alert whose condition has passed
     is resolved instead of staying open forever."""
+    policy = active_policy() if policy is None else policy
     recent = on - timedelta(days=policy.post_treatment_risk_days + policy.implant_coverage_days)
     episodes = Episode.objects.filter(
         Q(status=EpisodeStatus.ACTIVE) | Q(discharge_date__gte=recent)
@@ -148,11 +157,14 @@ def patients_to_refresh(on: date, policy: Policy = DEFAULT_POLICY) -> list[int]:
     return sorted(ids)
 
 
-def refresh_all(*, at: datetime, policy: Policy = DEFAULT_POLICY) -> int:
+def refresh_all(*, at: datetime, policy: Policy | None = None) -> int:
     """Refresh every patient who can have an alert; each patient in its own transaction, so one
     bad record does not undo the others. Returns the number of patients refreshed."""
+    policy = active_policy() if policy is None else policy
     count = 0
-    for patient in Patient.objects.filter(pk__in=patients_to_refresh(at.date(), policy)).iterator():
+    for patient in Patient.objects.filter(
+        pk__in=patients_to_refresh(local_day(at), policy)
+    ).iterator():
         refresh_patient(patient, at=at, policy=policy)
         count += 1
     return count
@@ -189,9 +201,9 @@ def _handle(alert_id: int, actor: Actor, at: datetime, note: str, resolve: bool)
             Alert.objects.select_for_update().select_related("patient").filter(pk=alert_id).first()
         )
         if alert is None:
-            raise InputError("no alert has this id", "alert")
+            raise NotFoundError("no alert has this id", "alert")
         if alert.status == AlertStatus.RESOLVED:
-            raise InputError("this alert is already resolved", "alert")
+            raise ConflictError("this alert is already resolved", "alert")
         if resolve:
             alert.status, alert.resolved_by, alert.resolved_at = (
                 AlertStatus.RESOLVED,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinical.errors import InputError
 from naltrack.web.context import request_actor
-from naltrack.web.pages import requires
+from naltrack.web.pages import back_to, requires
 
 from .models import AlertSeverityChoice, AlertStatus
 from .services import acknowledge, list_alerts, resolve
@@ -49,4 +49,4 @@ def handle(request: HttpRequest, alert_id: int) -> HttpResponse:
         messages.success(request, f"Alert {alert.get_status_display().lower()}: {alert.message}")
     except InputError as exc:
         messages.error(request, f"Not changed: {exc.message}.")
-    return redirect(request.POST.get("next") or request.META.get("HTTP_REFERER") or "alert-inbox")
+    return back_to(request, "alert-inbox")

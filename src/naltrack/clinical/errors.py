@@ -16,3 +16,13 @@ class InputError(ValueError):
 
     def as_dict(self) -> dict[str, str]:
         return {"error": self.message, "field": self.field}
+
+
+class NotFoundError(InputError):
+    """An id or MRN that names no record the actor may reach: unknown, or another patient's record
+    named under this patient. The API answers 404; pages show it like any other bad input."""
+
+
+class ConflictError(InputError):
+    """Well-formed input that conflicts with the record as it stands: already recorded, already
+    signed, already resolved, a stale version. The API answers 409; nothing is written."""

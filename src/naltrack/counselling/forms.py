@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from django import forms
 
-from naltrack.web.fields import DATE
+from naltrack.web.fields import DATE, BoundedForm
 
 from .models import Attendance, SessionKind
 
 
-class SessionForm(forms.Form):
+class SessionForm(BoundedForm):
     held_on = forms.DateField(widget=DATE, label="Held on")
     kind = forms.ChoiceField(choices=SessionKind.choices, label="Session")
     attendance = forms.ChoiceField(choices=Attendance.choices)

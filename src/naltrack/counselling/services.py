@@ -11,6 +11,7 @@ from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical.errors import InputError
+from naltrack.clock import local_day
 from naltrack.patients.models import Patient
 
 from .models import Attendance, CounsellingSession, SessionKind
@@ -23,7 +24,7 @@ def record_session(patient: Patient, *, held_on: date, kind: str, attendance: st
         raise InputError(f"must be one of {', '.join(SessionKind.values)}", "kind")
     if attendance not in Attendance.values:
         raise InputError("must be attended, missed or cancelled", "attendance")
-    if held_on > at.date():
+    if held_on > local_day(at):
         raise InputError("is in the future", "held_on")
     if minutes is not None and not 1 <= minutes <= 600:
         raise InputError("must be 1-600 minutes", "minutes")

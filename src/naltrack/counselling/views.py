@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
-from naltrack.web.pages import open_record, requires, submit
+from naltrack.patients.pages import open_record
+from naltrack.web.pages import requires, submit
 
 from .forms import SessionForm
 from .services import read_sessions, record_session

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from naltrack.web.fields import DATE
+from naltrack.web.fields import DATE, BoundedForm
 
 from .models import ObservationKind, SideEffectKind, SideEffectSeverity
 
@@ -27,7 +27,7 @@ ITEM_HELP = {
 }
 
 
-class ObservationForm(forms.Form):
+class ObservationForm(BoundedForm):
     """One form for every kind; the fields a kind does not use are ignored. Instrument items are
     entered as numbers separated by spaces or commas, in the published order."""
 
@@ -88,7 +88,7 @@ class ObservationForm(forms.Form):
         return {"opioid": d.get("opioid_used", False), "alcohol": d.get("alcohol_used", False)}
 
 
-class SideEffectForm(forms.Form):
+class SideEffectForm(BoundedForm):
     kind = forms.ChoiceField(choices=SideEffectKind.choices, label="Side effect")
     severity = forms.ChoiceField(choices=SideEffectSeverity.choices)
     noted_on = forms.DateField(widget=DATE)
@@ -98,7 +98,7 @@ class SideEffectForm(forms.Form):
                                     help_text="an injection-site reaction defaults to a week")  # fmt: skip
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(BoundedForm):
     side_effect = forms.IntegerField(widget=forms.HiddenInput)
     on = forms.DateField(widget=DATE, label="Followed up on")
     note = forms.CharField(max_length=500, label="What was found")

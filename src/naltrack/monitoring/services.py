@@ -10,17 +10,18 @@ from django.db import transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
-from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical import instruments
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.parsing import Obj
 from naltrack.clinical.screening_facts import Analyte
-from naltrack.clinical.vocab import Formulation, OpioidKind
+from naltrack.clinical.vocab import OpioidKind
+from naltrack.clock import local_day
+from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
-from naltrack.treatment.models import Administration, AdministrationStatus
 
+from .hooks import last_injection_id
 from .models import Observation, ObservationKind, SideEffect, SideEffectKind, SideEffectSeverity
 
 INSTRUMENTS = {
@@ -118,7 +119,7 @@ def read_observation(
 def record_observation(patient: Patient, *, kind: str, observed_on: date, data: object, actor: Actor,
                        at: datetime) -> Observation:  # fmt: skip
     actor.require(Action.RECORD_OBSERVATION)
-    if observed_on > at.date():
+    if observed_on > local_day(at):
         raise InputError("is in the future", "observed_on")
     if observed_on < patient.birth_date:
         raise InputError("is before the patient was born", "observed_on")
@@ -137,7 +138,7 @@ def record_observation(patient: Patient, *, kind: str, observed_on: date, data: 
             patient_mrn=patient.mrn,
             detail=kind,
         )
-        refresh_patient(patient, at=at)
+        record_changed(patient, at=at)
     return obs
 
 
@@ -148,26 +149,22 @@ def record_side_effect(patient: Patient, *, kind: str, severity: str, noted_on: 
         raise InputError(f"must be one of {', '.join(SideEffectKind.values)}", "kind")
     if severity not in SideEffectSeverity.values:
         raise InputError("must be mild, moderate or severe", "severity")
-    if noted_on > at.date():
+    if noted_on > local_day(at):
         raise InputError("is in the future", "noted_on")
     if follow_up_due is not None and follow_up_due < noted_on:
         raise InputError("is before the side effect was noted", "follow_up_due")
     injection = None
     if kind == SideEffectKind.INJECTION_SITE:
         # Injection-site reactions are followed up (VIVITROL label 5.2): default one week; the
-        # reaction is tied to the last injection given on or before the day it was noted.
+        # reaction is tied to the last injection given on or before the day it was noted
+        # (treatment keeps the injections and provides the lookup: hooks.py).
         follow_up_due = follow_up_due or noted_on + timedelta(days=7)
-        injection = (
-            Administration.objects.filter(
-                patient=patient, formulation=Formulation.XR_INJECTION,
-                status=AdministrationStatus.GIVEN, given_on__lte=noted_on,
-            ).order_by("-given_at").first()
-        )  # fmt: skip
+        injection = last_injection_id(patient, noted_on)
     with transaction.atomic():
         effect = SideEffect.objects.create(
             patient=patient, kind=kind, severity=severity, noted_on=noted_on,
             description=description.strip()[:500], follow_up_due=follow_up_due,
-            administration=injection, recorded_by=actor.username, recorded_at=at,
+            administration_id=injection, recorded_by=actor.username, recorded_at=at,
         )  # fmt: skip
         record_by(
             actor,
@@ -195,10 +192,10 @@ def follow_up_side_effect(effect_id: int, *, on: date, note: str, resolved: bool
             .filter(pk=effect_id, **({"patient": of} if of else {})).first()
         )  # fmt: skip
         if effect is None:
-            raise InputError("no side effect has this id", "side_effect")
+            raise NotFoundError("no side effect has this id", "side_effect")
         if effect.resolved_on is not None:
-            raise InputError(f"was resolved on {effect.resolved_on}", "side_effect")
-        if not effect.noted_on <= on <= at.date():
+            raise ConflictError(f"was resolved on {effect.resolved_on}", "side_effect")
+        if not effect.noted_on <= on <= local_day(at):
             raise InputError("must be between the day it was noted and today", "on")
         if not resolved and (next_due is None or next_due <= on):
             raise InputError("give the next follow-up date (after this one), or mark it resolved",

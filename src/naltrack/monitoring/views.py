@@ -12,9 +12,11 @@ from django.urls import reverse
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinical.errors import InputError
+from naltrack.clock import local_day
+from naltrack.patients.pages import open_record
 from naltrack.patients.services import read_patient
 from naltrack.web.context import request_actor
-from naltrack.web.pages import attach, open_record, posted, requires, submit
+from naltrack.web.pages import attach, posted, requires, submit
 
 from .forms import ITEM_HELP, FollowUpForm, ObservationForm, SideEffectForm
 from .models import ObservationKind
@@ -77,7 +79,7 @@ def side_effects(request: HttpRequest, mrn: str) -> HttpResponse:
     """Side effects and injection-site reactions, open ones first, with their follow-up."""
     actor, now, patient = open_record(request, mrn, writes=Action.RECORD_SIDE_EFFECT)
     here = reverse("side-effects", args=[mrn])
-    new = SideEffectForm(posted(request, "new"), prefix="new", initial={"noted_on": now.date()})
+    new = SideEffectForm(posted(request, "new"), prefix="new", initial={"noted_on": local_day(now)})
     follow = FollowUpForm(posted(request, "follow"), prefix="follow")
 
     def record(d: dict[str, Any]) -> str:

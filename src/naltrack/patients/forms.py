@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from naltrack.clinical.vocab import Indication
-from naltrack.web.fields import DATE
+from naltrack.web.fields import DATE, BoundedForm
 
 from .models import DSM5_CRITERIA, OpioidKindChoice, ReminderChannel, SexAtBirthChoice
 
@@ -14,7 +14,7 @@ INDICATIONS = ((Indication.OUD.value, "Opioid use disorder (OUD)"),
                (Indication.AUD.value, "Alcohol use disorder (AUD)"))  # fmt: skip
 
 
-class EpisodeForm(forms.Form):
+class EpisodeForm(BoundedForm):
     indications = forms.MultipleChoiceField(
         choices=INDICATIONS, widget=forms.CheckboxSelectMultiple, label="Treated for"
     )
@@ -46,7 +46,7 @@ class PatientForm(EpisodeForm):
                    "indications", "start_date")  # fmt: skip
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(BoundedForm):
     assessed_on = forms.DateField(widget=DATE)
     substance = forms.ChoiceField(choices=(("OUD", "Opioids"), ("AUD", "Alcohol")),
                                   label="Substance assessed")  # fmt: skip
@@ -75,18 +75,18 @@ class AssessmentForm(forms.Form):
     )
 
 
-class MedicationForm(forms.Form):
+class MedicationForm(BoundedForm):
     name = forms.CharField(max_length=200, label="Medication")
     rxnorm = forms.CharField(max_length=16, required=False, label="RxNorm code",
                              help_text="optional; digits")  # fmt: skip
     started_on = forms.DateField(required=False, widget=DATE)
 
 
-class StopMedicationForm(forms.Form):
+class StopMedicationForm(BoundedForm):
     medication = forms.IntegerField(widget=forms.HiddenInput)
     stopped_on = forms.DateField(widget=DATE, label="Stopped on")
 
 
-class AllergyForm(forms.Form):
+class AllergyForm(BoundedForm):
     substance = forms.CharField(max_length=200)
     reaction = forms.CharField(max_length=200, required=False)

@@ -13,7 +13,8 @@ from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical import instruments
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
+from naltrack.clock import local_day
 
 from .models import DSM5_CRITERIA, Allergy, Assessment, MedicationEntry, OpioidKindChoice, Patient
 from .services import active_episode
@@ -40,7 +41,7 @@ def record_assessment(
     episode = active_episode(patient)
     if data.substance not in ("OUD", "AUD"):
         raise InputError("must be OUD or AUD", "substance")
-    if data.assessed_on > at.date():
+    if data.assessed_on > local_day(at):
         raise InputError("is in the future", "assessed_on")
     known = {name for name, _ in DSM5_CRITERIA}
     for name in data.dsm5_criteria:
@@ -121,10 +122,10 @@ def stop_medication(
             .first()
         )
         if entry is None:
-            raise InputError("no medication entry has this id", "medication")
+            raise NotFoundError("no medication entry has this id", "medication")
         if entry.stopped_on is not None:
-            raise InputError(f"already stopped on {entry.stopped_on}", "medication")
-        if stopped_on > at.date() or (entry.started_on and stopped_on < entry.started_on):
+            raise ConflictError(f"already stopped on {entry.stopped_on}", "medication")
+        if stopped_on > local_day(at) or (entry.started_on and stopped_on < entry.started_on):
             raise InputError("must be between the start and today", "stopped_on")
         entry.stopped_on = stopped_on
         entry.save(update_fields=["stopped_on"])

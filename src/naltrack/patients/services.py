@@ -15,8 +15,9 @@ from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.audit.services import record_by
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.vocab import Indication
+from naltrack.clock import local_day
 
 from .models import Episode, EpisodeStatus, Patient, ReminderChannel, SexAtBirthChoice
 
@@ -72,7 +73,7 @@ def _validate(data: PatientInput, today: date) -> None:
 def register_patient(data: PatientInput, *, actor: Actor, at: datetime) -> Patient:
     """Create a patient; refuse bad input or a duplicate MRN and write nothing."""
     actor.require(Action.REGISTER_PATIENT)
-    _validate(data, at.date())
+    _validate(data, local_day(at))
     try:
         with transaction.atomic():
             patient = Patient.objects.create(
@@ -90,7 +91,7 @@ def register_patient(data: PatientInput, *, actor: Actor, at: datetime) -> Patie
             )
             record_by(actor, at, AuditAction.CREATE, "patient", patient.pk, patient_mrn=patient.mrn)
     except IntegrityError:
-        raise InputError("a patient with this MRN already exists", "mrn") from None
+        raise ConflictError("a patient with this MRN already exists", "mrn") from None
     return patient
 
 
@@ -106,7 +107,7 @@ def read_patient(mrn: str, *, actor: Actor, at: datetime, what: str = "chart",
     with transaction.atomic():
         patient = Patient.objects.filter(mrn=mrn).first()
         if patient is None:
-            raise InputError("no patient has this MRN", "mrn")
+            raise NotFoundError("no patient has this MRN", "mrn")
         recent = (
             covered_for is not None
             and AuditEvent.objects.filter(
@@ -133,7 +134,7 @@ def open_episode(
     actor.require(Action.REGISTER_PATIENT)
     if not indications:
         raise InputError("at least one of OUD and AUD is required", "indications")
-    if start_date > at.date():
+    if start_date > local_day(at):
         raise InputError("is in the future", "start_date")
     try:
         with transaction.atomic():
@@ -146,7 +147,7 @@ def open_episode(
             )
             record_by(actor, at, AuditAction.CREATE, "episode", episode.pk, patient_mrn=patient.mrn)
     except IntegrityError:
-        raise InputError("the patient already has an active episode", "patient") from None
+        raise ConflictError("the patient already has an active episode", "patient") from None
     return episode
 
 

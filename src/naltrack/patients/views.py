@@ -1,21 +1,21 @@
-"""Patient search, registration, the chart, episodes, the assessment and the medication list."""
+"""Registration, episodes, the assessment and the medication list (the patient list and the chart,
+which show other areas too, are in naltrack.chart)."""
 
 from __future__ import annotations
 
 from dataclasses import fields
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
+from naltrack.clock import local_day
 from naltrack.web.context import request_actor
-from naltrack.web.pages import open_record, posted, requires, submit
+from naltrack.web.pages import posted, requires, submit
 
-from .chart import read_chart
 from .forms import (
     AllergyForm,
     AssessmentForm,
@@ -25,49 +25,15 @@ from .forms import (
     StopMedicationForm,
 )
 from .models import EpisodeStatus
+from .pages import open_record
 from .records import (
     AssessmentInput,
     add_allergy,
     add_medication,
     record_assessment,
-    search_patients,
     stop_medication,
 )
-from .services import PatientInput, enrol_patient, open_episode, read_patient
-
-
-@requires(Action.VIEW_PATIENT_LIST)
-def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:100]
-    rows = search_patients(query, actor=request_actor(request)).select_related("care")
-    page = Paginator(rows, 25).get_page(request.GET.get("page"))
-    return render(request, "patients/search.html", {
-        "q": query, "page": page, "active": "patients",
-        "can_register": request_actor(request).can(Action.REGISTER_PATIENT),
-    })  # fmt: skip
-
-
-@requires(Action.VIEW_PATIENT_LIST)
-def chart(request: HttpRequest, mrn: str) -> HttpResponse:
-    actor = request_actor(request)
-    clinical = actor.can(Action.VIEW_CHART)
-    patient = read_patient(
-        mrn, actor=actor, at=clock.now(), what="chart" if clinical else "contact"
-    )
-    if not clinical:  # coordinators: contact details and schedule only
-        upcoming = patient.appointments.order_by("-on")[:20]
-        return render(request, "patients/contact.html", {
-            "patient": patient, "appointments": upcoming, "active": "patients",
-            "can_register": actor.can(Action.REGISTER_PATIENT),
-        })  # fmt: skip
-    data = read_chart(patient, clock.today())
-    return render(request, "patients/chart.html", {"c": data, "active": "patients", "can": {
-        "screen": actor.can(Action.RUN_SCREENING), "mar": actor.can(Action.RECORD_ADMINISTRATION),
-        "observe": actor.can(Action.RECORD_OBSERVATION), "plan": actor.can(Action.EDIT_PLAN),
-        "notes": actor.can(Action.VIEW_COUNSELLING_NOTES), "discontinue": actor.can(Action.DISCONTINUE_TREATMENT),
-        "alerts": actor.can(Action.HANDLE_ALERTS), "register": actor.can(Action.REGISTER_PATIENT),
-        "override": actor.can(Action.OVERRIDE_BLOCK),
-    }})  # fmt: skip
+from .services import PatientInput, enrol_patient, open_episode
 
 
 @requires(Action.REGISTER_PATIENT)
@@ -90,7 +56,7 @@ def register(request: HttpRequest) -> HttpResponse:
 def new_episode(request: HttpRequest, mrn: str) -> HttpResponse:
     """Re-enrol a patient whose last episode ended (the form refuses while one is active)."""
     actor, now, patient = open_record(request, mrn, writes=Action.REGISTER_PATIENT, what="contact")
-    form = EpisodeForm(request.POST or None, initial={"start_date": now.date()})
+    form = EpisodeForm(request.POST or None, initial={"start_date": local_day(now)})
 
     def call(d: dict[str, Any]) -> str:
         open_episode(patient, form.indication_set(), d["start_date"], actor=actor, at=now)
@@ -108,7 +74,7 @@ def new_episode(request: HttpRequest, mrn: str) -> HttpResponse:
 def assessments(request: HttpRequest, mrn: str) -> HttpResponse:
     """The prescriber's assessments; other clinical roles read them."""
     actor, now, patient = open_record(request, mrn, writes=Action.RECORD_ASSESSMENT)
-    form = AssessmentForm(request.POST or None, initial={"assessed_on": now.date()})
+    form = AssessmentForm(request.POST or None, initial={"assessed_on": local_day(now)})
 
     def call(d: dict[str, Any]) -> str:
         values = {f.name: d[f.name] for f in fields(AssessmentInput)}
@@ -131,7 +97,7 @@ def medications(request: HttpRequest, mrn: str) -> HttpResponse:
     here = reverse("medications", args=[mrn])
     add = MedicationForm(posted(request, "medication"), prefix="med")
     stop = StopMedicationForm(posted(request, "stop"), prefix="stop",
-                              initial={"stopped_on": now.date()})  # fmt: skip
+                              initial={"stopped_on": local_day(now)})  # fmt: skip
     allergy = AllergyForm(posted(request, "allergy"), prefix="allergy")
     mine = list(patient.medications.all())
 

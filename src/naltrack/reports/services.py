@@ -26,9 +26,11 @@ from naltrack.accounts.services import Actor
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
+from naltrack.clinic import active_policy
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.regimens import InjectionTier
 from naltrack.clinical.vocab import Formulation
+from naltrack.clock import local_day
 from naltrack.monitoring.models import Observation, ObservationKind, SideEffect, SideEffectKind
 from naltrack.patients.models import Episode, EpisodeStatus
 from naltrack.treatment.models import (
@@ -41,7 +43,6 @@ from naltrack.treatment.models import (
 )
 
 MAX_PERIOD_DAYS = 3 * 366
-PDC_THRESHOLD = 0.80  # PQA (clinical-reference.md Part B §9)
 ON_TIME = (InjectionTier.EARLY_WINDOW.value, InjectionTier.DUE.value)
 
 
@@ -62,6 +63,8 @@ class Measure:
 class Report:
     start: date
     end: date
+    # The clinic policy the figures were read under (care status, alerts, injection tiers).
+    policy_version: str = ""
     measures: list[Measure] = field(default_factory=list)
 
     def sections(self) -> dict[str, list[Measure]]:
@@ -118,7 +121,7 @@ def _retention(
 def build_report(start: date, end: date, today: date) -> Report:
     """The report's figures (no audit: callers go through read_report or export_report). Rows
     noted "today" read each patient's current care status, whatever the period."""
-    r = Report(start, end)
+    r = Report(start, end, active_policy().version)
     add = r.measures.append
     # Census
     episodes = Episode.objects.all()
@@ -148,9 +151,11 @@ def build_report(start: date, end: date, today: date) -> Report:
     ended_on = dict(episodes.values_list("id", "discharge_date"))
     for days in (90, 180):
         add(_retention(end, days, first, ended_on))
-    pdc = CareStatus.objects.filter(active=True, pdc_90__isnull=False)
-    add(Measure("Continuity", f"Active patients with PDC (90 days) of {PDC_THRESHOLD:.0%} or more",
-                pdc.filter(pdc_90__gte=PDC_THRESHOLD).count(), pdc.count(), "today"))  # fmt: skip
+    # Adherent: the core's verdict on the 90-day PDC under the clinic policy (pdc_adherent_min;
+    # PQA 0.80 by default, clinical-reference.md Part B §9), stored with each care status.
+    pdc = CareStatus.objects.filter(active=True, adherent_90__isnull=False)
+    add(Measure("Continuity", "Active patients adherent by PDC over 90 days (clinic policy threshold)",
+                pdc.filter(adherent_90=True).count(), pdc.count(), "today"))  # fmt: skip
     given = Administration.objects.filter(
         status=AdministrationStatus.GIVEN, given_on__range=(start, end)
     )
@@ -197,9 +202,9 @@ def build_report(start: date, end: date, today: date) -> Report:
 def _audited(start: date, end: date, action: AuditAction, detail: str, *, actor: Actor,
              at: datetime) -> Report:  # fmt: skip
     actor.require(Action.VIEW_REPORTS)
-    _period(start, end, at.date())
+    _period(start, end, local_day(at))
     with transaction.atomic():
-        report = build_report(start, end, at.date())
+        report = build_report(start, end, local_day(at))
         record_by(actor, at, action, "program_report", detail=detail)
     return report
 
@@ -223,6 +228,7 @@ def export_report(start: date, end: date, *, actor: Actor, at: datetime) -> str:
             "denominator",
             "share",
             "note",
+            "policy_version",
         ]
     )
     for m in report.measures:
@@ -237,6 +243,7 @@ def export_report(start: date, end: date, *, actor: Actor, at: datetime) -> str:
                 "" if m.of is None else m.of,
                 share,
                 m.note,
+                report.policy_version,
             ]
         )
     return out.getvalue()

@@ -6,13 +6,16 @@ from datetime import date, timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinical.errors import InputError
+from naltrack.web.bounds import day_problem
 from naltrack.web.context import request_actor
 from naltrack.web.pages import requires
 
+from .policy import read_clinic_policy
 from .services import export_report, read_report
 
 DEFAULT_DAYS = 90
@@ -30,6 +33,9 @@ def _period(request: HttpRequest) -> tuple[dict[str, str], dict[str, str], date,
                 days[key] = date.fromisoformat(raw[key])
             except ValueError:
                 errors[key] = "must be a date as YYYY-MM-DD"
+            else:
+                if problem := day_problem(days[key]):
+                    errors[key] = problem
     raw = {k: raw[k] or days[k].isoformat() for k in raw}
     return raw, errors, days["start"], days["end"]
 
@@ -61,3 +67,14 @@ def program_csv(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="naltrack-program-{start}-{end}.csv"'
     return response
+
+
+@requires(Action.VIEW_POLICY)
+def clinic_policy(request: HttpRequest) -> HttpResponse:
+    """The clinic's running policy and its rules document (audited as a read of configuration)."""
+    view = read_clinic_policy(actor=request_actor(request), at=clock.now())
+    return render(request, "reports/policy.html", {
+        # Safe: the Markdown renderer escapes text and passes no raw HTML through (js-default).
+        "p": view, "rules_html": mark_safe(view.rules_html()),
+        "active": "policy",
+    })  # fmt: skip

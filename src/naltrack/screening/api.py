@@ -2,18 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
+from pydantic import Field
 
-from naltrack.web.apiutil import PageOut, actor, now, page, patient
+from naltrack.clinical.screening_facts import RenalImpairment
+from naltrack.clinical.vocab import Formulation, OpioidKind
+from naltrack.patients.apiutil import patient
+from naltrack.web.apiutil import (
+    Day,
+    Flag,
+    Id,
+    In,
+    Limit,
+    LongText,
+    Mrn,
+    Offset,
+    Page,
+    actor,
+    answers,
+    now,
+    page,
+)
 
-from .models import ScreeningRecord
+from .models import DecisionChoice, ScreeningRecord
 from .services import run_screening, sign_screening
 
 router = Router(tags=["screening"])
+
+
+class ScreeningOut(Schema):
+    id: int
+    mrn: str
+    as_of: Day
+    formulation: Formulation
+    decision: DecisionChoice
+    earliest_start_date: Day | None
+    policy: str
+    facts: dict[str, Any]
+    result: dict[str, Any]
+    created_by: str
+    signed_by: str | None
+    signed_at: datetime | None
+    override_reason: str | None
 
 
 def screening_out(s: ScreeningRecord) -> dict[str, Any]:
@@ -26,32 +61,58 @@ def screening_out(s: ScreeningRecord) -> dict[str, Any]:
     }  # fmt: skip
 
 
-class ScreeningIn(Schema):
-    formulation: str
-    facts: dict[str, Any] = {}
+# The facts a clinician enters beside those gathered from the record (screening/facts.py
+# ENTERED_FACTS), with the bounds the core's parser enforces (clinical/screening_facts.py).
+class LastOpioidUseIn(In):
+    date: Day
+    kind: OpioidKind | None = None
 
 
-@router.post(
-    "/patients/{mrn}/screenings",
-    response={201: dict},
-    summary="Screen for a start (stored, unsigned)",
-)
-def create_screening(request: HttpRequest, mrn: str, data: ScreeningIn) -> Status[dict[str, Any]]:
+class LiverIn(In):
+    acute_hepatitis: Flag | None = None
+    liver_failure: Flag | None = None
+    alt: Annotated[float, Field(strict=True, ge=0, le=100_000)] | None = None
+    ast: Annotated[float, Field(strict=True, ge=0, le=100_000)] | None = None
+    alt_uln: Annotated[float, Field(strict=True, ge=0.001, le=100_000)] | None = None
+    ast_uln: Annotated[float, Field(strict=True, ge=0.001, le=100_000)] | None = None
+    date: Day | None = None
+
+
+class FactsIn(In):
+    pregnant: Flag | None = None
+    breastfeeding: Flag | None = None
+    renal_impairment: RenalImpairment | None = None
+    coagulation_disorder: Flag | None = None
+    platelets_10e9_per_l: Annotated[float, Field(strict=True, ge=0, le=5000)] | None = None
+    needs_opioid_analgesia: Flag | None = None
+    planned_surgery_date: Day | None = None
+    last_opioid_use: LastOpioidUseIn | None = None
+    last_alcohol_use: Day | None = None
+    liver: LiverIn | None = None
+
+
+class ScreeningIn(In):
+    formulation: Formulation
+    facts: FactsIn = FactsIn()
+
+
+@router.post("/patients/{mrn}/screenings", response=answers(201, ScreeningOut, writes=True),
+             summary="Screen for a start (stored, unsigned)")  # fmt: skip
+def create_screening(request: HttpRequest, mrn: Mrn, data: ScreeningIn) -> Status[dict[str, Any]]:
     rec = run_screening(
         patient(request, mrn),
-        data.facts,
-        formulation=data.formulation,
+        data.facts.model_dump(mode="json", exclude_none=True),
+        formulation=data.formulation.value,
         actor=actor(request),
         at=now(),
     )
     return Status(201, screening_out(rec))
 
 
-@router.get(
-    "/patients/{mrn}/screenings", response=PageOut, summary="Screening history, newest first"
-)
+@router.get("/patients/{mrn}/screenings", response=answers(200, Page[ScreeningOut]),
+            summary="Screening history, newest first")  # fmt: skip
 def list_screenings(
-    request: HttpRequest, mrn: str, limit: int = 20, offset: int = 0
+    request: HttpRequest, mrn: Mrn, limit: Limit = 20, offset: Offset = 0
 ) -> dict[str, Any]:
     rows = (
         ScreeningRecord.objects.select_related("patient")
@@ -61,14 +122,13 @@ def list_screenings(
     return page(rows, limit, offset, screening_out)
 
 
-class SignIn(Schema):
-    override_reason: str = ""
+class SignIn(In):
+    override_reason: LongText = ""
 
 
-@router.post(
-    "/screenings/{screening_id}/sign", summary="Sign (prescriber); a reason overrides a block"
-)
-def sign(request: HttpRequest, screening_id: int, data: SignIn) -> dict[str, Any]:
+@router.post("/screenings/{screening_id}/sign", response=answers(200, ScreeningOut, writes=True),
+             summary="Sign (prescriber); a reason overrides a block")  # fmt: skip
+def sign(request: HttpRequest, screening_id: Id, data: SignIn) -> dict[str, Any]:
     return screening_out(
         sign_screening(
             screening_id, actor=actor(request), at=now(), override_reason=data.override_reason

@@ -7,13 +7,14 @@ from typing import Any
 from django import forms
 
 from naltrack.patients.models import OpioidKindChoice
-from naltrack.treatment.models import FormulationChoice
-from naltrack.web.fields import DATE
+from naltrack.web.fields import DATE, BoundedForm
+
+from .models import FormulationChoice
 
 TRI = (("", "Not recorded"), ("no", "No"), ("yes", "Yes"))
 
 
-class ScreeningForm(forms.Form):
+class ScreeningForm(BoundedForm):
     formulation = forms.ChoiceField(choices=FormulationChoice.choices)
     last_opioid_use = forms.DateField(required=False, widget=DATE, label="Last opioid use",
                                       help_text="leave empty to use the record")  # fmt: skip
@@ -70,7 +71,7 @@ class ScreeningForm(forms.Form):
         return out
 
 
-class SignForm(forms.Form):
+class SignForm(BoundedForm):
     override_reason = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
         label="Override reason", help_text="only to override a not-yet or contraindicated result: the clinical reason",

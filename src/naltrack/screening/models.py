@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from django.db import models
 
+from naltrack.clinical.vocab import Formulation
 from naltrack.patients.models import Episode, Patient
+
+
+class FormulationChoice(models.TextChoices):
+    """The core's formulations as form and field choices (screening and treatment offer them)."""
+
+    ORAL = Formulation.ORAL.value, "Oral tablets"
+    XR_INJECTION = Formulation.XR_INJECTION.value, "Extended-release injection (380 mg)"
+    IMPLANT = Formulation.IMPLANT.value, "Implant"
 
 
 class DecisionChoice(models.TextChoices):

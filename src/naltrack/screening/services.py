@@ -10,13 +10,14 @@ from django.db import transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
-from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
-from naltrack.clinical.errors import InputError
-from naltrack.clinical.policy import DEFAULT_POLICY, Policy
+from naltrack.clinic import active_policy
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.screening import ScreeningResult, screen
 from naltrack.clinical.screening_facts import parse_screening_facts
+from naltrack.clock import local_day
+from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
 from naltrack.patients.services import active_episode
 
@@ -27,22 +28,26 @@ BLOCKING = (DecisionChoice.NOT_YET, DecisionChoice.CONTRAINDICATED)
 MIN_OVERRIDE_REASON = 20  # characters: a sentence a reviewer can act on, not "ok"
 
 
-def preview(patient: Patient, entered: dict[str, Any], *, formulation: str, as_of: date,
-            policy: Policy = DEFAULT_POLICY) -> tuple[dict[str, Any], ScreeningResult]:  # fmt: skip
-    """What the core says for the record plus the entered facts; writes nothing (the live form)."""
+def preview(
+    patient: Patient, entered: dict[str, Any], *, formulation: str, as_of: date
+) -> tuple[dict[str, Any], ScreeningResult]:
+    """What the core says for the record plus the entered facts under the clinic's policy; writes
+    nothing (the live form)."""
     unknown = set(entered) - set(ENTERED_FACTS)
     if unknown:
         raise InputError(f"unknown fact {sorted(unknown)[0]!r}", sorted(unknown)[0])
     episode = active_episode(patient)
     facts = merge(gather_facts(patient, episode, as_of=as_of, formulation=formulation), entered)
-    return facts, screen(parse_screening_facts(facts), policy)
+    return facts, screen(parse_screening_facts(facts), active_policy())
 
 
 def run_screening(patient: Patient, entered: dict[str, Any], *, formulation: str, actor: Actor,
-                  at: datetime, policy: Policy = DEFAULT_POLICY) -> ScreeningRecord:  # fmt: skip
+                  at: datetime) -> ScreeningRecord:  # fmt: skip
+    """Screen on the clinic's day of `at` under the clinic's policy; the record keeps the policy
+    version that produced the decision."""
     actor.require(Action.RUN_SCREENING)
-    as_of = at.date()
-    facts, result = preview(patient, entered, formulation=formulation, as_of=as_of, policy=policy)
+    as_of = local_day(at)
+    facts, result = preview(patient, entered, formulation=formulation, as_of=as_of)
     with transaction.atomic():
         rec = ScreeningRecord.objects.create(
             patient=patient, episode=active_episode(patient), as_of=as_of, formulation=formulation,
@@ -59,7 +64,7 @@ def run_screening(patient: Patient, entered: dict[str, Any], *, formulation: str
             patient_mrn=patient.mrn,
             detail=f"{rec.decision} ({rec.policy_version})",
         )
-        refresh_patient(patient, at=at, policy=policy)
+        record_changed(patient, at=at)
     return rec
 
 
@@ -77,9 +82,17 @@ def sign_screening(
             .first()
         )
         if rec is None:
-            raise InputError("no screening has this id", "screening")
+            raise NotFoundError("no screening has this id", "screening")
         if rec.signed:
-            raise InputError(f"already signed by {rec.signed_by}", "screening")
+            raise ConflictError(f"already signed by {rec.signed_by}", "screening")
+        running = active_policy().version
+        if rec.policy_version != running:
+            # A signature vouches for a decision the clinic's current thresholds produced.
+            raise InputError(
+                f"this screening was decided under policy {rec.policy_version}; the clinic now "
+                f"runs {running}: screen again before signing",
+                "screening",
+            )
         if reason:
             actor.require(Action.OVERRIDE_BLOCK)
             if rec.decision not in BLOCKING:

@@ -13,24 +13,24 @@ from django.views.decorators.http import require_POST
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
+from naltrack.clinic import active_policy
 from naltrack.clinical.errors import InputError
 from naltrack.patients.models import Patient
 from naltrack.patients.services import read_patient
-from naltrack.treatment.models import TreatmentPlan
 from naltrack.web.context import request_actor
 from naltrack.web.pages import attach, requires
 
 from .forms import ScreeningForm, SignForm
-from .models import ScreeningRecord
+from .models import FormulationChoice, ScreeningRecord
 from .services import BLOCKING, preview, run_screening, sign_screening
 
 PREVIEW_READ_COVERS = timedelta(minutes=30)
 
 
-def _initial_formulation(patient: Patient) -> str:
-    """The plan's formulation when there is a plan; else the injection, the commonest start."""
-    plan = TreatmentPlan.current(patient)
-    return plan.formulation if plan else "xr_injection"
+def _initial_formulation(asked: str) -> str:
+    """The formulation asked for (the chart's link passes the current plan's: treatment sits above
+    screening, so this page does not read the plan); else the injection, the commonest start."""
+    return asked if asked in FormulationChoice.values else FormulationChoice.XR_INJECTION
 
 
 @requires(Action.RUN_SCREENING)
@@ -38,7 +38,8 @@ def screening_form(request: HttpRequest, mrn: str) -> HttpResponse:
     actor = request_actor(request)
     patient = read_patient(mrn, actor=actor, at=clock.now())
     form = ScreeningForm(
-        request.POST or None, initial={"formulation": _initial_formulation(patient)}
+        request.POST or None,
+        initial={"formulation": _initial_formulation(request.GET.get("formulation", ""))},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -59,7 +60,7 @@ def _preview(
     valid = form.is_bound and form.is_valid()
     entered = form.entered() if valid else {}
     formulation = (form.cleaned_data.get("formulation") if valid else None) or _initial_formulation(
-        patient
+        form.data.get("formulation") or form.initial.get("formulation", "")
     )
     try:
         facts, result = preview(patient, entered, formulation=formulation, as_of=clock.today())
@@ -92,7 +93,9 @@ def screening_detail(request: HttpRequest, pk: int) -> HttpResponse:
     read_patient(rec.patient.mrn, actor=actor, at=clock.now())  # audited chart read
     return render(request, "screening/detail.html", {
         "rec": rec, "result": rec.result, "facts": rec.facts, "form": SignForm(), "active": "patients",
-        "can_sign": actor.can(Action.SIGN_SCREENING) and not rec.signed, "blocking": rec.decision in BLOCKING,
+        "can_sign": actor.can(Action.SIGN_SCREENING) and not rec.signed
+        and rec.policy_version == active_policy().version,  # sign_screening refuses it otherwise
+        "blocking": rec.decision in BLOCKING,
     })  # fmt: skip
 
 

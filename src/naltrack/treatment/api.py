@@ -4,17 +4,50 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
+from pydantic import AfterValidator, Field
 
 from naltrack.accounts.roles import Action
+from naltrack.clinical.regimens import regimens
+from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
-from naltrack.web.apiutil import PageOut, actor, list_records, now, page, patient
+from naltrack.patients.apiutil import list_records, patient
+from naltrack.web.apiutil import (
+    Day,
+    Flag,
+    Id,
+    In,
+    Instant,
+    Limit,
+    LongText,
+    Mrn,
+    Offset,
+    Page,
+    RequiredText,
+    Text,
+    actor,
+    answers,
+    audited_page,
+    now,
+    page,
+)
 
-from .models import Administration, Appointment, TreatmentPlan
+from .models import (
+    PSYCHOSOCIAL_COMPONENTS,
+    Administration,
+    AdministrationStatus,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Needle,
+    Site,
+    StopReasonChoice,
+    TreatmentPlan,
+)
 from .services import (
     AdministrationInput,
     PlanInput,
@@ -35,6 +68,90 @@ router = Router(tags=["treatment"])
 
 def _iso(v: Any) -> Any:
     return v.isoformat() if isinstance(v, (date, datetime)) else v
+
+
+# ---- the vocabulary the services enforce, declared in the document ---------------------------
+
+REGIMEN_CODES = sorted(regimens())
+
+
+def _regimen(value: str) -> str:
+    if value not in REGIMEN_CODES:
+        raise ValueError("is not a known regimen")
+    return value
+
+
+def _component(value: str) -> str:
+    if value not in dict(PSYCHOSOCIAL_COMPONENTS):
+        raise ValueError(f"{value!r} is not a psychosocial component")
+    return value
+
+
+Regimen = Annotated[str, AfterValidator(_regimen), Field(json_schema_extra={"enum": REGIMEN_CODES})]
+Psychosocial = Annotated[
+    str, AfterValidator(_component),
+    Field(json_schema_extra={"enum": [code for code, _ in PSYCHOSOCIAL_COMPONENTS]}),
+]  # fmt: skip
+
+
+class AdministrationOut(Schema):
+    id: int
+    given_at: datetime
+    given_on: date
+    formulation: Formulation
+    product: str
+    dose_mg: int | None
+    route: str
+    site: str
+    needle: str
+    lot: str
+    expiry: date | None
+    observed: bool
+    status: AdministrationStatus
+    reason: str
+    first_dose: bool
+    late_tier: str
+    warnings: list[str]
+    reversal_agent_discussed: bool
+    reversal_agent_on_hand: bool
+    recorded_by: str
+    opioid_use_reported: bool
+    urine_screen: str
+    overridden: list[dict[str, Any]]
+    override_reason: str
+    override_by: str
+    policy_version: str
+
+
+class PlanOut(Schema):
+    version: int
+    formulation: Formulation
+    regimen: str
+    goals: str
+    psychosocial: list[str]
+    triggers: str
+    warning_signs: str
+    coping_strategies: str
+    support_contacts: str
+    relapse_management: str
+    planned_duration_days: int
+    discontinuation_plan: str
+    reason: str
+    created_by: str
+    created_at: datetime
+
+
+class AppointmentOut(Schema):
+    id: int
+    mrn: str
+    kind: AppointmentKind
+    on: date
+    status: AppointmentStatus
+    note: str
+
+
+class RecordedOut(AdministrationOut):
+    next_appointment: AppointmentOut | None
 
 
 def administration_out(a: Administration) -> dict[str, Any]:
@@ -63,28 +180,25 @@ def appointment_out(a: Appointment) -> dict[str, Any]:
     }
 
 
-class PlanIn(Schema):
-    formulation: str
-    regimen: str
-    goals: str = ""
-    psychosocial: list[str] = []
-    triggers: str = ""
-    warning_signs: str = ""
-    coping_strategies: str = ""
-    support_contacts: str = ""
-    relapse_management: str = ""
-    planned_duration_days: int = 180
-    discontinuation_plan: str = ""
-    reason: str
+class PlanIn(In):
+    formulation: Formulation
+    regimen: Regimen
+    goals: LongText = ""
+    psychosocial: Annotated[list[Psychosocial], Field(max_length=len(PSYCHOSOCIAL_COMPONENTS))] = []
+    triggers: LongText = ""
+    warning_signs: LongText = ""
+    coping_strategies: LongText = ""
+    support_contacts: LongText = ""
+    relapse_management: LongText = ""
+    planned_duration_days: Annotated[int, Field(strict=True, ge=1, le=3650)] = 180
+    discontinuation_plan: LongText = ""
+    reason: Annotated[RequiredText, Field(max_length=500)]
 
 
-@router.post(
-    "/patients/{mrn}/plans",
-    response={201: dict},
-    summary="Write the next plan version (with a reason)",
-)
-def create_plan(request: HttpRequest, mrn: str, data: PlanIn) -> Status[dict[str, Any]]:
-    values = data.dict()
+@router.post("/patients/{mrn}/plans", response=answers(201, PlanOut, writes=True),
+             summary="Write the next plan version (with a reason)")  # fmt: skip
+def create_plan(request: HttpRequest, mrn: Mrn, data: PlanIn) -> Status[dict[str, Any]]:
+    values = data.dict() | {"formulation": data.formulation.value}
     reason = values.pop("reason")
     values["psychosocial"] = tuple(values["psychosocial"])
     plan = change_plan(
@@ -93,28 +207,36 @@ def create_plan(request: HttpRequest, mrn: str, data: PlanIn) -> Status[dict[str
     return Status(201, plan_out(plan))
 
 
-@router.get("/patients/{mrn}/plans", summary="Every plan version, newest first")
-def list_plans(request: HttpRequest, mrn: str) -> list[dict[str, Any]]:
-    return [
-        plan_out(p)
-        for p in TreatmentPlan.objects.filter(patient=patient(request, mrn)).order_by(
-            "-created_at", "-version"
-        )
-    ]
+@router.get("/patients/{mrn}/plans", response=answers(200, Page[PlanOut]),
+            summary="Every plan version, newest first (paged)")  # fmt: skip
+def list_plans(
+    request: HttpRequest, mrn: Mrn, limit: Limit = 50, offset: Offset = 0
+) -> dict[str, Any]:
+    rows = TreatmentPlan.objects.filter(patient=patient(request, mrn)).order_by(
+        "-created_at", "-version"
+    )
+    return page(rows, limit, offset, plan_out)
 
 
-class OrderIn(Schema):
-    formulation: str
+class OrderIn(In):
+    formulation: Formulation
+    regimen: Regimen
+    dose_mg: Annotated[int, Field(strict=True, ge=1, le=2000)]
+    instructions: Annotated[Text, Field(max_length=500)] = ""
+
+
+class OrderCreatedOut(Schema):
+    id: int
     regimen: str
     dose_mg: int
-    instructions: str = ""
+    signed_by: str
 
 
-@router.post(
-    "/patients/{mrn}/orders", response={201: dict}, summary="Sign a naltrexone order (prescriber)"
-)
-def create_order(request: HttpRequest, mrn: str, data: OrderIn) -> Status[dict[str, Any]]:
-    o = sign_order(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
+@router.post("/patients/{mrn}/orders", response=answers(201, OrderCreatedOut, writes=True),
+             summary="Sign a naltrexone order (prescriber)")  # fmt: skip
+def create_order(request: HttpRequest, mrn: Mrn, data: OrderIn) -> Status[dict[str, Any]]:
+    values = data.dict() | {"formulation": data.formulation.value}
+    o = sign_order(patient(request, mrn), actor=actor(request), at=now(), **values)
     return Status(
         201, {"id": o.pk, "regimen": o.regimen, "dose_mg": o.dose_mg, "signed_by": o.signed_by}
     )
@@ -124,75 +246,107 @@ list_records(router, "orders", "Naltrexone orders, newest first")
 list_records(router, "implants", "Implant insertions and removals")
 
 
-@router.get(
-    "/patients/{mrn}/injection-proposal",
-    summary="Side, needle and timing proposed for an injection today",
-)
-def injection_proposal(request: HttpRequest, mrn: str) -> dict[str, Any]:
+class ProposalOut(Schema):
+    side: str
+    side_reason: str
+    needle: str
+    needle_reason: str
+    bmi: float | None
+    first_dose: bool
+    timing_message: str
+    timing_action: str
+    tier: str
+    may_give: bool
+    earliest_on: date | None
+    due_on: date | None
+    warnings: list[str]
+    overdue_from: date | None
+    urine_screen_required: bool
+    urine_screen_negative: bool | None
+    refusals: list[str]
+    overridable: bool
+    overridden: list[str]
+    override_reason: str
+    override_by: str
+    policy_version: str
+
+
+@router.get("/patients/{mrn}/injection-proposal", response=answers(200, ProposalOut),
+            summary="Side, needle and timing proposed for an injection today")  # fmt: skip
+def injection_proposal(request: HttpRequest, mrn: Mrn) -> dict[str, Any]:
     actor(request).require(Action.RECORD_ADMINISTRATION)
     proposal = propose_injection(patient(request, mrn), local_day(now()))
     return {k: _iso(v) for k, v in asdict(proposal).items()}
 
 
-class AdministrationIn(Schema):
-    formulation: str
-    given_at: datetime
-    status: str = "given"
-    dose_mg: int | None = None
-    site: str = ""
-    needle: str = ""
-    lot: str = ""
-    expiry: date | None = None
-    observed: bool = True
-    reason: str = ""
-    reversal_agent_discussed: bool = False
-    reversal_agent_on_hand: bool = False
-    confirm_warnings: bool = False
-    opioid_use_reported: bool = False
+class AdministrationIn(In):
+    formulation: Literal["xr_injection", "oral"]
+    given_at: Instant
+    status: AdministrationStatus = AdministrationStatus.GIVEN
+    dose_mg: Annotated[int, Field(strict=True, ge=1, le=380)] | None = None
+    site: Site | Literal[""] = ""
+    needle: Needle | Literal[""] = ""
+    lot: Annotated[Text, Field(max_length=40)] = ""
+    expiry: Day | None = None
+    observed: Flag = True
+    reason: Annotated[Text, Field(max_length=500)] = ""
+    reversal_agent_discussed: Flag = False
+    reversal_agent_on_hand: Flag = False
+    confirm_warnings: Flag = False
+    opioid_use_reported: Flag = False
 
 
-@router.post(
-    "/patients/{mrn}/administrations",
-    response={201: dict},
-    summary="Record a dose on the MAR (nurse)",
-)
+@router.post("/patients/{mrn}/administrations", response=answers(201, RecordedOut, writes=True),
+             summary="Record a dose on the MAR (nurse)")  # fmt: skip
 def create_administration(
-    request: HttpRequest, mrn: str, data: AdministrationIn
+    request: HttpRequest, mrn: Mrn, data: AdministrationIn
 ) -> Status[dict[str, Any]]:
+    values = data.dict() | {
+        "status": data.status.value,
+        "site": str(data.site),
+        "needle": str(data.needle),
+    }
     done = record_administration(
-        patient(request, mrn), AdministrationInput(**data.dict()), actor=actor(request), at=now()
+        patient(request, mrn), AdministrationInput(**values), actor=actor(request), at=now()
     )
     booked = appointment_out(done.next_appointment) if done.next_appointment else None
     return Status(201, administration_out(done.administration) | {"next_appointment": booked})
 
 
-class OverrideIn(Schema):
+class OverrideIn(In):
+    on: Day
+    reason: Annotated[RequiredText, Field(max_length=500)]
+
+
+class OverrideOut(Schema):
+    id: int
     on: date
+    codes: list[str]
     reason: str
+    authorized_by: str
 
 
-@router.post(
-    "/patients/{mrn}/injection-override",
-    response={201: dict},
-    summary="A prescriber's written override for today's injection (lifts only what the core "
-    "leaves to clinical judgement)",
-)
+@router.post("/patients/{mrn}/injection-override", response=answers(201, OverrideOut, writes=True),
+             summary="A prescriber's written override for today's injection (lifts only what the "
+             "core leaves to clinical judgement)")  # fmt: skip
 def create_injection_override(
-    request: HttpRequest, mrn: str, data: OverrideIn
+    request: HttpRequest, mrn: Mrn, data: OverrideIn
 ) -> Status[dict[str, Any]]:
     row = authorize_injection_override(
         patient(request, mrn), on=data.on, reason=data.reason, actor=actor(request), at=now()
     )
-    return Status(
-        201,
-        {"id": row.pk, "on": row.on.isoformat(), "codes": row.codes, "reason": row.reason,
-         "authorized_by": row.authorized_by},
-    )  # fmt: skip
+    return Status(201, {"id": row.pk, "on": row.on, "codes": row.codes, "reason": row.reason,
+                        "authorized_by": row.authorized_by})  # fmt: skip
 
 
-@router.get("/patients/{mrn}/administrations", response=PageOut, summary="The MAR, newest first")
+@router.get("/patients/{mrn}/administrations", response=answers(200, Page[AdministrationOut]),
+            summary="The MAR, newest first")  # fmt: skip
 def list_administrations(
-    request: HttpRequest, mrn: str, status: str = "", limit: int = 50, offset: int = 0
+    request: HttpRequest,
+    mrn: Mrn,
+    status: AdministrationStatus | Literal[""] = "",
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     rows = Administration.objects.filter(patient=patient(request, mrn)).order_by("-given_at", "-id")
     if status:
@@ -200,54 +354,70 @@ def list_administrations(
     return page(rows, limit, offset, administration_out)
 
 
-class ImplantIn(Schema):
+class ImplantIn(In):
+    inserted_on: Day
+    product: Annotated[RequiredText, Field(max_length=100)]
+    dose_mg: Annotated[int, Field(strict=True, ge=1, le=5000)]
+    lot: Annotated[RequiredText, Field(max_length=40)]
+    site: Annotated[RequiredText, Field(max_length=100)]
+
+
+class ImplantCreatedOut(Schema):
+    id: int
     inserted_on: date
-    product: str
-    dose_mg: int
-    lot: str
-    site: str
+    covered_days: int
 
 
-@router.post(
-    "/patients/{mrn}/implants", response={201: dict}, summary="Record an implant insertion"
-)
-def create_implant(request: HttpRequest, mrn: str, data: ImplantIn) -> Status[dict[str, Any]]:
+@router.post("/patients/{mrn}/implants", response=answers(201, ImplantCreatedOut, writes=True),
+             summary="Record an implant insertion")  # fmt: skip
+def create_implant(request: HttpRequest, mrn: Mrn, data: ImplantIn) -> Status[dict[str, Any]]:
     i = insert_implant(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
     return Status(
         201, {"id": i.pk, "inserted_on": i.inserted_on.isoformat(), "covered_days": i.covered_days}
     )
 
 
-class RemovalIn(Schema):
-    removed_on: date
-    reason: str
+class RemovalIn(In):
+    removed_on: Day
+    reason: Annotated[RequiredText, Field(max_length=500)]
 
 
-@router.post("/implants/{implant_id}/removal", summary="Record an implant removal")
-def implant_removal(request: HttpRequest, implant_id: int, data: RemovalIn) -> dict[str, Any]:
+class RemovalOut(Schema):
+    id: int
+    removed_on: date | None
+
+
+@router.post("/implants/{implant_id}/removal", response=answers(200, RemovalOut, writes=True),
+             summary="Record an implant removal")  # fmt: skip
+def implant_removal(request: HttpRequest, implant_id: Id, data: RemovalIn) -> dict[str, Any]:
     i = remove_implant(implant_id, actor=actor(request), at=now(), **data.dict())
     return {"id": i.pk, "removed_on": _iso(i.removed_on)}
 
 
-class AppointmentIn(Schema):
-    kind: str
-    on: date
-    note: str = ""
+class AppointmentIn(In):
+    kind: AppointmentKind
+    on: Day
+    note: Annotated[Text, Field(max_length=500)] = ""
 
 
-@router.post("/patients/{mrn}/appointments", response={201: dict}, summary="Book an appointment")
+@router.post("/patients/{mrn}/appointments", response=answers(201, AppointmentOut, writes=True),
+             summary="Book an appointment (today or later)")  # fmt: skip
 def create_appointment(
-    request: HttpRequest, mrn: str, data: AppointmentIn
+    request: HttpRequest, mrn: Mrn, data: AppointmentIn
 ) -> Status[dict[str, Any]]:
-    a = book_appointment(
-        patient(request, mrn, "contact"), actor=actor(request), at=now(), **data.dict()
-    )
+    values = data.dict() | {"kind": data.kind.value}
+    a = book_appointment(patient(request, mrn, "contact"), actor=actor(request), at=now(), **values)
     return Status(201, appointment_out(a))
 
 
-@router.get("/appointments", response=PageOut, summary="Appointments by day and status")
+@router.get("/appointments", response=answers(200, Page[AppointmentOut]),
+            summary="Appointments by day and status (the listing is audited)")  # fmt: skip
 def list_appointments(
-    request: HttpRequest, on: date | None = None, status: str = "", limit: int = 50, offset: int = 0
+    request: HttpRequest,
+    on: Day | None = None,
+    status: AppointmentStatus | Literal[""] = "",
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     actor(request).require(Action.VIEW_SCHEDULE)
     rows = Appointment.objects.select_related("patient").order_by("on", "id")
@@ -255,33 +425,38 @@ def list_appointments(
         rows = rows.filter(on=on)
     if status:
         rows = rows.filter(status=status)
-    return page(rows, limit, offset, appointment_out)
+    return audited_page(request, "appointment_list", rows, limit, offset, appointment_out,
+                        mrn_of=lambda a: a.patient.mrn, filters=f"on={on or ''} status={status}")  # fmt: skip
 
 
-class StatusIn(Schema):
-    status: str
+class StatusIn(In):
+    status: Literal["kept", "missed", "cancelled"]
 
 
-@router.post(
-    "/appointments/{appointment_id}/status", summary="Mark an appointment kept, missed or cancelled"
-)
-def appointment_status(request: HttpRequest, appointment_id: int, data: StatusIn) -> dict[str, Any]:
+@router.post("/appointments/{appointment_id}/status", response=answers(200, AppointmentOut, writes=True),
+             summary="Mark an appointment kept, missed or cancelled")  # fmt: skip
+def appointment_status(request: HttpRequest, appointment_id: Id, data: StatusIn) -> dict[str, Any]:
     return appointment_out(
         set_appointment_status(appointment_id, data.status, actor=actor(request), at=now())
     )
 
 
-class DiscontinueIn(Schema):
-    on: date
-    reason: str
-    lost_to_follow_up: bool = False
-    stop_reason: str = ""
+class DiscontinueIn(In):
+    on: Day
+    reason: Annotated[RequiredText, Field(max_length=500)]
+    lost_to_follow_up: Flag = False
+    stop_reason: StopReasonChoice | Literal[""] = ""
 
 
-@router.post(
-    "/patients/{mrn}/discontinue",
-    summary="End the episode; opens the post-treatment overdose-risk alert",
-)
-def discontinue_episode(request: HttpRequest, mrn: str, data: DiscontinueIn) -> dict[str, Any]:
-    e = discontinue(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
+class DiscontinuedOut(Schema):
+    episode: int
+    status: str
+    discharge_date: date | None
+
+
+@router.post("/patients/{mrn}/discontinue", response=answers(200, DiscontinuedOut, writes=True),
+             summary="End the episode; opens the post-treatment overdose-risk alert")  # fmt: skip
+def discontinue_episode(request: HttpRequest, mrn: Mrn, data: DiscontinueIn) -> dict[str, Any]:
+    values = data.dict() | {"stop_reason": str(data.stop_reason)}
+    e = discontinue(patient(request, mrn), actor=actor(request), at=now(), **values)
     return {"episode": e.pk, "status": e.status, "discharge_date": _iso(e.discharge_date)}

@@ -8,11 +8,11 @@ from django.db import transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
-from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import InputError, NotFoundError
 from naltrack.clock import local_day
+from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
 from naltrack.patients.services import lock_patient
 
@@ -39,7 +39,7 @@ def book_appointment(patient: Patient, *, kind: str, on: date, note: str = "", a
             patient_mrn=patient.mrn,
             detail=f"{kind} {on}",
         )
-        refresh_patient(patient, at=at)
+        record_changed(patient, at=at)
     return appt
 
 
@@ -58,7 +58,7 @@ def set_appointment_status(appointment_id: int, status: str, *, actor: Actor, at
             pk=appointment_id, **({"patient": of} if of else {})
         ).first()
         if found is None:
-            raise InputError("no appointment has this id", "appointment")
+            raise NotFoundError("no appointment has this id", "appointment")
         lock_patient(found.patient)
         appt = Appointment.objects.select_for_update().select_related("patient").get(pk=found.pk)
         if status in (AppointmentStatus.KEPT, AppointmentStatus.MISSED) and appt.on > local_day(at):
@@ -74,5 +74,5 @@ def set_appointment_status(appointment_id: int, status: str, *, actor: Actor, at
             patient_mrn=appt.patient.mrn,
             detail=status,
         )
-        refresh_patient(appt.patient, at=at)
+        record_changed(appt.patient, at=at)
     return appt

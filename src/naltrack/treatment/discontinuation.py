@@ -8,11 +8,11 @@ from django.db import transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
-from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical.errors import InputError
 from naltrack.clock import local_day
+from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
 from naltrack.patients.services import active_episode, lock_patient
 
@@ -67,5 +67,5 @@ def discontinue(patient: Patient, *, reason: str, on: date, lost_to_follow_up: b
             patient_mrn=patient.mrn,
             detail=f"discontinued ({code}): {reason.strip()}"[:500],
         )
-        refresh_patient(patient, at=at)
+        record_changed(patient, at=at)
     return episode

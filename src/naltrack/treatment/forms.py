@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from naltrack.web.fields import DATE
+from naltrack.web.fields import DATE, BoundedForm
 
 from .models import (
     PSYCHOSOCIAL_COMPONENTS,
@@ -16,7 +16,7 @@ from .models import (
 )
 
 
-class AdministrationForm(forms.Form):
+class AdministrationForm(BoundedForm):
     formulation = forms.ChoiceField(
         choices=[c for c in FormulationChoice.choices if c[0] != "implant"]
     )
@@ -52,13 +52,13 @@ class AdministrationForm(forms.Form):
     )
 
 
-class InjectionOverrideForm(forms.Form):
+class InjectionOverrideForm(BoundedForm):
     reason = forms.CharField(
         max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="Clinical reason"
     )
 
 
-class PlanForm(forms.Form):
+class PlanForm(BoundedForm):
     formulation = forms.ChoiceField(choices=FormulationChoice.choices)
     regimen = forms.ChoiceField(choices=())
     goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -83,11 +83,11 @@ class PlanForm(forms.Form):
     def __init__(
         self, *args: object, regimen_choices: list[tuple[str, str]], **kwargs: object
     ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["regimen"].choices = regimen_choices  # type: ignore[attr-defined]
 
 
-class DiscontinueForm(forms.Form):
+class DiscontinueForm(BoundedForm):
     on = forms.DateField(widget=DATE, label="Last day in treatment")
     stop_reason = forms.ChoiceField(
         choices=[("", "—"), *StopReasonChoice.choices], label="Why treatment stops"
@@ -100,19 +100,19 @@ class DiscontinueForm(forms.Form):
     )
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(BoundedForm):
     kind = forms.ChoiceField(choices=AppointmentKind.choices, label="Visit")
     on = forms.DateField(widget=DATE, label="Day")
     note = forms.CharField(max_length=500, required=False,
                            help_text="seen by all staff who see the schedule: no clinical detail")  # fmt: skip
 
 
-class AppointmentStatusForm(forms.Form):
+class AppointmentStatusForm(BoundedForm):
     appointment = forms.IntegerField(widget=forms.HiddenInput)
     status = forms.ChoiceField(choices=[c for c in AppointmentStatus.choices if c[0] != "booked"])
 
 
-class OrderForm(forms.Form):
+class OrderForm(BoundedForm):
     formulation = forms.ChoiceField(choices=FormulationChoice.choices)
     regimen = forms.ChoiceField(choices=())
     dose_mg = forms.IntegerField(min_value=1, max_value=2000, label="Dose (mg)")
@@ -122,11 +122,11 @@ class OrderForm(forms.Form):
     def __init__(
         self, *args: object, regimen_choices: list[tuple[str, str]], **kwargs: object
     ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["regimen"].choices = regimen_choices  # type: ignore[attr-defined]
 
 
-class ImplantForm(forms.Form):
+class ImplantForm(BoundedForm):
     inserted_on = forms.DateField(widget=DATE)
     product = forms.CharField(max_length=100)
     dose_mg = forms.IntegerField(min_value=1, max_value=5000, label="Dose (mg)")
@@ -134,7 +134,7 @@ class ImplantForm(forms.Form):
     site = forms.CharField(max_length=100, label="Site", help_text="e.g. left lower abdomen")
 
 
-class ImplantRemovalForm(forms.Form):
+class ImplantRemovalForm(BoundedForm):
     implant = forms.IntegerField(widget=forms.HiddenInput)
     removed_on = forms.DateField(widget=DATE, label="Removed on")
     reason = forms.CharField(max_length=500, label="Reason for removal")

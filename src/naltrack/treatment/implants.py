@@ -9,13 +9,13 @@ from django.db import transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
-from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.mar import implant_covered_days
 from naltrack.clock import local_day
+from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
 from naltrack.patients.services import active_episode, lock_patient
 
@@ -54,7 +54,7 @@ def insert_implant(patient: Patient, *, inserted_on: date, product: str, dose_mg
             patient_mrn=patient.mrn,
             detail="inserted",
         )
-        refresh_patient(patient, at=at)
+        record_changed(patient, at=at)
     return implant
 
 
@@ -67,11 +67,11 @@ def remove_implant(implant_id: int, *, removed_on: date, reason: str, actor: Act
     with transaction.atomic():
         found = Implant.objects.filter(pk=implant_id, **({"patient": of} if of else {})).first()
         if found is None:
-            raise InputError("no implant has this id", "implant")
+            raise NotFoundError("no implant has this id", "implant")
         lock_patient(found.patient)
         implant = Implant.objects.select_for_update().select_related("patient").get(pk=found.pk)
         if implant.removed_on is not None:
-            raise InputError("this implant was already removed", "implant")
+            raise ConflictError("this implant was already removed", "implant")
         if not implant.inserted_on <= removed_on <= local_day(at):
             raise InputError("must be between the insertion and today", "removed_on")
         implant.removed_on, implant.removal_reason, implant.removed_by = (
@@ -89,5 +89,5 @@ def remove_implant(implant_id: int, *, removed_on: date, reason: str, actor: Act
             patient_mrn=implant.patient.mrn,
             detail="removed",
         )
-        refresh_patient(implant.patient, at=at)
+        record_changed(implant.patient, at=at)
     return implant

@@ -16,7 +16,6 @@ from django.db import transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
-from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
@@ -34,6 +33,7 @@ from naltrack.clinical.mar import (
 from naltrack.clinical.policy import Policy
 from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
+from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
 from naltrack.patients.services import active_episode, lock_patient
 
@@ -258,7 +258,7 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
                 patient=patient, kind=AppointmentKind.INJECTION, on=next_on,
                 note="booked by the MAR on recording the injection", booked_by=actor.username, booked_at=at,
             )  # fmt: skip
-        refresh_patient(patient, at=at)
+        record_changed(patient, at=at)
     return Recorded(admin, booked)
 
 

@@ -6,15 +6,12 @@ from __future__ import annotations
 from django.db import models
 
 from naltrack.clinical.mar import Needle as CoreNeedle
-from naltrack.clinical.vocab import Formulation, StopReason
+from naltrack.clinical.vocab import StopReason
 from naltrack.patients.models import Episode, Patient
 
-
-class FormulationChoice(models.TextChoices):
-    ORAL = Formulation.ORAL.value, "Oral tablets"
-    XR_INJECTION = Formulation.XR_INJECTION.value, "Extended-release injection (380 mg)"
-    IMPLANT = Formulation.IMPLANT.value, "Implant"
-
+# The formulations as choices live with screening, the lowest area that offers them (treatment
+# sits above screening); re-exported here for the treatment forms and services.
+from naltrack.screening.models import FormulationChoice as FormulationChoice
 
 PSYCHOSOCIAL_COMPONENTS = (
     ("individual_therapy", "Individual therapy"),

@@ -9,11 +9,11 @@ from django.db import IntegrityError, transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
-from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError
 from naltrack.clinical.regimens import regimens
+from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Episode, Patient
 from naltrack.patients.services import active_episode, lock_patient
 
@@ -90,7 +90,7 @@ def change_plan(
                     reason=reason.strip(), created_by=actor.username, created_at=at, **values,
                 )  # fmt: skip
         except IntegrityError:
-            raise InputError(
+            raise ConflictError(
                 "the plan was changed by someone else meanwhile; reload", "version"
             ) from None
         record_by(
@@ -102,5 +102,5 @@ def change_plan(
             patient_mrn=patient.mrn,
             detail=f"version {plan.version}: {plan.reason}",
         )
-        refresh_patient(patient, at=at)
+        record_changed(patient, at=at)
     return plan

@@ -15,9 +15,10 @@ from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.regimens import regimens
+from naltrack.patients.pages import open_record
 from naltrack.patients.services import read_patient
 from naltrack.web.context import request_actor
-from naltrack.web.pages import attach, open_record, posted, requires, submit
+from naltrack.web.pages import attach, posted, requires, submit
 
 from .appointments import book_appointment, set_appointment_status
 from .discontinuation import discontinue

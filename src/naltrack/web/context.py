@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor, actor_for
-from naltrack.clinical.policy import DEFAULT_POLICY
+from naltrack.clinic import active_policy
 
 
 def request_actor(request: HttpRequest) -> Actor:
@@ -20,17 +20,18 @@ def request_actor(request: HttpRequest) -> Actor:
 
 def page_context(request: HttpRequest) -> dict[str, object]:
     if not request.user.is_authenticated:
-        return {"policy_version": DEFAULT_POLICY.version}
+        return {"policy_version": active_policy().version}
     actor = request_actor(request)
     return {
         "actor": actor,
         "today": clock.today(),
-        "policy_version": DEFAULT_POLICY.version,
+        "policy_version": active_policy().version,
         "nav": {
             "today": actor.can(Action.VIEW_SCHEDULE),
             "patients": actor.can(Action.VIEW_PATIENT_LIST),
             "alerts": actor.can(Action.VIEW_ALERTS),
             "audit": actor.can(Action.VIEW_AUDIT),
             "reports": actor.can(Action.VIEW_REPORTS),
+            "policy": actor.can(Action.VIEW_POLICY),
         },
     }

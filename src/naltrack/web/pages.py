@@ -3,24 +3,23 @@ beside the field they name."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import datetime
 from functools import wraps
-from typing import Any, NamedTuple
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from naltrack import clock
 from naltrack.accounts.roles import Action
-from naltrack.accounts.services import Actor, PermissionRefused
+from naltrack.accounts.services import PermissionRefused
 from naltrack.clinical.errors import InputError
-from naltrack.patients.models import Patient
-from naltrack.patients.services import read_patient
 
+from .bounds import MRN_PATTERN
 from .context import request_actor
 
 View = Callable[..., HttpResponse]
@@ -43,6 +42,10 @@ def requires(action: Action) -> Callable[[View], View]:
                     request,
                     f"Your role ({actor.role.label if actor.role else 'none'}) cannot open this page.",
                 )
+            if "mrn" in kwargs and not re.match(
+                MRN_PATTERN, kwargs["mrn"]
+            ):  # names nobody (a NUL, a slash)
+                return render(request, "patients/not_found.html", {"mrn": ""}, status=404)
             try:
                 return view(request, *args, **kwargs)
             except PermissionRefused as exc:
@@ -57,6 +60,21 @@ def requires(action: Action) -> Callable[[View], View]:
         return wrapper
 
     return decorate
+
+
+def back_to(request: HttpRequest, fallback: str) -> HttpResponse:
+    """Redirect to the page the form came from (`next`, else the referring page) when it is a page
+    of naltrack, else to `fallback` (a URL name or path): never to another site."""
+    for candidate in (
+        request.POST.get("next"),
+        request.GET.get("next"),
+        request.META.get("HTTP_REFERER"),
+    ):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(candidate)
+    return redirect(fallback)
 
 
 def attach(form: forms.Form, error: InputError) -> None:
@@ -95,19 +113,3 @@ def submit(
         return None
     messages.success(request, message)
     return redirect(then if isinstance(then, str) else then())
-
-
-class Opened(NamedTuple):
-    actor: Actor
-    now: datetime
-    patient: Patient
-
-
-def open_record(request: HttpRequest, mrn: str, *, writes: Action, what: str = "chart") -> Opened:
-    """The start of a record page: who, when, and the patient through the audited read. A POST
-    needs the role for `writes`, checked first: a refused write is a 403 page and reads nothing."""
-    actor = request_actor(request)
-    if request.method == "POST":
-        actor.require(writes)
-    now = clock.now()
-    return Opened(actor, now, read_patient(mrn, actor=actor, at=now, what=what))

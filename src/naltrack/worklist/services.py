@@ -5,14 +5,16 @@ alerts.services.refresh_patient), so the page costs the same number of queries f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q
 
-from naltrack.accounts.roles import Action
+from naltrack.accounts.roles import TODAY_SECTIONS, Action
 from naltrack.accounts.services import Actor
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
+from naltrack.audit.models import AuditAction
+from naltrack.audit.services import record_by
 from naltrack.clinical.vocab import Formulation
 from naltrack.monitoring.models import SideEffect
 from naltrack.screening.models import ScreeningRecord
@@ -55,36 +57,62 @@ def _section(rows: Any) -> Section:
     return Section(first[:SECTION_LIMIT], rows.count())
 
 
-def today_worklist(on: date, *, actor: Actor) -> Today:
+def today_worklist(on: date, *, actor: Actor, at: datetime | None = None) -> Today:
+    """The sections of Today that the actor's role may see (accounts.roles.TODAY_SECTIONS). With
+    `at`, the read is audited: who looked at the worklist, when, and how many rows each section
+    held (the Today page and the API pass it)."""
     actor.require(Action.VIEW_SCHEDULE)
     out = Today(on)
+    _fill(out, on, actor)
+    if at is not None:
+        counts = " ".join(
+            f"{name}={section.total}"
+            for name in TODAY_SECTIONS
+            if (section := getattr(out, name)) is not None
+        )
+        record_by(
+            actor, at, AuditAction.READ, "worklist", detail=f"Today {on.isoformat()}: {counts}"
+        )
+    return out
+
+
+def _fill(out: Today, on: date, actor: Actor) -> None:
+    def may(section: str) -> bool:
+        return actor.can(TODAY_SECTIONS[section])
+
     care = CareStatus.objects.select_related("patient").filter(active=True)
     injection = care.filter(formulation=Formulation.XR_INJECTION)
-    # Schedules (every role that sees the worklist): due and overdue injections, appointments.
-    out.injections_overdue = _section(
-        injection.filter(overdue_from__lte=on).order_by("overdue_from", "patient_id")
-    )
-    out.injections_due = _section(
-        injection.filter(next_due_on__lte=on + timedelta(days=2)).filter(Q(overdue_from__gt=on))
-        .order_by("next_due_on", "patient_id")
-    )  # fmt: skip
-    out.appointments_today = _section(
-        Appointment.objects.select_related("patient").filter(on=on, status=AppointmentStatus.BOOKED)
-        .order_by("kind", "patient__family_name")
-    )  # fmt: skip
-    out.missed_appointments = _section(
-        Appointment.objects.select_related("patient")
-        .filter(on__gte=on - timedelta(days=MISSED_LOOKBACK_DAYS), on__lt=on)
-        .filter(status__in=(AppointmentStatus.MISSED, AppointmentStatus.BOOKED))
-        .order_by("-on", "patient__family_name")
-    )  # fmt: skip
-    if actor.can(Action.VIEW_ALERTS):  # clinical sections
+    # Schedules: due and overdue injections, appointments.
+    if may("injections_overdue"):
+        out.injections_overdue = _section(
+            injection.filter(overdue_from__lte=on).order_by("overdue_from", "patient_id")
+        )
+    if may("injections_due"):
+        out.injections_due = _section(
+            injection.filter(next_due_on__lte=on + timedelta(days=2)).filter(Q(overdue_from__gt=on))
+            .order_by("next_due_on", "patient_id")
+        )  # fmt: skip
+    if may("appointments_today"):
+        out.appointments_today = _section(
+            Appointment.objects.select_related("patient").filter(on=on, status=AppointmentStatus.BOOKED)
+            .order_by("kind", "patient__family_name")
+        )  # fmt: skip
+    if may("missed_appointments"):
+        out.missed_appointments = _section(
+            Appointment.objects.select_related("patient")
+            .filter(on__gte=on - timedelta(days=MISSED_LOOKBACK_DAYS), on__lt=on)
+            .filter(status__in=(AppointmentStatus.MISSED, AppointmentStatus.BOOKED))
+            .order_by("-on", "patient__family_name")
+        )  # fmt: skip
+    # Clinical sections.
+    if may("high_risk"):
         # Not only active episodes: the weeks after treatment stops are the deadliest window.
         out.high_risk = _section(
             CareStatus.objects.select_related("patient")
             .exclude(risk_window="")
             .order_by("worst_severity_rank", "patient_id")
         )
+    if may("alerts"):
         open_alerts = Alert.objects.select_related("patient").exclude(status=AlertStatus.RESOLVED)
         out.alerts = _section(open_alerts.order_by("severity_rank", "-raised_at", "id"))
         out.alert_counts = dict(
@@ -93,17 +121,19 @@ def today_worklist(on: date, *, actor: Actor) -> Today:
             .annotate(n=Count("id"))
             .values_list("severity", "n")
         )
+    if may("labs_reviews_due"):
         out.labs_reviews_due = _section(
             care.filter(Q(liver_test_due_on__lte=on) | Q(review_due_on__lte=on)).order_by(
                 "liver_test_due_on", "review_due_on", "patient_id")
         )  # fmt: skip
+    if may("side_effect_follow_ups"):
         out.side_effect_follow_ups = _section(
             SideEffect.objects.select_related("patient")
             .filter(resolved_on__isnull=True, follow_up_due__lte=on)
             .order_by("follow_up_due", "id")
         )  # injection-site reactions are followed up (VIVITROL label 5.2)
+    if may("unsigned_screenings"):
         out.unsigned_screenings = _section(
             ScreeningRecord.objects.select_related("patient").filter(signed_at__isnull=True)
             .order_by("created_at")
         )  # fmt: skip
-    return out

@@ -7,15 +7,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
-from naltrack.alerts.snapshot import doses_of, episode_of
+from naltrack.alerts.snapshot import DOSING_LOOKBACK_DAYS, doses_of, episode_of
+from naltrack.clinic import active_policy
 from naltrack.clinical.coverage import covered_segments
-from naltrack.clinical.policy import DEFAULT_POLICY
 from naltrack.monitoring.models import Observation, ObservationKind
+from naltrack.patients.models import Allergy, Episode, Patient
 from naltrack.screening.models import ScreeningRecord
 from naltrack.treatment.models import Administration, Appointment, AppointmentStatus, TreatmentPlan
 from naltrack.web.plots import coverage_strip, line_plot, urine_plot
-
-from .models import Allergy, Episode, Patient
 
 PLOT_DAYS = 180
 TIMELINE_LIMIT = 40
@@ -63,8 +62,9 @@ def read_chart(patient: Patient, on: date) -> Chart:
             patient=patient, observed_on__gte=first, observed_on__lte=on
         ).order_by("observed_on", "id")
     )
-    doses = doses_of(patient, first - timedelta(days=DEFAULT_POLICY.implant_coverage_days))
-    segments = covered_segments(doses, DEFAULT_POLICY)
+    # Read far enough back for any dose whose cover reaches into the plot (as the refresh does).
+    doses = doses_of(patient, first - timedelta(days=DOSING_LOOKBACK_DAYS))
+    segments = covered_segments(doses, active_policy())
     craving = [
         (o.observed_on, o.total or 0.0) for o in observations if o.kind == ObservationKind.CRAVING
     ]

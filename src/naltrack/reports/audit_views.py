@@ -10,31 +10,31 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from naltrack.accounts.roles import Action
+from naltrack.audit.models import AuditAction
+from naltrack.audit.services import search_events
+from naltrack.web.bounds import FIRST_DAY, LAST_DAY, day_problem, search_text
 from naltrack.web.pages import requires
-
-from .models import AuditAction
-from .services import search_events
 
 
 def _day(raw: str) -> date | None:
     try:
-        return date.fromisoformat(raw) if raw else None
+        day = date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
+    return None if day is None or day_problem(day) else day
 
 
 @requires(Action.VIEW_AUDIT)
 def viewer(request: HttpRequest) -> HttpResponse:
     f = {
-        k: request.GET.get(k, "").strip()[:150]
-        for k in ("actor", "action", "mrn", "since", "until")
+        k: search_text(request.GET.get(k, "")) for k in ("actor", "action", "mrn", "since", "until")
     }
     errors: dict[str, str] = {}
     days: dict[str, date | None] = {}
     for key in ("since", "until"):
         days[key] = _day(f[key])
         if f[key] and days[key] is None:
-            errors[key] = "must be a date as YYYY-MM-DD"
+            errors[key] = f"must be a date as YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}"
     rows = search_events(
         user=f["actor"], action=f["action"] if f["action"] in AuditAction.values else "",
         mrn=f["mrn"], since=days["since"], until=days["until"],
