@@ -133,7 +133,12 @@ def _equivalents() -> set[tuple[str, str, str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-logic-percent", type=float, default=2.0)
-    parser.add_argument("--only", nargs="*", default=[], help="module files to score (default all)")
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        default=[],
+        help="modules of naltrack.clinical to score, e.g. regimens instruments (default: all)",
+    )
     parser.add_argument("--list", action="store_true", help="print every mutant not killed")
     args = parser.parse_args(argv)
 
@@ -141,12 +146,16 @@ def main(argv: list[str] | None = None) -> int:
     tallies: dict[str, Tally] = {}
     for meta in sorted((MUTANTS / "src").rglob("*.py.meta")):
         path = meta.relative_to(MUTANTS).with_suffix("")
-        if args.only and not any(str(path).endswith(o) for o in args.only):
+        module = path.relative_to("src/naltrack/clinical").as_posix()
+        if args.only and not any(
+            module == f"{o.replace('.', '/')}.py" or module.startswith(f"{o.replace('.', '/')}/")
+            for o in args.only
+        ):
             continue
         codes: dict[str, int | None] = json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
         if not codes:
             continue
-        tally = tallies.setdefault(str(path), Tally())
+        tally = tallies.setdefault(module, Tally())
         open_names = [n for n, c in codes.items() if c not in KILLED | TIMEOUT]
         details = {m.name: m for m in _mutants_of(path, open_names)}
         for name, code in codes.items():
@@ -180,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         scored = t.total
         score = (t.killed + t.timeout) / scored if scored else 1.0
         print(
-            f"{module.removeprefix('src/naltrack/clinical/'):44} {scored:7} {t.killed + t.timeout:7} "
+            f"{module:44} {scored:7} {t.killed + t.timeout:7} "
             f"{t.equivalent:5} {len(t.text):5} {len(t.logic):5} {len(t.other):5}  {score:6.1%}"
         )
         grand.killed += t.killed

@@ -117,6 +117,7 @@ def test_dose_and_covered_days_accept_their_bounds_and_refuse_one_past(
         ({**BASE, "as_of": "soon"}, ("as_of", "'soon' is not a date as YYYY-MM-DD")),
         ({**BASE, "next_injection_booked": 5}, ("next_injection_booked", "must be a date as YYYY-MM-DD")),
         ({**BASE, "treatment_stopped": "no"}, ("treatment_stopped", "must be true or false")),
+        ([], ("", "must be a JSON object")),
         ({**BASE, "period": 30},
          ("period", "unknown field 'period' (allowed: administrations, as_of, next_injection_booked, "
                     "period_end, period_start, treatment_stopped)")),
