@@ -631,3 +631,27 @@ def test_the_most_severe_alert_of_a_code_wins_whichever_comes_first() -> None:
         alert = one(snapshot, AlertCode.OPIOID_USE_WHILE_BLOCKED)
         assert "2026-10-28" in alert.message
         assert AlertCode.OPIOID_USE_REPORTED in codes(snapshot)
+
+
+def test_a_liver_test_without_values_opens_nothing_whatever_the_thresholds() -> None:
+    # No ALT or AST (or no upper limit): no ratio is invented, even for a clinic reviewing from 0.5x.
+    policy = dataclasses.replace(DEFAULT_POLICY, lft_review_multiple=0.5, lft_block_multiple=0.9)
+    for test in (
+        LiverTest(D0 + days(9), None, None, 40, 40),
+        LiverTest(D0 + days(9), 80, 80, 0, 0),
+    ):
+        got = {a.code for a in evaluate_alerts(injected(10, liver_tests=(test,)), policy)}
+        assert AlertCode.LFT_ELEVATED not in got
+
+
+def test_an_injection_given_today_without_the_reversal_agent_talk_is_flagged_today() -> None:
+    snapshot = injected(0, reversal_agent_discussed_at_last_injection=False)
+    assert codes(snapshot) == {AlertCode.REVERSAL_AGENT_NOT_RECORDED: AlertSeverity.ROUTINE}
+
+
+def test_a_report_and_a_positive_screen_on_the_same_day_show_the_report() -> None:
+    day = D0 + days(10)
+    snapshot = injected(10, opioid_use_reports=(day,), positive_opioid_screens=(day,))
+    assert one(snapshot, AlertCode.OPIOID_USE_WHILE_BLOCKED).message.startswith(
+        "Reported opioid use on 2026-10-11"
+    )
