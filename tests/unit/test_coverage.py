@@ -401,3 +401,8 @@ def test_oral_gap_window_names_the_first_uncovered_day() -> None:
         }
     ]
     assert windows_on([oral(0, 50)], 1, policy=CLINIC) == []  # 50 mg covers 2 days at 25 mg/day
+
+
+def test_supply_days_must_pair_with_dose_days() -> None:
+    with pytest.raises(ValueError):
+        merge_supply([0, 5], [28])

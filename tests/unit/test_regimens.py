@@ -558,3 +558,10 @@ def test_regimen_interval_comes_from_the_policy_or_the_regimen() -> None:
     assert table["implant"].interval(CLINIC) == 100
     assert table["oral_every_third_day"].interval(CLINIC) == 3
     assert table["oral_mwf"].interval(CLINIC) is None
+
+
+def test_a_weekly_total_within_a_milligram_of_350_is_still_refused_without_a_reason() -> None:
+    # 399 mg every 8 days is 349.125 mg a week: close, but not the A5 total.
+    with pytest.raises(InputError) as err:
+        build_schedule(ScheduleRequest("oral_custom", LAST, AUD, every_days=8, dose_mg=399))
+    assert err.value.message.startswith("this schedule gives 349.125 mg a week")
