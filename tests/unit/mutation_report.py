@@ -13,7 +13,10 @@ name, a JSON key or a code such as "late_uds_required".
 Mutants that cannot change anything a caller can observe are listed, with the reason, in
 mutation_equivalents.toml next to this file, matched by function and by the changed line (not by
 mutmut's number, which moves when the function changes); they count neither as killed nor as
-survivors.
+survivors. The same file lists the functions that run only while the core is imported or that fill
+a cache the test session has already filled (`[[import_time]]`): mutmut 3 forks each mutant's test
+run from a process where they have already run, so their mutants cannot be told apart from the
+original; they are counted in their own column ("import"), not as logic survivors.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class Tally:
     killed: int = 0
     timeout: int = 0
     equivalent: int = 0
+    import_time: int = 0
     text: list[str] = field(default_factory=list)
     logic: list[str] = field(default_factory=list)
     other: list[str] = field(default_factory=list)  # not checked, suspicious, segfault
@@ -123,11 +127,14 @@ def _mutants_of(path: Path, names: list[str]) -> Iterator[Mutant]:
         yield Mutant(name, f"{module}.{base}", removed, added, text_only)
 
 
-def _equivalents() -> set[tuple[str, str, str]]:
+def _equivalents() -> tuple[set[tuple[str, str, str]], set[str]]:
     if not EQUIVALENTS.exists():
-        return set()
-    rows = tomllib.loads(EQUIVALENTS.read_text("utf-8")).get("equivalent", [])
-    return {(r["function"], r["from"], r["to"]) for r in rows}
+        return set(), set()
+    doc = tomllib.loads(EQUIVALENTS.read_text("utf-8"))
+    rows = doc.get("equivalent", [])
+    return {(r["function"], r["from"], r["to"]) for r in rows}, {
+        r["function"] for r in doc.get("import_time", [])
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -142,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="print every mutant not killed")
     args = parser.parse_args(argv)
 
-    equivalents, used = _equivalents(), set()
+    (equivalents, import_time), used = _equivalents(), set()
     tallies: dict[str, Tally] = {}
     for meta in sorted((MUTANTS / "src").rglob("*.py.meta")):
         path = meta.relative_to(MUTANTS).with_suffix("")
@@ -170,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
                     tally.equivalent += 1
                     used.add(key)
                     continue
+                if m.function in import_time:
+                    tally.import_time += 1
+                    continue
                 status = NOT_KILLED.get(code) if code is not None else None
                 line = f"{name} [{status or f'exit {code}'}]: {_short(m.removed, m.added)}"
                 if status is None:
@@ -182,33 +192,38 @@ def main(argv: list[str] | None = None) -> int:
     if not tallies:
         print("no mutation results in mutants/: run `mutmut run` first", file=sys.stderr)
         return 2
-    head = f"{'module':44} {'mutants':>7} {'killed':>7} {'equiv':>5} {'text':>5} {'logic':>5} {'other':>5}  score"
+    head = (
+        f"{'module':32} {'mutants':>7} {'killed':>7} {'equiv':>5} {'import':>6} {'text':>5} "
+        f"{'logic':>5} {'other':>5}  score"
+    )
     print(head)
     grand = Tally()
     for module, t in tallies.items():
         scored = t.total
         score = (t.killed + t.timeout) / scored if scored else 1.0
         print(
-            f"{module:44} {scored:7} {t.killed + t.timeout:7} "
-            f"{t.equivalent:5} {len(t.text):5} {len(t.logic):5} {len(t.other):5}  {score:6.1%}"
+            f"{module:32} {scored:7} {t.killed + t.timeout:7} {t.equivalent:5} {t.import_time:6} "
+            f"{len(t.text):5} {len(t.logic):5} {len(t.other):5}  {score:6.1%}"
         )
         grand.killed += t.killed
         grand.timeout += t.timeout
         grand.equivalent += t.equivalent
+        grand.import_time += t.import_time
         grand.text += t.text
         grand.logic += t.logic
         grand.other += t.other
     total = grand.total
     logic_pct = 100 * (len(grand.logic) + len(grand.other)) / total if total else 0.0
     print(
-        f"{'all':44} {total:7} {grand.killed + grand.timeout:7} {grand.equivalent:5} "
-        f"{len(grand.text):5} {len(grand.logic):5} {len(grand.other):5}  "
+        f"{'all':32} {total:7} {grand.killed + grand.timeout:7} {grand.equivalent:5} "
+        f"{grand.import_time:6} {len(grand.text):5} {len(grand.logic):5} {len(grand.other):5}  "
         f"{(grand.killed + grand.timeout) / total if total else 1.0:6.1%}"
     )
     print(
         f"logic mutants not killed: {len(grand.logic) + len(grand.other)} of {total} "
         f"({logic_pct:.2f}%; the limit is {args.max_logic_percent:g}%); "
-        f"text-only mutants not killed: {len(grand.text)}; documented equivalents: {grand.equivalent}"
+        f"text-only mutants not killed: {len(grand.text)}; documented equivalents: "
+        f"{grand.equivalent}; import-time mutants (not testable by mutmut): {grand.import_time}"
     )
     if args.list or logic_pct > args.max_logic_percent:
         for line in grand.logic + grand.other:
