@@ -291,5 +291,7 @@ def test_the_scenarios_consents_are_complete(c: Consent) -> None:
 
 def test_expiry_none_is_for_the_single_tpo_consent() -> None:
     assert consent_problem(TPO_CONSENT) is None
+    treatment_only = consent(expires_on=None, expiry_event=ExpiryEvent.NO_EXPIRY)
+    assert consent_problem(treatment_only) is not None
     assert consent_problem(consent(expires_on=None, expiry_event=ExpiryEvent.NO_EXPIRY,
                                    purposes=TPO)) is None  # fmt: skip

@@ -415,6 +415,6 @@ def consent_problem(consent: Consent) -> InputError | None:
         return InputError("give an expiry date or an expiry event, not both", "expiry_event")
     if consent.expires_on is not None and consent.expires_on <= consent.signed_on:
         return InputError("must be after the day it was signed", "expires_on")
-    if consent.expiry_event is ExpiryEvent.NO_EXPIRY and not consent.purposes <= TPO:
+    if consent.expiry_event is ExpiryEvent.NO_EXPIRY and consent.purposes != TPO:
         return InputError("'none' is allowed only for a consent for treatment, payment and health-care operations", "expiry_event")  # fmt: skip
     return None
