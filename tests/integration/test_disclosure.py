@@ -402,7 +402,7 @@ def bearer(username: str, role: Role) -> dict[str, str]:
     from naltrack.accounts.services import create_staff
 
     create_staff(username, "a-long-demo-password-1", role)
-    return {"HTTP_AUTHORIZATION": f"Bearer {create_token(username, at=NOW)}"}
+    return {"Authorization": f"Bearer {create_token(username, at=NOW)}"}
 
 
 def test_api_consents_accounting_and_the_filters_403(patient: Patient) -> None:
@@ -413,39 +413,39 @@ def test_api_consents_accounting_and_the_filters_403(patient: Patient) -> None:
             "recipient_names": ["Dr. Ana Rivera"], "purposes": ["TREAT"], "record_kinds": ["medications"],
             "expires_on": (TODAY + timedelta(days=30)).isoformat()}  # fmt: skip
     bad = c.post(
-        f"{base}/consents", body | {"purposes": []}, content_type="application/json", **nurse
+        f"{base}/consents", body | {"purposes": []}, content_type="application/json", headers=nurse
     )
     assert bad.status_code == 400 and bad.json() == {
         "message": "choose at least one purpose",
         "field": "purposes",
     }
-    made = c.post(f"{base}/consents", body, content_type="application/json", **nurse)
+    made = c.post(f"{base}/consents", body, content_type="application/json", headers=nurse)
     assert made.status_code == 201, made.content
     cid = made.json()["id"]
-    assert c.get(f"{base}/consents", **nurse).json()["total"] == 1
+    assert c.get(f"{base}/consents", headers=nurse).json()["total"] == 1
     release = {
         "recipient_name": "Acme Logistics",
         "purpose": "PATRQT",
         "record_kinds": ["medications"],
     }
-    refused = c.post(f"{base}/release", release, content_type="application/json", **nurse)
+    refused = c.post(f"{base}/release", release, content_type="application/json", headers=nurse)
     assert refused.status_code == 403
     assert refused.json()["message"].startswith("not disclosed:")
     ok = c.post(f"{base}/release", release | {"recipient_name": "Dr. Ana Rivera", "purpose": "TREAT"},
-                content_type="application/json", **nurse)  # fmt: skip
+                content_type="application/json", headers=nurse)  # fmt: skip
     assert ok.status_code == 201, ok.content
     assert ok.json()["notice"] == REDISCLOSURE_NOTICE
     assert {s["code"] for s in ok.json()["security"]} >= {"R", "42CFRPart2", "SUD"}
     revoked = c.post(f"{base}/consents/{cid}/revoke", {"revoked_on": TODAY.isoformat(), "revoked_by": "Test Patient",
-                     "note": "letter"}, content_type="application/json", **nurse)  # fmt: skip
+                     "note": "letter"}, content_type="application/json", headers=nurse)  # fmt: skip
     assert revoked.status_code == 200 and revoked.json()["revoked_on"] == TODAY.isoformat()
     again = c.post(f"{base}/consents/{cid}/revoke", {"revoked_on": TODAY.isoformat(), "revoked_by": "X", "note": "n"},
-                   content_type="application/json", **nurse)  # fmt: skip
+                   content_type="application/json", headers=nurse)  # fmt: skip
     assert again.status_code == 409
-    listed = c.get(f"{base}/disclosures", **nurse).json()
+    listed = c.get(f"{base}/disclosures", headers=nurse).json()
     assert listed["total"] == 1 and listed["items"][0]["consent_ids"] == [cid]
     director = bearer("dana.director", Role.DIRECTOR)
-    assert c.get(f"{base}/consents", **director).status_code == 403
+    assert c.get(f"{base}/consents", headers=director).status_code == 403
 
 
 def test_record_session_then_release_notes_with_their_consent(patient: Patient) -> None:
