@@ -422,6 +422,7 @@ def test_api_consents_accounting_and_the_filters_403(patient: Patient) -> None:
     made = c.post(f"{base}/consents", body, content_type="application/json", headers=nurse)
     assert made.status_code == 201, made.content
     cid = made.json()["id"]
+    assert made.json()["status"] == "in force"
     assert c.get(f"{base}/consents", headers=nurse).json()["total"] == 1
     release = {
         "recipient_name": "Acme Logistics",
@@ -439,6 +440,7 @@ def test_api_consents_accounting_and_the_filters_403(patient: Patient) -> None:
     revoked = c.post(f"{base}/consents/{cid}/revoke", {"revoked_on": TODAY.isoformat(), "revoked_by": "Test Patient",
                      "note": "letter"}, content_type="application/json", headers=nurse)  # fmt: skip
     assert revoked.status_code == 200 and revoked.json()["revoked_on"] == TODAY.isoformat()
+    assert revoked.json()["status"] == "revoked"
     again = c.post(f"{base}/consents/{cid}/revoke", {"revoked_on": TODAY.isoformat(), "revoked_by": "X", "note": "n"},
                    content_type="application/json", headers=nurse)  # fmt: skip
     assert again.status_code == 409

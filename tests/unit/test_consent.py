@@ -21,6 +21,7 @@ from naltrack.clinical.consent import (
     Basis,
     Consent,
     ConsentScope,
+    ConsentStatus,
     ExpiryEvent,
     Purpose,
     Recipient,
@@ -35,6 +36,7 @@ from naltrack.clinical.consent import (
     labels_for,
     labels_of,
     recipient_key,
+    status_of,
 )
 from naltrack.clinical.errors import InputError
 
@@ -153,6 +155,21 @@ def test_notes_without_any_notes_consent_say_they_need_their_own() -> None:
     d = decide_disclosure(request(ED, NOTES, P.TREATMENT), [TPO_CONSENT], D(2026, 3, 10))
     assert d.refusal is Refusal.NOTES
     assert "consent of their own" in d.reason
+
+
+@pytest.mark.parametrize(
+    ("consent", "day", "status"),
+    [
+        (TPO_CONSENT, D(2026, 1, 4), ConsentStatus.NOT_YET_SIGNED),
+        (TPO_CONSENT, D(2026, 5, 31), ConsentStatus.IN_FORCE),
+        (TPO_CONSENT, D(2026, 6, 1), ConsentStatus.REVOKED),
+        (THERAPIST_NOTES, D(2026, 9, 14), ConsentStatus.IN_FORCE),
+        (THERAPIST_NOTES, D(2026, 9, 15), ConsentStatus.EXPIRED),
+        (PRIMARY_CARE, D(2027, 1, 1), ConsentStatus.EXPIRED),
+    ],
+)
+def test_where_a_consent_stands(consent: Consent, day: date, status: ConsentStatus) -> None:
+    assert status_of(consent, day) is status
 
 
 # ---- §2.51 medical emergency -----------------------------------------------------------------

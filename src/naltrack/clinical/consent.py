@@ -230,6 +230,25 @@ class Request:
     emergency_reason: str = ""
 
 
+class ConsentStatus(StrEnum):
+    NOT_YET_SIGNED = "not yet signed"
+    IN_FORCE = "in force"
+    REVOKED = "revoked"
+    EXPIRED = "expired"  # its date, or its event (end of treatment)
+
+
+def status_of(consent: Consent, day: date) -> ConsentStatus:
+    """Where a consent stands on `day`, as the pages and the API show it."""
+    if consent.revoked_on is not None and consent.revoked_on <= day:
+        return ConsentStatus.REVOKED
+    ends = consent.ends_on()
+    if ends is not None and ends <= day:
+        return ConsentStatus.EXPIRED
+    if consent.signed_on > day:
+        return ConsentStatus.NOT_YET_SIGNED
+    return ConsentStatus.IN_FORCE
+
+
 class Basis(StrEnum):
     CONSENT = "consent"
     EMERGENCY = "medical_emergency"  # §2.51

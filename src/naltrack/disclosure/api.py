@@ -11,7 +11,15 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from naltrack.clinical.consent import ConsentScope, ExpiryEvent, Purpose, RecipientClass, RecordKind
+from naltrack.clinical.consent import (
+    ConsentScope,
+    ConsentStatus,
+    ExpiryEvent,
+    Purpose,
+    RecipientClass,
+    RecordKind,
+)
+from naltrack.clock import local_day
 from naltrack.patients.apiutil import patient
 from naltrack.web.apiutil import (
     Day,
@@ -39,6 +47,7 @@ Name = Annotated[RequiredText, Field(max_length=200)]
 
 class ConsentOut(Schema):
     id: int
+    status: ConsentStatus  # today, the clinic's day (revocation, expiry date or event)
     scope: ConsentScope
     discloser: str
     recipient_names: list[str]
@@ -57,9 +66,15 @@ class ConsentOut(Schema):
     revocation_note: str
 
 
-def consent_out(c: Consent) -> dict[str, Any]:
-    out = {f: getattr(c, f) for f in ConsentOut.model_fields if f != "id"}
-    return {"id": c.pk, **{k: v.isoformat() if isinstance(v, date) else v for k, v in out.items()}}
+def consent_out(c: Consent, status: str) -> dict[str, Any]:
+    out = {f: getattr(c, f) for f in ConsentOut.model_fields if f not in ("id", "status")}
+    dated = {k: v.isoformat() if isinstance(v, date) else v for k, v in out.items()}
+    return {"id": c.pk, "status": status, **dated}
+
+
+def _shaped(p: Any, rows: list[Consent]) -> list[dict[str, Any]]:
+    status = services.consent_statuses(p, rows, local_day(now()))
+    return [consent_out(c, status[c.pk]) for c in rows]
 
 
 class ConsentIn(In):
@@ -119,8 +134,9 @@ def disclosure_out(d: Disclosure) -> dict[str, Any]:
 @router.get("/patients/{mrn}/consents", response=answers(200, Page[ConsentOut]),
             summary="A patient's consents to disclose (42 CFR 2.31), newest first (audited read)")  # fmt: skip
 def list_consents(request: HttpRequest, mrn: Mrn, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
-    rows = services.list_consents(patient(request, mrn, "contact"), actor=actor(request), at=now())
-    return page(rows, limit, offset, consent_out)
+    p = patient(request, mrn, "contact")
+    rows = services.list_consents(p, actor=actor(request), at=now())
+    return page(_shaped(p, rows), limit, offset, lambda r: r)
 
 
 @router.post("/patients/{mrn}/consents", response=answers(201, ConsentOut, writes=True),
@@ -131,20 +147,20 @@ def create_consent(request: HttpRequest, mrn: Mrn, data: ConsentIn) -> Status[di
         values[many] = tuple(str(v) for v in values[many])
     values["scope"], values["signer"] = str(data.scope), str(data.signer)
     values["expiry_event"] = str(data.expiry_event)
-    c = services.record_consent(
-        patient(request, mrn, "contact"), services.ConsentInput(**values), actor=actor(request), at=now()
-    )  # fmt: skip
-    return Status(201, consent_out(c))
+    p = patient(request, mrn, "contact")
+    c = services.record_consent(p, services.ConsentInput(**values), actor=actor(request), at=now())
+    return Status(201, _shaped(p, [c])[0])
 
 
 @router.post("/patients/{mrn}/consents/{consent_id}/revoke", response=answers(200, ConsentOut, writes=True),
              summary="Record the patient's written revocation: the consent covers nothing from that day")  # fmt: skip
 def revoke_consent(request: HttpRequest, mrn: Mrn, consent_id: Id, data: RevokeIn) -> dict[str, Any]:  # fmt: skip
+    p = patient(request, mrn, "contact")
     c = services.revoke_consent(
-        patient(request, mrn, "contact"), consent_id, revoked_on=data.revoked_on,
+        p, consent_id, revoked_on=data.revoked_on,
         revoked_by=data.revoked_by, note=data.note, actor=actor(request), at=now(),
     )  # fmt: skip
-    return consent_out(c)
+    return _shaped(p, [c])[0]
 
 
 @router.get("/patients/{mrn}/disclosures", response=answers(200, Page[DisclosureOut]),

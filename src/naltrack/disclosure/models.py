@@ -4,7 +4,6 @@ deleted; a disclosure is a fact."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.db import models
@@ -105,15 +104,6 @@ class Consent(models.Model):
 
     def record_kind_labels(self) -> list[str]:
         return _labels(self.record_kinds, RECORD_KIND_LABELS, RecordKind)
-
-    def status_on(self, day: date) -> str:
-        if self.revoked_on is not None and self.revoked_on <= day:
-            return "revoked"
-        if self.expires_on is not None and self.expires_on <= day:
-            return "expired"
-        if self.signed_on > day:
-            return "not yet signed"
-        return "in force"
 
 
 class Emergency(models.Model):

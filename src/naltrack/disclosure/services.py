@@ -193,6 +193,12 @@ def list_consents(patient: Patient, *, actor: Actor, at: datetime) -> list[Conse
     return rows
 
 
+def consent_statuses(patient: Patient, rows: list[Consent], day: date) -> dict[int, str]:
+    """Each consent's standing on `day` (in force, revoked, expired, by its date or its event)."""
+    discharges = _discharges(patient)
+    return {c.pk: rule.status_of(_terms(c, discharges), day).value for c in rows}
+
+
 # ---- the consent filter -----------------------------------------------------------------------
 
 
@@ -265,7 +271,8 @@ def disclose(
     with transaction.atomic():
         lock_patient(patient)
         stored = list(Consent.objects.filter(patient=patient))
-        terms = [_terms(c, _discharges(patient)) for c in stored]
+        discharges = _discharges(patient)
+        terms = [_terms(c, discharges) for c in stored]
         ongoing = None
         if not reason:  # an emergency declared earlier for the same medical personnel, still active
             ongoing = next((e for e in patient.emergencies.filter(ends_at__gt=at).order_by("-declared_at")
@@ -413,6 +420,7 @@ __all__ = [
     "accounting",
     "accounting_csv",
     "active_emergency",
+    "consent_statuses",
     "disclose",
     "list_consents",
     "record_consent",

@@ -24,6 +24,7 @@ from .services import (
     accounting,
     accounting_csv,
     active_emergency,
+    consent_statuses,
     list_consents,
     record_consent,
     review,
@@ -57,8 +58,9 @@ def consents(request: HttpRequest, mrn: str) -> HttpResponse:
     if done:
         return done
     rows = list_consents(patient, actor=actor, at=now)
+    status = consent_statuses(patient, rows, today)
     return render(request, "disclosure/consents.html", {
-        "patient": patient, "consents": [(c, c.status_on(today)) for c in rows], "form": form,
+        "patient": patient, "consents": [(c, status[c.pk]) for c in rows], "form": form,
         "revoke": revoke, "revoking": revoke.data.get("consent") if revoke.is_bound else None,
         "can_record": actor.can(Action.RECORD_CONSENT), "active": "patients",
         "emergency": active_emergency(patient, now),
