@@ -54,6 +54,66 @@ def audit_verify(args: argparse.Namespace) -> int:
     return EXIT_FOUND
 
 
+def _backup_key() -> bytes | None:
+    key = read_config(os.environ).backup_key
+    if key is None:
+        print("naltrack: configuration error: NALTRACK_BACKUP_KEY: is required to back up or "
+              "restore (32 random bytes in URL-safe base64; make one with "
+              "`naltrack backup --new-key` and keep it apart from the backups)", file=sys.stderr)  # fmt: skip
+    return key
+
+
+def backup(args: argparse.Namespace) -> int:
+    from naltrack.backup.database import backup as write_backup
+    from naltrack.backup.sealed import BackupError
+
+    key = _backup_key()
+    if key is None:
+        return EXIT_REFUSED
+    try:
+        done = write_backup(Path(args.file), key)
+    except (BackupError, OSError) as err:
+        print(f"naltrack: backup: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"backed up the {done.vendor} database to {done.path} ({done.size} bytes, encrypted)")
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    from naltrack.audit.verify import verify_chain
+    from naltrack.backup.database import restore as read_backup
+    from naltrack.backup.sealed import BackupError
+
+    key = _backup_key()
+    if key is None:
+        return EXIT_REFUSED
+    try:
+        done = read_backup(Path(args.file), key, force=args.force)
+    except BackupError as err:
+        print(f"naltrack: restore: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"restored the {done.vendor} database from {done.path}")
+    report = verify_chain()
+    if report.broken is not None:
+        print(f"audit trail BROKEN at {report.broken}", file=sys.stderr)
+        return EXIT_FOUND
+    print(f"audit trail intact: {report.events} events chained; head {report.head_seq} "
+          f"{report.head_hash}")  # fmt: skip
+    return 0
+
+
+def _backup_or_new_key(args: argparse.Namespace) -> int:
+    if args.new_key:
+        from naltrack.backup.sealed import new_key
+
+        print(new_key())
+        return 0
+    if not args.file:
+        print("naltrack: backup: FILE: say where to write the backup", file=sys.stderr)
+        return EXIT_REFUSED
+    return _with_django(backup)(args)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(
         dest="audit_command", metavar="ACTION"
@@ -64,3 +124,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "altered, deleted or inserted behind the application's back)",
     )
     verify.set_defaults(handler=_with_django(audit_verify))
+
+    b = sub.add_parser(
+        "backup",
+        help="write an encrypted backup of the database to FILE (key: NALTRACK_BACKUP_KEY)",
+    )
+    b.add_argument("file", nargs="?", metavar="FILE")
+    b.add_argument("--new-key", action="store_true",
+                   help="print a fresh random key for NALTRACK_BACKUP_KEY and exit")  # fmt: skip
+    b.set_defaults(handler=_backup_or_new_key)
+
+    r = sub.add_parser(
+        "restore",
+        help="replace the database with the encrypted backup FILE, then verify the audit trail",
+    )
+    r.add_argument("file", metavar="FILE")
+    r.add_argument("--force", action="store_true",
+                   help="restore into a database that already holds records (they are replaced)")  # fmt: skip
+    r.set_defaults(handler=_with_django(restore))
