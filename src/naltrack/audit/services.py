@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from naltrack.clinical.errors import InputError
 
 from .chain import GENESIS, event_hash
-from .models import AuditAction, AuditChainHead, AuditEvent
+from .models import AppendOnlyError, AuditAction, AuditChainHead, AuditEvent
 
 
 def record(
@@ -50,6 +51,33 @@ def record(
         head.seq, head.hash = seq, row_hash
         head.save(update_fields=("seq", "hash"))
     return event
+
+
+def record_many(events: Sequence[AuditEvent]) -> list[AuditEvent]:
+    """Append unsaved events, in this order, under one lock of the chain head (a bulk import
+    such as the demo clinic's history)."""
+    with transaction.atomic():
+        head = _locked_head()
+        for event in events:
+            if event.pk is not None:
+                raise AppendOnlyError("audit events cannot be changed")
+            if timezone.is_naive(event.at):
+                event.at = timezone.make_aware(event.at)
+            event.remote_addr = (
+                AuditEvent._meta.get_field("remote_addr").get_prep_value(event.remote_addr) or None
+            )
+            event.detail = event.detail[:500]
+            event.seq, event.prev_hash = head.seq + 1, head.hash
+            event.row_hash = event_hash(
+                seq=event.seq, prev_hash=event.prev_hash, at=event.at, actor=event.actor,
+                action=str(event.action), object_type=event.object_type,
+                object_id=event.object_id, patient_mrn=event.patient_mrn,
+                remote_addr=event.remote_addr, detail=event.detail,
+            )  # fmt: skip
+            head.seq, head.hash = event.seq, event.row_hash
+        saved = AuditEvent.objects.bulk_create(events, batch_size=1000)
+        head.save(update_fields=("seq", "hash"))
+    return saved
 
 
 def _locked_head() -> AuditChainHead:
