@@ -5,6 +5,7 @@ database refuses the audit write in the middle of a use case, nothing is left ha
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -167,7 +168,7 @@ def test_a_refused_audit_write_leaves_no_half_written_record(clinic: Patient) ->
     is written): the use case fails whole, and the check finds nothing half-written."""
     before = counts()
     database_says(REFUSE)
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: register_patient(PatientInput(mrn="MRN-0903", given_name="Test", family_name="Refused",
                                               birth_date=TODAY.replace(year=1990), sex_at_birth="female"),
                                  actor=COORDINATOR, at=NOW),
