@@ -175,6 +175,7 @@ def test_the_worklist_shows_the_coordinator_what_the_today_page_shows(today: Non
         assert (work[name] is not None) == allowed(Role.COORDINATOR, action), name
     page = login(Role.COORDINATOR, "cora.page").get("/today/").content.decode()
     assert "In a high-risk window" not in page and "Labs and reviews due" not in page
+    assert AuditEvent.objects.filter(actor="cora.page", object_type="worklist").count() == 1
     nurse = Api(token_for("nina.nurse", Role.NURSE))
     work = nurse.get("/worklist/today")[1]
     assert work["high_risk"]["items"][0]["risk_message"]

@@ -1,5 +1,6 @@
-"""The chart composes the record areas from above (issue 9, part 7): what it hands the pages
-below it, since they no longer read the areas above them."""
+"""Arrows point down (issue 9, part 7): the chart composes the record areas from above and hands
+the pages below it what they no longer read themselves; the record areas announce a write through
+patients.hooks and alerts, above them, refreshes the patient."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from datetime import timedelta
 import pytest
 
 from naltrack.accounts.roles import Role
+from naltrack.alerts.models import CareStatus
+from naltrack.monitoring.services import record_observation
+from naltrack.patients.hooks import record_changed
 from naltrack.treatment.services import PlanInput, change_plan
-from tests.integration.conftest import PRESCRIBER, TODAY, at, login, started_on_injection
+from tests.integration.conftest import NURSE, PRESCRIBER, TODAY, at, login, started_on_injection
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
@@ -40,3 +44,19 @@ def test_the_patient_list_names_each_patients_formulation_from_the_care_status()
     page = nurse.get("/patients/?q=MRN-7952").content.decode()
     assert p.mrn in page
     assert "Extended-release injection (380 mg)" in page  # was "—" for every patient
+
+
+def test_a_record_change_announced_below_refreshes_the_care_status_above() -> None:
+    p = started_on_injection("MRN-7953", TODAY - timedelta(days=10))
+    CareStatus.objects.filter(patient=p).delete()
+    record_changed(p, at=at(TODAY))
+    care = CareStatus.objects.get(patient=p)
+    assert care.computed_on == TODAY and care.next_due_on == TODAY + timedelta(days=18)
+
+
+def test_a_monitoring_write_refreshes_alerts_though_monitoring_does_not_import_them() -> None:
+    p = started_on_injection("MRN-7954", TODAY - timedelta(days=10))
+    CareStatus.objects.filter(patient=p).delete()
+    record_observation(p, kind="craving", observed_on=TODAY, data={"value": 3}, actor=NURSE,
+                       at=at(TODAY))  # fmt: skip
+    assert CareStatus.objects.get(patient=p).computed_on == TODAY

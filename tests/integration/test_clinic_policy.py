@@ -17,8 +17,10 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from naltrack.accounts.roles import Role
+from naltrack.accounts.services import create_staff, create_token
 from naltrack.alerts.models import Alert, CareStatus
 from naltrack.alerts.services import refresh_all, refresh_patient
 from naltrack.audit.models import AuditEvent
@@ -285,3 +287,23 @@ def test_the_chart_and_the_report_show_the_running_version(
     assert f"under policy {DEFAULT_VERSION}" in alerts  # raised before the restart
     report = prescriber.get("/reports/").content.decode()
     assert f"computed under clinic policy <strong>{VERSION}</strong>" in report
+
+
+@pytest.mark.django_db
+def test_the_api_reports_the_version_of_every_stored_decision(
+    settings: Any, policy_file: Path
+) -> None:
+    restart(settings, policy_file)
+    p = started_on_injection("MRN-0505", TODAY - timedelta(days=35))
+    refresh_patient(p, at=at(TODAY))  # day 35: overdue, waning (alerts) under Riverside
+    create_staff("pat.prescriber", "a-long-demo-password-1", Role.PRESCRIBER)
+    headers = {"Authorization": f"Bearer {create_token('pat.prescriber', at=at(TODAY))}"}
+    client = Client()
+    summary = client.get(f"/api/patients/{p.mrn}", headers=headers).json()
+    assert summary["care"]["policy_version"] == VERSION
+    assert summary["alerts"] and {a["policy_version"] for a in summary["alerts"]} == {VERSION}
+    alerts = client.get("/api/alerts", headers=headers).json()
+    assert {a["policy_version"] for a in alerts["items"]} == {VERSION}
+    start = TODAY - timedelta(days=30)
+    report = client.get(f"/api/reports/program?start={start}&end={TODAY}", headers=headers).json()
+    assert report["policy_version"] == VERSION

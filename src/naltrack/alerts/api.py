@@ -42,6 +42,7 @@ class AlertOut(Schema):
     acknowledged_by: str | None
     resolved_by: str | None
     note: str
+    policy_version: str  # the clinic policy that raised (or last re-worded) the alert
 
 
 def alert_out(a: Alert) -> dict[str, Any]:
@@ -49,6 +50,7 @@ def alert_out(a: Alert) -> dict[str, Any]:
         "id": a.pk, "mrn": a.patient.mrn, "code": a.code, "severity": a.severity, "status": a.status,
         "message": a.message, "action": a.action, "source": a.source, "raised_at": a.raised_at.isoformat(),
         "acknowledged_by": a.acknowledged_by or None, "resolved_by": a.resolved_by or None, "note": a.note,
+        "policy_version": a.policy_version,
     }  # fmt: skip
 
 

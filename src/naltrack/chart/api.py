@@ -90,6 +90,7 @@ class CareOut(Schema):
     risk_window: str
     risk_message: str
     open_alerts: int
+    policy_version: str  # the clinic policy these due days were computed under
 
 
 class PatientSummaryOut(PatientOut):
@@ -111,7 +112,8 @@ def care_out(c: CareStatus | None) -> dict[str, Any] | None:
         return None
     out = {f: getattr(c, f) for f in (
         "active", "indications", "formulation", "last_dose_on", "next_due_on", "earliest_on", "overdue_from",
-        "coverage_ends_on", "days_covered_90", "pdc_90", "risk_window", "risk_message", "open_alerts")}  # fmt: skip
+        "coverage_ends_on", "days_covered_90", "pdc_90", "risk_window", "risk_message", "open_alerts",
+        "policy_version")}  # fmt: skip
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in out.items()}
 
 

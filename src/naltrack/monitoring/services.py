@@ -10,18 +10,18 @@ from django.db import transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
-from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical import instruments
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.parsing import Obj
 from naltrack.clinical.screening_facts import Analyte
-from naltrack.clinical.vocab import Formulation, OpioidKind
+from naltrack.clinical.vocab import OpioidKind
 from naltrack.clock import local_day
+from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
-from naltrack.treatment.models import Administration, AdministrationStatus
 
+from .hooks import last_injection_id
 from .models import Observation, ObservationKind, SideEffect, SideEffectKind, SideEffectSeverity
 
 INSTRUMENTS = {
@@ -138,7 +138,7 @@ def record_observation(patient: Patient, *, kind: str, observed_on: date, data: 
             patient_mrn=patient.mrn,
             detail=kind,
         )
-        refresh_patient(patient, at=at)
+        record_changed(patient, at=at)
     return obs
 
 
@@ -156,19 +156,15 @@ def record_side_effect(patient: Patient, *, kind: str, severity: str, noted_on: 
     injection = None
     if kind == SideEffectKind.INJECTION_SITE:
         # Injection-site reactions are followed up (VIVITROL label 5.2): default one week; the
-        # reaction is tied to the last injection given on or before the day it was noted.
+        # reaction is tied to the last injection given on or before the day it was noted
+        # (treatment keeps the injections and provides the lookup: hooks.py).
         follow_up_due = follow_up_due or noted_on + timedelta(days=7)
-        injection = (
-            Administration.objects.filter(
-                patient=patient, formulation=Formulation.XR_INJECTION,
-                status=AdministrationStatus.GIVEN, given_on__lte=noted_on,
-            ).order_by("-given_at").first()
-        )  # fmt: skip
+        injection = last_injection_id(patient, noted_on)
     with transaction.atomic():
         effect = SideEffect.objects.create(
             patient=patient, kind=kind, severity=severity, noted_on=noted_on,
             description=description.strip()[:500], follow_up_due=follow_up_due,
-            administration=injection, recorded_by=actor.username, recorded_at=at,
+            administration_id=injection, recorded_by=actor.username, recorded_at=at,
         )  # fmt: skip
         record_by(
             actor,

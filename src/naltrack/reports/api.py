@@ -26,6 +26,7 @@ class MeasureOut(Schema):
 class ReportOut(Schema):
     start: Day
     end: Day
+    policy_version: str  # the clinic policy the figures were computed under
     measures: list[MeasureOut]
 
 

@@ -10,7 +10,6 @@ from django.db import transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
-from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
@@ -18,6 +17,7 @@ from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.screening import ScreeningResult, screen
 from naltrack.clinical.screening_facts import parse_screening_facts
 from naltrack.clock import local_day
+from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
 from naltrack.patients.services import active_episode
 
@@ -64,7 +64,7 @@ def run_screening(patient: Patient, entered: dict[str, Any], *, formulation: str
             patient_mrn=patient.mrn,
             detail=f"{rec.decision} ({rec.policy_version})",
         )
-        refresh_patient(patient, at=at)
+        record_changed(patient, at=at)
     return rec
 
 

@@ -60,7 +60,7 @@ def _section(rows: Any) -> Section:
 def today_worklist(on: date, *, actor: Actor, at: datetime | None = None) -> Today:
     """The sections of Today that the actor's role may see (accounts.roles.TODAY_SECTIONS). With
     `at`, the read is audited: who looked at the worklist, when, and how many rows each section
-    held (the API passes it)."""
+    held (the Today page and the API pass it)."""
     actor.require(Action.VIEW_SCHEDULE)
     out = Today(on)
     _fill(out, on, actor)

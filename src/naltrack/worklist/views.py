@@ -39,7 +39,7 @@ def today(request: HttpRequest) -> HttpResponse:
 
 @requires(Action.VIEW_SCHEDULE)
 def _today(request: HttpRequest) -> HttpResponse:
-    work = today_worklist(clock.today(), actor=request_actor(request))
+    work = today_worklist(clock.today(), actor=request_actor(request), at=clock.now())
     context = {
         "work": work,
         "active": "today",
