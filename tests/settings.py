@@ -13,3 +13,15 @@ os.environ.setdefault("NALTRACK_TIME_ZONE", "UTC")
 from naltrack.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; tests only
+
+# SQLite tests use a file, not the in-memory default: threads in the concurrency tests then have
+# their own connections, with WAL and the busy timeout, as a clinic's server does (a shared-cache
+# in-memory database refuses a second writer at once, whatever the timeout). One file per run,
+# in memory-backed /dev/shm where there is one (no disk syncs: as fast as the in-memory default).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    _folder = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(_folder, f"naltrack-test-{os.getpid()}.sqlite3")
+    }

@@ -22,6 +22,9 @@ from naltrack.clinical.policy import DEFAULT_POLICY, Policy, load_policy
 
 # The README names this folder (relative to the working folder): the default SQLite database.
 DEFAULT_DATA_DIR = "data"
+# How long a SQLite writer waits for another one to commit before giving up ("database is
+# locked"): writers queue instead of failing. Longer than any use case or refresh chunk holds it.
+SQLITE_BUSY_TIMEOUT_S = 20
 DEBUG_SECRET_KEY = "naltrack-insecure-development-key-never-use-in-production"
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
@@ -50,6 +53,18 @@ class Database:
                 "ENGINE": "django.db.backends.sqlite3",
                 "NAME": self.name,
                 "ATOMIC_REQUESTS": False,
+                "OPTIONS": {
+                    # Every transaction.atomic() starts with BEGIN IMMEDIATE: it takes the write
+                    # lock first, so a use case reads and checks with no other writer in between
+                    # (SQLite's stand-in for the patient row lock, patients.services.lock_patient),
+                    # and a second writer waits at BEGIN instead of failing when it upgrades a
+                    # read to a write (which SQLite refuses at once, whatever the timeout).
+                    "transaction_mode": "IMMEDIATE",
+                    "timeout": SQLITE_BUSY_TIMEOUT_S,
+                    # WAL: readers never wait for the writer, nor the writer for them. The
+                    # default synchronous=FULL stays: a committed dose survives a power cut.
+                    "init_command": "PRAGMA journal_mode=WAL",
+                },
             }
         return {
             "ENGINE": "django.db.backends.postgresql",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
 from django.test import Client
 
 from naltrack.accounts.roles import Role
@@ -123,3 +125,16 @@ def login(role: Role, username: str) -> Client:
     c = Client()
     assert c.post("/login/", {"username": username, "password": PASSWORD}).status_code == 302
     return c
+
+
+@pytest.fixture
+def wsgi_keeps_the_test_connection() -> Iterator[None]:
+    """The WSGI application called directly (schemathesis) ends each request with Django's
+    close_old_connections, which closes a connection left outside autocommit: the test's own
+    transaction, on the SQLite file the tests use (tests/settings.py). Django's test client
+    disconnects it for the same reason; so does this, for the test."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

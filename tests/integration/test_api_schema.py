@@ -11,14 +11,11 @@ the record as it stands, which no schema can state (listed below with the rule).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -64,19 +61,7 @@ RULES_BEYOND_THE_SCHEMA = {
 
 
 @pytest.fixture
-def same_connection() -> Iterator[None]:
-    """Requests go through the WSGI handler, which closes the database connection after each one;
-    the test's transaction lives on that connection (PostgreSQL), so keep it open, as Django's test
-    client does."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def tokens(db: None, same_connection: None) -> itertools.cycle[str]:
+def tokens(db: None, wsgi_keeps_the_test_connection: None) -> itertools.cycle[str]:
     out = []
     for username, role in ROLES.items():
         create_staff(username, "a-long-demo-password-1", role)

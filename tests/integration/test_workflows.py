@@ -9,7 +9,7 @@ import pytest
 
 from naltrack.accounts.services import PermissionRefused
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
-from naltrack.alerts.services import refresh_all, refresh_patient, resolve
+from naltrack.alerts.services import RefreshOutcome, refresh_all, refresh_patient, resolve
 from naltrack.audit.models import AuditEvent
 from naltrack.clinical.errors import InputError
 from naltrack.screening.services import run_screening, sign_screening
@@ -165,7 +165,7 @@ def test_overdue_injection_raises_one_alert_that_clears_when_the_injection_is_gi
         p, injection(TODAY, site="right", confirm_warnings=True), actor=NURSE, at=at(TODAY)
     )
     assert overdue.get().status == AlertStatus.RESOLVED
-    assert refresh_all(at=at(TODAY)) == 1
+    assert refresh_all(at=at(TODAY)) == RefreshOutcome(refreshed=1, failed=0)
 
 
 def test_resolving_an_alert_needs_a_note_and_a_role_that_handles_alerts() -> None:

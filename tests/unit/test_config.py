@@ -56,3 +56,14 @@ def test_bad_database_urls_are_refused(url: str) -> None:
     with pytest.raises(ConfigError) as err:
         parse_database_url(url)
     assert err.value.variable == "NALTRACK_DATABASE_URL"
+
+
+def test_sqlite_writers_queue_instead_of_failing() -> None:
+    """WAL, a busy timeout and IMMEDIATE write transactions (issue 9 part 4): a second writer waits
+    for the first to commit rather than getting "database is locked"."""
+    options = parse_database_url("sqlite:///data/x.sqlite3").django()["OPTIONS"]
+    assert isinstance(options, dict)
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] >= 10
+    assert "journal_mode=WAL" in options["init_command"]
+    assert "OPTIONS" not in parse_database_url("postgresql://h/db").django()

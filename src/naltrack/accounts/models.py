@@ -31,3 +31,29 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… for {self.user.get_username()}"
+
+
+class IdempotencyKey(models.Model):
+    """An API POST sent with an `Idempotency-Key` header, and the answer it got (web.idempotency):
+    a retry with the same key from the same user gets that answer again and writes nothing new.
+    `status` is null while the first request is being answered. Rows expire after a day."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    body_hash = models.CharField(max_length=64, help_text="SHA-256 of the request body")
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("user", "key"), name="idempotency_key_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key[:12]}…)"

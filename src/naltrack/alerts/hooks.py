@@ -13,14 +13,12 @@ from naltrack.clinical.policy import Policy
 from naltrack.patients.hooks import patient_record_changed
 from naltrack.patients.models import Patient
 
-from .services import refresh_patient
+from .services import refresh_after_commit
 
 
 @receiver(patient_record_changed, dispatch_uid="naltrack.alerts.refresh_on_write")
 def refresh_on_write(
     sender: Any, *, patient: Patient, at: datetime, policy: Policy | None = None, **kwargs: Any
 ) -> None:
-    if policy is None:
-        refresh_patient(patient, at=at)
-    else:
-        refresh_patient(patient, at=at, policy=policy)
+    # After commit: the refresh reads the committed record and holds no writer's lock meanwhile.
+    refresh_after_commit(patient, at=at, policy=policy)

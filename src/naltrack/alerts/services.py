@@ -1,10 +1,17 @@
-"""Alert use cases: re-evaluate one patient's alerts and care status with the core (called by every
-write that can change them), refresh every patient (the nightly `naltrack alerts refresh`), and
-acknowledge or resolve an alert."""
+"""Alert use cases: re-evaluate one patient's alerts and care status with the core (after every
+write that can change them commits: `refresh_after_commit`), refresh every patient (the nightly
+`naltrack alerts refresh`, in chunks: batched reads, only changed rows written), and acknowledge
+or resolve an alert."""
 
 from __future__ import annotations
 
+import logging
+import traceback
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -22,71 +29,187 @@ from naltrack.clinical.regimens import injection_timing
 from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
+from naltrack.patients.services import lock_owner, lock_patient
 
 from .models import SEVERITY_RANK, Alert, AlertSeverityChoice, AlertStatus, CareStatus
-from .snapshot import Record, read_record
+from .snapshot import Record, read_records
 
 SYSTEM = "naltrack"  # who resolves an alert whose condition has cleared
 COVERAGE_DAYS = 90
 REVIEW_EVERY_DAYS = 90  # prescriber plan review (naltrack default; product brief: plan reviews)
+log = logging.getLogger("naltrack.alerts")
 
 
 def refresh_patient(patient: Patient, *, at: datetime, policy: Policy | None = None) -> list[Alert]:
-    """Evaluate this patient's alerts and care status on `at`'s day; returns the unresolved alerts.
+    """Evaluate this patient's alerts and care status on `at`'s day, now; returns the unresolved
+    alerts. A use case that has just written calls `refresh_after_commit` instead.
 
     Alerts are deduplicated: one unresolved alert per code. A code that is still raised keeps its
     alert (an acknowledged one stays acknowledged, with the current message); a code no longer
     raised is resolved by naltrack with a note.
     """
-    policy = active_policy() if policy is None else policy
-    on = local_day(at)
-    rec = read_record(patient, on, policy)
-    wanted = {a.code.value: a for a in evaluate_alerts(rec.snapshot, policy)}
+    policy = policy or active_policy()
     with transaction.atomic():
-        current = {a.code: a for a in Alert.objects.select_for_update().filter(
-            patient=patient).exclude(status=AlertStatus.RESOLVED)}  # fmt: skip
-        for code, alert in current.items():
-            if code not in wanted:
-                alert.status = AlertStatus.RESOLVED
-                alert.resolved_by = SYSTEM
-                alert.resolved_at = at
-                alert.note = (
-                    alert.note + "\n" if alert.note else ""
-                ) + "Condition cleared on re-evaluation."
-                alert.save()
-        for code, found in wanted.items():
-            existing = current.get(code)
-            rank = SEVERITY_RANK[found.severity.value]
-            if existing is None:
-                Alert.objects.create(
-                    patient=patient, code=code, severity=found.severity.value, severity_rank=rank,
-                    message=found.message, action=found.action, source=found.source,
-                    raised_at=at, policy_version=policy.version,
-                )  # fmt: skip
-            elif (existing.message, existing.severity, existing.policy_version) != (
-                found.message, found.severity.value, policy.version,
-            ):  # fmt: skip
-                existing.message, existing.action = found.message, found.action
-                existing.severity, existing.severity_rank = found.severity.value, rank
-                existing.policy_version = policy.version
-                existing.save(update_fields=["message", "action", "severity", "severity_rank",
-                                             "policy_version"])  # fmt: skip
-        open_alerts = list(
-            Alert.objects.filter(patient=patient).exclude(status=AlertStatus.RESOLVED)
-        )
-        _store_care_status(patient, rec, on, open_alerts, policy)
-    return open_alerts
+        lock_patient(patient)  # two refreshes of one patient never both create its alerts
+        _refresh_locked([patient.pk], at, policy)
+        return list(Alert.objects.filter(patient=patient).exclude(status=AlertStatus.RESOLVED))
 
 
-def _store_care_status(
-    patient: Patient, rec: Record, on: date, open_alerts: list[Alert], policy: Policy
-) -> None:
+def refresh_after_commit(patient: Patient, *, at: datetime, policy: Policy | None = None) -> None:
+    """Refresh the patient's alerts and care status once the caller's writes are committed.
+
+    Inside the application's transaction the refresh is queued (`transaction.on_commit`): it reads
+    the committed record, takes no time inside the writing transaction (on SQLite that holds every
+    other writer), and a write that rolls back refreshes nothing. With no transaction open (a use
+    case calls this after its `atomic()` block), the write is already committed: it runs now, so
+    the caller sees the alerts when the use case returns. A test case's wrapping transaction is
+    not the application's (Django's own rule for durable blocks): there too it runs now.
+
+    A failed refresh is logged (the patient's id, never their details) and does not undo the
+    committed write; the nightly `naltrack alerts refresh` repairs it."""
+    patient_id = patient.pk
+
+    def run() -> None:
+        try:
+            refresh_patient(patient, at=at, policy=policy)
+        except Exception as exc:
+            log.error("alerts refresh after a write failed for patient id %s: %s", patient_id,
+                      _where(exc))  # fmt: skip
+
+    if _in_application_transaction():
+        transaction.on_commit(run)
+    else:
+        run()
+
+
+def _in_application_transaction() -> bool:
+    return any(
+        not getattr(block, "_from_testcase", False)
+        for block in transaction.get_connection().atomic_blocks
+    )
+
+
+def _where(exc: BaseException) -> str:
+    """The exception's type and where it was raised, without its message (which may quote the
+    record): enough to find the bug, nothing about the patient."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    last = frames[-1] if frames else None
+    place = f" at {Path(last.filename).name}:{last.lineno}" if last else ""
+    return f"{type(exc).__name__}{place}"
+
+
+@dataclass
+class _Changes:
+    """What one chunk's refresh writes: only rows that differ from what is stored."""
+
+    create: list[Alert] = field(default_factory=list)
+    update: list[Alert] = field(default_factory=list)
+    care_create: list[CareStatus] = field(default_factory=list)
+    care_update: list[CareStatus] = field(default_factory=list)
+    care_touch: list[int] = field(default_factory=list)  # unchanged but computed on an older day
+    failed: list[int] = field(default_factory=list)
+
+
+ALERT_FIELDS = ("status", "resolved_by", "resolved_at", "note", "message", "action", "severity",
+                "severity_rank", "policy_version")  # fmt: skip
+
+
+def _refresh_locked(patient_ids: list[int], at: datetime, policy: Policy) -> _Changes:
+    """Read, evaluate and store the alerts and care status of these patients, inside the caller's
+    transaction, with their rows locked. A patient whose evaluation fails is skipped and listed
+    in `failed`; the others are written."""
+    on = local_day(at)
+    records = read_records(patient_ids, on, policy)
+    current: dict[int, dict[str, Alert]] = defaultdict(dict)
+    for alert in Alert.objects.filter(patient_id__in=patient_ids).exclude(
+        status=AlertStatus.RESOLVED
+    ):
+        current[alert.patient_id][alert.code] = alert
+    stored = {c.patient_id: c for c in CareStatus.objects.filter(patient_id__in=patient_ids)}
+    changes = _Changes()
+    for pk in patient_ids:
+        try:
+            _evaluate(pk, records[pk], current[pk], stored.get(pk), at, on, policy, changes)
+        except Exception as exc:  # one bad record must not stop the others (logged, counted)
+            log.error("alerts refresh failed for patient id %s: %s", pk, _where(exc))
+            changes.failed.append(pk)
+    # Resolutions are saved before creations (one unresolved alert per code). Changed alerts are
+    # updated in groups that receive the same values (a few statements for a chunk): Django's
+    # bulk_update builds a CASE per row and field, which took minutes for a clinic.
+    same: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for alert in changes.update:
+        same[tuple(getattr(alert, name) for name in ALERT_FIELDS)].append(alert.pk)
+    for values, pks in same.items():
+        Alert.objects.filter(pk__in=pks).update(**dict(zip(ALERT_FIELDS, values, strict=True)))
+    Alert.objects.bulk_create(changes.create, batch_size=500)
+    # A changed care status is replaced (deleted and inserted in this transaction): one row per
+    # patient that nothing refers to, and two statements instead of a CASE per row and field.
+    replaced = [care.patient_id for care in changes.care_update]
+    CareStatus.objects.filter(patient_id__in=replaced).delete()
+    for care in changes.care_update:
+        care.pk = None
+    CareStatus.objects.bulk_create(changes.care_create + changes.care_update, batch_size=500)
+    if changes.care_touch:
+        CareStatus.objects.filter(patient_id__in=changes.care_touch).update(computed_on=on)
+    return changes
+
+
+def _evaluate(pk: int, rec: Record, current: dict[str, Alert], stored: CareStatus | None,
+              at: datetime, on: date, policy: Policy, changes: _Changes) -> None:  # fmt: skip
+    """One patient: the core's alerts and care figures, compared with what is stored. Appends to
+    `changes` only when everything was computed (a failure leaves nothing half-listed)."""
+    wanted = {a.code.value: a for a in evaluate_alerts(rec.snapshot, policy)}
+    update: list[Alert] = []
+    create: list[Alert] = []
+    open_ranks: list[int] = []
+    for code, alert in current.items():
+        if code not in wanted:
+            alert.status = AlertStatus.RESOLVED
+            alert.resolved_by = SYSTEM
+            alert.resolved_at = at
+            alert.note = (
+                alert.note + "\n" if alert.note else ""
+            ) + "Condition cleared on re-evaluation."
+            update.append(alert)
+    for code, found in wanted.items():
+        existing = current.get(code)
+        rank = SEVERITY_RANK[found.severity.value]
+        open_ranks.append(rank)
+        if existing is None:
+            create.append(Alert(
+                patient_id=pk, code=code, severity=found.severity.value, severity_rank=rank,
+                message=found.message, action=found.action, source=found.source, raised_at=at,
+                policy_version=policy.version,
+            ))  # fmt: skip
+        elif (existing.message, existing.severity, existing.policy_version) != (
+            found.message, found.severity.value, policy.version,
+        ):  # fmt: skip
+            existing.message, existing.action = found.message, found.action
+            existing.severity, existing.severity_rank = found.severity.value, rank
+            existing.policy_version = policy.version
+            update.append(existing)
+    values = _care_values(rec, on, len(open_ranks), min(open_ranks, default=None), policy)
+    if stored is None:
+        changes.care_create.append(CareStatus(patient_id=pk, **values))
+    elif any(getattr(stored, k) != v for k, v in values.items() if k != "computed_on"):
+        for name, value in values.items():
+            setattr(stored, name, value)
+        changes.care_update.append(stored)
+    elif stored.computed_on != on:
+        changes.care_touch.append(pk)
+    changes.update.extend(update)
+    changes.create.extend(create)
+
+
+def _care_values(
+    rec: Record, on: date, open_alerts: int, worst_rank: int | None, policy: Policy
+) -> dict[str, Any]:
     episode: Episode | None = rec.episode
     plan = rec.plan
     doses = rec.doses
     given = [d for d in doses if d.date <= on]
     last = given[-1] if given else None
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "computed_on": on,
         "active": episode is not None and episode.status == EpisodeStatus.ACTIVE,
         "indications": "+".join(sorted(i.value for i in episode.indications)) if episode else "",
@@ -102,8 +225,8 @@ def _store_care_status(
         "adherent_90": None,
         "risk_window": "",
         "risk_message": "",
-        "open_alerts": len(open_alerts),
-        "worst_severity_rank": min((a.severity_rank for a in open_alerts), default=None),
+        "open_alerts": open_alerts,
+        "worst_severity_rank": worst_rank,
         "liver_test_due_on": None,
         "review_due_on": None,
         "policy_version": policy.version,
@@ -137,7 +260,7 @@ def _store_care_status(
         values["liver_test_due_on"] = liver_from + timedelta(days=policy.lft_baseline_max_age_days)
     if values["active"] and plan is not None:
         values["review_due_on"] = local_day(plan.created_at) + timedelta(days=REVIEW_EVERY_DAYS)
-    CareStatus.objects.update_or_create(patient=patient, defaults=values)
+    return values
 
 
 def patients_to_refresh(on: date, policy: Policy | None = None) -> list[int]:
@@ -157,17 +280,57 @@ def patients_to_refresh(on: date, policy: Policy | None = None) -> list[int]:
     return sorted(ids)
 
 
-def refresh_all(*, at: datetime, policy: Policy | None = None) -> int:
-    """Refresh every patient who can have an alert; each patient in its own transaction, so one
-    bad record does not undo the others. Returns the number of patients refreshed."""
-    policy = active_policy() if policy is None else policy
-    count = 0
-    for patient in Patient.objects.filter(
-        pk__in=patients_to_refresh(local_day(at), policy)
-    ).iterator():
-        refresh_patient(patient, at=at, policy=policy)
-        count += 1
-    return count
+# Patients refreshed per transaction by the nightly job: big enough that the reads are a few
+# queries per chunk, small enough that a chunk holds the write lock (SQLite) or its patients' rows
+# (PostgreSQL) for well under a second, so the clinic's writers barely wait.
+CHUNK = 250
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshOutcome:
+    refreshed: int
+    failed: int
+
+
+def refresh_all(
+    *, at: datetime, policy: Policy | None = None, chunk: int = CHUNK
+) -> RefreshOutcome:
+    """Refresh every patient who can have an alert (the nightly `naltrack alerts refresh`).
+
+    Chunks of patients, each in its own transaction with their rows locked: read in a few queries,
+    evaluated by the core patient by patient, and only what changed is written. A patient whose
+    evaluation fails is logged and counted, and the rest are written; a chunk whose write fails is
+    redone patient by patient, so one bad record costs only itself."""
+    policy = policy or active_policy()
+    ids = patients_to_refresh(local_day(at), policy)
+    refreshed = failed = 0
+    for lo in range(0, len(ids), chunk):
+        part = ids[lo : lo + chunk]
+        try:
+            with transaction.atomic():
+                locked = list(
+                    Patient.objects.select_for_update().filter(pk__in=part).order_by("pk")
+                    .values_list("pk", flat=True)
+                )  # fmt: skip
+                changes = _refresh_locked(locked, at, policy)
+        except Exception as exc:  # a database error, or one record that cannot be read
+            log.warning("alerts refresh: a chunk of %s patients failed (%s); one by one instead",
+                        len(part), _where(exc))  # fmt: skip
+            for pk in part:
+                try:
+                    with transaction.atomic():
+                        lock_patient(Patient(pk=pk))
+                        one = _refresh_locked([pk], at, policy)
+                except Exception as err:
+                    log.error("alerts refresh failed for patient id %s: %s", pk, _where(err))
+                    failed += 1
+                else:
+                    failed += len(one.failed)
+                    refreshed += 1 - len(one.failed)
+            continue
+        failed += len(changes.failed)
+        refreshed += len(locked) - len(changes.failed)
+    return RefreshOutcome(refreshed, failed)
 
 
 def list_alerts(
@@ -197,6 +360,8 @@ def _handle(alert_id: int, actor: Actor, at: datetime, note: str, resolve: bool)
     if resolve and not note.strip():
         raise InputError("say what was done before resolving an alert", "note")
     with transaction.atomic():
+        # The patient first, as every refresh does: a refresh cannot write over this change.
+        lock_owner(Alert, alert_id)
         alert = (
             Alert.objects.select_for_update().select_related("patient").filter(pk=alert_id).first()
         )

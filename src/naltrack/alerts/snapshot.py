@@ -1,10 +1,16 @@
-"""Reading one patient's record into the core's inputs: the dosing record, the observations the
-alert rules read, and the plan's formulation. Queries only; no writes."""
+"""Reading patients' records into the core's inputs: the dosing record, the observations the
+alert rules read, and the plan's formulation. Queries only; no writes. One patient or many: the
+same queries, batched by patient id, and the same assembly (`_record`)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Min, OuterRef, Subquery
 
 from naltrack.clinical.alerts import LiverTest, PatientSnapshot, Phq9Result, TreatmentStatus
 from naltrack.clinical.coverage import Administration as Dose
@@ -63,40 +69,129 @@ def doses_of(patient: Patient, since: date) -> list[Dose]:
 
 
 def read_record(patient: Patient, on: date, policy: Policy) -> Record:
-    episode = episode_of(patient)
-    plan = TreatmentPlan.of_episode(episode)
+    return read_records([patient.pk], on, policy)[patient.pk]
+
+
+def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
+    """Rows whose first column is the patient id, grouped by it (order kept)."""
+    out: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        out[row[0]].append(row[1:])
+    return out
+
+
+def read_records(patient_ids: Sequence[int], on: date, policy: Policy) -> dict[int, Record]:
+    """The records of many patients in a fixed number of queries (the nightly refresh reads a
+    clinic in chunks with this; one patient's refresh is a chunk of one), so that the same facts
+    reach the core whichever way a patient is refreshed."""
+    ids = list(patient_ids)
+    episodes: dict[int, Episode] = {}
+    for ep in Episode.objects.filter(patient_id__in=ids).order_by(
+        "patient_id", "-start_date", "-id"
+    ):
+        # The active episode, else the most recent one (episode_of).
+        chosen = episodes.get(ep.patient_id)
+        if chosen is None or (
+            ep.status == EpisodeStatus.ACTIVE and chosen.status != EpisodeStatus.ACTIVE
+        ):
+            episodes[ep.patient_id] = ep
+    plans: dict[int, TreatmentPlan] = {}
+    for plan in TreatmentPlan.objects.filter(
+        episode_id__in=[e.pk for e in episodes.values()]
+    ).order_by("episode_id", "-version"):
+        plans.setdefault(plan.episode_id, plan)  # TreatmentPlan.of_episode: the latest version
+    since_doses = on - timedelta(days=DOSING_LOOKBACK_DAYS)
+    given = _grouped(
+        Administration.objects.filter(
+            patient_id__in=ids, status=AdministrationStatus.GIVEN, given_on__gte=since_doses
+        ).values_list("patient_id", "given_on", "formulation", "dose_mg")
+    )
+    implants = _grouped(
+        Implant.objects.filter(patient_id__in=ids, inserted_on__gte=since_doses).values_list(
+            "patient_id", "inserted_on", "covered_days", "removed_on"
+        )
+    )
+    booked = dict(
+        Appointment.objects.filter(
+            patient_id__in=ids,
+            kind=AppointmentKind.INJECTION,
+            status=AppointmentStatus.BOOKED,
+            on__gte=on,
+        )
+        .order_by()
+        .values("patient_id")
+        .annotate(first=Min("on"))
+        .values_list("patient_id", "first")
+    )
+    since = on - timedelta(days=max(policy.event_lookback_days, policy.lft_baseline_max_age_days))
+    observations = _grouped(
+        Observation.objects.filter(patient_id__in=ids, observed_on__gte=since, observed_on__lte=on)
+        .filter(kind__in=OBSERVED_KINDS)
+        .order_by("patient_id", "observed_on", "id")
+        .values_list("patient_id", "kind", "observed_on", "data", "total", "band")
+    )
+    given_at_patient = Administration.objects.filter(
+        patient=OuterRef("pk"), status=AdministrationStatus.GIVEN
+    ).order_by("-given_at")
+    last_given = {
+        pk: (form, discussed)
+        for pk, form, discussed in Patient.objects.filter(pk__in=ids)
+        .annotate(
+            last_form=Subquery(given_at_patient.values("formulation")[:1]),
+            last_discussed=Subquery(given_at_patient.values("reversal_agent_discussed")[:1]),
+        )
+        .values_list("pk", "last_form", "last_discussed")
+        if form is not None
+    }
+    surgery: dict[int, object] = {}
+    for pk, facts in (
+        ScreeningRecord.objects.filter(patient_id__in=ids)
+        .order_by("patient_id", "-created_at")
+        .values_list("patient_id", "facts")
+    ):
+        surgery.setdefault(pk, (facts or {}).get("planned_surgery_date"))
+    return {
+        pk: _record(
+            on, episodes.get(pk), None if pk not in episodes else plans.get(episodes[pk].pk),
+            given.get(pk, []), implants.get(pk, []), booked.get(pk), observations.get(pk, []),
+            last_given.get(pk), surgery.get(pk),
+        )
+        for pk in ids
+    }  # fmt: skip
+
+
+OBSERVED_KINDS = (
+    ObservationKind.SUBSTANCE_USE,
+    ObservationKind.URINE_SCREEN,
+    ObservationKind.LIVER,
+    ObservationKind.PHQ9,
+    ObservationKind.PREGNANCY_TEST,
+)
+
+
+def _record(
+    on: date,
+    episode: Episode | None,
+    plan: TreatmentPlan | None,
+    given: list[tuple[Any, ...]],
+    implants: list[tuple[Any, ...]],
+    booked: date | None,
+    observations: list[tuple[Any, ...]],
+    last_given: tuple[str, bool] | None,
+    surgery: object,
+) -> Record:
+    """One patient's rows, as read by read_records, into the core's snapshot."""
     status = TreatmentStatus.ACTIVE
     if episode is None or episode.status == EpisodeStatus.DISCHARGED:
         status = TreatmentStatus.STOPPED
     elif episode.status == EpisodeStatus.LOST_TO_FOLLOW_UP:
         status = TreatmentStatus.LOST_TO_FOLLOW_UP
-    doses = doses_of(patient, on - timedelta(days=DOSING_LOOKBACK_DAYS))
-    booked = (
-        Appointment.objects.filter(
-            patient=patient,
-            kind=AppointmentKind.INJECTION,
-            status=AppointmentStatus.BOOKED,
-            on__gte=on,
-        )
-        .order_by("on")
-        .values_list("on", flat=True)
-        .first()
-    )
-    since = on - timedelta(days=max(policy.event_lookback_days, policy.lft_baseline_max_age_days))
-    observations = list(
-        Observation.objects.filter(patient=patient, observed_on__gte=since, observed_on__lte=on)
-        .filter(
-            kind__in=(
-                ObservationKind.SUBSTANCE_USE,
-                ObservationKind.URINE_SCREEN,
-                ObservationKind.LIVER,
-                ObservationKind.PHQ9,
-                ObservationKind.PREGNANCY_TEST,
-            )
-        )
-        .order_by("observed_on", "id")
-        .values_list("kind", "observed_on", "data", "total", "band")
-    )
+    doses = [Dose(day, Formulation(form), mg) for day, form, mg in given]
+    # An implant removed early covers only until its removal.
+    for inserted, covered, removed in implants:
+        days = min(covered, (removed - inserted).days) if removed is not None else covered
+        doses.append(Dose(inserted, Formulation.IMPLANT, None, days))
+    doses.sort(key=lambda d: d.date)
     use = tuple(
         d for k, d, data, _, _ in observations if k == "substance_use" and data.get("opioid")
     )
@@ -116,19 +211,6 @@ def read_record(patient: Patient, on: date, policy: Policy) -> Record:
         if k == "phq9"
     )
     pregnancy = [data.get("result") for k, _, data, _, _ in observations if k == "pregnancy_test"]
-    last_given = (
-        Administration.objects.filter(patient=patient, status=AdministrationStatus.GIVEN)
-        .order_by("-given_at")
-        .values_list("formulation", "reversal_agent_discussed")
-        .first()
-    )
-    surgery = (
-        ScreeningRecord.objects.filter(patient=patient)
-        .order_by("-created_at")
-        .values_list("facts", flat=True)
-        .first()
-        or {}
-    ).get("planned_surgery_date")
     formulation = Formulation(plan.formulation) if plan else None
     snapshot = PatientSnapshot(
         as_of=on,
@@ -142,7 +224,7 @@ def read_record(patient: Patient, on: date, policy: Policy) -> Record:
         liver_tests=liver,
         phq9=phq9,
         pregnant=(pregnancy[-1] == "positive") if pregnancy else None,
-        planned_surgery_date=date.fromisoformat(surgery) if surgery else None,
+        planned_surgery_date=date.fromisoformat(str(surgery)) if surgery else None,
         reversal_agent_discussed_at_last_injection=(
             last_given[1] if last_given and last_given[0] == Formulation.XR_INJECTION else None
         ),

@@ -16,6 +16,7 @@ from pathlib import Path
 from naltrack.config import ConfigError, read_config
 
 EXIT_INVALID = 2
+EXIT_FAILED = 1  # the command ran, but part of its work failed (named on stderr and in the log)
 
 
 def _django(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -54,8 +55,13 @@ def _alerts_refresh(args: argparse.Namespace) -> int:
     from naltrack import clock
     from naltrack.alerts.services import refresh_all
 
-    count = refresh_all(at=clock.now())
-    print(f"refreshed alerts and care status for {count} patients")
+    outcome = refresh_all(at=clock.now())
+    print(f"refreshed alerts and care status for {outcome.refreshed} patients")
+    if outcome.failed:
+        # Each failure is logged with the patient's id (naltrack.alerts); the rest were refreshed.
+        print(f"naltrack: alerts refresh: {outcome.failed} patients failed (see the log); "
+              "the others were refreshed", file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED
     return 0
 
 

@@ -13,6 +13,7 @@ from naltrack.audit.services import record_by
 from naltrack.clinical.errors import InputError
 from naltrack.clock import local_day
 from naltrack.patients.models import Patient
+from naltrack.patients.services import lock_patient
 
 from .models import Attendance, CounsellingSession, SessionKind
 
@@ -29,6 +30,7 @@ def record_session(patient: Patient, *, held_on: date, kind: str, attendance: st
     if minutes is not None and not 1 <= minutes <= 600:
         raise InputError("must be 1-600 minutes", "minutes")
     with transaction.atomic():
+        lock_patient(patient)
         session = CounsellingSession.objects.create(
             patient=patient, held_on=held_on, kind=kind, attendance=attendance, minutes=minutes,
             note=note.strip(), counselor=actor.username, recorded_at=at,

@@ -20,6 +20,7 @@ from naltrack.clinical.vocab import OpioidKind
 from naltrack.clock import local_day
 from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
+from naltrack.patients.services import lock_owner, lock_patient
 
 from .hooks import last_injection_id
 from .models import Observation, ObservationKind, SideEffect, SideEffectKind, SideEffectSeverity
@@ -125,6 +126,7 @@ def record_observation(patient: Patient, *, kind: str, observed_on: date, data: 
         raise InputError("is before the patient was born", "observed_on")
     clean, total, band, flags = read_observation(kind, data)
     with transaction.atomic():
+        lock_patient(patient)
         obs = Observation.objects.create(
             patient=patient, kind=kind, observed_on=observed_on, data=clean, total=total, band=band,
             flags=flags, recorded_by=actor.username, recorded_at=at,
@@ -138,7 +140,7 @@ def record_observation(patient: Patient, *, kind: str, observed_on: date, data: 
             patient_mrn=patient.mrn,
             detail=kind,
         )
-        record_changed(patient, at=at)
+    record_changed(patient, at=at)
     return obs
 
 
@@ -153,14 +155,14 @@ def record_side_effect(patient: Patient, *, kind: str, severity: str, noted_on: 
         raise InputError("is in the future", "noted_on")
     if follow_up_due is not None and follow_up_due < noted_on:
         raise InputError("is before the side effect was noted", "follow_up_due")
-    injection = None
-    if kind == SideEffectKind.INJECTION_SITE:
-        # Injection-site reactions are followed up (VIVITROL label 5.2): default one week; the
-        # reaction is tied to the last injection given on or before the day it was noted
-        # (treatment keeps the injections and provides the lookup: hooks.py).
-        follow_up_due = follow_up_due or noted_on + timedelta(days=7)
-        injection = last_injection_id(patient, noted_on)
     with transaction.atomic():
+        lock_patient(patient)
+        injection = None
+        if kind == SideEffectKind.INJECTION_SITE:
+            # Injection-site reactions are followed up (VIVITROL label 5.2): default one week; the
+            # reaction is tied to the last injection given on or before the day it was noted.
+            follow_up_due = follow_up_due or noted_on + timedelta(days=7)
+            injection = last_injection_id(patient, noted_on)
         effect = SideEffect.objects.create(
             patient=patient, kind=kind, severity=severity, noted_on=noted_on,
             description=description.strip()[:500], follow_up_due=follow_up_due,
@@ -187,6 +189,7 @@ def follow_up_side_effect(effect_id: int, *, on: date, note: str, resolved: bool
     if not note.strip():
         raise InputError("say what was found", "note")
     with transaction.atomic():
+        lock_owner(SideEffect, effect_id)
         effect = (
             SideEffect.objects.select_for_update().select_related("patient")
             .filter(pk=effect_id, **({"patient": of} if of else {})).first()

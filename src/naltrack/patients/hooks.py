@@ -21,6 +21,8 @@ patient_record_changed = Signal()
 
 
 def record_changed(patient: Patient, *, at: datetime, policy: Policy | None = None) -> None:
-    """Tell the areas above that `patient`'s record was written at `at`. Called where the use case
-    refreshed alerts before; a listener that must act after commit defers itself."""
+    """Tell the areas above that `patient`'s record was written at `at`. A use case calls it after
+    its `transaction.atomic()` block, once the write is committed (a write that rolled back
+    announces nothing); alerts then refreshes at once, or after commit when a caller's outer
+    transaction is still open (alerts.services.refresh_after_commit)."""
     patient_record_changed.send(sender=Patient, patient=patient, at=at, policy=policy)

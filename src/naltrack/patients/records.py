@@ -17,7 +17,7 @@ from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clock import local_day
 
 from .models import DSM5_CRITERIA, Allergy, Assessment, MedicationEntry, OpioidKindChoice, Patient
-from .services import active_episode
+from .services import active_episode, lock_owner, lock_patient
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,6 @@ def record_assessment(
     patient: Patient, data: AssessmentInput, *, actor: Actor, at: datetime
 ) -> Assessment:
     actor.require(Action.RECORD_ASSESSMENT)
-    episode = active_episode(patient)
     if data.substance not in ("OUD", "AUD"):
         raise InputError("must be OUD or AUD", "substance")
     if data.assessed_on > local_day(at):
@@ -63,6 +62,8 @@ def record_assessment(
         },
     ).band
     with transaction.atomic():
+        lock_patient(patient)
+        episode = active_episode(patient)
         assessment = Assessment.objects.create(
             patient=patient, episode=episode, assessed_on=data.assessed_on, substance=data.substance,
             dsm5_criteria=list(data.dsm5_criteria), on_maintenance_therapy=data.on_maintenance_therapy,
@@ -92,6 +93,7 @@ def add_medication(patient: Patient, *, name: str, rxnorm: str = "", started_on:
     if rxnorm and not rxnorm.isdigit():
         raise InputError("an RxNorm code is digits only", "rxnorm")
     with transaction.atomic():
+        lock_patient(patient)
         entry = MedicationEntry.objects.create(
             patient=patient, name=name.strip()[:200], rxnorm=rxnorm, started_on=started_on,
             recorded_by=actor.username, recorded_at=at,
@@ -115,6 +117,7 @@ def stop_medication(
     passes `of`, the patient it shows, so an id from another patient's list is refused."""
     actor.require(Action.RECORD_MEDICATION_LIST)
     with transaction.atomic():
+        lock_owner(MedicationEntry, entry_id)
         entry = (
             MedicationEntry.objects.select_for_update()
             .select_related("patient")
@@ -141,6 +144,7 @@ def add_allergy(
     if not substance.strip():
         raise InputError("is required", "substance")
     with transaction.atomic():
+        lock_patient(patient)
         allergy = Allergy.objects.create(
             patient=patient, substance=substance.strip()[:200], reaction=reaction.strip()[:200],
             recorded_by=actor.username, recorded_at=at,

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
@@ -138,6 +138,7 @@ def open_episode(
         raise InputError("is in the future", "start_date")
     try:
         with transaction.atomic():
+            lock_patient(patient)
             episode = Episode.objects.create(
                 patient=patient,
                 treats_oud=Indication.OUD in indications,
@@ -181,3 +182,12 @@ def lock_patient(patient: Patient) -> Patient:
     takes a row lock (SELECT ... FOR UPDATE); SQLite's write transactions are IMMEDIATE (settings),
     which serialises writers for the whole database."""
     return Patient.objects.select_for_update().get(pk=patient.pk)
+
+
+def lock_owner(model: type[models.Model], pk: object) -> None:
+    """Lock the patient whose row `pk` of `model` (a table with a `patient` column) a use case is
+    about to lock and change: the patient first, then the row, one lock order in every use case
+    (two orders could deadlock on PostgreSQL). No such row: nothing to lock."""
+    owner = model._default_manager.filter(pk=pk).values_list("patient_id", flat=True).first()
+    if owner is not None:
+        lock_patient(Patient(pk=owner))

@@ -19,7 +19,7 @@ from naltrack.clinical.screening_facts import parse_screening_facts
 from naltrack.clock import local_day
 from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
-from naltrack.patients.services import active_episode
+from naltrack.patients.services import active_episode, lock_owner, lock_patient
 
 from .facts import ENTERED_FACTS, gather_facts, merge
 from .models import DecisionChoice, ScreeningRecord
@@ -47,8 +47,10 @@ def run_screening(patient: Patient, entered: dict[str, Any], *, formulation: str
     version that produced the decision."""
     actor.require(Action.RUN_SCREENING)
     as_of = local_day(at)
-    facts, result = preview(patient, entered, formulation=formulation, as_of=as_of)
     with transaction.atomic():
+        # The facts are read with the patient locked: what the core decided on is what is stored.
+        lock_patient(patient)
+        facts, result = preview(patient, entered, formulation=formulation, as_of=as_of)
         rec = ScreeningRecord.objects.create(
             patient=patient, episode=active_episode(patient), as_of=as_of, formulation=formulation,
             facts=facts, result=result.as_dict(), decision=result.decision.value,
@@ -64,7 +66,7 @@ def run_screening(patient: Patient, entered: dict[str, Any], *, formulation: str
             patient_mrn=patient.mrn,
             detail=f"{rec.decision} ({rec.policy_version})",
         )
-        record_changed(patient, at=at)
+    record_changed(patient, at=at)
     return rec
 
 
@@ -75,6 +77,7 @@ def sign_screening(
     actor.require(Action.SIGN_SCREENING)
     reason = override_reason.strip()
     with transaction.atomic():
+        lock_owner(ScreeningRecord, screening_id)
         rec = (
             ScreeningRecord.objects.select_for_update()
             .select_related("patient")

@@ -126,7 +126,7 @@ def change_plan(
             patient_mrn=patient.mrn,
             detail=f"version {plan.version}: {plan.reason}",
         )
-        record_changed(patient, at=at)
+    record_changed(patient, at=at)
     return plan
 
 
@@ -400,7 +400,7 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
                 on=day + timedelta(days=policy.injection_interval_days),
                 note="booked by the MAR on recording the injection", booked_by=actor.username, booked_at=at,
             )  # fmt: skip
-        record_changed(patient, at=at, policy=policy)
+    record_changed(patient, at=at, policy=policy)
     return Recorded(admin, booked)
 
 
@@ -435,7 +435,7 @@ def insert_implant(patient: Patient, *, inserted_on: date, product: str, dose_mg
             patient_mrn=patient.mrn,
             detail="inserted",
         )
-        record_changed(patient, at=at, policy=policy)
+    record_changed(patient, at=at, policy=policy)
     return implant
 
 
@@ -473,7 +473,7 @@ def remove_implant(implant_id: int, *, removed_on: date, reason: str, actor: Act
             patient_mrn=implant.patient.mrn,
             detail="removed",
         )
-        record_changed(implant.patient, at=at)
+    record_changed(implant.patient, at=at)
     return implant
 
 
@@ -499,7 +499,7 @@ def book_appointment(patient: Patient, *, kind: str, on: date, note: str = "", a
             patient_mrn=patient.mrn,
             detail=f"{kind} {on}",
         )
-        record_changed(patient, at=at)
+    record_changed(patient, at=at)
     return appt
 
 
@@ -535,7 +535,7 @@ def set_appointment_status(appointment_id: int, status: str, *, actor: Actor, at
             patient_mrn=appt.patient.mrn,
             detail=status,
         )
-        record_changed(appt.patient, at=at)
+    record_changed(appt.patient, at=at)
     return appt
 
 
@@ -573,5 +573,5 @@ def discontinue(patient: Patient, *, reason: str, on: date, lost_to_follow_up: b
             patient_mrn=patient.mrn,
             detail=f"discontinued: {reason.strip()}",
         )
-        record_changed(patient, at=at)
+    record_changed(patient, at=at)
     return episode
