@@ -19,9 +19,18 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 # in-memory database refuses a second writer at once, whatever the timeout). One file per run,
 # in memory-backed /dev/shm where there is one (no disk syncs: as fast as the in-memory default).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import atexit
     import tempfile
 
     _folder = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
-    DATABASES["default"]["TEST"] = {  # noqa: F405
-        "NAME": os.path.join(_folder, f"naltrack-test-{os.getpid()}.sqlite3")
-    }
+    _test_db = os.path.join(_folder, f"naltrack-test-{os.getpid()}.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": _test_db}  # noqa: F405
+
+    def _remove_test_files() -> None:
+        """pytest-django deletes the database file; a connection still open then (a live server's
+        thread) leaves SQLite's -wal and -shm files, which would pile up in /dev/shm."""
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            if os.path.exists(_test_db + suffix):
+                os.remove(_test_db + suffix)
+
+    atexit.register(_remove_test_files)

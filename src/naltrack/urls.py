@@ -33,6 +33,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "patients/<str:mrn>/screen/preview/", screening.screening_preview, name="screening-preview"
     ),
     path("patients/<str:mrn>/mar/", treatment.mar_entry, name="mar-entry"),
+    path(
+        "patients/<str:mrn>/mar/override/", treatment.injection_override, name="injection-override"
+    ),
     path("patients/<str:mrn>/observe/", monitoring.observation_entry, name="observation-entry"),
     path("patients/<str:mrn>/plan/", treatment.plan_editor, name="plan-editor"),
     path("patients/<str:mrn>/plan/history/", treatment.plan_history, name="plan-history"),

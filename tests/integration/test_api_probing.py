@@ -285,3 +285,8 @@ def test_the_mrn_of_an_address_is_the_mrn_registration_accepts() -> None:
     from naltrack.web.bounds import MRN_PATTERN
 
     assert MRN.pattern == MRN_PATTERN
+
+
+def test_an_oversize_form_post_is_413_before_anything_reads_it(db: None) -> None:
+    r = Client().post("/login/", {"username": "x" * 300_000, "password": "y"})
+    assert r.status_code == 413 and b"too large" in r.content

@@ -52,6 +52,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/patients/{mrn}/plans": "the regimen is one of the formulation's, and fits the episode",
     "POST /api/patients/{mrn}/orders": "the regimen is one of the formulation's",
     "POST /api/patients/{mrn}/administrations": "the core's timing, the episode's days, the lot's expiry",
+    "POST /api/patients/{mrn}/injection-override": "written on today's date, for what the core refuses today",
     "POST /api/patients/{mrn}/implants": "inserted by today, after a signed screening",
     "POST /api/implants/{implant_id}/removal": "between the insertion and today",
     "POST /api/patients/{mrn}/appointments": "today or later",

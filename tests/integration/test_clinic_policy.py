@@ -6,11 +6,9 @@ every setting beside its default and the generated rules document."""
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from naltrack.patients.records import AssessmentInput, record_assessment
 from naltrack.reports.services import read_report
 from naltrack.screening.services import run_screening, sign_screening
 from naltrack.worklist.services import today_worklist
+from tests.integration.committed import append_only_restored, committed_data  # noqa: F401
 from tests.integration.conftest import (
     DIRECTOR,
     NURSE,
@@ -133,35 +132,13 @@ def test_changing_the_policy_file_and_restarting_changes_the_decisions(
     sign_screening(after.pk, actor=PRESCRIBER, at=at(TODAY, 11))
 
 
-def _audit_triggers(kind: str) -> None:
-    m = importlib.import_module("naltrack.audit.migrations.0002_append_only_triggers")
-    sqls = m.DROP["postgresql"] if kind == "drop" else m.POSTGRES
-    with connection.cursor() as cursor:
-        for sql in sqls:
-            cursor.execute(str(sql))
-
-
 @pytest.fixture
-def _append_only_restored(django_db_blocker: Any) -> Iterator[None]:
-    """Committed rows are emptied after the test, which the audit trail's append-only triggers
-    rightly refuse (as in tests/e2e): they are dropped for the test and put back after the
-    database is emptied, so the tests that check them still see them."""
-    yield
-    if connection.vendor == "postgresql":
-        with django_db_blocker.unblock():
-            _audit_triggers("drop")
-            _audit_triggers("create")
-
-
-@pytest.fixture
-def committed_db(_append_only_restored: None, transactional_db: None) -> str:
+def committed_db(committed_data: None) -> str:  # noqa: F811 (the fixture, by name)
     """The test database's URL, for a `naltrack` subprocess to read the committed rows."""
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "a subprocess cannot open the in-memory SQLite test database; see the test above"
-        )
-    _audit_triggers("drop")
     s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        # The suite's SQLite test database is a file (tests/settings.py), so a process opens it.
+        return f"sqlite:///{s['NAME']}"
     return f"postgresql://{s['USER']}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
@@ -183,7 +160,7 @@ def naltrack(*args: str, database_url: str, policy_file: Path | None) -> str:
 def test_the_nightly_refresh_command_runs_under_the_policy_file(
     committed_db: str, policy_file: Path
 ) -> None:
-    """PostgreSQL, end to end: the `naltrack alerts refresh` process started with the clinic's
+    """End to end, on each database: the `naltrack alerts refresh` process started with the clinic's
     file computes other due days than one started without it, and records the version."""
     injected = started_on_injection("MRN-0503", TODAY - timedelta(days=30))
     naltrack("alerts", "refresh", database_url=committed_db, policy_file=None)

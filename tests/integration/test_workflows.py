@@ -15,8 +15,9 @@ from naltrack.clinical.errors import InputError
 from naltrack.screening.services import run_screening, sign_screening
 from naltrack.treatment.models import Administration, Appointment, TreatmentPlan
 from naltrack.treatment.services import (
-    NeedsConfirmation,
+    DoseRefused,
     PlanInput,
+    authorize_injection_override,
     change_plan,
     discontinue,
     propose_injection,
@@ -136,15 +137,45 @@ def test_an_injection_needs_lot_unexpired_expiry_site_and_needle(
     assert (Administration.objects.count(), AuditEvent.objects.count()) == before
 
 
-def test_before_the_earliest_redose_day_the_nurse_must_confirm_the_warning() -> None:
+def test_before_the_earliest_redose_day_the_core_refuses_and_only_a_prescriber_overrides() -> None:
+    # Issue 9: the too-early injection was recordable after the nurse's confirmation; the core
+    # refuses it, and a prescriber's written override for the day is the clinical exception.
     p = started_on_injection("MRN-0202", TODAY - timedelta(days=20))
-    with pytest.raises(NeedsConfirmation) as err:
-        record_administration(p, injection(TODAY, site="right"), actor=NURSE, at=at(TODAY))
-    assert "earliest re-dose day" in " ".join(err.value.warnings)
-    done = record_administration(
-        p, injection(TODAY, site="right", confirm_warnings=True), actor=NURSE, at=at(TODAY)
-    )
-    assert done.administration.warnings and done.administration.late_tier == "too_early"
+    before = (Administration.objects.count(), AuditEvent.objects.count())
+    for confirm in (False, True):
+        with pytest.raises(DoseRefused) as err:
+            record_administration(
+                p,
+                injection(TODAY, site="right", confirm_warnings=confirm),
+                actor=NURSE,
+                at=at(TODAY),
+            )
+        assert err.value.field == "given_at" and err.value.overridable
+        assert "earliest re-dose day" in err.value.message
+    assert (Administration.objects.count(), AuditEvent.objects.count()) == before
+    with pytest.raises(PermissionRefused):
+        authorize_injection_override(p, on=TODAY, reason="travel", actor=NURSE, at=at(TODAY))
+    with pytest.raises(InputError) as blank:
+        authorize_injection_override(p, on=TODAY, reason=" ", actor=PRESCRIBER, at=at(TODAY))
+    assert blank.value.field == "reason"
+    reason = "Leaves for a three-week work placement tomorrow; day 20 is the last visit possible."
+    authorize_injection_override(p, on=TODAY, reason=reason, actor=PRESCRIBER, at=at(TODAY))
+    done = record_administration(p, injection(TODAY, site="right"), actor=NURSE, at=at(TODAY))
+    admin = done.administration
+    assert (admin.override_reason, admin.override_by) == (reason, "pat.prescriber")
+    assert [o["code"] for o in admin.overridden] == ["too_early"]
+    assert admin.late_tier == "too_early" and admin.policy_version == "naltrack-default-2026.1"
+    assert AuditEvent.objects.filter(
+        object_type="administration", detail__contains="override by pat.prescriber"
+    ).exists()
+    assert AuditEvent.objects.filter(object_type="injection_override").exists()
+
+
+def test_an_override_lifts_nothing_that_is_not_left_to_the_prescriber() -> None:
+    p = started_on_injection("MRN-0206", TODAY - timedelta(days=28))
+    with pytest.raises(InputError, match="nothing to override") as err:
+        authorize_injection_override(p, on=TODAY, reason="why not", actor=PRESCRIBER, at=at(TODAY))
+    assert err.value.field == "on"
 
 
 def test_late_injection_after_day_35_needs_a_negative_urine_screen() -> None:

@@ -37,18 +37,11 @@ POLICY_NAMES = (
 # short and explicit, file by file. An entry that no longer matches fails the check below, so it
 # cannot outlive the code it excuses.
 KNOWN: dict[str, set[str]] = {
-    # Part 1 ("core"): the MAR's needle, re-dose and implant numbers move into the core.
-    "treatment/services.py": {
-        "needle_2inch_bmi_min", "needle_1_5inch_bmi_below", "injection_earliest_redose_day",
-        "injection_interval_days", "implant_coverage_days",
-    },
-    "treatment/gate.py": {"uds_lookback_days"},
     # Care-status due days and which patients the nightly refresh reads ("conc" restructures the
     # refresh; "core" adds care-status due dates to the core).
     "alerts/services.py": {
         "lft_baseline_max_age_days", "post_treatment_risk_days", "implant_coverage_days",
     },
-    "alerts/snapshot.py": {"event_lookback_days", "lft_baseline_max_age_days"},
     # A side effect's default follow-up in 7 days (monitoring, "conc").
     "monitoring/services.py": {"timedelta(days=7)"},
     # Today's "due soon" window of 2 days ("api" owns worklist/services.py).
@@ -192,9 +185,8 @@ def test_the_call_check_notices_a_missing_policy() -> None:
 
 # Where the naltrack default policy may be named outside the core: loading the clinic's policy
 # (no file: the default), the director's page (each setting beside its default), and the core's
-# own command line (`naltrack screen` without --policy). Part 1 ("core") removes the treatment
-# defaults; then the lead removes that line.
-DEFAULT_NAMED = {"config.py", "reports/policy.py", "cli/clinical.py", "treatment/services.py"}
+# own command line (`naltrack screen` without --policy).
+DEFAULT_NAMED = {"config.py", "reports/policy.py", "cli/clinical.py"}
 
 
 def test_the_application_asks_active_policy_instead_of_naming_the_default() -> None:

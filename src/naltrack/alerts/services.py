@@ -58,15 +58,20 @@ def refresh_patient(patient: Patient, *, at: datetime, policy: Policy | None = N
 def refresh_after_commit(patient: Patient, *, at: datetime, policy: Policy | None = None) -> None:
     """Refresh the patient's alerts and care status once the caller's writes are committed.
 
-    Inside the application's transaction the refresh is queued (`transaction.on_commit`): it reads
-    the committed record, takes no time inside the writing transaction (on SQLite that holds every
-    other writer), and a write that rolls back refreshes nothing. With no transaction open (a use
-    case calls this after its `atomic()` block), the write is already committed: it runs now, so
-    the caller sees the alerts when the use case returns. A test case's wrapping transaction is
-    not the application's (Django's own rule for durable blocks): there too it runs now.
+    Inside a transaction (a use case calls this, or patients.hooks.record_changed, inside its
+    `atomic()` block) the refresh is queued with `transaction.on_commit`: it reads the committed
+    record, takes no time inside the writing transaction (on SQLite that holds every other
+    writer), and a write that rolls back refreshes nothing. With no transaction open the write is
+    already committed: it runs now. Either way the caller sees the alerts once the use case
+    returns.
+
+    A test case (Django's TestCase, pytest-django's `django_db`) wraps each test in a transaction
+    that never commits, so on_commit would never fire there: inside it the refresh runs at once,
+    in the use case's transaction, which the test's connection sees as committed (the same rule
+    Django applies to durable blocks). Tests of the deferral itself use committed transactions.
 
     A failed refresh is logged (the patient's id, never their details) and does not undo the
-    committed write; the nightly `naltrack alerts refresh` repairs it."""
+    write; the nightly `naltrack alerts refresh` repairs it."""
     patient_id = patient.pk
 
     def run() -> None:
@@ -76,17 +81,11 @@ def refresh_after_commit(patient: Patient, *, at: datetime, policy: Policy | Non
             log.error("alerts refresh after a write failed for patient id %s: %s", patient_id,
                       _where(exc))  # fmt: skip
 
-    if _in_application_transaction():
+    blocks = transaction.get_connection().atomic_blocks
+    if blocks and not any(getattr(block, "_from_testcase", False) for block in blocks):
         transaction.on_commit(run)
     else:
         run()
-
-
-def _in_application_transaction() -> bool:
-    return any(
-        not getattr(block, "_from_testcase", False)
-        for block in transaction.get_connection().atomic_blocks
-    )
 
 
 def _where(exc: BaseException) -> str:

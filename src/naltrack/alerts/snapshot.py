@@ -12,10 +12,16 @@ from typing import Any
 
 from django.db.models import Min, OuterRef, Subquery
 
-from naltrack.clinical.alerts import LiverTest, PatientSnapshot, Phq9Result, TreatmentStatus
+from naltrack.clinical.alerts import (
+    LiverTest,
+    PatientSnapshot,
+    Phq9Result,
+    TreatmentStatus,
+    observations_since,
+)
 from naltrack.clinical.coverage import Administration as Dose
 from naltrack.clinical.policy import Policy
-from naltrack.clinical.vocab import Formulation
+from naltrack.clinical.vocab import Formulation, StopReason
 from naltrack.monitoring.models import Observation, ObservationKind
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
 from naltrack.screening.models import ScreeningRecord
@@ -25,6 +31,7 @@ from naltrack.treatment.models import (
     Appointment,
     AppointmentKind,
     AppointmentStatus,
+    Discontinuation,
     Implant,
     TreatmentPlan,
 )
@@ -43,6 +50,7 @@ class Record:
     plan: TreatmentPlan | None
     doses: tuple[Dose, ...]
     last_liver_test: date | None
+    stopped_on: date | None = None  # the episode's last day in treatment, when it stopped
 
 
 def episode_of(patient: Patient) -> Episode | None:
@@ -58,12 +66,11 @@ def doses_of(patient: Patient, since: date) -> list[Dose]:
         patient=patient, status=AdministrationStatus.GIVEN, given_on__gte=since
     ).values_list("given_on", "formulation", "dose_mg")
     doses = [Dose(day, Formulation(form), mg) for day, form, mg in rows]
-    # An implant removed early covers only until its removal.
+    # An implant removed early covers only until its removal (the core reads `removed_on`).
     for inserted, covered, removed in Implant.objects.filter(
         patient=patient, inserted_on__gte=since
     ).values_list("inserted_on", "covered_days", "removed_on"):
-        days = min(covered, (removed - inserted).days) if removed is not None else covered
-        doses.append(Dose(inserted, Formulation.IMPLANT, None, days))
+        doses.append(Dose(inserted, Formulation.IMPLANT, None, covered, removed))
     doses.sort(key=lambda d: d.date)
     return doses
 
@@ -123,7 +130,14 @@ def read_records(patient_ids: Sequence[int], on: date, policy: Policy) -> dict[i
         .annotate(first=Min("on"))
         .values_list("patient_id", "first")
     )
-    since = on - timedelta(days=max(policy.event_lookback_days, policy.lft_baseline_max_age_days))
+    # When and why a stopped episode stopped (coded: the core leaves out the days after it).
+    stops = {
+        episode_id: (stopped_on, reason)
+        for episode_id, stopped_on, reason in Discontinuation.objects.filter(
+            episode_id__in=[e.pk for e in episodes.values() if e.status != EpisodeStatus.ACTIVE]
+        ).values_list("episode_id", "stopped_on", "reason")
+    }
+    since = observations_since(on, policy)
     observations = _grouped(
         Observation.objects.filter(patient_id__in=ids, observed_on__gte=since, observed_on__lte=on)
         .filter(kind__in=OBSERVED_KINDS)
@@ -155,6 +169,7 @@ def read_records(patient_ids: Sequence[int], on: date, policy: Policy) -> dict[i
             on, episodes.get(pk), None if pk not in episodes else plans.get(episodes[pk].pk),
             given.get(pk, []), implants.get(pk, []), booked.get(pk), observations.get(pk, []),
             last_given.get(pk), surgery.get(pk),
+            stops.get(episodes[pk].pk) if pk in episodes else None,
         )
         for pk in ids
     }  # fmt: skip
@@ -179,6 +194,7 @@ def _record(
     observations: list[tuple[Any, ...]],
     last_given: tuple[str, bool] | None,
     surgery: object,
+    stop: tuple[date, str] | None,
 ) -> Record:
     """One patient's rows, as read by read_records, into the core's snapshot."""
     status = TreatmentStatus.ACTIVE
@@ -187,10 +203,9 @@ def _record(
     elif episode.status == EpisodeStatus.LOST_TO_FOLLOW_UP:
         status = TreatmentStatus.LOST_TO_FOLLOW_UP
     doses = [Dose(day, Formulation(form), mg) for day, form, mg in given]
-    # An implant removed early covers only until its removal.
+    # An implant removed early covers only until its removal (the core reads `removed_on`).
     for inserted, covered, removed in implants:
-        days = min(covered, (removed - inserted).days) if removed is not None else covered
-        doses.append(Dose(inserted, Formulation.IMPLANT, None, days))
+        doses.append(Dose(inserted, Formulation.IMPLANT, None, covered, removed))
     doses.sort(key=lambda d: d.date)
     use = tuple(
         d for k, d, data, _, _ in observations if k == "substance_use" and data.get("opioid")
@@ -218,6 +233,7 @@ def _record(
         formulation=formulation,
         administrations=tuple(doses),
         treatment_status=status,
+        stop_reason=StopReason(stop[1]) if stop else None,
         next_injection_booked=booked,
         opioid_use_reports=use,
         positive_opioid_screens=positive,
@@ -229,4 +245,11 @@ def _record(
             last_given[1] if last_given and last_given[0] == Formulation.XR_INJECTION else None
         ),
     )
-    return Record(snapshot, episode, plan, tuple(doses), max((t.date for t in liver), default=None))
+    return Record(
+        snapshot,
+        episode,
+        plan,
+        tuple(doses),
+        max((t.date for t in liver), default=None),
+        stop[0] if stop else None,
+    )

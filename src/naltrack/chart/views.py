@@ -49,4 +49,5 @@ def chart(request: HttpRequest, mrn: str) -> HttpResponse:
         "observe": actor.can(Action.RECORD_OBSERVATION), "plan": actor.can(Action.EDIT_PLAN),
         "notes": actor.can(Action.VIEW_COUNSELLING_NOTES), "discontinue": actor.can(Action.DISCONTINUE_TREATMENT),
         "alerts": actor.can(Action.HANDLE_ALERTS), "register": actor.can(Action.REGISTER_PATIENT),
+        "override": actor.can(Action.OVERRIDE_BLOCK),
     }})  # fmt: skip

@@ -16,8 +16,14 @@ from typing import Any
 from ..clinical import instruments
 from ..clinical.coverage import parse_coverage_request
 from ..clinical.errors import InputError
+from ..clinical.mar import PriorInjection, UrineScreen, visit_decision
 from ..clinical.policy import DEFAULT_POLICY, Policy, load_policy
-from ..clinical.regimens import build_schedule, injection_timing, parse_schedule_request
+from ..clinical.regimens import (
+    ScreenResult,
+    build_schedule,
+    injection_timing,
+    parse_schedule_request,
+)
 from ..clinical.rulesdoc import render_rules_doc
 from ..clinical.screening import screen
 from ..clinical.screening_facts import parse_screening_facts
@@ -84,9 +90,25 @@ def _schedule(policy: Policy, document: object, args: argparse.Namespace) -> dic
     parsed = parse_schedule_request(document)
     out = build_schedule(parsed.request, policy).as_dict()
     if parsed.last_injection is not None and parsed.as_of is not None:
-        out["injection_timing"] = injection_timing(
-            parsed.last_injection, parsed.as_of, policy
-        ).as_dict()
+        timing = injection_timing(parsed.last_injection, parsed.as_of, policy).as_dict()
+        screens: tuple[UrineScreen, ...] = ()
+        if parsed.urine_screen is not None:
+            day, result = parsed.urine_screen
+            screens = (UrineScreen(day, result is ScreenResult.POSITIVE),)
+        visit = visit_decision(
+            PriorInjection(parsed.last_injection, parsed.request.last_injection_side),
+            parsed.as_of,
+            policy,
+            opioid_use_reported=parsed.opioid_use_reported,
+            urine_screens=screens,
+        )
+        # Added fields (the late tier decided on the visit's facts); the others keep their names.
+        timing["opioid_use_reported"] = parsed.opioid_use_reported
+        timing["urine_screen_required"] = visit.urine_screen_required
+        timing["urine_screen_negative"] = visit.urine_screen_negative
+        timing["give_today"] = visit.accepted
+        timing["refusals"] = [r.as_dict() for r in visit.refusals]
+        out["injection_timing"] = timing
     return out
 
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from .coverage import Administration, RiskKind, clip, covered_segments, risk_windows
 from .policy import DEFAULT_POLICY, Policy
-from .vocab import Formulation, Indication
+from .vocab import Formulation, Indication, StopReason
 
 
 class AlertSeverity(StrEnum):
@@ -88,7 +88,9 @@ class PatientSnapshot:
     formulation: Formulation | None
     administrations: tuple[Administration, ...] = ()
     treatment_status: TreatmentStatus = TreatmentStatus.ACTIVE
-    next_injection_booked: date | None = None
+    stop_reason: StopReason | None = None  # why treatment stopped, when it did
+    next_injection_booked: date | None = None  # the next booked injection visit (a passed one
+    # books nothing: risk_windows ignores a day before as_of)
     opioid_use_reports: tuple[date, ...] = ()  # check-ins reporting opioid use
     positive_opioid_screens: tuple[date, ...] = ()
     liver_tests: tuple[LiverTest, ...] = ()
@@ -156,7 +158,10 @@ def _dosing(s: PatientSnapshot, p: Policy) -> Iterator[Alert]:
         p,
         next_injection_booked=s.next_injection_booked,
         treatment_stopped=stopped,
+        stop_reason=s.stop_reason if stopped else None,
     )
+    if stopped and s.stop_reason is StopReason.DEATH:
+        return  # no follow-up of the dosing record after a death
     if stopped and not windows and s.administrations:
         # Stopped while a dose still covers: the follow-up starts now, before the blockade ends.
         ends = covered_segments(s.administrations, p)[-1][1]
@@ -295,6 +300,25 @@ def _other(s: PatientSnapshot, p: Policy) -> Iterator[Alert]:
             "The last injection visit does not record that an overdose reversal agent was discussed.",
             "Discuss naloxone at the next contact and record whether the patient has it.",
         )  # fmt: skip
+
+
+def observations_since(on: date, policy: Policy) -> date:
+    """The first day of the observations the alert rules read on `on` (events within
+    `event_lookback_days`; liver tests within `lft_baseline_max_age_days`)."""
+    return on - timedelta(days=max(policy.event_lookback_days, policy.lft_baseline_max_age_days))
+
+
+def liver_test_due(last_liver_test: date, policy: Policy) -> date:
+    """The day the next liver test is due: the last one (or the first dose) ages out of the
+    baseline after `lft_baseline_max_age_days` (Part A A3, A6)."""
+    return last_liver_test + timedelta(days=policy.lft_baseline_max_age_days)
+
+
+def follow_up_horizon(on: date, policy: Policy) -> date:
+    """The earliest discharge day whose patient can still have a post-treatment risk window on
+    `on`: the window starts when the last dose's coverage ends (at most an implant's coverage
+    after the discharge) and lasts `post_treatment_risk_days` (Part A A6)."""
+    return on - timedelta(days=policy.post_treatment_risk_days + policy.implant_coverage_days)
 
 
 def evaluate_alerts(snapshot: PatientSnapshot, policy: Policy = DEFAULT_POLICY) -> list[Alert]:

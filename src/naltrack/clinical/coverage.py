@@ -7,6 +7,7 @@ starts its days when the earlier supply ends. PDC = covered days in the period /
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,7 +15,7 @@ from enum import StrEnum
 
 from .errors import InputError
 from .policy import DEFAULT_POLICY, Policy
-from .vocab import Formulation
+from .vocab import Formulation, StopReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +26,19 @@ class Administration:
     formulation: Formulation
     dose_mg: float | None = None
     covered_days: int | None = None  # overrides the policy, e.g. an implant product's own days
+    removed_on: dt.date | None = None  # an implant removed: its coverage ends that day
 
 
 def days_covered_by(admin: Administration, policy: Policy = DEFAULT_POLICY) -> int:
+    days = _days_supplied(admin, policy)
+    if admin.removed_on is not None:
+        # An implant removed early covers only until its removal (the day of removal is not
+        # covered); a removal after the coverage ended changes nothing.
+        days = max(0, min(days, (admin.removed_on - admin.date).days))
+    return days
+
+
+def _days_supplied(admin: Administration, policy: Policy) -> int:
     if admin.covered_days is not None:
         return admin.covered_days
     if admin.formulation is Formulation.XR_INJECTION:
@@ -95,9 +106,12 @@ class CoverageReport:
     gaps: tuple[Gap, ...]
     coverage_ends: date | None  # first day after the last supply runs out
     policy: str
+    stopped_on: date | None = None  # treatment stopped: the days after it are not counted
+    stop_reason: StopReason | None = None
+    days_excluded_after_stop: int = 0
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "period_start": self.period_start.isoformat(),
             "period_end": self.period_end.isoformat(),
             "days_in_period": self.days_in_period,
@@ -108,6 +122,11 @@ class CoverageReport:
             "coverage_ends": self.coverage_ends.isoformat() if self.coverage_ends else None,
             "policy": self.policy,
         }
+        if self.stopped_on is not None:  # added fields: the stop and the days it excludes
+            out["treatment_stopped_on"] = self.stopped_on.isoformat()
+            out["stop_reason"] = self.stop_reason.value if self.stop_reason else None
+            out["days_excluded_after_stop"] = self.days_excluded_after_stop
+        return out
 
 
 def clip(
@@ -137,14 +156,29 @@ def coverage(
     period_start: date,
     period_end: date,
     policy: Policy = DEFAULT_POLICY,
+    *,
+    stopped_on: date | None = None,
+    stop_reason: StopReason | None = None,
 ) -> CoverageReport:
-    """Days covered, PDC and gaps over [period_start, period_end], both days included."""
+    """Days covered, PDC and gaps over [period_start, period_end], both days included. When
+    treatment stopped (`stopped_on`, its last day in treatment), the days after it are not in the
+    period: a patient who died, moved or was admitted is not counted as non-adherent."""
     if period_end < period_start:
         raise InputError("is before period_start", "period_end")
+    excluded = 0
+    end = period_end
+    if stopped_on is not None:
+        if stopped_on < period_start:
+            raise InputError(
+                "is before period_start: no day of the period was in treatment",
+                "treatment_stopped_on",
+            )
+        end = min(period_end, stopped_on)
+        excluded = (period_end - end).days
     segments = covered_segments(admins, policy)
     ordinal = [(s.toordinal(), e.toordinal()) for s, e in segments]
-    covered, gaps = clip(ordinal, period_start.toordinal(), period_end.toordinal())
-    days = (period_end - period_start).days + 1
+    covered, gaps = clip(ordinal, period_start.toordinal(), end.toordinal())
+    days = (end - period_start).days + 1
     pdc = covered / days
     return CoverageReport(
         period_start=period_start,
@@ -156,6 +190,9 @@ def coverage(
         gaps=tuple(Gap(date.fromordinal(s), date.fromordinal(e)) for s, e in gaps),
         coverage_ends=segments[-1][1] if segments else None,
         policy=policy.version,
+        stopped_on=stopped_on,
+        stop_reason=stop_reason,
+        days_excluded_after_stop=excluded,
     )
 
 
@@ -197,10 +234,15 @@ def risk_windows(
     *,
     next_injection_booked: date | None = None,
     treatment_stopped: bool = False,
+    stop_reason: StopReason | None = None,
 ) -> list[RiskWindow]:
-    """The A6 risk windows that contain `on`, from the dosing record up to that day."""
+    """The A6 risk windows that contain `on`, from the dosing record up to that day.
+
+    `next_injection_booked` holds back the waning window only while it is still ahead (on or
+    after `on`): a booked visit whose day passed without the injection books nothing. A patient
+    who died has no risk window."""
     given = [a for a in admins if a.date <= on]
-    if not given:
+    if not given or stop_reason is StopReason.DEATH:
         return []
     p = policy
     last = max(given, key=lambda a: a.date)
@@ -222,7 +264,8 @@ def risk_windows(
         waning = last.date + timedelta(days=p.waning_from_day)
         due = last.date + timedelta(days=p.injection_interval_days)
         overdue = last.date + timedelta(days=p.injection_overdue_from_day)
-        if next_injection_booked is None or next_injection_booked > due:
+        booked = next_injection_booked
+        if booked is None or booked < on or booked <= last.date or booked > due:
             windows.append(
                 RiskWindow(
                     RiskKind.BLOCKADE_WANING,
@@ -282,9 +325,11 @@ COVERAGE_FIELDS = frozenset(
         "as_of",
         "next_injection_booked",
         "treatment_stopped",
+        "treatment_stopped_on",
+        "stop_reason",
     }
 )
-ADMIN_FIELDS = frozenset({"date", "formulation", "dose_mg", "covered_days"})
+ADMIN_FIELDS = frozenset({"date", "formulation", "dose_mg", "covered_days", "removed_on"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,9 +340,23 @@ class CoverageRequest:
     as_of: date | None = None
     next_injection_booked: date | None = None
     treatment_stopped: bool = False
+    treatment_stopped_on: date | None = None
+    stop_reason: StopReason | None = None
+
+    def stopped_by(self, day: date) -> bool:
+        return self.treatment_stopped or (
+            self.treatment_stopped_on is not None and self.treatment_stopped_on <= day
+        )
 
     def evaluate(self, policy: Policy = DEFAULT_POLICY) -> dict[str, object]:
-        out = coverage(self.administrations, self.period_start, self.period_end, policy).as_dict()
+        out = coverage(
+            self.administrations,
+            self.period_start,
+            self.period_end,
+            policy,
+            stopped_on=self.treatment_stopped_on,
+            stop_reason=self.stop_reason,
+        ).as_dict()
         if self.as_of is not None:
             out["as_of"] = self.as_of.isoformat()
             out["risk_windows"] = [
@@ -307,7 +366,8 @@ class CoverageRequest:
                     self.as_of,
                     policy,
                     next_injection_booked=self.next_injection_booked,
-                    treatment_stopped=self.treatment_stopped,
+                    treatment_stopped=self.stopped_by(self.as_of),
+                    stop_reason=self.stop_reason,
                 )
             ]
         return out
@@ -324,17 +384,33 @@ def parse_coverage_request(raw: object) -> CoverageRequest:
     for i, item in enumerate(items):
         a = Obj(item, join("administrations", i), ADMIN_FIELDS)
         formulation = parse_enum(a.required("formulation"), Formulation, a.at("formulation"))
+        given_on, removed = a.req_date("date"), a.date("removed_on")
+        if removed is not None:
+            if formulation is not Formulation.IMPLANT:
+                raise InputError("only an implant is removed", a.at("removed_on"))
+            if removed < given_on:
+                raise InputError("is before the implant's date", a.at("removed_on"))
         admins.append(
             Administration(
-                date=a.req_date("date"),
+                date=given_on,
                 formulation=formulation,
                 dose_mg=a.number("dose_mg", 0.001, 2000),
                 covered_days=a.int("covered_days", 1, 400),
+                removed_on=removed,
             )
         )
     start, end = doc.req_date("period_start"), doc.req_date("period_end")
     if end < start:
         raise InputError("is before period_start", "period_end")
+    stopped_on = doc.date("treatment_stopped_on")
+    reason = doc.enum("stop_reason", StopReason)
+    if reason is not None and stopped_on is None:
+        raise InputError("is required with stop_reason", "treatment_stopped_on")
+    if stopped_on is not None and stopped_on < start:
+        raise InputError(
+            "is before period_start: no day of the period was in treatment",
+            "treatment_stopped_on",
+        )
     return CoverageRequest(
         period_start=start,
         period_end=end,
@@ -342,4 +418,6 @@ def parse_coverage_request(raw: object) -> CoverageRequest:
         as_of=doc.date("as_of"),
         next_injection_booked=doc.date("next_injection_booked"),
         treatment_stopped=doc.bool("treatment_stopped") or False,
+        treatment_stopped_on=stopped_on,
+        stop_reason=reason,
     )

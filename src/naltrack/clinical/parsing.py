@@ -103,15 +103,29 @@ class Obj:
         return value
 
 
+# A plausible range for any date of a clinical record: far enough to hold every birth date and a
+# long plan, near enough that date arithmetic (a plan target, a 180-day schedule, an implant's
+# coverage) never leaves the calendar (issue 9: dates near 9999 ended in tracebacks).
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
 def parse_date(value: object, path: str) -> date:
     if not isinstance(value, str):
         raise InputError("must be a date as YYYY-MM-DD", path)
     try:
         if len(value) != 10:
             raise ValueError
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InputError(f"{value!r} is not a date as YYYY-MM-DD", path) from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise InputError(
+            f"{value} is outside the plausible range {EARLIEST_DATE.isoformat()} to "
+            f"{LATEST_DATE.isoformat()}",
+            path,
+        )
+    return day
 
 
 def parse_int(value: object, path: str, low: int, high: int | None = None) -> int:

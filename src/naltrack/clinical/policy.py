@@ -311,6 +311,14 @@ class Policy:
         minimum=1,
         maximum=2000,
     )
+    oral_max_single_dose_mg: int = setting(
+        150,
+        "Oral: the largest single dose the MAR records (the label's schedules go up to 150 mg "
+        "every third day); a larger one is refused",
+        A5 + " (fact sheet 2.1: 50 mg daily, 100 mg every other day, 150 mg every third day)",
+        minimum=25,
+        maximum=400,
+    )
     pdc_adherent_min: float = setting(
         0.80,
         "Proportion of days covered at or above which a patient counts as adherent",

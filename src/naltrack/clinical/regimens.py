@@ -71,6 +71,7 @@ class ScheduleRequest:
     count: int | None = None  # at most this many doses
     induction: bool = False  # oral daily for OUD: the first dose is 25 mg (label)
     last_injection_side: Side | None = None
+    last_injection_date: date | None = None  # a schedule never starts inside its re-dose interval
     implant_mg: int | None = None
     weekly_mg: Mapping[str, int] | None = None  # oral_custom
     every_days: int | None = None  # oral_custom
@@ -173,7 +174,22 @@ def build_schedule(req: ScheduleRequest, policy: Policy = DEFAULT_POLICY) -> Sch
         )
 
     if reg.formulation is Formulation.XR_INJECTION:
-        doses = _injections(req, reg, policy, until, limit)
+        start = first_injection_day(req.start_date, req.last_injection_date, policy)
+        if start != req.start_date:
+            assert req.last_injection_date is not None
+            notes.append(
+                f"The first injection moves from {req.start_date.isoformat()} to "
+                f"{start.isoformat()}: the earliest re-dose day after the last injection of "
+                f"{req.last_injection_date.isoformat()} (day {policy.injection_earliest_redose_day}; "
+                "Part A A5)."
+            )
+        if start > until:
+            raise InputError(
+                f"no injection fits before {until.isoformat()}: the earliest re-dose day after the "
+                f"last injection is {start.isoformat()}",
+                "until",
+            )
+        doses = _injections(req, reg, policy, start, until, limit)
         weekly = None
     elif reg.formulation is Formulation.IMPLANT:
         doses = _implants(req, reg, policy, until, limit)
@@ -209,14 +225,23 @@ def build_schedule(req: ScheduleRequest, policy: Policy = DEFAULT_POLICY) -> Sch
     )
 
 
+def first_injection_day(start: date, last_injection: date | None, policy: Policy) -> date:
+    """The first scheduled injection: `start`, or the earliest re-dose day after the last
+    injection when `start` falls inside the re-dose interval (the same rule `injection_timing`
+    applies: a schedule never lists a dose on a day the timing rule refuses)."""
+    if last_injection is None:
+        return start
+    return max(start, last_injection + timedelta(days=policy.injection_earliest_redose_day))
+
+
 def _injections(
-    req: ScheduleRequest, reg: Regimen, p: Policy, until: date, limit: int
+    req: ScheduleRequest, reg: Regimen, p: Policy, start: date, until: date, limit: int
 ) -> list[ScheduledDose]:
     interval = reg.interval(p)
     assert interval is not None
     side = req.last_injection_side.other if req.last_injection_side else Side.LEFT
     doses: list[ScheduledDose] = []
-    day = req.start_date
+    day = start
     previous: date | None = None
     while day <= until and len(doses) < limit:
         doses.append(
@@ -425,8 +450,14 @@ SCHEDULE_FIELDS = frozenset(
     {
         "regimen", "start_date", "indications", "until", "count", "induction", "last_injection",
         "as_of", "implant_mg", "weekly_mg", "every_days", "dose_mg", "reason",
+        "opioid_use_reported", "urine_screen",
     }
 )  # fmt: skip
+
+
+class ScreenResult(StrEnum):
+    NEGATIVE = "negative"
+    POSITIVE = "positive"
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,6 +465,9 @@ class ScheduleInput:
     request: ScheduleRequest
     last_injection: date | None
     as_of: date | None
+    # The facts of the visit on `as_of` that decide the late tiers (Part A A5).
+    opioid_use_reported: bool = False
+    urine_screen: tuple[date, ScreenResult] | None = None
 
 
 def parse_schedule_request(raw: object) -> ScheduleInput:
@@ -463,6 +497,16 @@ def parse_schedule_request(raw: object) -> ScheduleInput:
     as_of = doc.date("as_of")
     if last_date is not None and as_of is not None:
         not_after(last_date, as_of, "last_injection.date")
+    screen = None
+    if doc.has("urine_screen"):
+        us = Obj(doc.raw["urine_screen"], "urine_screen", {"date", "result"})
+        result = us.enum("result", ScreenResult)
+        if result is None:
+            raise InputError("is required", "urine_screen.result")
+        screen = (us.req_date("date"), result)
+        if as_of is None:
+            raise InputError("is required with urine_screen", "as_of")
+        not_after(screen[0], as_of, "urine_screen.date")
     request = ScheduleRequest(
         regimen=regimen,
         start_date=doc.req_date("start_date"),
@@ -471,10 +515,13 @@ def parse_schedule_request(raw: object) -> ScheduleInput:
         count=doc.int("count", 1, MAX_DOSES),
         induction=doc.bool("induction") or False,
         last_injection_side=last_side,
+        last_injection_date=last_date,
         implant_mg=doc.int("implant_mg", 1, 10_000),
         weekly_mg=weekly,
         every_days=doc.int("every_days", 1, 14),
         dose_mg=doc.int("dose_mg", 1, 400),
         reason=doc.text("reason"),
     )
-    return ScheduleInput(request, last_date, as_of)
+    return ScheduleInput(
+        request, last_date, as_of, doc.bool("opioid_use_reported") or False, screen
+    )

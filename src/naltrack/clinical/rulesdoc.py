@@ -11,6 +11,7 @@ from collections import defaultdict
 from .findings import RULES
 from .instruments import audit, ciwa_ar, cows, dsm5, phq9
 from .instruments.common import Band
+from .mar import OVERRIDABLE, REFUSAL_RULES
 from .medications import DrugClass, knowledge
 from .policy import Policy, scalar_settings
 from .regimens import regimens
@@ -112,6 +113,19 @@ def render_rules_doc(policy: Policy) -> str:
         f"{p.late_uds_required_until_day + 1} the prescriber re-screens as for a first dose. "
         "Source: Part A A5; fact sheet 2.4 (a configurable template, not a guideline).\n"
     )
+    w("### What the MAR refuses (clinical/mar.py)\n")
+    w(
+        "A refused dose is not recorded. A refusal marked overridable is left to a prescriber's "
+        "clinical judgement: a prescriber's written override for the day lifts it, and the "
+        "administration stores the override, its reason and the policy version. Warnings (same "
+        "side as the last injection, a needle that does not fit the habitus, no reversal agent "
+        "discussed, a late injection) need the nurse's confirmation.\n"
+    )
+    w("| refusal | when | prescriber may override |")
+    w("|---|---|---|")
+    for refusal, text in REFUSAL_RULES.items():
+        w(f"| `{refusal.value}` | {_cell(text)} | {'yes' if refusal in OVERRIDABLE else 'no'} |")
+    w("")
 
     w("## 5. Instruments\n")
     w("| instrument | bands | source |")

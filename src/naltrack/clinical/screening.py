@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .findings import RULES, BlockKind, Code, Decision, Finding, Severity
+from .mar import Needle, needle_for
 from .medications import (
     OPIOID_BLOCKING,
     OPIOID_REVIEW,
@@ -512,13 +513,15 @@ def _drinking(f: ScreeningFacts, p: Policy) -> Iterator[Finding]:
 def _needle(f: ScreeningFacts, p: Policy) -> Iterator[Finding]:
     if f.formulation is not Formulation.XR_INJECTION:
         return
+    # The one needle rule (clinical.mar.needle_for), which the MAR proposes and accepts too.
+    _, _, fitting = needle_for(f.bmi, p)
     if f.bmi is None:
         msg = "BMI is not recorded: assess body habitus to choose the supplied needle."
         action = "Record weight and height; use the 2-inch needle over more gluteal tissue."
-    elif f.bmi >= p.needle_2inch_bmi_min:
+    elif fitting == (Needle.INCH_2,):
         msg = f"BMI {f.bmi:g}: use the 2-inch supplied needle."
         action = "Use the 2-inch needle from the carton; no other needle."
-    elif f.bmi < p.needle_1_5inch_bmi_below:
+    elif fitting == (Needle.INCH_1_5,):
         msg = f"BMI {f.bmi:g}: the 1.5-inch supplied needle may suit (avoids the periosteum)."
         action = "Assess habitus; use the 1.5-inch needle from the carton if lean."
     else:

@@ -38,3 +38,17 @@ class Side(StrEnum):
     @property
     def other(self) -> Side:
         return Side.RIGHT if self is Side.LEFT else Side.LEFT
+
+
+class StopReason(StrEnum):
+    """Why treatment stopped (issue 9): coverage and PDC exclude the days after the stop; a death
+    opens no overdose-risk follow-up."""
+
+    DEATH = "death"
+    TRANSFER = "transfer"
+    HOSPITALISATION = "hospitalisation"
+    INCARCERATION = "incarceration"
+    PATIENT_CHOICE = "patient_choice"
+    LOST_TO_FOLLOW_UP = "lost_to_follow_up"
+    COMPLETED = "completed"
+    OTHER = "other"

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field
 from naltrack.accounts.roles import Action
 from naltrack.clinical.regimens import regimens
 from naltrack.clinical.vocab import Formulation
+from naltrack.clock import local_day
 from naltrack.patients.apiutil import list_records, patient
 from naltrack.web.apiutil import (
     Day,
@@ -44,11 +45,13 @@ from .models import (
     AppointmentStatus,
     Needle,
     Site,
+    StopReasonChoice,
     TreatmentPlan,
 )
 from .services import (
     AdministrationInput,
     PlanInput,
+    authorize_injection_override,
     book_appointment,
     change_plan,
     discontinue,
@@ -112,6 +115,12 @@ class AdministrationOut(Schema):
     reversal_agent_discussed: bool
     reversal_agent_on_hand: bool
     recorded_by: str
+    opioid_use_reported: bool
+    urine_screen: str
+    overridden: list[dict[str, Any]]
+    override_reason: str
+    override_by: str
+    policy_version: str
 
 
 class PlanOut(Schema):
@@ -148,7 +157,8 @@ class RecordedOut(AdministrationOut):
 def administration_out(a: Administration) -> dict[str, Any]:
     names = ("given_at", "given_on", "formulation", "product", "dose_mg", "route", "site", "needle", "lot", "expiry",
              "observed", "status", "reason", "first_dose", "late_tier", "warnings", "reversal_agent_discussed",
-             "reversal_agent_on_hand", "recorded_by")  # fmt: skip
+             "reversal_agent_on_hand", "recorded_by", "opioid_use_reported", "urine_screen", "overridden",
+             "override_reason", "override_by", "policy_version")  # fmt: skip
     return {"id": a.pk} | {n: _iso(getattr(a, n)) for n in names}
 
 
@@ -250,13 +260,22 @@ class ProposalOut(Schema):
     earliest_on: date | None
     due_on: date | None
     warnings: list[str]
+    overdue_from: date | None
+    urine_screen_required: bool
+    urine_screen_negative: bool | None
+    refusals: list[str]
+    overridable: bool
+    overridden: list[str]
+    override_reason: str
+    override_by: str
+    policy_version: str
 
 
 @router.get("/patients/{mrn}/injection-proposal", response=answers(200, ProposalOut),
             summary="Side, needle and timing proposed for an injection today")  # fmt: skip
 def injection_proposal(request: HttpRequest, mrn: Mrn) -> dict[str, Any]:
     actor(request).require(Action.RECORD_ADMINISTRATION)
-    proposal = propose_injection(patient(request, mrn), now().date())
+    proposal = propose_injection(patient(request, mrn), local_day(now()))
     return {k: _iso(v) for k, v in asdict(proposal).items()}
 
 
@@ -274,6 +293,7 @@ class AdministrationIn(In):
     reversal_agent_discussed: Flag = False
     reversal_agent_on_hand: Flag = False
     confirm_warnings: Flag = False
+    opioid_use_reported: Flag = False
 
 
 @router.post("/patients/{mrn}/administrations", response=answers(201, RecordedOut, writes=True),
@@ -291,6 +311,32 @@ def create_administration(
     )
     booked = appointment_out(done.next_appointment) if done.next_appointment else None
     return Status(201, administration_out(done.administration) | {"next_appointment": booked})
+
+
+class OverrideIn(In):
+    on: Day
+    reason: Annotated[RequiredText, Field(max_length=500)]
+
+
+class OverrideOut(Schema):
+    id: int
+    on: date
+    codes: list[str]
+    reason: str
+    authorized_by: str
+
+
+@router.post("/patients/{mrn}/injection-override", response=answers(201, OverrideOut, writes=True),
+             summary="A prescriber's written override for today's injection (lifts only what the "
+             "core leaves to clinical judgement)")  # fmt: skip
+def create_injection_override(
+    request: HttpRequest, mrn: Mrn, data: OverrideIn
+) -> Status[dict[str, Any]]:
+    row = authorize_injection_override(
+        patient(request, mrn), on=data.on, reason=data.reason, actor=actor(request), at=now()
+    )
+    return Status(201, {"id": row.pk, "on": row.on, "codes": row.codes, "reason": row.reason,
+                        "authorized_by": row.authorized_by})  # fmt: skip
 
 
 @router.get("/patients/{mrn}/administrations", response=answers(200, Page[AdministrationOut]),
@@ -399,6 +445,7 @@ class DiscontinueIn(In):
     on: Day
     reason: Annotated[RequiredText, Field(max_length=500)]
     lost_to_follow_up: Flag = False
+    stop_reason: StopReasonChoice | Literal[""] = ""
 
 
 class DiscontinuedOut(Schema):
@@ -410,5 +457,6 @@ class DiscontinuedOut(Schema):
 @router.post("/patients/{mrn}/discontinue", response=answers(200, DiscontinuedOut, writes=True),
              summary="End the episode; opens the post-treatment overdose-risk alert")  # fmt: skip
 def discontinue_episode(request: HttpRequest, mrn: Mrn, data: DiscontinueIn) -> dict[str, Any]:
-    e = discontinue(patient(request, mrn), actor=actor(request), at=now(), **data.dict())
+    values = data.dict() | {"stop_reason": str(data.stop_reason)}
+    e = discontinue(patient(request, mrn), actor=actor(request), at=now(), **values)
     return {"episode": e.pk, "status": e.status, "discharge_date": _iso(e.discharge_date)}

@@ -12,6 +12,7 @@ from .models import (
     FormulationChoice,
     Needle,
     Site,
+    StopReasonChoice,
 )
 
 
@@ -34,7 +35,12 @@ class AdministrationForm(BoundedForm):
     observed = forms.BooleanField(
         required=False, initial=True, label="Observed by staff (untick if self-reported)"
     )
-    reason = forms.CharField(max_length=500, required=False, label="Reason (held or refused)")
+    reason = forms.CharField(
+        max_length=500, required=False, label="Reason (held or refused; or why late)"
+    )
+    opioid_use_reported = forms.BooleanField(
+        required=False, label="Patient reports opioid use since the last dose"
+    )
     reversal_agent_discussed = forms.BooleanField(
         required=False, label="Overdose reversal agent (naloxone) discussed"
     )
@@ -43,6 +49,12 @@ class AdministrationForm(BoundedForm):
     )
     confirm_warnings = forms.BooleanField(
         required=False, label="I have read the warnings and give the dose"
+    )
+
+
+class InjectionOverrideForm(BoundedForm):
+    reason = forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="Clinical reason"
     )
 
 
@@ -77,7 +89,12 @@ class PlanForm(BoundedForm):
 
 class DiscontinueForm(BoundedForm):
     on = forms.DateField(widget=DATE, label="Last day in treatment")
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    stop_reason = forms.ChoiceField(
+        choices=[("", "—"), *StopReasonChoice.choices], label="Why treatment stops"
+    )
+    reason = forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="In words"
+    )
     lost_to_follow_up = forms.BooleanField(
         required=False, label="Lost to follow-up (not a planned end)"
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from naltrack.clinical.mar import Needle as CoreNeedle
+from naltrack.clinical.vocab import StopReason
 from naltrack.patients.models import Episode, Patient
 
 # The formulations as choices live with screening, the lowest area that offers them (treatment
@@ -104,10 +106,16 @@ class Site(models.TextChoices):
 
 
 class Needle(models.TextChoices):
-    # The three needles supplied with the injection kit (VIVITROL label 2.2; Part A A5).
-    SHORT = "1in", "1 inch (BMI under 20)"
-    STANDARD = "1.5in", "1.5 inch (BMI 20-29.9)"
-    LONG = "2in", "2 inch (BMI 30 and over)"
+    # The two administration needles in the carton (VIVITROL label 2.1; Part A A4); the carton's
+    # 1-inch needle prepares the suspension and is never an administration needle.
+    INCH_1_5 = CoreNeedle.INCH_1_5.value, "1.5 inch (lean to average habitus)"
+    INCH_2 = CoreNeedle.INCH_2.value, "2 inch (more gluteal tissue; BMI 30 and over)"
+
+
+class UrineScreenResult(models.TextChoices):
+    NONE = "", "Not done"
+    NEGATIVE = "negative", "Negative"
+    POSITIVE = "positive", "Positive"
 
 
 class Administration(models.Model):
@@ -127,10 +135,23 @@ class Administration(models.Model):
     expiry = models.DateField(null=True, blank=True)
     observed = models.BooleanField(default=True, help_text="false: self-reported")
     status = models.CharField(max_length=10, choices=AdministrationStatus.choices)
-    reason = models.CharField(max_length=500, blank=True, help_text="why held or refused")
+    reason = models.CharField(max_length=500, blank=True, help_text="why held, refused or late")
     first_dose = models.BooleanField(default=False)
     late_tier = models.CharField(max_length=30, blank=True)
     warnings = models.JSONField(default=list, help_text="what the nurse was shown and accepted")
+    # The facts of the visit that decided the late tier (Part A A5).
+    opioid_use_reported = models.BooleanField(default=False)
+    urine_screen = models.CharField(
+        max_length=10, choices=UrineScreenResult.choices, blank=True, default="",
+        help_text="the urine drug screen of the day (or the day before) when the dose was recorded",
+    )  # fmt: skip
+    # A refusal lifted by a prescriber's written override (InjectionOverride): what and why.
+    overridden = models.JSONField(default=list, blank=True)
+    override_reason = models.CharField(max_length=500, blank=True)
+    override_by = models.CharField(max_length=150, blank=True)
+    policy_version = models.CharField(
+        max_length=100, blank=True, help_text="the clinic policy that decided this dose"
+    )
     reversal_agent_discussed = models.BooleanField(default=False)
     reversal_agent_on_hand = models.BooleanField(default=False)
     recorded_by = models.CharField(max_length=150)
@@ -145,6 +166,28 @@ class Administration(models.Model):
                 name="held_or_refused_has_reason",
             )
         ]
+
+
+class InjectionOverride(models.Model):
+    """A prescriber's written override for one day's injection: it lifts the refusals the reference
+    leaves to clinical judgement (the core's `OVERRIDABLE`: before the earliest re-dose day, a
+    positive screen in the late tiers). The MAR finds it and records it on the administration."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="injection_overrides"
+    )
+    episode = models.ForeignKey(
+        Episode, on_delete=models.PROTECT, related_name="injection_overrides"
+    )
+    on = models.DateField()
+    codes = models.JSONField(default=list, help_text="the refusal codes it lifts")
+    reason = models.CharField(max_length=500)
+    authorized_by = models.CharField(max_length=150)
+    authorized_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-authorized_at", "-id")
+        indexes = [models.Index(fields=("patient", "on"))]
 
 
 class Implant(models.Model):
@@ -194,3 +237,26 @@ class Appointment(models.Model):
     class Meta:
         ordering = ("on", "id")
         indexes = [models.Index(fields=("status", "on")), models.Index(fields=("patient", "on"))]
+
+
+class StopReasonChoice(models.TextChoices):
+    DEATH = StopReason.DEATH.value, "Death"
+    TRANSFER = StopReason.TRANSFER.value, "Transfer to another program"
+    HOSPITALISATION = StopReason.HOSPITALISATION.value, "Hospitalisation"
+    INCARCERATION = StopReason.INCARCERATION.value, "Incarceration"
+    PATIENT_CHOICE = StopReason.PATIENT_CHOICE.value, "Patient's choice"
+    LOST_TO_FOLLOW_UP = StopReason.LOST_TO_FOLLOW_UP.value, "Lost to follow-up"
+    COMPLETED = StopReason.COMPLETED.value, "Planned end (completed)"
+    OTHER = StopReason.OTHER.value, "Other"
+
+
+class Discontinuation(models.Model):
+    """When and why an episode's treatment stopped, coded so that the core decides with it
+    (coverage and PDC leave out the days after; a death opens no overdose-risk follow-up)."""
+
+    episode = models.OneToOneField(Episode, on_delete=models.PROTECT, related_name="stop")
+    stopped_on = models.DateField()
+    reason = models.CharField(max_length=30, choices=StopReasonChoice.choices)
+    note = models.CharField(max_length=500)
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField()

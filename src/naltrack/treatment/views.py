@@ -20,6 +20,8 @@ from naltrack.patients.services import read_patient
 from naltrack.web.context import request_actor
 from naltrack.web.pages import attach, posted, requires, submit
 
+from .appointments import book_appointment, set_appointment_status
+from .discontinuation import discontinue
 from .forms import (
     AdministrationForm,
     AppointmentForm,
@@ -27,24 +29,22 @@ from .forms import (
     DiscontinueForm,
     ImplantForm,
     ImplantRemovalForm,
+    InjectionOverrideForm,
     OrderForm,
     PlanForm,
 )
-from .models import AppointmentStatus, TreatmentPlan
-from .services import (
+from .implants import insert_implant, remove_implant
+from .mar import (
     AdministrationInput,
+    DoseRefused,
     NeedsConfirmation,
-    PlanInput,
-    book_appointment,
-    change_plan,
-    discontinue,
-    insert_implant,
+    authorize_injection_override,
     propose_injection,
     record_administration,
-    remove_implant,
-    set_appointment_status,
-    sign_order,
 )
+from .models import AppointmentStatus, TreatmentPlan
+from .orders import sign_order
+from .plans import PlanInput, change_plan
 
 
 @requires(Action.RECORD_ADMINISTRATION)
@@ -52,7 +52,7 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
     actor = request_actor(request)
     now = clock.now()
     patient = read_patient(mrn, actor=actor, at=now)
-    proposal = propose_injection(patient, now.date())
+    proposal = propose_injection(patient, clock.local_day(now))
     plan = TreatmentPlan.current(patient)
     initial = {
         "formulation": plan.formulation if plan and plan.formulation != "implant" else "xr_injection",
@@ -61,6 +61,7 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
     }  # fmt: skip
     form = AdministrationForm(request.POST or None, initial=initial)
     warnings: list[str] = []
+    refusal: DoseRefused | None = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         given_at = (
@@ -73,6 +74,7 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
             site=d["site"], needle=d["needle"], lot=d["lot"], expiry=d["expiry"], observed=d["observed"],
             reason=d["reason"], reversal_agent_discussed=d["reversal_agent_discussed"],
             reversal_agent_on_hand=d["reversal_agent_on_hand"], confirm_warnings=d["confirm_warnings"],
+            opioid_use_reported=d["opioid_use_reported"],
         )  # fmt: skip
         try:
             done = record_administration(patient, data, actor=actor, at=clock.now())
@@ -83,10 +85,34 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
             return redirect("patient-chart", mrn)
         except NeedsConfirmation as exc:
             warnings = exc.warnings
+        except DoseRefused as exc:
+            refusal = exc
+            attach(form, exc)
         except InputError as exc:
             attach(form, exc)
     return render(request, "treatment/mar_entry.html", {
         "patient": patient, "form": form, "proposal": proposal, "warnings": warnings, "active": "patients",
+        "refusal": refusal,
+    })  # fmt: skip
+
+
+@requires(Action.OVERRIDE_BLOCK)
+def injection_override(request: HttpRequest, mrn: str) -> HttpResponse:
+    """A prescriber's written override for today's injection, when the core refuses it for a
+    reason the reference leaves to clinical judgement (too early; a positive late screen)."""
+    actor, now, patient = open_record(request, mrn, writes=Action.OVERRIDE_BLOCK)
+    proposal = propose_injection(patient, clock.local_day(now))
+    form = InjectionOverrideForm(request.POST or None)
+
+    def authorize(d: dict[str, Any]) -> str:
+        row = authorize_injection_override(
+            patient, on=clock.local_day(now), reason=d["reason"], actor=actor, at=now
+        )
+        return f"Override recorded for the injection of {row.on:%Y-%m-%d}: the nurse may record it."
+
+    done = submit(request, form, authorize, then=reverse("patient-chart", args=[mrn]))
+    return done or render(request, "treatment/injection_override.html", {
+        "patient": patient, "form": form, "proposal": proposal, "active": "patients",
     })  # fmt: skip
 
 
@@ -134,7 +160,7 @@ def plan_history(request: HttpRequest, mrn: str) -> HttpResponse:
 @requires(Action.DISCONTINUE_TREATMENT)
 def discontinue_view(request: HttpRequest, mrn: str) -> HttpResponse:
     actor, now, patient = open_record(request, mrn, writes=Action.DISCONTINUE_TREATMENT)
-    form = DiscontinueForm(request.POST or None, initial={"on": now.date()})
+    form = DiscontinueForm(request.POST or None, initial={"on": clock.local_day(now)})
 
     def stop(d: dict[str, Any]) -> str:
         discontinue(patient, actor=actor, at=now, **d)
@@ -177,7 +203,7 @@ def implants(request: HttpRequest, mrn: str) -> HttpResponse:
     actor, now, patient = open_record(request, mrn, writes=Action.RECORD_IMPLANT)
     here = reverse("implants", args=[mrn])
     insert = ImplantForm(posted(request, "insert"), prefix="insert",
-                         initial={"inserted_on": now.date()})  # fmt: skip
+                         initial={"inserted_on": clock.local_day(now)})  # fmt: skip
     removal = ImplantRemovalForm(posted(request, "remove"), prefix="remove")
 
     def put_in(d: dict[str, Any]) -> str:
@@ -219,9 +245,10 @@ def appointments(request: HttpRequest, mrn: str) -> HttpResponse:
 
     done = submit(request, book, booked, then=here) or submit(request, mark, marked, then=here)
     rows = list(patient.appointments.order_by("-on", "-id")[:60])
+    today = clock.local_day(now)
     return done or render(request, "treatment/appointments.html", {
         "patient": patient, "book": book, "mark": mark, "active": "patients",
-        "upcoming": sorted((a for a in rows if a.on >= now.date()), key=lambda a: (a.on, a.pk)),
-        "past": [a for a in rows if a.on < now.date()],
+        "upcoming": sorted((a for a in rows if a.on >= today), key=lambda a: (a.on, a.pk)),
+        "past": [a for a in rows if a.on < today],
         "can_manage": actor.can(Action.MANAGE_APPOINTMENTS), "booked": AppointmentStatus.BOOKED,
     })  # fmt: skip

@@ -1,0 +1,106 @@
+"""Treatment plans: one version per change, each with its reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from naltrack.accounts.roles import Action
+from naltrack.accounts.services import Actor
+from naltrack.audit.models import AuditAction
+from naltrack.audit.services import record_by
+from naltrack.clinical.errors import ConflictError, InputError
+from naltrack.clinical.regimens import regimens
+from naltrack.patients.hooks import record_changed
+from naltrack.patients.models import Episode, Patient
+from naltrack.patients.services import active_episode, lock_patient
+
+from .models import PSYCHOSOCIAL_COMPONENTS, FormulationChoice, TreatmentPlan
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInput:
+    formulation: str
+    regimen: str
+    goals: str = ""
+    psychosocial: tuple[str, ...] = ()
+    triggers: str = ""
+    warning_signs: str = ""
+    coping_strategies: str = ""
+    support_contacts: str = ""
+    relapse_management: str = ""
+    planned_duration_days: int = 180  # Part A A7 plan target; quality benchmark of 6 months
+    discontinuation_plan: str = ""
+
+
+MEDICATION_FIELDS = ("formulation", "regimen", "planned_duration_days")
+
+
+def _validate_plan(data: PlanInput, episode: Episode) -> None:
+    if data.formulation not in FormulationChoice.values:
+        raise InputError(f"must be one of {', '.join(FormulationChoice.values)}", "formulation")
+    regimen = regimens().get(data.regimen)
+    if regimen is None:
+        raise InputError("is not a known regimen", "regimen")
+    if regimen.formulation.value != data.formulation:
+        raise InputError(
+            f"is a regimen for {regimen.formulation.value}, not {data.formulation}", "regimen"
+        )
+    if regimen.aud_only and episode.treats_oud:
+        raise InputError("is for alcohol use disorder only, and this episode treats OUD", "regimen")
+    known = {code for code, _ in PSYCHOSOCIAL_COMPONENTS}
+    for item in data.psychosocial:
+        if item not in known:
+            raise InputError(f"{item!r} is not a psychosocial component", "psychosocial")
+    if not 1 <= data.planned_duration_days <= 3650:
+        raise InputError("must be between 1 and 3650 days", "planned_duration_days")
+
+
+def change_plan(
+    patient: Patient, data: PlanInput, *, reason: str, actor: Actor, at: datetime
+) -> TreatmentPlan:
+    """Write the next version of the episode's plan. The first version and every change need a
+    reason; only a prescriber changes the medication (formulation, regimen, duration)."""
+    actor.require(Action.EDIT_PLAN)
+    if not reason.strip():
+        raise InputError("say why the plan is written or changed", "reason")
+    with transaction.atomic():
+        lock_patient(patient)
+        episode = active_episode(patient)
+        _validate_plan(data, episode)
+        previous = (
+            TreatmentPlan.objects.select_for_update()
+            .filter(episode=episode)
+            .order_by("-version")
+            .first()
+        )
+        medication_changed = previous is None or any(
+            getattr(previous, name) != getattr(data, name) for name in MEDICATION_FIELDS
+        )
+        if medication_changed:
+            actor.require(Action.EDIT_PLAN_MEDICATION)
+        values = {f.name: getattr(data, f.name) for f in fields(data)}
+        values["psychosocial"] = list(data.psychosocial)
+        try:
+            with transaction.atomic():
+                plan = TreatmentPlan.objects.create(
+                    patient=patient, episode=episode, version=(previous.version + 1) if previous else 1,
+                    reason=reason.strip(), created_by=actor.username, created_at=at, **values,
+                )  # fmt: skip
+        except IntegrityError:
+            raise ConflictError(
+                "the plan was changed by someone else meanwhile; reload", "version"
+            ) from None
+        record_by(
+            actor,
+            at,
+            AuditAction.CREATE if previous is None else AuditAction.UPDATE,
+            "treatment_plan",
+            plan.pk,
+            patient_mrn=patient.mrn,
+            detail=f"version {plan.version}: {plan.reason}",
+        )
+    record_changed(patient, at=at)
+    return plan
