@@ -4,7 +4,8 @@ The invariants, from the models and the use cases that write them:
 
 1. Every record a use case writes has the audit event written in the same transaction
    (object_type and object_id below). Appointments are left out: the MAR books the next
-   injection inside the administration's transaction, audited as the administration.
+   injection inside the administration's transaction, audited as the administration; so is a
+   discontinuation (its audit event names the episode it closes).
 2. Every audit event that says a record was created or changed names a record that exists (a
    record removed behind the application's back, which never deletes one).
 3. Each episode's plan versions run 1, 2, 3, ... without a gap (change_plan writes version n+1
@@ -27,7 +28,13 @@ from naltrack.counselling.models import CounsellingSession
 from naltrack.monitoring.models import Observation, SideEffect
 from naltrack.patients.models import Allergy, Assessment, Episode, MedicationEntry, Patient
 from naltrack.screening.models import ScreeningRecord
-from naltrack.treatment.models import Administration, Implant, Order, TreatmentPlan
+from naltrack.treatment.models import (
+    Administration,
+    Implant,
+    InjectionOverride,
+    Order,
+    TreatmentPlan,
+)
 
 SHOWN = 20  # ids listed per finding
 
@@ -43,13 +50,14 @@ AUDITED: tuple[tuple[type[Model], str, tuple[str, ...]], ...] = (
     (TreatmentPlan, "treatment_plan", (AuditAction.CREATE, AuditAction.UPDATE)),
     (Order, "order", (AuditAction.CREATE,)),
     (Administration, "administration", (AuditAction.CREATE,)),
+    (InjectionOverride, "injection_override", (AuditAction.CREATE,)),
     (Implant, "implant", (AuditAction.CREATE,)),
     (Observation, "observation", (AuditAction.CREATE,)),
     (SideEffect, "side_effect", (AuditAction.CREATE,)),
     (CounsellingSession, "counselling_session", (AuditAction.CREATE,)),
 )
 WITH_EPISODE: tuple[type[Model], ...] = (
-    Assessment, ScreeningRecord, TreatmentPlan, Order, Administration, Implant,
+    Assessment, ScreeningRecord, TreatmentPlan, Order, Administration, InjectionOverride, Implant,
 )  # fmt: skip
 
 
