@@ -5,7 +5,8 @@ else, with one shape for every refusal, {"message": ..., "field": ...}:
 
   400  bad input, naming the field (InputError; a request that does not match the schema)
   401  no token or a bad one
-  403  the role may not (PermissionRefused)
+  403  the role may not (PermissionRefused); or the consent filter refused to let a patient's
+       records leave the program (DisclosureRefused, 42 CFR Part 2: the message gives the reason)
   404  an unknown id or MRN, or another patient's record named under this one (NotFoundError)
   409  well formed but in conflict with the record: already recorded, signed or resolved, a stale
        version (ConflictError)
@@ -30,6 +31,7 @@ from ninja.operation import Operation
 from ninja.security import HttpBearer
 
 from naltrack.accounts.services import PermissionRefused, actor_for, user_for_token
+from naltrack.clinical.consent import DisclosureRefused
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 
 log = logging.getLogger("naltrack.api")
@@ -95,6 +97,11 @@ def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
     return _error(request, 409, exc.message, exc.field or None)
 
 
+@api.exception_handler(DisclosureRefused)
+def _disclosure_refused(request: HttpRequest, exc: DisclosureRefused) -> HttpResponse:
+    return _error(request, 403, exc.message, exc.field or None)
+
+
 @api.exception_handler(ValidationError)
 def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
@@ -142,6 +149,8 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _routers() -> None:
     from naltrack.alerts.api import router as alerts
     from naltrack.chart.api import router as patients
+    from naltrack.chart.release_api import router as release
+    from naltrack.disclosure.api import router as disclosure
     from naltrack.reports.api import router as reports
     from naltrack.reports.audit_api import router as audit
     from naltrack.screening.api import router as screening
@@ -155,6 +164,8 @@ def _routers() -> None:
     api.add_router("/", worklist)
     api.add_router("/", audit)
     api.add_router("/", reports)
+    api.add_router("/", disclosure)
+    api.add_router("/", release)
 
 
 _routers()

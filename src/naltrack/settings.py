@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "naltrack.treatment",
     "naltrack.monitoring",
     "naltrack.counselling",
+    "naltrack.disclosure",
     "naltrack.alerts",
     "naltrack.worklist",
     "naltrack.reports",

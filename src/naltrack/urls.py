@@ -7,8 +7,10 @@ from django.urls import URLPattern, URLResolver, path
 from naltrack.accounts import views as accounts
 from naltrack.alerts import views as alerts
 from naltrack.api import api
+from naltrack.chart import release_views as release
 from naltrack.chart import views as chart
 from naltrack.counselling import views as counselling
+from naltrack.disclosure import views as disclosure
 from naltrack.monitoring import views as monitoring
 from naltrack.patients import views as patients
 from naltrack.reports import audit_views as audit
@@ -45,6 +47,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<str:mrn>/side-effects/", monitoring.side_effects, name="side-effects"),
     path("patients/<str:mrn>/discontinue/", treatment.discontinue_view, name="discontinue"),
     path("patients/<str:mrn>/counselling/", counselling.notes, name="counselling-notes"),
+    path("patients/<str:mrn>/consents/", disclosure.consents, name="consents"),
+    path("patients/<str:mrn>/disclosures/", disclosure.disclosures, name="disclosures"),
+    path("patients/<str:mrn>/disclosures.csv", disclosure.disclosures_csv, name="disclosures-csv"),
+    path("patients/<str:mrn>/release/", release.release, name="release"),
+    path("disclosures/", disclosure.review_page, name="disclosure-review"),
     path("screenings/<int:pk>/", screening.screening_detail, name="screening-detail"),
     path("screenings/<int:pk>/sign/", screening.screening_sign, name="screening-sign"),
     path("alerts/", alerts.inbox, name="alert-inbox"),

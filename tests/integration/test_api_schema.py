@@ -58,6 +58,9 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/patients/{mrn}/appointments": "today or later",
     "POST /api/appointments/{appointment_id}/status": "a future visit cannot be kept or missed yet",
     "POST /api/patients/{mrn}/discontinue": "between the episode's start and today",
+    "POST /api/patients/{mrn}/consents": "42 CFR 2.31: a recipient, a purpose, the records, an expiry after the signing; signed by today",
+    "POST /api/patients/{mrn}/consents/{consent_id}/revoke": "between the signing and today",
+    "POST /api/patients/{mrn}/release": "an emergency is stated in a sentence (42 CFR 2.51)",
 }
 
 

@@ -16,7 +16,16 @@ from naltrack.accounts.roles import PERMISSIONS, Action, Role
 from naltrack.accounts.services import Actor, PermissionRefused
 from naltrack.alerts.models import Alert
 from naltrack.alerts.services import acknowledge, list_alerts, refresh_patient
+from naltrack.clinical.consent import Recipient, RecipientClass
 from naltrack.counselling.services import read_sessions, record_session
+from naltrack.disclosure.services import (
+    ConsentInput,
+    accounting,
+    disclose,
+    list_consents,
+    record_consent,
+    review,
+)
 from naltrack.monitoring.services import record_observation, record_side_effect
 from naltrack.patients.models import Patient
 from naltrack.patients.records import (
@@ -79,6 +88,12 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_AUDIT: {D},
     Action.VIEW_REPORTS: {D, P},
     Action.VIEW_POLICY: {D, P},
+    Action.VIEW_CONSENTS: {P, N, C, K},
+    Action.RECORD_CONSENT: {P, N, C, K},
+    Action.DISCLOSE_RECORDS: {P, N, C},
+    Action.DECLARE_EMERGENCY: {P, N},
+    Action.VIEW_DISCLOSURES: {P, N, C, K},
+    Action.REVIEW_DISCLOSURES: {D},
 }
 
 
@@ -131,6 +146,16 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.VIEW_AUDIT: lambda a, w: audit_page(a),
     Action.VIEW_REPORTS: lambda a, w: read_report(TODAY - timedelta(days=30), TODAY, actor=a, at=NOW),
     Action.VIEW_POLICY: lambda a, w: read_clinic_policy(actor=a, at=NOW),
+    Action.VIEW_CONSENTS: lambda a, w: list_consents(w.patient, actor=a, at=NOW),
+    Action.RECORD_CONSENT: lambda a, w: record_consent(w.patient, ConsentInput(
+        "general", "Test Patient", "patient", TODAY, recipient_names=("Dr. Ana Rivera",), purposes=("TREAT",),
+        record_kinds=("medications",), expires_on=TODAY + timedelta(days=30)), actor=a, at=NOW),
+    Action.DISCLOSE_RECORDS: lambda a, w: disclose(w.patient, Recipient("Dr. Ana Rivera"), "TREAT", {"medications"}, a, NOW),
+    Action.DECLARE_EMERGENCY: lambda a, w: disclose(
+        w.patient, Recipient("Mercy ED", RecipientClass.TREATING_PROVIDERS), "ETREAT", {"medications"}, a, NOW,
+        "Unresponsive after a suspected overdose."),
+    Action.VIEW_DISCLOSURES: lambda a, w: accounting(w.patient, actor=a, at=NOW),
+    Action.REVIEW_DISCLOSURES: lambda a, w: review(actor=a, at=NOW),
 }  # fmt: skip
 
 

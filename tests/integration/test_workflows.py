@@ -337,3 +337,27 @@ def test_an_implant_removed_early_covers_only_until_its_removal() -> None:
     )
     assert CareStatus.objects.get(patient=p).coverage_ends_on == TODAY - timedelta(days=2)
     assert Alert.objects.get(patient=p, code="IMPLANT_EXPIRED").severity == "urgent"
+
+
+def test_the_care_status_pdc_leaves_out_the_days_after_a_coded_stop(db: None) -> None:
+    """Issue 9: a patient transferred out is not counted as non-adherent for the days after the
+    transfer; the care status's 90-day PDC is the core's coverage() with the stop."""
+    from naltrack.alerts.models import CareStatus
+    from naltrack.alerts.services import refresh_patient
+    from naltrack.clinical.coverage import Administration as Dose
+    from naltrack.clinical.coverage import coverage
+    from naltrack.clinical.vocab import Formulation, StopReason
+    from naltrack.treatment.services import discontinue
+
+    first = TODAY - timedelta(days=40)
+    p = started_on_injection("MRN-0950", first)
+    stop = first + timedelta(days=27)  # the last covered day: transferred to another program
+    discontinue(p, reason="moved to another city's program", on=stop, stop_reason="transfer",
+                actor=PRESCRIBER, at=at(stop))  # fmt: skip
+    refresh_patient(p, at=at(TODAY))
+    care = CareStatus.objects.get(patient=p)
+    dose = [Dose(first, Formulation.XR_INJECTION, 380)]
+    with_stop = coverage(dose, first, TODAY, stopped_on=stop, stop_reason=StopReason.TRANSFER)
+    without = coverage(dose, first, TODAY)
+    assert with_stop.pdc != without.pdc  # the stop matters here
+    assert care.pdc_90 == round(with_stop.pdc, 3)

@@ -37,11 +37,6 @@ POLICY_NAMES = (
 # short and explicit, file by file. An entry that no longer matches fails the check below, so it
 # cannot outlive the code it excuses.
 KNOWN: dict[str, set[str]] = {
-    # Care-status due days and which patients the nightly refresh reads ("conc" restructures the
-    # refresh; "core" adds care-status due dates to the core).
-    "alerts/services.py": {
-        "lft_baseline_max_age_days", "post_treatment_risk_days", "implant_coverage_days",
-    },
     # A side effect's default follow-up in 7 days (monitoring, "conc").
     "monitoring/services.py": {"timedelta(days=7)"},
     # Today's "due soon" window of 2 days ("api" owns worklist/services.py).

@@ -48,6 +48,13 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     VIEW_REPORTS = "view_reports"
     VIEW_POLICY = "view_policy"  # the clinic's running policy and its rules document
+    # 42 CFR Part 2 (issue 10): consents, disclosures out of the program, their accounting
+    VIEW_CONSENTS = "view_consents"
+    RECORD_CONSENT = "record_consent"  # record a signed consent, or its written revocation
+    DISCLOSE_RECORDS = "disclose_records"  # send records out through the consent filter
+    DECLARE_EMERGENCY = "declare_emergency"  # break the glass: disclose under 42 CFR 2.51
+    VIEW_DISCLOSURES = "view_disclosures"  # a patient's accounting of disclosures
+    REVIEW_DISCLOSURES = "review_disclosures"  # every disclosure and emergency, for the director
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -79,6 +86,16 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_REPORTS: frozenset({D, P}),
     # The director answers for the policy the clinic runs; prescribers apply it and may read it.
     Action.VIEW_POLICY: frozenset({D, P}),
+    # Whoever meets the patient takes down a signed consent or revocation; the coordinator handles
+    # records requests. Records leave the program with the clinicians who can read them (the
+    # coordinator sees no clinical record, so cannot send one); an emergency disclosure (2.51) is
+    # the prescriber's or the nurse's, who can judge a medical emergency. The director reviews.
+    Action.VIEW_CONSENTS: frozenset({P, N, C, K}),
+    Action.RECORD_CONSENT: frozenset({P, N, C, K}),
+    Action.DISCLOSE_RECORDS: frozenset({P, N, C}),
+    Action.DECLARE_EMERGENCY: frozenset({P, N}),
+    Action.VIEW_DISCLOSURES: frozenset({P, N, C, K}),
+    Action.REVIEW_DISCLOSURES: frozenset({D}),
 }
 
 

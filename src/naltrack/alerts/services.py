@@ -21,7 +21,7 @@ from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
-from naltrack.clinical.alerts import evaluate_alerts
+from naltrack.clinical.alerts import evaluate_alerts, follow_up_horizon, liver_test_due
 from naltrack.clinical.coverage import RiskKind, coverage, risk_windows
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.policy import Policy
@@ -232,14 +232,16 @@ def _care_values(
     }
     if given:
         start = max(given[0].date, on - timedelta(days=COVERAGE_DAYS - 1))
-        report = coverage(given, start, on, policy)
+        # The days after a coded stop are not in the period (death, transfer, admission, ...).
+        report = coverage(given, start, on, policy, stopped_on=rec.stopped_on,
+                          stop_reason=rec.snapshot.stop_reason)  # fmt: skip
         values["days_covered_90"] = report.days_covered
         values["pdc_90"] = round(report.pdc, 3)
         values["adherent_90"] = report.adherent
         values["coverage_ends_on"] = report.coverage_ends
         windows = risk_windows(
             given, on, policy, next_injection_booked=rec.snapshot.next_injection_booked,
-            treatment_stopped=not values["active"],
+            treatment_stopped=not values["active"], stop_reason=rec.snapshot.stop_reason,
         )  # fmt: skip
         # An oral gap that starts today is not a risk yet: today's dose may still be taken
         # (the same reading as the MISSED_ORAL_DOSES alert).
@@ -256,7 +258,7 @@ def _care_values(
         else:
             values["next_due_on"] = values["coverage_ends_on"]
         liver_from = rec.last_liver_test or given[0].date
-        values["liver_test_due_on"] = liver_from + timedelta(days=policy.lft_baseline_max_age_days)
+        values["liver_test_due_on"] = liver_test_due(liver_from, policy)
     if values["active"] and plan is not None:
         values["review_due_on"] = local_day(plan.created_at) + timedelta(days=REVIEW_EVERY_DAYS)
     return values
@@ -268,7 +270,7 @@ def patients_to_refresh(on: date, policy: Policy | None = None) -> list[int]:
     discharge); and anyone with an unresolved alert, so that an alert whose condition has passed
     is resolved instead of staying open forever."""
     policy = active_policy() if policy is None else policy
-    recent = on - timedelta(days=policy.post_treatment_risk_days + policy.implant_coverage_days)
+    recent = follow_up_horizon(on, policy)
     episodes = Episode.objects.filter(
         Q(status=EpisodeStatus.ACTIVE) | Q(discharge_date__gte=recent)
     )

@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
+from naltrack.disclosure.services import active_emergency
 from naltrack.patients.records import search_patients
 from naltrack.patients.services import read_patient
 from naltrack.screening.models import FormulationChoice
@@ -42,12 +43,16 @@ def chart(request: HttpRequest, mrn: str) -> HttpResponse:
         return render(request, "chart/contact.html", {
             "patient": patient, "appointments": upcoming, "active": "patients",
             "can_register": actor.can(Action.REGISTER_PATIENT),
+            "can_consents": actor.can(Action.VIEW_CONSENTS),
+            "emergency": active_emergency(patient, clock.now()),
         })  # fmt: skip
     data = read_chart(patient, clock.today())
-    return render(request, "chart/chart.html", {"c": data, "active": "patients", "can": {
+    return render(request, "chart/chart.html", {"c": data, "active": "patients",
+        "emergency": active_emergency(patient, clock.now()), "can": {
         "screen": actor.can(Action.RUN_SCREENING), "mar": actor.can(Action.RECORD_ADMINISTRATION),
         "observe": actor.can(Action.RECORD_OBSERVATION), "plan": actor.can(Action.EDIT_PLAN),
         "notes": actor.can(Action.VIEW_COUNSELLING_NOTES), "discontinue": actor.can(Action.DISCONTINUE_TREATMENT),
         "alerts": actor.can(Action.HANDLE_ALERTS), "register": actor.can(Action.REGISTER_PATIENT),
         "override": actor.can(Action.OVERRIDE_BLOCK),
+        "consents": actor.can(Action.VIEW_CONSENTS), "release": actor.can(Action.DISCLOSE_RECORDS),
     }})  # fmt: skip

@@ -33,5 +33,6 @@ def page_context(request: HttpRequest) -> dict[str, object]:
             "audit": actor.can(Action.VIEW_AUDIT),
             "reports": actor.can(Action.VIEW_REPORTS),
             "policy": actor.can(Action.VIEW_POLICY),
+            "disclosures": actor.can(Action.REVIEW_DISCLOSURES),
         },
     }

@@ -1,0 +1,107 @@
+"""Consents from the chart (list, record, revoke with a note), a patient's accounting of
+disclosures (page and CSV), and the director's review of disclosures and emergencies. Pages only
+call the services; a refusal is shown beside its field and writes nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from naltrack import clock
+from naltrack.accounts.roles import Action
+from naltrack.clinical.consent import emergency_active
+from naltrack.patients.pages import open_record
+from naltrack.web.bounds import day_problem
+from naltrack.web.context import request_actor
+from naltrack.web.pages import posted, requires, submit
+
+from .forms import ConsentForm, RevokeForm
+from .services import (
+    accounting,
+    accounting_csv,
+    active_emergency,
+    consent_statuses,
+    list_consents,
+    record_consent,
+    review,
+    revoke_consent,
+)
+
+
+@requires(Action.VIEW_CONSENTS)
+def consents(request: HttpRequest, mrn: str) -> HttpResponse:
+    actor, now, patient = open_record(request, mrn, writes=Action.RECORD_CONSENT, what="contact")
+    here = reverse("consents", args=[mrn])
+    today = clock.today()
+    form = ConsentForm(posted(request, "consent"), initial={"signed_on": today, "signer": "patient",
+                                                             "signed_by": f"{patient.given_name} {patient.family_name}"})  # fmt: skip
+
+    def record(d: dict[str, Any]) -> str:
+        c = record_consent(patient, form.consent_input(), actor=actor, at=clock.now())
+        return f"Consent {c.pk} signed {c.signed_on:%Y-%m-%d} recorded."
+
+    done = submit(request, form, record, then=here)
+    if done:
+        return done
+    revoke = RevokeForm(posted(request, "revoke"), initial={"revoked_on": today})
+
+    def withdraw(d: dict[str, Any]) -> str:
+        c = revoke_consent(patient, d["consent"], revoked_on=d["revoked_on"], revoked_by=d["revoked_by"],
+                           note=d["note"], actor=actor, at=clock.now())  # fmt: skip
+        return f"Consent {c.pk} revoked from {c.revoked_on:%Y-%m-%d}."
+
+    done = submit(request, revoke, withdraw, then=here)
+    if done:
+        return done
+    rows = list_consents(patient, actor=actor, at=now)
+    status = consent_statuses(patient, rows, today)
+    return render(request, "disclosure/consents.html", {
+        "patient": patient, "consents": [(c, status[c.pk]) for c in rows], "form": form,
+        "revoke": revoke, "revoking": revoke.data.get("consent") if revoke.is_bound else None,
+        "can_record": actor.can(Action.RECORD_CONSENT), "active": "patients",
+        "emergency": active_emergency(patient, now),
+    })  # fmt: skip
+
+
+@requires(Action.VIEW_DISCLOSURES)
+def disclosures(request: HttpRequest, mrn: str) -> HttpResponse:
+    actor, now, patient = open_record(request, mrn, writes=Action.VIEW_DISCLOSURES, what="contact")
+    rows = accounting(patient, actor=actor, at=now)
+    return render(request, "disclosure/accounting.html", {
+        "patient": patient, "rows": rows, "active": "patients",
+        "emergency": active_emergency(patient, now),
+        "can_release": actor.can(Action.DISCLOSE_RECORDS),
+    })  # fmt: skip
+
+
+@requires(Action.VIEW_DISCLOSURES)
+def disclosures_csv(request: HttpRequest, mrn: str) -> HttpResponse:
+    actor, now, patient = open_record(request, mrn, writes=Action.VIEW_DISCLOSURES, what="contact")
+    body = accounting_csv(patient, actor=actor, at=now)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="disclosures-{patient.mrn}.csv"'
+    return response
+
+
+@requires(Action.REVIEW_DISCLOSURES)
+def review_page(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("since", "").strip()[:10]
+    since: date | None = None
+    error = ""
+    if raw:
+        try:
+            since = date.fromisoformat(raw)
+        except ValueError:
+            error = "must be a date as YYYY-MM-DD"
+        else:
+            error = day_problem(since) or ""
+    shown = review(actor=request_actor(request), at=clock.now(), since=None if error else since)
+    now = clock.now()
+    return render(request, "disclosure/review.html", {
+        "r": shown, "since": raw, "error": error, "active": "disclosures",
+        "active_ids": {e.pk for e in shown.emergencies if emergency_active(e.ends_at, now)},
+    })  # fmt: skip
