@@ -7,6 +7,8 @@ calls it once. A bad value stops the application with a message naming the varia
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -90,6 +92,9 @@ class Config:
     policy: Policy = DEFAULT_POLICY
     # The clinic's IANA time zone (NALTRACK_TIME_ZONE): "today" and every due day are its days.
     time_zone: str = "UTC"
+    # The key of `naltrack backup` / `restore` (NALTRACK_BACKUP_KEY): 32 bytes; None when unset
+    # (those two commands then refuse to run).
+    backup_key: bytes | None = None
 
 
 def parse_bool(variable: str, raw: str | None, default: bool) -> bool:
@@ -169,7 +174,27 @@ def read_config(environ: Mapping[str, str]) -> Config:
     fixed_today = parse_fixed_today(environ.get("NALTRACK_TODAY"), debug)
     policy = parse_policy_file(environ.get("NALTRACK_POLICY_FILE"))
     zone = parse_time_zone(environ.get("NALTRACK_TIME_ZONE"), environ)
-    return Config(debug, secret, database, hosts, secure, data_dir, fixed_today, policy, zone)
+    backup_key = parse_backup_key(environ.get("NALTRACK_BACKUP_KEY"))
+    return Config(
+        debug, secret, database, hosts, secure, data_dir, fixed_today, policy, zone, backup_key
+    )
+
+
+def parse_backup_key(raw: str | None) -> bytes | None:
+    """NALTRACK_BACKUP_KEY: 32 random bytes in URL-safe base64, kept apart from the backups."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        key = base64.urlsafe_b64decode(raw.strip().encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        key = b""
+    if len(key) != 32:
+        raise ConfigError(
+            "NALTRACK_BACKUP_KEY",
+            "must be 32 random bytes in URL-safe base64 (44 characters); make one with "
+            "`naltrack backup --new-key`",
+        )
+    return key
 
 
 def parse_policy_file(raw: str | None) -> Policy:

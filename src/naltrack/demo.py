@@ -22,6 +22,8 @@ from naltrack.accounts.services import Actor, create_staff
 from naltrack.alerts.services import refresh_all
 from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.appointments.services import book_appointment, set_appointment_status
+from naltrack.audit.models import AuditAction, AuditEvent
+from naltrack.audit.services import record_many
 from naltrack.clinical.vocab import Indication
 from naltrack.counselling.services import record_session
 from naltrack.monitoring.services import record_observation, record_side_effect
@@ -229,6 +231,16 @@ def _implant_day(stage: str, on: date) -> date:
     )
 
 
+def _audited_history(p: Patient, rows: list[Administration]) -> None:
+    """The history written straight to the MAR is audited like the MAR's own writes, so that
+    `naltrack check` finds every administration with its audit event."""
+    record_many([
+        AuditEvent(at=r.recorded_at, actor=r.recorded_by, action=AuditAction.CREATE, object_type="administration",
+                   object_id=str(r.pk), patient_mrn=p.mrn, detail=f"{r.formulation} {r.status} (demo history)")
+        for r in rows
+    ])  # fmt: skip
+
+
 def _oral_history(p: Patient, i: int, stage: str, start: date, on: date, cast: Cast) -> None:
     first = start + timedelta(days=1)
     record_administration(p, AdministrationInput(formulation="oral", given_at=_at(first), dose_mg=25),
@@ -243,7 +255,7 @@ def _oral_history(p: Patient, i: int, stage: str, start: date, on: date, cast: C
                                        formulation="oral", product="naltrexone 50 mg tablet", dose_mg=50, route="oral",
                                        site="oral", observed=False, status="given", recorded_by="demo", recorded_at=_at(d, 8)))  # fmt: skip
         d += timedelta(days=1)
-    Administration.objects.bulk_create(rows)
+    _audited_history(p, Administration.objects.bulk_create(rows))
 
 
 def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, cast: Cast) -> None:
@@ -268,12 +280,13 @@ def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, ca
                 confirm_warnings=True,
             ), actor=cast.nurse, at=_at(d))  # fmt: skip
         else:
-            Administration.objects.create(
+            history = Administration.objects.create(
                 patient=p, episode=episode, given_at=_at(d), given_on=d, formulation="xr_injection",
                 product="naltrexone ER 380 mg (VIVITROL)", dose_mg=380, route="intramuscular", site=side, needle="1.5in",
                 lot=f"LOT{2600 + n}", expiry=d + timedelta(days=300), status="given", reversal_agent_discussed=True,
                 reversal_agent_on_hand=True, late_tier="due", recorded_by="demo", recorded_at=_at(d),
             )  # fmt: skip
+            _audited_history(p, [history])
             Appointment.objects.create(patient=p, kind="injection", on=d, status=AppointmentStatus.KEPT,
                                        booked_by="demo", booked_at=_at(d - timedelta(days=28)))  # fmt: skip
     if stage == "waning":  # the booked visit fell through: cancelled, nothing rebooked

@@ -12,6 +12,7 @@ from naltrack import demo
 from naltrack.accounts.models import StaffProfile
 from naltrack.alerts.models import Alert, AlertStatus
 from naltrack.clinical.alerts import AlertCode
+from naltrack.integrity.checks import check_integrity
 from naltrack.patients.models import Episode, Patient
 from naltrack.screening.models import ScreeningRecord
 from naltrack.treatment.models import Administration
@@ -49,3 +50,6 @@ def test_the_demo_clinic_covers_every_stage_and_every_alert_and_is_deterministic
     waiting = ScreeningRecord.objects.filter(signed_at__isnull=True, decision="not_yet")
     assert waiting.exists()  # waiting out the opioid-free interval
     assert Episode.objects.filter(status="discharged").exists()
+    # Its history written straight to the MAR is audited too: `naltrack check` passes on it.
+    report = check_integrity()
+    assert report.ok, [str(f) for f in report.findings]

@@ -33,15 +33,10 @@ POLICY_NAMES = (
     | {"interval_for"}
 ) - {"version"}
 
-# Known offenders, each to be removed when its owner's work lands (issue 9): keep this list
-# short and explicit, file by file. An entry that no longer matches fails the check below, so it
-# cannot outlive the code it excuses.
-KNOWN: dict[str, set[str]] = {
-    # A side effect's default follow-up in 7 days (monitoring, "conc").
-    "monitoring/services.py": {"timedelta(days=7)"},
-    # Today's "due soon" window of 2 days ("api" owns worklist/services.py).
-    "worklist/services.py": {"timedelta(days=2)"},
-}  # fmt: skip
+# Known offenders, file by file: none is left (issue 9). Should one ever be needed, it is named
+# here explicitly; an entry that no longer matches fails the check below, so it cannot outlive
+# the code it excuses.
+KNOWN: dict[str, set[str]] = {}
 # The demo clinic's synthetic histories are test data, not decisions.
 EXEMPT = {"demo.py"}
 

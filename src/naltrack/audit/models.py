@@ -2,6 +2,8 @@
 
 Append-only. The application offers no way to change or delete an event: save() refuses an update,
 delete() refuses, and a database trigger (migration 0002) refuses UPDATE and DELETE from any client.
+Tamper-evident: each event carries its place in the chain (`seq`), the previous event's hash and its
+own (chain.py); `naltrack audit verify` walks the chain and names the first broken link.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ class AuditEvent(models.Model):
     patient_mrn = models.CharField(max_length=32, blank=True, db_index=True)
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     detail = models.CharField(max_length=500, blank=True)
+    # The hash chain (chain.py): 1, 2, 3, ... in the order the events were written, each event's
+    # SHA-256 over its fields and the previous event's hash (GENESIS before the first).
+    seq = models.BigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    row_hash = models.CharField(max_length=64, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -61,3 +68,17 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type} {self.object_id}"
+
+
+class AuditChainHead(models.Model):
+    """The chain's last link: one row (id 1), locked by every transaction that writes an event, so
+    that concurrent writers on PostgreSQL and SQLite append one after the other and the chain stays
+    a line. It also tells a deleted last event from a chain that simply ends there."""
+
+    ROW_ID = 1
+
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"audit chain head {self.seq} {self.hash[:12]}"

@@ -314,6 +314,18 @@ def liver_test_due(last_liver_test: date, policy: Policy) -> date:
     return last_liver_test + timedelta(days=policy.lft_baseline_max_age_days)
 
 
+def injection_due_soon_until(on: date, policy: Policy) -> date:
+    """The last due day that Today lists on `on` as an injection due soon
+    (`injection_due_soon_days`)."""
+    return on + timedelta(days=policy.injection_due_soon_days)
+
+
+def injection_site_follow_up_due(noted_on: date, policy: Policy) -> date:
+    """When an injection-site reaction noted on `noted_on` is followed up by default (VIVITROL
+    label 5.2: severe reactions need prompt attention; `injection_site_follow_up_days`)."""
+    return noted_on + timedelta(days=policy.injection_site_follow_up_days)
+
+
 def follow_up_horizon(on: date, policy: Policy) -> date:
     """The earliest discharge day whose patient can still have a post-treatment risk window on
     `on`: the window starts when the last dose's coverage ends (at most an implant's coverage

@@ -311,6 +311,22 @@ class Policy:
         minimum=1,
         maximum=2000,
     )
+    injection_due_soon_days: int = setting(
+        2,
+        "Today lists an injection as due from this many days before its due day (a local "
+        "worklist choice, so that a visit can be booked before the day)",
+        A5 + " (a program setting, not a label number)",
+        minimum=0,
+        maximum=14,
+    )
+    injection_site_follow_up_days: int = setting(
+        7,
+        "An injection-site reaction is followed up this many days after it was noted unless "
+        "the nurse sets another day (inside the Medication Guide's 'not better within 2 weeks')",
+        A6 + " (fact sheet 3: VIVITROL label 5.2; a program setting)",
+        minimum=1,
+        maximum=14,
+    )
     oral_max_single_dose_mg: int = setting(
         150,
         "Oral: the largest single dose the MAR records (the label's schedules go up to 150 mg "

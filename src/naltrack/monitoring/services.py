@@ -3,7 +3,7 @@ instrument) or a side effect, then re-evaluate the patient's alerts."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -12,7 +12,9 @@ from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
+from naltrack.clinic import active_policy
 from naltrack.clinical import instruments
+from naltrack.clinical.alerts import injection_site_follow_up_due
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.parsing import Obj
 from naltrack.clinical.screening_facts import Analyte
@@ -159,9 +161,10 @@ def record_side_effect(patient: Patient, *, kind: str, severity: str, noted_on: 
         lock_patient(patient)
         injection = None
         if kind == SideEffectKind.INJECTION_SITE:
-            # Injection-site reactions are followed up (VIVITROL label 5.2): default one week; the
-            # reaction is tied to the last injection given on or before the day it was noted.
-            follow_up_due = follow_up_due or noted_on + timedelta(days=7)
+            # Injection-site reactions are followed up (VIVITROL label 5.2) on the day the core
+            # gives unless the nurse set one; the reaction is tied to the last injection given
+            # on or before the day it was noted (treatment provides the lookup: hooks.py).
+            follow_up_due = follow_up_due or injection_site_follow_up_due(noted_on, active_policy())
             injection = last_injection_id(patient, noted_on)
         effect = SideEffect.objects.create(
             patient=patient, kind=kind, severity=severity, noted_on=noted_on,

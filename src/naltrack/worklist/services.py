@@ -16,6 +16,8 @@ from naltrack.alerts.models import Alert, AlertStatus, CareStatus
 from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
+from naltrack.clinic import active_policy
+from naltrack.clinical.alerts import injection_due_soon_until
 from naltrack.clinical.vocab import Formulation
 from naltrack.monitoring.models import SideEffect
 from naltrack.screening.models import ScreeningRecord
@@ -89,7 +91,7 @@ def _fill(out: Today, on: date, actor: Actor) -> None:
         )
     if may("injections_due"):
         out.injections_due = _section(
-            injection.filter(next_due_on__lte=on + timedelta(days=2)).filter(Q(overdue_from__gt=on))
+            injection.filter(next_due_on__lte=injection_due_soon_until(on, active_policy())).filter(Q(overdue_from__gt=on))
             .order_by("next_due_on", "patient_id")
         )  # fmt: skip
     if may("appointments_today"):

@@ -1,0 +1,1 @@
+"""`naltrack check`: the database's integrity across the areas (no half-written record)."""
