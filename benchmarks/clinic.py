@@ -33,10 +33,11 @@ from naltrack.accounts.roles import Role  # noqa: E402
 from naltrack.accounts.services import Actor, create_staff, create_token  # noqa: E402
 from naltrack.alerts.models import Alert, CareStatus  # noqa: E402
 from naltrack.alerts.services import refresh_all  # noqa: E402
+from naltrack.appointments.models import Appointment  # noqa: E402
 from naltrack.clinical.regimens import InjectionTier, injection_timing  # noqa: E402
 from naltrack.monitoring.models import Observation, SideEffect  # noqa: E402
 from naltrack.patients.models import Episode, Patient  # noqa: E402
-from naltrack.treatment.models import Administration, Appointment, TreatmentPlan  # noqa: E402
+from naltrack.treatment.models import Administration, TreatmentPlan  # noqa: E402
 from naltrack.treatment.services import AdministrationInput, record_administration  # noqa: E402
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -148,6 +148,7 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _routers() -> None:
     from naltrack.alerts.api import router as alerts
+    from naltrack.appointments.api import router as appointments
     from naltrack.chart.api import router as patients
     from naltrack.chart.release_api import router as release
     from naltrack.disclosure.api import router as disclosure
@@ -160,6 +161,7 @@ def _routers() -> None:
     api.add_router("/", patients)
     api.add_router("/", screening)
     api.add_router("/", treatment)
+    api.add_router("/", appointments)
     api.add_router("/", alerts)
     api.add_router("/", worklist)
     api.add_router("/", audit)

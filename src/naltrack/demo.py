@@ -20,6 +20,8 @@ from django.utils import timezone
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import Actor, create_staff
 from naltrack.alerts.services import refresh_all
+from naltrack.appointments.models import Appointment, AppointmentStatus
+from naltrack.appointments.services import book_appointment, set_appointment_status
 from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.audit.services import record_many
 from naltrack.clinical.vocab import Indication
@@ -34,16 +36,14 @@ from naltrack.patients.records import (
 )
 from naltrack.patients.services import PatientInput, open_episode, register_patient
 from naltrack.screening.services import run_screening, sign_screening
-from naltrack.treatment.models import Administration, Appointment, AppointmentStatus
+from naltrack.treatment.models import Administration
 from naltrack.treatment.services import (
     AdministrationInput,
     PlanInput,
-    book_appointment,
     change_plan,
     discontinue,
     insert_implant,
     record_administration,
-    set_appointment_status,
     sign_order,
 )
 

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "naltrack.patients",
     "naltrack.screening",
     "naltrack.treatment",
+    "naltrack.appointments",
     "naltrack.monitoring",
     "naltrack.counselling",
     "naltrack.disclosure",

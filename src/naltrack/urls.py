@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, path
 from naltrack.accounts import views as accounts
 from naltrack.alerts import views as alerts
 from naltrack.api import api
+from naltrack.appointments import views as appointments
 from naltrack.chart import release_views as release
 from naltrack.chart import views as chart
 from naltrack.counselling import views as counselling
@@ -43,7 +44,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<str:mrn>/plan/history/", treatment.plan_history, name="plan-history"),
     path("patients/<str:mrn>/orders/", treatment.orders, name="orders"),
     path("patients/<str:mrn>/implants/", treatment.implants, name="implants"),
-    path("patients/<str:mrn>/appointments/", treatment.appointments, name="appointments"),
+    path("patients/<str:mrn>/appointments/", appointments.appointments, name="appointments"),
     path("patients/<str:mrn>/side-effects/", monitoring.side_effects, name="side-effects"),
     path("patients/<str:mrn>/discontinue/", treatment.discontinue_view, name="discontinue"),
     path("patients/<str:mrn>/counselling/", counselling.notes, name="counselling-notes"),

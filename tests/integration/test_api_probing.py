@@ -16,9 +16,9 @@ from django.test import Client
 from naltrack.accounts.roles import TODAY_SECTIONS, Action, Role, allowed
 from naltrack.alerts.models import Alert
 from naltrack.alerts.services import refresh_patient
+from naltrack.appointments.models import Appointment
 from naltrack.audit.models import AuditEvent
 from naltrack.patients.models import Patient
-from naltrack.treatment.models import Appointment
 from tests.integration.conftest import NOW, TODAY, login, started_on_injection
 from tests.integration.test_api import Api, token_for
 
@@ -106,8 +106,9 @@ def test_a_nul_in_a_search_or_an_address_is_not_a_server_error(coordinator: Api)
 
 
 def test_page_forms_refuse_a_nul_an_overlong_text_and_an_implausible_day(today: None) -> None:
+    from naltrack.appointments.forms import AppointmentForm
     from naltrack.patients.forms import PatientForm
-    from naltrack.treatment.forms import AppointmentForm, PlanForm
+    from naltrack.treatment.forms import PlanForm
 
     form = PatientForm({"mrn": "MRN-1", "given_name": "A\x00", "family_name": "B" * 101,
                         "birth_date": "9999-12-31", "sex_at_birth": "female", "indications": ["OUD"],

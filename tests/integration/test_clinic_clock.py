@@ -20,12 +20,12 @@ from naltrack import clock
 from naltrack.accounts.roles import Role
 from naltrack.alerts.models import CareStatus
 from naltrack.alerts.services import refresh_patient
+from naltrack.appointments.models import Appointment
 from naltrack.clinical.errors import InputError
 from naltrack.config import read_config
 from naltrack.monitoring.services import record_observation
 from naltrack.reports.services import read_report
 from naltrack.screening.services import run_screening
-from naltrack.treatment.models import Appointment
 from naltrack.worklist.services import today_worklist
 from tests.integration.conftest import (
     DIRECTOR,

@@ -30,6 +30,7 @@ from naltrack.accounts.services import Actor, create_staff, create_token
 from naltrack.alerts import services as alert_services
 from naltrack.alerts.models import Alert, CareStatus
 from naltrack.alerts.services import RefreshOutcome, acknowledge, refresh_all
+from naltrack.appointments.models import Appointment
 from naltrack.audit import services as audit_services
 from naltrack.audit.models import AuditEvent
 from naltrack.clinical.alerts import evaluate_alerts
@@ -41,7 +42,7 @@ from naltrack.patients.models import Episode, Patient
 from naltrack.patients.services import PatientInput, open_episode, register_patient
 from naltrack.screening.models import ScreeningRecord
 from naltrack.screening.services import run_screening, sign_screening
-from naltrack.treatment.models import Administration, Appointment, TreatmentPlan
+from naltrack.treatment.models import Administration, TreatmentPlan
 from naltrack.treatment.services import PlanInput, change_plan, record_administration
 from tests.integration.committed import append_only_restored, committed_data  # noqa: F401
 from tests.integration.conftest import (

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
 from naltrack.alerts.services import refresh_patient
+from naltrack.appointments.models import Appointment
 from naltrack.chart.services import read_chart
 from naltrack.clinical.coverage import Administration as Dose
 from naltrack.clinical.coverage import RiskKind, coverage, risk_windows
@@ -40,7 +41,7 @@ from naltrack.clinical.vocab import Formulation, Side
 from naltrack.monitoring.models import Observation
 from naltrack.patients.models import Patient
 from naltrack.screening.models import ScreeningRecord
-from naltrack.treatment.models import Administration, Appointment
+from naltrack.treatment.models import Administration
 from naltrack.treatment.services import (
     AdministrationInput,
     DoseRefused,

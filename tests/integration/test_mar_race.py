@@ -10,8 +10,9 @@ import pytest
 
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import Actor
+from naltrack.appointments.models import Appointment
 from naltrack.clinical.errors import InputError
-from naltrack.treatment.models import Administration, Appointment
+from naltrack.treatment.models import Administration
 from naltrack.treatment.services import record_administration
 from tests.integration.committed import append_only_restored, committed_data  # noqa: F401
 from tests.integration.conftest import NURSE, TODAY, at, injection, started_on_injection

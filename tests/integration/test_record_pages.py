@@ -9,14 +9,16 @@ from datetime import timedelta
 import pytest
 
 from naltrack.accounts.roles import Role
+from naltrack.appointments.models import Appointment
+from naltrack.appointments.services import book_appointment
 from naltrack.audit.models import AuditEvent
 from naltrack.counselling.models import CounsellingSession
 from naltrack.monitoring.models import SideEffect
 from naltrack.monitoring.services import follow_up_side_effect, record_side_effect
 from naltrack.patients.models import Allergy, Assessment, Episode, MedicationEntry, Patient
 from naltrack.patients.records import add_medication
-from naltrack.treatment.models import Appointment, Implant, Order
-from naltrack.treatment.services import book_appointment, discontinue
+from naltrack.treatment.models import Implant, Order
+from naltrack.treatment.services import discontinue
 from tests.integration.conftest import (
     COORDINATOR,
     NURSE,

@@ -16,6 +16,7 @@ from naltrack.accounts.roles import PERMISSIONS, Action, Role
 from naltrack.accounts.services import Actor, PermissionRefused
 from naltrack.alerts.models import Alert
 from naltrack.alerts.services import acknowledge, list_alerts, refresh_patient
+from naltrack.appointments.services import book_appointment
 from naltrack.clinical.consent import Recipient, RecipientClass
 from naltrack.counselling.services import read_sessions, record_session
 from naltrack.disclosure.services import (
@@ -40,7 +41,6 @@ from naltrack.reports.services import read_report
 from naltrack.screening.services import run_screening, sign_screening
 from naltrack.treatment.services import (
     PlanInput,
-    book_appointment,
     change_plan,
     discontinue,
     insert_implant,

@@ -10,10 +10,11 @@ import pytest
 from naltrack.accounts.services import PermissionRefused
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
 from naltrack.alerts.services import RefreshOutcome, refresh_all, refresh_patient, resolve
+from naltrack.appointments.models import Appointment
 from naltrack.audit.models import AuditEvent
 from naltrack.clinical.errors import InputError
 from naltrack.screening.services import run_screening, sign_screening
-from naltrack.treatment.models import Administration, Appointment, TreatmentPlan
+from naltrack.treatment.models import Administration, TreatmentPlan
 from naltrack.treatment.services import (
     DoseRefused,
     PlanInput,

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Min, OuterRef, Subquery
 
+from naltrack.appointments.models import Appointment, AppointmentKind, AppointmentStatus
 from naltrack.clinical.alerts import (
     LiverTest,
     PatientSnapshot,
@@ -28,9 +29,6 @@ from naltrack.screening.models import ScreeningRecord
 from naltrack.treatment.models import (
     Administration,
     AdministrationStatus,
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
     Discontinuation,
     Implant,
     TreatmentPlan,

@@ -12,6 +12,7 @@ from typing import Any
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
+from naltrack.appointments.models import Appointment
 from naltrack.clinical.consent import RECORD_KIND_LABELS, Purpose, Recipient, RecordKind
 from naltrack.counselling.models import CounsellingSession
 from naltrack.disclosure.models import Channel
@@ -19,7 +20,7 @@ from naltrack.disclosure.services import Released, disclose
 from naltrack.monitoring.models import Observation
 from naltrack.patients.models import Patient
 from naltrack.screening.models import ScreeningRecord
-from naltrack.treatment.models import Administration, Appointment, TreatmentPlan
+from naltrack.treatment.models import Administration, TreatmentPlan
 
 ROWS = 200  # per section: a summary, not the whole history
 

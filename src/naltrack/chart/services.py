@@ -8,12 +8,13 @@ from typing import Any
 
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
 from naltrack.alerts.snapshot import DOSING_LOOKBACK_DAYS, doses_of, episode_of
+from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.clinic import active_policy
 from naltrack.clinical.coverage import covered_segments
 from naltrack.monitoring.models import Observation, ObservationKind
 from naltrack.patients.models import Allergy, Episode, Patient
 from naltrack.screening.models import ScreeningRecord
-from naltrack.treatment.models import Administration, Appointment, AppointmentStatus, TreatmentPlan
+from naltrack.treatment.models import Administration, TreatmentPlan
 from naltrack.web.plots import coverage_strip, line_plot, urine_plot
 
 PLOT_DAYS = 180

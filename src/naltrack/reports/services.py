@@ -24,6 +24,7 @@ from django.db.models import Count, Min, Q
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
+from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
@@ -36,8 +37,6 @@ from naltrack.patients.models import Episode, EpisodeStatus
 from naltrack.treatment.models import (
     Administration,
     AdministrationStatus,
-    Appointment,
-    AppointmentStatus,
     FormulationChoice,
     Implant,
 )

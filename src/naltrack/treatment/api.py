@@ -1,4 +1,4 @@
-"""Plans, orders, the MAR, implants, appointments and discontinuation in the JSON API."""
+"""Plans, orders, the MAR, implants and discontinuation in the JSON API."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ninja.responses import Status
 from pydantic import AfterValidator, Field
 
 from naltrack.accounts.roles import Action
+from naltrack.appointments.api import AppointmentOut, appointment_out
 from naltrack.clinical.regimens import regimens
 from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
@@ -31,7 +32,6 @@ from naltrack.web.apiutil import (
     Text,
     actor,
     answers,
-    audited_page,
     now,
     page,
 )
@@ -40,9 +40,6 @@ from .models import (
     PSYCHOSOCIAL_COMPONENTS,
     Administration,
     AdministrationStatus,
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
     Needle,
     Site,
     StopReasonChoice,
@@ -52,14 +49,12 @@ from .services import (
     AdministrationInput,
     PlanInput,
     authorize_injection_override,
-    book_appointment,
     change_plan,
     discontinue,
     insert_implant,
     propose_injection,
     record_administration,
     remove_implant,
-    set_appointment_status,
     sign_order,
 )
 
@@ -141,15 +136,6 @@ class PlanOut(Schema):
     created_at: datetime
 
 
-class AppointmentOut(Schema):
-    id: int
-    mrn: str
-    kind: AppointmentKind
-    on: date
-    status: AppointmentStatus
-    note: str
-
-
 class RecordedOut(AdministrationOut):
     next_appointment: AppointmentOut | None
 
@@ -167,17 +153,6 @@ def plan_out(p: TreatmentPlan) -> dict[str, Any]:
              "coping_strategies", "support_contacts", "relapse_management", "planned_duration_days",
              "discontinuation_plan", "reason", "created_by", "created_at")  # fmt: skip
     return {n: _iso(getattr(p, n)) for n in names}
-
-
-def appointment_out(a: Appointment) -> dict[str, Any]:
-    return {
-        "id": a.pk,
-        "mrn": a.patient.mrn,
-        "kind": a.kind,
-        "on": a.on.isoformat(),
-        "status": a.status,
-        "note": a.note,
-    }
 
 
 class PlanIn(In):
@@ -392,53 +367,6 @@ class RemovalOut(Schema):
 def implant_removal(request: HttpRequest, implant_id: Id, data: RemovalIn) -> dict[str, Any]:
     i = remove_implant(implant_id, actor=actor(request), at=now(), **data.dict())
     return {"id": i.pk, "removed_on": _iso(i.removed_on)}
-
-
-class AppointmentIn(In):
-    kind: AppointmentKind
-    on: Day
-    note: Annotated[Text, Field(max_length=500)] = ""
-
-
-@router.post("/patients/{mrn}/appointments", response=answers(201, AppointmentOut, writes=True),
-             summary="Book an appointment (today or later)")  # fmt: skip
-def create_appointment(
-    request: HttpRequest, mrn: Mrn, data: AppointmentIn
-) -> Status[dict[str, Any]]:
-    values = data.dict() | {"kind": data.kind.value}
-    a = book_appointment(patient(request, mrn, "contact"), actor=actor(request), at=now(), **values)
-    return Status(201, appointment_out(a))
-
-
-@router.get("/appointments", response=answers(200, Page[AppointmentOut]),
-            summary="Appointments by day and status (the listing is audited)")  # fmt: skip
-def list_appointments(
-    request: HttpRequest,
-    on: Day | None = None,
-    status: AppointmentStatus | Literal[""] = "",
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> dict[str, Any]:
-    actor(request).require(Action.VIEW_SCHEDULE)
-    rows = Appointment.objects.select_related("patient").order_by("on", "id")
-    if on:
-        rows = rows.filter(on=on)
-    if status:
-        rows = rows.filter(status=status)
-    return audited_page(request, "appointment_list", rows, limit, offset, appointment_out,
-                        mrn_of=lambda a: a.patient.mrn, filters=f"on={on or ''} status={status}")  # fmt: skip
-
-
-class StatusIn(In):
-    status: Literal["kept", "missed", "cancelled"]
-
-
-@router.post("/appointments/{appointment_id}/status", response=answers(200, AppointmentOut, writes=True),
-             summary="Mark an appointment kept, missed or cancelled")  # fmt: skip
-def appointment_status(request: HttpRequest, appointment_id: Id, data: StatusIn) -> dict[str, Any]:
-    return appointment_out(
-        set_appointment_status(appointment_id, data.status, actor=actor(request), at=now())
-    )
 
 
 class DiscontinueIn(In):

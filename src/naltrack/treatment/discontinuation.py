@@ -8,6 +8,7 @@ from django.db import transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
+from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical.errors import InputError
@@ -16,14 +17,7 @@ from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
 from naltrack.patients.services import active_episode, lock_patient
 
-from .models import (
-    Appointment,
-    AppointmentStatus,
-    Discontinuation,
-    Order,
-    OrderStatus,
-    StopReasonChoice,
-)
+from .models import Discontinuation, Order, OrderStatus, StopReasonChoice
 
 
 def discontinue(patient: Patient, *, reason: str, on: date, lost_to_follow_up: bool = False,

@@ -7,8 +7,6 @@ from naltrack.web.fields import DATE, BoundedForm
 from .models import (
     PSYCHOSOCIAL_COMPONENTS,
     AdministrationStatus,
-    AppointmentKind,
-    AppointmentStatus,
     FormulationChoice,
     Needle,
     Site,
@@ -98,18 +96,6 @@ class DiscontinueForm(BoundedForm):
     lost_to_follow_up = forms.BooleanField(
         required=False, label="Lost to follow-up (not a planned end)"
     )
-
-
-class AppointmentForm(BoundedForm):
-    kind = forms.ChoiceField(choices=AppointmentKind.choices, label="Visit")
-    on = forms.DateField(widget=DATE, label="Day")
-    note = forms.CharField(max_length=500, required=False,
-                           help_text="seen by all staff who see the schedule: no clinical detail")  # fmt: skip
-
-
-class AppointmentStatusForm(BoundedForm):
-    appointment = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(choices=[c for c in AppointmentStatus.choices if c[0] != "booked"])
 
 
 class OrderForm(BoundedForm):

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
+from naltrack.appointments.models import Appointment, AppointmentKind, AppointmentStatus
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
@@ -38,16 +39,7 @@ from naltrack.patients.models import Patient
 from naltrack.patients.services import active_episode, lock_patient
 
 from .facts import injection_facts, oral_facts
-from .models import (
-    Administration,
-    AdministrationStatus,
-    Appointment,
-    AppointmentKind,
-    AppointmentStatus,
-    InjectionOverride,
-    Site,
-    UrineScreenResult,
-)
+from .models import Administration, AdministrationStatus, InjectionOverride, Site, UrineScreenResult
 
 INJECTION_PRODUCT = "naltrexone ER 380 mg (VIVITROL)"
 INJECTION_DOSE_MG = INJECTION_STRENGTHS_MG[0]  # the one strength (fact sheet 2.3)

@@ -1,10 +1,15 @@
 """Treatment: versioned plans, orders, the medication administration record (MAR), implants and
-appointments."""
+discontinuation (appointments have their own area, naltrack.appointments)."""
 
 from __future__ import annotations
 
 from django.db import models
 
+# Appointments moved to their own area (issue 9, part 7; the table is still
+# `treatment_appointment`); re-exported here for now so that existing imports keep working.
+from naltrack.appointments.models import Appointment as Appointment
+from naltrack.appointments.models import AppointmentKind as AppointmentKind
+from naltrack.appointments.models import AppointmentStatus as AppointmentStatus
 from naltrack.clinical.mar import Needle as CoreNeedle
 from naltrack.clinical.vocab import StopReason
 from naltrack.patients.models import Episode, Patient
@@ -206,37 +211,6 @@ class Implant(models.Model):
 
     class Meta:
         ordering = ("-inserted_on", "-id")
-
-
-class AppointmentKind(models.TextChoices):
-    INDUCTION = "induction", "Induction"
-    INJECTION = "injection", "Injection"
-    PRESCRIBER_REVIEW = "prescriber_review", "Prescriber review"
-    COUNSELLING = "counselling", "Counselling"
-    LAB = "lab", "Lab"
-
-
-class AppointmentStatus(models.TextChoices):
-    BOOKED = "booked", "Booked"
-    KEPT = "kept", "Kept"
-    MISSED = "missed", "Missed"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-class Appointment(models.Model):
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
-    kind = models.CharField(max_length=20, choices=AppointmentKind.choices)
-    on = models.DateField()
-    status = models.CharField(
-        max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
-    )
-    note = models.CharField(max_length=500, blank=True)
-    booked_by = models.CharField(max_length=150)
-    booked_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ("on", "id")
-        indexes = [models.Index(fields=("status", "on")), models.Index(fields=("patient", "on"))]
 
 
 class StopReasonChoice(models.TextChoices):

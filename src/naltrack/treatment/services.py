@@ -4,7 +4,9 @@ imports the module of its use case."""
 
 from __future__ import annotations
 
-from .appointments import book_appointment, set_appointment_status
+# Appointments moved to naltrack.appointments (issue 9, part 7); re-exported here for now.
+from naltrack.appointments.services import book_appointment, set_appointment_status
+
 from .discontinuation import discontinue
 from .implants import insert_implant, remove_implant
 from .mar import (

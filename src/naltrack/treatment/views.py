@@ -1,4 +1,4 @@
-"""MAR entry, the plan editor and history, orders, implants, appointments and discontinuation."""
+"""MAR entry, the plan editor and history, orders, implants and discontinuation."""
 
 from __future__ import annotations
 
@@ -20,12 +20,9 @@ from naltrack.patients.services import read_patient
 from naltrack.web.context import request_actor
 from naltrack.web.pages import attach, posted, requires, submit
 
-from .appointments import book_appointment, set_appointment_status
 from .discontinuation import discontinue
 from .forms import (
     AdministrationForm,
-    AppointmentForm,
-    AppointmentStatusForm,
     DiscontinueForm,
     ImplantForm,
     ImplantRemovalForm,
@@ -42,7 +39,7 @@ from .mar import (
     propose_injection,
     record_administration,
 )
-from .models import AppointmentStatus, TreatmentPlan
+from .models import TreatmentPlan
 from .orders import sign_order
 from .plans import PlanInput, change_plan
 
@@ -221,34 +218,4 @@ def implants(request: HttpRequest, mrn: str) -> HttpResponse:
     return done or render(request, "treatment/implants.html", {
         "patient": patient, "insert": insert, "removal": removal, "implants": patient.implants.all(),
         "can_record": actor.can(Action.RECORD_IMPLANT), "active": "patients",
-    })  # fmt: skip
-
-
-@requires(Action.VIEW_SCHEDULE)
-def appointments(request: HttpRequest, mrn: str) -> HttpResponse:
-    """A patient's schedule: book a visit, mark one kept, missed or cancelled. Coordinators use it
-    too, so it reads only contact-level details."""
-    actor, now, patient = open_record(
-        request, mrn, writes=Action.MANAGE_APPOINTMENTS, what="contact"
-    )
-    here = reverse("appointments", args=[mrn])
-    book = AppointmentForm(posted(request, "book"), prefix="book")
-    mark = AppointmentStatusForm(posted(request, "mark"), prefix="mark")
-
-    def booked(d: dict[str, Any]) -> str:
-        a = book_appointment(patient, actor=actor, at=now, **d)
-        return f"Booked: {a.get_kind_display().lower()} on {a.on:%A %d %B %Y}."
-
-    def marked(d: dict[str, Any]) -> str:
-        a = set_appointment_status(d["appointment"], d["status"], actor=actor, at=now, of=patient)
-        return f"{a.get_kind_display()} of {a.on:%Y-%m-%d} marked {a.get_status_display().lower()}."
-
-    done = submit(request, book, booked, then=here) or submit(request, mark, marked, then=here)
-    rows = list(patient.appointments.order_by("-on", "-id")[:60])
-    today = clock.local_day(now)
-    return done or render(request, "treatment/appointments.html", {
-        "patient": patient, "book": book, "mark": mark, "active": "patients",
-        "upcoming": sorted((a for a in rows if a.on >= today), key=lambda a: (a.on, a.pk)),
-        "past": [a for a in rows if a.on < today],
-        "can_manage": actor.can(Action.MANAGE_APPOINTMENTS), "booked": AppointmentStatus.BOOKED,
     })  # fmt: skip

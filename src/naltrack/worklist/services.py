@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from naltrack.accounts.roles import TODAY_SECTIONS, Action
 from naltrack.accounts.services import Actor
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
+from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
@@ -20,7 +21,6 @@ from naltrack.clinical.alerts import injection_due_soon_until
 from naltrack.clinical.vocab import Formulation
 from naltrack.monitoring.models import SideEffect
 from naltrack.screening.models import ScreeningRecord
-from naltrack.treatment.models import Appointment, AppointmentStatus
 
 SECTION_LIMIT = 15
 MISSED_LOOKBACK_DAYS = 14

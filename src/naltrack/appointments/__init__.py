@@ -1,0 +1,1 @@
+"""Appointments: a patient's booked visits, kept, missed or cancelled (reminders build on them)."""
