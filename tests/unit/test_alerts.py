@@ -20,7 +20,7 @@ from naltrack.clinical.alerts import (
 )
 from naltrack.clinical.coverage import Administration
 from naltrack.clinical.policy import DEFAULT_POLICY, Policy
-from naltrack.clinical.vocab import Formulation, Indication
+from naltrack.clinical.vocab import Formulation, Indication, StopReason
 from tests.builders import days
 
 D0 = date(2026, 10, 1)
@@ -655,3 +655,32 @@ def test_a_report_and_a_positive_screen_on_the_same_day_show_the_report() -> Non
     assert one(snapshot, AlertCode.OPIOID_USE_WHILE_BLOCKED).message.startswith(
         "Reported opioid use on 2026-10-11"
     )
+
+
+STOPPED_RISK = AlertCode.TREATMENT_STOPPED_OVERDOSE_RISK
+
+
+@pytest.mark.parametrize(
+    ("day", "status", "reason", "expected"),
+    [
+        # A stop reason left on an active record decides nothing: the injection is overdue.
+        (29, TreatmentStatus.ACTIVE, StopReason.DEATH, {AlertCode.INJECTION_OVERDUE: AlertSeverity.URGENT}),
+        (29, TreatmentStatus.ACTIVE, None, {AlertCode.INJECTION_OVERDUE: AlertSeverity.URGENT}),
+        # Stopped while still covered (day 27, the injection covers to day 27): follow-up now.
+        (27, TreatmentStatus.STOPPED, StopReason.TRANSFER, {STOPPED_RISK: AlertSeverity.HIGH}),
+        # Stopped, first uncovered day (28) and on: the post-treatment window.
+        (28, TreatmentStatus.STOPPED, StopReason.TRANSFER, {STOPPED_RISK: AlertSeverity.URGENT}),
+        (29, TreatmentStatus.LOST_TO_FOLLOW_UP, StopReason.LOST_TO_FOLLOW_UP, {STOPPED_RISK: AlertSeverity.URGENT}),
+        (29, TreatmentStatus.STOPPED, None, {STOPPED_RISK: AlertSeverity.URGENT}),
+        # A death opens nothing, covered or not.
+        (27, TreatmentStatus.STOPPED, StopReason.DEATH, {}),
+        (29, TreatmentStatus.STOPPED, StopReason.DEATH, {}),
+    ],
+)  # fmt: skip
+def test_the_stop_reason_counts_only_once_treatment_stopped(
+    day: int,
+    status: TreatmentStatus,
+    reason: StopReason | None,
+    expected: dict[AlertCode, AlertSeverity],
+) -> None:
+    assert codes(injected(day, treatment_status=status, stop_reason=reason)) == expected

@@ -55,7 +55,9 @@ def test_any_size_round_trips(size: int) -> None:
     data = os.urandom(size)
     blob = seal(data)
     assert unseal(blob) == data
-    assert data == b"" or data not in blob
+    # The plaintext is not in the file. Checked from 16 bytes: a shorter string turns up by
+    # chance in random ciphertext (one byte in about a third of the files), which made this flaky.
+    assert size < 16 or data not in blob
 
 
 def test_two_backups_of_the_same_data_differ() -> None:

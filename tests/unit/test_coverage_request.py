@@ -8,10 +8,15 @@ from typing import Any
 
 import pytest
 
-from naltrack.clinical.coverage import Administration, CoverageRequest, parse_coverage_request
+from naltrack.clinical.coverage import (
+    Administration,
+    CoverageRequest,
+    coverage,
+    parse_coverage_request,
+)
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.policy import DEFAULT_POLICY
-from naltrack.clinical.vocab import Formulation
+from naltrack.clinical.vocab import Formulation, StopReason
 
 BASE: dict[str, Any] = {
     "period_start": "2026-01-01",
@@ -168,3 +173,165 @@ def test_evaluate_uses_the_policy_it_is_given() -> None:
     )
     out = parse_coverage_request({**BASE, "as_of": "2026-01-27"}).evaluate(clinic)
     assert (out["days_covered"], out["policy"], out["risk_windows"]) == (30, "clinic-test-1", [])
+
+
+# --- when and why treatment stopped; an implant's removal (issue 9) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("stopped_on", "days", "covered", "excluded"),
+    [
+        ("2026-01-01", 1, 1, 29),  # stopped on the period's first day: that day still counts
+        ("2026-01-28", 28, 28, 2),  # the last covered day
+        ("2026-01-29", 29, 28, 1),  # the first uncovered day
+        ("2026-01-30", 30, 28, 0),  # the period's last day: nothing excluded
+        ("2026-01-31", 30, 28, 0),  # after the period: the period is not stretched
+    ],
+)
+def test_the_days_after_the_stop_are_left_out_of_the_period(
+    stopped_on: str, days: int, covered: int, excluded: int
+) -> None:
+    req = parse_coverage_request(
+        {**BASE, "treatment_stopped_on": stopped_on, "stop_reason": "transfer"}
+    )
+    assert req.treatment_stopped_on == date.fromisoformat(stopped_on)
+    assert req.stop_reason is StopReason.TRANSFER
+    out = req.evaluate()
+    assert (out["period_end"], out["days_in_period"], out["days_covered"]) == (
+        "2026-01-30", days, covered,
+    )  # fmt: skip
+    assert out["pdc"] == round(covered / days, 4)
+    assert (out["treatment_stopped_on"], out["stop_reason"], out["days_excluded_after_stop"]) == (
+        stopped_on, "transfer", excluded,
+    )  # fmt: skip
+
+
+def test_a_stop_without_a_reason_is_read_and_shown_without_one() -> None:
+    req = parse_coverage_request({**BASE, "treatment_stopped_on": "2026-01-10"})
+    assert (req.treatment_stopped_on, req.stop_reason) == (date(2026, 1, 10), None)
+    out = req.evaluate()
+    assert (out["treatment_stopped_on"], out["stop_reason"], out["days_in_period"]) == (
+        "2026-01-10", None, 10,
+    )  # fmt: skip
+
+
+def test_without_a_stop_the_stop_fields_are_not_in_the_answer() -> None:
+    out = parse_coverage_request(BASE).evaluate()
+    assert not {"treatment_stopped_on", "stop_reason", "days_excluded_after_stop"} & set(out)
+    report = coverage(
+        parse_coverage_request(BASE).administrations, date(2026, 1, 1), date(2026, 1, 30)
+    )
+    assert (report.stopped_on, report.stop_reason, report.days_excluded_after_stop) == (
+        None,
+        None,
+        0,
+    )
+
+
+@pytest.mark.parametrize("reason", [r.value for r in StopReason])
+def test_every_stop_reason_is_read(reason: str) -> None:
+    req = parse_coverage_request(
+        {**BASE, "treatment_stopped_on": "2026-01-10", "stop_reason": reason}
+    )
+    assert req.stop_reason == StopReason(reason)
+    assert req.evaluate()["stop_reason"] == reason
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"stop_reason": "death"}, ("treatment_stopped_on", "is required with stop_reason")),
+        ({"treatment_stopped_on": "2025-12-31"},
+         ("treatment_stopped_on", "is before period_start: no day of the period was in treatment")),
+        ({"treatment_stopped_on": "2025-12-31", "stop_reason": "death"},
+         ("treatment_stopped_on", "is before period_start: no day of the period was in treatment")),
+        ({"treatment_stopped_on": "2026-01-10", "stop_reason": "moved"},
+         ("stop_reason", "must be one of death, transfer, hospitalisation, incarceration, "
+                         "patient_choice, lost_to_follow_up, completed, other (got 'moved')")),
+        ({"treatment_stopped_on": "10 Jan"},
+         ("treatment_stopped_on", "'10 Jan' is not a date as YYYY-MM-DD")),
+    ],
+)  # fmt: skip
+def test_a_bad_stop_is_refused_by_name(fields: dict[str, str], expected: tuple[str, str]) -> None:
+    assert refused({**BASE, **fields}) == expected
+
+
+def test_the_core_refuses_a_stop_before_the_period_too() -> None:
+    admins = (Administration(date(2026, 1, 1), Formulation.XR_INJECTION),)
+    with pytest.raises(InputError) as err:
+        coverage(admins, date(2026, 1, 1), date(2026, 1, 30), stopped_on=date(2025, 12, 31))
+    assert (err.value.field, err.value.message) == (
+        "treatment_stopped_on", "is before period_start: no day of the period was in treatment",
+    )  # fmt: skip
+    with pytest.raises(InputError) as err:
+        coverage(admins, date(2026, 1, 2), date(2026, 1, 1))
+    assert (err.value.field, err.value.message) == ("period_end", "is before period_start")
+
+
+@pytest.mark.parametrize(
+    ("as_of", "stopped_on", "kinds"),
+    [
+        # The injection of 2026-01-01 covers to 2026-01-28; overdue from 2026-01-30 (day 29).
+        ("2026-02-05", "2026-02-06", ["injection_overdue"]),  # the day before the stop
+        ("2026-02-05", "2026-02-05", ["post_treatment"]),  # the day of the stop
+        ("2026-02-05", "2026-02-04", ["post_treatment"]),  # the day after the stop
+    ],
+)
+def test_the_risk_windows_follow_the_stop_from_its_day(
+    as_of: str, stopped_on: str, kinds: list[str]
+) -> None:
+    doc = {**BASE, "period_end": "2026-02-28", "as_of": as_of, "treatment_stopped_on": stopped_on}
+    windows = parse_coverage_request(doc).evaluate()["risk_windows"]
+    assert isinstance(windows, list) and [w["kind"] for w in windows] == kinds
+
+
+def test_a_death_has_no_risk_window() -> None:
+    doc = {**BASE, "as_of": "2026-02-05", "treatment_stopped_on": "2026-01-20",
+           "stop_reason": "death"}  # fmt: skip
+    assert parse_coverage_request(doc).evaluate()["risk_windows"] == []
+    doc["stop_reason"] = "hospitalisation"
+    windows = parse_coverage_request(doc).evaluate()["risk_windows"]
+    assert isinstance(windows, list) and [w["kind"] for w in windows] == ["post_treatment"]
+
+
+@pytest.mark.parametrize(
+    ("removed_on", "covered"),
+    [
+        ("2026-01-01", 0),  # removed the day it was placed
+        ("2026-01-02", 1),
+        ("2026-03-31", 89),  # the day before its coverage ends
+        ("2026-04-01", 90),  # the day its coverage ends
+        ("2026-04-02", 90),  # after: the removal changes nothing
+    ],
+)
+def test_an_implants_removal_is_read_and_ends_its_coverage(removed_on: str, covered: int) -> None:
+    doc = {
+        "period_start": "2026-01-01",
+        "period_end": "2026-06-30",
+        "administrations": [
+            {"date": "2026-01-01", "formulation": "implant", "removed_on": removed_on}
+        ],
+    }
+    req = parse_coverage_request(doc)
+    assert req.administrations == (
+        Administration(date(2026, 1, 1), Formulation.IMPLANT, removed_on=date.fromisoformat(removed_on)),
+    )  # fmt: skip
+    assert req.evaluate()["days_covered"] == covered
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ({"date": "2026-01-02", "formulation": "implant", "removed_on": "2026-01-01"},
+         ("administrations[1].removed_on", "is before the implant's date")),  # the day before
+        ({"date": "2026-01-02", "formulation": "oral", "removed_on": "2026-01-03"},
+         ("administrations[1].removed_on", "only an implant is removed")),
+        ({"date": "2026-01-02", "formulation": "xr_injection", "removed_on": "2026-01-03"},
+         ("administrations[1].removed_on", "only an implant is removed")),
+        ({"date": "2026-01-02", "formulation": "implant", "removed_on": "2026-1-3"},
+         ("administrations[1].removed_on", "'2026-1-3' is not a date as YYYY-MM-DD")),
+    ],
+)  # fmt: skip
+def test_a_bad_removal_is_refused_by_name(item: dict[str, str], expected: tuple[str, str]) -> None:
+    doc = {**BASE, "administrations": [BASE["administrations"][0], item]}
+    assert refused(doc) == expected

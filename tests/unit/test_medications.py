@@ -99,3 +99,102 @@ def test_part_a_lists_are_in_the_tables(drug_class: DrugClass, members: set[str]
     kb = knowledge()
     have = {name for name, ing in kb.ingredients.items() if drug_class in ing.classes}
     assert members <= have
+
+
+# --- the match, word by word (Part A A3 reads its classes) -------------------------------------
+
+A = DrugClass
+
+
+@pytest.mark.parametrize(
+    ("entry", "rxnorm", "ingredients"),
+    [
+        ("anything typed", "7804", ("oxycodone",)),  # the code wins over the text
+        ("anything typed", " 7804 ", ("oxycodone",)),  # a code is read without its spaces
+        ("Vivitrol kit", "637213", ("naltrexone",)),  # a product's code gives its ingredients
+        ("oxycodone", "999999999", ("oxycodone",)),  # an unknown code: the text is matched
+        ("oxycodone", "", ("oxycodone",)),
+        ("oxycodone", None, ("oxycodone",)),
+    ],
+)
+def test_an_rxnorm_code_is_matched_first_and_the_text_otherwise(
+    entry: str, rxnorm: str | None, ingredients: tuple[str, ...]
+) -> None:
+    match = match_medication(entry, rxnorm)
+    assert (match.entry, match.ingredients, match.unrecognized) == (entry, ingredients, ())
+
+
+@pytest.mark.parametrize(
+    ("entry", "ingredients", "unrecognized", "recognized"),
+    [
+        ("oxycodone 5mg", ("oxycodone",), (), True),  # a word with a digit is a strength
+        ("oxycodone #30", ("oxycodone",), (), True),
+        ("oxycodone # 30", ("oxycodone",), (), True),
+        ("oxycodone and oxycodone", ("oxycodone",), (), True),  # each ingredient once
+        ("oxycodone zorblax", ("oxycodone",), ("zorblax",), False),  # half known is not known
+        ("zorblax oxycodone zorblax", ("oxycodone",), ("zorblax", "zorblax"), False),
+        ("mg tablet", (), (), False),  # only noise: nothing recognized
+        ("", (), (), False),
+        ("St. John\u2019s Wort", ("st johns wort",), (), True),
+        ("phenergan with codeine", ("promethazine", "codeine"), (), True),  # longest name first
+    ],
+)
+def test_each_word_is_an_ingredient_noise_or_unrecognized(
+    entry: str, ingredients: tuple[str, ...], unrecognized: tuple[str, ...], recognized: bool
+) -> None:
+    match = match_medication(entry)
+    assert (match.ingredients, match.unrecognized, match.recognized) == (
+        ingredients, unrecognized, recognized,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("entry", "present", "absent"),
+    [
+        # Codeine or hydrocodone with a cough/cold ingredient is an antitussive (review) ...
+        ("hycodan", {A.OPIOID_ANTITUSSIVE}, {A.OPIOID_AGONIST_ANALGESIC}),
+        ("hydrocodone and homatropine", {A.OPIOID_ANTITUSSIVE}, {A.OPIOID_AGONIST_ANALGESIC}),
+        ("tuzistra", {A.OPIOID_ANTITUSSIVE}, {A.OPIOID_AGONIST_ANALGESIC}),
+        # ... but not when another opioid analgesic is in the same entry,
+        ("guaifenesin codeine oxycodone", {A.OPIOID_ANTITUSSIVE, A.OPIOID_AGONIST_ANALGESIC}, set()),
+        # nor without a cough/cold ingredient,
+        ("hydrocodone acetaminophen", {A.OPIOID_AGONIST_ANALGESIC}, {A.OPIOID_ANTITUSSIVE}),
+        ("codeine", {A.OPIOID_AGONIST_ANALGESIC}, {A.OPIOID_ANTITUSSIVE}),
+        # and a cough/cold ingredient alone is no opioid.
+        ("guaifenesin", {A.COUGH_COLD_PARTNER}, {A.OPIOID_ANTITUSSIVE, A.OPIOID_AGONIST_ANALGESIC}),
+        # A product's own class is added to its ingredients' classes.
+        ("butrans", {A.OPIOID_AGONIST_ANALGESIC, A.OPIOID_MAINTENANCE}, set()),
+        ("percocet", {A.OPIOID_AGONIST_ANALGESIC, A.HEPATOTOXIC}, {A.OPIOID_ANTITUSSIVE}),
+    ],
+)  # fmt: skip
+def test_the_classes_of_an_entry(
+    entry: str, present: set[DrugClass], absent: set[DrugClass]
+) -> None:
+    classes = match_medication(entry).classes
+    assert present <= classes
+    assert not absent & classes
+
+
+def test_a_product_without_its_own_class_has_only_its_ingredients_classes() -> None:
+    kb = knowledge()
+    assert match_medication("percocet").classes == (
+        kb.ingredients["oxycodone"].classes | kb.ingredients["acetaminophen"].classes
+    )
+    assert match_medication("vivitrol").classes == kb.ingredients["naltrexone"].classes
+
+
+def test_the_tables_are_read_with_their_codes_and_lists() -> None:
+    kb = knowledge()
+    oxy = kb.ingredients["oxycodone"]
+    assert (oxy.rxnorm, oxy.classes) == ("7804", frozenset({A.OPIOID_AGONIST_ANALGESIC}))
+    assert kb.ingredients["difenoxin"].rxnorm is None  # an empty cell is no code
+    assert kb.ingredients["opium"].synonyms == (
+        "opium tincture", "paregoric", "camphorated opium tincture",
+    )  # fmt: skip
+    tussionex = kb.products["tussionex"]
+    assert tussionex.ingredients == ("hydrocodone", "chlorpheniramine")
+    assert tussionex.product_class is A.OPIOID_ANTITUSSIVE
+    assert kb.products["percocet"].product_class is None
+    assert kb.by_rxnorm["637213"] == ("product", "vivitrol")
+    assert kb.by_phrase[("paregoric",)] == ("ingredient", "opium")
+    assert kb.longest_phrase == max(len(p) for p in kb.by_phrase)

@@ -565,3 +565,46 @@ def test_a_weekly_total_within_a_milligram_of_350_is_still_refused_without_a_rea
     with pytest.raises(InputError) as err:
         build_schedule(ScheduleRequest("oral_custom", LAST, AUD, every_days=8, dose_mg=399))
     assert err.value.message.startswith("this schedule gives 349.125 mg a week")
+
+
+# --- a plan that starts inside the re-dose interval of the last injection (issue 9) ------------
+
+
+@pytest.mark.parametrize(
+    ("since", "first"),
+    [(20, 1), (21, 0), (22, 0)],  # the day before, of and after the earliest re-dose day
+)
+def test_the_first_injection_moves_to_the_earliest_re_dose_day_and_says_why(
+    since: int, first: int
+) -> None:
+    last = MONDAY - days(since)
+    s = build_schedule(
+        ScheduleRequest("xr_injection", MONDAY, OUD, count=2, last_injection_date=last)
+    )
+    assert s.doses[0].date == MONDAY + days(first)
+    if first:
+        assert s.notes == (
+            f"The first injection moves from {MONDAY.isoformat()} to "
+            f"{(MONDAY + days(first)).isoformat()}: the earliest re-dose day after the last "
+            f"injection of {last.isoformat()} (day 21; Part A A5).",
+        )
+    else:
+        assert s.notes == ()
+
+
+@pytest.mark.parametrize(("until", "fits"), [(0, False), (1, True)])
+def test_a_moved_first_injection_must_still_fit_before_until(until: int, fits: bool) -> None:
+    last = MONDAY - days(20)  # the first injection moves to MONDAY + 1
+    req = ScheduleRequest(
+        "xr_injection", MONDAY, OUD, until=MONDAY + days(until), last_injection_date=last
+    )
+    if fits:
+        assert [d.date for d in build_schedule(req).doses] == [MONDAY + days(1)]
+        return
+    with pytest.raises(InputError) as err:
+        build_schedule(req)
+    assert (err.value.field, err.value.message) == (
+        "until",
+        f"no injection fits before {MONDAY.isoformat()}: the earliest re-dose day after the last "
+        f"injection is {(MONDAY + days(1)).isoformat()}",
+    )

@@ -12,6 +12,7 @@ from naltrack.clinical.errors import InputError
 from naltrack.clinical.regimens import (
     ScheduleInput,
     ScheduleRequest,
+    ScreenResult,
     parse_schedule_request,
 )
 from naltrack.clinical.vocab import Indication, Side
@@ -202,3 +203,94 @@ def test_a_last_injection_without_as_of_or_without_a_date_is_read() -> None:
     )  # fmt: skip
     got = parse(as_of="2026-03-01", last_injection={"side": "left"})
     assert (got.last_injection, got.request.last_injection_side) == (None, Side.LEFT)
+
+
+# --- the visit's facts that decide the late tiers: opioid use reported, the urine screen --------
+
+
+@pytest.mark.parametrize("reported", [True, False])
+def test_opioid_use_reported_is_read(reported: bool) -> None:
+    assert parse(opioid_use_reported=reported).opioid_use_reported is reported
+
+
+def test_opioid_use_reported_defaults_to_false_and_must_be_true_or_false() -> None:
+    assert parse().opioid_use_reported is False
+    assert parse(opioid_use_reported=None).opioid_use_reported is False
+    assert refused({**BASE, "opioid_use_reported": "yes"}) == (
+        "opioid_use_reported", "must be true or false",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("screen_day", "result", "expected"),
+    [
+        ("2026-02-28", "negative", (date(2026, 2, 28), ScreenResult.NEGATIVE)),  # the day before
+        ("2026-03-01", "positive", (date(2026, 3, 1), ScreenResult.POSITIVE)),  # as_of itself
+    ],
+)
+def test_a_urine_screen_on_or_before_as_of_is_read(
+    screen_day: str, result: str, expected: tuple[date, ScreenResult]
+) -> None:
+    got = parse(as_of="2026-03-01", urine_screen={"date": screen_day, "result": result})
+    assert got.urine_screen == expected
+    assert got.as_of == date(2026, 3, 1)
+
+
+def test_no_urine_screen_is_none() -> None:
+    assert parse(as_of="2026-03-01").urine_screen is None
+    assert parse(as_of="2026-03-01", urine_screen=None).urine_screen is None
+
+
+@pytest.mark.parametrize(
+    ("screen", "as_of", "expected"),
+    [
+        ({"date": "2026-03-02", "result": "negative"}, "2026-03-01",
+         ("urine_screen.date", "2026-03-02 is after as_of (2026-03-01)")),  # the day after
+        ({"date": "2026-03-01", "result": "negative"}, None,
+         ("as_of", "is required with urine_screen")),
+        ({"date": "2026-03-01"}, "2026-03-01", ("urine_screen.result", "is required")),
+        ({"date": "2026-03-01", "result": None}, "2026-03-01", ("urine_screen.result", "is required")),
+        ({"result": "negative"}, "2026-03-01", ("urine_screen.date", "is required")),
+        ({"date": "2026-03-01", "result": "unclear"}, "2026-03-01",
+         ("urine_screen.result", "must be one of negative, positive (got 'unclear')")),
+        ({"date": "1-3-2026", "result": "negative"}, "2026-03-01",
+         ("urine_screen.date", "'1-3-2026' is not a date as YYYY-MM-DD")),
+        ("negative", "2026-03-01", ("urine_screen", "must be a JSON object")),
+    ],
+)  # fmt: skip
+def test_a_bad_urine_screen_is_refused_by_name(
+    screen: object, as_of: str | None, expected: tuple[str, str]
+) -> None:
+    assert refused({**BASE, "as_of": as_of, "urine_screen": screen}) == expected
+
+
+def test_an_unknown_field_of_the_urine_screen_is_refused_and_the_allowed_ones_listed() -> None:
+    raw = {**BASE, "as_of": "2026-03-01", "urine_screen": {"date": "2026-03-01", "drug": "x"}}
+    assert refused(raw) == ("urine_screen.drug", "unknown field 'drug' (allowed: date, result)")
+
+
+def test_an_unknown_field_of_the_last_injection_lists_the_allowed_ones() -> None:
+    raw = {**BASE, "last_injection": {"date": "2026-02-01", "arm": "left"}}
+    assert refused(raw) == ("last_injection.arm", "unknown field 'arm' (allowed: date, side)")
+
+
+def test_a_full_visit_is_read_into_one_input() -> None:
+    got = parse(
+        as_of="2026-03-01",
+        last_injection={"date": "2026-01-20", "side": "right"},
+        opioid_use_reported=True,
+        urine_screen={"date": "2026-02-28", "result": "negative"},
+    )
+    assert got == ScheduleInput(
+        ScheduleRequest(
+            "xr_injection",
+            date(2026, 3, 2),
+            frozenset({Indication.OUD}),
+            last_injection_side=Side.RIGHT,
+            last_injection_date=date(2026, 1, 20),
+        ),
+        last_injection=date(2026, 1, 20),
+        as_of=date(2026, 3, 1),
+        opioid_use_reported=True,
+        urine_screen=(date(2026, 2, 28), ScreenResult.NEGATIVE),
+    )
