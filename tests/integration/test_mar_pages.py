@@ -94,6 +94,7 @@ def test_the_chart_says_why_a_late_injection_was_late_and_why_a_dose_was_held() 
     assert 'Given late · <span class="small">why late: bus strike</span>' in late
     held = nurse.get(f"/patients/{q.mrn}/").content.decode()
     assert "Held: febrile today" in held and "why late" not in held
+    assert "Given late" not in held  # the first dose's tier is not a late one
 
 
 def test_discontinuation_records_when_and_why_with_a_code() -> None:
