@@ -43,13 +43,14 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(LINT_IMPORTS)
 
-BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/naltrack_bench
+BENCH_DB ?= naltrack_bench
+BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/$(BENCH_DB)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	rm -f $(VENV)/bench.sqlite3
 	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench.sqlite3 $(BIN)/python benchmarks/clinic.py
-	@if $(BIN)/python benchmarks/pg_reset.py $(PG_ADMIN) naltrack_bench; then \
+	@if $(BIN)/python benchmarks/pg_reset.py $(PG_ADMIN) $(BENCH_DB); then \
 	  NALTRACK_DATABASE_URL=$(BENCH_PG) $(BIN)/python benchmarks/clinic.py; \
 	else echo "note: PostgreSQL is not reachable at $(PG_ADMIN); its clinic benchmark was skipped"; fi
 

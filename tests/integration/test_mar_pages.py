@@ -79,6 +79,24 @@ def test_a_late_injection_records_the_visit_facts_and_the_policy_version() -> No
     assert done.policy_version == "naltrack-default-2026.1" and done.warnings
 
 
+def test_the_chart_says_why_a_late_injection_was_late_and_why_a_dose_was_held() -> None:
+    p = started_on_injection("MRN-0306", TODAY - timedelta(days=31))
+    record_administration(
+        p, injection(TODAY, site="right", confirm_warnings=True, reason="bus strike"),
+        actor=NURSE, at=at(TODAY),
+    )  # fmt: skip
+    q = started_on_injection("MRN-0307", TODAY - timedelta(days=28))
+    record_administration(
+        q, injection(TODAY, status="held", reason="febrile today"), actor=NURSE, at=at(TODAY)
+    )
+    nurse = login(Role.NURSE, "nina.nurse")
+    late = nurse.get(f"/patients/{p.mrn}/").content.decode()
+    assert 'Given late · <span class="small">why late: bus strike</span>' in late
+    held = nurse.get(f"/patients/{q.mrn}/").content.decode()
+    assert "Held: febrile today" in held and "why late" not in held
+    assert "Given late" not in held  # the first dose's tier is not a late one
+
+
 def test_discontinuation_records_when_and_why_with_a_code() -> None:
     p = started_on_injection("MRN-0303", TODAY - timedelta(days=10))
     with pytest.raises(Exception, match="must be one of") as err:

@@ -95,12 +95,19 @@ class CareStatus(models.Model):
                 fields=("overdue_from", "patient"), name="care_injection_overdue",
                 condition=models.Q(active=True, formulation="xr_injection"),
             ),
+            # overdue_from last: "due soon but not yet overdue" is decided inside the index (the
+            # overdue rows sort first by due day; reading each one's row cost 30 ms on SQLite).
             models.Index(
-                fields=("next_due_on", "patient"), name="care_injection_due",
+                fields=("next_due_on", "patient", "overdue_from"), name="care_injection_due",
                 condition=models.Q(active=True, formulation="xr_injection"),
             ),
             models.Index(
                 fields=("worst_severity_rank", "patient"), name="care_in_risk_window",
                 condition=~models.Q(risk_window=""),
             ),
+            # Labs and reviews due: "liver test due or review due", one index per date that the
+            # databases combine (BitmapOr on PostgreSQL, MULTI-INDEX OR on SQLite). Not partial:
+            # SQLite then scanned a whole index for its order instead.
+            models.Index(fields=("liver_test_due_on",), name="care_liver_test_due"),
+            models.Index(fields=("review_due_on",), name="care_review_due"),
         ]  # fmt: skip

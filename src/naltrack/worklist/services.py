@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from naltrack.accounts.roles import TODAY_SECTIONS, Action
 from naltrack.accounts.services import Actor
@@ -59,6 +59,30 @@ def _section(rows: Any) -> Section:
     return Section(first[:SECTION_LIMIT], rows.count())
 
 
+def _newest_days_first(appointments: QuerySet[Appointment]) -> Section:
+    """Appointments newest day first, by family name within a day, in two queries whatever the
+    count: how many fall on each day (from the index alone), then only the newest days that hold
+    the first rows, joined to their patients. Sorting every row of the fortnight by name first
+    joined thousands of patients at 20,000 patients."""
+    per_day = list(
+        appointments.order_by("-on")
+        .values_list("on")
+        .annotate(n=Count("id"))
+        .values_list("on", "n")
+    )
+    total, cutoff = 0, None
+    for day, n in per_day:
+        if total < SECTION_LIMIT:
+            cutoff = day
+        total += n
+    # Without a cutoff there is nothing to read, and it is read anyway: the page makes the same
+    # queries whatever the clinic holds.
+    rows = appointments.filter(on__gte=cutoff) if cutoff else appointments
+    rows = rows.select_related("patient")
+    first = list(rows.order_by("-on", "patient__family_name")[:SECTION_LIMIT])
+    return Section(first, total)
+
+
 def today_worklist(on: date, *, actor: Actor, at: datetime | None = None) -> Today:
     """The sections of Today that the actor's role may see (accounts.roles.TODAY_SECTIONS). With
     `at`, the read is audited: who looked at the worklist, when, and how many rows each section
@@ -100,11 +124,9 @@ def _fill(out: Today, on: date, actor: Actor) -> None:
             .order_by("kind", "patient__family_name")
         )  # fmt: skip
     if may("missed_appointments"):
-        out.missed_appointments = _section(
-            Appointment.objects.select_related("patient")
-            .filter(on__gte=on - timedelta(days=MISSED_LOOKBACK_DAYS), on__lt=on)
+        out.missed_appointments = _newest_days_first(
+            Appointment.objects.filter(on__gte=on - timedelta(days=MISSED_LOOKBACK_DAYS), on__lt=on)
             .filter(status__in=(AppointmentStatus.MISSED, AppointmentStatus.BOOKED))
-            .order_by("-on", "patient__family_name")
         )  # fmt: skip
     # Clinical sections.
     if may("high_risk"):
