@@ -10,17 +10,18 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from naltrack import clock
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff, create_token
 from naltrack.patients.models import Patient
-from tests.integration.conftest import NOW, TODAY, at, started_on_injection
+from tests.integration.conftest import TODAY, at, started_on_injection
 
 pytestmark = pytest.mark.django_db
 
 
 def token_for(username: str, role: Role) -> str:
     create_staff(username, "a-long-demo-password-1", role)
-    return create_token(username, at=NOW)
+    return create_token(username, at=clock.now())
 
 
 class Api:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from naltrack import clock
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import PermissionRefused, create_token
 from naltrack.audit.models import AuditEvent
@@ -402,7 +403,7 @@ def bearer(username: str, role: Role) -> dict[str, str]:
     from naltrack.accounts.services import create_staff
 
     create_staff(username, "a-long-demo-password-1", role)
-    return {"Authorization": f"Bearer {create_token(username, at=NOW)}"}
+    return {"Authorization": f"Bearer {create_token(username, at=clock.now())}"}
 
 
 def test_api_consents_accounting_and_the_filters_403(patient: Patient) -> None:
