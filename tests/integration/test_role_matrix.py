@@ -13,8 +13,8 @@ import pytest
 from django.db import transaction
 
 from naltrack.accounts.roles import PERMISSIONS, Action, Role
-from naltrack.accounts.staff import staff_list
 from naltrack.accounts.services import Actor, PermissionRefused
+from naltrack.accounts.staff import staff_list
 from naltrack.alerts.models import Alert
 from naltrack.alerts.services import acknowledge, list_alerts, refresh_patient
 from naltrack.appointments.services import book_appointment

@@ -59,10 +59,10 @@ def parse_scopes(raw: str | Iterable[str]) -> frozenset[str]:
     if unknown:
         raise InputError(
             f"{', '.join(unknown)} is not a scope; use {' and/or '.join(TokenScope.values)}",
-            "scopes",
+            "scope",
         )
     if not scopes:
-        raise InputError(f"give at least one of {', '.join(TokenScope.values)}", "scopes")
+        raise InputError(f"give at least one of {', '.join(TokenScope.values)}", "scope")
     return scopes
 
 
