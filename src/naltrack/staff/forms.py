@@ -17,7 +17,8 @@ class AddStaffForm(BoundedForm):
         max_length=150, help_text="letters, digits and @ . + - _, e.g. nina.nurse"
     )
     full_name = forms.CharField(max_length=150, required=False, label="Full name")
-    role = forms.ChoiceField(choices=Role.choices)
+    # No role is preselected: a slip of the mouse must not make someone a prescriber.
+    role = forms.ChoiceField(choices=[("", "Choose a role"), *Role.choices])
 
 
 class PasswordForm(BoundedForm):

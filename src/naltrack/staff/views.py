@@ -126,6 +126,8 @@ def account_page(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     due = accounts_staff.password_change_due(actor.user_id)
     password = PasswordForm(posted(request, "password"))
+    if due:
+        password.fields["current_password"].label = "The one-time password you signed in with"
     if password.is_bound and password.is_valid():
         d = password.cleaned_data
         try:
