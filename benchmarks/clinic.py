@@ -29,7 +29,6 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from naltrack import clock  # noqa: E402
 from naltrack.accounts.roles import Role  # noqa: E402
 from naltrack.accounts.services import Actor, create_staff, create_token  # noqa: E402
 from naltrack.alerts.models import Alert, CareStatus  # noqa: E402
@@ -173,7 +172,7 @@ def main() -> int:
     )
     build(args.patients)
     create_staff("bench.nurse", PASSWORD, Role.NURSE)
-    token = create_token("bench.nurse", at=clock.now())
+    token = create_token("bench.nurse", at=NOW)
     c = Client()
     c.login(username="bench.nurse", password=PASSWORD)
     mrn = Patient.objects.order_by("pk").values_list("mrn", flat=True)[args.patients // 2]

@@ -12,16 +12,16 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from naltrack import clock
 from naltrack.accounts.models import ApiToken, StaffProfile
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff
 from naltrack.accounts.tokens import issue_token
 from naltrack.audit.models import AuditEvent
 from naltrack.cli.main import main
-from tests.integration.conftest import PASSWORD
+from tests.integration.conftest import PASSWORD, TODAY, at
 
-pytestmark = pytest.mark.django_db
+# The clinic's clock is pinned to TODAY (tests never read the machine's clock).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
 
 def run(capsys: Any, *argv: str) -> tuple[int, str, str]:
@@ -171,7 +171,7 @@ def test_token_create_list_and_revoke(capsys: Any) -> None:
 
 def test_token_list_shows_expired_tokens_only_with_all(capsys: Any) -> None:
     create_staff("nina.nurse", PASSWORD, Role.NURSE)
-    issue_token("nina.nurse", at=clock.now() - timedelta(days=40), by=_console(), days=30)
+    issue_token("nina.nurse", at=at(TODAY - timedelta(days=40)), by=_console(), days=30)
     assert "no active tokens" in run(capsys, "token", "list", "--user", "nina.nurse")[1]
     assert "expired" in run(capsys, "token", "list", "--all")[1]
 

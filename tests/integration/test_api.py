@@ -10,18 +10,18 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from naltrack import clock
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff, create_token
 from naltrack.patients.models import Patient
-from tests.integration.conftest import TODAY, at, started_on_injection
+from tests.integration.conftest import NOW, TODAY, at, started_on_injection
 
-pytestmark = pytest.mark.django_db
+# Tokens expire (90 days from NOW): the clinic's clock is pinned to TODAY, not the machine's.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
 
 def token_for(username: str, role: Role) -> str:
     create_staff(username, "a-long-demo-password-1", role)
-    return create_token(username, at=clock.now())
+    return create_token(username, at=NOW)
 
 
 class Api:

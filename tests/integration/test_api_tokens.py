@@ -10,19 +10,19 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from naltrack import clock
 from naltrack.accounts.actors import Actor, Console
 from naltrack.accounts.models import ApiToken
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff
 from naltrack.accounts.staff import disable, enable
-from naltrack.accounts.tokens import digest, issue_token, revoke_token
+from naltrack.accounts.tokens import TokenRefused, authenticate, digest, issue_token, revoke_token
 from naltrack.audit.models import AuditEvent
 from naltrack.clinical.errors import InputError
 from naltrack.patients.models import Patient
-from tests.integration.conftest import DIRECTOR, NURSE
+from tests.integration.conftest import DIRECTOR, NOW, NURSE, TODAY, at
 
-pytestmark = pytest.mark.django_db
+# The clinic's clock is pinned to TODAY (tests never read the machine's clock).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
 CONSOLE = Console("console:tester")
 NEW_PATIENT = {"mrn": "MRN-0700", "given_name": "Tess", "family_name": "Token",
@@ -47,7 +47,7 @@ def coordinator() -> str:
 
 
 def test_a_read_only_token_reads_but_is_refused_a_write_with_403(coordinator: str) -> None:
-    token = issue_token(coordinator, at=clock.now(), by=CONSOLE, scopes=["read"]).token
+    token = issue_token(coordinator, at=NOW, by=CONSOLE, scopes=["read"]).token
     assert call("GET", "/patients", token)[0] == 200
     status, body = call("POST", "/patients", token, NEW_PATIENT)
     assert status == 403
@@ -57,14 +57,14 @@ def test_a_read_only_token_reads_but_is_refused_a_write_with_403(coordinator: st
 
 
 def test_a_write_only_token_writes_but_is_refused_a_read(coordinator: str) -> None:
-    token = issue_token(coordinator, at=clock.now(), by=CONSOLE, scopes=["write"]).token
+    token = issue_token(coordinator, at=NOW, by=CONSOLE, scopes=["write"]).token
     assert call("POST", "/patients", token, NEW_PATIENT)[0] == 201
     status, body = call("GET", "/patients", token)
     assert status == 403 and "read scope" in body["message"]
 
 
 def test_a_default_token_reads_and_writes(coordinator: str) -> None:
-    new = issue_token(coordinator, at=clock.now(), by=CONSOLE)
+    new = issue_token(coordinator, at=NOW, by=CONSOLE)
     assert new.row.scopes == "read write"
     assert call("POST", "/patients", new.token, NEW_PATIENT)[0] == 201
     assert call("GET", "/patients", new.token)[0] == 200
@@ -74,7 +74,7 @@ def test_a_token_expires_after_the_default_lifetime_with_a_clear_401(
     coordinator: str, settings: Any
 ) -> None:
     assert settings.CONFIG.api_token_days == 90
-    made = clock.now() - timedelta(days=90, seconds=1)
+    made = at(TODAY - timedelta(days=91))  # expired yesterday, whatever the hour today
     new = issue_token(coordinator, at=made, by=CONSOLE)
     assert new.row.expires_at == made + timedelta(days=90)
     status, body = call("GET", "/patients", new.token)
@@ -84,9 +84,13 @@ def test_a_token_expires_after_the_default_lifetime_with_a_clear_401(
 
 
 def test_a_token_works_until_the_moment_it_expires(coordinator: str) -> None:
-    made = clock.now() - timedelta(days=90) + timedelta(minutes=5)
-    token = issue_token(coordinator, at=made, by=CONSOLE).token
-    assert call("GET", "/patients", token)[0] == 200
+    new = issue_token(coordinator, at=at(TODAY - timedelta(days=89)), by=CONSOLE)
+    assert call("GET", "/patients", new.token)[0] == 200  # it expires tomorrow
+    last = new.row.expires_at - timedelta(microseconds=1)
+    assert authenticate(new.token, method="GET", at=last).get_username() == coordinator
+    with pytest.raises(TokenRefused, match="expired on") as err:
+        authenticate(new.token, method="GET", at=new.row.expires_at)
+    assert err.value.status == 401
 
 
 def test_the_lifetime_follows_the_setting_and_a_days_argument(
@@ -95,10 +99,9 @@ def test_the_lifetime_follows_the_setting_and_a_days_argument(
     import dataclasses
 
     settings.CONFIG = dataclasses.replace(settings.CONFIG, api_token_days=7)
-    now = clock.now()
-    assert issue_token(coordinator, at=now, by=CONSOLE).row.expires_at == now + timedelta(days=7)
-    row = issue_token(coordinator, at=now, by=CONSOLE, days=30).row
-    assert row.expires_at == now + timedelta(days=30)
+    assert issue_token(coordinator, at=NOW, by=CONSOLE).row.expires_at == NOW + timedelta(days=7)
+    row = issue_token(coordinator, at=NOW, by=CONSOLE, days=30).row
+    assert row.expires_at == NOW + timedelta(days=30)
 
 
 @pytest.mark.parametrize(
@@ -118,21 +121,21 @@ def test_bad_token_requests_name_the_field_and_make_nothing(
     args: dict[str, Any] = {"username": coordinator, "scopes": ["read"], "days": 10, "label": ""}
     args.update(change)
     with pytest.raises(InputError) as err:
-        issue_token(args.pop("username"), at=clock.now(), by=CONSOLE, **args)
+        issue_token(args.pop("username"), at=NOW, by=CONSOLE, **args)
     assert err.value.field == field
     assert not ApiToken.objects.exists()
 
 
 def test_a_revoked_token_is_answered_401_saying_so(coordinator: str) -> None:
-    new = issue_token(coordinator, at=clock.now(), by=CONSOLE)
+    new = issue_token(coordinator, at=NOW, by=CONSOLE)
     assert call("GET", "/patients", new.token)[0] == 200
-    revoke_token(new.row.pk, at=clock.now(), by=CONSOLE)
+    revoke_token(new.row.pk, at=NOW, by=CONSOLE)
     status, body = call("GET", "/patients", new.token)
     assert status == 401 and "was revoked on" in body["message"]
     event = AuditEvent.objects.filter(object_type="api_token", action="update").get()
     assert event.actor == "console:tester" and "revoked" in event.detail
     with pytest.raises(InputError, match="already revoked") as err:
-        revoke_token(new.row.pk, at=clock.now(), by=CONSOLE)
+        revoke_token(new.row.pk, at=NOW, by=CONSOLE)
     assert err.value.field == "token"
 
 
@@ -142,7 +145,7 @@ def test_an_unknown_token_is_answered_401_without_detail() -> None:
 
 
 def test_tokens_are_stored_only_as_digests(coordinator: str) -> None:
-    new = issue_token(coordinator, at=clock.now(), by=CONSOLE)
+    new = issue_token(coordinator, at=NOW, by=CONSOLE)
     row = ApiToken.objects.get()
     assert row.digest == digest(new.token) and len(row.digest) == 64
     stored = " ".join(str(v) for v in ApiToken.objects.values_list().get())
@@ -152,18 +155,18 @@ def test_tokens_are_stored_only_as_digests(coordinator: str) -> None:
 def test_disabling_the_account_stops_its_tokens_and_enabling_does_not_bring_them_back(
     coordinator: str,
 ) -> None:
-    token = issue_token(coordinator, at=clock.now(), by=CONSOLE).token
+    token = issue_token(coordinator, at=NOW, by=CONSOLE).token
     create_staff("dana.director", "a-long-demo-password-1", Role.DIRECTOR)
-    disable(coordinator, by=CONSOLE, at=clock.now())
+    disable(coordinator, by=CONSOLE, at=NOW)
     status, body = call("GET", "/patients", token)
     assert status == 401 and "revoked" in body["message"]
-    enable(coordinator, by=CONSOLE, at=clock.now())
+    enable(coordinator, by=CONSOLE, at=NOW)
     assert call("GET", "/patients", token)[0] == 401
 
 
 def test_a_token_of_a_disabled_account_is_refused_even_if_not_revoked(coordinator: str) -> None:
     """Belt and braces: an account switched off behind the use case (the admin, the shell)."""
-    token = issue_token(coordinator, at=clock.now(), by=CONSOLE).token
+    token = issue_token(coordinator, at=NOW, by=CONSOLE).token
     from django.contrib.auth.models import User
 
     User.objects.filter(username=coordinator).update(is_active=False)
@@ -176,19 +179,19 @@ def test_a_staff_member_makes_only_their_own_tokens_and_revokes_only_their_own()
     create_staff("pat.prescriber", "a-long-demo-password-1", Role.PRESCRIBER)
     nurse = Actor(None, NURSE.username, Role.NURSE)
     with pytest.raises(InputError) as err:
-        issue_token("pat.prescriber", at=clock.now(), by=nurse)
+        issue_token("pat.prescriber", at=NOW, by=nurse)
     assert err.value.field == "user"
-    theirs = issue_token("pat.prescriber", at=clock.now(), by=CONSOLE).row
+    theirs = issue_token("pat.prescriber", at=NOW, by=CONSOLE).row
     with pytest.raises(InputError, match="no token has the id"):
-        revoke_token(theirs.pk, at=clock.now(), by=nurse)
-    mine = issue_token(NURSE.username, at=clock.now(), by=nurse).row
-    assert revoke_token(mine.pk, at=clock.now(), by=nurse).revoked_by == NURSE.username
+        revoke_token(theirs.pk, at=NOW, by=nurse)
+    mine = issue_token(NURSE.username, at=NOW, by=nurse).row
+    assert revoke_token(mine.pk, at=NOW, by=nurse).revoked_by == NURSE.username
     # The director revokes anyone's.
-    assert revoke_token(theirs.pk, at=clock.now(), by=DIRECTOR).revoked_by == DIRECTOR.username
+    assert revoke_token(theirs.pk, at=NOW, by=DIRECTOR).revoked_by == DIRECTOR.username
 
 
 def test_a_read_only_token_with_an_idempotency_key_writes_nothing(coordinator: str) -> None:
-    token = issue_token(coordinator, at=clock.now(), by=CONSOLE, scopes=["read"]).token
+    token = issue_token(coordinator, at=NOW, by=CONSOLE, scopes=["read"]).token
     c = Client()
     r = c.post("/api/patients", data=json.dumps(NEW_PATIENT), content_type="application/json",
                headers={"Authorization": f"Bearer {token}",
@@ -198,7 +201,7 @@ def test_a_read_only_token_with_an_idempotency_key_writes_nothing(coordinator: s
 
 
 def test_making_a_token_is_audited_without_the_token(coordinator: str) -> None:
-    new = issue_token(coordinator, at=clock.now(), by=CONSOLE, scopes=["read"], label="lab feed")
+    new = issue_token(coordinator, at=NOW, by=CONSOLE, scopes=["read"], label="lab feed")
     event = AuditEvent.objects.filter(object_type="api_token", action="create").get()
     assert event.actor == "console:tester" and event.object_id == str(new.row.pk)
     assert "scopes read" in event.detail and "lab feed" in event.detail

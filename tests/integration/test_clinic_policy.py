@@ -17,7 +17,6 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from naltrack import clock
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff, create_token
 from naltrack.alerts.models import Alert, CareStatus
@@ -272,10 +271,12 @@ def test_the_api_reports_the_version_of_every_stored_decision(
     settings: Any, policy_file: Path
 ) -> None:
     restart(settings, policy_file)
+    # Tokens expire: the clinic's clock on TODAY, when the token was made.
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, fixed_today=TODAY)
     p = started_on_injection("MRN-0505", TODAY - timedelta(days=35))
     refresh_patient(p, at=at(TODAY))  # day 35: overdue, waning (alerts) under Riverside
     create_staff("pat.prescriber", "a-long-demo-password-1", Role.PRESCRIBER)
-    headers = {"Authorization": f"Bearer {create_token('pat.prescriber', at=clock.now())}"}
+    headers = {"Authorization": f"Bearer {create_token('pat.prescriber', at=at(TODAY))}"}
     client = Client()
     summary = client.get(f"/api/patients/{p.mrn}", headers=headers).json()
     assert summary["care"]["policy_version"] == VERSION

@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from naltrack import clock
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import Actor, create_staff, create_token
 from naltrack.alerts import services as alert_services
@@ -406,11 +405,11 @@ def test_two_alerts_refreshes_at_once_both_finish() -> None:
 # --- four clients at once against a running server -------------------------------------------
 
 
-def test_four_clients_at_once_get_no_server_error(live_server: Any) -> None:
+def test_four_clients_at_once_get_no_server_error(live_server: Any, fixed_today: None) -> None:
     """Today on SQLite 392 of 490 requests of 4 clients in 5 s were a 500 "database is locked"."""
     mrns = [make_patient(f"MRN-L{i:03d}").mrn for i in range(4)]
     create_staff("lou.nurse", "a-long-demo-password-1", Role.NURSE)
-    token = create_token("lou.nurse", at=clock.now())
+    token = create_token("lou.nurse", at=NOW)
     statuses: list[int] = []
 
     def call(method: str, path: str, body: object = None) -> None:

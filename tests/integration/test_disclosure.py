@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from naltrack import clock
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import PermissionRefused, create_token
 from naltrack.audit.models import AuditEvent
@@ -403,10 +402,10 @@ def bearer(username: str, role: Role) -> dict[str, str]:
     from naltrack.accounts.services import create_staff
 
     create_staff(username, "a-long-demo-password-1", role)
-    return {"Authorization": f"Bearer {create_token(username, at=clock.now())}"}
+    return {"Authorization": f"Bearer {create_token(username, at=NOW)}"}
 
 
-def test_api_consents_accounting_and_the_filters_403(patient: Patient) -> None:
+def test_api_consents_accounting_and_the_filters_403(patient: Patient, fixed_today: None) -> None:
     c = Client()
     nurse = bearer("nina.nurse", Role.NURSE)
     base = f"/api/patients/{patient.mrn}"

@@ -36,7 +36,7 @@ def pinned_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def token_for(username: str, role: Role = Role.NURSE) -> str:
     create_staff(username, "a-long-demo-password-1", role)
-    return create_token(username, at=clock.now())
+    return create_token(username, at=NOW)
 
 
 def post(token: str, path: str, body: object, key: str | None = KEY) -> Any:

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 
-from naltrack import clock
 from naltrack.accounts.roles import Role
 from naltrack.audit.models import AuditEvent
 from naltrack.treatment.models import Administration, Discontinuation, InjectionOverride
@@ -115,7 +114,7 @@ def test_the_api_takes_a_prescribers_override() -> None:
 
     p = started_on_injection("MRN-0305", TODAY - timedelta(days=19))
     create_staff("pat.api", "a-long-demo-password-1", Role.PRESCRIBER)
-    token = create_token("pat.api", at=clock.now())
+    token = create_token("pat.api", at=at(TODAY))
     r = Client().post(
         f"/api/patients/{p.mrn}/injection-override",
         {"on": str(TODAY), "reason": "Admitted for surgery tomorrow."},

@@ -13,7 +13,6 @@ from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from naltrack import clock
 from naltrack.accounts.actors import Console
 from naltrack.accounts.models import ApiToken, StaffProfile
 from naltrack.accounts.roles import Role
@@ -22,9 +21,10 @@ from naltrack.accounts.staff import add_staff, disable, set_role, staff_list
 from naltrack.accounts.tokens import issue_token
 from naltrack.audit.models import AuditEvent
 from naltrack.clinical.errors import InputError
-from tests.integration.conftest import NURSE, PASSWORD, login
+from tests.integration.conftest import NOW, NURSE, PASSWORD, login
 
-pytestmark = pytest.mark.django_db
+# The clinic's clock is pinned to TODAY (tests never read the machine's clock).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
 CONSOLE = Console("console:tester")
 ONE_TIME = re.compile(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}")
@@ -154,7 +154,7 @@ def test_disabling_ends_sessions_and_tokens_and_enabling_lets_them_sign_in_again
 ) -> None:
     nurse = login(Role.NURSE, "nina.nurse")
     assert nurse.get("/today/").status_code == 200
-    token = issue_token("nina.nurse", at=clock.now(), by=CONSOLE).token
+    token = issue_token("nina.nurse", at=NOW, by=CONSOLE).token
     sessions_before = Session.objects.count()
     r = director.post("/staff/", {"form": "disable", "username": "nina.nurse"})
     assert r.status_code == 302
@@ -195,7 +195,7 @@ def test_a_new_one_time_password_replaces_the_old_one(director: Client) -> None:
 
 def test_the_director_revokes_anyones_token_on_the_staff_page(director: Client) -> None:
     create_staff("nina.nurse", PASSWORD, Role.NURSE)
-    new = issue_token("nina.nurse", at=clock.now(), by=CONSOLE, scopes=["read"], label="lab feed")
+    new = issue_token("nina.nurse", at=NOW, by=CONSOLE, scopes=["read"], label="lab feed")
     page = director.get("/staff/").content.decode()
     assert f"{new.row.prefix}…" in page and "lab feed" in page and new.token not in page
     r = director.post("/staff/", {"form": "revoke", "token": str(new.row.pk)})
@@ -248,7 +248,7 @@ def test_a_staff_member_makes_lists_and_revokes_their_own_tokens(fixed_today: No
 
 def test_no_one_sees_or_revokes_another_ones_token_on_their_account_page(fixed_today: None) -> None:
     create_staff("pat.prescriber", PASSWORD, Role.PRESCRIBER)
-    theirs = issue_token("pat.prescriber", at=clock.now(), by=CONSOLE).row
+    theirs = issue_token("pat.prescriber", at=NOW, by=CONSOLE).row
     nurse = login(Role.NURSE, "nina.nurse")
     assert f"{theirs.prefix}…" not in nurse.get("/account/").content.decode()
     r = nurse.post("/account/", {"form": "revoke", "token": str(theirs.pk)})
@@ -298,11 +298,11 @@ def test_a_bad_token_request_on_the_account_page_makes_nothing(
 
 def test_only_the_director_or_the_console_manages_staff() -> None:
     with pytest.raises(PermissionRefused):
-        add_staff("eve.sneaky", "director", by=NURSE, at=clock.now())
+        add_staff("eve.sneaky", "director", by=NURSE, at=NOW)
     with pytest.raises(PermissionRefused):
         staff_list(by=NURSE)
     assert not User.objects.filter(username="eve.sneaky").exists()
-    added = add_staff("dana.director", "director", by=CONSOLE, at=clock.now())
+    added = add_staff("dana.director", "director", by=CONSOLE, at=NOW)
     assert added.one_time_password and ONE_TIME.fullmatch(added.one_time_password)
     assert events()[0].actor == "console:tester"
 
@@ -310,12 +310,12 @@ def test_only_the_director_or_the_console_manages_staff() -> None:
 def test_the_last_director_keeps_the_role_and_the_account() -> None:
     create_staff("dana.director", PASSWORD, Role.DIRECTOR)
     with pytest.raises(InputError, match="only enabled director") as err:
-        set_role("dana.director", "nurse", by=CONSOLE, at=clock.now())
+        set_role("dana.director", "nurse", by=CONSOLE, at=NOW)
     assert err.value.field == "role"
     with pytest.raises(InputError, match="only enabled director"):
-        disable("dana.director", by=CONSOLE, at=clock.now())
+        disable("dana.director", by=CONSOLE, at=NOW)
     create_staff("dan.deputy", PASSWORD, Role.DIRECTOR)
-    set_role("dana.director", "nurse", by=CONSOLE, at=clock.now())
+    set_role("dana.director", "nurse", by=CONSOLE, at=NOW)
     assert StaffProfile.objects.get(user__username="dana.director").role == Role.NURSE
 
 
@@ -323,5 +323,5 @@ def test_a_user_without_a_role_is_given_one() -> None:
     """`createsuperuser` made users with no role; set-role gives them one."""
     User.objects.create_user("old.admin", password=PASSWORD)
     assert staff_list(by=CONSOLE)[0].role is None
-    set_role("old.admin", "director", by=CONSOLE, at=clock.now())
+    set_role("old.admin", "director", by=CONSOLE, at=NOW)
     assert StaffProfile.objects.get(user__username="old.admin").role == Role.DIRECTOR
