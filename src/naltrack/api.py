@@ -4,8 +4,10 @@ Bearer tokens (`naltrack token create --user NAME`). One error vocabulary, mappe
 else, with one shape for every refusal, {"message": ..., "field": ...}:
 
   400  bad input, naming the field (InputError; a request that does not match the schema)
-  401  no token or a bad one
-  403  the role may not (PermissionRefused); or the consent filter refused to let a patient's
+  401  no token or a bad one: unknown, expired, revoked, or its account disabled (TokenRefused,
+       saying which)
+  403  the role may not (PermissionRefused); a read-only token asked to write, or a write-only
+       token to read (TokenRefused); or the consent filter refused to let a patient's
        records leave the program (DisclosureRefused, 42 CFR Part 2: the message gives the reason)
   404  an unknown id or MRN, or another patient's record named under this one (NotFoundError)
   409  well formed but in conflict with the record: already recorded, signed or resolved, a stale
@@ -30,7 +32,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.operation import Operation
 from ninja.security import HttpBearer
 
-from naltrack.accounts.services import PermissionRefused, actor_for, user_for_token
+from naltrack import clock
+from naltrack.accounts.services import PermissionRefused, actor_for
+from naltrack.accounts.tokens import TokenRefused, authenticate
 from naltrack.clinical.consent import DisclosureRefused
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 
@@ -39,9 +43,8 @@ log = logging.getLogger("naltrack.api")
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
-        if user is None:
-            return None
+        # Raises TokenRefused (401 or 403, saying why) for a token that cannot be used here.
+        user = authenticate(token, method=str(request.method), at=clock.now())
         request.user = user
         request.naltrack_actor = actor_for(user, request.META.get("REMOTE_ADDR"))  # type: ignore[attr-defined]
         return user
@@ -121,6 +124,11 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 @api.exception_handler(PermissionRefused)
 def _refused(request: HttpRequest, exc: PermissionRefused) -> HttpResponse:
     return _error(request, 403, str(exc), None)
+
+
+@api.exception_handler(TokenRefused)
+def _token_refused(request: HttpRequest, exc: TokenRefused) -> HttpResponse:
+    return _error(request, exc.status, exc.message, None)
 
 
 @api.exception_handler(AuthenticationError)

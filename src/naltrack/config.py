@@ -95,6 +95,9 @@ class Config:
     # The key of `naltrack backup` / `restore` (NALTRACK_BACKUP_KEY): 32 bytes; None when unset
     # (those two commands then refuse to run).
     backup_key: bytes | None = None
+    # How long a new API bearer token works unless its creator says otherwise
+    # (NALTRACK_API_TOKEN_DAYS).
+    api_token_days: int = 90
 
 
 def parse_bool(variable: str, raw: str | None, default: bool) -> bool:
@@ -175,9 +178,32 @@ def read_config(environ: Mapping[str, str]) -> Config:
     policy = parse_policy_file(environ.get("NALTRACK_POLICY_FILE"))
     zone = parse_time_zone(environ.get("NALTRACK_TIME_ZONE"), environ)
     backup_key = parse_backup_key(environ.get("NALTRACK_BACKUP_KEY"))
+    token_days = parse_api_token_days(environ.get("NALTRACK_API_TOKEN_DAYS"))
     return Config(
-        debug, secret, database, hosts, secure, data_dir, fixed_today, policy, zone, backup_key
-    )
+        debug, secret, database, hosts, secure, data_dir, fixed_today, policy, zone, backup_key,
+        api_token_days=token_days,
+    )  # fmt: skip
+
+
+# A token is a password that a program keeps: it must run out. A year at most, so that a token
+# left in a retired integration stops working on its own.
+API_TOKEN_MAX_DAYS = 365
+
+
+def parse_api_token_days(raw: str | None) -> int:
+    """NALTRACK_API_TOKEN_DAYS: the lifetime of a new API token, 1 to 365 days (default 90)."""
+    if raw is None or not raw.strip():
+        return 90
+    try:
+        days = int(raw.strip())
+    except ValueError:
+        days = 0
+    if not 1 <= days <= API_TOKEN_MAX_DAYS:
+        raise ConfigError(
+            "NALTRACK_API_TOKEN_DAYS",
+            f"must be a whole number of days from 1 to {API_TOKEN_MAX_DAYS} (got {raw!r})",
+        )
+    return days
 
 
 def parse_backup_key(raw: str | None) -> bytes | None:

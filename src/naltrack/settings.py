@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "naltrack.worklist",
     "naltrack.reports",
     "naltrack.chart",
+    "naltrack.staff",
     "naltrack.web",
 ]
 MIDDLEWARE = [

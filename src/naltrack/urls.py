@@ -17,6 +17,7 @@ from naltrack.patients import views as patients
 from naltrack.reports import audit_views as audit
 from naltrack.reports import views as reports
 from naltrack.screening import views as screening
+from naltrack.staff import views as staff
 from naltrack.treatment import views as treatment
 from naltrack.worklist import views as worklist
 
@@ -24,6 +25,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", worklist.home, name="home"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("account/", staff.account_page, name="account"),
+    path("staff/", staff.staff_page, name="staff"),
     path("today/", worklist.today, name="today"),
     path("patients/", chart.search, name="patient-search"),
     path("register/", patients.register, name="register"),

@@ -15,7 +15,8 @@ from naltrack.accounts.services import create_staff, create_token
 from naltrack.patients.models import Patient
 from tests.integration.conftest import NOW, TODAY, at, started_on_injection
 
-pytestmark = pytest.mark.django_db
+# Tokens expire (90 days from NOW): the clinic's clock is pinned to TODAY, not the machine's.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
 
 def token_for(username: str, role: Role) -> str:

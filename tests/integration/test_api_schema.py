@@ -65,7 +65,9 @@ RULES_BEYOND_THE_SCHEMA = {
 
 
 @pytest.fixture
-def tokens(db: None, wsgi_keeps_the_test_connection: None) -> itertools.cycle[str]:
+def tokens(
+    db: None, wsgi_keeps_the_test_connection: None, fixed_today: None
+) -> itertools.cycle[str]:
     out = []
     for username, role in ROLES.items():
         create_staff(username, "a-long-demo-password-1", role)

@@ -271,6 +271,8 @@ def test_the_api_reports_the_version_of_every_stored_decision(
     settings: Any, policy_file: Path
 ) -> None:
     restart(settings, policy_file)
+    # Tokens expire: the clinic's clock on TODAY, when the token was made.
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, fixed_today=TODAY)
     p = started_on_injection("MRN-0505", TODAY - timedelta(days=35))
     refresh_patient(p, at=at(TODAY))  # day 35: overdue, waning (alerts) under Riverside
     create_staff("pat.prescriber", "a-long-demo-password-1", Role.PRESCRIBER)

@@ -405,7 +405,7 @@ def test_two_alerts_refreshes_at_once_both_finish() -> None:
 # --- four clients at once against a running server -------------------------------------------
 
 
-def test_four_clients_at_once_get_no_server_error(live_server: Any) -> None:
+def test_four_clients_at_once_get_no_server_error(live_server: Any, fixed_today: None) -> None:
     """Today on SQLite 392 of 490 requests of 4 clients in 5 s were a 500 "database is locked"."""
     mrns = [make_patient(f"MRN-L{i:03d}").mrn for i in range(4)]
     create_staff("lou.nurse", "a-long-demo-password-1", Role.NURSE)

@@ -405,7 +405,7 @@ def bearer(username: str, role: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {create_token(username, at=NOW)}"}
 
 
-def test_api_consents_accounting_and_the_filters_403(patient: Patient) -> None:
+def test_api_consents_accounting_and_the_filters_403(patient: Patient, fixed_today: None) -> None:
     c = Client()
     nurse = bearer("nina.nurse", Role.NURSE)
     base = f"/api/patients/{patient.mrn}"

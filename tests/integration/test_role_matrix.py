@@ -14,6 +14,7 @@ from django.db import transaction
 
 from naltrack.accounts.roles import PERMISSIONS, Action, Role
 from naltrack.accounts.services import Actor, PermissionRefused
+from naltrack.accounts.staff import staff_list
 from naltrack.alerts.models import Alert
 from naltrack.alerts.services import acknowledge, list_alerts, refresh_patient
 from naltrack.appointments.services import book_appointment
@@ -94,6 +95,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.DECLARE_EMERGENCY: {P, N},
     Action.VIEW_DISCLOSURES: {P, N, C, K},
     Action.REVIEW_DISCLOSURES: {D},
+    Action.MANAGE_STAFF: {D},
 }
 
 
@@ -156,6 +158,7 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
         "Unresponsive after a suspected overdose."),
     Action.VIEW_DISCLOSURES: lambda a, w: accounting(w.patient, actor=a, at=NOW),
     Action.REVIEW_DISCLOSURES: lambda a, w: review(actor=a, at=NOW),
+    Action.MANAGE_STAFF: lambda a, w: staff_list(by=a),
 }  # fmt: skip
 
 

@@ -55,6 +55,9 @@ class Action(StrEnum):
     DECLARE_EMERGENCY = "declare_emergency"  # break the glass: disclose under 42 CFR 2.51
     VIEW_DISCLOSURES = "view_disclosures"  # a patient's accounting of disclosures
     REVIEW_DISCLOSURES = "review_disclosures"  # every disclosure and emergency, for the director
+    # Staff accounts (issue 10): create, give roles, disable and enable, reset a password, and
+    # list or revoke anyone's API tokens. Each staff member manages their own tokens anyway.
+    MANAGE_STAFF = "manage_staff"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -96,6 +99,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.DECLARE_EMERGENCY: frozenset({P, N}),
     Action.VIEW_DISCLOSURES: frozenset({P, N, C, K}),
     Action.REVIEW_DISCLOSURES: frozenset({D}),
+    # The director answers for who works in the program and what each may see.
+    Action.MANAGE_STAFF: frozenset({D}),
 }
 
 

@@ -2,50 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from dataclasses import dataclass
-from datetime import datetime
-
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from naltrack.audit.models import AuditAction
-from naltrack.audit.services import record
+from naltrack import clock
 from naltrack.clinical.errors import InputError
 
-from .models import ApiToken, StaffProfile
-from .roles import Action, Role, allowed
+from .actors import Actor, Console, PermissionRefused
+from .models import StaffProfile
+from .roles import Role
+from .tokens import TOKEN_PREFIX, create_token
+from .tokens import user_for_token as _user_for_token
 
-TOKEN_PREFIX = "nt_"
-
-
-class PermissionRefused(Exception):
-    """The actor's role may not do this. Carries the action so the message can name it."""
-
-    def __init__(self, actor: Actor, action: Action) -> None:
-        role = actor.role.label if actor.role else "no role"
-        super().__init__(f"{actor.username} ({role}) may not {action.value.replace('_', ' ')}")
-        self.action = action
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who is acting, passed to every service: the username, the role and where from."""
-
-    user_id: int | None
-    username: str
-    role: Role | None
-    remote_addr: str | None = None
-
-    def can(self, action: Action) -> bool:
-        return allowed(self.role, action)
-
-    def require(self, action: Action) -> None:
-        if not self.can(action):
-            raise PermissionRefused(self, action)
+__all__ = [
+    "TOKEN_PREFIX",
+    "Actor",
+    "Console",
+    "PermissionRefused",
+    "actor_for",
+    "create_staff",
+    "create_token",
+    "user_for_token",
+]
 
 
 def actor_for(user: AbstractBaseUser | AnonymousUser, remote_addr: str | None = None) -> Actor:
@@ -76,31 +56,7 @@ def create_staff(username: str, password: str, role: Role, *, full_name: str = "
     return user
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_token(username: str, *, at: datetime) -> str:
-    """A new bearer token for a staff user; returns the token (never stored in clear)."""
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise InputError("no active staff user has this username", "user")
-    if not StaffProfile.objects.filter(user=user).exists():
-        raise InputError("this user has no staff role", "user")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with transaction.atomic():
-        ApiToken.objects.create(user=user, digest=_digest(token), prefix=token[:10], created_at=at)
-        record(at=at, actor=username, action=AuditAction.CREATE, object_type="api_token",
-               detail="bearer token created")  # fmt: skip
-    return token
-
-
-def user_for_token(token: str) -> User | None:
-    if not token.startswith(TOKEN_PREFIX):
-        return None
-    row = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=_digest(token), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    return row.user if row else None
+def user_for_token(token: str, method: str = "GET") -> User | None:
+    """The staff member of a usable token (unexpired, not revoked, an enabled account, with the
+    scope `method` needs), or None."""
+    return _user_for_token(token, at=clock.now(), method=method)

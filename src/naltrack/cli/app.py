@@ -1,4 +1,5 @@
-"""The clinic application's commands: `naltrack serve`, `demo`, `token create`, `alerts refresh`.
+"""The clinic application's commands: `naltrack serve`, `demo`, `alerts refresh` (staff and
+tokens: cli/accounts.py).
 
 Each checks the configuration first (one plain line naming a bad variable, exit 2), then sets up
 Django and calls the services; an invalid argument exits 2 with the field named.
@@ -41,14 +42,6 @@ def _django(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
             return EXIT_INVALID
 
     return run
-
-
-def _token_create(args: argparse.Namespace) -> int:
-    from naltrack import clock
-    from naltrack.accounts.services import create_token
-
-    print(create_token(args.user, at=clock.now()))
-    return 0
 
 
 def _alerts_refresh(args: argparse.Namespace) -> int:
@@ -118,15 +111,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    token = sub.add_parser("token", help="API bearer tokens").add_subparsers(
-        dest="token_command", metavar="ACTION"
-    )
-    create = token.add_parser(
-        "create", help="create a bearer token for a staff user (printed once)"
-    )
-    create.add_argument("--user", required=True, help="the staff username")
-    create.set_defaults(handler=_django(_token_create))
-
     alerts = sub.add_parser("alerts", help="safety alerts").add_subparsers(
         dest="alerts_command", metavar="ACTION"
     )

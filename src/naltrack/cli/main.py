@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import app, clinical, django, ops
+from . import accounts, app, clinical, django, ops
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     clinical.register(sub)
     django.register(sub)
     app.register(sub)
+    accounts.register(sub)
     ops.register(sub)
     return parser
 

@@ -34,5 +34,6 @@ def page_context(request: HttpRequest) -> dict[str, object]:
             "reports": actor.can(Action.VIEW_REPORTS),
             "policy": actor.can(Action.VIEW_POLICY),
             "disclosures": actor.can(Action.REVIEW_DISCLOSURES),
+            "staff": actor.can(Action.MANAGE_STAFF),
         },
     }

@@ -83,7 +83,7 @@ def _token_user(request: HttpRequest) -> User | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return user_for_token(token.strip())
+    return user_for_token(token.strip(), str(request.method))
 
 
 def _claim(user: User, key: str, method: str, path: str, digest: str,

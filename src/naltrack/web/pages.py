@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import PermissionRefused
+from naltrack.accounts.staff import password_change_due
 from naltrack.clinical.errors import InputError
 
 from .bounds import MRN_PATTERN
@@ -37,6 +38,8 @@ def requires(action: Action) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             actor = request_actor(request)
+            if password_change_due(actor.user_id):  # signed in with a one-time password
+                return redirect("account")
             if not actor.can(action):
                 return refused(
                     request,
