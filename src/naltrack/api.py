@@ -5,6 +5,7 @@ else, with one shape for every refusal, {"message": ..., "field": ...}:
 
   400  bad input, naming the field (InputError; a request that does not match the schema)
   401  no token or a bad one
+  429  too many bad tokens (or failed sign-ins) from this address: locked for a while (signin.lockout)
   403  the role may not (PermissionRefused); or the consent filter refused to let a patient's
        records leave the program (DisclosureRefused, 42 CFR Part 2: the message gives the reason)
   404  an unknown id or MRN, or another patient's record named under this one (NotFoundError)
@@ -33,14 +34,24 @@ from ninja.security import HttpBearer
 from naltrack.accounts.services import PermissionRefused, actor_for, user_for_token
 from naltrack.clinical.consent import DisclosureRefused
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
+from naltrack.signin.lockout import token_address_locked, token_failed
 
 log = logging.getLogger("naltrack.api")
 
 
+class AddressLocked(Exception):
+    """Too many failed sign-ins or bad tokens from this address (signin.lockout)."""
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        # A locked address is refused before its token is looked up; a bad token counts against
+        # its address, as a failed sign-in does (django-axes), and is audited.
+        if token_address_locked(request):
+            raise AddressLocked
         user = user_for_token(token)
         if user is None:
+            token_failed(request)
             return None
         request.user = user
         request.naltrack_actor = actor_for(user, request.META.get("REMOTE_ADDR"))  # type: ignore[attr-defined]
@@ -121,6 +132,16 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 @api.exception_handler(PermissionRefused)
 def _refused(request: HttpRequest, exc: PermissionRefused) -> HttpResponse:
     return _error(request, 403, str(exc), None)
+
+
+@api.exception_handler(AddressLocked)
+def _address_locked(request: HttpRequest, exc: AddressLocked) -> HttpResponse:
+    return _error(
+        request,
+        429,
+        "too many failed sign-ins or bad tokens from this address; try again later",
+        None,
+    )
 
 
 @api.exception_handler(AuthenticationError)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from naltrack.accounts import views as accounts
 from naltrack.alerts import views as alerts
@@ -24,6 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", worklist.home, name="home"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
+    path("", include("naltrack.signin.urls")),  # account/..., staff/lockouts/ (signin:...)
     path("today/", worklist.today, name="today"),
     path("patients/", chart.search, name="patient-search"),
     path("register/", patients.register, name="register"),
