@@ -22,7 +22,7 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Max, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -161,17 +161,38 @@ def current_locks(*, actor: Actor) -> list[Lock]:
     ):
         rows = (
             recent.exclude(**{f"{field}__isnull": True})
-            .exclude(**{field: ""})
+            .order_by()  # group by the one field only (the model orders by time)
             .values(field)
             .annotate(n=Sum("failures_since_start"), last=Max("attempt_time"))
             .filter(n__gte=limit)
         )
-        locks += [Lock(kind, r[field], r["n"], r["last"]) for r in rows]  # type: ignore[arg-type]
+        locks += [Lock(kind, r[field], r["n"], r["last"]) for r in rows if r[field]]  # type: ignore[arg-type]
     return sorted(locks, key=lambda lock: lock.last_failure, reverse=True)
 
 
+def _forget(row: Any, field: str) -> None:
+    """Forget a row's failures for one key only: a row counts for its account and its address,
+    and unlocking the account must leave the address's count (and the reverse). The row keeps
+    counting for the other key, merged into the row axes would add to next."""
+    keys = {"username": row.username, "ip_address": row.ip_address, "user_agent": row.user_agent}
+    keys[field] = None
+    if keys["username"] is None and keys["ip_address"] is None:
+        row.delete()
+        return
+    twin = AccessAttempt.objects.filter(**keys).exclude(pk=row.pk).first()
+    if twin is None:
+        setattr(row, field, None)
+        row.save(update_fields=[field])
+        return
+    twin.failures_since_start += row.failures_since_start
+    twin.attempt_time = max(twin.attempt_time, row.attempt_time)
+    twin.save(update_fields=["failures_since_start", "attempt_time"])
+    row.delete()
+
+
 def unlock(kind: str, value: str, *, actor: Actor, at: datetime) -> int:
-    """Lift the lock of an account or an address: its failures are forgotten. Audited."""
+    """Lift the lock of an account or an address: its failures are forgotten (they still count
+    for the other key: unlocking an account does not unlock the attacker's address). Audited."""
     actor.require(Action.UNLOCK_SIGNIN)
     if kind not in ("account", "address"):
         raise InputError("must be account or address", "kind")
@@ -183,12 +204,14 @@ def unlock(kind: str, value: str, *, actor: Actor, at: datetime) -> int:
             value = str(ipaddress.ip_address(value))
         except ValueError:
             raise InputError("must be an IP address such as 10.0.0.7", "value") from None
-    match = Q(username=value) if kind == "account" else Q(ip_address=value)
+    field = "username" if kind == "account" else "ip_address"
     with transaction.atomic():
-        failures = _failures(_recent().filter(match))
+        rows = AccessAttempt.objects.select_for_update().filter(**{field: value})
+        failures = _failures(_recent().filter(**{field: value}))
         if failures == 0:
             raise InputError(f"no failed sign-ins are counted for this {kind}", "value")
-        AccessAttempt.objects.filter(match).delete()
+        for row in rows:
+            _forget(row, field)
         record(at=at, actor=actor.username, action=AuditAction.UPDATE, object_type=LOCK_OBJECT,
                object_id=f"{kind}:{value}"[:64], remote_addr=actor.remote_addr,
                detail=f"unlocked by the director ({failures} failed sign-ins forgotten)")  # fmt: skip
