@@ -153,6 +153,7 @@ AXES_RESET_ON_SUCCESS = True  # a right password clears that account's failures 
 AXES_LOCKOUT_CALLABLE = "naltrack.signin.views.locked_out"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]  # never kept in clear
 AXES_ENABLE_ADMIN = False
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are recorded once, in the audit trail (accounts.signals)
 AXES_VERBOSE = False
 
 # Sessions: signed out after NALTRACK_IDLE_TIMEOUT_MINUTES without a request (signin/middleware).
