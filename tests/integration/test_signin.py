@@ -365,3 +365,23 @@ def test_wrong_codes_lock_the_account_and_end_the_session(second_factor_required
     assert "This account is locked" in answers[-1].content.decode()
     assert second.get("/today/")["Location"].startswith("/login/")  # signed out
     assert post_login(Client(), "pat.prescriber", PASSWORD).status_code == 429
+
+
+def test_guessing_codes_is_slowed_down_with_a_clear_message(
+    second_factor_required: None, settings: Any
+) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    first = login(Role.PRESCRIBER, "pat.prescriber")
+    totp, _, _ = enrol(first)
+    second = Client()
+    post_login(second, "pat.prescriber", PASSWORD)
+    # As django-otp leaves a device after ten wrong codes in a row: held back for 2^9 seconds.
+    TOTPDevice.objects.filter(confirmed=True).update(
+        throttling_failure_count=10, throttling_failure_timestamp=timezone.now()
+    )
+    settings.OTP_TOTP_THROTTLE_FACTOR = 1
+    held = second.post("/account/two-factor/", {"code": totp.at(time.time() + totp.interval)})
+    assert held.status_code == 429
+    assert "Too many wrong codes in a row: wait" in held.content.decode()
+    assert not signed_in(second)

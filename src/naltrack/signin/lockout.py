@@ -149,6 +149,12 @@ class Lock:
     failures: int
     last_failure: datetime
 
+    @property
+    def ends_at(self) -> datetime:
+        """When the lock ends by itself, if no failure comes meanwhile."""
+        cool_off: timedelta = settings.AXES_COOLOFF_TIME
+        return self.last_failure + cool_off
+
 
 def current_locks(*, actor: Actor) -> list[Lock]:
     """Accounts and addresses locked now, most recent first."""

@@ -9,6 +9,7 @@ has set up an authenticator is asked for it too, whatever the setting.
 from __future__ import annotations
 
 import base64
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,7 @@ import segno
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -114,9 +116,19 @@ def _replace_recovery_codes(user: AbstractBaseUser) -> list[str]:
     return codes
 
 
+class Throttled(Exception):
+    """django-otp slows guessing down: after n wrong codes in a row, no code is checked for
+    2^(n-1) seconds. Carries the seconds left."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"wait {seconds} seconds")
+        self.seconds = seconds
+
+
 def verify(user: AbstractBaseUser, code: str, *, actor: Actor, at: datetime) -> Device | None:
     """The device that accepts this code (the authenticator's current code, or an unused recovery
-    code, which is then spent), or None. Success is audited as the sign-in's second step."""
+    code, which is then spent), or None. Success is audited as the sign-in's second step. Raises
+    Throttled, checking nothing, while django-otp holds the devices back after wrong codes."""
     code = _clean(code)
     if not code:
         return None
@@ -126,6 +138,11 @@ def verify(user: AbstractBaseUser, code: str, *, actor: Actor, at: datetime) -> 
             *TOTPDevice.objects.select_for_update().filter(user_id=user.pk, confirmed=True),
             *StaticDevice.objects.select_for_update().filter(user_id=user.pk, confirmed=True),
         ]
+        for device in devices:
+            allowed, why = device.verify_is_allowed()
+            if not allowed and why and why.get("locked_until"):
+                wait = (why["locked_until"] - timezone.now()).total_seconds()
+                raise Throttled(max(1, math.ceil(wait)))
         for device in devices:
             if device.verify_token(code):
                 how = "recovery code" if isinstance(device, StaticDevice) else "authenticator"

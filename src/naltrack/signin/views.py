@@ -15,6 +15,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
@@ -98,6 +99,7 @@ def sign_out_everywhere_view(request: HttpRequest) -> HttpResponse:
     return redirect("login")
 
 
+@never_cache  # a key or codes shown once: no copy kept by the browser
 @login_required
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator: a QR code to scan, then its first code. A staff member who already
@@ -124,10 +126,11 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     enrolment = second_factor.start_enrolment(user)
     return render(request, "signin/setup.html", {
         "enrolment": enrolment, "error": error, "next": request.POST.get("next") or request.GET.get("next", ""),
-        "required": settings.SIGNIN_REQUIRE_SECOND_FACTOR,
+        "required": settings.SIGNIN_REQUIRE_SECOND_FACTOR, "hide_nav": not user.is_verified(),  # type: ignore[attr-defined]
     })  # fmt: skip
 
 
+@never_cache  # a key or codes shown once: no copy kept by the browser
 @login_required
 def two_factor(request: HttpRequest) -> HttpResponse:
     """The sign-in's second step: the authenticator's code, or a recovery code."""
@@ -139,9 +142,16 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         actor = request_actor(request)
-        device = second_factor.verify(
-            user, request.POST.get("code", ""), actor=actor, at=clock.now()
-        )
+        try:
+            device = second_factor.verify(
+                user, request.POST.get("code", ""), actor=actor, at=clock.now()
+            )
+        except second_factor.Throttled as wait:
+            return render(request, "signin/verify.html", {
+                "error": f"Too many wrong codes in a row: wait {wait.seconds} seconds, then enter "
+                "the code the authenticator shows then.",
+                "next": request.POST.get("next", ""), "hide_nav": True,
+            }, status=429)  # fmt: skip
         if device is not None:
             otp_login(request, device)
             return redirect(_next(request))
@@ -152,6 +162,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         error = "This code is not right. Enter the six digits the authenticator shows now, or a recovery code."
     return render(request, "signin/verify.html", {
         "error": error, "next": request.POST.get("next") or request.GET.get("next", ""),
+        "hide_nav": True,
     })  # fmt: skip
 
 
@@ -167,6 +178,7 @@ def _locked_session(request: HttpRequest, username: str, address: str | None) ->
     )
 
 
+@never_cache  # a key or codes shown once: no copy kept by the browser
 @login_required
 @require_POST
 def recovery_codes(request: HttpRequest) -> HttpResponse:
