@@ -148,8 +148,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             )
         except second_factor.Throttled as wait:
             return render(request, "signin/verify.html", {
-                "error": f"Too many wrong codes in a row: wait {wait.seconds} seconds, then enter "
-                "the code the authenticator shows then.",
+                "error": f"Too many wrong codes in a row: wait {wait.seconds} second"
+                f"{'' if wait.seconds == 1 else 's'}, then enter the code the authenticator shows then.",
                 "next": request.POST.get("next", ""), "hide_nav": True,
             }, status=429)  # fmt: skip
         if device is not None:
