@@ -6,14 +6,12 @@ by an independent TOTP implementation (pyotp, RFC 6238)."""
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pyotp
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
 
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff, create_token
@@ -213,8 +211,10 @@ def test_a_long_uncommon_password_is_accepted() -> None:
 
 
 def idle_for(client: Client, seconds: float) -> None:
+    """Move the session's last request `seconds` back from the last one it recorded (at sign-in
+    or at the previous page, a moment ago): the test reads no clock."""
     session = client.session
-    session[LAST_SEEN] = timezone.now().timestamp() - seconds
+    session[LAST_SEEN] = session[LAST_SEEN] - seconds
     session.save()
 
 
@@ -268,15 +268,39 @@ def test_sign_out_everywhere_ends_every_session_of_the_user_only() -> None:
 # ---- second factor -------------------------------------------------------------------------------
 
 
+class PhoneClock:
+    """The time django-otp checks codes at, set by the test (no test reads the real clock): the
+    authenticator app on the phone and the server agree on it, as they do in life."""
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+
+    def time(self) -> float:
+        return self.at
+
+
+def install_phone_clock(monkeypatch: pytest.MonkeyPatch) -> PhoneClock:
+    from django_otp.plugins.otp_totp import models as totp_models
+
+    clock = PhoneClock(NOW.timestamp())
+    monkeypatch.setattr(totp_models, "time", clock)  # django-otp calls time.time()
+    return clock
+
+
 @pytest.fixture
-def second_factor_required(settings: Any) -> None:
+def otp_clock(monkeypatch: pytest.MonkeyPatch) -> PhoneClock:
+    return install_phone_clock(monkeypatch)
+
+
+@pytest.fixture
+def second_factor_required(settings: Any, otp_clock: PhoneClock) -> None:
     settings.SIGNIN_REQUIRE_SECOND_FACTOR = True
     # django-otp slows down guesses (1 s, 2 s, 4 s... after failures); the tests do not wait.
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     settings.OTP_STATIC_THROTTLE_FACTOR = 0
 
 
-def enrol(client: Client) -> tuple[pyotp.TOTP, str, list[str]]:
+def enrol(client: Client, at: float = NOW.timestamp()) -> tuple[pyotp.TOTP, str, list[str]]:
     """Set up the authenticator as a person would: read the key, type the app's code."""
     setup = client.get("/account/two-factor/setup/")
     assert setup.status_code == 200
@@ -284,10 +308,10 @@ def enrol(client: Client) -> tuple[pyotp.TOTP, str, list[str]]:
     assert "data:image/svg+xml" in setup.content.decode()  # the QR code to scan
     totp = pyotp.TOTP(secret)  # an independent RFC 6238 implementation, as the phone's app
     wrong = client.post(
-        "/account/two-factor/setup/", {"code": "000000" if totp.now() != "000000" else "111111"}
+        "/account/two-factor/setup/", {"code": "000000" if totp.at(at) != "000000" else "111111"}
     )
     assert "is not the code the authenticator shows now" in wrong.content.decode()
-    code = totp.now()
+    code = totp.at(at)
     done = client.post("/account/two-factor/setup/", {"code": code, "next": "/today/"})
     assert done.status_code == 200
     codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", done.content.decode())
@@ -295,7 +319,9 @@ def enrol(client: Client) -> tuple[pyotp.TOTP, str, list[str]]:
     return totp, code, codes
 
 
-def test_a_prescriber_must_set_up_and_pass_the_second_factor(second_factor_required: None) -> None:
+def test_a_prescriber_must_set_up_and_pass_the_second_factor(
+    second_factor_required: None, otp_clock: PhoneClock
+) -> None:
     create_staff("pat.prescriber", PASSWORD, Role.PRESCRIBER)
     first = Client()
     assert post_login(first, "pat.prescriber", PASSWORD).status_code == 302
@@ -319,7 +345,8 @@ def test_a_prescriber_must_set_up_and_pass_the_second_factor(second_factor_requi
     assert not signed_in(second)
     replay = second.post("/account/two-factor/", {"code": used_code, "next": "/today/"})
     assert replay.status_code == 200 and "This code is not right" in replay.content.decode()
-    next_code = totp.at(time.time() + totp.interval)
+    otp_clock.at += totp.interval  # half a minute later, the app shows the next code
+    next_code = totp.at(otp_clock.at)
     passed = second.post("/account/two-factor/", {"code": next_code, "next": "/today/"})
     assert passed.status_code == 302 and passed["Location"] == "/today/"
     assert signed_in(second)
@@ -376,12 +403,13 @@ def test_guessing_codes_is_slowed_down_with_a_clear_message(
     totp, _, _ = enrol(first)
     second = Client()
     post_login(second, "pat.prescriber", PASSWORD)
-    # As django-otp leaves a device after ten wrong codes in a row: held back for 2^9 seconds.
+    # As django-otp leaves a device after many wrong codes in a row: held back for 2^(n-1) seconds
+    # from the last one (here, years: the test does not depend on the real clock).
     TOTPDevice.objects.filter(confirmed=True).update(
-        throttling_failure_count=10, throttling_failure_timestamp=timezone.now()
+        throttling_failure_count=30, throttling_failure_timestamp=NOW
     )
     settings.OTP_TOTP_THROTTLE_FACTOR = 1
-    held = second.post("/account/two-factor/", {"code": totp.at(time.time() + totp.interval)})
+    held = second.post("/account/two-factor/", {"code": totp.at(NOW.timestamp() + totp.interval)})
     assert held.status_code == 429
     assert "Too many wrong codes in a row: wait" in held.content.decode()
     assert not signed_in(second)
