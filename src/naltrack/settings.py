@@ -135,7 +135,7 @@ _insert_after(
 )
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # refuses a locked account or address first
+    "naltrack.signin.lockout.LockoutBackend",  # refuses a locked account or address first
     "django.contrib.auth.backends.ModelBackend",
 ]
 

@@ -180,6 +180,16 @@ def test_a_bad_unlock_is_refused_naming_the_field(form: dict[str, str], message:
     assert not AuditEvent.objects.filter(object_type=LOCK_OBJECT).exists()
 
 
+def test_a_sign_in_from_the_server_itself_is_not_refused_for_want_of_an_address() -> None:
+    """Django's test client and commands authenticate with no request: no lock applies to them,
+    the password check still does."""
+    create_staff("nina.nurse", PASSWORD, Role.NURSE)
+    c = Client()
+    assert c.login(username="nina.nurse", password=PASSWORD)
+    assert signed_in(c)
+    assert not Client().login(username="nina.nurse", password="a-wrong-password")
+
+
 # ---- password policy -----------------------------------------------------------------------------
 
 

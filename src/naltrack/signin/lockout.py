@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username
@@ -118,6 +119,18 @@ class ClinicLockoutHandler(AxesDatabaseHandler):  # type: ignore[misc]
                    action=AuditAction.LOGIN_FAILED, object_type=LOCK_OBJECT,
                    object_id=f"address:{address}", remote_addr=address,
                    detail=f"address locked after {after.address_failures} failed sign-ins")  # fmt: skip
+
+
+class LockoutBackend(AxesStandaloneBackend):  # type: ignore[misc]
+    """First of AUTHENTICATION_BACKENDS: refuses a locked account or address. A check made with no
+    request (a command, Django's test client `login`) comes from the server itself, not from a
+    visitor, and is let through to the password check instead of failing."""
+
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
+        if request is None:
+            return None
+        super().authenticate(request, *args, **kwargs)
+        return None
 
 
 # ---- API bearer tokens ---------------------------------------------------------------------------
