@@ -6,6 +6,7 @@ else, with one shape for every refusal, {"message": ..., "field": ...}:
   400  bad input, naming the field (InputError; a request that does not match the schema)
   401  no token or a bad one: unknown, expired, revoked, or its account disabled (TokenRefused,
        saying which)
+  429  too many bad tokens (or failed sign-ins) from this address: locked for a while (signin.lockout)
   403  the role may not (PermissionRefused); a read-only token asked to write, or a write-only
        token to read (TokenRefused); or the consent filter refused to let a patient's
        records leave the program (DisclosureRefused, 42 CFR Part 2: the message gives the reason)
@@ -37,14 +38,28 @@ from naltrack.accounts.services import PermissionRefused, actor_for
 from naltrack.accounts.tokens import TokenRefused, authenticate
 from naltrack.clinical.consent import DisclosureRefused
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
+from naltrack.signin.lockout import token_address_locked, token_failed
 
 log = logging.getLogger("naltrack.api")
 
 
+class AddressLocked(Exception):
+    """Too many failed sign-ins or bad tokens from this address (signin.lockout)."""
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        # Raises TokenRefused (401 or 403, saying why) for a token that cannot be used here.
-        user = authenticate(token, method=str(request.method), at=clock.now())
+        # A locked address is refused before its token is looked up; a bad token (unknown,
+        # expired, revoked, disabled account) counts against its address, as a failed sign-in
+        # does (django-axes), and is audited. A good token without the scope is not a failure.
+        if token_address_locked(request):
+            raise AddressLocked
+        try:
+            user = authenticate(token, method=str(request.method), at=clock.now())
+        except TokenRefused as exc:
+            if exc.status == 401:
+                token_failed(request)
+            raise
         request.user = user
         request.naltrack_actor = actor_for(user, request.META.get("REMOTE_ADDR"))  # type: ignore[attr-defined]
         return user
@@ -129,6 +144,16 @@ def _refused(request: HttpRequest, exc: PermissionRefused) -> HttpResponse:
 @api.exception_handler(TokenRefused)
 def _token_refused(request: HttpRequest, exc: TokenRefused) -> HttpResponse:
     return _error(request, exc.status, exc.message, None)
+
+
+@api.exception_handler(AddressLocked)
+def _address_locked(request: HttpRequest, exc: AddressLocked) -> HttpResponse:
+    return _error(
+        request,
+        429,
+        "too many failed sign-ins or bad tokens from this address; try again later",
+        None,
+    )
 
 
 @api.exception_handler(AuthenticationError)

@@ -290,3 +290,48 @@ def parse_fixed_today(raw: str | None, debug: bool) -> date | None:
         return date.fromisoformat(raw.strip())
     except ValueError:
         raise ConfigError("NALTRACK_TODAY", f"must be a date as YYYY-MM-DD (got {raw!r})") from None
+
+
+# ---- sign-in and sessions (issue 10) -----------------------------------------------------------
+# Read apart from read_config (settings.py calls both) so that each stays short.
+
+# A clinic's idle sign-out: from 2 minutes (a shared kiosk) to a whole 8-hour shift, the session's
+# own limit (settings.SESSION_COOKIE_AGE). 15 minutes by default: the automatic logoff HIPAA asks
+# for (45 CFR 164.312(a)(2)(iii)) without a number; 15 is the common choice of clinical systems.
+IDLE_TIMEOUT_DEFAULT_MIN = 15
+IDLE_TIMEOUT_RANGE_MIN = (2, 480)
+
+
+@dataclass(frozen=True, slots=True)
+class SigninConfig:
+    # Minutes without a request after which a staff member's session ends.
+    idle_timeout_minutes: int = IDLE_TIMEOUT_DEFAULT_MIN
+    # Prescribers and directors must pass a second factor (TOTP) after their password.
+    require_second_factor: bool = False
+
+
+def read_signin_config(environ: Mapping[str, str]) -> SigninConfig:
+    """NALTRACK_IDLE_TIMEOUT_MINUTES and NALTRACK_REQUIRE_SECOND_FACTOR. The second factor is
+    required in production by default and off in development, so the demo logins of `make run`
+    sign in with a password alone."""
+    debug = parse_bool("NALTRACK_DEBUG", environ.get("NALTRACK_DEBUG"), False)
+    second = parse_bool(
+        "NALTRACK_REQUIRE_SECOND_FACTOR", environ.get("NALTRACK_REQUIRE_SECOND_FACTOR"), not debug
+    )
+    return SigninConfig(parse_idle_timeout(environ.get("NALTRACK_IDLE_TIMEOUT_MINUTES")), second)
+
+
+def parse_idle_timeout(raw: str | None) -> int:
+    if raw is None or not raw.strip():
+        return IDLE_TIMEOUT_DEFAULT_MIN
+    low, high = IDLE_TIMEOUT_RANGE_MIN
+    try:
+        minutes = int(raw.strip())
+    except ValueError:
+        minutes = -1
+    if not low <= minutes <= high:
+        raise ConfigError(
+            "NALTRACK_IDLE_TIMEOUT_MINUTES",
+            f"must be a whole number of minutes from {low} to {high} (got {raw!r})",
+        )
+    return minutes

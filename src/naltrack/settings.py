@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
-from .config import read_config
+from .config import read_config, read_signin_config
 
 CONFIG = read_config(os.environ)
 
@@ -40,7 +41,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "naltrack.web.limits.BodyLimitMiddleware",  # 413 for an oversize body, before anything reads it
-    "naltrack.security.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (django-csp; settings at the end)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -78,6 +79,7 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -102,3 +104,76 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# ---- Sign-in, sessions and security headers (issue 10; naltrack.signin) ------------------------
+# Kept in one block: the lists above are extended here, each entry placed next to the one it
+# must follow.
+from csp.constants import NONE, SELF  # noqa: E402
+
+SIGNIN = read_signin_config(os.environ)
+
+
+def _insert_after(items: list[str], anchor: str, *new: str) -> None:
+    at = items.index(anchor) + 1
+    items[at:at] = new
+
+
+INSTALLED_APPS += [
+    "axes",  # failed sign-ins counted per account and per address; locks (signin/lockout.py)
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # the second factor: an authenticator app (RFC 6238)
+    "django_otp.plugins.otp_static",  # its recovery codes, each good once
+    "csp",
+    "naltrack.signin",
+]
+_insert_after(MIDDLEWARE, "django.contrib.auth.middleware.AuthenticationMiddleware",
+              "django_otp.middleware.OTPMiddleware")  # fmt: skip
+_insert_after(
+    MIDDLEWARE,
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "naltrack.signin.middleware.IdleTimeoutMiddleware",  # signs out a session left idle
+    "naltrack.signin.middleware.SecondFactorMiddleware",  # the TOTP step before any page
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
+AUTHENTICATION_BACKENDS = [
+    "naltrack.signin.lockout.LockoutBackend",  # refuses a locked account or address first
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Lockout (signin/lockout.py): 5 failed sign-ins for one account, or 20 from one address (a
+# clinic's staff often share one address), within 30 minutes lock it for 30 minutes after the last
+# failure, or until the director unlocks it (/staff/lockouts/). A bad API token counts against its
+# address. The address is REMOTE_ADDR: behind a proxy, the proxy must pass the client's.
+SIGNIN_ACCOUNT_FAILURE_LIMIT = 5
+SIGNIN_ADDRESS_FAILURE_LIMIT = 20
+AXES_HANDLER = "naltrack.signin.lockout.ClinicLockoutHandler"
+AXES_FAILURE_LIMIT = SIGNIN_ACCOUNT_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # rows; the handler counts both ways
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_RESET_ON_SUCCESS = True  # a right password clears that account's failures from that address
+AXES_LOCKOUT_CALLABLE = "naltrack.signin.views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]  # never kept in clear
+AXES_ENABLE_ADMIN = False
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are recorded once, in the audit trail (accounts.signals)
+AXES_VERBOSE = False
+
+# Sessions: signed out after NALTRACK_IDLE_TIMEOUT_MINUTES without a request (signin/middleware).
+SIGNIN_IDLE_TIMEOUT_S = SIGNIN.idle_timeout_minutes * 60
+# Second factor (NALTRACK_REQUIRE_SECOND_FACTOR): prescribers and directors pass a TOTP code.
+SIGNIN_REQUIRE_SECOND_FACTOR = SIGNIN.require_second_factor
+OTP_TOTP_ISSUER = "naltrack"
+
+# Content-Security-Policy (django-csp): the app's own scripts and styles only (no CDN, no inline
+# script or style), images from itself or data: URIs (the enrolment QR code), no plugin, no frame.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from naltrack.accounts import views as accounts
 from naltrack.alerts import views as alerts
@@ -27,6 +27,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("logout/", accounts.LogoutView.as_view(), name="logout"),
     path("account/", staff.account_page, name="account"),
     path("staff/", staff.staff_page, name="staff"),
+    path("", include("naltrack.signin.urls")),  # account/security/..., staff/lockouts/ (signin:...)
     path("today/", worklist.today, name="today"),
     path("patients/", chart.search, name="patient-search"),
     path("register/", patients.register, name="register"),

@@ -40,6 +40,7 @@ from naltrack.patients.services import PatientInput, read_patient, register_pati
 from naltrack.reports.policy import read_clinic_policy
 from naltrack.reports.services import read_report
 from naltrack.screening.services import run_screening, sign_screening
+from naltrack.signin.lockout import current_locks
 from naltrack.treatment.services import (
     PlanInput,
     change_plan,
@@ -87,6 +88,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_ALERTS: {P, N, C},
     Action.HANDLE_ALERTS: {P, N},
     Action.VIEW_AUDIT: {D},
+    Action.UNLOCK_SIGNIN: {D},
     Action.VIEW_REPORTS: {D, P},
     Action.VIEW_POLICY: {D, P},
     Action.VIEW_CONSENTS: {P, N, C, K},
@@ -146,6 +148,7 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.VIEW_ALERTS: lambda a, w: list(list_alerts(actor=a)),
     Action.HANDLE_ALERTS: lambda a, w: acknowledge(w.alert_id, actor=a, at=NOW),
     Action.VIEW_AUDIT: lambda a, w: audit_page(a),
+    Action.UNLOCK_SIGNIN: lambda a, w: current_locks(actor=a),
     Action.VIEW_REPORTS: lambda a, w: read_report(TODAY - timedelta(days=30), TODAY, actor=a, at=NOW),
     Action.VIEW_POLICY: lambda a, w: read_clinic_policy(actor=a, at=NOW),
     Action.VIEW_CONSENTS: lambda a, w: list_consents(w.patient, actor=a, at=NOW),

@@ -46,6 +46,7 @@ class Action(StrEnum):
     VIEW_ALERTS = "view_alerts"
     HANDLE_ALERTS = "handle_alerts"  # acknowledge and resolve
     VIEW_AUDIT = "view_audit"
+    UNLOCK_SIGNIN = "unlock_signin"  # lift a sign-in lockout of an account or an address
     VIEW_REPORTS = "view_reports"
     VIEW_POLICY = "view_policy"  # the clinic's running policy and its rules document
     # 42 CFR Part 2 (issue 10): consents, disclosures out of the program, their accounting
@@ -86,6 +87,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_ALERTS: frozenset({P, N, C}),
     Action.HANDLE_ALERTS: frozenset({P, N}),
     Action.VIEW_AUDIT: frozenset({D}),
+    Action.UNLOCK_SIGNIN: frozenset({D}),
     Action.VIEW_REPORTS: frozenset({D, P}),
     # The director answers for the policy the clinic runs; prescribers apply it and may read it.
     Action.VIEW_POLICY: frozenset({D, P}),

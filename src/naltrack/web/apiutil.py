@@ -51,14 +51,15 @@ class ErrorOut(Schema):
     field: str | None = None
 
 
-READ_ERRORS = (400, 401, 403, 404)
+# 429: too many bad tokens or failed sign-ins from the caller's address (signin.lockout).
+READ_ERRORS = (400, 401, 403, 404, 429)
 WRITE_ERRORS = (*READ_ERRORS, 409, 413)
 
 
 def answers(ok: int, schema: Any, *, writes: bool = False) -> dict[int, Any]:
     """The response map of an operation: its success and every refusal it can give.
     400 bad input (naming the field), 401 no or bad token, 403 the role may not, 404 unknown id or
-    MRN; a write adds 409 (conflicts with the record: already recorded, stale) and 413 (too big)."""
+    MRN, 429 too many bad tokens from this address; a write adds 409 (conflicts with the record: already recorded, stale) and 413 (too big)."""
     return {ok: schema} | {status: ErrorOut for status in (WRITE_ERRORS if writes else READ_ERRORS)}
 
 
