@@ -6,7 +6,9 @@ else, with one shape for every refusal, {"message": ..., "field": ...}:
   400  bad input, naming the field (InputError; a request that does not match the schema)
   401  no token or a bad one
   403  the role may not (PermissionRefused); or the consent filter refused to let a patient's
-       records leave the program (DisclosureRefused, 42 CFR Part 2: the message gives the reason)
+       records leave the program (DisclosureRefused, 42 CFR Part 2: the message gives the reason);
+       or the chart is of a patient outside the caller's care team (OutsideCareTeam: break the
+       glass first, POST /api/patients/{mrn}/break-glass)
   404  an unknown id or MRN, or another patient's record named under this one (NotFoundError)
   409  well formed but in conflict with the record: already recorded, signed or resolved, a stale
        version (ConflictError)
@@ -31,6 +33,7 @@ from ninja.operation import Operation
 from ninja.security import HttpBearer
 
 from naltrack.accounts.services import PermissionRefused, actor_for, user_for_token
+from naltrack.clinical.access import OutsideCareTeam
 from naltrack.clinical.consent import DisclosureRefused
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 
@@ -100,6 +103,11 @@ def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
 @api.exception_handler(DisclosureRefused)
 def _disclosure_refused(request: HttpRequest, exc: DisclosureRefused) -> HttpResponse:
     return _error(request, 403, exc.message, exc.field or None)
+
+
+@api.exception_handler(OutsideCareTeam)
+def _outside_care_team(request: HttpRequest, exc: OutsideCareTeam) -> HttpResponse:
+    return _error(request, 403, f"{exc.message}: POST /api/patients/{exc.mrn}/break-glass with a reason", exc.field)  # fmt: skip
 
 
 @api.exception_handler(ValidationError)

@@ -55,6 +55,9 @@ class Action(StrEnum):
     DECLARE_EMERGENCY = "declare_emergency"  # break the glass: disclose under 42 CFR 2.51
     VIEW_DISCLOSURES = "view_disclosures"  # a patient's accounting of disclosures
     REVIEW_DISCLOSURES = "review_disclosures"  # every disclosure and emergency, for the director
+    # Care teams (issue 10): whose charts a clinician opens; anyone else breaks the glass
+    MANAGE_CARE_TEAM = "manage_care_team"  # assign staff to a patient's care team, or take off
+    BREAK_GLASS = "break_glass"  # open the chart of a patient outside one's care team, saying why
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -96,6 +99,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.DECLARE_EMERGENCY: frozenset({P, N}),
     Action.VIEW_DISCLOSURES: frozenset({P, N, C, K}),
     Action.REVIEW_DISCLOSURES: frozenset({D}),
+    # The prescriber leads the treatment and the coordinator assigns staff to patients; any
+    # clinician who may read charts may break the glass, which the director then reviews.
+    Action.MANAGE_CARE_TEAM: frozenset({P, K}),
+    Action.BREAK_GLASS: frozenset({P, N, C}),
 }
 
 

@@ -99,3 +99,12 @@ class ReleaseForm(BoundedForm):
         label="Medical emergency (42 CFR 2.51), only when no consent covers this",
         help_text="the nature of the emergency; prescribers and nurses; the chart is flagged",
     )  # fmt: skip
+
+
+class BreakGlassForm(BoundedForm):
+    reason = forms.CharField(
+        max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why must you open this chart?",
+        help_text="a sentence the program director can review, e.g. covering a colleague's shift, the patient is here now",
+    )  # fmt: skip
+    next = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
