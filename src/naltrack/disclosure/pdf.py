@@ -2,7 +2,8 @@
 for the patient to take away (45 CFR 164.528; 42 CFR 2.24 and 2.25 as amended in 2024).
 
 The PDF uses the standard Helvetica font, which every PDF reader has and which covers Latin-1:
-a character outside it is written without its accent where it has one, else as "?", rather than
+a character outside it is written without its accent where it has one (typographic dashes and
+quotes as plain ones), else as "?", rather than
 embedding a font file the clinic's host may not have."""
 
 from __future__ import annotations
@@ -30,10 +31,15 @@ INTRO = (
 )
 
 
+# Typographic punctuation people type or paste, as the standard fonts' nearest characters.
+_PUNCTUATION = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'",
+                              "\u201c": '"', "\u201d": '"', "\u2026": "..."})  # fmt: skip
+
+
 def latin1(text: str) -> str:
     """Text the standard PDF fonts can show: accents dropped where that is enough, else '?'."""
     out = []
-    for ch in text:
+    for ch in text.translate(_PUNCTUATION):
         try:
             ch.encode("latin-1")
             out.append(ch)
