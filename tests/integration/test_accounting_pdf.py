@@ -88,5 +88,8 @@ def test_the_page_offers_the_pdf(patient: Patient, fixed_today: None) -> None:
 
 
 def test_names_outside_latin_1_lose_only_what_the_font_cannot_show() -> None:
-    assert latin1("Zoë Żak, Łódź \u2013 \u201c42 CFR § 2.51\u201d") == 'Zoë Zak, ?ódz - "42 CFR § 2.51"'
+    assert (
+        latin1("Zoë Żak, Łódź \u2013 \u201c42 CFR § 2.51\u201d")
+        == 'Zoë Zak, ?ódz - "42 CFR § 2.51"'
+    )
     assert latin1("李") == "?"
