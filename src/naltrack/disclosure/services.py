@@ -262,6 +262,10 @@ def disclose(
     affiliation = _text(affiliation, "recipient_affiliation", required=False)
     purpose = Purpose(_one_of((str(purpose),), Purpose, "purpose")[0])
     kinds = frozenset(RecordKind(k) for k in _one_of(tuple(str(k) for k in record_kinds), RecordKind, "record_kinds"))  # fmt: skip
+    if RecordKind.COUNSELLING_NOTES in kinds:
+        # Whoever sends counselling notes must be able to read them (counselors, prescribers): in
+        # the filter, so that no channel can forget it.
+        actor.require(Action.VIEW_COUNSELLING_NOTES)
     reason = _text(emergency_reason or "", "emergency_reason", required=False, limit=NOTE_MAX)
     if reason:
         actor.require(Action.DECLARE_EMERGENCY)
