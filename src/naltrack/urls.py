@@ -53,6 +53,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<str:mrn>/disclosures.csv", disclosure.disclosures_csv, name="disclosures-csv"),
     path("patients/<str:mrn>/disclosures.pdf", disclosure.disclosures_pdf, name="disclosures-pdf"),
     path("patients/<str:mrn>/break-glass/", disclosure.break_glass_page, name="break-glass"),
+    path("patients/<str:mrn>/care-team/", disclosure.care_team_page, name="care-team"),
     path("patients/<str:mrn>/release/", release.release, name="release"),
     path("disclosures/", disclosure.review_page, name="disclosure-review"),
     path("screenings/<int:pk>/", screening.screening_detail, name="screening-detail"),

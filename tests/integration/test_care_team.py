@@ -224,3 +224,22 @@ def test_api_answers_403_with_the_way_in_then_opens(patient: Patient) -> None:
     assert made.status_code == 201 and made.json()["reason"] == REASON
     assert c.get(f"/api/patients/{patient.mrn}", headers=lou).status_code == 200
     assert c.get(f"/api/patients/{patient.mrn}/medications", headers=lou).status_code == 200
+
+
+def test_the_care_team_page_adds_and_takes_off_members(patient: Patient) -> None:
+    cora = client("cora.coordinator")
+    url = f"/patients/{patient.mrn}/care-team/"
+    page = cora.get(url).content.decode()
+    assert "nina.nurse" in page and "lou.nurse" in page  # a member, and a choice to add
+    assert "cora.coordinator" not in page.split("Add to the care team")[1]  # only clinicians
+    bad = cora.post(url, {"form": "add", "username": "cora.coordinator"})
+    assert bad.status_code == 200 and "Select a valid choice" in bad.content.decode()
+    assert cora.post(url, {"form": "add", "username": "lou.nurse"}).status_code == 302
+    assert read_patient(patient.mrn, actor=LOU, at=NOW) == patient
+    assert cora.post(url, {"form": "remove", "username": "lou.nurse"}).status_code == 302
+    assert [m.username for m in care_team(patient)] == ["nina.nurse"]
+    # nurses see the team; they do not change it
+    nina = client("nina.nurse")
+    assert "Take off the team" not in nina.get(url).content.decode()
+    assert nina.post(url, {"form": "add", "username": "lou.nurse"}).status_code == 403
+    assert [m.username for m in care_team(patient)] == ["nina.nurse"]

@@ -3,6 +3,8 @@ rule) check meaning and name the field that is wrong."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from naltrack.clinical.consent import TPO, RecipientClass
@@ -108,3 +110,19 @@ class BreakGlassForm(BoundedForm):
         help_text="a sentence the program director can review, e.g. covering a colleague's shift, the patient is here now",
     )  # fmt: skip
     next = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+
+
+class CareTeamForm(BoundedForm):
+    form = forms.CharField(widget=forms.HiddenInput, initial="add")
+    username = forms.ChoiceField(choices=(), label="Add to the care team")
+
+    def __init__(self, *args: Any, clinicians: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Choose a clinician"), *clinicians]
+
+
+class LeaveForm(BoundedForm):
+    form = forms.CharField(widget=forms.HiddenInput, initial="remove")
+    username = forms.CharField(widget=forms.HiddenInput, max_length=150)

@@ -106,7 +106,7 @@ def accounting_pdf(header: Header, disclosures: list[Disclosure], accesses: list
             d.label_codes(), f"{d.disclosed_by}, {d.get_channel_display()}",
         ) for d in disclosures]  # fmt: skip
         _table(pdf, ("When", "To", "Records", "Purpose", "Under", "Labels", "By, how"),
-               (22, 40, 45, 26, 50, 30, 35), rows)  # fmt: skip
+               (27, 38, 42, 28, 52, 32, 40), rows)  # fmt: skip
     else:
         pdf.set_font("helvetica", size=9)
         pdf.cell(0, 6, "Nothing has been disclosed.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

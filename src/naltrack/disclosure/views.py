@@ -14,18 +14,25 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
-from naltrack.clinic import break_glass_hours
+from naltrack.clinic import break_glass_hours, care_team_required
 from naltrack.clinical.access import break_glass_active
 from naltrack.clinical.consent import emergency_active
 from naltrack.patients.access import chart_access
-from naltrack.patients.careteam import active_break_glass, break_glass
+from naltrack.patients.careteam import (
+    active_break_glass,
+    add_to_care_team,
+    break_glass,
+    clinicians,
+    read_care_team,
+    remove_from_care_team,
+)
 from naltrack.patients.pages import open_record
 from naltrack.patients.services import read_patient
 from naltrack.web.bounds import day_problem
 from naltrack.web.context import request_actor
 from naltrack.web.pages import posted, requires, submit
 
-from .forms import BreakGlassForm, ConsentForm, RevokeForm
+from .forms import BreakGlassForm, CareTeamForm, ConsentForm, LeaveForm, RevokeForm
 from .services import (
     accounting,
     accounting_csv,
@@ -137,6 +144,38 @@ def break_glass_page(request: HttpRequest, mrn: str) -> HttpResponse:
     return render(request, "disclosure/break_glass.html", {
         "patient": patient, "form": form, "hours": break_glass_hours(), "active": "patients",
         "running": active_break_glass(patient, now),
+    })  # fmt: skip
+
+
+@requires(Action.VIEW_PATIENT_LIST)
+def care_team_page(request: HttpRequest, mrn: str) -> HttpResponse:
+    """Who is on the patient's care team (they open the chart; anyone else breaks the glass), and
+    for prescribers and coordinators, adding and taking off members."""
+    actor, now, patient = open_record(request, mrn, writes=Action.MANAGE_CARE_TEAM, what="contact")
+    here = reverse("care-team", args=[mrn])
+    add = CareTeamForm(posted(request, "add"), clinicians=clinicians())
+
+    def join(d: dict[str, Any]) -> str:
+        add_to_care_team(patient, d["username"], actor=actor, at=clock.now())
+        return f"{d['username']} is on the care team."
+
+    done = submit(request, add, join, then=here)
+    if done:
+        return done
+    leave = LeaveForm(posted(request, "remove"))
+
+    def go(d: dict[str, Any]) -> str:
+        remove_from_care_team(patient, d["username"], actor=actor, at=clock.now())
+        return f"{d['username']} is off the care team."
+
+    done = submit(request, leave, go, then=here)
+    if done:
+        return done
+    return render(request, "disclosure/care_team.html", {
+        "patient": patient, "members": read_care_team(patient, actor=actor, at=now), "form": add,
+        "leave_error": leave.errors.as_text() if leave.is_bound else "",
+        "can_manage": actor.can(Action.MANAGE_CARE_TEAM), "active": "patients",
+        "break_glass": active_break_glass(patient, now), "required": care_team_required(),
     })  # fmt: skip
 
 

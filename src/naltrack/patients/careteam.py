@@ -95,3 +95,26 @@ def active_break_glass(patient: Patient, at: datetime) -> list[BreakGlass]:
     """The break-the-glass accesses to this chart still running at `at` (the chart flags them)."""
     rows = patient.break_glass.filter(ends_at__gt=at).order_by("-opened_at", "-id")
     return [g for g in rows if break_glass_active(g.ends_at, at)]
+
+
+def clinicians() -> list[tuple[str, str]]:
+    """Active staff whose role reads charts: (user name, "name (role)") for choosing a member."""
+    rows = (
+        StaffProfile.objects.filter(user__is_active=True)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return [
+        (s.user.get_username(), f"{s.user.get_full_name() or s.user.get_username()} ({s.get_role_display().lower()})")
+        for s in rows
+        if allowed(s.role, Action.VIEW_CHART)
+    ]  # fmt: skip
+
+
+def read_care_team(patient: Patient, *, actor: Actor, at: datetime) -> list[CareTeamMember]:
+    """The current care team, as the care-team page shows it (an audited read)."""
+    actor.require(Action.VIEW_PATIENT_LIST)
+    with transaction.atomic():
+        rows = care_team(patient)
+        record_by(actor, at, AuditAction.READ, "care_team", patient_mrn=patient.mrn)
+    return rows
