@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from naltrack.clinical.access import MIN_BREAK_GLASS_REASON
 from naltrack.clinical.consent import (
     ConsentScope,
     ConsentStatus,
@@ -171,8 +172,14 @@ def list_disclosures(request: HttpRequest, mrn: Mrn, limit: Limit = 50, offset: 
     return page(rows, limit, offset, disclosure_out)
 
 
+# A sentence a reviewer can judge: at least MIN_BREAK_GLASS_REASON characters once trimmed, as
+# the document declares (a first and a last non-blank character and enough between them).
+REASON_PATTERN = rf"^\s*[^\x00\s][^\x00]{{{MIN_BREAK_GLASS_REASON - 2},}}[^\x00\s]\s*$"
+
+
 class BreakGlassIn(In):
-    reason: Annotated[LongRequiredText, Field(max_length=1000)]
+    reason: Annotated[LongRequiredText, Field(min_length=MIN_BREAK_GLASS_REASON, max_length=1000,
+                                              json_schema_extra={"pattern": REASON_PATTERN})]  # fmt: skip
 
 
 class BreakGlassOut(Schema):

@@ -55,7 +55,12 @@ def requires(action: Action) -> Callable[[View], View]:
             except OutsideCareTeam as exc:
                 # Not on the care team: the break-the-glass form, then back to this page.
                 there = reverse("break-glass", args=[exc.mrn])
-                return redirect(f"{there}?{urlencode({'next': request.get_full_path()})}")
+                target = f"{there}?{urlencode({'next': request.get_full_path()})}"
+                if request.headers.get("HX-Request"):  # a fragment: the whole page goes there
+                    answer = HttpResponse(status=204)
+                    answer["HX-Redirect"] = target
+                    return answer
+                return redirect(target)
             except InputError as exc:
                 if exc.field != "mrn":  # an unknown patient in the address; anything else is a bug
                     raise
