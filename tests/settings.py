@@ -9,6 +9,11 @@ import os
 os.environ.setdefault("NALTRACK_DEBUG", "true")
 # The suite's clinic runs on UTC unless a test says otherwise (the machine's zone must not matter).
 os.environ.setdefault("NALTRACK_TIME_ZONE", "UTC")
+# The suite's fixtures make patients and staff without assigning care teams, and its tests are of
+# roles and records: the care-team restriction is off here (it is on in every clinic unless
+# turned off). tests/integration/test_care_team.py turns it on and tests it through the services,
+# the pages and the API.
+os.environ.setdefault("NALTRACK_CARE_TEAM_REQUIRED", "false")
 
 from naltrack.settings import *  # noqa: F403
 

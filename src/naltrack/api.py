@@ -9,7 +9,9 @@ else, with one shape for every refusal, {"message": ..., "field": ...}:
   429  too many bad tokens (or failed sign-ins) from this address: locked for a while (signin.lockout)
   403  the role may not (PermissionRefused); a read-only token asked to write, or a write-only
        token to read (TokenRefused); or the consent filter refused to let a patient's
-       records leave the program (DisclosureRefused, 42 CFR Part 2: the message gives the reason)
+       records leave the program (DisclosureRefused, 42 CFR Part 2: the message gives the reason);
+       or the chart is of a patient outside the caller's care team (OutsideCareTeam: break the
+       glass first, POST /api/patients/{mrn}/break-glass)
   404  an unknown id or MRN, or another patient's record named under this one (NotFoundError)
   409  well formed but in conflict with the record: already recorded, signed or resolved, a stale
        version (ConflictError)
@@ -36,6 +38,7 @@ from ninja.security import HttpBearer
 from naltrack import clock
 from naltrack.accounts.services import PermissionRefused, actor_for
 from naltrack.accounts.tokens import TokenRefused, authenticate
+from naltrack.clinical.access import OutsideCareTeam
 from naltrack.clinical.consent import DisclosureRefused
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.signin.lockout import token_address_locked, token_failed
@@ -118,6 +121,11 @@ def _conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
 @api.exception_handler(DisclosureRefused)
 def _disclosure_refused(request: HttpRequest, exc: DisclosureRefused) -> HttpResponse:
     return _error(request, 403, exc.message, exc.field or None)
+
+
+@api.exception_handler(OutsideCareTeam)
+def _outside_care_team(request: HttpRequest, exc: OutsideCareTeam) -> HttpResponse:
+    return _error(request, 403, f"{exc.message}: POST /api/patients/{exc.mrn}/break-glass with a reason", exc.field)  # fmt: skip
 
 
 @api.exception_handler(ValidationError)

@@ -18,3 +18,15 @@ def active_policy() -> Policy:
     the file takes effect when the application restarts, never half-way through a request."""
     policy: Policy = settings.CONFIG.policy
     return policy
+
+
+def care_team_required() -> bool:
+    """Whether charts open only to the patient's care team (NALTRACK_CARE_TEAM_REQUIRED)."""
+    required: bool = settings.CONFIG.care_team_required
+    return required
+
+
+def break_glass_hours() -> int:
+    """How long a break-the-glass access lasts (NALTRACK_BREAK_GLASS_HOURS)."""
+    hours: int = settings.CONFIG.break_glass_hours
+    return hours

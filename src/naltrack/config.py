@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from naltrack.clinical.access import BREAK_GLASS_HOURS, BREAK_GLASS_HOURS_RANGE
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.policy import DEFAULT_POLICY, Policy, load_policy
 
@@ -98,6 +99,11 @@ class Config:
     # How long a new API bearer token works unless its creator says otherwise
     # (NALTRACK_API_TOKEN_DAYS).
     api_token_days: int = 90
+    # Charts open only to the patient's care team; anyone else breaks the glass (issue 10).
+    # NALTRACK_CARE_TEAM_REQUIRED, on unless the clinic turns it off.
+    care_team_required: bool = True
+    # How long a break-the-glass access to a chart lasts (NALTRACK_BREAK_GLASS_HOURS, 1-24).
+    break_glass_hours: int = BREAK_GLASS_HOURS
 
 
 def parse_bool(variable: str, raw: str | None, default: bool) -> bool:
@@ -179,9 +185,13 @@ def read_config(environ: Mapping[str, str]) -> Config:
     zone = parse_time_zone(environ.get("NALTRACK_TIME_ZONE"), environ)
     backup_key = parse_backup_key(environ.get("NALTRACK_BACKUP_KEY"))
     token_days = parse_api_token_days(environ.get("NALTRACK_API_TOKEN_DAYS"))
+    care_team = parse_bool(
+        "NALTRACK_CARE_TEAM_REQUIRED", environ.get("NALTRACK_CARE_TEAM_REQUIRED"), True
+    )
+    glass_hours = parse_break_glass_hours(environ.get("NALTRACK_BREAK_GLASS_HOURS"))
     return Config(
         debug, secret, database, hosts, secure, data_dir, fixed_today, policy, zone, backup_key,
-        api_token_days=token_days,
+        api_token_days=token_days, care_team_required=care_team, break_glass_hours=glass_hours,
     )  # fmt: skip
 
 
@@ -204,6 +214,22 @@ def parse_api_token_days(raw: str | None) -> int:
             f"must be a whole number of days from 1 to {API_TOKEN_MAX_DAYS} (got {raw!r})",
         )
     return days
+
+
+def parse_break_glass_hours(raw: str | None) -> int:
+    """NALTRACK_BREAK_GLASS_HOURS: whole hours, 1-24 (default 4)."""
+    if raw is None or not raw.strip():
+        return BREAK_GLASS_HOURS
+    low, high = BREAK_GLASS_HOURS_RANGE
+    try:
+        hours = int(raw.strip())
+    except ValueError:
+        hours = 0
+    if not low <= hours <= high:
+        raise ConfigError(
+            "NALTRACK_BREAK_GLASS_HOURS", f"must be whole hours, {low}-{high} (got {raw!r})"
+        )
+    return hours
 
 
 def parse_backup_key(raw: str | None) -> bytes | None:

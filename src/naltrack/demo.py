@@ -27,6 +27,7 @@ from naltrack.audit.services import record_many
 from naltrack.clinical.vocab import Indication
 from naltrack.counselling.services import record_session
 from naltrack.monitoring.services import record_observation, record_side_effect
+from naltrack.patients.careteam import add_to_care_team
 from naltrack.patients.models import Patient
 from naltrack.patients.records import (
     AssessmentInput,
@@ -138,6 +139,9 @@ def _patient(i: int, stage: str, on: date, cast: Cast) -> None:
         actor=cast.coordinator,
         at=_at(start - timedelta(days=1)),
     )
+    # The demo is a small clinic: every clinician is on every patient's care team (issue 10).
+    for clinician in (cast.prescriber, cast.nurse, cast.counselor):
+        add_to_care_team(p, clinician.username, actor=cast.coordinator, at=_at(start - timedelta(days=1)))  # fmt: skip
     last_use = start - timedelta(days=4 if stage == "waiting" else 12)
     record_assessment(p, AssessmentInput(
         assessed_on=start - timedelta(days=1), substance="AUD" if aud_only else "OUD",

@@ -111,3 +111,31 @@ def test_a_coordinator_registers_a_patient_and_books_the_first_visit(page: Any) 
     )
     upcoming = page.locator("section", has=page.get_by_role("heading", name="Upcoming"))
     assert "Induction" in upcoming.inner_text()
+
+
+def test_a_nurse_outside_the_care_team_breaks_the_glass_and_the_chart_says_so(
+    page: Any, settings: Any
+) -> None:
+    import dataclasses
+
+    from naltrack.patients.careteam import add_to_care_team
+    from tests.integration.conftest import COORDINATOR
+
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, care_team_required=True)
+    create_staff("nina.nurse", PASSWORD, Role.NURSE)
+    create_staff("lou.nurse", PASSWORD, Role.NURSE)
+    p = make_patient("MRN-0805")
+    add_to_care_team(p, "nina.nurse", actor=COORDINATOR, at=at(TODAY))
+    sign_in(page, "lou.nurse", PASSWORD)
+    page.goto(f"/patients/{p.mrn}/")
+    assert page.get_by_role("heading", name=f"Break the glass: {p.family_name}, {p.given_name}").is_visible()  # fmt: skip
+    page.get_by_label("Why must you open this chart?").fill("urgent")
+    page.get_by_role("button", name="Break the glass and open the chart").click()
+    assert "say why in a sentence" in page.locator(".field-error").inner_text()
+    page.get_by_label("Why must you open this chart?").fill("Covering the evening clinic; the patient is here now.")  # fmt: skip
+    page.get_by_role("button", name="Break the glass and open the chart").click()
+    assert page.get_by_role("heading", name=f"{p.family_name}, {p.given_name}").is_visible()
+    assert (
+        "Opened outside the care team (break-the-glass) by lou.nurse"
+        in page.locator("main").inner_text()
+    )

@@ -29,6 +29,7 @@ from naltrack.disclosure.services import (
     review,
 )
 from naltrack.monitoring.services import record_observation, record_side_effect
+from naltrack.patients.careteam import add_to_care_team, break_glass
 from naltrack.patients.models import Patient
 from naltrack.patients.records import (
     AssessmentInput,
@@ -98,6 +99,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_DISCLOSURES: {P, N, C, K},
     Action.REVIEW_DISCLOSURES: {D},
     Action.MANAGE_STAFF: {D},
+    Action.MANAGE_CARE_TEAM: {P, K},
+    Action.BREAK_GLASS: {P, N, C},
 }
 
 
@@ -162,6 +165,8 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.VIEW_DISCLOSURES: lambda a, w: accounting(w.patient, actor=a, at=NOW),
     Action.REVIEW_DISCLOSURES: lambda a, w: review(actor=a, at=NOW),
     Action.MANAGE_STAFF: lambda a, w: staff_list(by=a),
+    Action.MANAGE_CARE_TEAM: lambda a, w: add_to_care_team(w.patient, "nobody.here", actor=a, at=NOW),
+    Action.BREAK_GLASS: lambda a, w: break_glass(w.patient, "Covering the evening clinic today.", actor=a, at=NOW),
 }  # fmt: skip
 
 

@@ -67,3 +67,19 @@ def test_sqlite_writers_queue_instead_of_failing() -> None:
     assert options["timeout"] >= 10
     assert "journal_mode=WAL" in options["init_command"]
     assert "OPTIONS" not in parse_database_url("postgresql://h/db").django()
+
+
+def test_charts_open_to_the_care_team_unless_the_clinic_says_otherwise() -> None:
+    config = read_config(PROD)
+    assert config.care_team_required is True and config.break_glass_hours == 4
+    off = read_config(
+        {**PROD, "NALTRACK_CARE_TEAM_REQUIRED": "false", "NALTRACK_BREAK_GLASS_HOURS": "8"}
+    )
+    assert off.care_team_required is False and off.break_glass_hours == 8
+
+
+@pytest.mark.parametrize("hours", ["0", "25", "four", "1.5"])
+def test_a_bad_break_glass_window_names_the_variable(hours: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        read_config({**PROD, "NALTRACK_BREAK_GLASS_HOURS": hours})
+    assert err.value.variable == "NALTRACK_BREAK_GLASS_HOURS"

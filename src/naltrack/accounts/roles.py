@@ -59,6 +59,9 @@ class Action(StrEnum):
     # Staff accounts (issue 10): create, give roles, disable and enable, reset a password, and
     # list or revoke anyone's API tokens. Each staff member manages their own tokens anyway.
     MANAGE_STAFF = "manage_staff"
+    # Care teams (issue 10): whose charts a clinician opens; anyone else breaks the glass
+    MANAGE_CARE_TEAM = "manage_care_team"  # assign staff to a patient's care team, or take off
+    BREAK_GLASS = "break_glass"  # open the chart of a patient outside one's care team, saying why
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -103,6 +106,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REVIEW_DISCLOSURES: frozenset({D}),
     # The director answers for who works in the program and what each may see.
     Action.MANAGE_STAFF: frozenset({D}),
+    # The prescriber leads the treatment and the coordinator assigns staff to patients; any
+    # clinician who may read charts may break the glass, which the director then reviews.
+    Action.MANAGE_CARE_TEAM: frozenset({P, K}),
+    Action.BREAK_GLASS: frozenset({P, N, C}),
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.appointments.models import Appointment
-from naltrack.clinical.consent import RECORD_KIND_LABELS, Purpose, Recipient, RecordKind
+from naltrack.clinical.consent import RECORD_KIND_LABELS, Purpose, Recipient, RecordKind, labels_of
 from naltrack.counselling.models import CounsellingSession
 from naltrack.disclosure.models import Channel
 from naltrack.disclosure.services import Released, disclose
@@ -31,6 +31,10 @@ class Section:
     title: str
     columns: tuple[str, ...]
     rows: list[tuple[str, ...]]
+
+    def label_codes(self) -> str:
+        """This section's security labels, as the printed summary shows them."""
+        return " ".join(lb.code for lb in sorted(labels_of(self.kind)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,7 @@ class Summary:
             "notice": self.released.notice, "notice_source": self.released.notice_source,
             "scope": self.released.scope,
             "sections": [{"kind": s.kind.value, "title": s.title,
+                          "security": [{"system": lb.system, "code": lb.code, "display": lb.display} for lb in sorted(labels_of(s.kind))],
                           "rows": [dict(zip(s.columns, r, strict=True)) for r in s.rows]} for s in self.sections],
         }  # fmt: skip
 

@@ -34,6 +34,7 @@ class ReleaseIn(In):
 class SectionOut(Schema):
     kind: RecordKind
     title: str
+    security: list[LabelOut]  # this section's labels: a recipient's system filters on them
     rows: list[dict[str, str]]
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.disclosure.services import active_emergency
+from naltrack.patients.careteam import active_break_glass
 from naltrack.patients.records import search_patients
 from naltrack.patients.services import read_patient
 from naltrack.screening.models import FormulationChoice
@@ -48,7 +49,8 @@ def chart(request: HttpRequest, mrn: str) -> HttpResponse:
         })  # fmt: skip
     data = read_chart(patient, clock.today())
     return render(request, "chart/chart.html", {"c": data, "active": "patients",
-        "emergency": active_emergency(patient, clock.now()), "can": {
+        "emergency": active_emergency(patient, clock.now()),
+        "break_glass": active_break_glass(patient, clock.now()), "can": {
         "screen": actor.can(Action.RUN_SCREENING), "mar": actor.can(Action.RECORD_ADMINISTRATION),
         "observe": actor.can(Action.RECORD_OBSERVATION), "plan": actor.can(Action.EDIT_PLAN),
         "notes": actor.can(Action.VIEW_COUNSELLING_NOTES), "discontinue": actor.can(Action.DISCONTINUE_TREATMENT),

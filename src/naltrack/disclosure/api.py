@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from naltrack.clinical.access import MIN_BREAK_GLASS_REASON
 from naltrack.clinical.consent import (
     ConsentScope,
     ConsentStatus,
@@ -20,6 +21,7 @@ from naltrack.clinical.consent import (
     RecordKind,
 )
 from naltrack.clock import local_day
+from naltrack.patients import careteam
 from naltrack.patients.apiutil import patient
 from naltrack.web.apiutil import (
     Day,
@@ -168,3 +170,31 @@ def revoke_consent(request: HttpRequest, mrn: Mrn, consent_id: Id, data: RevokeI
 def list_disclosures(request: HttpRequest, mrn: Mrn, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
     rows = services.accounting(patient(request, mrn, "contact"), actor=actor(request), at=now())
     return page(rows, limit, offset, disclosure_out)
+
+
+# A sentence a reviewer can judge: at least MIN_BREAK_GLASS_REASON characters once trimmed, as
+# the document declares (a first and a last non-blank character and enough between them).
+REASON_PATTERN = rf"^\s*[^\x00\s][^\x00]{{{MIN_BREAK_GLASS_REASON - 2},}}[^\x00\s]\s*$"
+
+
+class BreakGlassIn(In):
+    reason: Annotated[LongRequiredText, Field(min_length=MIN_BREAK_GLASS_REASON, max_length=1000,
+                                              json_schema_extra={"pattern": REASON_PATTERN})]  # fmt: skip
+
+
+class BreakGlassOut(Schema):
+    id: int
+    username: str
+    reason: str
+    opened_at: datetime
+    ends_at: datetime
+
+
+@router.post("/patients/{mrn}/break-glass", response=answers(201, BreakGlassOut, writes=True),
+             summary="Break the glass: open the chart of a patient outside your care team, saying why; "
+                     "time-limited, flagged on the chart, reviewed by the director")  # fmt: skip
+def break_glass(request: HttpRequest, mrn: Mrn, data: BreakGlassIn) -> Status[dict[str, Any]]:
+    p = patient(request, mrn, "contact")
+    g = careteam.break_glass(p, data.reason, actor=actor(request), at=now())
+    return Status(201, {"id": g.pk, "username": g.username, "reason": g.reason,
+                        "opened_at": g.opened_at.isoformat(), "ends_at": g.ends_at.isoformat()})  # fmt: skip

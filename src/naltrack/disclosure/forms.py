@@ -3,6 +3,8 @@ rule) check meaning and name the field that is wrong."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from naltrack.clinical.consent import TPO, RecipientClass
@@ -99,3 +101,28 @@ class ReleaseForm(BoundedForm):
         label="Medical emergency (42 CFR 2.51), only when no consent covers this",
         help_text="the nature of the emergency; prescribers and nurses; the chart is flagged",
     )  # fmt: skip
+
+
+class BreakGlassForm(BoundedForm):
+    reason = forms.CharField(
+        max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why must you open this chart?",
+        help_text="a sentence the program director can review, e.g. covering a colleague's shift, the patient is here now",
+    )  # fmt: skip
+    next = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+
+
+class CareTeamForm(BoundedForm):
+    form = forms.CharField(widget=forms.HiddenInput, initial="add")
+    username = forms.ChoiceField(choices=(), label="Add to the care team")
+
+    def __init__(self, *args: Any, clinicians: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Choose a clinician"), *clinicians]
+
+
+class LeaveForm(BoundedForm):
+    form = forms.CharField(widget=forms.HiddenInput, initial="remove")
+    username = forms.CharField(widget=forms.HiddenInput, max_length=150)

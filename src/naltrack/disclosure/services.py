@@ -47,9 +47,10 @@ from naltrack.clinical.consent import (
 )
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clock import local_day
-from naltrack.patients.models import Patient
+from naltrack.patients.models import BreakGlass, Patient
 from naltrack.patients.services import lock_patient
 
+from . import pdf
 from .models import Channel, Consent, Disclosure, Emergency, SignerChoice
 
 NAME_MAX = 200
@@ -261,6 +262,10 @@ def disclose(
     affiliation = _text(affiliation, "recipient_affiliation", required=False)
     purpose = Purpose(_one_of((str(purpose),), Purpose, "purpose")[0])
     kinds = frozenset(RecordKind(k) for k in _one_of(tuple(str(k) for k in record_kinds), RecordKind, "record_kinds"))  # fmt: skip
+    if RecordKind.COUNSELLING_NOTES in kinds:
+        # Whoever sends counselling notes must be able to read them (counselors, prescribers): in
+        # the filter, so that no channel can forget it.
+        actor.require(Action.VIEW_COUNSELLING_NOTES)
     reason = _text(emergency_reason or "", "emergency_reason", required=False, limit=NOTE_MAX)
     if reason:
         actor.require(Action.DECLARE_EMERGENCY)
@@ -348,8 +353,10 @@ def _disclosures() -> QuerySet[Disclosure]:
     return Disclosure.objects.select_related("patient", "consent", "notes_consent", "emergency").order_by("-disclosed_at", "-id")  # fmt: skip
 
 
+# `kind`: "disclosure" (out of the program), or "break_glass" (staff outside the care team opened
+# the chart; recipient and disclosed_by name the staff member, emergency the reason they gave).
 CSV_COLUMNS = ("disclosed_at", "recipient", "recipient_affiliation", "purpose", "records",
-               "basis", "consent", "emergency", "labels", "channel", "disclosed_by")  # fmt: skip
+               "basis", "consent", "emergency", "labels", "channel", "disclosed_by", "kind")  # fmt: skip
 
 
 def _csv_row(d: Disclosure) -> list[str]:
@@ -358,7 +365,16 @@ def _csv_row(d: Disclosure) -> list[str]:
         PURPOSE_LABELS[Purpose(d.purpose)], "; ".join(d.record_kind_labels()), d.get_basis_display(),
         " ".join(str(c.pk) for c in (d.consent, d.notes_consent) if c is not None),
         d.emergency.reason if d.emergency else "", d.label_codes(), d.get_channel_display(),
-        d.disclosed_by,
+        d.disclosed_by, "disclosure",
+    ]  # fmt: skip
+
+
+def _glass_row(g: BreakGlass) -> list[str]:
+    return [
+        g.opened_at.isoformat(), g.username, "staff of this program, outside the care team",
+        PURPOSE_LABELS[Purpose.TREATMENT], "The chart", "Break-the-glass (outside the care team)",
+        "", g.reason, "", f"Chart opened, access until {g.ends_at.isoformat()}", g.username,
+        "break_glass",
     ]  # fmt: skip
 
 
@@ -372,39 +388,66 @@ def accounting_csv(patient: Patient, *, actor: Actor, at: datetime) -> str:
     actor.require(Action.VIEW_DISCLOSURES)
     with transaction.atomic():
         rows = list(_disclosures().filter(patient=patient))
+        accesses = chart_accesses(patient)
         record_by(actor, at, AuditAction.EXPORT, "disclosures_csv", patient_mrn=patient.mrn,
-                  detail=f"{len(rows)} disclosures")  # fmt: skip
+                  detail=f"{len(rows)} disclosures, {len(accesses)} break-the-glass")  # fmt: skip
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(CSV_COLUMNS)
-    for d in rows:
-        w.writerow([_safe(c) for c in _csv_row(d)])
+    dated = [(d.disclosed_at, _csv_row(d)) for d in rows] + [(g.opened_at, _glass_row(g)) for g in accesses]  # fmt: skip
+    for _, row in sorted(dated, key=lambda r: r[0], reverse=True):
+        w.writerow([_safe(c) for c in row])
     return out.getvalue()
+
+
+def chart_accesses(patient: Patient) -> list[BreakGlass]:
+    """The times staff outside the care team opened this chart (break-the-glass), newest first:
+    part of the patient's accounting, read with it (the caller audits the read)."""
+    return list(patient.break_glass.order_by("-opened_at", "-id"))
+
+
+def accounting_pdf(patient: Patient, *, actor: Actor, at: datetime) -> bytes:
+    """The accounting as a PDF (disclosures, then chart opened outside the care team), audited as
+    an export."""
+    actor.require(Action.VIEW_DISCLOSURES)
+    with transaction.atomic():
+        rows = list(_disclosures().filter(patient=patient))
+        accesses = chart_accesses(patient)
+        record_by(actor, at, AuditAction.EXPORT, "disclosures_pdf", patient_mrn=patient.mrn,
+                  detail=f"{len(rows)} disclosures, {len(accesses)} break-the-glass")  # fmt: skip
+    return pdf.accounting_pdf(pdf.Header(patient, at, actor.username), rows, accesses)
 
 
 @dataclass(frozen=True, slots=True)
 class Review:
     disclosures: list[Disclosure]
     emergencies: list[Emergency]
+    break_glass: list[BreakGlass]
 
 
 REVIEW_LIMIT = 500
 
 
 def review(*, actor: Actor, at: datetime, since: date | None = None) -> Review:
-    """Every disclosure and every declared emergency (newest first, from `since`), for the
-    director's review; the read is audited with the patients it showed."""
+    """Every disclosure, every declared emergency and every chart opened outside the care team
+    (newest first, from `since`), for the director's review; the read is audited with the
+    patients it showed."""
     actor.require(Action.REVIEW_DISCLOSURES)
     rows = _disclosures()
     emergencies = Emergency.objects.select_related("patient").order_by("-declared_at", "-id")
+    glass = BreakGlass.objects.select_related("patient").order_by("-opened_at", "-id")
     if since is not None:
         rows = rows.filter(disclosed_at__date__gte=since)
         emergencies = emergencies.filter(declared_at__date__gte=since)
+        glass = glass.filter(opened_at__date__gte=since)
     with transaction.atomic():
-        shown = Review(list(rows[:REVIEW_LIMIT]), list(emergencies[:REVIEW_LIMIT]))
-        seen = [d.patient.mrn for d in shown.disclosures] + [
-            e.patient.mrn for e in shown.emergencies
-        ]
+        shown = Review(list(rows[:REVIEW_LIMIT]), list(emergencies[:REVIEW_LIMIT]),
+                       list(glass[:REVIEW_LIMIT]))  # fmt: skip
+        seen = (
+            [d.patient.mrn for d in shown.disclosures]
+            + [e.patient.mrn for e in shown.emergencies]
+            + [g.patient.mrn for g in shown.break_glass]
+        )
         mrns = " ".join(dict.fromkeys(seen))
         record_by(actor, at, AuditAction.READ, "disclosure_review",
                   detail=f"since {since or 'the start'}: {mrns}")  # fmt: skip
@@ -419,7 +462,9 @@ __all__ = [
     "Released",
     "accounting",
     "accounting_csv",
+    "accounting_pdf",
     "active_emergency",
+    "chart_accesses",
     "consent_statuses",
     "disclose",
     "list_consents",

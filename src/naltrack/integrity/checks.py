@@ -12,6 +12,9 @@ The invariants, from the models and the use cases that write them:
    over version n under a lock).
 4. A record's patient is its episode's patient.
 5. The audit trail's hash chain is intact (`naltrack audit verify`).
+6. Consents, disclosures, emergencies, break-the-glass and care teams (integrity/disclosures.py):
+   each with its audit event, every disclosure accounted, on a basis that covered it, with its
+   labels and notice.
 
 Each finding names the table, the rule and the first ids, so an operator can look them up.
 """
@@ -36,7 +39,8 @@ from naltrack.treatment.models import (
     TreatmentPlan,
 )
 
-SHOWN = 20  # ids listed per finding
+from .disclosures import check_disclosures
+from .findings import Finding
 
 # model, the object_type its use case audits, the actions that count as its writing
 AUDITED: tuple[tuple[type[Model], str, tuple[str, ...]], ...] = (
@@ -59,20 +63,6 @@ AUDITED: tuple[tuple[type[Model], str, tuple[str, ...]], ...] = (
 WITH_EPISODE: tuple[type[Model], ...] = (
     Assessment, ScreeningRecord, TreatmentPlan, Order, Administration, InjectionOverride, Implant,
 )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    table: str
-    problem: str
-    ids: tuple[object, ...] = ()
-
-    def __str__(self) -> str:
-        if not self.ids:
-            return f"{self.table}: {self.problem}"
-        shown = ", ".join(str(i) for i in self.ids[:SHOWN])
-        more = f" and {len(self.ids) - SHOWN} more" if len(self.ids) > SHOWN else ""
-        return f"{self.table}: {len(self.ids)} {self.problem}: ids {shown}{more}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +137,9 @@ def check_integrity() -> CheckReport:
     records, findings = _audit_findings()
     findings += _plan_findings()
     findings += _episode_findings()
+    part2_records, part2_findings = check_disclosures()
+    records += part2_records
+    findings += part2_findings
     chain = verify_chain()
     if chain.broken is not None:
         findings.append(Finding(AuditEvent._meta.db_table,

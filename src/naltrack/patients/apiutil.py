@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 
+from naltrack.clinical.access import OutsideCareTeam
 from naltrack.clinical.errors import InputError
 from naltrack.web.apiutil import (
     Limit,
@@ -29,6 +30,8 @@ def patient(request: HttpRequest, mrn: str, what: str = "chart") -> Patient:
     """Open a patient's record through the audited read (404 for an unknown MRN)."""
     try:
         return read_patient(mrn, actor=actor(request), at=now(), what=what)
+    except OutsideCareTeam:
+        raise  # a 403 with the way in (break the glass), not a 404
     except InputError:
         raise Http404(f"no patient has the MRN {mrn!r}") from None
 

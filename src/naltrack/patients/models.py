@@ -165,3 +165,47 @@ class Allergy(models.Model):
 
     class Meta:
         ordering = ("substance", "id")
+
+
+class CareTeamMember(models.Model):
+    """A staff member assigned to a patient's care team: a clinician on it opens the chart; one
+    outside it breaks the glass (clinical/access.py). Rows are kept: leaving the team sets
+    `removed_at`, so the record shows who could open the chart when."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="care_team")
+    username = models.CharField(max_length=150)
+    added_by = models.CharField(max_length=150)
+    added_at = models.DateTimeField()
+    removed_by = models.CharField(max_length=150, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("username", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("patient", "username"),
+                condition=models.Q(removed_at__isnull=True),
+                name="one_current_care_team_row_per_member",
+            ),
+        ]
+
+
+class BreakGlass(models.Model):
+    """A clinician outside the care team opened the chart stating why: access until `ends_at`,
+    flagged on the chart, listed for the director, in the patient's accounting."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="break_glass")
+    username = models.CharField(max_length=150)
+    role = models.CharField(max_length=20)
+    reason = models.CharField(max_length=1000)
+    opened_at = models.DateTimeField()
+    ends_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ("-opened_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("opened_at")),
+                name="break_glass_ends_after_it_opens",
+            ),
+        ]

@@ -15,10 +15,12 @@ from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.audit.services import record_by
+from naltrack.clinical.access import AccessBasis, ChartAccess, OutsideCareTeam
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.vocab import Indication
 from naltrack.clock import local_day
 
+from .access import chart_access
 from .models import Episode, EpisodeStatus, Patient, ReminderChannel, SexAtBirthChoice
 
 MRN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
@@ -102,24 +104,45 @@ def read_patient(mrn: str, *, actor: Actor, at: datetime, what: str = "chart",
 
     `covered_for`: a read repeated many times a minute (the live screening preview, once per
     keystroke) writes a new event only when this staff member has no read of this patient in that
-    time; otherwise the earlier event already records the access."""
+    time; otherwise the earlier event already records the access.
+
+    The care-team gate (clinical/access.py): a chart opens to the patient's care team, or to a
+    clinician whose break-the-glass access is running; anyone else gets OutsideCareTeam (pages
+    show the break-the-glass form, the API a 403) and the refused read is audited."""
     actor.require(Action.VIEW_CHART if what == "chart" else Action.VIEW_PATIENT_LIST)
     with transaction.atomic():
         patient = Patient.objects.filter(mrn=mrn).first()
         if patient is None:
             raise NotFoundError("no patient has this MRN", "mrn")
-        recent = (
-            covered_for is not None
-            and AuditEvent.objects.filter(
-                actor=actor.username,
-                patient_mrn=mrn,
-                action=AuditAction.READ,
-                at__gte=at - covered_for,
-            ).exists()
-        )
-        if not recent:
-            record_by(actor, at, AuditAction.READ, f"patient_{what}", patient.pk, patient_mrn=mrn)
+        access = chart_access(patient, actor, at) if what == "chart" else None
+        if access is not None and not access.allowed:
+            refused = OutsideCareTeam(mrn, access)
+        else:
+            refused = None
+            _audit_read(patient, actor, at, what, covered_for, access)
+    if refused is not None:
+        with transaction.atomic():  # the refused attempt is audited; nothing was read
+            record_by(actor, at, AuditAction.READ, "patient_chart_refused", patient.pk,
+                      patient_mrn=mrn, detail="not on the care team; no break-the-glass access")  # fmt: skip
+        raise refused
     return patient
+
+
+def _audit_read(patient: Patient, actor: Actor, at: datetime, what: str,
+                covered_for: timedelta | None, access: ChartAccess | None) -> None:  # fmt: skip
+    recent = (
+        covered_for is not None
+        and AuditEvent.objects.filter(
+            actor=actor.username, patient_mrn=patient.mrn, action=AuditAction.READ,
+            at__gte=at - covered_for,
+        ).exists()
+    )  # fmt: skip
+    if recent:
+        return
+    # A read under break-the-glass says so in the trail, with the access it used.
+    glass = access is not None and access.basis is AccessBasis.BREAK_GLASS
+    record_by(actor, at, AuditAction.READ, f"patient_{what}", patient.pk, patient_mrn=patient.mrn,
+              detail=f"break the glass: {access.reason}" if glass and access else "")  # fmt: skip
 
 
 def open_episode(

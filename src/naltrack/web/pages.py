@@ -13,11 +13,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import PermissionRefused
 from naltrack.accounts.staff import password_change_due
+from naltrack.clinical.access import OutsideCareTeam
 from naltrack.clinical.errors import InputError
 
 from .bounds import MRN_PATTERN
@@ -53,6 +55,15 @@ def requires(action: Action) -> Callable[[View], View]:
                 return view(request, *args, **kwargs)
             except PermissionRefused as exc:
                 return refused(request, str(exc))
+            except OutsideCareTeam as exc:
+                # Not on the care team: the break-the-glass form, then back to this page.
+                there = reverse("break-glass", args=[exc.mrn])
+                target = f"{there}?{urlencode({'next': request.get_full_path()})}"
+                if request.headers.get("HX-Request"):  # a fragment: the whole page goes there
+                    answer = HttpResponse(status=204)
+                    answer["HX-Redirect"] = target
+                    return answer
+                return redirect(target)
             except InputError as exc:
                 if exc.field != "mrn":  # an unknown patient in the address; anything else is a bug
                     raise

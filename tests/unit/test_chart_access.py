@@ -1,0 +1,92 @@
+"""The care-team rule (clinical/access.py): who opens a chart, and break-the-glass, with the minute
+before, of and after the end of an access."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from naltrack.clinical.access import (
+    BREAK_GLASS_HOURS,
+    MIN_BREAK_GLASS_REASON,
+    AccessBasis,
+    ChartAccessFacts,
+    break_glass_ends_at,
+    break_glass_reason_problem,
+    decide_chart_access,
+    on_care_team,
+)
+from naltrack.clinical.errors import InputError
+
+AT = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+ENDS = AT + timedelta(hours=4)
+MINUTE = timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("facts", "at", "allowed", "basis"),
+    [
+        (ChartAccessFacts(False, False), AT, True, AccessBasis.NOT_RESTRICTED),
+        (ChartAccessFacts(True, True), AT, True, AccessBasis.CARE_TEAM),
+        (ChartAccessFacts(True, False), AT, False, None),
+        (ChartAccessFacts(True, False, (ENDS,)), ENDS - MINUTE, True, AccessBasis.BREAK_GLASS),
+        (ChartAccessFacts(True, False, (ENDS,)), ENDS, False, None),
+        (ChartAccessFacts(True, False, (ENDS,)), ENDS + MINUTE, False, None),
+        # the care team wins over a break-the-glass access: nothing to review
+        (ChartAccessFacts(True, True, (ENDS,)), AT, True, AccessBasis.CARE_TEAM),
+    ],
+    ids=["restriction off", "on the care team", "outside, no access", "minute before the end",
+         "the end", "after the end", "team and access"],
+)  # fmt: skip
+def test_who_opens_a_chart(
+    facts: ChartAccessFacts, at: datetime, allowed: bool, basis: AccessBasis | None
+) -> None:
+    decision = decide_chart_access(facts, at)
+    assert decision.allowed is allowed
+    assert decision.basis is basis
+    assert decision.reason
+
+
+def test_a_refusal_says_how_to_get_in() -> None:
+    decision = decide_chart_access(ChartAccessFacts(True, False), AT)
+    assert "break the glass" in decision.reason and decision.until is None
+
+
+def test_the_latest_running_access_counts() -> None:
+    later = ENDS + timedelta(hours=2)
+    decision = decide_chart_access(ChartAccessFacts(True, False, (AT - MINUTE, ENDS, later)), AT)
+    assert decision.until == later
+
+
+@pytest.mark.parametrize(("hours", "ends"), [(1, AT + timedelta(hours=1)), (24, AT + timedelta(hours=24))])  # fmt: skip
+def test_an_access_is_time_limited(hours: int, ends: datetime) -> None:
+    assert break_glass_ends_at(AT, hours) == ends
+    assert break_glass_ends_at(AT) == AT + timedelta(hours=BREAK_GLASS_HOURS)
+
+
+@pytest.mark.parametrize("hours", [0, 25, -4])
+def test_the_access_window_is_bounded(hours: int) -> None:
+    with pytest.raises(InputError) as err:
+        break_glass_ends_at(AT, hours)
+    assert err.value.field == "break_glass_hours"
+
+
+@pytest.mark.parametrize(
+    ("reason", "problem"),
+    [("", "is required"), ("   ", "is required"), ("urgent", "in a sentence"),
+     ("x" * (MIN_BREAK_GLASS_REASON - 1), "in a sentence"), ("y" * 1001, "at most 1000")],
+)  # fmt: skip
+def test_a_reason_a_reviewer_can_judge(reason: str, problem: str) -> None:
+    found = break_glass_reason_problem(reason)
+    assert found is not None and problem in found.message and found.field == "reason"
+
+
+def test_a_sentence_is_a_reason() -> None:
+    assert break_glass_reason_problem("Covering Nina's shift; the patient is here now.") is None
+    assert break_glass_reason_problem("x" * MIN_BREAK_GLASS_REASON) is None
+
+
+def test_care_team_names_compare_exactly() -> None:
+    assert on_care_team("nina.nurse", ["pat.prescriber", "nina.nurse"])
+    assert not on_care_team("Nina.Nurse", ["nina.nurse"])
