@@ -44,6 +44,11 @@ lint: $(STAMP)
 	$(LINT_IMPORTS)
 
 BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/naltrack_bench
+# The load test (issue 10): the production server (gunicorn) on 127.0.0.1:$(LOAD_PORT) against
+# PostgreSQL database $(LOAD_DB) (dropped and seeded with the demo clinic), 50 signed-in staff for
+# 60 s through Today, search, chart and the MAR page; fails when any request fails.
+LOAD_DB   ?= naltrack_load
+LOAD_PORT ?= 8040
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
@@ -52,6 +57,7 @@ bench: $(STAMP)
 	@if $(BIN)/python benchmarks/pg_reset.py $(PG_ADMIN) naltrack_bench; then \
 	  NALTRACK_DATABASE_URL=$(BENCH_PG) $(BIN)/python benchmarks/clinic.py; \
 	else echo "note: PostgreSQL is not reachable at $(PG_ADMIN); its clinic benchmark was skipped"; fi
+	$(BIN)/python benchmarks/load.py --admin-url $(PG_ADMIN) --database $(LOAD_DB) --port $(LOAD_PORT)
 
 ## Regenerate docs/clinical-rules.md from the policy and the knowledge files.
 docs: $(STAMP)

@@ -11,6 +11,7 @@ import base64
 import binascii
 import contextlib
 import dataclasses
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -108,6 +109,9 @@ class Serving:
     csrf_trusted_origins: tuple[str, ...] = ()  # NALTRACK_CSRF_TRUSTED_ORIGINS
     ssl_redirect: bool = False  # NALTRACK_SSL_REDIRECT
     hsts_seconds: int = 0  # NALTRACK_HSTS_SECONDS
+    # The proxies whose X-Forwarded-For names the client (NALTRACK_TRUSTED_PROXIES): audit
+    # events record the client's address, not the proxy's.
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +164,18 @@ def parse_serving(environ: Mapping[str, str], debug: bool, hosts: tuple[str, ...
     for origin in origins:
         if not origin.startswith(("https://", "http://")):
             raise ConfigError("NALTRACK_CSRF_TRUSTED_ORIGINS", f"each origin must start with https:// (got {origin!r})")  # fmt: skip
+    proxies_raw = environ.get("NALTRACK_TRUSTED_PROXIES")
+    proxies = (
+        ("127.0.0.1", "::1") if proxies_raw is None and not debug
+        else tuple(p.strip() for p in (proxies_raw or "").split(",") if p.strip())
+    )  # fmt: skip
+    for proxy in proxies:
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            raise ConfigError("NALTRACK_TRUSTED_PROXIES", f"each proxy must be an IP address (got {proxy!r})") from None  # fmt: skip
     return Serving(
+        trusted_proxies=tuple(str(ipaddress.ip_address(p)) for p in proxies),
         workers=parse_int("NALTRACK_WEB_WORKERS", environ.get("NALTRACK_WEB_WORKERS"), 2, 1, 64),
         threads=parse_int("NALTRACK_WEB_THREADS", environ.get("NALTRACK_WEB_THREADS"), 4, 1, 64),
         proxy_ssl_header=header or None,

@@ -113,6 +113,9 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
     "naltrack.web.logs.RequestLogMiddleware",
 )
+# First of all: the client's address from the trusted proxy's X-Forwarded-For (web/proxy.py).
+MIDDLEWARE.insert(0, "naltrack.web.proxy.ForwardedForMiddleware")
+NALTRACK_TRUSTED_PROXIES = list(CONFIG.serving.trusted_proxies)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # gzip copies next to each file at collectstatic; whitenoise sends them to clients that accept

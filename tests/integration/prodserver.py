@@ -136,9 +136,10 @@ class Browser:
     def __init__(self, server: Server) -> None:
         self.server = server
         self.cookies: dict[str, str] = {}
+        self.headers: dict[str, str] = {}  # sent with every request (X-Forwarded-For, ...)
 
     def go(self, method: str, path: str, form: dict[str, str] | None = None) -> Answer:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        headers = self.headers | {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
         if form is not None:
             body = urlencode(form).encode()

@@ -22,7 +22,9 @@ from django.db import connection
 
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff
+from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.web.logs import JsonFormatter
+from naltrack.web.proxy import client_address
 from tests.integration import prodserver
 from tests.integration.committed import append_only_restored, committed_data  # noqa: F401
 from tests.integration.conftest import PASSWORD, make_patient
@@ -74,7 +76,11 @@ def test_https_only_with_hsts_and_api_docs_behind_sign_in(server: prodserver.Ser
         assert refused.status == 302 and refused.headers["location"].startswith("/login/"), path
     create_staff("nina.nurse", PASSWORD, Role.NURSE)
     nurse = prodserver.Browser(server)
+    # the proxy says who the client is; the audit trail records that address, not the proxy's
+    nurse.headers["X-Forwarded-For"] = "198.51.100.4, 203.0.113.9"
     nurse.sign_in("nina.nurse", PASSWORD)
+    login = AuditEvent.objects.filter(action=AuditAction.LOGIN, actor="nina.nurse").get()
+    assert login.remote_addr == "203.0.113.9"
     assert nurse.go("GET", "/api/docs").status == 200
     assert nurse.go("GET", "/api/openapi.json").status == 200
     # The session cookie is only ever sent over HTTPS.
@@ -171,3 +177,20 @@ def test_a_logged_error_keeps_its_type_and_frames_not_its_text() -> None:
     assert line["route"] == "/patients/<str:mrn>/"
     text = json.dumps(line)
     assert "MRN-0001" not in text and "Alice" not in text
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "client"),
+    [
+        ("127.0.0.1", "203.0.113.9", "203.0.113.9"),  # the proxy on loopback names the client
+        ("127.0.0.1", "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a forged left part is ignored
+        ("127.0.0.1", "203.0.113.9, 10.0.0.2", "10.0.0.2"),  # 10.0.0.2 is not a trusted proxy
+        ("127.0.0.1", "203.0.113.9, ::1", "203.0.113.9"),  # two trusted proxies in a row
+        ("198.51.100.7", "203.0.113.9", "198.51.100.7"),  # not from a proxy: the socket's address
+        ("127.0.0.1", "not-an-address", "127.0.0.1"),
+    ],
+)
+def test_the_client_address_comes_from_a_trusted_proxy_only(
+    remote: str, forwarded: str, client: str
+) -> None:
+    assert client_address(remote, forwarded, frozenset({"127.0.0.1", "::1"})) == client

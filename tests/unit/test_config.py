@@ -81,6 +81,7 @@ def test_production_trusts_the_proxy_redirects_to_https_and_sends_hsts() -> None
     assert serving.ssl_redirect is True
     assert serving.hsts_seconds == 365 * 24 * 3600
     assert (serving.workers, serving.threads) == (2, 4)
+    assert serving.trusted_proxies == ("127.0.0.1", "::1")
 
 
 def test_development_has_no_proxy_no_redirect_and_no_hsts() -> None:
@@ -116,6 +117,7 @@ def test_the_operator_sets_origins_workers_and_the_pool() -> None:
         ("NALTRACK_CSRF_TRUSTED_ORIGINS", "clinic.example.org"),
         ("NALTRACK_PROXY_SSL_HEADER", "X-Forwarded-Proto: https"),
         ("NALTRACK_SSL_REDIRECT", "perhaps"),
+        ("NALTRACK_TRUSTED_PROXIES", "proxy.example.org"),
     ],
 )
 def test_a_bad_serving_value_names_its_variable(variable: str, value: str) -> None:
