@@ -103,16 +103,18 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # --- Production serving (issue 10, Operations): gunicorn behind a TLS proxy (docs/deploy.md) ---
-# whitenoise serves the static files `naltrack serve` collects into STATIC_ROOT (CSS, htmx), right
-# after the security middleware; then one JSON line per request, with no PHI (web/logs.py).
+# One JSON line per request, with no PHI (web/logs.py), timing everything after it. In production
+# whitenoise serves the static files `naltrack serve` collects into STATIC_ROOT (CSS, htmx) before
+# it; development's server serves them from the apps, with no collect step.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
     "naltrack.web.logs.RequestLogMiddleware",
 )
+if not DEBUG:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 # First of all: the client's address from the trusted proxy's X-Forwarded-For (web/proxy.py).
 MIDDLEWARE.insert(0, "naltrack.web.proxy.ForwardedForMiddleware")
 NALTRACK_TRUSTED_PROXIES = list(CONFIG.serving.trusted_proxies)
