@@ -89,7 +89,7 @@ class Database:
                     "min_size": 1,
                     "max_size": self.pool_size,
                     # A request that finds every connection taken waits this long, then fails
-                    # (503-like 500) rather than queueing forever.
+                    # (a 500, logged) rather than queueing forever.
                     "timeout": 10,
                 }
             },
@@ -157,8 +157,10 @@ def parse_serving(environ: Mapping[str, str], debug: bool, hosts: tuple[str, ...
         raise ConfigError("NALTRACK_PROXY_SSL_HEADER", f"must be a header name such as X-Forwarded-Proto (got {header!r})")  # fmt: skip
     origins_raw = environ.get("NALTRACK_CSRF_TRUSTED_ORIGINS")
     if origins_raw is None:
-        # The proxy serves the allowed host names over HTTPS; a leading dot allows subdomains.
-        origins = tuple(f"https://{h.lstrip('.')}" for h in hosts if h != "*" and not debug)
+        # The proxy serves the allowed host names over HTTPS (".example.org", a host and its
+        # subdomains, becomes Django's "https://*.example.org").
+        origins = tuple(f"https://*{h}" if h.startswith(".") else f"https://{h}"
+                        for h in hosts if h != "*" and not debug)  # fmt: skip
     else:
         origins = tuple(o.strip() for o in origins_raw.split(",") if o.strip())
     for origin in origins:

@@ -124,3 +124,11 @@ def test_a_bad_serving_value_names_its_variable(variable: str, value: str) -> No
     with pytest.raises(ConfigError) as err:
         read_config({**PROD, variable: value})
     assert err.value.variable == variable
+
+
+def test_trusted_origins_follow_the_allowed_hosts_subdomains_included() -> None:
+    config = read_config({**PROD, "NALTRACK_ALLOWED_HOSTS": "clinic.example.org,.example.net"})
+    assert config.serving.csrf_trusted_origins == (
+        "https://clinic.example.org",
+        "https://*.example.net",
+    )
