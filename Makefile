@@ -45,6 +45,11 @@ lint: $(STAMP)
 
 BENCH_DB ?= naltrack_bench
 BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/$(BENCH_DB)
+# The load test (issue 10): the production server (gunicorn) on 127.0.0.1:$(LOAD_PORT) against
+# PostgreSQL database $(LOAD_DB) (dropped and seeded with the demo clinic), 50 signed-in staff for
+# 60 s through Today, search, chart and the MAR page; fails when any request fails.
+LOAD_DB   ?= naltrack_load
+LOAD_PORT ?= 8040
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
@@ -53,6 +58,7 @@ bench: $(STAMP)
 	@if $(BIN)/python benchmarks/pg_reset.py $(PG_ADMIN) $(BENCH_DB); then \
 	  NALTRACK_DATABASE_URL=$(BENCH_PG) $(BIN)/python benchmarks/clinic.py; \
 	else echo "note: PostgreSQL is not reachable at $(PG_ADMIN); its clinic benchmark was skipped"; fi
+	$(BIN)/python benchmarks/load.py --admin-url $(PG_ADMIN) --database $(LOAD_DB) --port $(LOAD_PORT)
 
 ## Regenerate docs/clinical-rules.md from the policy and the knowledge files.
 docs: $(STAMP)

@@ -28,6 +28,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -83,6 +85,9 @@ api = NaltrackAPI(
     description="Clinic records and workflows for a naltrexone treatment program. Synthetic data only.",
     auth=BearerToken(),
     urls_namespace="api",
+    # In production the docs and the OpenAPI document are for signed-in staff (they map every
+    # record a patient has); in development they stay open for the demo.
+    docs_decorator=None if settings.DEBUG else login_required,
 )
 
 

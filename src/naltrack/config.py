@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import dataclasses
+import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -47,6 +49,8 @@ class Database:
     password: str = ""
     host: str = ""
     port: str = ""
+    # PostgreSQL: the most connections one server process holds (NALTRACK_DB_POOL_SIZE).
+    pool_size: int = 10
 
     def django(self) -> dict[str, object]:
         if self.engine == "sqlite":
@@ -74,8 +78,41 @@ class Database:
             "PASSWORD": self.password,
             "HOST": self.host,
             "PORT": self.port,
-            "CONN_MAX_AGE": 60,
+            # One pool of connections per server process (psycopg_pool), each taken for a
+            # request and given back at its end: a burst of requests reuses them instead of
+            # opening one per thread until PostgreSQL refuses clients. Persistent connections
+            # (CONN_MAX_AGE) and a pool exclude each other; the pool checks a connection's
+            # health before handing it out (CONN_HEALTH_CHECKS).
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": {
+                "pool": {
+                    "min_size": 1,
+                    "max_size": self.pool_size,
+                    # A request that finds every connection taken waits this long, then fails
+                    # (a 500, logged) rather than queueing forever.
+                    "timeout": 10,
+                }
+            },
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Serving:
+    """How `naltrack serve` serves in production (gunicorn behind a TLS proxy) and what Django
+    trusts of that proxy. Development mode turns off HTTPS redirects, HSTS and the proxy header."""
+
+    workers: int = 2  # gunicorn worker processes (NALTRACK_WEB_WORKERS)
+    threads: int = 4  # threads per worker (NALTRACK_WEB_THREADS)
+    # The header the proxy sets to tell the original scheme (NALTRACK_PROXY_SSL_HEADER); trusted
+    # only because gunicorn listens on loopback behind that proxy. None: no proxy.
+    proxy_ssl_header: str | None = None
+    csrf_trusted_origins: tuple[str, ...] = ()  # NALTRACK_CSRF_TRUSTED_ORIGINS
+    ssl_redirect: bool = False  # NALTRACK_SSL_REDIRECT
+    hsts_seconds: int = 0  # NALTRACK_HSTS_SECONDS
+    # The proxies whose X-Forwarded-For names the client (NALTRACK_TRUSTED_PROXIES): audit
+    # events record the client's address, not the proxy's.
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +141,60 @@ class Config:
     care_team_required: bool = True
     # How long a break-the-glass access to a chart lasts (NALTRACK_BREAK_GLASS_HOURS, 1-24).
     break_glass_hours: int = BREAK_GLASS_HOURS
+    # The production server and the proxy in front of it (NALTRACK_WEB_*, NALTRACK_PROXY_*, ...).
+    serving: Serving = field(default_factory=Serving)
+
+
+def parse_int(variable: str, raw: str | None, default: int, lo: int, hi: int) -> int:
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(variable, f"must be a whole number (got {raw!r})") from None
+    if not lo <= value <= hi:
+        raise ConfigError(variable, f"must be from {lo} to {hi} (got {value})")
+    return value
+
+
+def parse_serving(environ: Mapping[str, str], debug: bool, hosts: tuple[str, ...]) -> Serving:
+    header_raw = environ.get("NALTRACK_PROXY_SSL_HEADER")
+    header = (
+        header_raw if header_raw is not None else ("" if debug else "X-Forwarded-Proto")
+    ).strip()
+    if header and not all(c.isalnum() or c == "-" for c in header):
+        raise ConfigError("NALTRACK_PROXY_SSL_HEADER", f"must be a header name such as X-Forwarded-Proto (got {header!r})")  # fmt: skip
+    origins_raw = environ.get("NALTRACK_CSRF_TRUSTED_ORIGINS")
+    if origins_raw is None:
+        # The proxy serves the allowed host names over HTTPS (".example.org", a host and its
+        # subdomains, becomes Django's "https://*.example.org").
+        origins = tuple(f"https://*{h}" if h.startswith(".") else f"https://{h}"
+                        for h in hosts if h != "*" and not debug)  # fmt: skip
+    else:
+        origins = tuple(o.strip() for o in origins_raw.split(",") if o.strip())
+    for origin in origins:
+        if not origin.startswith(("https://", "http://")):
+            raise ConfigError("NALTRACK_CSRF_TRUSTED_ORIGINS", f"each origin must start with https:// (got {origin!r})")  # fmt: skip
+    proxies_raw = environ.get("NALTRACK_TRUSTED_PROXIES")
+    proxies = (
+        ("127.0.0.1", "::1") if proxies_raw is None and not debug
+        else tuple(p.strip() for p in (proxies_raw or "").split(",") if p.strip())
+    )  # fmt: skip
+    for proxy in proxies:
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            raise ConfigError("NALTRACK_TRUSTED_PROXIES", f"each proxy must be an IP address (got {proxy!r})") from None  # fmt: skip
+    return Serving(
+        trusted_proxies=tuple(str(ipaddress.ip_address(p)) for p in proxies),
+        workers=parse_int("NALTRACK_WEB_WORKERS", environ.get("NALTRACK_WEB_WORKERS"), 2, 1, 64),
+        threads=parse_int("NALTRACK_WEB_THREADS", environ.get("NALTRACK_WEB_THREADS"), 4, 1, 64),
+        proxy_ssl_header=header or None,
+        csrf_trusted_origins=origins,
+        ssl_redirect=parse_bool("NALTRACK_SSL_REDIRECT", environ.get("NALTRACK_SSL_REDIRECT"), not debug),
+        hsts_seconds=parse_int("NALTRACK_HSTS_SECONDS", environ.get("NALTRACK_HSTS_SECONDS"),
+                               0 if debug else 365 * 24 * 3600, 0, 2 * 365 * 24 * 3600),
+    )  # fmt: skip
 
 
 def parse_bool(variable: str, raw: str | None, default: bool) -> bool:
@@ -167,6 +258,8 @@ def read_config(environ: Mapping[str, str]) -> Config:
         )
     url = environ.get("NALTRACK_DATABASE_URL") or f"sqlite:///{data_dir / 'naltrack.sqlite3'}"
     database = parse_database_url(url)
+    pool_size = parse_int("NALTRACK_DB_POOL_SIZE", environ.get("NALTRACK_DB_POOL_SIZE"), 10, 1, 100)
+    database = dataclasses.replace(database, pool_size=pool_size)
     hosts_raw = environ.get("NALTRACK_ALLOWED_HOSTS")
     if hosts_raw is None:
         hosts: tuple[str, ...] = ("127.0.0.1", "localhost") if debug else ()
@@ -192,6 +285,7 @@ def read_config(environ: Mapping[str, str]) -> Config:
     return Config(
         debug, secret, database, hosts, secure, data_dir, fixed_today, policy, zone, backup_key,
         api_token_days=token_days, care_team_required=care_team, break_glass_hours=glass_hours,
+        serving=parse_serving(environ, debug, hosts),
     )  # fmt: skip
 
 

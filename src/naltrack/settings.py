@@ -177,3 +177,52 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# --- Production serving (issue 10, Operations): gunicorn behind a TLS proxy (docs/deploy.md) ---
+# One JSON line per request, with no PHI (web/logs.py), timing everything after it. In production
+# whitenoise serves the static files `naltrack serve` collects into STATIC_ROOT (CSS, htmx) before
+# it; development's server serves them from the apps, with no collect step.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "naltrack.web.logs.RequestLogMiddleware",
+)
+if not DEBUG:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
+# First of all: the client's address from the trusted proxy's X-Forwarded-For (web/proxy.py).
+MIDDLEWARE.insert(0, "naltrack.web.proxy.ForwardedForMiddleware")
+NALTRACK_TRUSTED_PROXIES = list(CONFIG.serving.trusted_proxies)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # gzip copies next to each file at collectstatic; whitenoise sends them to clients that accept
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+_SERVING = CONFIG.serving
+# The proxy terminates TLS and says so in this header; Django trusts it (secure cookies, redirects)
+# because gunicorn listens on loopback only, behind that proxy.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _SERVING.proxy_ssl_header.upper().replace("-", "_"), "https")
+    if _SERVING.proxy_ssl_header
+    else None
+)
+CSRF_TRUSTED_ORIGINS = list(_SERVING.csrf_trusted_origins)
+SECURE_SSL_REDIRECT = _SERVING.ssl_redirect
+# The proxy's and the orchestrator's probes speak plain HTTP to the app on loopback.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = _SERVING.hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False  # other hosts of the clinic's domain are not ours to pin
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "naltrack.web.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "naltrack": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # runserver's own access lines repeat naltrack.request's; its errors stay
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}

@@ -19,6 +19,7 @@ from naltrack.reports import views as reports
 from naltrack.screening import views as screening
 from naltrack.staff import views as staff
 from naltrack.treatment import views as treatment
+from naltrack.web import health
 from naltrack.worklist import views as worklist
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -69,4 +70,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/program.csv", reports.program_csv, name="report-csv"),
     path("policy/", reports.clinic_policy, name="clinic-policy"),
     path("api/", api.urls),
+    # probes for the proxy and the orchestrator: no sign-in, no patient data (web/health.py)
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]

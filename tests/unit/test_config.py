@@ -66,7 +66,9 @@ def test_sqlite_writers_queue_instead_of_failing() -> None:
     assert options["transaction_mode"] == "IMMEDIATE"
     assert options["timeout"] >= 10
     assert "journal_mode=WAL" in options["init_command"]
-    assert "OPTIONS" not in parse_database_url("postgresql://h/db").django()
+    # PostgreSQL gets none of SQLite's options; its only option is the connection pool (issue 10).
+    pg_options = parse_database_url("postgresql://h/db").django()["OPTIONS"]
+    assert isinstance(pg_options, dict) and set(pg_options) == {"pool"}
 
 
 def test_charts_open_to_the_care_team_unless_the_clinic_says_otherwise() -> None:
@@ -83,3 +85,66 @@ def test_a_bad_break_glass_window_names_the_variable(hours: str) -> None:
     with pytest.raises(ConfigError) as err:
         read_config({**PROD, "NALTRACK_BREAK_GLASS_HOURS": hours})
     assert err.value.variable == "NALTRACK_BREAK_GLASS_HOURS"
+
+
+# --- serving in production (issue 10, Operations) -------------------------------------------
+
+
+def test_production_trusts_the_proxy_redirects_to_https_and_sends_hsts() -> None:
+    serving = read_config(PROD).serving
+    assert serving.proxy_ssl_header == "X-Forwarded-Proto"
+    assert serving.csrf_trusted_origins == ("https://clinic.example.org",)
+    assert serving.ssl_redirect is True
+    assert serving.hsts_seconds == 365 * 24 * 3600
+    assert (serving.workers, serving.threads) == (2, 4)
+    assert serving.trusted_proxies == ("127.0.0.1", "::1")
+
+
+def test_development_has_no_proxy_no_redirect_and_no_hsts() -> None:
+    serving = read_config({"NALTRACK_DEBUG": "true"}).serving
+    assert serving.proxy_ssl_header is None
+    assert (serving.ssl_redirect, serving.hsts_seconds, serving.csrf_trusted_origins) == (
+        False,
+        0,
+        (),
+    )
+
+
+def test_the_operator_sets_origins_workers_and_the_pool() -> None:
+    config = read_config({**PROD, "NALTRACK_CSRF_TRUSTED_ORIGINS": "https://a.example, https://b.example",
+                          "NALTRACK_WEB_WORKERS": "3", "NALTRACK_WEB_THREADS": "8",
+                          "NALTRACK_DB_POOL_SIZE": "12", "NALTRACK_PROXY_SSL_HEADER": "",
+                          "NALTRACK_DATABASE_URL": "postgresql://u@db.example/naltrack"})  # fmt: skip
+    assert config.serving.csrf_trusted_origins == ("https://a.example", "https://b.example")
+    assert (config.serving.workers, config.serving.threads) == (3, 8)
+    assert config.serving.proxy_ssl_header is None
+    db = config.database.django()
+    assert db["CONN_MAX_AGE"] == 0 and db["CONN_HEALTH_CHECKS"] is True
+    assert db["OPTIONS"] == {"pool": {"min_size": 1, "max_size": 12, "timeout": 10}}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("NALTRACK_WEB_WORKERS", "0"),
+        ("NALTRACK_WEB_THREADS", "many"),
+        ("NALTRACK_DB_POOL_SIZE", "1000"),
+        ("NALTRACK_HSTS_SECONDS", "-1"),
+        ("NALTRACK_CSRF_TRUSTED_ORIGINS", "clinic.example.org"),
+        ("NALTRACK_PROXY_SSL_HEADER", "X-Forwarded-Proto: https"),
+        ("NALTRACK_SSL_REDIRECT", "perhaps"),
+        ("NALTRACK_TRUSTED_PROXIES", "proxy.example.org"),
+    ],
+)
+def test_a_bad_serving_value_names_its_variable(variable: str, value: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        read_config({**PROD, variable: value})
+    assert err.value.variable == variable
+
+
+def test_trusted_origins_follow_the_allowed_hosts_subdomains_included() -> None:
+    config = read_config({**PROD, "NALTRACK_ALLOWED_HOSTS": "clinic.example.org,.example.net"})
+    assert config.serving.csrf_trusted_origins == (
+        "https://clinic.example.org",
+        "https://*.example.net",
+    )

@@ -100,12 +100,22 @@ def _serve(args: argparse.Namespace) -> int:
     if settings.DEBUG and not Patient.objects.exists():
         print("seeding the demo clinic (first run)…", flush=True)
         demo.seed(_demo_day(args))
+    if not settings.DEBUG:
+        # Production: gunicorn, with the static files collected for whitenoise to serve.
+        from naltrack.cli import server
+
+        call_command("collectstatic", interactive=False, verbosity=0)
+        print(
+            f"naltrack (production) is serving at http://{args.addr}/ behind the proxy", flush=True
+        )
+        server.run(args.addr, settings.CONFIG.serving)
+        return 0
     print(f"\nnaltrack is running at http://{args.addr}/\n")
-    if settings.DEBUG:
-        print(f"Demo logins (password {demo.PASSWORD}):")
-        for username, role, _ in demo.STAFF:
-            print(f"  {username:18} {role.label}")
-        print()
+    print(f"Demo logins (password {demo.PASSWORD}):")
+    for username, role, _ in demo.STAFF:
+        print(f"  {username:18} {role.label}")
+    print()
+    # Development: Django's server (static files from the apps, no collect step), one command.
     call_command("runserver", args.addr, use_reloader=False)
     return 0
 
@@ -125,7 +135,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo.add_argument("--on", help="the demo's today, YYYY-MM-DD (default: today)")
     demo.set_defaults(handler=_django(_demo))
 
-    serve = sub.add_parser("serve", help="migrate, seed the demo when empty (debug only) and serve")
+    serve = sub.add_parser(
+        "serve",
+        help="migrate, then serve: gunicorn in production; in development (NALTRACK_DEBUG=true) "
+        "Django's server, seeding the demo clinic when the database is empty",
+    )
     serve.add_argument("--addr", default="127.0.0.1:8000")
     serve.add_argument("--on", help="the demo's today when seeding, YYYY-MM-DD")
     serve.set_defaults(handler=_django(_serve))
