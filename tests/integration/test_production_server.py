@@ -22,12 +22,13 @@ from django.db import connection
 
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff
+from naltrack.patients.careteam import add_to_care_team
 from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.web.logs import JsonFormatter
 from naltrack.web.proxy import client_address
 from tests.integration import prodserver
 from tests.integration.committed import append_only_restored, committed_data  # noqa: F401
-from tests.integration.conftest import PASSWORD, make_patient
+from tests.integration.conftest import NOW, PASSWORD, PRESCRIBER, make_patient
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("committed_data")]
 
@@ -90,6 +91,8 @@ def test_https_only_with_hsts_and_api_docs_behind_sign_in(server: prodserver.Ser
 def test_request_log_lines_are_json_and_name_no_patient(server: prodserver.Server) -> None:
     p = make_patient("MRN-7731")
     create_staff("nina.nurse", PASSWORD, Role.NURSE)
+    # Production opens charts to the care team only (NALTRACK_CARE_TEAM_REQUIRED defaults on).
+    add_to_care_team(p, "nina.nurse", actor=PRESCRIBER, at=NOW)
     nurse = prodserver.Browser(server)
     nurse.sign_in("nina.nurse", PASSWORD)
     chart = nurse.go("GET", f"/patients/{p.mrn}/")
@@ -110,14 +113,14 @@ def test_request_log_lines_are_json_and_name_no_patient(server: prodserver.Serve
         assert phi not in log, phi
 
 
+@pytest.mark.postgresql
 def test_a_burst_of_requests_does_not_pile_up_connections(
     transactional_db: None, tmp_path: Path
 ) -> None:
     """Today on PostgreSQL idle connections piled up until "too many clients" after a 5-second
     burst. Now each of the 2 processes holds a pool of at most NALTRACK_DB_POOL_SIZE (3 here):
     160 requests from 16 clients at once never see more than 6 connections, and all succeed."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's connections (pg_stat_activity): the PostgreSQL pass runs this")
+    assert connection.vendor == "postgresql"
     name = connection.settings_dict["NAME"]
     count = (
         "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid() "

@@ -369,7 +369,7 @@ def test_a_prescriber_must_set_up_and_pass_the_second_factor(
     assert signed_in(third)
     assert fourth.post("/account/two-factor/", {"code": recovery[0]}).status_code == 200
     assert not signed_in(fourth)
-    assert "9 unused recovery codes" in third.get("/account/").content.decode()
+    assert "9 unused recovery codes" in third.get("/account/security/").content.decode()
     passed_events = AuditEvent.objects.filter(object_type="second_factor", action=AuditAction.LOGIN)
     assert [e.detail for e in passed_events.order_by("seq")] == [
         "second factor passed (authenticator)",

@@ -15,6 +15,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -22,6 +24,8 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record
@@ -196,14 +200,17 @@ def set_role(username: str, role: str, *, by: Actor | Console, at: datetime) -> 
     return chosen
 
 
-def end_sessions(user: User) -> int:
-    """Delete every signed-in session of a staff member: their next request is signed out.
-    Sessions are stored signed, not indexed by user, so each live one is read (a clinic has a
-    few dozen at most)."""
+def end_sessions(user_id: int) -> int:
+    """Delete every live session of a staff member: their next request is signed out. Used by
+    disabling an account and by "sign out everywhere" (signin.sessions). Sessions are stored
+    signed, not indexed by user, so each live one is decoded (a clinic has a few dozen at most)."""
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    uid = str(user_id)
     ended = 0
-    for session in Session.objects.all().iterator():
-        if session.get_decoded().get("_auth_user_id") == str(user.pk):
-            session.delete()
+    live = Session.objects.filter(expire_date__gt=timezone.now())
+    for key, data in live.values_list("session_key", "session_data"):
+        if str(store().decode(data).get(SESSION_KEY)) == uid:
+            store(session_key=key).delete()
             ended += 1
     return ended
 
@@ -223,7 +230,7 @@ def disable(username: str, *, by: Actor | Console, at: datetime) -> str:
             )
         user.is_active = False
         user.save(update_fields=("is_active",))
-        sessions = end_sessions(user)
+        sessions = end_sessions(user.pk)
         tokens = revoke_all(user, at=at, by=by.username)
         summary = f"{username} disabled; {sessions} session(s) ended, {tokens} API token(s) revoked"
         _audit(by, at, AuditAction.UPDATE, username, summary)
@@ -258,7 +265,7 @@ def reset_password(username: str, *, by: Actor | Console, at: datetime) -> str:
         user.save(update_fields=("password",))
         profile.password_change_required = True
         profile.save(update_fields=("password_change_required",))
-        sessions = end_sessions(user)
+        sessions = end_sessions(user.pk)
         _audit(by, at, AuditAction.UPDATE, username,
                f"one-time password set for {username}; {sessions} session(s) ended")  # fmt: skip
     return secret

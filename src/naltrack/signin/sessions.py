@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.base import SessionBase
-from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from naltrack.accounts.services import Actor
+from naltrack.accounts.staff import end_sessions
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record
 
@@ -36,19 +33,11 @@ def mark_seen(session: SessionBase, now: float) -> None:
 def sign_out_everywhere(*, actor: Actor, at: datetime) -> int:
     """End every session of this staff member (this one too); returns how many. Each session is
     read to find its user: sessions are not indexed by user, and a clinic has few live ones."""
-    from django.conf import settings
-
-    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
-    uid = str(actor.user_id)
-    ended = 0
+    if actor.user_id is None:
+        return 0
     with transaction.atomic():
-        for key, data in Session.objects.filter(expire_date__gt=timezone.now()).values_list(
-            "session_key", "session_data"
-        ):
-            if str(store().decode(data).get(SESSION_KEY)) == uid:
-                store(session_key=key).delete()
-                ended += 1
+        ended = end_sessions(actor.user_id)
         record(at=at, actor=actor.username, action=AuditAction.UPDATE, object_type="session",
-               object_id=uid, remote_addr=actor.remote_addr,
+               object_id=str(actor.user_id), remote_addr=actor.remote_addr,
                detail=f"signed out everywhere ({ended} sessions ended)")  # fmt: skip
     return ended

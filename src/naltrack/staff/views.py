@@ -18,7 +18,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from naltrack import clock
 from naltrack.accounts import staff as accounts_staff
@@ -30,18 +30,11 @@ from naltrack.web.pages import attach, posted, requires
 
 from .forms import AddStaffForm, PasswordForm, TokenForm
 
-# The sign-in lockouts page, when the sign-in area provides it (django-axes, issue 10).
-LOCKOUT_PAGE_NAMES = ("staff-lockouts", "lockouts")
 TOKENS_SHOWN = 200  # newest first; older ones are in `naltrack token list --all`
 
 
-def _lockouts_url() -> str | None:
-    for name in LOCKOUT_PAGE_NAMES:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return None
+def _lockouts_url() -> str:
+    return reverse("signin:lockouts")  # the sign-in area's list of locked accounts and addresses
 
 
 def _token_rows(username: str | None) -> list[tuple[Any, str]]:
