@@ -175,6 +175,13 @@ def test_the_classes_of_an_entry(
     assert not absent & classes
 
 
+def test_a_products_class_is_kept_when_another_product_follows_in_the_same_entry() -> None:
+    # Butrans is an analgesic by product (its buprenorphine alone is maintenance); Revia after it
+    # adds naltrexone and must not drop the analgesic class (Part A A3 blocks on it).
+    classes = match_medication("butrans and revia").classes
+    assert {A.OPIOID_AGONIST_ANALGESIC, A.OPIOID_MAINTENANCE, A.NALTREXONE_CONTAINING} <= classes
+
+
 def test_a_product_without_its_own_class_has_only_its_ingredients_classes() -> None:
     kb = knowledge()
     assert match_medication("percocet").classes == (
