@@ -122,7 +122,17 @@ def seed(
         f"for i in range({users}):\n"
         "    if not User.objects.filter(username=f'load.staff{i:02d}').exists():\n"
         "        create_staff(f'load.staff{i:02d}', PASSWORD, (Role.NURSE, Role.PRESCRIBER)[i % 2])\n"
+        "from naltrack.patients.careteam import add_to_care_team\n"
+        "from naltrack.accounts.services import Actor\n"
+        "from datetime import datetime, UTC\n"
+        "lead = Actor(None, 'load.coordinator', Role.COORDINATOR, None)\n"
         "for p in Patient.objects.filter(episodes__status='active').distinct().order_by('mrn'):\n"
+        "    # a small program: every simulated clinician is on every patient's care team, as the\n"
+        "    # demo's are, so that charts open without breaking the glass (issue 10)\n"
+        "    on_team = set(p.care_team.filter(removed_at=None).values_list('username', flat=True))\n"
+        f"    for i in range({users}):\n"
+        "        if f'load.staff{i:02d}' not in on_team:\n"
+        "            add_to_care_team(p, f'load.staff{i:02d}', actor=lead, at=datetime.now(UTC))\n"
         "    print(p.mrn, p.family_name)\n"
     )
     out = subprocess.run(
@@ -138,6 +148,9 @@ def start_server(url: str, port: int, data_dir: Path, log: Path) -> subprocess.P
     env = {k: v for k, v in os.environ.items() if not k.startswith("NALTRACK_")}
     env.update(NALTRACK_DATABASE_URL=url, NALTRACK_SECRET_KEY=secrets.token_urlsafe(48),
                NALTRACK_ALLOWED_HOSTS="127.0.0.1", NALTRACK_DATA_DIR=str(data_dir))  # fmt: skip
+    # Each simulated staff member signs in once, before the timed minute; an authenticator code
+    # at that sign-in measures nothing about the pages, so the second factor is off here.
+    env["NALTRACK_REQUIRE_SECOND_FACTOR"] = "false"
     proc = subprocess.Popen(
         [str(NALTRACK), "serve", "--addr", f"127.0.0.1:{port}"], env=env,
         stdout=subprocess.DEVNULL, stderr=log.open("wb"), start_new_session=True,

@@ -23,10 +23,12 @@ from naltrack.accounts.services import create_staff, create_token
 from naltrack.audit.models import AuditEvent
 from naltrack.integrity.checks import check_integrity
 from naltrack.monitoring.models import Observation
+from naltrack.patients.careteam import add_to_care_team
+from naltrack.patients.models import Patient
 from naltrack.treatment.models import TreatmentPlan
 from tests.integration import prodserver
 from tests.integration.committed import append_only_restored, committed_data  # noqa: F401
-from tests.integration.conftest import NOW, TODAY, make_patient
+from tests.integration.conftest import COORDINATOR, NOW, TODAY, make_patient
 from tests.integration.test_integrity_check import ALLOW, REFUSE, database_says
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("committed_data")]
@@ -55,12 +57,20 @@ def naltrack_check(server_env_url: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=300, check=False)  # fmt: skip
 
 
+def on_care_teams(mrns: list[str]) -> None:
+    """The production server opens charts to the care team only (NALTRACK_CARE_TEAM_REQUIRED)."""
+    for mrn in mrns:
+        for username in ("nina.nurse", "pat.prescriber"):
+            add_to_care_team(Patient.objects.get(mrn=mrn), username, actor=COORDINATOR, at=NOW)
+
+
 def test_sigkill_during_a_burst_of_writes_leaves_nothing_half_written(tmp_path: Path) -> None:
     mrns = [make_patient(f"MRN-K{i:03d}").mrn for i in range(3)]
     create_staff("nina.nurse", "a-long-demo-password-1", Role.NURSE)
     create_staff("pat.prescriber", "a-long-demo-password-1", Role.PRESCRIBER)
     nurse = create_token("nina.nurse", at=NOW)
     prescriber = create_token("pat.prescriber", at=NOW)
+    on_care_teams(mrns)
     server = prodserver.start(tmp_path)
     acknowledged: list[tuple[str, int]] = []  # (what, id or version) answered 201
     failures: list[str] = []  # what the clients saw once the server was gone
@@ -146,6 +156,7 @@ def test_a_write_the_database_refuses_mid_use_case_is_not_half_written(tmp_path:
     create_staff("pat.prescriber", "a-long-demo-password-1", Role.PRESCRIBER)
     nurse = create_token("nina.nurse", at=NOW)
     prescriber = create_token("pat.prescriber", at=NOW)
+    on_care_teams([mrn])
     server = prodserver.start(tmp_path)
     try:
         assert (
