@@ -22,8 +22,8 @@ from django.db import connection
 
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff
-from naltrack.patients.careteam import add_to_care_team
 from naltrack.audit.models import AuditAction, AuditEvent
+from naltrack.patients.careteam import add_to_care_team
 from naltrack.web.logs import JsonFormatter
 from naltrack.web.proxy import client_address
 from tests.integration import prodserver
