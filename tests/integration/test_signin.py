@@ -14,7 +14,7 @@ from django.conf import settings
 from django.test import Client
 
 from naltrack.accounts.roles import Role
-from naltrack.accounts.services import create_staff, create_token
+from naltrack.accounts.services import PermissionRefused, create_staff, create_token
 from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.clinical.errors import InputError
 from naltrack.signin.lockout import LOCK_OBJECT
@@ -423,3 +423,42 @@ def test_guessing_codes_is_slowed_down_with_a_clear_message(
     assert held.status_code == 429
     assert "Too many wrong codes in a row: wait" in held.content.decode()
     assert not signed_in(second)
+
+
+# --- a lost phone and lost recovery codes: the director resets the second factor ------------
+
+
+def test_the_director_resets_a_lost_second_factor_and_the_console_can_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from naltrack.accounts.services import Actor
+    from naltrack.cli.main import main
+    from naltrack.signin.second_factor import has_authenticator, reset_second_factor
+
+    user = create_staff("pat.prescriber", PASSWORD, Role.PRESCRIBER)
+    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    nurse = Actor(9, "nina.nurse", Role.NURSE, "10.0.0.8")
+    with pytest.raises(PermissionRefused):
+        reset_second_factor("pat.prescriber", by=nurse, at=NOW)
+    assert has_authenticator(user)
+    director = Actor(5, "dana.director", Role.DIRECTOR, "10.0.0.11")
+    assert reset_second_factor("pat.prescriber", by=director, at=NOW) == 2
+    assert not has_authenticator(user) and not StaticDevice.objects.filter(user=user).exists()
+    event = AuditEvent.objects.filter(object_type="second_factor").get()
+    assert (
+        event.actor == "dana.director" and "second factor reset for pat.prescriber" in event.detail
+    )
+    with pytest.raises(InputError) as nothing:
+        reset_second_factor("pat.prescriber", by=director, at=NOW)
+    assert nothing.value.field == "user"
+    # the console, for a clinic whose only director lost the phone
+    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    assert main(["user", "reset-second-factor", "pat.prescriber"]) == 0
+    assert "authenticator and recovery codes removed" in capsys.readouterr().out
+    assert not has_authenticator(user)
+    assert main(["user", "reset-second-factor", "nobody.here"]) == 2
+    assert "user" in capsys.readouterr().err

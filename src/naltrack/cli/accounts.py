@@ -111,6 +111,17 @@ def _user_reset_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_reset_second_factor(args: argparse.Namespace) -> int:
+    from naltrack import clock
+    from naltrack.accounts.actors import Console
+    from naltrack.signin.second_factor import reset_second_factor
+
+    reset_second_factor(args.username, by=Console.here(), at=clock.now())
+    print(f"{args.username}: authenticator and recovery codes removed, sessions ended; the next "
+          f"sign-in sets up a new authenticator where the clinic requires one")  # fmt: skip
+    return 0
+
+
 def _token_create(args: argparse.Namespace) -> int:
     from naltrack import clock
     from naltrack.accounts.actors import Console
@@ -199,6 +210,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("username")
     p.set_defaults(handler=with_django(_user_reset_password))
+
+    p = user.add_parser(
+        "reset-second-factor",
+        help="remove a lost authenticator and its recovery codes (sessions end; set up again)",
+    )
+    p.add_argument("username")
+    p.set_defaults(handler=with_django(_user_reset_second_factor))
 
     token = sub.add_parser("token", help="API bearer tokens").add_subparsers(
         dest="token_command", metavar="ACTION"

@@ -22,8 +22,10 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from naltrack.accounts.roles import Role
+from naltrack.accounts.actors import Console
+from naltrack.accounts.roles import Action, Role
 from naltrack.accounts.services import Actor
+from naltrack.accounts.staff import end_sessions
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record
 from naltrack.clinical.errors import InputError
@@ -102,6 +104,34 @@ def new_recovery_codes(user: AbstractBaseUser, *, actor: Actor, at: datetime) ->
                object_id=str(user.pk), remote_addr=actor.remote_addr,
                detail=f"{len(codes)} new recovery codes; the earlier ones no longer work")  # fmt: skip
     return codes
+
+
+def reset_second_factor(username: str, *, by: Actor | Console, at: datetime) -> int:
+    """For a staff member who lost both the phone and the recovery codes: the director (or the
+    operator at the console) removes the authenticator and the codes; the member's sessions end,
+    and the next sign-in sets up a new authenticator where the clinic requires one. Returns how
+    many devices were removed."""
+    if isinstance(by, Actor):
+        by.require(Action.MANAGE_STAFF)
+    from django.contrib.auth.models import User
+
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            raise InputError(f"no staff member is called {username!r}", "user")
+        devices = [TOTPDevice.objects.filter(user_id=user.pk),
+                   StaticDevice.objects.filter(user_id=user.pk)]  # fmt: skip
+        removed = sum(rows.count() for rows in devices)
+        for rows in devices:
+            rows.delete()
+        if not removed:
+            raise InputError(f"{username} has no authenticator or recovery codes to reset", "user")
+        sessions = end_sessions(user.pk)
+        record(at=at, actor=by.username, action=AuditAction.UPDATE, object_type=OBJECT,
+               object_id=str(user.pk), remote_addr=by.remote_addr,
+               detail=f"second factor reset for {username}: authenticator and recovery codes "
+                      f"removed; {sessions} session(s) ended")  # fmt: skip
+    return int(removed)
 
 
 def recovery_codes_left(user: AbstractBaseUser) -> int:
