@@ -582,3 +582,9 @@ def test_visit_decision_of_a_patient_in_treatment(
     )
     assert (d.tier, codes(d.refusals), d.first_dose, d.side) == (tier, refused, False, Side.LEFT)
     assert d.bmi is None and d.needle is Needle.INCH_2
+
+
+def test_visit_decision_defaults_to_no_reported_use_and_no_screen() -> None:
+    d = visit_decision(PriorInjection(ON - days(30), Side.LEFT), ON, P)
+    assert (d.tier, d.urine_screen_required, d.urine_screen_negative) == ("late", False, None)
+    assert d.accepted and codes(d.warnings) == ["late"]
