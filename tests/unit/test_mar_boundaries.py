@@ -6,6 +6,7 @@ clinician reads."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
@@ -588,3 +589,11 @@ def test_visit_decision_defaults_to_no_reported_use_and_no_screen() -> None:
     d = visit_decision(PriorInjection(ON - days(30), Side.LEFT), ON, P)
     assert (d.tier, d.urine_screen_required, d.urine_screen_negative) == ("late", False, None)
     assert d.accepted and codes(d.warnings) == ["late"]
+
+
+@pytest.mark.parametrize(("since", "tier"), [(13, "too_early"), (14, "early_window")])
+def test_the_clinics_own_earliest_redose_day_decides(since: int, tier: str) -> None:
+    # clinical-reference.md A5: the earliest re-dose day is a setting (21 by default), and the
+    # decision must use the clinic's policy, not the default one.
+    clinic = dataclasses.replace(P, injection_earliest_redose_day=14)
+    assert decide_injection(facts(since), None, clinic).tier == tier
