@@ -7,14 +7,11 @@ clinician reads."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
 
 import pytest
 
 from naltrack.clinical.mar import (
     FirstDoseGate,
-    InjectionEntry,
-    InjectionFacts,
     Needle,
     OralFacts,
     Override,
@@ -37,32 +34,8 @@ from naltrack.clinical.policy import DEFAULT_POLICY as P
 from naltrack.clinical.regimens import InjectionTier
 from naltrack.clinical.vocab import Side
 
-ON = date(2026, 11, 21)
-
-
-def days(n: int) -> timedelta:
-    return timedelta(days=n)
-
-
-def facts(since: int | None = 28, **changes: object) -> InjectionFacts:
-    values: dict[str, object] = dict(
-        on=ON,
-        last_injection=PriorInjection(ON - days(since), Side.LEFT) if since is not None else None,
-        earlier_dose_in_episode=since is not None,
-        bmi=25.0,
-        screening=SignedScreening(ON, FirstDoseGate.ALLOWED),
-    )
-    values.update(changes)
-    return InjectionFacts(**values)  # type: ignore[arg-type]
-
-
-def entry(**changes: object) -> InjectionEntry:
-    values: dict[str, object] = dict(
-        side="right", needle="1.5in", dose_mg=380, lot="LOT-1", expiry=ON + days(100),
-        reversal_agent_discussed=True,
-    )  # fmt: skip
-    values.update(changes)
-    return InjectionEntry(**values)  # type: ignore[arg-type]
+# The same facts and entry builders as the MAR's first tests.
+from tests.unit.test_mar import ON, days, entry, facts
 
 
 def codes(problems: tuple[Problem, ...]) -> list[str]:
