@@ -30,6 +30,10 @@ os.environ["NALTRACK_TODAY"] = TODAY.isoformat()
 import django  # noqa: E402
 
 django.setup()
+import logging  # noqa: E402
+
+# The production request log (one JSON line per request) would bury the figures: warnings only.
+logging.getLogger("naltrack.request").setLevel(logging.WARNING)
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -43,6 +47,7 @@ from naltrack.alerts.services import refresh_all  # noqa: E402
 from naltrack.appointments.models import Appointment  # noqa: E402
 from naltrack.clinical.regimens import InjectionTier, injection_timing  # noqa: E402
 from naltrack.monitoring.models import Observation, SideEffect  # noqa: E402
+from naltrack.patients.careteam import add_to_care_team  # noqa: E402
 from naltrack.patients.models import Episode, Patient  # noqa: E402
 from naltrack.treatment.models import Administration, TreatmentPlan  # noqa: E402
 from naltrack.treatment.services import AdministrationInput, record_administration  # noqa: E402
@@ -207,6 +212,10 @@ def main() -> int:
     c = Client()
     c.login(username="bench.nurse", password=PASSWORD)
     mrn = Patient.objects.order_by("pk").values_list("mrn", flat=True)[args.patients // 2]
+    # Charts open to the patient's care team only (issue 10): the nurse is on this one's, so the
+    # chart's figure includes the care-team check.
+    coordinator = Actor(None, "bench.coordinator", Role.COORDINATOR, "127.0.0.1")
+    add_to_care_team(Patient.objects.get(mrn=mrn), "bench.nurse", actor=coordinator, at=NOW)
     create_staff("bench.director", PASSWORD, Role.DIRECTOR)
     director = Client()
     director.login(username="bench.director", password=PASSWORD)
