@@ -32,10 +32,11 @@ from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
 from naltrack.config import ClinicInfo
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
-from naltrack.treatment.models import Administration, AdministrationStatus
+from naltrack.treatment.models import Administration, AdministrationStatus, TreatmentPlan
+from naltrack.treatment.plans import RelapsePreventionInput, patient_edits_relapse_plan
 
 from .models import Language, PatientAccount
-from .words import tablets, visit_words
+from .words import FORMULATION_WORDS, regimen_words, support_words, tablets, visit_words
 
 __all__ = [
     "account_of",
@@ -261,3 +262,44 @@ def remove_second_factor(actor: PatientActor, *, password: str, at: datetime) ->
         record_by(actor, at, AuditAction.UPDATE, "second_factor", actor.user_id,
                   patient_mrn=actor.mrn, detail="authenticator and recovery codes removed")  # fmt: skip
     return removed
+
+
+# ---- My plan ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlanView:
+    """The current plan in the patient's words."""
+
+    plan: TreatmentPlan | None
+    medicine: str
+    schedule: str
+    months: int
+    supports: list[str]
+
+    @property
+    def editable(self) -> bool:
+        return self.plan is not None and self.plan.patient_may_edit
+
+
+def read_plan(actor: PatientActor, *, at: datetime) -> PlanView:
+    with transaction.atomic():
+        patient = own_patient(actor)
+        plan = TreatmentPlan.current(patient)
+        audit_read(actor, at, "portal_plan", f"version {plan.version}" if plan else "no plan")
+    if plan is None:
+        return PlanView(None, "", "", 0, [])
+    return PlanView(
+        plan=plan,
+        medicine=str(FORMULATION_WORDS.get(plan.formulation, "")),
+        schedule=regimen_words(plan.regimen),
+        months=max(1, round(plan.planned_duration_days / 30)),
+        supports=support_words(list(plan.psychosocial)),
+    )
+
+
+def edit_relapse_plan(
+    actor: PatientActor, data: RelapsePreventionInput, *, based_on_version: int, at: datetime
+) -> TreatmentPlan | None:
+    """The patient's edit of their relapse-prevention plan (treatment/plans.py decides)."""
+    return patient_edits_relapse_plan(data, based_on_version=based_on_version, actor=actor, at=at)
