@@ -13,11 +13,18 @@ from naltrack.audit.models import AuditEvent
 from naltrack.patients.models import Patient
 from naltrack.portal.models import PatientAccount
 from tests.integration.portal_helpers import PORTAL_PASSWORD, give_portal_account, portal_client
-from tests.integration.test_portal_invites import enrol_authenticator, otp_clock  # noqa: F401
-from tests.integration.test_signin import PhoneClock
+from tests.integration.test_portal_invites import enrol_authenticator
+from tests.integration.test_signin import PhoneClock, install_phone_clock
 
 pytestmark = pytest.mark.django_db
 NEW = "a-new-long-patient-password-8"
+
+
+@pytest.fixture
+def phone_clock(monkeypatch: pytest.MonkeyPatch, settings: Any) -> PhoneClock:
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp slows guesses down; the tests do not wait
+    settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    return install_phone_clock(monkeypatch)
 
 
 def test_language_is_saved_and_used(alice: Patient, fixed_today: Any) -> None:
@@ -57,7 +64,7 @@ def test_password_change(alice: Patient) -> None:
 
 
 def test_removing_the_authenticator_needs_the_password(
-    alice: Patient, otp_clock: PhoneClock
+    alice: Patient, phone_clock: PhoneClock
 ) -> None:
     c = portal_client(give_portal_account(alice))
     enrol_authenticator(c)
