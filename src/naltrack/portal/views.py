@@ -20,6 +20,7 @@ from naltrack.accounts.actors import PatientActor
 from naltrack.signin import lockout, second_factor
 
 from . import services
+from .home import read_home
 from .pages import portal_public, portal_view
 
 
@@ -118,5 +119,5 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 @portal_view
 def home(request: HttpRequest, actor: PatientActor) -> HttpResponse:
-    summary = services.read_home(actor, at=clock.now(), language=translation.get_language())
+    summary = read_home(actor, at=clock.now(), language=translation.get_language())
     return render(request, "portal/home.html", {"home": summary, "active": "home"})
