@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -74,7 +74,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/login.html", context, status=200)
     login(request, user)
     if second_factor.has_authenticator(user):
-        return redirect(f"{reverse('portal:two-factor')}?next={_next(request)}")
+        return redirect(f"{reverse('portal:two-factor')}?{urlencode({'next': _next(request)})}")
     return redirect(_next(request))
 
 
