@@ -369,7 +369,9 @@ def _handle(alert_id: int, actor: Actor, at: datetime, note: str, resolve: bool)
     actor.require(Action.HANDLE_ALERTS)
     if resolve and not note.strip():
         raise InputError("say what was done before resolving an alert", "note")
-    open_chart_of(Alert, alert_id, actor=actor, at=at, missing="no alert has this id", field="alert")
+    open_chart_of(
+        Alert, alert_id, actor=actor, at=at, missing="no alert has this id", field="alert"
+    )
     with transaction.atomic():
         # The patient first, as every refresh does: a refresh cannot write over this change.
         lock_owner(Alert, alert_id)

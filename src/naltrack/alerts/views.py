@@ -12,8 +12,8 @@ from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinical.access import OutsideCareTeam
 from naltrack.clinical.errors import InputError
-from naltrack.web.context import request_actor
 from naltrack.patients.access import worklist_view
+from naltrack.web.context import request_actor
 from naltrack.web.pages import asked_scope, back_to, requires
 
 from .models import AlertSeverityChoice, AlertStatus

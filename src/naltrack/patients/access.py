@@ -6,10 +6,9 @@ chart passes here; and the scope of the worklists (Today, the alert inbox) as a 
 from __future__ import annotations
 
 from datetime import datetime
-
-from django.contrib.auth import get_user_model
 from typing import TypeVar
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from naltrack.accounts.roles import Action

@@ -149,15 +149,15 @@ def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
     if may("high_risk"):
         # Not only active episodes: the weeks after treatment stops are the deadliest window.
         out.high_risk = _section(
-            rows(CareStatus)
-            .exclude(risk_window="")
-            .order_by("worst_severity_rank", "patient_id")
+            rows(CareStatus).exclude(risk_window="").order_by("worst_severity_rank", "patient_id")
         )
     if may("alerts"):
         open_alerts = rows(Alert).exclude(status=AlertStatus.RESOLVED)
         out.alerts = _section(open_alerts.order_by("severity_rank", "-raised_at", "id"))
         out.alert_counts = dict(
-            Alert.objects.filter(scoped).exclude(status=AlertStatus.RESOLVED).order_by()
+            Alert.objects.filter(scoped)
+            .exclude(status=AlertStatus.RESOLVED)
+            .order_by()
             .values_list("severity")
             .annotate(n=Count("id"))
             .values_list("severity", "n")
