@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from naltrack import clock
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import Actor, create_staff, create_token
 from naltrack.alerts.models import Alert, AlertStatus
@@ -40,6 +39,7 @@ from tests.integration.conftest import (
     NOW,
     PASSWORD,
     TODAY,
+    at,
     make_patient,
     started_on_injection,
 )
@@ -47,6 +47,9 @@ from tests.integration.conftest import (
 pytestmark = pytest.mark.django_db
 
 MRNS = ("MRN-0700", "MRN-0702")
+# Pages read the clock: the fixed day at the wall time. A break-the-glass access opened at the
+# day's midnight, for 24 hours, runs whatever the time the tests run.
+MIDNIGHT = at(TODAY, 0)
 REASON = "Covering the evening clinic for Nina; the patient is here and needs this done now."
 # Each role that writes by id has one clinician on the patient's care team and one outside it.
 INSIDE = {Role.NURSE: "nina.nurse", Role.PRESCRIBER: "pat.prescriber"}
@@ -97,7 +100,7 @@ def world(settings: Any) -> World:
         for name in INSIDE.values():
             add_to_care_team(patient, name, actor=COORDINATOR, at=NOW)
     settings.CONFIG = dataclasses.replace(
-        settings.CONFIG, care_team_required=True, break_glass_hours=4, fixed_today=TODAY
+        settings.CONFIG, care_team_required=True, break_glass_hours=24, fixed_today=TODAY
     )
     last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     return World(p, q, screening.pk, med.pk, effect.pk, implant.pk, alert.pk, last)
@@ -132,37 +135,37 @@ def _day() -> str:
 
 WRITES = [
     Write("sign a screening", Role.PRESCRIBER, "screeningrecord", _first,
-          lambda w, a, at: sign_screening(w.screening, actor=a, at=at),
+          lambda w, a, when: sign_screening(w.screening, actor=a, at=when),
           lambda w: (f"/screenings/{w.screening}/sign/", {"override_reason": ""}),
           lambda w: (f"/api/screenings/{w.screening}/sign", {}),
           lambda w: ScreeningRecord.objects.get(pk=w.screening).signed_at is not None),
     Write("stop a medication", Role.NURSE, "medicationentry", _first,
-          lambda w, a, at: stop_medication(w.medication, stopped_on=TODAY, actor=a, at=at),
+          lambda w, a, when: stop_medication(w.medication, stopped_on=TODAY, actor=a, at=when),
           lambda w: (f"/patients/{w.patient.mrn}/medications/",
                      {"form": "stop", "stop-medication": w.medication, "stop-stopped_on": _day()}),
           lambda w: (f"/api/medications/{w.medication}/stop", {"stopped_on": _day()}),
           lambda w: MedicationEntry.objects.get(pk=w.medication).stopped_on is not None),
     Write("follow up a side effect", Role.NURSE, "sideeffect", _first,
-          lambda w, a, at: follow_up_side_effect(w.side_effect, on=TODAY, note="settled", resolved=True, actor=a, at=at),
+          lambda w, a, when: follow_up_side_effect(w.side_effect, on=TODAY, note="settled", resolved=True, actor=a, at=when),
           lambda w: (f"/patients/{w.patient.mrn}/side-effects/",
                      {"form": "follow", "follow-side_effect": w.side_effect, "follow-on": _day(),
                       "follow-note": "settled", "follow-resolved": "on"}),
           lambda w: (f"/api/side-effects/{w.side_effect}/follow-up", {"on": _day(), "note": "settled", "resolved": True}),
           lambda w: SideEffect.objects.get(pk=w.side_effect).resolved_on is not None),
     Write("remove an implant", Role.PRESCRIBER, "implant", _second,
-          lambda w, a, at: remove_implant(w.implant, removed_on=TODAY, reason="patient's wish", actor=a, at=at),
+          lambda w, a, when: remove_implant(w.implant, removed_on=TODAY, reason="patient's wish", actor=a, at=when),
           lambda w: (f"/patients/{w.implanted.mrn}/implants/",
                      {"form": "remove", "remove-implant": w.implant, "remove-removed_on": _day(),
                       "remove-reason": "patient's wish"}),
           lambda w: (f"/api/implants/{w.implant}/removal", {"removed_on": _day(), "reason": "patient's wish"}),
           lambda w: Implant.objects.get(pk=w.implant).removed_on is not None),
     Write("acknowledge an alert", Role.NURSE, "alert", _first,
-          lambda w, a, at: acknowledge(w.alert, actor=a, at=at),
+          lambda w, a, when: acknowledge(w.alert, actor=a, at=when),
           lambda w: (f"/alerts/{w.alert}/", {"do": "acknowledge", "note": ""}),
           lambda w: (f"/api/alerts/{w.alert}/acknowledge", {"note": ""}),
           lambda w: Alert.objects.get(pk=w.alert).status == AlertStatus.ACKNOWLEDGED),
     Write("resolve an alert", Role.PRESCRIBER, "alert", _first,
-          lambda w, a, at: resolve(w.alert, actor=a, at=at, note="called: coming in today"),
+          lambda w, a, when: resolve(w.alert, actor=a, at=when, note="called: coming in today"),
           lambda w: (f"/alerts/{w.alert}/", {"do": "resolve", "note": "called: coming in today"}),
           lambda w: (f"/api/alerts/{w.alert}/resolve", {"note": "called: coming in today"}),
           lambda w: Alert.objects.get(pk=w.alert).status == AlertStatus.RESOLVED),
@@ -232,7 +235,7 @@ def test_the_service_asks_the_care_team_rule(write: Write, who: str, world: Worl
 @pytest.mark.parametrize("write", WRITES, ids=lambda w: w.name)
 def test_break_the_glass_ends_and_the_write_is_refused_again(write: Write, world: World) -> None:
     actor = _actor(write, "outside it")
-    break_glass(write.of(world), REASON, actor=actor, at=NOW - timedelta(hours=4))
+    break_glass(write.of(world), REASON, actor=actor, at=NOW - timedelta(hours=24))
     with pytest.raises(OutsideCareTeam):
         write.service(world, actor, NOW)
     assert not write.done(world)
@@ -268,7 +271,7 @@ def test_the_page_refuses_outside_the_care_team_with_a_403(
 ) -> None:
     actor = _actor(write, who)
     if who == "break-the-glass":
-        break_glass(write.of(world), REASON, actor=actor, at=clock.now())
+        break_glass(write.of(world), REASON, actor=actor, at=MIDNIGHT)
     url, data = write.page(world)
     answer = _client(actor.username).post(url, data)
     if who == "outside it":
@@ -293,9 +296,9 @@ def test_the_page_refuses_outside_the_care_team_with_a_403(
 def test_the_api_answers_403_outside_the_care_team(write: Write, who: str, world: World) -> None:
     actor = _actor(write, who)
     if who == "break-the-glass":
-        break_glass(write.of(world), REASON, actor=actor, at=clock.now())
+        break_glass(write.of(world), REASON, actor=actor, at=MIDNIGHT)
     url, data = write.api(world)
-    token = create_token(actor.username, at=clock.now())
+    token = create_token(actor.username, at=NOW)
     answer = Client().post(url, data, content_type="application/json",
                            headers={"Authorization": f"Bearer {token}"})  # fmt: skip
     if who == "outside it":

@@ -14,7 +14,6 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from naltrack import clock
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import Actor, PermissionRefused, create_staff, create_token
 from naltrack.alerts.models import Alert, CareStatus
@@ -29,6 +28,9 @@ from tests.integration.conftest import COORDINATOR, NOW, PASSWORD, TODAY, at, st
 
 pytestmark = pytest.mark.django_db
 
+# Pages read the clock: the fixed day at the wall time. A break-the-glass access opened at the
+# day's midnight, for 24 hours, runs whatever the time the tests run.
+MIDNIGHT = at(TODAY, 0)
 REASON = "Covering the injection clinic today; the patient is in the waiting room."
 NINA = Actor(None, "nina.nurse", Role.NURSE, None)
 LOU = Actor(None, "lou.nurse", Role.NURSE, None)
@@ -59,20 +61,20 @@ def clinic(settings: Any) -> dict[str, Patient]:
         patients[mrn] = p
     User.objects.filter(username="gone.nurse").update(is_active=False)
     settings.CONFIG = dataclasses.replace(
-        settings.CONFIG, care_team_required=True, break_glass_hours=4, fixed_today=TODAY
+        settings.CONFIG, care_team_required=True, break_glass_hours=24, fixed_today=TODAY
     )
-    break_glass(patients[E], REASON, actor=NINA, at=clock.now())
+    break_glass(patients[E], REASON, actor=NINA, at=MIDNIGHT)
     return patients
 
 
 def overdue(actor: Actor, scope: WorklistScope | None = None) -> list[str]:
-    section = today_worklist(TODAY, actor=actor, at=clock.now(), scope=scope).injections_overdue
+    section = today_worklist(TODAY, actor=actor, at=MIDNIGHT, scope=scope).injections_overdue
     assert section is not None
     return sorted(c.patient.mrn for c in section.rows)
 
 
 def alerted(actor: Actor, scope: WorklistScope | None = None) -> list[str]:
-    return sorted({a.patient.mrn for a in list_alerts(actor=actor, scope=scope, at=clock.now())})
+    return sorted({a.patient.mrn for a in list_alerts(actor=actor, scope=scope, at=MIDNIGHT)})
 
 
 @pytest.mark.parametrize(
@@ -143,7 +145,7 @@ def test_with_the_restriction_off_everyone_sees_the_clinic(clinic: dict[str, Pat
 def test_the_query_agrees_with_the_core_rule(clinic: dict[str, Patient]) -> None:
     """patients.access.worklist_filter is the database form of clinical.access.on_my_list: for
     every staff member and patient, the same answer from the facts gathered one by one."""
-    now = clock.now()
+    now = NOW
     for actor in (NINA, LOU, COLE, PAT):
         view = worklist_view(actor, None)
         listed = set(
@@ -204,7 +206,7 @@ def test_alert_inbox_page_is_scoped_like_today(clinic: dict[str, Patient]) -> No
 
 def test_the_api_takes_the_scope(clinic: dict[str, Patient]) -> None:
     def get(name: str, url: str) -> Any:
-        token = create_token(name, at=clock.now())
+        token = create_token(name, at=NOW)
         return Client().get(url, headers={"Authorization": f"Bearer {token}"})
 
     today = get("nina.nurse", "/api/worklist/today").json()
