@@ -20,6 +20,7 @@ from naltrack.alerts.models import Alert, CareStatus
 from naltrack.alerts.services import list_alerts, refresh_patient
 from naltrack.audit.models import AuditEvent
 from naltrack.clinical.access import WorklistScope, on_my_list
+from naltrack.patients import access
 from naltrack.patients.access import worklist_filter, worklist_view
 from naltrack.patients.careteam import add_to_care_team, break_glass
 from naltrack.patients.models import BreakGlass, CareTeamMember, Patient
@@ -142,9 +143,12 @@ def test_with_the_restriction_off_everyone_sees_the_clinic(clinic: dict[str, Pat
         assert overdue(actor) == [A, B, C, D, E]
 
 
-def test_the_query_agrees_with_the_core_rule(clinic: dict[str, Patient]) -> None:
+@pytest.mark.parametrize("limit", [2000, 1], ids=["ids listed", "too many to list: subqueries"])
+def test_the_query_agrees_with_the_core_rule(clinic: dict[str, Patient], limit: int, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """patients.access.worklist_filter is the database form of clinical.access.on_my_list: for
-    every staff member and patient, the same answer from the facts gathered one by one."""
+    every staff member and patient, the same answer from the facts gathered one by one, whether
+    the list's patients are read first or asked as subqueries."""
+    monkeypatch.setattr(access, "LISTED_IDS_LIMIT", limit)
     now = NOW
     for actor in (NINA, LOU, COLE, PAT):
         view = worklist_view(actor, None)
