@@ -277,6 +277,11 @@ def test_the_page_refuses_outside_the_care_team_with_a_403(
     if who == "outside it":
         assert answer.status_code == 403
         page = answer.content.decode()
+        # sent from a page (the alert inbox): the break-the-glass form leads back to it
+        sent = _client(actor.username).post(
+            url, data, HTTP_REFERER="http://testserver/alerts/?status=open"
+        )
+        assert "break-glass/?next=%2Falerts%2F%3Fstatus%3Dopen" in sent.content.decode()
         assert (
             "Not on this patient&#x27;s care team" in page
             or "Not on this patient's care team" in page

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -36,8 +37,8 @@ def outside_care_team(request: HttpRequest, exc: OutsideCareTeam) -> HttpRespons
     """Not on the patient's care team. Opening a page: the break-the-glass form, then back to the
     page. A write (a POST, as the API's 403): refused, nothing written, with the way in; the
     clinician breaks the glass deliberately and sends the form again."""
-    chart = reverse("patient-chart", args=[exc.mrn])
-    back = request.get_full_path() if request.method == "GET" else chart
+    back = request.get_full_path() if request.method == "GET" else _page_sent_from(request)
+    back = back or reverse("patient-chart", args=[exc.mrn])
     target = f"{reverse('break-glass', args=[exc.mrn])}?{urlencode({'next': back})}"
     if request.headers.get("HX-Request"):  # a fragment: the whole page goes there
         answer = HttpResponse(status=204)
@@ -48,6 +49,18 @@ def outside_care_team(request: HttpRequest, exc: OutsideCareTeam) -> HttpRespons
     return render(request, "refused.html", {
         "message": f"Not changed: {exc.message}.", "break_glass": target,
     }, status=403)  # fmt: skip
+
+
+def _page_sent_from(request: HttpRequest) -> str | None:
+    """The path of the naltrack page a form was sent from (its Referer), to go back to after
+    breaking the glass; None when there is none or it is another site's."""
+    referer = str(request.META.get("HTTP_REFERER", ""))
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        return f"{parts.path}?{parts.query}" if parts.query else parts.path
+    return None
 
 
 def requires(action: Action) -> Callable[[View], View]:
