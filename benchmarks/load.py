@@ -39,6 +39,7 @@ NALTRACK = Path(sys.executable).with_name("naltrack")
 PASSWORD = "load-test-password-long-1"
 PAGES = ("today", "search", "chart", "mar")
 GOAL_P95_MS = 300
+KNOBS = ("NALTRACK_WEB_WORKERS", "NALTRACK_WEB_THREADS", "NALTRACK_DB_POOL_SIZE")
 # Nurses (even-numbered staff) go through all four; prescribers do not record doses, so the MAR
 # page is not theirs (403): they read Today, search and charts.
 ROLE_PAGES = (PAGES, ("today", "search", "chart"))
@@ -145,7 +146,9 @@ def seed(
 
 
 def start_server(url: str, port: int, data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NALTRACK_")}
+    # The server's own settings only, except the serving knobs a run may compare (workers,
+    # threads, pool): unset, the server's defaults are measured.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NALTRACK_") or k in KNOBS}
     env.update(NALTRACK_DATABASE_URL=url, NALTRACK_SECRET_KEY=secrets.token_urlsafe(48),
                NALTRACK_ALLOWED_HOSTS="127.0.0.1", NALTRACK_DATA_DIR=str(data_dir))  # fmt: skip
     # Each simulated staff member signs in once, before the timed minute; an authenticator code
@@ -199,6 +202,14 @@ def server_cpu_s(server_pid: int, database: str) -> tuple[float, float]:
         if title.startswith(b"postgres: ") and f" {database} ".encode() in title:
             pg += _cpu_s(pid)
     return server, pg
+
+
+def serving_line() -> str:
+    """The worker processes and threads the server ran with (its settings, as naltrack reads them)."""
+    from naltrack.config import parse_serving
+
+    serving = parse_serving(os.environ, debug=False, hosts=("127.0.0.1",))
+    return f"{serving.workers} workers x {serving.threads} threads"
 
 
 def page_path(page: str, patients: list[tuple[str, str]], rnd: random.Random) -> str:
@@ -313,8 +324,9 @@ def main() -> int:
 
     total = sum(len(v) for v in results.latencies.values())
     errors = sum(len(v) for v in results.errors.values())
-    print(f"\nproduction server (gunicorn, defaults: NALTRACK_WEB_WORKERS=2, NALTRACK_WEB_THREADS=4) "
-          f"on PostgreSQL; {args.users} staff, {elapsed:.0f} s, think time {args.think} s")  # fmt: skip
+    knobs = ", ".join(f"{k}={os.environ[k]}" for k in KNOBS if k in os.environ) or "defaults"
+    print(f"\nproduction server (gunicorn: {serving_line()}; {knobs}) on PostgreSQL; "
+          f"{args.users} staff, {elapsed:.0f} s, think time {args.think} s")  # fmt: skip
     print(f"throughput: {total / elapsed:.1f} requests/s ({total} answered 200, {errors} errors)")
     p95s: dict[str, float] = {}
     print(f"{'page':8} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>7}")

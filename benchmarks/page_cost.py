@@ -106,6 +106,7 @@ def main() -> int:
         prof.disable()
         stats = pstats.Stats(prof)
         stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("cumulative").print_stats("naltrack/", 40)  # the application's own
         stats.sort_stats("tottime").print_stats(25)
         return 0
 
