@@ -20,6 +20,7 @@ import pstats
 import secrets
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,6 +48,8 @@ def main() -> int:
 
     os.environ.update(
         NALTRACK_DATABASE_URL=f"{args.host}/{args.database}",
+        # production's static files are collected (hashed names), as `naltrack serve` does
+        NALTRACK_DATA_DIR=tempfile.mkdtemp(prefix="naltrack-page-cost-"),
         NALTRACK_SECRET_KEY=secrets.token_urlsafe(48),
         NALTRACK_ALLOWED_HOSTS="testserver",
         NALTRACK_REQUIRE_SECOND_FACTOR="false",
@@ -59,6 +62,9 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
     logging.getLogger("naltrack.request").setLevel(logging.WARNING)  # one line per request
     from django.contrib.auth.models import User
     from django.db import connection
