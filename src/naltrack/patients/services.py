@@ -109,17 +109,21 @@ def read_patient(mrn: str, *, actor: Actor, at: datetime, what: str = "chart",
 
     The care-team gate (clinical/access.py): a chart opens to the patient's care team, or to a
     clinician whose break-the-glass access is running; anyone else gets OutsideCareTeam (pages
-    show the break-the-glass form, the API a 403) and the refused read is audited."""
+    show the break-the-glass form, the API a 403) and the refused read is audited.
+
+    The use case's one write is its audit event, appended by audit.services.record in a
+    transaction of its own (on PostgreSQL a single statement), so the chain's lock is held only
+    while that event is written, not while the patient and the gate are read; called inside a
+    caller's transaction, the event joins it."""
     actor.require(Action.VIEW_CHART if what == "chart" else Action.VIEW_PATIENT_LIST)
-    with transaction.atomic():
-        patient = Patient.objects.filter(mrn=mrn).first()
-        if patient is None:
-            raise NotFoundError("no patient has this MRN", "mrn")
-        access = chart_access(patient, actor, at) if what == "chart" else None
-        if access is None or access.allowed:
-            _audit_read(patient, actor, at, what, covered_for, access)
-            return patient
-    _refuse(patient, actor, at, access, "read")
+    patient = Patient.objects.filter(mrn=mrn).first()
+    if patient is None:
+        raise NotFoundError("no patient has this MRN", "mrn")
+    access = chart_access(patient, actor, at) if what == "chart" else None
+    if access is not None and not access.allowed:
+        _refuse(patient, actor, at, access, "read")  # the refused attempt is audited
+    _audit_read(patient, actor, at, what, covered_for, access)
+    return patient
 
 
 def open_chart_of(model: type[models.Model], pk: object, *, actor: Actor, at: datetime,

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import PermissionRefused
-from naltrack.accounts.staff import password_change_due
+from naltrack.accounts.staff import password_change_due_for
 from naltrack.clinical.access import OutsideCareTeam, WorklistScope
 from naltrack.clinical.errors import InputError
 
@@ -71,7 +71,7 @@ def requires(action: Action) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             actor = request_actor(request)
-            if password_change_due(actor.user_id):  # signed in with a one-time password
+            if password_change_due_for(request.user):  # signed in with a one-time password
                 return redirect("account")
             if not actor.can(action):
                 return refused(
