@@ -1,0 +1,14 @@
+"""The public reminder endpoints (no sign-in; a secret or a signature each)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from . import views
+
+app_name = "reminders"
+urlpatterns: list[URLPattern] = [
+    path("r/sms/inbound", views.sms_inbound, name="sms-inbound"),
+    path("r/unsubscribe/<str:token>/", views.unsubscribe_page, name="unsubscribe"),
+    path("r/calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
+]
