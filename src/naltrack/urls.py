@@ -70,6 +70,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/program.csv", reports.program_csv, name="report-csv"),
     path("policy/", reports.clinic_policy, name="clinic-policy"),
     path("api/", api.urls),
+    path("portal/", include("naltrack.portal.urls")),  # the patient portal (portal:...)
     # reminders' public links: the SMS provider's webhook (STOP), unsubscribe, the calendar feed
     path("", include("naltrack.reminders.urls")),
     # probes for the proxy and the orchestrator: no sign-in, no patient data (web/health.py)

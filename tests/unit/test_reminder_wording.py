@@ -157,7 +157,7 @@ def test_a_public_address_that_reveals_the_program_is_refused() -> None:
 def test_defaults_and_bounds() -> None:
     config = read_reminder_config({"NALTRACK_DEBUG": "true"})
     assert dataclasses.astuple(config)[:7] == (
-        "Your clinic",
+        "Demo Clinic",
         "http://127.0.0.1:8000",
         5,
         60,
