@@ -18,6 +18,7 @@ from naltrack.alerts.snapshot import read_record
 from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
+from naltrack.reminders.preferences import set_language as reminder_language
 from naltrack.clinic import active_policy, clinic_info
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.protection import (
@@ -133,6 +134,8 @@ def set_language(actor: PatientActor, language: str, *, at: datetime) -> Patient
         before = account.language
         account.language = language
         account.save(update_fields=["language"])
+        # Reminders and the calendar are written in the portal's language (issue 11).
+        reminder_language(account.patient, language, by=actor, at=at)
         record_by(actor, at, AuditAction.UPDATE, "portal_account", account.pk,
                   patient_mrn=actor.mrn, detail=f"language {before} -> {language}")  # fmt: skip
     return account

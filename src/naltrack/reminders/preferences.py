@@ -164,3 +164,26 @@ def unsubscribe(token: str, *, at: datetime) -> Preference | None:
                object_type="reminder_preference", object_id=str(pref.pk),
                patient_mrn=pref.patient.mrn, detail="email reminders stopped by the unsubscribe link")  # fmt: skip
     return pref
+
+
+def set_language(patient: Patient, language: str, *, by: Acting, at: datetime) -> Preference:
+    """The language reminders and the calendar are written in: the portal calls this when the
+    patient changes the portal's language, so that the two never differ."""
+    if language not in ("en", "es"):
+        raise InputError("must be en or es", "language")
+    with transaction.atomic():
+        pref = preference_of(patient, at, by=by.username)
+        if pref.language != language:
+            Preference.objects.filter(pk=pref.pk).update(language=language, updated_at=at,
+                                                         updated_by=by.username)  # fmt: skip
+            pref.language = language
+    return pref
+
+
+def read_choices(patient: Patient, *, by: Acting, at: datetime) -> Preference:
+    """The patient's reminder choices as the portal shows them (an audited read)."""
+    with transaction.atomic():
+        pref = current_preference(patient, at)
+        record_by(by, at, AuditAction.READ, "reminder_preference", pref.pk or "",
+                  patient_mrn=patient.mrn)  # fmt: skip
+    return pref

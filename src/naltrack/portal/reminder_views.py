@@ -1,0 +1,80 @@
+"""The portal's reminders page (portal:settings): how the patient wants to be reminded (email,
+text, quiet hours), and the calendar link (make one, shown once; turn it off). The services
+(naltrack.reminders) decide and audit; the page only gathers the form."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from naltrack import clock
+from naltrack.accounts.actors import PatientActor
+from naltrack.clinical.errors import InputError
+from naltrack.reminders.feeds import active_feed, feed_url, new_feed, revoke_feeds
+from naltrack.reminders.preferences import Choices, read_choices, set_choices
+
+from .pages import portal_view
+from .services import own_patient
+
+# The calendar link is shown once, right after it is made (only its hash is kept): it travels
+# from the POST to the next page in the session, and is dropped when shown.
+NEW_FEED_KEY = "portal_new_calendar_link"
+
+
+def _time(raw: str, field: str) -> time | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise InputError(_("must be a time such as 21:00"), field) from None
+
+
+@portal_view
+def reminders_page(request: HttpRequest, actor: PatientActor) -> HttpResponse:
+    patient = own_patient(actor)
+    now = clock.now()
+    error: InputError | None = None
+    if request.method == "POST":
+        try:
+            choices = Choices(
+                email_on=request.POST.get("email_on") == "on",
+                sms_on=request.POST.get("sms_on") == "on",
+                language=request.portal_account.language,  # type: ignore[attr-defined]
+                quiet_from=_time(request.POST.get("quiet_from", ""), "quiet_from"),
+                quiet_until=_time(request.POST.get("quiet_until", ""), "quiet_until"),
+            )
+            set_choices(patient, choices, by=actor, at=now)
+        except InputError as err:
+            error = err
+        else:
+            messages.success(request, _("Your reminder choices are saved."))
+            return redirect("portal:reminders")
+    pref = read_choices(patient, by=actor, at=now)
+    return render(request, "portal/reminders.html", {
+        "active": "reminders", "pref": pref, "patient": patient, "error": error,
+        "form": request.POST if error else None, "feed": active_feed(patient),
+        "new_feed_url": request.session.pop(NEW_FEED_KEY, ""),
+    }, status=400 if error else 200)  # fmt: skip
+
+
+@require_POST
+@portal_view
+def calendar_new(request: HttpRequest, actor: PatientActor) -> HttpResponse:
+    token = new_feed(own_patient(actor), by=actor, at=clock.now())
+    request.session[NEW_FEED_KEY] = feed_url(token)
+    return redirect("portal:reminders")
+
+
+@require_POST
+@portal_view
+def calendar_revoke(request: HttpRequest, actor: PatientActor) -> HttpResponse:
+    revoke_feeds(own_patient(actor), by=actor, at=clock.now())
+    messages.success(request, _("Your calendar link is turned off. Calendars that used it stop updating."))
+    return redirect("portal:reminders")
