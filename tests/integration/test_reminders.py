@@ -241,7 +241,7 @@ def signed_post(c: Client, data: dict[str, str], token: str = CONFIG.twilio_auth
     return c.post("/r/sms/inbound", data, HTTP_X_TWILIO_SIGNATURE=signature)
 
 
-def test_stop_by_text_stops_text_reminders_at_once() -> None:
+def test_stop_by_text_stops_text_reminders_at_once(fixed_today: None) -> None:
     p = patient(channel="sms")
     book_appointment(p, kind="counselling", on=VISIT_DAY, actor=COORDINATOR, at=NOW)
     c = Client()
@@ -258,8 +258,7 @@ def test_stop_by_text_stops_text_reminders_at_once() -> None:
     # A new visit writes no text reminder while the stop stands; START lifts it.
     book_appointment(p, kind="lab", on=VISIT_DAY + timedelta(days=1), actor=COORDINATOR, at=NOW)
     assert not Reminder.objects.filter(patient=p, status="pending").exists()
-    signed_post(c, {"From": "+15550100001", "Body": "START"})
-    plan_reminders(p, at=NOW)
+    signed_post(c, {"From": "+15550100001", "Body": "START"})  # planned again at once
     assert Reminder.objects.filter(patient=p, status="pending").count() == 2
 
 

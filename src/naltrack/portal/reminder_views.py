@@ -16,7 +16,8 @@ from naltrack import clock
 from naltrack.accounts.actors import PatientActor
 from naltrack.clinical.errors import InputError
 from naltrack.reminders.feeds import active_feed, feed_url, new_feed, revoke_feeds
-from naltrack.reminders.preferences import Choices, read_choices, set_choices
+from naltrack.reminders.preferences import Choices, read_choices
+from naltrack.reminders.services import choose
 
 from .pages import portal_view
 from .services import own_patient
@@ -50,7 +51,7 @@ def reminders_page(request: HttpRequest, actor: PatientActor) -> HttpResponse:
                 quiet_from=_time(request.POST.get("quiet_from", ""), "quiet_from"),
                 quiet_until=_time(request.POST.get("quiet_until", ""), "quiet_until"),
             )
-            set_choices(patient, choices, by=actor, at=now)
+            choose(patient, choices, by=actor, at=now)
         except InputError as err:
             error = err
         else:
@@ -76,5 +77,7 @@ def calendar_new(request: HttpRequest, actor: PatientActor) -> HttpResponse:
 @portal_view
 def calendar_revoke(request: HttpRequest, actor: PatientActor) -> HttpResponse:
     revoke_feeds(own_patient(actor), by=actor, at=clock.now())
-    messages.success(request, _("Your calendar link is turned off. Calendars that used it stop updating."))
+    messages.success(
+        request, _("Your calendar link is turned off. Calendars that used it stop updating.")
+    )
     return redirect("portal:reminders")

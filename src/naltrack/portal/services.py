@@ -118,6 +118,7 @@ def create_account(
         account = PatientAccount.objects.create(
             patient=patient, user=user, language=language, created_at=at, created_by=by.username
         )
+        reminder_language(patient, language, by=by, at=at)  # reminders speak it too (issue 11)
         record_by(by, at, AuditAction.CREATE, "portal_account", account.pk,
                   patient_mrn=patient.mrn, detail=f"portal sign-in {login}")  # fmt: skip
     return account

@@ -7,14 +7,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from naltrack.audit.services import Acting
 from naltrack.patients.models import Patient
 
 from .feeds import active_feed, feed_ics, feed_url, new_feed, revoke_feeds
 from .models import CalendarFeed, Preference, Reminder, ReminderStatus
 from .planning import plan_reminders
-from .preferences import Choices, current_preference, inbound_sms, set_choices, unsubscribe
+from .preferences import Choices, current_preference, phone_key, set_choices, unsubscribe
+from .preferences import inbound_sms as _inbound_sms
 
 CHART_LIMIT = 20
+
+
+def choose(patient: Patient, choices: Choices, *, by: Acting, at: datetime) -> Preference:
+    """The patient's new choices, then their reminders planned again: a channel turned on gets
+    the reminders of the visits already booked, one turned off loses its pending ones."""
+    pref = set_choices(patient, choices, by=by, at=at)
+    plan_reminders(patient, at=at)
+    return pref
+
+
+def inbound_sms(from_number: str, body: str, *, at: datetime) -> str:
+    """STOP or START by text (preferences.inbound_sms); after START the patient's reminders are
+    planned again at once."""
+    done = _inbound_sms(from_number, body, at=at)
+    if done == "started":
+        key = phone_key(from_number)
+        for patient in Patient.objects.exclude(phone=""):
+            if phone_key(patient.phone) == key:
+                plan_reminders(patient, at=at)
+    return done
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +74,7 @@ __all__ = [
     "Choices",
     "active_feed",
     "chart_reminders",
+    "choose",
     "current_preference",
     "feed_ics",
     "feed_url",

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from naltrack import clock
 
-from .preferences import inbound_sms, preference_for_token, unsubscribe
-from .services import feed_ics
+from .preferences import preference_for_token, unsubscribe
+from .services import feed_ics, inbound_sms
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
