@@ -43,7 +43,13 @@ def kinds_and_channels() -> list[tuple[str, str]]:
 def test_every_kind_has_both_channels_and_a_subject() -> None:
     pairs = kinds_and_channels()
     kinds = {k for k, _ in pairs}
-    assert {"visit", "dose_due"} <= kinds
+    assert {
+        "visit",
+        "dose_due",
+        "support_visit",
+        "support_missed_visit",
+        "support_overdue",
+    } <= kinds
     for kind in kinds:
         assert (kind, "email") in pairs and (kind, "sms") in pairs
         assert (TEMPLATES / f"{kind}_subject.txt").exists()
@@ -55,17 +61,22 @@ def test_no_template_names_the_medicine_the_injection_a_test_or_the_program(
     kind: str, channel: str, language: str
 ) -> None:
     message = render(
-        Details(kind, channel, language, DAY, name="Alice", time=time(9, 30),
+        Details(kind, channel, language, DAY, name="Alice", time=time(9, 30), about="Rosa",
                 unsubscribe_url="https://eastside.example.org/r/unsubscribe/" + "ab" * 24 + "/"),
         CONFIG,
     )  # fmt: skip
     text = f"{message.subject}\n{message.body}"
     assert forbidden_words_in(text) == []
     # What a reminder does say: the clinic's short name, the day, the link to log in.
-    assert "Eastside Health" in text
-    assert "3" in message.body and "https://eastside.example.org/portal/" in message.body
+    assert "Eastside Health" in text and "3" in message.body
+    if kind.startswith("support_"):
+        # A support person reads whose notice it is, and no link into the patient's portal.
+        assert "Rosa" in message.body and "/portal/" not in message.body
+    else:
+        assert "https://eastside.example.org/portal/" in message.body
     if channel == "email":
-        assert message.subject and "/r/unsubscribe/" in message.body
+        assert message.subject
+        assert ("/r/unsubscribe/" in message.body) != kind.startswith("support_")
     else:
         assert "STOP" in message.body and len(message.body) <= 320  # two SMS segments at most
 
@@ -74,10 +85,20 @@ def test_no_template_names_the_medicine_the_injection_a_test_or_the_program(
 def test_spanish_is_spanish(kind: str, channel: str) -> None:
     """The Spanish catalogue is compiled and used: a Spanish reminder differs from the English
     one and writes the day in Spanish."""
-    english = render(Details(kind, channel, "en", DAY, name="Ana"), CONFIG)
-    spanish = render(Details(kind, channel, "es", DAY, name="Ana"), CONFIG)
-    assert spanish.body != english.body
+    english = render(Details(kind, channel, "en", DAY, name="Ana", about="Rosa"), CONFIG)
+    spanish = render(Details(kind, channel, "es", DAY, name="Ana", about="Rosa"), CONFIG)
     assert "dic" in spanish.body.lower() and "Dec" in english.body
+    # Every sentence is translated: no English word of the templates is left.
+    assert "visit" in english.body.lower() and "cita" in spanish.body.lower()
+    for english_word in ("visit", "asked", "reminder", "hello", "log in", "reply stop to"):
+        assert english_word not in spanish.body.lower() + spanish.subject.lower()
+
+
+def test_names_are_not_wording_a_patient_named_mat_is_reminded() -> None:
+    message = render(
+        Details("support_visit", "email", "en", DAY, name="Mat Lab", about="Test"), CONFIG
+    )
+    assert "Hello Mat Lab" in message.body and "Test has a visit" in message.body
 
 
 def test_an_unknown_language_falls_back_to_english() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import models
 
 from naltrack.appointments.models import Appointment
+from naltrack.disclosure.models import Consent, Disclosure
 from naltrack.patients.models import Patient
 
 
@@ -32,6 +33,62 @@ class ReminderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"  # no longer wanted (visit cancelled, reminders stopped)
 
 
+class Notice(models.TextChoices):
+    """What a support person may receive, each chosen by the patient."""
+
+    VISIT = "visit", "Visit reminders"
+    MISSED_VISIT = "missed_visit", "A notice after a missed visit"
+    OVERDUE = "overdue", "A notice when the next visit is overdue"
+
+
+class SupportPerson(models.Model):
+    """Someone the patient names to receive notices (issue 11). Removed, never deleted: the
+    disclosures made to them stay in the accounting."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="support_people")
+    name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    channel = models.CharField(max_length=10, choices=ReminderChannel.choices)
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.CharField(max_length=150, blank=True)
+    # The support person replied STOP to a text: no more texts to them.
+    sms_stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("name", "id")
+
+    def address(self) -> str:
+        return self.email if self.channel == ReminderChannel.EMAIL else self.phone
+
+
+class SupportConsent(models.Model):
+    """The patient's consent for one support person: exactly which notices, given on which day,
+    withdrawn at once when the patient says so. Its 42 CFR 2.31 record (`consent`) is what the
+    one consent filter (disclosure.services.disclose) reads before any notice goes out."""
+
+    support_person = models.ForeignKey(
+        SupportPerson, on_delete=models.PROTECT, related_name="consents"
+    )
+    notices = models.JSONField(default=list, help_text="Notice values")
+    consent = models.OneToOneField(
+        Consent, on_delete=models.PROTECT, related_name="support_consent"
+    )
+    given_at = models.DateTimeField()
+    given_by = models.CharField(max_length=150)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ("-given_at", "-id")
+
+    def notice_labels(self) -> list[str]:
+        return [Notice(n).label for n in self.notices]
+
+
 class Reminder(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="reminders")
     kind = models.CharField(max_length=20, choices=ReminderKind.choices)
@@ -41,6 +98,15 @@ class Reminder(models.Model):
         Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders"
     )
     about_day = models.DateField()
+    # A notice to a support person: to whom, which notice, and its record in the accounting of
+    # disclosures once the consent filter let it go.
+    support_person = models.ForeignKey(
+        SupportPerson, on_delete=models.PROTECT, null=True, blank=True, related_name="notices"
+    )
+    notice = models.CharField(max_length=20, choices=Notice.choices, blank=True)
+    disclosure = models.ForeignKey(
+        Disclosure, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # One row per key and patient: re-planning is idempotent ("visit:<id>:<day>:email").
     key = models.CharField(max_length=100)
     due_at = models.DateTimeField()

@@ -8,7 +8,7 @@ treatment.mar.injection_decision); this module never computes a clinical date.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -25,7 +25,8 @@ from naltrack.patients.models import EpisodeStatus, Patient
 from naltrack.treatment.mar import injection_decision
 from naltrack.treatment.models import TreatmentPlan
 
-from .models import Reminder, ReminderKind, ReminderStatus
+from .consents import wants
+from .models import Notice, Reminder, ReminderKind, ReminderStatus, SupportPerson
 from .preferences import WORKER, current_preference, wanted_channels
 from .schedule import reminder_at
 
@@ -37,6 +38,12 @@ class Wanted:
     day: date
     due_at: datetime
     appointment: Appointment | None = None
+    support_person: SupportPerson | None = None
+    notice: str = ""
+
+
+# A missed visit is told to a support person only while it is recent.
+MISSED_NOTICE_DAYS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,27 +52,35 @@ class Planned:
     cancelled: int
 
 
-def next_dose_due(patient: Patient, today: date) -> date | None:
-    """The day the next injection is due, as the MAR's core decides it (None: not on monthly
-    injections, no injection yet, or no active episode)."""
+def _injection_days(patient: Patient, today: date) -> tuple[date | None, date | None]:
+    """(due day, first overdue day) of the next injection, as the MAR's core decides them (None:
+    not on monthly injections, no injection yet, or no active episode)."""
     plan = TreatmentPlan.current(patient)
     if plan is None or plan.formulation != Formulation.XR_INJECTION:
-        return None
+        return None, None
     try:
         decision = injection_decision(patient, today)
     except InputError:  # no active episode
-        return None
-    return decision.due_on
+        return None, None
+    return decision.due_on, decision.overdue_from
+
+
+def next_dose_due(patient: Patient, today: date) -> date | None:
+    """The day the next injection is due (the core's answer; None: none due)."""
+    return _injection_days(patient, today)[0]
 
 
 def wanted_reminders(patient: Patient, at: datetime, config: ReminderConfig) -> dict[str, Wanted]:
     zone = ZoneInfo(settings.TIME_ZONE)
     today = local_day(at)
     channels = wanted_channels(patient, current_preference(patient, at))
-    if not channels:
-        return {}
     out: dict[str, Wanted] = {}
     booked = list(patient.appointments.filter(status=AppointmentStatus.BOOKED, on__gte=today))
+    active = patient.episodes.filter(status=EpisodeStatus.ACTIVE).exists()
+    due_day, overdue_from = _injection_days(patient, today) if active else (None, None)
+    out.update(_support_notices(patient, at, config, booked, due_day, overdue_from))
+    if not channels:
+        return out
     for appt in booked:
         due = reminder_at(appt.on, config.send_hour, zone, at)
         for channel in channels:
@@ -73,8 +88,6 @@ def wanted_reminders(patient: Patient, at: datetime, config: ReminderConfig) -> 
                 out[f"visit:{appt.pk}:{appt.on}:{channel}"] = Wanted(
                     ReminderKind.VISIT, channel, appt.on, due, appt
                 )
-    active = patient.episodes.filter(status=EpisodeStatus.ACTIVE).exists()
-    due_day = next_dose_due(patient, today) if active else None
     # A visit booked by the due day already brings its own reminder.
     if due_day is not None and not any(a.on <= due_day for a in booked):
         due = reminder_at(due_day, config.send_hour, zone, at)
@@ -83,6 +96,34 @@ def wanted_reminders(patient: Patient, at: datetime, config: ReminderConfig) -> 
                 out[f"dose:{due_day}:{channel}"] = Wanted(
                     ReminderKind.DOSE_DUE, channel, due_day, due
                 )
+    return out
+
+
+def _support_notices(patient: Patient, at: datetime, config: ReminderConfig, booked: list[Appointment],
+                     due_day: date | None, overdue_from: date | None) -> dict[str, Wanted]:  # fmt: skip
+    """The notices each support person's current consent covers (support.py)."""
+    people = [p for p in SupportPerson.objects.filter(patient=patient, removed_at__isnull=True)]
+    if not people:
+        return {}
+    zone = ZoneInfo(settings.TIME_ZONE)
+    today = local_day(at)
+    missed = list(patient.appointments.filter(
+        status=AppointmentStatus.MISSED, on__gte=today - timedelta(days=MISSED_NOTICE_DAYS), on__lte=today))  # fmt: skip
+    out: dict[str, Wanted] = {}
+    for person in people:
+        base = f"support:{person.pk}"
+        kind, channel = ReminderKind.SUPPORT_NOTICE, person.channel
+        if wants(person, Notice.VISIT):
+            for appt in booked:
+                due = reminder_at(appt.on, config.send_hour, zone, at)
+                if due is not None:
+                    out[f"{base}:visit:{appt.pk}:{appt.on}"] = Wanted(kind, channel, appt.on, due, appt, person, Notice.VISIT)  # fmt: skip
+        if wants(person, Notice.MISSED_VISIT):
+            for appt in missed:
+                out[f"{base}:missed:{appt.pk}"] = Wanted(kind, channel, appt.on, at, appt, person, Notice.MISSED_VISIT)  # fmt: skip
+        overdue = overdue_from is not None and overdue_from <= today
+        if overdue and due_day is not None and wants(person, Notice.OVERDUE):
+            out[f"{base}:overdue:{due_day}"] = Wanted(kind, channel, due_day, at, None, person, Notice.OVERDUE)  # fmt: skip
     return out
 
 
@@ -95,12 +136,7 @@ def plan_reminders(
     config = config or settings.REMINDERS
     with transaction.atomic():
         wanted = wanted_reminders(patient, at, config)
-        existing = {
-            r.key: r
-            for r in Reminder.objects.select_for_update().filter(
-                patient=patient, kind__in=(ReminderKind.VISIT, ReminderKind.DOSE_DUE)
-            )
-        }
+        existing = {r.key: r for r in Reminder.objects.select_for_update().filter(patient=patient)}
         cancelled = 0
         for key, row in existing.items():
             if row.status == ReminderStatus.PENDING and key not in wanted:
@@ -114,6 +150,7 @@ def plan_reminders(
                 Reminder.objects.create(
                     patient=patient, kind=w.kind, channel=w.channel, appointment=w.appointment,
                     about_day=w.day, key=key, due_at=w.due_at, created_at=at, updated_at=at,
+                    support_person=w.support_person, notice=w.notice,
                 )  # fmt: skip
                 created += 1
             elif found.status == ReminderStatus.CANCELLED and found.attempts == 0:
@@ -125,6 +162,7 @@ def plan_reminders(
                 found.status == ReminderStatus.PENDING
                 and found.attempts == 0
                 and found.due_at != w.due_at
+                and w.kind != ReminderKind.SUPPORT_NOTICE  # a notice "now" stays when first planned
             ):
                 found.due_at, found.updated_at = w.due_at, at
                 found.save(update_fields=["due_at", "updated_at"])

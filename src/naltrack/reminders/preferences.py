@@ -15,7 +15,7 @@ from naltrack.clinical.errors import InputError
 from naltrack.patients.models import Patient
 from naltrack.patients.models import ReminderChannel as RegisteredChannel
 
-from .models import Preference, Reminder, ReminderChannel, ReminderStatus
+from .models import Preference, Reminder, ReminderChannel, ReminderStatus, SupportPerson
 
 WORKER = "reminders"  # the audit trail's name for the reminder worker and the public links
 
@@ -121,6 +121,7 @@ def inbound_sms(from_number: str, body: str, *, at: datetime) -> str:
     if word not in STOP_WORDS | START_WORDS or not phone_key(from_number):
         return "ignored"
     key = phone_key(from_number)
+    _support_person_sms(key, word in STOP_WORDS, at)
     patients = [p for p in Patient.objects.exclude(phone="") if phone_key(p.phone) == key]
     for patient in patients:
         with transaction.atomic():
@@ -139,6 +140,22 @@ def inbound_sms(from_number: str, body: str, *, at: datetime) -> str:
                    object_id=str(pref.pk), patient_mrn=patient.mrn,
                    detail="text reminders stopped by STOP" if word in STOP_WORDS else "text reminders restarted by START")  # fmt: skip
     return ("stopped" if word in STOP_WORDS else "started") if patients else "ignored"
+
+
+def _support_person_sms(key: str, stop: bool, at: datetime) -> None:
+    """STOP from a support person's number: no more texts to them (their consent from the
+    patient stands; the patient and staff see that they stopped)."""
+    people = [p for p in SupportPerson.objects.exclude(phone="") if phone_key(p.phone) == key]
+    for person in people:
+        with transaction.atomic():
+            SupportPerson.objects.filter(pk=person.pk).update(sms_stopped_at=at if stop else None)
+            if stop:
+                Reminder.objects.filter(support_person=person, channel=ReminderChannel.SMS,
+                                        status=ReminderStatus.PENDING).update(
+                    status=ReminderStatus.CANCELLED, last_error="the support person replied STOP", updated_at=at)  # fmt: skip
+            record(at=at, actor=f"{WORKER}:sms", action=AuditAction.UPDATE, object_type="support_person",
+                   object_id=str(person.pk), patient_mrn=person.patient.mrn,
+                   detail="texts to this support person stopped by STOP" if stop else "restarted by START")  # fmt: skip
 
 
 def preference_for_token(token: str) -> Preference | None:

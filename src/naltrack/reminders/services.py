@@ -52,7 +52,9 @@ class ChartReminders:
 
 def chart_reminders(patient: Patient, at: datetime) -> ChartReminders:
     """Read as part of the chart (the chart's read is audited by patients.services.read_patient)."""
-    rows = list(patient.reminders.order_by("-due_at", "-id")[:CHART_LIMIT])
+    rows = list(
+        patient.reminders.select_related("support_person").order_by("-due_at", "-id")[:CHART_LIMIT]
+    )
     pref = current_preference(patient, at)
     problems = []
     if pref.email_problem:

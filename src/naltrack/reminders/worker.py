@@ -27,13 +27,16 @@ from django.db.models import F
 from naltrack.appointments.models import AppointmentStatus
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record
+from naltrack.clinical.consent import DisclosureRefused
 from naltrack.clock import local_day
 from naltrack.config import ReminderConfig
 
-from .messages import Details, UnsafeWording, render
-from .models import Preference, Reminder, ReminderChannel, ReminderKind, ReminderStatus
+from .consents import wants
+from .messages import Details, Message, UnsafeWording, render
+from .models import Notice, Preference, Reminder, ReminderChannel, ReminderKind, ReminderStatus
 from .preferences import WORKER, preference_of, wanted_channels
 from .schedule import after_quiet_hours, backoff
+from .support import release_notice
 from .transports import SendError, Transport
 
 log = logging.getLogger("naltrack.reminders")
@@ -67,7 +70,9 @@ def claim_next(worker: str, now: datetime) -> Reminder | None:
                 attempts=F("attempts") + 1, updated_at=now,
             )  # fmt: skip
         if won == 1:
-            return Reminder.objects.select_related("patient", "appointment").get(id=row.id)
+            return Reminder.objects.select_related("patient", "appointment", "support_person").get(
+                id=row.id
+            )
     return None
 
 
@@ -79,6 +84,8 @@ def _finish(row: Reminder, worker: str, now: datetime, **changes: object) -> boo
 
 def _still_wanted(row: Reminder, pref: Preference, now: datetime) -> str:
     """Why the reminder should not go out any more ("" when it should)."""
+    if row.kind == ReminderKind.SUPPORT_NOTICE:
+        return _notice_still_wanted(row, now)
     if row.channel not in wanted_channels(row.patient, pref):
         return "the patient no longer wants reminders this way, or has no address for it"
     if row.about_day < local_day(now):
@@ -88,6 +95,48 @@ def _still_wanted(row: Reminder, pref: Preference, now: datetime) -> str:
     ):
         return "the visit is no longer booked"
     return ""
+
+
+def _notice_still_wanted(row: Reminder, now: datetime) -> str:
+    person = row.support_person
+    if person is None or not wants(person, row.notice):
+        return "no current consent covers this notice, or the person cannot be reached"
+    if row.notice == Notice.VISIT and (
+        row.about_day < local_day(now)
+        or row.appointment is None
+        or row.appointment.status != AppointmentStatus.BOOKED
+    ):
+        return "the visit is no longer booked or has passed"
+    if row.notice == Notice.MISSED_VISIT and (
+        row.appointment is None or row.appointment.status != AppointmentStatus.MISSED
+    ):
+        return "the visit is no longer marked missed"
+    return ""
+
+
+def _message(row: Reminder, pref: Preference, config: ReminderConfig) -> tuple[str, Message, dict[str, str]]:  # fmt: skip
+    """Where the reminder goes, its text and its mail headers."""
+    if row.kind == ReminderKind.SUPPORT_NOTICE:
+        person = row.support_person
+        assert person is not None
+        message = render(Details(
+            kind=f"support_{row.notice}", channel=row.channel, language=pref.language,
+            day=row.about_day, name=person.name, about=row.patient.given_name,
+        ), config)  # fmt: skip
+        return person.address(), message, {}
+    to = wanted_channels(row.patient, pref)[row.channel]
+    unsubscribe = f"{config.public_url}{UNSUBSCRIBE_PATH}{pref.unsubscribe_token}/"
+    message = render(Details(
+        kind=row.kind, channel=row.channel, language=pref.language, day=row.about_day,
+        name=row.patient.given_name if row.channel == ReminderChannel.EMAIL else "",
+        unsubscribe_url=unsubscribe,
+    ), config)  # fmt: skip
+    headers = {}
+    if row.channel == ReminderChannel.EMAIL:
+        # One-click unsubscribe (RFC 8058) for mail programs that offer it.
+        headers = {"List-Unsubscribe": f"<{unsubscribe}>",
+                   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}  # fmt: skip
+    return to, message, headers
 
 
 def send_one(row: Reminder, transports: Mapping[str, Transport], worker: str, now: datetime,
@@ -105,19 +154,16 @@ def send_one(row: Reminder, transports: Mapping[str, Transport], worker: str, no
             _finish(row, worker, now, status=ReminderStatus.PENDING, due_at=later,
                     attempts=F("attempts") - 1, claimed_by="")  # fmt: skip
             return ReminderStatus.PENDING
-        to = wanted_channels(row.patient, pref)[row.channel]
-        unsubscribe = f"{config.public_url}{UNSUBSCRIBE_PATH}{pref.unsubscribe_token}/"
-        message = render(Details(
-            kind=row.kind, channel=row.channel, language=pref.language, day=row.about_day,
-            name=row.patient.given_name if row.channel == ReminderChannel.EMAIL else "",
-            unsubscribe_url=unsubscribe,
-        ), config)  # fmt: skip
-        headers = {}
-        if row.channel == ReminderChannel.EMAIL:
-            # One-click unsubscribe (RFC 8058) for mail programs that offer it.
-            headers = {"List-Unsubscribe": f"<{unsubscribe}>",
-                       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}  # fmt: skip
+        to, message, headers = _message(row, pref, config)
+        if row.kind == ReminderKind.SUPPORT_NOTICE and row.disclosure_id is None:
+            # The one consent filter, right before the notice leaves: refused, nothing is sent;
+            # allowed, the Disclosure is recorded (once per notice, whatever the tries).
+            disclosure = release_notice(row, now)
+            Reminder.objects.filter(id=row.id).update(disclosure=disclosure)
         transports[row.channel].send(to, message, headers)
+    except DisclosureRefused as err:
+        _finish(row, worker, now, status=ReminderStatus.FAILED, last_error=err.message[:500])
+        return ReminderStatus.FAILED
     except UnsafeWording as err:
         _finish(row, worker, now, status=ReminderStatus.FAILED, last_error=str(err)[:500])
         return ReminderStatus.FAILED
@@ -147,7 +193,7 @@ def _failed(row: Reminder, worker: str, now: datetime, config: ReminderConfig, r
         reason = f"gave up after {attempts} tries: {reason}"
     with transaction.atomic():
         _finish(row, worker, now, status=status, last_error=reason[:500])
-        if address_problem:
+        if address_problem and row.kind != ReminderKind.SUPPORT_NOTICE:
             field_name = "email_problem" if row.channel == ReminderChannel.EMAIL else "sms_problem"
             Preference.objects.filter(patient=row.patient).update(**{field_name: reason[:500]})
     return status
