@@ -130,3 +130,55 @@ def test_the_page_is_in_spanish_for_a_spanish_speaking_patient() -> None:
     )
     assert "¿Cómo quiere que le recordemos sus citas?" in html
     assert "Enviarme un correo a rosa@example.org" in html
+
+
+# ---- support people ---------------------------------------------------------------------------
+
+
+def test_the_patient_names_a_support_person_changes_and_withdraws_consent() -> None:
+    from naltrack.disclosure.models import Consent
+    from naltrack.reminders.models import SupportConsent, SupportPerson
+
+    p = patient()
+    book_appointment(p, kind="lab", on=NOW.date() + timedelta(days=4), actor=COORDINATOR, at=NOW)
+    c = portal_client(give_portal_account(p))
+    assert c.get("/portal/support/").status_code == 200
+    refused = c.post("/portal/support/", {"name": "Maria", "relationship": "sister", "channel": "email",
+                                          "email": "maria@example.org"})  # fmt: skip
+    assert refused.status_code == 400 and b"choose at least one kind of notice" in refused.content
+    assert not SupportPerson.objects.exists()
+    added = c.post("/portal/support/", {"name": "Maria", "relationship": "sister", "channel": "email",
+                                        "email": "maria@example.org", "notices": ["visit"]})  # fmt: skip
+    assert added.status_code == 302
+    person = SupportPerson.objects.get(patient=p)
+    consent = SupportConsent.objects.get(support_person=person)
+    assert consent.given_by == "patient:mrn-0501@example.org"
+    assert Consent.objects.get(patient=p).recorded_by == "patient:mrn-0501@example.org"
+    assert Reminder.objects.filter(support_person=person, status="pending").count() == 1
+    page = c.get("/portal/support/").content.decode()
+    assert "Maria" in page and "You agreed on" in page
+    c.post(f"/portal/support/{person.pk}/", {"action": "withdraw"})
+    assert not Reminder.objects.filter(support_person=person, status="pending").exists()
+    assert Consent.objects.get(patient=p).revoked_on is not None
+    assert "Nothing is sent to this person now." in c.get("/portal/support/").content.decode()
+
+
+def test_a_patient_cannot_touch_another_patients_support_person() -> None:
+    from naltrack.reminders.models import SupportPerson
+    from naltrack.reminders.support import SupportInput, add_support_person
+
+    mine, theirs = patient(), patient("MRN-0502")
+    other = add_support_person(theirs, SupportInput("Leo", "friend", "email", ("visit",), email="leo@example.org"),
+                               by=COORDINATOR, at=NOW)  # fmt: skip
+    c = portal_client(give_portal_account(mine))
+    assert c.post(f"/portal/support/{other.pk}/", {"action": "withdraw"}).status_code == 404
+    assert SupportPerson.objects.get(pk=other.pk).consents.get().withdrawn_at is None
+
+
+def test_the_support_page_is_in_spanish_for_a_spanish_speaking_patient() -> None:
+    html = (
+        portal_client(give_portal_account(patient(), language="es"))
+        .get("/portal/support/")
+        .content.decode()
+    )
+    assert "Agregar una persona de apoyo" in html and "Un mensaje si falto a una cita" in html
