@@ -17,8 +17,8 @@ from naltrack import clock
 from naltrack.accounts.actors import PatientActor
 from naltrack.clinical.errors import InputError, NotFoundError
 from naltrack.reminders.feeds import active_feed, feed_url, new_feed, revoke_feeds
-from naltrack.reminders.preferences import Choices, read_choices
 from naltrack.reminders.models import Notice
+from naltrack.reminders.preferences import Choices, read_choices
 from naltrack.reminders.services import choose
 from naltrack.reminders.support import (
     SupportInput,
