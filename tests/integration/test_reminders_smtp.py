@@ -15,7 +15,8 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
 from email.message import EmailMessage
 from email.message import Message as MimeMessage
 from pathlib import Path
@@ -23,7 +24,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from naltrack.appointments.services import book_appointment
 from naltrack.config import ReminderConfig, forbidden_words_in
@@ -146,18 +146,20 @@ def _database_url() -> str:
 
 
 def test_the_long_lived_worker_sends_then_stops_cleanly_on_sigterm() -> None:
-    now = timezone.now()
-    (p,) = patients_with_visits(1, when=now, on=timezone.localdate(now) + timedelta(days=1))
-    Reminder.objects.filter(patient=p).update(due_at=now - timedelta(minutes=1))
+    # The worker runs on the suite's day (NALTRACK_TODAY): due from that day's midnight, whatever
+    # the time of day it runs at.
+    (p,) = patients_with_visits(1, on=TODAY + timedelta(days=1))
+    Reminder.objects.filter(patient=p).update(
+        due_at=datetime.combine(TODAY, time_of_day.min, tzinfo=UTC)
+    )
     env = {
         **os.environ, "NALTRACK_DEBUG": "true", "NALTRACK_DATABASE_URL": _database_url(),
-        "NALTRACK_TIME_ZONE": "UTC", "NALTRACK_SMTP_HOST": "127.0.0.1",
+        "NALTRACK_TIME_ZONE": "UTC", "NALTRACK_TODAY": TODAY.isoformat(), "NALTRACK_SMTP_HOST": "127.0.0.1",
         "NALTRACK_SMTP_PORT": str(SMTP_PORT), "NALTRACK_REMINDER_POLL_SECONDS": "1",
         "NALTRACK_CLINIC_SHORT_NAME": "Eastside Health", "NALTRACK_EMAIL_FROM": "visits@eastside.example.org",
         "DJANGO_SETTINGS_MODULE": "naltrack.settings",
         "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
     }  # fmt: skip
-    env.pop("NALTRACK_TODAY", None)
     with smtp_server() as sink:
         worker = subprocess.Popen(
             [sys.executable, "-m", "naltrack.cli.main", "reminders", "run", "--forever", "--no-plan"],
