@@ -75,16 +75,16 @@ def reminders_page(request: HttpRequest, actor: PatientActor) -> HttpResponse:
     }, status=400 if error else 200)  # fmt: skip
 
 
-@require_POST
 @portal_view
+@require_POST
 def calendar_new(request: HttpRequest, actor: PatientActor) -> HttpResponse:
     token = new_feed(own_patient(actor), by=actor, at=clock.now())
     request.session[NEW_FEED_KEY] = feed_url(token)
     return redirect("portal:reminders")
 
 
-@require_POST
 @portal_view
+@require_POST
 def calendar_revoke(request: HttpRequest, actor: PatientActor) -> HttpResponse:
     revoke_feeds(own_patient(actor), by=actor, at=clock.now())
     messages.success(
@@ -126,8 +126,8 @@ def support_page(request: HttpRequest, actor: PatientActor) -> HttpResponse:
     }, status=400 if error else 200)  # fmt: skip
 
 
-@require_POST
 @portal_view
+@require_POST
 def support_change(request: HttpRequest, actor: PatientActor, person_id: int) -> HttpResponse:
     patient, now = own_patient(actor), clock.now()
     action = request.POST.get("action", "")

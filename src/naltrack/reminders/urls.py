@@ -1,4 +1,4 @@
-"""The public reminder endpoints (no sign-in; a secret or a signature each)."""
+"""The public reminder endpoints under /r/ (no sign-in; a secret or a signature each)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from . import views
 
 app_name = "reminders"
 urlpatterns: list[URLPattern] = [
-    path("r/sms/inbound", views.sms_inbound, name="sms-inbound"),
-    path("r/unsubscribe/<str:token>/", views.unsubscribe_page, name="unsubscribe"),
-    path("r/calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
+    path("sms/inbound", views.sms_inbound, name="sms-inbound"),
+    path("unsubscribe/<str:token>/", views.unsubscribe_page, name="unsubscribe"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
 ]
