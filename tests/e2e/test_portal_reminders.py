@@ -62,5 +62,5 @@ def test_a_patient_sets_reminders_and_adds_a_support_person_on_a_phone(
     sign_in(page, "nina.nurse", "a-long-demo-password-1")
     page.goto(f"/patients/{p.mrn}/")
     section = page.locator("section[aria-labelledby=h-reminders]").inner_text()
-    assert "by text: on" in section and "quiet 21:00–08:00" in section
+    assert "by text: on" in section and "quiet 21:00\u201308:00" in section
     assert "visit reminders to Maria Example (sister)" in section
