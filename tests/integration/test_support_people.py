@@ -212,3 +212,18 @@ def test_an_overdue_injection_is_told_as_an_overdue_visit_on_the_cores_days() ->
         "next visit was due by" in body and forbidden_words_in(body.replace("Test", "")) == []
     )  # the builder names her "Test"
     assert plan_reminders(p, at=NOW + timedelta(hours=1)).created == 0  # told once per due day
+
+
+def test_a_notice_retried_after_a_failure_is_one_disclosure() -> None:
+    from .reminder_fakes import down
+
+    p = patient()
+    add_support_person(p, MARIA, by=COORDINATOR, at=NOW)
+    book_appointment(p, kind="counselling", on=VISIT_DAY, actor=COORDINATOR, at=NOW)
+    email = Recording(fail=[down()])
+    transports = {"email": email, "sms": Recording()}
+    assert run_due(transports, now=lambda: DUE, config=CONFIG).counts == {"pending": 1}
+    later = DUE + timedelta(minutes=5)
+    assert run_due(transports, now=lambda: later, config=CONFIG).counts == {"sent": 1}
+    assert Disclosure.objects.filter(patient=p).count() == 1
+    assert Reminder.objects.get(patient=p).disclosure == Disclosure.objects.get(patient=p)
