@@ -609,6 +609,9 @@ class ReminderConfig:
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
     twilio_from: str = ""
+    # The clinic's own wording (NALTRACK_REMINDER_TEMPLATES): a folder holding
+    # reminders/messages/<kind>_<channel>.txt files that replace naltrack's; checked like them.
+    templates_dir: Path | None = None
 
 
 def read_reminder_config(environ: Mapping[str, str]) -> ReminderConfig:
@@ -653,6 +656,11 @@ def read_reminder_config(environ: Mapping[str, str]) -> ReminderConfig:
     def number(variable: str, default: int, bounds: tuple[int, int]) -> int:
         return parse_int(variable, environ.get(variable), default, *bounds)
 
+    templates_raw = (environ.get("NALTRACK_REMINDER_TEMPLATES") or "").strip()
+    templates_dir = Path(templates_raw).absolute() if templates_raw else None
+    if templates_dir is not None and not (templates_dir / "reminders" / "messages").is_dir():
+        raise ConfigError("NALTRACK_REMINDER_TEMPLATES", f"must be a folder holding reminders/messages/ (got {templates_raw!r})")  # fmt: skip
+
     return ReminderConfig(
         clinic_short_name=name, public_url=url,
         max_attempts=number("NALTRACK_REMINDER_MAX_ATTEMPTS", 5, REMINDER_ATTEMPTS_RANGE),
@@ -666,5 +674,5 @@ def read_reminder_config(environ: Mapping[str, str]) -> ReminderConfig:
         smtp_tls=parse_bool("NALTRACK_SMTP_TLS", environ.get("NALTRACK_SMTP_TLS"), False),
         email_from=email_from, sms_provider=provider,
         twilio_account_sid=twilio["ACCOUNT_SID"], twilio_auth_token=twilio["AUTH_TOKEN"],
-        twilio_from=twilio["FROM"],
+        twilio_from=twilio["FROM"], templates_dir=templates_dir,
     )  # fmt: skip

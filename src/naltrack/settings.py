@@ -261,3 +261,5 @@ EMAIL_HOST_PASSWORD = REMINDERS.smtp_password
 EMAIL_USE_TLS = REMINDERS.smtp_tls
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = REMINDERS.email_from
+if REMINDERS.templates_dir is not None:  # the clinic's own reminder wording comes first
+    TEMPLATES[0]["DIRS"] = [REMINDERS.templates_dir, Path(__file__).resolve().parent / "templates"]

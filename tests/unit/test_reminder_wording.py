@@ -202,3 +202,34 @@ def test_twilio_needs_its_account_token_and_sender() -> None:
             {"NALTRACK_SMS_PROVIDER": "twilio", "NALTRACK_TWILIO_ACCOUNT_SID": "AC1"}
         )
     assert err.value.variable == "NALTRACK_TWILIO_AUTH_TOKEN"
+
+
+def test_the_clinics_own_wording_folder_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        read_reminder_config(
+            {"NALTRACK_DEBUG": "true", "NALTRACK_REMINDER_TEMPLATES": str(tmp_path)}
+        )
+    assert err.value.variable == "NALTRACK_REMINDER_TEMPLATES"
+    (tmp_path / "reminders" / "messages").mkdir(parents=True)
+    config = read_reminder_config(
+        {"NALTRACK_DEBUG": "true", "NALTRACK_REMINDER_TEMPLATES": str(tmp_path)}
+    )
+    assert config.templates_dir == tmp_path
+
+
+def test_the_clinics_own_wording_is_used_and_checked(tmp_path: Path, settings: Any) -> None:
+    folder = tmp_path / "reminders" / "messages"
+    folder.mkdir(parents=True)
+    (folder / "visit_sms.txt").write_text(
+        "{{ clinic }} here: see you {{ day }}. Reply STOP to stop."
+    )
+    (folder / "dose_due_sms.txt").write_text("{{ clinic }}: your injection is due {{ day }}.")
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    assert (
+        render(Details("visit", "sms", "en", DAY), CONFIG).body
+        == "Eastside Health here: see you Thu 3 Dec. Reply STOP to stop."
+    )
+    with pytest.raises(UnsafeWording, match="inject"):
+        render(Details("dose_due", "sms", "en", DAY), CONFIG)
