@@ -51,6 +51,12 @@ BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/$(BENCH_DB)
 LOAD_DB   ?= naltrack_load
 LOAD_PORT ?= 8040
 
+# Reminder throughput (issue 11): two worker processes, a real SMTP server on loopback
+# (aiosmtpd) at 127.0.0.1:$(REMINDER_SMTP_PORT); 300 due email reminders, exactly one message each.
+REMINDER_SMTP_PORT ?= 8025
+REMINDER_DB ?= naltrack_bench_reminders
+REMINDER_PG ?= postgresql://postgres@127.0.0.1:5432/$(REMINDER_DB)
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	rm -f $(VENV)/bench.sqlite3
@@ -59,6 +65,11 @@ bench: $(STAMP)
 	  NALTRACK_DATABASE_URL=$(BENCH_PG) $(BIN)/python benchmarks/clinic.py; \
 	else echo "note: PostgreSQL is not reachable at $(PG_ADMIN); its clinic benchmark was skipped"; fi
 	$(BIN)/python benchmarks/load.py --admin-url $(PG_ADMIN) --database $(LOAD_DB) --port $(LOAD_PORT)
+	rm -f $(VENV)/bench-reminders.sqlite3
+	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench-reminders.sqlite3 $(BIN)/python benchmarks/reminders.py --smtp-port $(REMINDER_SMTP_PORT)
+	@if $(BIN)/python benchmarks/pg_reset.py $(PG_ADMIN) $(REMINDER_DB); then \
+	  NALTRACK_DATABASE_URL=$(REMINDER_PG) $(BIN)/python benchmarks/reminders.py --smtp-port $(REMINDER_SMTP_PORT); \
+	else echo "note: PostgreSQL is not reachable at $(PG_ADMIN); its reminder benchmark was skipped"; fi
 
 ## Regenerate docs/clinical-rules.md from the policy and the knowledge files.
 docs: $(STAMP)

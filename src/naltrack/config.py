@@ -12,6 +12,8 @@ import binascii
 import contextlib
 import dataclasses
 import ipaddress
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -520,3 +522,157 @@ def read_clinic_info(environ: Mapping[str, str]) -> ClinicInfo:
         high,
     )
     return dataclasses.replace(defaults, **values)  # type: ignore[arg-type]
+
+
+# ---- reminders to patients (issue 11; naltrack.reminders) ---------------------------------------
+# Read apart from read_config (settings.py calls it) so that each stays short.
+
+# Words a message to a patient (or a support person) never carries: a reminder is read on a lock
+# screen, a shared phone or a work mailbox, so it names neither the medicine, nor the injection,
+# nor a drug test, nor a diagnosis, nor what kind of program this is (issue 11). English and
+# Spanish, since reminders go out in the patient's language. An entry ending in "*" is the start
+# of a word ("inject*": inject, injection, injected); any other is a whole word or phrase. Case
+# and accents are ignored ("inyección" matches "inyec*").
+FORBIDDEN_REMINDER_WORDS: tuple[str, ...] = (
+    # the medicine, its brands, its class and medicines in general
+    "naltrex*", "vivitrol*", "revia", "depade", "opioid*", "opiate*", "opiace*", "antagonist*",
+    "methadon*", "metadon*", "buprenorf*", "buprenorph*", "suboxone*", "nalox*", "narcan*",
+    "medica*", "medicin*", "dose*", "dosis*", "pill*", "píldora*", "tablet*", "pastilla*",
+    "prescri*", "receta*",
+    # the injection
+    "inject*", "inyec*", "shot", "shots", "needle*", "aguja*", "vacuna*",
+    # drug tests
+    "drug*", "droga*", "urine*", "urinalysis", "orina*", "screen*", "test*", "prueba*",
+    "analisis", "lab", "labs", "laboratori*",
+    # diagnoses and the program's nature
+    "addict*", "adicc*", "adict*", "alcohol*", "substance*", "sustancia*", "abuse*", "abuso*",
+    "dependen*", "disorder*", "trastorno*", "detox*", "desintox*", "rehab*", "recover*",
+    "recupera*", "relapse*", "recaida*", "overdos*", "sobredosis*", "heroin*", "fentanyl*",
+    "fentanil*", "withdraw*", "abstinen*", "sober*", "sobri*", "craving*", "ansia*",
+    "treatment*", "tratamiento*", "therap*", "terapia*", "counsel*", "consejer*", "diagnos*",
+    "psychiatr*", "psiquiatr*", "mental", "sud", "oud", "aud", "mat", "42 cfr",
+)  # fmt: skip
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents: "Inyección" -> "inyeccion"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_FORBIDDEN = [
+    (w, re.compile(r"(?<!\w)" + re.escape(_plain(w.rstrip("*"))) + ("" if w.endswith("*") else r"(?!\w)")))
+    for w in FORBIDDEN_REMINDER_WORDS
+]  # fmt: skip
+
+REMINDER_ATTEMPTS_RANGE = (1, 20)
+REMINDER_BACKOFF_RANGE_S = (1, 3600)
+REMINDER_POLL_RANGE_S = (1, 3600)
+REMINDER_LEASE_RANGE_S = (30, 86400)
+SMS_PROVIDERS = ("none", "twilio")
+
+
+def forbidden_words_in(text: str) -> list[str]:
+    """The forbidden reminder words that `text` contains (none: the text may go to a patient)."""
+    plain = _plain(text)
+    return [word for word, pattern in _FORBIDDEN if pattern.search(plain)]
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderConfig:
+    # The clinic as a reminder names it: short and neutral ("Eastside Health");
+    # NALTRACK_CLINIC_SHORT_NAME, the same short name the portal shows (ClinicInfo.short_name).
+    clinic_short_name: str = "Demo Clinic"
+    # Where the login link of a reminder, the unsubscribe link and the calendar link point.
+    public_url: str = "http://127.0.0.1:8000"
+    # Tries before a reminder is given up; the wait after the n-th failed try is
+    # backoff_seconds * 2**(n-1), at most 6 hours.
+    max_attempts: int = 5
+    backoff_seconds: int = 60
+    # How long `naltrack reminders run --forever` sleeps when nothing is due.
+    poll_seconds: int = 30
+    # A reminder claimed longer ago than this whose worker never reported back (it died) is
+    # put back to be sent again.
+    lease_seconds: int = 600
+    # The clinic's local hour at which the reminder of a visit goes out, the day before.
+    send_hour: int = 10
+    # Email: Django's SMTP backend to this server. None in development without one: messages
+    # are printed instead (the console backend).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_tls: bool = False
+    email_from: str = "reminders@localhost"
+    # SMS: "none" (no text messages go out) or "twilio" with its account, token and sender.
+    sms_provider: str = "none"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    # The clinic's own wording (NALTRACK_REMINDER_TEMPLATES): a folder holding
+    # reminders/messages/<kind>_<channel>.txt files that replace naltrack's; checked like them.
+    templates_dir: Path | None = None
+
+
+def read_reminder_config(environ: Mapping[str, str]) -> ReminderConfig:
+    """NALTRACK_CLINIC_SHORT_NAME, NALTRACK_PUBLIC_URL, NALTRACK_REMINDER_*, NALTRACK_SMTP_*,
+    NALTRACK_EMAIL_FROM, NALTRACK_SMS_PROVIDER and NALTRACK_TWILIO_*."""
+    debug = parse_bool("NALTRACK_DEBUG", environ.get("NALTRACK_DEBUG"), False)
+    # The short name the portal shows (read_clinic_info), which every reminder carries: it must
+    # be short, and it must not reveal the program.
+    name = read_clinic_info(environ).short_name
+    if len(name) > 40:
+        raise ConfigError("NALTRACK_CLINIC_SHORT_NAME", f"must be at most 40 characters (got {len(name)})")  # fmt: skip
+    if forbidden_words_in(name):
+        raise ConfigError(
+            "NALTRACK_CLINIC_SHORT_NAME",
+            f"reminders must not reveal the program; the name contains {forbidden_words_in(name)[0]!r}",
+        )
+    url = (environ.get("NALTRACK_PUBLIC_URL") or "").strip().rstrip("/")
+    if not url:
+        hosts = [h.strip() for h in (environ.get("NALTRACK_ALLOWED_HOSTS") or "").split(",")
+                 if h.strip() and h.strip() != "*" and not h.strip().startswith(".")]  # fmt: skip
+        url = "http://127.0.0.1:8000" if debug or not hosts else f"https://{hosts[0]}"
+    if not url.startswith(("https://", "http://")) or not urlsplit(url).hostname:
+        raise ConfigError("NALTRACK_PUBLIC_URL", f"must be an address such as https://clinic.example.org (got {url!r})")  # fmt: skip
+    if forbidden_words_in(url.replace(".", " ").replace("-", " ").replace("/", " ")):
+        raise ConfigError("NALTRACK_PUBLIC_URL", "reminders carry this address: it must not reveal the program")  # fmt: skip
+    provider = (environ.get("NALTRACK_SMS_PROVIDER") or "none").strip().lower()
+    if provider not in SMS_PROVIDERS:
+        raise ConfigError("NALTRACK_SMS_PROVIDER", f"must be one of {', '.join(SMS_PROVIDERS)} (got {provider!r})")  # fmt: skip
+    twilio = {k: (environ.get(f"NALTRACK_TWILIO_{k}") or "").strip()
+              for k in ("ACCOUNT_SID", "AUTH_TOKEN", "FROM")}  # fmt: skip
+    if provider == "twilio":
+        for key, value in twilio.items():
+            if not value:
+                raise ConfigError(f"NALTRACK_TWILIO_{key}", "is required when NALTRACK_SMS_PROVIDER is twilio")  # fmt: skip
+    smtp_host = (environ.get("NALTRACK_SMTP_HOST") or "").strip() or None
+    email_from = (environ.get("NALTRACK_EMAIL_FROM") or "reminders@localhost").strip()
+    if "@" not in email_from:
+        raise ConfigError("NALTRACK_EMAIL_FROM", f"must be an email address (got {email_from!r})")
+    if forbidden_words_in(email_from):
+        raise ConfigError("NALTRACK_EMAIL_FROM", "reminders must not reveal the program; choose a neutral sender address")  # fmt: skip
+
+    def number(variable: str, default: int, bounds: tuple[int, int]) -> int:
+        return parse_int(variable, environ.get(variable), default, *bounds)
+
+    templates_raw = (environ.get("NALTRACK_REMINDER_TEMPLATES") or "").strip()
+    templates_dir = Path(templates_raw).absolute() if templates_raw else None
+    if templates_dir is not None and not (templates_dir / "reminders" / "messages").is_dir():
+        raise ConfigError("NALTRACK_REMINDER_TEMPLATES", f"must be a folder holding reminders/messages/ (got {templates_raw!r})")  # fmt: skip
+
+    return ReminderConfig(
+        clinic_short_name=name, public_url=url,
+        max_attempts=number("NALTRACK_REMINDER_MAX_ATTEMPTS", 5, REMINDER_ATTEMPTS_RANGE),
+        backoff_seconds=number("NALTRACK_REMINDER_BACKOFF_SECONDS", 60, REMINDER_BACKOFF_RANGE_S),
+        poll_seconds=number("NALTRACK_REMINDER_POLL_SECONDS", 30, REMINDER_POLL_RANGE_S),
+        lease_seconds=number("NALTRACK_REMINDER_LEASE_SECONDS", 600, REMINDER_LEASE_RANGE_S),
+        send_hour=number("NALTRACK_REMINDER_SEND_HOUR", 10, (0, 23)),
+        smtp_host=smtp_host, smtp_port=number("NALTRACK_SMTP_PORT", 25, (1, 65535)),
+        smtp_user=(environ.get("NALTRACK_SMTP_USER") or "").strip(),
+        smtp_password=environ.get("NALTRACK_SMTP_PASSWORD") or "",
+        smtp_tls=parse_bool("NALTRACK_SMTP_TLS", environ.get("NALTRACK_SMTP_TLS"), False),
+        email_from=email_from, sms_provider=provider,
+        twilio_account_sid=twilio["ACCOUNT_SID"], twilio_auth_token=twilio["AUTH_TOKEN"],
+        twilio_from=twilio["FROM"], templates_dir=templates_dir,
+    )  # fmt: skip

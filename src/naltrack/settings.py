@@ -247,3 +247,19 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# --- Reminders to patients (issue 11, naltrack.reminders): email through Django's SMTP backend,
+# SMS through a provider adapter; `naltrack reminders run` sends them (reminders/worker.py).
+from .config import read_reminder_config  # noqa: E402
+
+REMINDERS = read_reminder_config(os.environ)
+INSTALLED_APPS.append("naltrack.reminders")
+EMAIL_HOST = REMINDERS.smtp_host or "localhost"
+EMAIL_PORT = REMINDERS.smtp_port
+EMAIL_HOST_USER = REMINDERS.smtp_user
+EMAIL_HOST_PASSWORD = REMINDERS.smtp_password
+EMAIL_USE_TLS = REMINDERS.smtp_tls
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = REMINDERS.email_from
+if REMINDERS.templates_dir is not None:  # the clinic's own reminder wording comes first
+    TEMPLATES[0]["DIRS"] = [REMINDERS.templates_dir, Path(__file__).resolve().parent / "templates"]

@@ -73,6 +73,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("policy/", reports.clinic_policy, name="clinic-policy"),
     path("api/", api.urls),
     path("portal/", include("naltrack.portal.urls")),  # the patient portal (portal:...)
+    # reminders' public links: the SMS provider's webhook (STOP), unsubscribe, the calendar feed
+    path("r/", include("naltrack.reminders.urls")),
     # probes for the proxy and the orchestrator: no sign-in, no patient data (web/health.py)
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

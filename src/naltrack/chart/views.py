@@ -13,6 +13,7 @@ from naltrack.disclosure.services import active_emergency
 from naltrack.patients.careteam import active_break_glass
 from naltrack.patients.records import search_patients
 from naltrack.patients.services import read_patient
+from naltrack.reminders.services import chart_reminders
 from naltrack.screening.models import FormulationChoice
 from naltrack.web.bounds import search_text
 from naltrack.web.context import request_actor
@@ -47,11 +48,13 @@ def chart(request: HttpRequest, mrn: str) -> HttpResponse:
             "can_consents": actor.can(Action.VIEW_CONSENTS),
             "can_portal": actor.can(Action.INVITE_TO_PORTAL),
             "emergency": active_emergency(patient, clock.now()),
+            "reminders": chart_reminders(patient, clock.now()),
         })  # fmt: skip
     data = read_chart(patient, clock.today())
     return render(request, "chart/chart.html", {"c": data, "active": "patients",
         "emergency": active_emergency(patient, clock.now()),
-        "break_glass": active_break_glass(patient, clock.now()), "can": {
+        "break_glass": active_break_glass(patient, clock.now()),
+        "reminders": chart_reminders(patient, clock.now()), "can": {
         "screen": actor.can(Action.RUN_SCREENING), "mar": actor.can(Action.RECORD_ADMINISTRATION),
         "observe": actor.can(Action.RECORD_OBSERVATION), "plan": actor.can(Action.EDIT_PLAN),
         "notes": actor.can(Action.VIEW_COUNSELLING_NOTES), "discontinue": actor.can(Action.DISCONTINUE_TREATMENT),

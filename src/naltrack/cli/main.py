@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import accounts, app, clinical, django, ops
+from . import accounts, app, clinical, django, ops, reminders
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     app.register(sub)
     accounts.register(sub)
     ops.register(sub)
+    reminders.register(sub)
     return parser
 
 

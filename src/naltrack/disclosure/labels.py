@@ -48,6 +48,10 @@ RECORD_KINDS: Mapping[str, RecordKind] = MappingProxyType({
 BOOKKEEPING: frozenset[str] = frozenset({
     "patients.careteammember", "patients.breakglass",
     "disclosure.consent", "disclosure.disclosure", "disclosure.emergency",
+    # reminders (issue 11): what to send whom and when, the patient's choices, calendar links,
+    # support people; the notices they receive are recorded as disclosures
+    "reminders.reminder", "reminders.preference", "reminders.calendarfeed",
+    "reminders.supportperson",
 })  # fmt: skip
 
 

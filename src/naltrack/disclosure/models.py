@@ -49,6 +49,8 @@ class BasisChoice(models.TextChoices):
 class Channel(models.TextChoices):
     PRINTED_SUMMARY = "printed_summary", "Printed record summary"
     RECORD_EXPORT = "record_export", "Record export (JSON)"
+    # A notice to a support person the patient named (issue 11): a visit day, a missed visit
+    SUPPORT_NOTICE = "support_notice", "Notice to a support person (email or text)"
 
 
 PURPOSE_CHOICES = [(p.value, label) for p, label in PURPOSE_LABELS.items()]

@@ -34,7 +34,8 @@ class PortalBoundaryMiddleware:
 
     @staticmethod
     def _open_to_patients(path: str) -> bool:
-        return path.startswith((PORTAL_PREFIX, f"/{settings.STATIC_URL}")) or path in (
+        # /r/: reminders' public links (unsubscribe, calendar), opened from the patient's own mail
+        return path.startswith((PORTAL_PREFIX, f"/{settings.STATIC_URL}", "/r/")) or path in (
             "/healthz",
             "/readyz",
         )

@@ -18,6 +18,7 @@ from naltrack.audit.models import AuditAction
 from naltrack.audit.services import Acting, record_by
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.patients.models import Patient
+from naltrack.reminders.preferences import set_language as reminder_language
 
 from .models import Language, PatientAccount
 
@@ -99,6 +100,7 @@ def create_account(
         account = PatientAccount.objects.create(
             patient=patient, user=user, language=language, created_at=at, created_by=by.username
         )
+        reminder_language(patient, language, by=by, at=at)  # reminders speak it too (issue 11)
         record_by(by, at, AuditAction.CREATE, "portal_account", account.pk,
                   patient_mrn=patient.mrn, detail=f"portal sign-in {login}")  # fmt: skip
     return account
@@ -114,6 +116,8 @@ def set_language(actor: PatientActor, language: str, *, at: datetime) -> Patient
         before = account.language
         account.language = language
         account.save(update_fields=["language"])
+        # Reminders and the calendar are written in the portal's language (issue 11).
+        reminder_language(account.patient, language, by=actor, at=at)
         record_by(actor, at, AuditAction.UPDATE, "portal_account", account.pk,
                   patient_mrn=actor.mrn, detail=f"language {before} -> {language}")  # fmt: skip
     return account

@@ -31,4 +31,12 @@ urlpatterns += []
 urlpatterns += []
 
 # Reminders, calendar, support people
-urlpatterns += []
+from . import reminder_views  # noqa: E402
+
+urlpatterns += [
+    path("reminders/", reminder_views.reminders_page, name="reminders"),
+    path("reminders/calendar/", reminder_views.calendar_new, name="calendar-new"),
+    path("reminders/calendar/revoke/", reminder_views.calendar_revoke, name="calendar-revoke"),
+    path("support/", reminder_views.support_page, name="support"),
+    path("support/<int:person_id>/", reminder_views.support_change, name="support-change"),
+]
