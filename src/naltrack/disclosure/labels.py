@@ -52,6 +52,8 @@ BOOKKEEPING: frozenset[str] = frozenset({
     # support people; the notices they receive are recorded as disclosures
     "reminders.reminder", "reminders.preference", "reminders.calendarfeed",
     "reminders.supportperson",
+    # the patient's portal account and its invitations (issue 11)
+    "portal.patientaccount", "portal.portalinvite",
 })  # fmt: skip
 
 
