@@ -61,7 +61,10 @@ def clinic_at(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Run the clinic in `c.zone`, with the wall clock at `c.instant`."""
 
     def use(c: Clinic) -> None:
-        settings.CONFIG = read_config({"NALTRACK_DEBUG": "true", "NALTRACK_TIME_ZONE": c.zone})
+        # The care-team restriction off, as in the rest of the suite (tests/settings.py): these
+        # tests are of the clock, and their builders assign no care teams.
+        settings.CONFIG = read_config({"NALTRACK_DEBUG": "true", "NALTRACK_TIME_ZONE": c.zone,
+                                       "NALTRACK_CARE_TEAM_REQUIRED": "false"})  # fmt: skip
         settings.TIME_ZONE = settings.CONFIG.time_zone  # what settings.py does at start
         monkeypatch.setattr(timezone, "now", lambda: c.instant)
 
