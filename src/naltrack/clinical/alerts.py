@@ -375,13 +375,18 @@ def _checkins(s: PatientSnapshot, p: Policy) -> Iterator[Alert]:
     if harm:
         c = harm[-1]
         assert c.phq2 is not None
+        line = (
+            f" The portal showed the crisis line {c.crisis_line_shown}."
+            if c.crisis_line_shown
+            else ""
+        )
         yield _alert(
             AlertCode.CHECKIN_SELF_HARM_THOUGHTS, AlertSeverity.URGENT,
             f"The patient reported thoughts of being better off dead or of self-harm in the "
-            f"check-in of {c.day.isoformat()} (answer {c.phq2.self_harm} of 3). The portal showed "
-            f"the crisis line {p.crisis_line}.",
-            f"Same-day suicide-risk assessment; if the patient cannot be reached today, follow "
-            f"the clinic's crisis procedure (crisis line {p.crisis_line}).",
+            f"check-in of {c.day.isoformat()} (answer {c.phq2.self_harm} of 3).{line}",
+            "Same-day suicide-risk assessment; if the patient cannot be reached today, follow "
+            "the clinic's crisis procedure"
+            + (f" (crisis line {c.crisis_line_shown})." if c.crisis_line_shown else "."),
         )  # fmt: skip
     positive = [c for c in mood if c.phq2 is not None and phq2_positive(c.phq2, p)]
     if positive:

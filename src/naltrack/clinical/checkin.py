@@ -77,6 +77,9 @@ class CheckIn:
     use_what: str = ""
     side_effects: frozenset[SideEffect] = frozenset()
     phq2: Phq2 | None = None
+    # The crisis line the portal showed with the mood questions (the clinic's setting,
+    # NALTRACK_CRISIS_LINE): the self-harm alert names the line the patient was given.
+    crisis_line_shown: str = ""
 
 
 def _int(value: object, field: str, low: int, high: int) -> int:
@@ -110,6 +113,7 @@ def make_checkin(
     side_effects: Iterable[str] = (),
     phq2: tuple[object, object, object] | None = None,
     phq2_asked: bool = False,
+    crisis_line: str = "",
 ) -> CheckIn:
     """A check-in from the patient's answers, or InputError naming the first bad field.
 
@@ -145,7 +149,8 @@ def make_checkin(
         )
     elif phq2 is not None:
         raise InputError("the mood questions are not due today", "phq2_interest")
-    return CheckIn(day, score, opioid, alcohol, what, frozenset(effects), answers)
+    shown = crisis_line.strip() if answers is not None else ""
+    return CheckIn(day, score, opioid, alcohol, what, frozenset(effects), answers, shown)
 
 
 # --- the mood questions' schedule -------------------------------------------------------------

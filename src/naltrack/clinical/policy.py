@@ -428,14 +428,6 @@ class Policy:
         minimum=1,
         maximum=6,
     )
-    crisis_line: str = setting(
-        "988",
-        "The crisis line the portal shows a patient who reports thoughts of self-harm, and "
-        "that the urgent alert names (text)",
-        CHECKIN + " (reference silent; 988 is the US Suicide and Crisis Lifeline; a clinic "
-        "outside the US sets its own)",
-    )
-
     # A7: plan
     plan_target_days: int = setting(
         180,
@@ -467,10 +459,6 @@ def _coerce(name: str, value: object, kind: type, meta: Mapping[str, Any]) -> ob
         if not isinstance(value, bool):
             raise InputError("must be true or false", name)
         return value
-    if kind is str:
-        if not isinstance(value, str) or not value.strip() or len(value.strip()) > 40:
-            raise InputError("must be a non-empty text of at most 40 characters", name)
-        return value.strip()
     if kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise InputError("must be a whole number", name)

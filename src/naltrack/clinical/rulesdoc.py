@@ -202,7 +202,8 @@ CHECKIN_RULES = (
      "PHQ-2 (items 1-2 of PHQ-9, 0-6) at or above `phq2_positive_min`"),
     (AlertCode.CHECKIN_SELF_HARM_THOUGHTS, "urgent",
      "the thoughts-of-self-harm question (PHQ-9 item 9) at or above `phq9_item9_min`; the "
-     "portal shows the crisis line (`crisis_line`) at once and the alert names it"),
+     "portal shows the clinic's crisis line (NALTRACK_CRISIS_LINE, 988 by default) at once, the "
+     "check-in records it and the alert names it"),
 )  # fmt: skip
 
 
