@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import views
+from . import views, views_checkin
 
 app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -20,7 +20,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 # Dose log and daily check-in (portal:doses, portal:checkin)
-urlpatterns += []
+urlpatterns += [
+    path("doses/", views_checkin.doses, name="doses"),
+    path("check-in/", views_checkin.checkin, name="checkin"),
+]
 
 # Wallet card, surgery letter, Learn pages (portal:wallet-card, portal:learn)
 urlpatterns += []
