@@ -15,7 +15,7 @@ from naltrack.audit.models import AuditEvent
 from naltrack.patients.models import Patient
 from naltrack.selfreport.models import CheckIn, DoseLogEntry
 from naltrack.treatment.services import sign_order
-from tests.integration.conftest import NOW, PRESCRIBER, TODAY, at, login, make_patient
+from tests.integration.conftest import PRESCRIBER, TODAY, at, login, make_patient
 from tests.integration.portal_helpers import give_portal_account, portal_client
 
 pytestmark = pytest.mark.django_db

@@ -103,7 +103,7 @@ def doses(request: HttpRequest, actor: PatientActor) -> HttpResponse:
             "error": error,
             "message": _plain(error),
             "error_day": error_day,
-        },  # fmt: skip
+        },
         status=400 if error else 200,
     )
 
