@@ -22,6 +22,7 @@ PLOT_DAYS = 180
 TIMELINE_LIMIT = 40
 COVERAGE_DAYS = 90  # the header's "days covered (90)", observed and self-reported apart
 SELF_REPORT_ROWS = 14  # the latest check-ins and dose-log entries the chart lists
+CHECKIN_PLOT_DAYS = 60  # daily values: a shorter window than the visits' plots, to be readable
 
 
 @dataclass
@@ -29,6 +30,15 @@ class TimelineEntry:
     on: date
     what: str
     detail: str
+
+
+@dataclass
+class CheckInRow:
+    """One check-in as the chart lists it."""
+
+    checkin: CheckIn
+    phq2: int | None  # PHQ-2 total, when the mood questions were asked
+    side_effects: str  # in words
 
 
 @dataclass
@@ -46,7 +56,7 @@ class Chart:
     plots: dict[str, Any]
     # What the patient reported in the portal (issue 11), kept apart from the clinic's records.
     coverage: SourcedCoverage | None = None
-    checkins: list[CheckIn] = field(default_factory=list)
+    checkins: list[CheckInRow] = field(default_factory=list)
     dose_log: list[DoseLogEntry] = field(default_factory=list)
 
 
@@ -109,7 +119,7 @@ def read_chart(patient: Patient, on: date) -> Chart:
         "checkin_craving": line_plot(
             "Craving in daily check-ins, self-reported (0-10; dashed: the alert threshold)",
             [(c.day, float(c.craving)) for c in checkins],
-            first=first,
+            first=on - timedelta(days=CHECKIN_PLOT_DAYS),
             last=on,
             top=10,
             ticks=(0, 5, 10),
@@ -119,7 +129,7 @@ def read_chart(patient: Patient, on: date) -> Chart:
         "checkin_phq2": line_plot(
             "PHQ-2 in daily check-ins, self-reported (0-6; dashed: positive screen)",
             mood,
-            first=first,
+            first=on - timedelta(days=CHECKIN_PLOT_DAYS),
             last=on,
             top=6,
             ticks=(0, 3, 6),
@@ -166,7 +176,7 @@ def read_chart(patient: Patient, on: date) -> Chart:
         timeline[:TIMELINE_LIMIT],
         plots,
         sourced,
-        list(reversed(checkins[-SELF_REPORT_ROWS:])),
+        [_row(c) for c in reversed(checkins[-SELF_REPORT_ROWS:])],
         dose_log,
     )
 
@@ -176,6 +186,12 @@ SIDE_EFFECT_WORDS = {
     "muscle_joint_pain": "muscle or joint pain", "headache": "headache", "toothache": "toothache",
     "injection_site": "injection-site pain or lump",
 }  # fmt: skip
+
+
+def _row(c: CheckIn) -> CheckInRow:
+    phq2 = None if c.phq2_interest is None else c.phq2_interest + (c.phq2_mood or 0)
+    words = ", ".join(SIDE_EFFECT_WORDS.get(s, s) for s in c.side_effects)
+    return CheckInRow(c, phq2, words)
 
 
 def checkin_detail(c: CheckIn) -> str:
