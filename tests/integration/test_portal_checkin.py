@@ -101,6 +101,11 @@ def test_the_pages_are_in_spanish_for_a_spanish_account(fixed_today: Any) -> Non
     c = portal_client(give_portal_account(p, language="es"))
     page = c.get("/portal/check-in/")
     assert page["Content-Language"] == "es" and b'<html lang="es">' in page.content
+    html = page.content.decode()
+    assert "¿Qué tan fuertes son hoy sus ganas de consumir?" in html
+    assert "Pastilla de 50 mg" in c.get("/portal/doses/").content.decode()
+    refused = c.post("/portal/check-in/", {"opioid_use": "no", "alcohol_use": "no", **MOOD})
+    assert "Elija un número del 0 al 10." in refused.content.decode()
 
 
 def test_staff_are_refused_by_the_patient_pages(db: None) -> None:
