@@ -400,3 +400,11 @@ def test_check_in_settings_have_bounds(setting: str, value: int, ok: bool) -> No
         with pytest.raises(InputError) as err:
             policy_from_mapping({"version": "c", setting: value})
         assert err.value.field == setting
+
+
+def test_the_chart_draws_the_policys_lines() -> None:
+    from naltrack.clinical.checkin import AlertLines, alert_lines
+
+    clinic = dataclasses.replace(P, version="c", checkin_craving_alert_min=8, phq2_positive_min=4)
+    assert alert_lines(P) == AlertLines(6, 3)
+    assert alert_lines(clinic) == AlertLines(8, 4)

@@ -10,6 +10,7 @@ from naltrack.alerts.models import Alert, AlertStatus, CareStatus
 from naltrack.alerts.snapshot import DOSING_LOOKBACK_DAYS, doses_of, episode_of
 from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.clinic import active_policy
+from naltrack.clinical.checkin import alert_lines
 from naltrack.clinical.coverage import SourcedCoverage, covered_segments, sourced_coverage
 from naltrack.monitoring.models import Observation, ObservationKind
 from naltrack.patients.models import Allergy, Episode, Patient
@@ -83,6 +84,7 @@ def read_chart(patient: Patient, on: date) -> Chart:
     # Read far enough back for any dose whose cover reaches into the plot (as the refresh does).
     doses = doses_of(patient, first - timedelta(days=DOSING_LOOKBACK_DAYS), on)
     policy = active_policy()
+    lines = alert_lines(policy)
     observed_segments = covered_segments([d for d in doses if not d.self_reported], policy)
     segments = covered_segments(doses, policy)
     given = [d for d in doses if d.date <= on]
@@ -123,7 +125,7 @@ def read_chart(patient: Patient, on: date) -> Chart:
             last=on,
             top=10,
             ticks=(0, 5, 10),
-            threshold=policy.checkin_craving_alert_min,
+            threshold=lines.craving,
             colour="#0b6e75",
         ),
         "checkin_phq2": line_plot(
@@ -133,7 +135,7 @@ def read_chart(patient: Patient, on: date) -> Chart:
             last=on,
             top=6,
             ticks=(0, 3, 6),
-            threshold=policy.phq2_positive_min,
+            threshold=lines.phq2,
             colour="#7a3ea1",
         ),
         "craving": line_plot(

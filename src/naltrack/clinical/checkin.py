@@ -172,6 +172,19 @@ def self_harm_reported(answers: Phq2, policy: Policy) -> bool:
     return answers.self_harm >= policy.phq9_item9_min
 
 
+@dataclass(frozen=True, slots=True)
+class AlertLines:
+    """The thresholds the chart draws on the check-in plots, so that the chart shows the
+    policy's lines without reading the policy itself."""
+
+    craving: int  # checkin_craving_alert_min
+    phq2: int  # phq2_positive_min
+
+
+def alert_lines(policy: Policy) -> AlertLines:
+    return AlertLines(policy.checkin_craving_alert_min, policy.phq2_positive_min)
+
+
 # --- facts the alert rules read ---------------------------------------------------------------
 
 
