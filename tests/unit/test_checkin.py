@@ -369,17 +369,35 @@ def test_a_skipped_dose_keeps_its_reason() -> None:
 
 
 def test_self_reported_tablets_are_counted_apart_from_observed() -> None:
-    observed = [Administration(D0 + days(i), ORAL, 50) for i in (0, 1)]
-    record = with_self_reported(observed, [(D0 + days(i), 50) for i in (1, 2, 3)])
-    # day 1 has an observed dose: the logged tablet of day 1 is not counted twice
-    assert [(a.date, a.self_reported) for a in record] == [
-        (D0, False), (D0 + days(1), False), (D0 + days(2), True), (D0 + days(3), True),
+    observed = [Administration(D0 + days(i), ORAL, 50) for i in (0, 1, 2)]
+    record = with_self_reported(observed, [(D0 + days(i), 50) for i in (2, 3, 4, 3)])
+    # day 2 has an observed dose: the logged tablet of day 2 is not counted twice; a tablet
+    # logged twice is one tablet
+    assert [(a.date, a.formulation, a.dose_mg, a.self_reported) for a in record] == [
+        (D0, ORAL, 50, False), (D0 + days(1), ORAL, 50, False), (D0 + days(2), ORAL, 50, False),
+        (D0 + days(3), ORAL, 50, True), (D0 + days(4), ORAL, 50, True),
     ]  # fmt: skip
     got = sourced_coverage(record, D0, D0 + days(9), P)
-    assert got.observed.days_covered == 2
-    assert got.with_self_reported.days_covered == 4
+    assert got.observed.days_covered == 3
+    assert got.with_self_reported.days_covered == 5
     assert got.self_reported_days == 2
-    assert got.observed.pdc == pytest.approx(0.2)
+    assert got.observed.pdc == pytest.approx(0.3)
+
+
+def test_a_logged_tablet_on_an_injection_day_still_counts() -> None:
+    # only an oral dose of the same day makes a logged tablet a duplicate
+    record = with_self_reported([Administration(D0, XR, 380)], [(D0, 50)])
+    assert [(a.formulation, a.self_reported) for a in record] == [(XR, False), (ORAL, True)]
+
+
+def test_sourced_coverage_uses_the_clinics_policy_and_the_stop() -> None:
+    clinic = dataclasses.replace(P, version="c", oral_mg_per_covered_day=25)
+    record = with_self_reported([Administration(D0, ORAL, 50)], [(D0 + days(4), 50)])
+    got = sourced_coverage(record, D0, D0 + days(9), clinic, stopped_on=D0 + days(4))
+    # 50 mg covers 2 days under this policy; the period ends at the stop (5 days)
+    assert (got.observed.days_covered, got.observed.days_in_period) == (2, 5)
+    assert (got.with_self_reported.days_covered, got.with_self_reported.days_in_period) == (3, 5)
+    assert got.with_self_reported.stopped_on == D0 + days(4)
 
 
 # --- the clinic's settings --------------------------------------------------------------------
@@ -408,3 +426,67 @@ def test_the_chart_draws_the_policys_lines() -> None:
     clinic = dataclasses.replace(P, version="c", checkin_craving_alert_min=8, phq2_positive_min=4)
     assert alert_lines(P) == AlertLines(6, 3)
     assert alert_lines(clinic) == AlertLines(8, 4)
+
+
+def test_the_check_in_alerts_say_what_was_reported_and_what_to_do() -> None:
+    cs = (
+        checkin(10, 7, side_effects=frozenset({SideEffect.INJECTION_SITE})),
+        checkin(11, 9),
+        checkin(12, 6, opioid_use=True),
+    )
+    found = {a.code: a for a in evaluate_alerts(snapshot(12, cs), P)}
+    craving = found[AlertCode.CHECKIN_CRAVING_HIGH]
+    assert craving.message == (
+        "Craving at or above 6 of 10 on 3 check-in days in a row (2026-10-11 to 2026-10-13, "
+        "highest 9)."
+    )
+    assert craving.action == (
+        "Contact the patient: review triggers and the relapse-prevention plan; consider an "
+        "earlier visit or counselling session."
+    )
+    site = found[AlertCode.CHECKIN_INJECTION_SITE]
+    assert site.message == (
+        "The patient reported pain or a lump at the injection site in the check-in of 2026-10-11."
+    )
+    assert site.action.startswith(
+        "A nurse looks at the site (swelling, redness, hardness, a wound)"
+    )
+    use = found[AlertCode.CHECKIN_OPIOID_USE]
+    assert use.message.startswith("The patient reported opioid use in the check-in of 2026-10-13 ")
+
+
+def test_answers_on_their_length_limits_are_accepted() -> None:
+    c = make_checkin(**{**GOOD, "opioid_use": "yes", "use_what": "x" * 200})
+    assert len(c.use_what) == 200
+    assert check_dose_entry(D0, D0, "skipped", "y" * 200, SCHEDULED) == (
+        DoseStatus.SKIPPED,
+        "y" * 200,
+    )
+
+
+def test_the_crisis_line_is_recorded_only_with_the_mood_questions() -> None:
+    assert make_checkin(**GOOD, crisis_line="988").crisis_line_shown == ""
+
+
+def test_a_one_day_window_lists_that_days_tablet() -> None:
+    assert [t.day for t in scheduled_tablets("oral_daily", D0 - days(3), D0, D0, 50, P)] == [D0]
+
+
+def test_a_clinic_with_another_weekly_total_still_lists_the_ordered_tablets() -> None:
+    clinic = dataclasses.replace(P, version="c", oral_weekly_total_mg=700)
+    assert len(scheduled_tablets("oral_daily", D0, D0, D0 + days(2), 50, clinic)) == 3
+
+
+@pytest.mark.parametrize(
+    ("day", "phase"), [(22, CoveragePhase.BLOCKED), (23, CoveragePhase.WANING)]
+)
+def test_the_waning_phase_follows_the_clinics_policy(day: int, phase: CoveragePhase) -> None:
+    clinic = dataclasses.replace(P, version="c", waning_from_day=23, injection_covered_days=30)
+    assert coverage_phase(D0 + days(day), [Administration(D0, XR, 380)], clinic) is phase
+    # and the clinic's 30 covered days: day 29 is still covered (waning), day 30 ended
+    assert (
+        coverage_phase(D0 + days(29), [Administration(D0, XR, 380)], clinic) is CoveragePhase.WANING
+    )
+    assert (
+        coverage_phase(D0 + days(30), [Administration(D0, XR, 380)], clinic) is CoveragePhase.ENDED
+    )

@@ -209,7 +209,7 @@ def with_self_reported(
     oral_days = {a.date for a in record if a.formulation is Formulation.ORAL}
     logged = [
         Administration(day, Formulation.ORAL, mg, self_reported=True)
-        for day, mg in sorted(set(taken), key=lambda t: t[0])
+        for day, mg in set(taken)
         if day not in oral_days
     ]
     return sorted(record + logged, key=lambda a: a.date)
