@@ -233,9 +233,30 @@ def main() -> int:
         n = queries(c, path, **headers)
         print(f"  {label:14} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({args.requests} requests; "
               f"{n} queries, CPU {cpu:.0f} ms each; {load()})")  # fmt: skip
+    portal_home(mrn, args.requests)
     nightly(args.patients)
     mar(args.requests)
     return 0
+
+
+def portal_home(mrn: str, count: int) -> None:
+    """The patient portal's Home (issue 11) for the same patient: the record read as the nightly
+    refresh reads it, the protection status from the core, the next visit, one audit row."""
+    from naltrack.accounts.actors import Console
+    from naltrack.portal.services import create_account
+
+    create_account(Patient.objects.get(mrn=mrn), "bench.patient@example.org", PASSWORD,
+                   by=Console("console:bench"), at=NOW)  # fmt: skip
+    patient = Client()
+    answer = patient.post(
+        "/portal/sign-in/", {"username": "bench.patient@example.org", "password": PASSWORD}
+    )
+    assert answer.status_code == 302, answer.status_code
+    timed(patient, "/portal/", 5)  # warm-up
+    p50, p95, cpu = timed(patient, "/portal/", count)
+    n = queries(patient, "/portal/")
+    print(f"  {'portal Home':14} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({count} requests; "
+          f"{n} queries, CPU {cpu:.0f} ms each; {load()})")  # fmt: skip
 
 
 if __name__ == "__main__":

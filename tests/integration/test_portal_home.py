@@ -16,7 +16,7 @@ from naltrack.audit.models import AuditEvent
 from naltrack.chart.services import read_chart
 from naltrack.clinical.protection import DoseDay, Protection
 from naltrack.patients.models import Patient
-from naltrack.portal.services import read_home
+from naltrack.portal.home import read_home
 from naltrack.screening.services import run_screening, sign_screening
 from naltrack.treatment.services import (
     AdministrationInput,

@@ -86,3 +86,14 @@ def test_the_patient_actor_acts_only_on_its_own_record(alice: Patient) -> None:
     assert not actor.can(Action.VIEW_CHART)
     with pytest.raises(PermissionRefused):
         actor.require(Action.VIEW_CHART)
+
+
+def test_a_patient_signed_in_on_the_staff_page_is_still_kept_to_the_portal(alice: Patient) -> None:
+    from tests.integration.portal_helpers import PORTAL_PASSWORD
+
+    give_portal_account(alice)
+    c = Client()
+    c.post("/login/", {"username": "mrn-0001@example.org", "password": PORTAL_PASSWORD})
+    for path in ("/today/", "/account/", "/patients/", "/api/patients"):
+        assert c.get(path).status_code == 403, path
+    assert c.get("/portal/").status_code == 200
