@@ -137,3 +137,5 @@ def test_the_nurse_sees_the_check_in_the_alert_and_the_dose_log_on_the_chart(
     assert "Tablet dose log" in html and "ran out" in html and "self-reported" in html
     assert "Craving in daily check-ins" in html  # plotted
     assert AuditEvent.objects.filter(actor="nina.nurse", patient_mrn=p.mrn, action="read").exists()
+    inbox = nurse.get("/alerts/").content.decode()  # and in the alerts inbox, like any alert
+    assert "The patient reported opioid use (pills)" in inbox
