@@ -490,3 +490,41 @@ def test_the_waning_phase_follows_the_clinics_policy(day: int, phase: CoveragePh
     assert (
         coverage_phase(D0 + days(30), [Administration(D0, XR, 380)], clinic) is CoveragePhase.ENDED
     )
+
+
+def test_the_mood_alerts_read_in_full() -> None:
+    s = snapshot(3, (checkin(3, phq2=Phq2(2, 2, 1)),))  # no crisis line recorded
+    found = {a.code: a for a in evaluate_alerts(s, P)}
+    harm = found[AlertCode.CHECKIN_SELF_HARM_THOUGHTS]
+    assert harm.message == (
+        "The patient reported thoughts of being better off dead or of self-harm in the check-in "
+        "of 2026-10-04 (answer 1 of 3)."
+    )
+    assert harm.action == (
+        "Same-day suicide-risk assessment; if the patient cannot be reached today, follow the "
+        "clinic's crisis procedure."
+    )
+    phq2 = found[AlertCode.CHECKIN_PHQ2_POSITIVE]
+    assert phq2.message == (
+        "PHQ-2 of 4 (of 6) in the check-in of 2026-10-04: a positive depression screen (at or "
+        "above 3)."
+    )
+    assert phq2.action == (
+        "Complete a PHQ-9 at the next contact, within a few days; review mood in the plan."
+    )
+    site = evaluate_alerts(
+        snapshot(3, (checkin(3, side_effects=frozenset({SideEffect.INJECTION_SITE})),)), P
+    )
+    assert site[0].action == (
+        "A nurse looks at the site (swelling, redness, hardness, a wound) and records it as a "
+        "side effect with its follow-up; severe reactions may need prompt surgical review."
+    )
+
+
+def test_sourced_coverage_keeps_the_stop_reason() -> None:
+    from naltrack.clinical.vocab import StopReason
+
+    got = sourced_coverage([Administration(D0, ORAL, 50)], D0, D0 + days(3), P,
+                           stopped_on=D0 + days(1), stop_reason=StopReason.TRANSFER)  # fmt: skip
+    assert got.observed.stop_reason is StopReason.TRANSFER
+    assert got.with_self_reported.stop_reason is StopReason.TRANSFER
