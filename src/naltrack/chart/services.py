@@ -12,11 +12,12 @@ from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.clinic import active_policy
 from naltrack.clinical.checkin import alert_lines
 from naltrack.clinical.coverage import SourcedCoverage, covered_segments, sourced_coverage
+from naltrack.clinical.vocab import StopReason
 from naltrack.monitoring.models import Observation, ObservationKind
-from naltrack.patients.models import Allergy, Episode, Patient
+from naltrack.patients.models import Allergy, Episode, EpisodeStatus, Patient
 from naltrack.screening.models import ScreeningRecord
 from naltrack.selfreport.models import CheckIn, DoseLogEntry
-from naltrack.treatment.models import Administration, TreatmentPlan
+from naltrack.treatment.models import Administration, Discontinuation, TreatmentPlan
 from naltrack.web.plots import coverage_strip, line_plot, urine_plot
 
 PLOT_DAYS = 180
@@ -91,7 +92,17 @@ def read_chart(patient: Patient, on: date) -> Chart:
     sourced = None
     if given:
         period = max(given[0].date, on - timedelta(days=COVERAGE_DAYS - 1))
-        sourced = sourced_coverage(given, period, on, policy)
+        # As the care status counts it: the days after a coded stop are not in the period.
+        stop = (
+            Discontinuation.objects.filter(episode=episode).first()
+            if episode is not None and episode.status != EpisodeStatus.ACTIVE
+            else None
+        )
+        if stop is not None and stop.stopped_on >= period:
+            sourced = sourced_coverage(given, period, on, policy, stopped_on=stop.stopped_on,
+                                       stop_reason=StopReason(stop.reason))  # fmt: skip
+        else:
+            sourced = sourced_coverage(given, period, on, policy)
     checkins = list(
         CheckIn.objects.filter(patient=patient, day__gte=first, day__lte=on).order_by("day", "id")
     )
