@@ -115,6 +115,8 @@ def seed(on: date) -> int:
     for i in range(PATIENTS):
         with transaction.atomic():
             _patient(i, STAGES[i % len(STAGES)], on, cast)
+    with transaction.atomic():
+        _self_reports(on)
     refresh_all(at=_at(on, 7))
     _portal_logins(on, cast)
     return PATIENTS
@@ -381,3 +383,50 @@ def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, ca
     if stage == "discontinued":
         discontinue(p, reason="Moved away; referred to a clinic near the new address.", on=on - timedelta(days=3),
                     actor=cast.prescriber, at=_at(on - timedelta(days=3), 16))  # fmt: skip
+
+
+def _self_reports(on: date) -> None:
+    """What a few demo patients reported in the patient portal (issue 11), written straight to
+    the tables and audited like the MAR history: a tablet dose log (an oral patient), and daily
+    check-ins that raise each check-in alert (craving running high and a positive PHQ-2; opioid
+    use and an injection-site complaint; thoughts of self-harm)."""
+    from naltrack.selfreport.models import CheckIn, DoseLogEntry
+
+    def patient(stage: str) -> Patient:
+        return Patient.objects.get(mrn=f"MRN-{1000 + STAGES.index(stage)}")
+
+    oral = patient("oral_ok")
+    entries = DoseLogEntry.objects.bulk_create([
+        DoseLogEntry(patient=oral, day=on - timedelta(days=n), status="skipped" if n == 2 else "taken",
+                     reason="Forgot before work" if n == 2 else "", dose_mg=50,
+                     recorded_by="patient:demo", recorded_at=_at(on - timedelta(days=n), 21))
+        for n in range(0, 7)
+    ])  # fmt: skip
+    stable = [Patient.objects.get(mrn=f"MRN-{1000 + i}") for i in (17, 18, 19)]
+    rows: list[CheckIn] = []
+    for n in range(13, -1, -1):
+        day = on - timedelta(days=n)
+        mood = n in (13, 6)
+        rows.append(CheckIn(
+            patient=stable[0], day=day, craving=(2 if n > 2 else 7 + (n % 2)), opioid_use=False,
+            alcohol_use=n == 9, use_what="two beers" if n == 9 else "", side_effects=["sleep"] if n in (4, 5) else [],
+            phq2_interest=(3 if n == 6 else 0) if mood else None, phq2_mood=(1 if n == 6 else 0) if mood else None,
+            phq2_self_harm=0 if mood else None, crisis_line_shown="988" if mood else "",
+            recorded_by="patient:demo", recorded_at=_at(day, 20),
+        ))  # fmt: skip
+    rows.append(CheckIn(
+        patient=stable[1], day=on - timedelta(days=1), craving=5, opioid_use=True, alcohol_use=False,
+        use_what="pills from a friend", side_effects=["injection_site"], recorded_by="patient:demo",
+        recorded_at=_at(on - timedelta(days=1), 20),
+    ))  # fmt: skip
+    rows.append(CheckIn(
+        patient=stable[2], day=on, craving=3, opioid_use=False, alcohol_use=False, phq2_interest=2,
+        phq2_mood=2, phq2_self_harm=1, crisis_line_shown="988", recorded_by="patient:demo",
+        recorded_at=_at(on, 8),
+    ))  # fmt: skip
+    checkins = CheckIn.objects.bulk_create(rows)
+    record_many([
+        AuditEvent(at=r.recorded_at, actor=r.recorded_by, action=AuditAction.CREATE, object_type=kind,
+                   object_id=str(r.pk), patient_mrn=r.patient.mrn, detail="demo history")
+        for kind, group in (("dose_log_entry", entries), ("checkin", checkins)) for r in group
+    ])  # fmt: skip

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "naltrack.appointments",
     "naltrack.monitoring",
     "naltrack.counselling",
+    "naltrack.selfreport",
     "naltrack.disclosure",
     "naltrack.alerts",
     "naltrack.worklist",

@@ -20,12 +20,15 @@ from naltrack.clinical.alerts import (
     TreatmentStatus,
     observations_since,
 )
+from naltrack.clinical.checkin import CheckIn
 from naltrack.clinical.coverage import Administration as Dose
+from naltrack.clinical.coverage import with_self_reported
 from naltrack.clinical.policy import Policy
 from naltrack.clinical.vocab import Formulation, StopReason
 from naltrack.monitoring.models import Observation, ObservationKind
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
 from naltrack.screening.models import ScreeningRecord
+from naltrack.selfreport.records import checkins_of, taken_tablets_of
 from naltrack.treatment.models import (
     Administration,
     AdministrationStatus,
@@ -59,16 +62,23 @@ def episode_of(patient: Patient) -> Episode | None:
     )
 
 
-def doses_of(patient: Patient, since: date) -> list[Dose]:
+def doses_of(patient: Patient, since: date, on: date | None = None) -> list[Dose]:
+    """The dosing record from `since`: doses given (a self-reported MAR entry marked so),
+    implants, and, up to `on`, the tablets the patient logged as taken in the portal."""
     rows = Administration.objects.filter(
         patient=patient, status=AdministrationStatus.GIVEN, given_on__gte=since
-    ).values_list("given_on", "formulation", "dose_mg")
-    doses = [Dose(day, Formulation(form), mg) for day, form, mg in rows]
+    ).values_list("given_on", "formulation", "dose_mg", "observed")
+    doses = [
+        Dose(day, Formulation(form), mg, self_reported=not observed)
+        for day, form, mg, observed in rows
+    ]
     # An implant removed early covers only until its removal (the core reads `removed_on`).
     for inserted, covered, removed in Implant.objects.filter(
         patient=patient, inserted_on__gte=since
     ).values_list("inserted_on", "covered_days", "removed_on"):
         doses.append(Dose(inserted, Formulation.IMPLANT, None, covered, removed))
+    if on is not None:
+        doses = with_self_reported(doses, taken_tablets_of([patient.pk], since, on)[patient.pk])
     doses.sort(key=lambda d: d.date)
     return doses
 
@@ -109,8 +119,10 @@ def read_records(patient_ids: Sequence[int], on: date, policy: Policy) -> dict[i
     given = _grouped(
         Administration.objects.filter(
             patient_id__in=ids, status=AdministrationStatus.GIVEN, given_on__gte=since_doses
-        ).values_list("patient_id", "given_on", "formulation", "dose_mg")
+        ).values_list("patient_id", "given_on", "formulation", "dose_mg", "observed")
     )
+    # The tablets patients logged as taken in the portal: self-reported doses (issue 11).
+    taken = taken_tablets_of(ids, since_doses, on)
     implants = _grouped(
         Implant.objects.filter(patient_id__in=ids, inserted_on__gte=since_doses).values_list(
             "patient_id", "inserted_on", "covered_days", "removed_on"
@@ -142,6 +154,7 @@ def read_records(patient_ids: Sequence[int], on: date, policy: Policy) -> dict[i
         .order_by("patient_id", "observed_on", "id")
         .values_list("patient_id", "kind", "observed_on", "data", "total", "band")
     )
+    checkins = checkins_of(ids, since, on)
     given_at_patient = Administration.objects.filter(
         patient=OuterRef("pk"), status=AdministrationStatus.GIVEN
     ).order_by("-given_at")
@@ -168,6 +181,7 @@ def read_records(patient_ids: Sequence[int], on: date, policy: Policy) -> dict[i
             given.get(pk, []), implants.get(pk, []), booked.get(pk), observations.get(pk, []),
             last_given.get(pk), surgery.get(pk),
             stops.get(episodes[pk].pk) if pk in episodes else None,
+            taken.get(pk, []), checkins.get(pk, []),
         )
         for pk in ids
     }  # fmt: skip
@@ -193,6 +207,8 @@ def _record(
     last_given: tuple[str, bool] | None,
     surgery: object,
     stop: tuple[date, str] | None,
+    taken: list[tuple[date, float | None]],
+    checkins: list[CheckIn],
 ) -> Record:
     """One patient's rows, as read by read_records, into the core's snapshot."""
     status = TreatmentStatus.ACTIVE
@@ -200,11 +216,15 @@ def _record(
         status = TreatmentStatus.STOPPED
     elif episode.status == EpisodeStatus.LOST_TO_FOLLOW_UP:
         status = TreatmentStatus.LOST_TO_FOLLOW_UP
-    doses = [Dose(day, Formulation(form), mg) for day, form, mg in given]
+    doses = [
+        Dose(day, Formulation(form), mg, self_reported=not observed)
+        for day, form, mg, observed in given
+    ]
     # An implant removed early covers only until its removal (the core reads `removed_on`).
     for inserted, covered, removed in implants:
         doses.append(Dose(inserted, Formulation.IMPLANT, None, covered, removed))
-    doses.sort(key=lambda d: d.date)
+    # Tablets the patient logged as taken: self-reported doses, never on a day the MAR has one.
+    doses = with_self_reported(doses, taken)
     use = tuple(
         d for k, d, data, _, _ in observations if k == "substance_use" and data.get("opioid")
     )
@@ -242,6 +262,7 @@ def _record(
         reversal_agent_discussed_at_last_injection=(
             last_given[1] if last_given and last_given[0] == Formulation.XR_INJECTION else None
         ),
+        checkins=tuple(checkins),
     )
     return Record(
         snapshot,

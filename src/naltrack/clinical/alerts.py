@@ -12,6 +12,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from .checkin import (
+    CheckIn,
+    CoveragePhase,
+    SideEffect,
+    coverage_phase,
+    craving_run,
+    phq2_positive,
+    recent,
+    self_harm_reported,
+)
 from .coverage import Administration, RiskKind, clip, covered_segments, risk_windows
 from .policy import DEFAULT_POLICY, Policy
 from .vocab import Formulation, Indication, StopReason
@@ -37,6 +47,12 @@ class AlertCode(StrEnum):
     PREGNANCY = "PREGNANCY"
     SURGERY_PLANNED = "SURGERY_PLANNED"
     REVERSAL_AGENT_NOT_RECORDED = "REVERSAL_AGENT_NOT_RECORDED"
+    # From the patient's daily check-in (issue 11; clinical/checkin.py)
+    CHECKIN_OPIOID_USE = "CHECKIN_OPIOID_USE"
+    CHECKIN_CRAVING_HIGH = "CHECKIN_CRAVING_HIGH"
+    CHECKIN_INJECTION_SITE = "CHECKIN_INJECTION_SITE"
+    CHECKIN_PHQ2_POSITIVE = "CHECKIN_PHQ2_POSITIVE"
+    CHECKIN_SELF_HARM_THOUGHTS = "CHECKIN_SELF_HARM_THOUGHTS"
 
 
 class TreatmentStatus(StrEnum):
@@ -59,6 +75,11 @@ SOURCES = {
     AlertCode.PREGNANCY: "ASAM; NYS OASAS pregnancy guideline; fact sheet 1.8",
     AlertCode.SURGERY_PLANNED: "ASAM 2015 (stop oral 72 h, injection 30 days before); fact sheet 1.6, 4.3, 4.4",
     AlertCode.REVERSAL_AGENT_NOT_RECORDED: "VIVITROL label 2.2 (discuss reversal agents at every injection); fact sheet 4.5",
+    AlertCode.CHECKIN_OPIOID_USE: "Part A A6 (reported use while blocked, a check-in); VIVITROL label 5.1 (overdose at the end of the interval, after a missed dose, lost tolerance); fact sheet 4.1, 4.2",
+    AlertCode.CHECKIN_CRAVING_HIGH: "Fact sheet 3 and 6.6 (craving; lower craving predicted lower relapse, Hulse 2010); thresholds are naltrack defaults (reference silent)",
+    AlertCode.CHECKIN_INJECTION_SITE: "VIVITROL label 5.2 (injection-site reactions may need prompt attention); fact sheet 3",
+    AlertCode.CHECKIN_PHQ2_POSITIVE: "VIVITROL label section 5 (monitor for depression); fact sheet 3, 6.3 (PHQ-2 = PHQ-9 items 1-2; cut-off Kroenke 2003, not in the reference)",
+    AlertCode.CHECKIN_SELF_HARM_THOUGHTS: "Part A A6 (PHQ-9 item 9 of 1 or more: same-day assessment); VIVITROL label section 5; fact sheet 6.3",
 }
 ORDER = {AlertSeverity.URGENT: 0, AlertSeverity.HIGH: 1, AlertSeverity.ROUTINE: 2}
 
@@ -98,6 +119,7 @@ class PatientSnapshot:
     pregnant: bool | None = None
     planned_surgery_date: date | None = None
     reversal_agent_discussed_at_last_injection: bool | None = None
+    checkins: tuple[CheckIn, ...] = ()  # the patient's daily check-ins (the portal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +324,82 @@ def _other(s: PatientSnapshot, p: Policy) -> Iterator[Alert]:
         )  # fmt: skip
 
 
+# A day of opioid use reported in a check-in, by the blockade's phase on that day: why it is
+# dangerous. Every phase is urgent: nobody has spoken with the patient yet, and A6 makes use while
+# blocked urgent; as the blockade wanes or after it ends, a dose once tolerated can kill (4.1).
+USE_PHASE_WORDS: dict[CoveragePhase, str] = {
+    CoveragePhase.BLOCKED: "while naltrexone was blocking: trying to overcome the blockade can "
+    "cause a fatal overdose",
+    CoveragePhase.WANING: "while the blockade was wearing off: a dose that overcomes it can "
+    "cause a fatal overdose",
+    CoveragePhase.ENDED: "after the blockade had worn off: tolerance is low and a previously "
+    "tolerated dose can be fatal",
+    CoveragePhase.NOT_STARTED: "before any naltrexone dose on record: tolerance may be low",
+}
+
+
+def _checkins(s: PatientSnapshot, p: Policy) -> Iterator[Alert]:
+    """Alerts from the patient's daily check-ins in the look-back (clinical/checkin.py)."""
+    checkins = recent(s.checkins, s.as_of, p)
+    used = [c for c in checkins if c.opioid_use]
+    if used:
+        c = used[-1]
+        phase = coverage_phase(c.day, s.administrations, p)
+        what = f" ({c.use_what})" if c.use_what else ""
+        yield _alert(
+            AlertCode.CHECKIN_OPIOID_USE, AlertSeverity.URGENT,
+            f"The patient reported opioid use{what} in the check-in of {c.day.isoformat()} "
+            f"{USE_PHASE_WORDS[phase]}.",
+            f"Same-day contact: talk through the use and the overdose risk; relapse-management plan. {NALOXONE}",
+        )  # fmt: skip
+    run = craving_run(s.checkins, s.as_of, p)
+    if run is not None:
+        yield _alert(
+            AlertCode.CHECKIN_CRAVING_HIGH, AlertSeverity.HIGH,
+            f"Craving at or above {p.checkin_craving_alert_min} of 10 on {run.days} check-in days "
+            f"in a row ({run.first.isoformat()} to {run.last.isoformat()}, highest {run.highest}).",
+            "Contact the patient: review triggers and the relapse-prevention plan; consider an "
+            "earlier visit or counselling session.",
+        )  # fmt: skip
+    site = [c for c in checkins if SideEffect.INJECTION_SITE in c.side_effects]
+    if site:
+        yield _alert(
+            AlertCode.CHECKIN_INJECTION_SITE, AlertSeverity.HIGH,
+            f"The patient reported pain or a lump at the injection site in the check-in of "
+            f"{site[-1].day.isoformat()}.",
+            "A nurse looks at the site (swelling, redness, hardness, a wound) and records it as a "
+            "side effect with its follow-up; severe reactions may need prompt surgical review.",
+        )  # fmt: skip
+    mood = [c for c in checkins if c.phq2 is not None]
+    harm = [c for c in mood if c.phq2 is not None and self_harm_reported(c.phq2, p)]
+    if harm:
+        c = harm[-1]
+        assert c.phq2 is not None
+        line = (
+            f" The portal showed the crisis line {c.crisis_line_shown}."
+            if c.crisis_line_shown
+            else ""
+        )
+        yield _alert(
+            AlertCode.CHECKIN_SELF_HARM_THOUGHTS, AlertSeverity.URGENT,
+            f"The patient reported thoughts of being better off dead or of self-harm in the "
+            f"check-in of {c.day.isoformat()} (answer {c.phq2.self_harm} of 3).{line}",
+            "Same-day suicide-risk assessment; if the patient cannot be reached today, follow "
+            "the clinic's crisis procedure"
+            + (f" (crisis line {c.crisis_line_shown})." if c.crisis_line_shown else "."),
+        )  # fmt: skip
+    positive = [c for c in mood if c.phq2 is not None and phq2_positive(c.phq2, p)]
+    if positive:
+        c = positive[-1]
+        assert c.phq2 is not None
+        yield _alert(
+            AlertCode.CHECKIN_PHQ2_POSITIVE, AlertSeverity.HIGH,
+            f"PHQ-2 of {c.phq2.total} (of 6) in the check-in of {c.day.isoformat()}: a positive "
+            f"depression screen (at or above {p.phq2_positive_min}).",
+            "Complete a PHQ-9 at the next contact, within a few days; review mood in the plan.",
+        )  # fmt: skip
+
+
 def observations_since(on: date, policy: Policy) -> date:
     """The first day of the observations the alert rules read on `on` (events within
     `event_lookback_days`; liver tests within `lft_baseline_max_age_days`)."""
@@ -336,7 +434,7 @@ def follow_up_horizon(on: date, policy: Policy) -> date:
 def evaluate_alerts(snapshot: PatientSnapshot, policy: Policy = DEFAULT_POLICY) -> list[Alert]:
     """The open alerts for this patient on `snapshot.as_of`: one per code, most severe first."""
     best: dict[AlertCode, Alert] = {}
-    for rule in (_dosing, _opioid_use, _labs_and_mood, _other):
+    for rule in (_dosing, _opioid_use, _labs_and_mood, _other, _checkins):
         for alert in rule(snapshot, policy):
             current = best.get(alert.code)
             if current is None or ORDER[alert.severity] < ORDER[current.severity]:

@@ -27,6 +27,9 @@ class Administration:
     dose_mg: float | None = None
     covered_days: int | None = None  # overrides the policy, e.g. an implant product's own days
     removed_on: dt.date | None = None  # an implant removed: its coverage ends that day
+    # The patient's own word (the portal's dose log), never counted as observed: coverage
+    # reports it apart (`sourced_coverage`).
+    self_reported: bool = False
 
 
 def days_covered_by(admin: Administration, policy: Policy = DEFAULT_POLICY) -> int:
@@ -194,6 +197,56 @@ def coverage(
         stop_reason=stop_reason,
         days_excluded_after_stop=excluded,
     )
+
+
+def with_self_reported(
+    admins: Iterable[Administration], taken: Iterable[tuple[date, float | None]]
+) -> list[Administration]:
+    """The dosing record with the tablets the patient logged as taken, each a self-reported oral
+    dose. A logged tablet on a day that already has an oral dose on record (the MAR) is left
+    out: the same tablet is never counted twice."""
+    record = sorted(admins, key=lambda a: a.date)
+    oral_days = {a.date for a in record if a.formulation is Formulation.ORAL}
+    logged = [
+        Administration(day, Formulation.ORAL, mg, self_reported=True)
+        for day, mg in set(taken)
+        if day not in oral_days
+    ]
+    return sorted(record + logged, key=lambda a: a.date)
+
+
+@dataclass(frozen=True, slots=True)
+class SourcedCoverage:
+    """Coverage over one period twice: from observed doses only, and with the patient's
+    self-reported tablets; `self_reported_days` are the days only a self-report covers."""
+
+    observed: CoverageReport
+    with_self_reported: CoverageReport
+
+    @property
+    def self_reported_days(self) -> int:
+        return self.with_self_reported.days_covered - self.observed.days_covered
+
+
+def sourced_coverage(
+    admins: Iterable[Administration],
+    period_start: date,
+    period_end: date,
+    policy: Policy = DEFAULT_POLICY,
+    *,
+    stopped_on: date | None = None,
+    stop_reason: StopReason | None = None,
+) -> SourcedCoverage:
+    """Observed coverage and coverage with self-reported doses, side by side (issue 11: the
+    patient's dose log shows in coverage, labelled, never as observed)."""
+    every = list(admins)
+    observed = [a for a in every if not a.self_reported]
+    return SourcedCoverage(
+        coverage(observed, period_start, period_end, policy, stopped_on=stopped_on,
+                 stop_reason=stop_reason),
+        coverage(every, period_start, period_end, policy, stopped_on=stopped_on,
+                 stop_reason=stop_reason),
+    )  # fmt: skip
 
 
 # --- risk windows (A6) ------------------------------------------------------------------------

@@ -73,6 +73,7 @@ A3 = "Part A A3; fact sheet 1.1, 1.7"
 A4 = "Part A A4; fact sheet 1.6, 1.8-1.11, 2.3, 5, 6.3"
 A5 = "Part A A5; fact sheet 2"
 A6 = "Part A A6; fact sheet 4"
+CHECKIN = "Part A A6 (check-ins); fact sheet 3, 6.3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,6 +387,47 @@ class Policy:
         maximum=365,
     )
 
+    # Daily check-in (issue 11). The reference has no check-in thresholds: where it is silent
+    # the source says so and the default is the conservative choice that alerts sooner.
+    checkin_craving_alert_min: int = setting(
+        6,
+        "Daily check-in: craving (0-10) at or above this on `checkin_craving_days_running` "
+        "check-in days in a row opens a high-craving alert",
+        CHECKIN + " (reference silent on a 0-10 check-in threshold; fact sheet 6.6: Hulse 2010's "
+        "lower-risk band ends near 3 of 10, so 6 of 10 is well inside the higher-risk range; "
+        "naltrack default)",
+        minimum=1,
+        maximum=10,
+    )
+    checkin_craving_days_running: int = setting(
+        3,
+        "Daily check-in: number of calendar days in a row, each with a check-in whose craving "
+        "is at or above `checkin_craving_alert_min`, that opens the alert (a day without a "
+        "check-in ends the run)",
+        CHECKIN + " (reference silent; naltrack default)",
+        minimum=1,
+        maximum=14,
+    )
+    phq2_every_days: int = setting(
+        7,
+        "Daily check-in: the mood questions (PHQ-2 and the thoughts-of-self-harm question) "
+        "are asked when none were answered in the last this many days",
+        CHECKIN
+        + " (reference silent on a schedule; fact sheet 3: monitor for depression and suicidal "
+        "thoughts; weekly is more often than PHQ-2's own 2-week window; naltrack default)",
+        minimum=1,
+        maximum=28,
+    )
+    phq2_positive_min: int = setting(
+        3,
+        "Daily check-in: PHQ-2 total (0-6) at or above this is a positive depression screen "
+        "and opens an alert (follow up with a PHQ-9)",
+        CHECKIN
+        + " (PHQ-2 is PHQ-9 items 1-2, fact sheet 6.3; the cut-off 3 is Kroenke 2003, not in "
+        "the reference: verify)",
+        minimum=1,
+        maximum=6,
+    )
     # A7: plan
     plan_target_days: int = setting(
         180,

@@ -7,7 +7,9 @@ clinician or pharmacist reviewing the file reviews exactly what the software run
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
+from .alerts import SOURCES, AlertCode
 from .findings import RULES
 from .instruments import audit, ciwa_ar, cows, dsm5, phq9
 from .instruments.common import Band
@@ -180,4 +182,42 @@ def render_rules_doc(policy: Policy) -> str:
     w("|---|---|")
     for ing in kb.ingredients.values():
         w(f"| {ing.name} | {_cell(ing.source)} |")
+    w("")
+    _checkin_section(w, policy)
     return "\n".join(out) + "\n"
+
+
+CHECKIN_RULES = (
+    (AlertCode.CHECKIN_OPIOID_USE, "urgent",
+     "a check-in in the look-back (`event_lookback_days`) reports opioid use; the message names "
+     "the blockade's phase on that day (clinical/checkin.py `coverage_phase`): blocked; waning "
+     "(an injection from `waning_from_day`, an implant in its last "
+     "`implant_replacement_lead_days`); ended (no dose covers the day); or before any dose"),
+    (AlertCode.CHECKIN_CRAVING_HIGH, "high",
+     "craving at or above `checkin_craving_alert_min` on `checkin_craving_days_running` calendar "
+     "days in a row (a day without a check-in ends the run), the run ending in the look-back"),
+    (AlertCode.CHECKIN_INJECTION_SITE, "high",
+     "a check-in in the look-back ticks injection-site pain or a lump"),
+    (AlertCode.CHECKIN_PHQ2_POSITIVE, "high",
+     "PHQ-2 (items 1-2 of PHQ-9, 0-6) at or above `phq2_positive_min`"),
+    (AlertCode.CHECKIN_SELF_HARM_THOUGHTS, "urgent",
+     "the thoughts-of-self-harm question (PHQ-9 item 9) at or above `phq9_item9_min`; the "
+     "portal shows the clinic's crisis line (NALTRACK_CRISIS_LINE, 988 by default) at once, the "
+     "check-in records it and the alert names it"),
+)  # fmt: skip
+
+
+def _checkin_section(w: Callable[[str], None], policy: Policy) -> None:
+    w("## 7. Alerts from the patient's daily check-in\n")
+    w(
+        "The portal's daily check-in asks craving (0-10), any opioid or alcohol use, side effects "
+        f"and, every {policy.phq2_every_days} days (`phq2_every_days`), the mood questions (PHQ-2 "
+        "and the thoughts-of-self-harm question). These rules read the check-ins "
+        "(`clinical/checkin.py`, `alerts.py`); self-reported tablets count in coverage labelled "
+        "self-reported, apart from observed doses. The reference has no check-in thresholds: "
+        "the settings say so where they are naltrack defaults.\n"
+    )
+    w("| code | severity | raised when | source |")
+    w("|---|---|---|---|")
+    for code, severity, when in CHECKIN_RULES:
+        w(f"| `{code.value}` | {severity} | {_cell(when)} | {_cell(SOURCES[code])} |")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import invite_views, plan_views, settings_views, views
+from . import checkin_views, invite_views, plan_views, settings_views, views
 
 app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -25,7 +25,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 # Dose log and daily check-in (portal:doses, portal:checkin)
-urlpatterns += []
+urlpatterns += [
+    path("doses/", checkin_views.doses, name="doses"),
+    path("check-in/", checkin_views.checkin, name="checkin"),
+]
 
 # Wallet card, surgery letter, Learn pages (portal:wallet-card, portal:learn)
 urlpatterns += []

@@ -91,22 +91,31 @@ def urine_plot(
 
 
 def coverage_strip(title: str, segments: Sequence[tuple[date, date]], *, first: date, last: date,
-                   today: date) -> SafeString:  # fmt: skip
-    """Days covered by naltrexone (green) and uncovered (grey), with today marked."""
+                   today: date, reported: Sequence[tuple[date, date]] = ()) -> SafeString:  # fmt: skip
+    """Days covered by naltrexone (green) and uncovered (grey), with today marked. `reported`:
+    the cover with self-reported doses counted, drawn striped under the observed cover, so
+    that days only the patient's word covers show apart."""
     h = 60
     parts = [
         f'<svg class="plot" viewBox="0 0 {W} {h}" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>',
+        '<defs><pattern id="self-reported" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#cfe8d6"/>'
+        '<rect width="3" height="6" fill="#6fb283"/></pattern></defs>',
         f'<rect x="{PAD_L}" y="10" width="{W - PAD_L - PAD_R}" height="22" fill="#e3e6ea"/>',
     ]
-    for start, end in segments:  # end: the first day not covered
-        s, e = max(start, first), min(end - timedelta(days=1), last)
-        if s > e:
-            continue
-        x1, x2 = _x(s, first, last), _x(e + timedelta(days=1), first, last + timedelta(days=1))
-        parts.append(
-            f'<rect x="{x1:.1f}" y="10" width="{max(x2 - x1, 1):.1f}" height="22" fill="#1e7a3a">'
-            f"<title>covered {s.isoformat()} to {e.isoformat()}</title></rect>"
-        )
+    for runs, fill, word in (
+        (reported, "url(#self-reported)", "covered with self-reported doses"),
+        (segments, "#1e7a3a", "covered"),
+    ):
+        for start, end in runs:  # end: the first day not covered
+            s, e = max(start, first), min(end - timedelta(days=1), last)
+            if s > e:
+                continue
+            x1, x2 = _x(s, first, last), _x(e + timedelta(days=1), first, last + timedelta(days=1))
+            parts.append(
+                f'<rect x="{x1:.1f}" y="10" width="{max(x2 - x1, 1):.1f}" height="22" fill="{fill}">'
+                f"<title>{word} {s.isoformat()} to {e.isoformat()}</title></rect>"
+            )
     if first <= today <= last:
         x = _x(today, first, last)
         parts.append(

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SelfreportConfig(AppConfig):
+    name = "naltrack.selfreport"
+    label = "selfreport"
