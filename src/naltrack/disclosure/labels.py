@@ -37,6 +37,9 @@ RECORD_KINDS: Mapping[str, RecordKind] = MappingProxyType({
     "monitoring.sideeffect": K.OBSERVATIONS,
     "appointments.appointment": K.APPOINTMENTS,
     "counselling.counsellingsession": K.COUNSELLING_NOTES,
+    # what the patient reports in the portal (issue 11): tablets taken, daily check-ins
+    "selfreport.doselogentry": K.MEDICATIONS,
+    "selfreport.checkin": K.OBSERVATIONS,
     # computed from the records above: as sensitive as what they summarise
     "alerts.alert": K.OBSERVATIONS,
     "alerts.carestatus": K.MEDICATIONS,
