@@ -86,8 +86,10 @@ api = NaltrackAPI(
     auth=BearerToken(),
     urls_namespace="api",
     # In production the docs and the OpenAPI document are for signed-in staff (they map every
-    # record a patient has); in development they stay open for the demo.
-    docs_decorator=None if settings.DEBUG else login_required,
+    # record a patient has); in development they stay open for the demo. Decided from the
+    # configuration the server started with (NALTRACK_DEBUG), not from settings.DEBUG, which the
+    # test runner turns off after start-up: the answer must not depend on when this was imported.
+    docs_decorator=None if settings.CONFIG.debug else login_required,
 )
 
 

@@ -6,9 +6,18 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-from .config import read_config, read_signin_config
+from .config import read_clinic_info, read_config, read_signin_config
 
 CONFIG = read_config(os.environ)
+# The clinic's name, phone and where naloxone is, as the patient portal shows them (issue 11).
+CLINIC_INFO = read_clinic_info(os.environ)
+# Email (portal invitations): Django's SMTP backend (EMAIL_HOST, default localhost:25) in
+# production; in development the message is printed by the server instead of sent.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if CONFIG.debug
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
 
 DEBUG = CONFIG.debug
 SECRET_KEY = CONFIG.secret_key
@@ -36,6 +45,7 @@ INSTALLED_APPS = [
     "naltrack.reports",
     "naltrack.chart",
     "naltrack.staff",
+    "naltrack.portal",
     "naltrack.web",
 ]
 MIDDLEWARE = [
@@ -83,6 +93,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The patient portal, its reminders and the wallet card are in English and Spanish (issue 11); the
+# portal activates the patient's language per request (portal/pages.py). Staff pages stay English.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+USE_I18N = True
 # The clinic's zone (NALTRACK_TIME_ZONE): clock.today(), local_day() and __date lookups use it.
 TIME_ZONE = CONFIG.time_zone
 USE_TZ = True
@@ -134,6 +148,9 @@ _insert_after(
     "naltrack.signin.middleware.IdleTimeoutMiddleware",  # signs out a session left idle
     "naltrack.signin.middleware.SecondFactorMiddleware",  # the TOTP step before any page
 )
+# A patient portal account's session reaches the portal only (before the staff sign-in steps).
+_insert_after(MIDDLEWARE, "django_otp.middleware.OTPMiddleware",
+              "naltrack.portal.middleware.PortalBoundaryMiddleware")  # fmt: skip
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
 AUTHENTICATION_BACKENDS = [
     "naltrack.signin.lockout.LockoutBackend",  # refuses a locked account or address first

@@ -14,6 +14,7 @@ from naltrack.counselling import views as counselling
 from naltrack.disclosure import views as disclosure
 from naltrack.monitoring import views as monitoring
 from naltrack.patients import views as patients
+from naltrack.portal import staff_views as portal_staff
 from naltrack.reports import audit_views as audit
 from naltrack.reports import views as reports
 from naltrack.screening import views as screening
@@ -60,6 +61,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<str:mrn>/break-glass/", disclosure.break_glass_page, name="break-glass"),
     path("patients/<str:mrn>/care-team/", disclosure.care_team_page, name="care-team"),
     path("patients/<str:mrn>/release/", release.release, name="release"),
+    path("patients/<str:mrn>/portal/", portal_staff.invite, name="portal-invite"),
     path("disclosures/", disclosure.review_page, name="disclosure-review"),
     path("screenings/<int:pk>/", screening.screening_detail, name="screening-detail"),
     path("screenings/<int:pk>/sign/", screening.screening_sign, name="screening-sign"),
@@ -70,6 +72,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/program.csv", reports.program_csv, name="report-csv"),
     path("policy/", reports.clinic_policy, name="clinic-policy"),
     path("api/", api.urls),
+    path("portal/", include("naltrack.portal.urls")),  # the patient portal (portal:...)
     # probes for the proxy and the orchestrator: no sign-in, no patient data (web/health.py)
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

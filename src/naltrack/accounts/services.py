@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from naltrack import clock
 from naltrack.clinical.errors import InputError
 
-from .actors import Actor, Console, PermissionRefused
+from .actors import Actor, Console, NotOwnRecord, PatientActor, PermissionRefused
 from .models import StaffProfile
 from .roles import Role
 from .staff import staff_profile
@@ -21,6 +21,8 @@ __all__ = [
     "TOKEN_PREFIX",
     "Actor",
     "Console",
+    "NotOwnRecord",
+    "PatientActor",
     "PermissionRefused",
     "actor_for",
     "create_staff",

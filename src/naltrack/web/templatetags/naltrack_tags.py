@@ -19,22 +19,29 @@ def get(mapping: dict[str, Any], key: str) -> Any:
 
 
 @lru_cache(maxsize=8192)
-def _chart_url(script_prefix: str, mrn: str) -> str:
+def _url(script_prefix: str, name: str, mrn: str) -> str:
     # the prefix (where the app is mounted) is part of the key: reverse() reads it
-    return reverse("patient-chart", args=(mrn,))
+    return reverse(name, args=(mrn,))
 
 
 @register.simple_tag
-def patient_link(p: Any) -> SafeString:
+def patient_link(p: Any, unassigned: bool = False) -> SafeString:
     """The patient's name linked to the chart, and the MRN: what includes/patient_link.html
     renders, as one call (the Today page shows up to a hundred; an include per row cost more
     than its queries, and reverse() and format_html() per row cost a quarter of the page: the
-    chart's address is kept per MRN, the four values escaped as format_html does)."""
-    url = _chart_url(get_script_prefix(), p.mrn)
-    return mark_safe(  # every value below is escaped
-        f'<a href="{escape(url)}">{escape(str(p.family_name))}, {escape(str(p.given_name))}</a>'
-        f' <span class="small muted">{escape(str(p.mrn))}</span>'
+    addresses are kept per MRN, the values escaped as format_html does). `unassigned`: the
+    worklists mark a patient with nobody on the care team."""
+    prefix = get_script_prefix()
+    link = (
+        f'<a href="{escape(_url(prefix, "patient-chart", p.mrn))}">{escape(str(p.family_name))}, '
+        f'{escape(str(p.given_name))}</a> <span class="small muted">{escape(str(p.mrn))}</span>'
     )
+    if unassigned:
+        link += (
+            f' <a class="badge sev-high" href="{escape(_url(prefix, "care-team", p.mrn))}" '
+            f'title="Nobody is on this patient's care team: assign one">no care team</a>'
+        )
+    return mark_safe(link)  # every value in it is escaped
 
 
 @register.filter(expects_localtime=True, is_safe=False)

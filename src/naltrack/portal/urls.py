@@ -1,0 +1,34 @@
+"""The portal's pages, named `portal:...`, mounted at /portal/ by naltrack.urls.
+
+The navigation in portal/base.html shows a slot only when its URL name exists, so each area of
+the portal adds its routes below, in its own block, under these names:
+portal:home, portal:doses, portal:checkin, portal:plan, portal:wallet-card, portal:learn,
+portal:settings."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, path
+
+from . import invite_views, plan_views, settings_views, views
+
+app_name = "portal"
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.sign_in, name="login"),
+    path("sign-out/", views.sign_out, name="logout"),
+    path("sign-in/code/", views.two_factor, name="two-factor"),
+    path("invite/", invite_views.by_code, name="invite-code"),
+    path("invite/<str:token>/", invite_views.by_link, name="invite"),
+    path("plan/", plan_views.plan, name="plan"),
+    path("settings/", settings_views.settings_page, name="settings"),
+    path("settings/authenticator/", settings_views.authenticator, name="authenticator"),
+]
+
+# Dose log and daily check-in (portal:doses, portal:checkin)
+urlpatterns += []
+
+# Wallet card, surgery letter, Learn pages (portal:wallet-card, portal:learn)
+urlpatterns += []
+
+# Reminders, calendar, support people
+urlpatterns += []
