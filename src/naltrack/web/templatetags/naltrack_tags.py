@@ -39,7 +39,7 @@ def patient_link(p: Any, unassigned: bool = False) -> SafeString:
     if unassigned:
         link += (
             f' <a class="badge sev-high" href="{escape(_url(prefix, "care-team", p.mrn))}" '
-            "title=\"Nobody is on this patient's care team: assign one\">no care team</a>"
+            'title="Nobody is on this patient\'s care team: assign one">no care team</a>'
         )
     return mark_safe(link)  # every value in it is escaped
 
