@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import DateTimeField, Exists, Model, OuterRef, Q, QuerySet, Value
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
@@ -33,15 +33,23 @@ def chart_access_facts(patient: Patient, actor: Actor, at: datetime) -> ChartAcc
     restricted = care_team_required()
     if not restricted:
         return ChartAccessFacts(False, False)
-    member = CareTeamMember.objects.filter(
-        patient=patient, username=actor.username, removed_at__isnull=True
-    ).exists()
-    until = tuple(
-        BreakGlass.objects.filter(
-            patient=patient, username=actor.username, ends_at__gt=at
-        ).values_list("ends_at", flat=True)
+    # One query for both facts: a row with no end for the membership (at most one: a member is
+    # on a patient's team once), a row per break-the-glass access still running.
+    membership = (
+        CareTeamMember.objects.filter(
+            patient=patient, username=actor.username, removed_at__isnull=True
+        )
+        .order_by()
+        .values_list(Value(None, output_field=DateTimeField()))
     )
-    return ChartAccessFacts(True, member, until)
+    glass = (
+        BreakGlass.objects.filter(patient=patient, username=actor.username, ends_at__gt=at)
+        .order_by()
+        .values_list("ends_at")
+    )
+    ends = [end for (end,) in membership.union(glass, all=True)]
+    member = None in ends
+    return ChartAccessFacts(True, member, tuple(end for end in ends if end is not None))
 
 
 def chart_access(patient: Patient, actor: Actor, at: datetime) -> ChartAccess:

@@ -60,12 +60,13 @@ class Today:
     appointments_today: Section | None = None
 
 
-def _section(rows: Any) -> Section:
-    """The first rows and the total, in two queries (the count only when the page is full)."""
+def _section(rows: Any, total: int | None = None) -> Section:
+    """The first rows and the total, in two queries (the count only when the page is full and the
+    caller does not know it)."""
     first = list(rows[: SECTION_LIMIT + 1])
     if len(first) <= SECTION_LIMIT:
         return Section(first, len(first))
-    return Section(first[:SECTION_LIMIT], rows.count())
+    return Section(first[:SECTION_LIMIT], rows.count() if total is None else total)
 
 
 def _newest_days_first(appointments: QuerySet[Appointment]) -> Section:
@@ -153,7 +154,6 @@ def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
         )
     if may("alerts"):
         open_alerts = rows(Alert).exclude(status=AlertStatus.RESOLVED)
-        out.alerts = _section(open_alerts.order_by("severity_rank", "-raised_at", "id"))
         out.alert_counts = dict(
             Alert.objects.filter(scoped)
             .exclude(status=AlertStatus.RESOLVED)
@@ -161,6 +161,10 @@ def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
             .values_list("severity")
             .annotate(n=Count("id"))
             .values_list("severity", "n")
+        )
+        out.alerts = _section(  # the total: the counts' sum, no query of its own
+            open_alerts.order_by("severity_rank", "-raised_at", "id"),
+            total=sum(out.alert_counts.values()),
         )
     if may("labs_reviews_due"):
         out.labs_reviews_due = _section(
