@@ -116,6 +116,15 @@ class Serving:
 
 
 @dataclass(frozen=True, slots=True)
+class ClinicContact:
+    """What the patient's wallet card and procedures letter name as the clinic (issue 11):
+    NALTRACK_CLINIC_NAME and NALTRACK_CLINIC_PHONE."""
+
+    name: str = "naltrack clinic"
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     debug: bool
     secret_key: str
@@ -143,6 +152,8 @@ class Config:
     break_glass_hours: int = BREAK_GLASS_HOURS
     # The production server and the proxy in front of it (NALTRACK_WEB_*, NALTRACK_PROXY_*, ...).
     serving: Serving = field(default_factory=Serving)
+    # The clinic as the wallet card and the procedures letter name it (issue 11).
+    clinic_contact: ClinicContact = field(default_factory=ClinicContact)
 
 
 def parse_int(variable: str, raw: str | None, default: int, lo: int, hi: int) -> int:
@@ -286,7 +297,20 @@ def read_config(environ: Mapping[str, str]) -> Config:
         debug, secret, database, hosts, secure, data_dir, fixed_today, policy, zone, backup_key,
         api_token_days=token_days, care_team_required=care_team, break_glass_hours=glass_hours,
         serving=parse_serving(environ, debug, hosts),
+        clinic_contact=parse_clinic_contact(environ),
     )  # fmt: skip
+
+
+def parse_clinic_contact(environ: Mapping[str, str]) -> ClinicContact:
+    """NALTRACK_CLINIC_NAME (up to 100 characters) and NALTRACK_CLINIC_PHONE (digits, spaces and
+    + - ( ) . only, up to 32): printed on every wallet card and letter, so checked at start."""
+    name = (environ.get("NALTRACK_CLINIC_NAME") or "").strip() or "naltrack clinic"
+    if len(name) > 100:
+        raise ConfigError("NALTRACK_CLINIC_NAME", "must be at most 100 characters")
+    phone = (environ.get("NALTRACK_CLINIC_PHONE") or "").strip()
+    if len(phone) > 32 or any(not (c.isdigit() or c in " +-().") for c in phone):
+        raise ConfigError("NALTRACK_CLINIC_PHONE", f"must be a phone number: digits, spaces and + - ( ) . (got {phone!r})")  # fmt: skip
+    return ClinicContact(name=name, phone=phone)
 
 
 # A token is a password that a program keeps: it must run out. A year at most, so that a token

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "naltrack.reports",
     "naltrack.chart",
     "naltrack.staff",
+    "naltrack.card",
     "naltrack.web",
 ]
 MIDDLEWARE = [
@@ -83,6 +84,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The patient's languages (issue 11): the portal, the wallet card and the letter are in the
+# patient's; staff pages stay in English (no LocaleMiddleware: a page turns a language on with
+# translation.override). Catalogues in src/naltrack/locale/<lang>/LC_MESSAGES/django.po, compiled
+# to django.mo and committed (`make messages` rebuilds both; see the Makefile).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+USE_I18N = True
 # The clinic's zone (NALTRACK_TIME_ZONE): clock.today(), local_day() and __date lookups use it.
 TIME_ZONE = CONFIG.time_zone
 USE_TZ = True
