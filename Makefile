@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench docs check-docs clean
+.PHONY: run test lint bench docs check-docs clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,16 @@ bench: $(STAMP)
 ## Regenerate docs/clinical-rules.md from the policy and the knowledge files.
 docs: $(STAMP)
 	$(BIN)/naltrack rules-doc > docs/clinical-rules.md
+
+## Spanish (issue 11): extract the patient-facing strings (portal, wallet card, letter, Learn) into
+## src/naltrack/locale/es/LC_MESSAGES/django.po, then compile django.mo. Needs GNU gettext
+## (apt-get install gettext). Both files are committed, so `make test` on a fresh machine needs no
+## gettext; tests/integration/test_translations.py fails when a marked string is missing from the
+## .po, left untranslated or fuzzy, or when the committed .mo is not the compiled .po.
+DJANGO_ADMIN := cd src/naltrack && NALTRACK_DEBUG=true DJANGO_SETTINGS_MODULE=naltrack.settings $(abspath $(BIN))/django-admin
+messages: $(STAMP)
+	$(DJANGO_ADMIN) makemessages -l es --no-obsolete --add-location file
+	$(DJANGO_ADMIN) compilemessages -l es
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from naltrack.clinical.policy import Policy
+from naltrack.config import ClinicInfo
 
 
 def active_policy() -> Policy:
@@ -30,3 +31,10 @@ def break_glass_hours() -> int:
     """How long a break-the-glass access lasts (NALTRACK_BREAK_GLASS_HOURS)."""
     hours: int = settings.CONFIG.break_glass_hours
     return hours
+
+
+def clinic_info() -> ClinicInfo:
+    """The clinic's name, phone, naloxone location and crisis line as the patient sees them
+    (NALTRACK_CLINIC_*; config.read_clinic_info)."""
+    info: ClinicInfo = settings.CLINIC_INFO
+    return info

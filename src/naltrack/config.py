@@ -116,15 +116,6 @@ class Serving:
 
 
 @dataclass(frozen=True, slots=True)
-class ClinicContact:
-    """What the patient's wallet card and procedures letter name as the clinic (issue 11):
-    NALTRACK_CLINIC_NAME and NALTRACK_CLINIC_PHONE."""
-
-    name: str = "naltrack clinic"
-    phone: str = ""
-
-
-@dataclass(frozen=True, slots=True)
 class Config:
     debug: bool
     secret_key: str
@@ -152,8 +143,6 @@ class Config:
     break_glass_hours: int = BREAK_GLASS_HOURS
     # The production server and the proxy in front of it (NALTRACK_WEB_*, NALTRACK_PROXY_*, ...).
     serving: Serving = field(default_factory=Serving)
-    # The clinic as the wallet card and the procedures letter name it (issue 11).
-    clinic_contact: ClinicContact = field(default_factory=ClinicContact)
 
 
 def parse_int(variable: str, raw: str | None, default: int, lo: int, hi: int) -> int:
@@ -297,20 +286,7 @@ def read_config(environ: Mapping[str, str]) -> Config:
         debug, secret, database, hosts, secure, data_dir, fixed_today, policy, zone, backup_key,
         api_token_days=token_days, care_team_required=care_team, break_glass_hours=glass_hours,
         serving=parse_serving(environ, debug, hosts),
-        clinic_contact=parse_clinic_contact(environ),
     )  # fmt: skip
-
-
-def parse_clinic_contact(environ: Mapping[str, str]) -> ClinicContact:
-    """NALTRACK_CLINIC_NAME (up to 100 characters) and NALTRACK_CLINIC_PHONE (digits, spaces and
-    + - ( ) . only, up to 32): printed on every wallet card and letter, so checked at start."""
-    name = (environ.get("NALTRACK_CLINIC_NAME") or "").strip() or "naltrack clinic"
-    if len(name) > 100:
-        raise ConfigError("NALTRACK_CLINIC_NAME", "must be at most 100 characters")
-    phone = (environ.get("NALTRACK_CLINIC_PHONE") or "").strip()
-    if len(phone) > 32 or any(not (c.isdigit() or c in " +-().") for c in phone):
-        raise ConfigError("NALTRACK_CLINIC_PHONE", f"must be a phone number: digits, spaces and + - ( ) . (got {phone!r})")  # fmt: skip
-    return ClinicContact(name=name, phone=phone)
 
 
 # A token is a password that a program keeps: it must run out. A year at most, so that a token
@@ -479,3 +455,68 @@ def parse_idle_timeout(raw: str | None) -> int:
             f"must be a whole number of minutes from {low} to {high} (got {raw!r})",
         )
     return minutes
+
+
+# ---- The clinic as the patient sees it (issue 11: the portal, reminders, the wallet card) -------
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicInfo:
+    """What the patient portal, reminders and the wallet card say about the clinic. Every value
+    is the clinic's own words, set by its operator; the defaults name a demo clinic."""
+
+    name: str = "Naltrack Demo Clinic"  # NALTRACK_CLINIC_NAME
+    short_name: str = "Demo Clinic"  # NALTRACK_CLINIC_SHORT_NAME: neutral, for reminders
+    phone: str = "555-0100"  # NALTRACK_CLINIC_PHONE
+    # NALTRACK_NALOXONE_LOCATION (and _ES in Spanish): where a patient gets naloxone, in plain words
+    naloxone_location: str = (
+        "Ask at the clinic front desk for a free naloxone kit. Most pharmacies also sell "
+        "naloxone nasal spray without a prescription."
+    )
+    naloxone_location_es: str = (
+        "Pida un kit de naloxona gratis en la recepción de la clínica. La mayoría de las "
+        "farmacias también venden naloxona en aerosol nasal sin receta."
+    )
+    emergency_number: str = "911"  # NALTRACK_EMERGENCY_NUMBER
+    crisis_line: str = "988"  # NALTRACK_CRISIS_LINE: the suicide and crisis line
+    portal_invite_hours: int = 72  # NALTRACK_PORTAL_INVITE_HOURS: an invitation works this long
+
+    def naloxone_where(self, language: str) -> str:
+        return self.naloxone_location_es if language == "es" else self.naloxone_location
+
+
+CLINIC_TEXT_MAX = 300
+PORTAL_INVITE_HOURS_RANGE = (1, 24 * 14)
+
+
+def read_clinic_info(environ: Mapping[str, str]) -> ClinicInfo:
+    """NALTRACK_CLINIC_NAME, _SHORT_NAME, _PHONE, NALTRACK_NALOXONE_LOCATION(_ES),
+    NALTRACK_EMERGENCY_NUMBER, NALTRACK_CRISIS_LINE and NALTRACK_PORTAL_INVITE_HOURS; each one
+    left unset keeps the demo clinic's value."""
+    defaults = ClinicInfo()
+    values: dict[str, object] = {}
+    for attr, variable in (
+        ("name", "NALTRACK_CLINIC_NAME"),
+        ("short_name", "NALTRACK_CLINIC_SHORT_NAME"),
+        ("phone", "NALTRACK_CLINIC_PHONE"),
+        ("naloxone_location", "NALTRACK_NALOXONE_LOCATION"),
+        ("naloxone_location_es", "NALTRACK_NALOXONE_LOCATION_ES"),
+        ("emergency_number", "NALTRACK_EMERGENCY_NUMBER"),
+        ("crisis_line", "NALTRACK_CRISIS_LINE"),
+    ):
+        raw = environ.get(variable)
+        if raw is None or not raw.strip():
+            continue
+        text = " ".join(raw.split())
+        if len(text) > CLINIC_TEXT_MAX:
+            raise ConfigError(variable, f"must be at most {CLINIC_TEXT_MAX} characters")
+        values[attr] = text
+    low, high = PORTAL_INVITE_HOURS_RANGE
+    values["portal_invite_hours"] = parse_int(
+        "NALTRACK_PORTAL_INVITE_HOURS",
+        environ.get("NALTRACK_PORTAL_INVITE_HOURS"),
+        defaults.portal_invite_hours,
+        low,
+        high,
+    )
+    return dataclasses.replace(defaults, **values)  # type: ignore[arg-type]

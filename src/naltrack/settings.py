@@ -6,9 +6,18 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-from .config import read_config, read_signin_config
+from .config import read_clinic_info, read_config, read_signin_config
 
 CONFIG = read_config(os.environ)
+# The clinic's name, phone and where naloxone is, as the patient portal shows them (issue 11).
+CLINIC_INFO = read_clinic_info(os.environ)
+# Email (portal invitations): Django's SMTP backend (EMAIL_HOST, default localhost:25) in
+# production; in development the message is printed by the server instead of sent.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if CONFIG.debug
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
 
 DEBUG = CONFIG.debug
 SECRET_KEY = CONFIG.secret_key
@@ -37,6 +46,7 @@ INSTALLED_APPS = [
     "naltrack.chart",
     "naltrack.staff",
     "naltrack.card",
+    "naltrack.portal",
     "naltrack.web",
 ]
 MIDDLEWARE = [
@@ -84,10 +94,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-# The patient's languages (issue 11): the portal, the wallet card and the letter are in the
-# patient's; staff pages stay in English (no LocaleMiddleware: a page turns a language on with
-# translation.override). Catalogues in src/naltrack/locale/<lang>/LC_MESSAGES/django.po, compiled
-# to django.mo and committed (`make messages` rebuilds both; see the Makefile).
+# The patient portal, its reminders, the wallet card and the letter are in English and Spanish
+# (issue 11); the portal activates the patient's language per request (portal/pages.py), the card
+# and the letter their own (translation.override). Staff pages stay English (no LocaleMiddleware).
+# Catalogues: src/naltrack/locale/<lang>/LC_MESSAGES/django.po, compiled to django.mo and
+# committed (`make messages` rebuilds both; tests/integration/test_translations.py checks them).
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 USE_I18N = True
@@ -142,6 +153,9 @@ _insert_after(
     "naltrack.signin.middleware.IdleTimeoutMiddleware",  # signs out a session left idle
     "naltrack.signin.middleware.SecondFactorMiddleware",  # the TOTP step before any page
 )
+# A patient portal account's session reaches the portal only (before the staff sign-in steps).
+_insert_after(MIDDLEWARE, "django_otp.middleware.OTPMiddleware",
+              "naltrack.portal.middleware.PortalBoundaryMiddleware")  # fmt: skip
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
 AUTHENTICATION_BACKENDS = [
     "naltrack.signin.lockout.LockoutBackend",  # refuses a locked account or address first

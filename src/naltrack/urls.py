@@ -76,6 +76,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/program.csv", reports.program_csv, name="report-csv"),
     path("policy/", reports.clinic_policy, name="clinic-policy"),
     path("api/", api.urls),
+    path("portal/", include("naltrack.portal.urls")),  # the patient portal (portal:...)
     # probes for the proxy and the orchestrator: no sign-in, no patient data (web/health.py)
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

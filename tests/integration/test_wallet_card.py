@@ -23,10 +23,19 @@ from naltrack.card.models import CardLink
 from naltrack.card.render import card_text
 from naltrack.card.services import Check, IssuedCard, issue_card, token_hash, verify
 from naltrack.clinical.wallet import NoCard
-from naltrack.config import ClinicContact
+from naltrack.config import ClinicInfo
 from naltrack.patients.models import Patient
 from naltrack.treatment.services import PlanInput, change_plan
-from tests.integration.conftest import NOW, NURSE, PRESCRIBER, TODAY, at, login, make_patient, started_on_injection  # fmt: skip
+from tests.integration.conftest import (
+    NOW,
+    NURSE,
+    PRESCRIBER,
+    TODAY,
+    at,
+    login,
+    make_patient,
+    started_on_injection,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,10 +44,8 @@ FIRST = TODAY - timedelta(days=5)  # the injection was 5 days before "today" (20
 
 @pytest.fixture
 def clinic(settings: Any) -> None:
-    settings.CONFIG = dataclasses.replace(
-        settings.CONFIG, fixed_today=TODAY,
-        clinic_contact=ClinicContact("Riverside Recovery Clinic", "+1 555 0100"),
-    )  # fmt: skip
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, fixed_today=TODAY)
+    settings.CLINIC_INFO = ClinicInfo(name="Riverside Recovery Clinic", phone="+1 555 0100")
 
 
 @pytest.fixture
@@ -97,9 +104,9 @@ def test_the_wallet_card_pdf_is_credit_card_size_with_the_card_text_and_a_workin
     assert link.token_hash == token_hash(token.group(1)) and token.group(1) not in link.token_hash
     assert link.valid_until == FIRST + timedelta(days=27)
     # The QR's page, opened by anyone (no sign-in), states what the card states.
-    page = Client().get(url)
-    assert page.status_code == 200
-    html = page.content.decode()
+    check = Client().get(url)
+    assert check.status_code == 200
+    html = check.content.decode()
     assert "This card is current." in html and "Test Patient MRN-0900" in html
     assert "Dec. 13, 2026" in html and "Emergency contact" in html
     assert "MRN-0900" not in html.replace("Test Patient MRN-0900", "")  # no record number shown
@@ -130,7 +137,10 @@ def test_the_check_page_expires_with_the_card_and_then_says_only_that(patient: P
 
 
 def test_a_new_card_replaces_the_old_cards_link(patient: Patient) -> None:
-    old, new = issued(patient), issued(patient)
+    old = issued(patient)
+    patient.support_person_phone = "555 0200"  # the card would now state another number
+    patient.save()
+    new = issued(patient)
     assert verify(old.token, at=NOW, remote_addr=None).status is Check.REPLACED
     assert verify(new.token, at=NOW, remote_addr=None).status is Check.VALID
     html = Client().get(f"/card/check/{old.token}/").content.decode()
@@ -183,7 +193,9 @@ def test_the_letter_page_and_pdf_follow_the_core(patient: Patient) -> None:
     assert page.status_code == 200
     assert "is only 15 days before the procedure on Dec. 1, 2026, fewer than 30" in html
     assert "No further injection before the procedure" in html
-    body = c.get(f"/patients/{patient.mrn}/procedure-letter/?kind=dental&on={on}&format=pdf").content
+    body = c.get(
+        f"/patients/{patient.mrn}/procedure-letter/?kind=dental&on={on}&format=pdf"
+    ).content
     words = " ".join(pdf_text(body))
     assert "Naltrexone: information for the dentist" in words
     assert "does not treat dental work separately" in words

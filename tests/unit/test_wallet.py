@@ -5,6 +5,7 @@ A5, A6). Table-driven, with the day before, the day of and the day after each bo
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 from datetime import date, timedelta
 
 import pytest
@@ -28,7 +29,7 @@ ON = date(2026, 11, 21)
 XR, ORAL, IMPLANT = Formulation.XR_INJECTION, Formulation.ORAL, Formulation.IMPLANT
 
 
-def injected(days_ago: int, **changes: object) -> CardFacts:
+def injected(days_ago: int, **changes: Any) -> CardFacts:
     return dataclasses.replace(CardFacts(XR, last_dose_on=ON - timedelta(days=days_ago)), **changes)
 
 

@@ -1,5 +1,6 @@
-"""Who acts: a staff member (Actor, with the role the table in roles.py checks), or the operator
-at the server's command line (Console). Every service takes one of them and audits its name."""
+"""Who acts: a staff member (Actor, with the role the table in roles.py checks), the operator
+at the server's command line (Console), or a patient signed in to the portal (PatientActor, who
+may act on their own record only). Every service takes one of them and audits its name."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from .roles import Action, Role, allowed
 class PermissionRefused(Exception):
     """The actor's role may not do this. Carries the action so the message can name it."""
 
-    def __init__(self, actor: Actor, action: Action) -> None:
+    def __init__(self, actor: Actor | PatientActor, action: Action) -> None:
         role = actor.role.label if actor.role else "no role"
         super().__init__(f"{actor.username} ({role}) may not {action.value.replace('_', ' ')}")
         self.action = action
@@ -51,3 +52,48 @@ class Console:
         except (OSError, KeyError):  # no login name (a container without a passwd entry)
             login = "unknown"
         return cls(f"console:{login}"[:150])
+
+
+class NotOwnRecord(Exception):
+    """A patient account asked for a record that is not its own. Pages answer 404 (they do not
+    confirm that another patient's record exists); the refusal is audited by the caller."""
+
+    def __init__(self, actor: PatientActor, patient_id: object) -> None:
+        super().__init__(f"{actor.username} may act only on their own record")
+        self.patient_id = patient_id
+
+
+@dataclass(frozen=True, slots=True)
+class PatientActor:
+    """A patient signed in to the portal (naltrack.portal). Carries the one patient it may act
+    on; every portal service checks `require_own(patient_id)` before it reads or writes, and
+    audits under `username` ("patient:<login>"), so the trail names the patient account.
+
+    It holds no staff role: `can()` is always False, so a staff service handed a PatientActor
+    refuses it the way it refuses a staff member without the role."""
+
+    user_id: int
+    login: str  # the portal account's sign-in name
+    account_id: int  # portal.PatientAccount
+    patient_id: int  # patients.Patient
+    mrn: str
+    remote_addr: str | None = None
+    role: None = None
+
+    @property
+    def username(self) -> str:
+        """The audit trail's name for this actor."""
+        return f"patient:{self.login}"[:150]
+
+    def can(self, action: Action) -> bool:
+        return False
+
+    def require(self, action: Action) -> None:
+        raise PermissionRefused(self, action)
+
+    def owns(self, patient_id: object) -> bool:
+        return patient_id == self.patient_id
+
+    def require_own(self, patient_id: object) -> None:
+        if not self.owns(patient_id):
+            raise NotOwnRecord(self, patient_id)

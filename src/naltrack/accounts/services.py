@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from naltrack import clock
 from naltrack.clinical.errors import InputError
 
-from .actors import Actor, Console, PermissionRefused
+from .actors import Actor, Console, NotOwnRecord, PatientActor, PermissionRefused
 from .models import StaffProfile
 from .roles import Role
 from .tokens import TOKEN_PREFIX, create_token
@@ -20,6 +20,8 @@ __all__ = [
     "TOKEN_PREFIX",
     "Actor",
     "Console",
+    "NotOwnRecord",
+    "PatientActor",
     "PermissionRefused",
     "actor_for",
     "create_staff",

@@ -69,7 +69,9 @@ def wallet_card_pdf(text: CardText, url: str) -> bytes:
     pdf.multi_cell(qr, 2.3, latin1(f"{w['scan']} ({w['valid_until'].lower()} {text.valid_until})"), align="C")  # fmt: skip
     pdf.set_xy(4, 3.5)
     pdf.set_font("helvetica", style="B", size=6.5)
-    pdf.multi_cell(CARD_W - qr - 8, 3.2, latin1(text.takes), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        CARD_W - qr - 8, 3.2, latin1(text.takes), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     for line in text.meaning_short:
         pdf.set_font("helvetica", size=6)
         pdf.multi_cell(CARD_W - qr - 8, 2.9, latin1("- " + line), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip

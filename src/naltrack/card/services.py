@@ -10,19 +10,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
 
 from naltrack import clock
+from naltrack.accounts.actors import Actor, PatientActor
 from naltrack.accounts.roles import Action
 from naltrack.alerts.snapshot import episode_of
 from naltrack.appointments.models import Appointment, AppointmentKind, AppointmentStatus
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record, record_by
-from naltrack.clinic import active_policy
+from naltrack.clinic import active_policy, clinic_info
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.vocab import Formulation
 from naltrack.clinical.wallet import (
@@ -43,16 +43,16 @@ LANGUAGES = ("en", "es")
 VERIFIER = "card-verification"
 
 
-class Acting(Protocol):
-    """Staff (accounts.Actor) or the patient's own portal actor: both can say what they may do."""
+Acting = Actor | PatientActor
 
-    @property
-    def username(self) -> str: ...
 
-    @property
-    def remote_addr(self) -> str | None: ...
-
-    def require(self, action: Action) -> None: ...
+def _may_read(actor: Acting, patient: Patient) -> None:
+    """Staff with the chart's role (the page opened the chart through the audited, care-team
+    checked read), or the patient themselves in the portal: their own record only."""
+    if isinstance(actor, PatientActor):
+        actor.require_own(patient.pk)
+    else:
+        actor.require(Action.VIEW_CHART)
 
 
 def _check_language(language: str) -> str:
@@ -81,7 +81,11 @@ def card_facts(patient: Patient, on: date) -> CardFacts:
             .first()
         )
         if implant is not None:
-            last_on, covered, removed = implant.inserted_on, implant.covered_days, implant.removed_on
+            last_on, covered, removed = (
+                implant.inserted_on,
+                implant.covered_days,
+                implant.removed_on,
+            )
     else:
         dose = (
             Administration.objects.filter(
@@ -115,7 +119,7 @@ def _content(patient: Patient, on: date, language: str) -> CardResult:
     if decision.card is None:
         return CardResult(None, decision.refused)
     card = decision.card
-    contact = settings.CONFIG.clinic_contact
+    contact = clinic_info()
     content: dict[str, Any] = {
         "name": f"{patient.given_name} {patient.family_name}",
         "formulation": card.formulation.value,
@@ -135,7 +139,7 @@ def _content(patient: Patient, on: date, language: str) -> CardResult:
 
 def read_card(patient: Patient, *, actor: Acting, at: datetime, language: str) -> CardResult:
     """What a card made now would state (the card page, the phone page): audited as a read."""
-    actor.require(Action.VIEW_CHART)
+    _may_read(actor, patient)
     _check_language(language)
     with transaction.atomic():
         result = _content(patient, clock.local_day(at), language)
@@ -151,6 +155,11 @@ class IssuedCard:
     link: CardLink
 
 
+def _what_it_states(content: dict[str, Any]) -> tuple[object, ...]:
+    keys = ("name", "formulation", "statements", "emergency_contact", "clinic", "language")
+    return tuple(repr(content.get(k)) for k in keys)
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -160,7 +169,7 @@ def issue_card(
 ) -> IssuedCard | NoCard:
     """Make a card (for a PDF): its content frozen with a new verification link, the patient's
     earlier links marked replaced, audited as an export."""
-    actor.require(Action.VIEW_CHART)
+    _may_read(actor, patient)
     _check_language(language)
     with transaction.atomic():
         result = _content(patient, clock.local_day(at), language)
@@ -170,7 +179,12 @@ def issue_card(
                       patient_mrn=patient.mrn, detail=f"card refused: {result.refused}")  # fmt: skip
             return result.refused
         token = secrets.token_urlsafe(32)
-        CardLink.objects.filter(patient=patient, replaced_at__isnull=True).update(replaced_at=at)
+        # A card whose statements differ from this one's is out of date: its page says so. One
+        # that states the same (the same card printed again, or shown on the phone) stays valid.
+        same = _what_it_states(result.content)
+        stale = [link.pk for link in CardLink.objects.filter(patient=patient, replaced_at__isnull=True)
+                 if _what_it_states(link.content) != same]  # fmt: skip
+        CardLink.objects.filter(pk__in=stale).update(replaced_at=at)
         link = CardLink.objects.create(
             patient=patient, token_hash=token_hash(token), issued_at=at, issued_by=actor.username,
             valid_until=date.fromisoformat(result.content["valid_until"]), language=language,
@@ -243,7 +257,7 @@ def make_letter(
 ) -> LetterResult:
     """The letter for a surgeon or dentist, decided by the core; audited as an export. A
     procedure date before today is refused naming `procedure_on`."""
-    actor.require(Action.VIEW_CHART)
+    _may_read(actor, patient)
     _check_language(language)
     today = clock.local_day(at)
     with transaction.atomic():
@@ -252,12 +266,12 @@ def make_letter(
             procedure_on=procedure_on,
         )  # fmt: skip
         letter = out if isinstance(out, ProcedureLetter) else None
-        refused = None if letter else NoCard(out)
+        refused = out if isinstance(out, NoCard) else None
         record_by(actor, at, AuditAction.EXPORT, "procedure_letter", patient.pk,
                   patient_mrn=patient.mrn,
                   detail=f"{kind} letter ({language})" + (f", procedure {procedure_on}" if procedure_on else "")
                   + (f"; refused: {refused}" if refused else ""))  # fmt: skip
-    contact = settings.CONFIG.clinic_contact
+    contact = clinic_info()
     return LetterResult(
         letter, refused, f"{patient.given_name} {patient.family_name}",
         {"name": contact.name, "phone": contact.phone}, language,

@@ -11,24 +11,35 @@ from datetime import date
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from naltrack.clinical.vocab import Formulation
 from naltrack.clinical.wallet import NoCard, Say, Statement
 
 FORMULATIONS: Mapping[str, object] = {
-    Formulation.XR_INJECTION.value: gettext_lazy("Monthly injection (extended-release naltrexone 380 mg)"),  # fmt: skip
+    Formulation.XR_INJECTION.value: gettext_lazy(
+        "Monthly injection (extended-release naltrexone 380 mg)"
+    ),
     Formulation.ORAL.value: gettext_lazy("Naltrexone tablets"),
     Formulation.IMPLANT.value: gettext_lazy("Naltrexone implant"),
 }
 
 NO_CARD: Mapping[NoCard, object] = {
-    NoCard.NO_TREATMENT: gettext_lazy("There is no current naltrexone treatment plan, so there is nothing for a card to say."),  # fmt: skip
-    NoCard.TREATMENT_STOPPED: gettext_lazy("Treatment has stopped. A card saying you take naltrexone would be wrong."),  # fmt: skip
-    NoCard.NO_DOSE_YET: gettext_lazy("No dose has been given yet. The card shows the date of the last dose."),  # fmt: skip
-    NoCard.BLOCKADE_ENDED: gettext_lazy("The blocking effect of the last dose is expected to have ended, so a card would promise a protection that is gone. Talk with the clinic about the next dose and about overdose risk."),  # fmt: skip
-    NoCard.IMPLANT_REMOVED: gettext_lazy("The implant was removed, so a card would promise a protection that is gone."),  # fmt: skip
+    NoCard.NO_TREATMENT: gettext_lazy(
+        "There is no current naltrexone treatment plan, so there is nothing for a card to say."
+    ),
+    NoCard.TREATMENT_STOPPED: gettext_lazy(
+        "Treatment has stopped. A card saying you take naltrexone would be wrong."
+    ),
+    NoCard.NO_DOSE_YET: gettext_lazy(
+        "No dose has been given yet. The card shows the date of the last dose."
+    ),
+    NoCard.BLOCKADE_ENDED: gettext_lazy(
+        "The blocking effect of the last dose is expected to have ended, so a card would promise a protection that is gone. Talk with the clinic about the next dose and about overdose risk."
+    ),
+    NoCard.IMPLANT_REMOVED: gettext_lazy(
+        "The implant was removed, so a card would promise a protection that is gone."
+    ),
 }
 
 # What each statement says, with %(name)s for its parameters (dates are written out in the
@@ -37,38 +48,84 @@ FULL: Mapping[Say, object] = {
     Say.TAKES_NALTREXONE: gettext_lazy("I take naltrexone, a medicine that blocks opioids."),
     Say.FORMULATION: gettext_lazy("Form: %(formulation)s."),
     Say.LAST_INJECTION: gettext_lazy("Last injection: %(on)s."),
-    Say.BLOCKS_UNTIL: gettext_lazy("Its blocking effect is expected to last until about %(until)s."),  # fmt: skip
+    Say.BLOCKS_UNTIL: gettext_lazy(
+        "Its blocking effect is expected to last until about %(until)s."
+    ),
     Say.NEXT_INJECTION_DUE: gettext_lazy("Next injection due: %(due)s."),
     Say.NEXT_INJECTION_BOOKED: gettext_lazy("Next injection booked for %(on)s."),
-    Say.ORAL_BLOCKADE: gettext_lazy("A %(dose_mg)s mg tablet blocks opioids for about %(hours)s hours."),  # fmt: skip
+    Say.ORAL_BLOCKADE: gettext_lazy(
+        "A %(dose_mg)s mg tablet blocks opioids for about %(hours)s hours."
+    ),
     Say.IMPLANT_INSERTED: gettext_lazy("Implant put in on %(on)s."),
-    Say.OPIOIDS_BLOCKED: gettext_lazy("Opioid pain medicines (such as morphine, oxycodone or fentanyl) will not work as expected."),  # fmt: skip
-    Say.EMERGENCY_PAIN_OPTIONS: gettext_lazy("For pain, use other options: regional anaesthesia (nerve blocks), non-opioid pain medicines, sedation with a benzodiazepine, or general anaesthesia."),  # fmt: skip
-    Say.IF_OPIOIDS_NEEDED: gettext_lazy("If opioids must be used, higher doses than usual may be needed, with continuous monitoring by trained staff in a setting equipped for resuscitation (CPR)."),  # fmt: skip
-    Say.LOW_TOLERANCE: gettext_lazy("When the blocking effect wears off, my tolerance to opioids is low: a dose I once took could cause a fatal overdose."),  # fmt: skip
-    Say.STOP_TABLETS_BEFORE: gettext_lazy("Before a planned procedure, the last naltrexone tablet is taken at least %(hours)s hours before."),  # fmt: skip
-    Say.LAST_TABLET_BY: gettext_lazy("For the procedure on %(procedure)s: last tablet no later than %(by)s."),  # fmt: skip
-    Say.TABLETS_TOO_CLOSE: gettext_lazy("The procedure on %(procedure)s is less than %(hours)s hours away: the blocking effect may still be present. Plan pain relief without relying on opioids."),  # fmt: skip
-    Say.STOP_INJECTION_BEFORE: gettext_lazy("One injection blocks opioids for about %(blocks_days)s days. Before a planned procedure, the last injection is given at least %(days)s days before."),  # fmt: skip
-    Say.LAST_INJECTION_TOO_CLOSE: gettext_lazy("The last injection (%(last)s) is only %(days)s days before the procedure on %(procedure)s, fewer than %(needed)s: expect the blocking effect to be present."),  # fmt: skip
-    Say.LAST_INJECTION_CLEAR: gettext_lazy("The last injection (%(last)s) is %(days)s days before the procedure on %(procedure)s."),  # fmt: skip
-    Say.LAST_INJECTION_BY: gettext_lazy("For the procedure on %(procedure)s: no injection after %(by)s until after the procedure."),  # fmt: skip
-    Say.NO_INJECTION_BEFORE: gettext_lazy("No further injection before the procedure on %(procedure)s. While uncovered, the risk of overdose rises: the prescriber plans this time with the patient."),  # fmt: skip
-    Say.IMPLANT_SILENT: gettext_lazy("The clinic's clinical reference gives no time for removing or waiting out an implant before a procedure. The prescriber decides."),  # fmt: skip
-    Say.STOP_TIMES_DISAGREE: gettext_lazy("Sources differ on these times (some say tablets 3-4 days and the injection 24-30 days before). The prescriber confirms them."),  # fmt: skip
-    Say.ANAESTHETIC_DRUGS_SILENT: gettext_lazy("The clinic's clinical reference names regional and general anaesthesia as options and says nothing more about other anaesthetic drugs."),  # fmt: skip
-    Say.SEDATIVES_NOT_BLOCKED: gettext_lazy("Naltrexone does not protect against an overdose of sedatives (benzodiazepines, alcohol, gabapentinoids)."),  # fmt: skip
-    Say.START_OPIOIDS_LOW: gettext_lazy("After the blocking effect wears off, tolerance to opioids is low: start any opioid at a low dose."),  # fmt: skip
-    Say.RESTART_AFTER_OPIOIDS: gettext_lazy("Naltrexone is restarted only when opioid medicines have stopped: sources differ (3-5 opioid-free days before restarting tablets, or 7-10 days). The prescriber decides."),  # fmt: skip
-    Say.DENTAL_SILENT: gettext_lazy("The clinical reference does not treat dental work separately; the same advice applies."),  # fmt: skip
+    Say.OPIOIDS_BLOCKED: gettext_lazy(
+        "Opioid pain medicines (such as morphine, oxycodone or fentanyl) will not work as expected."
+    ),
+    Say.EMERGENCY_PAIN_OPTIONS: gettext_lazy(
+        "For pain, use other options: regional anaesthesia (nerve blocks), non-opioid pain medicines, sedation with a benzodiazepine, or general anaesthesia."
+    ),
+    Say.IF_OPIOIDS_NEEDED: gettext_lazy(
+        "If opioids must be used, higher doses than usual may be needed, with continuous monitoring by trained staff in a setting equipped for resuscitation (CPR)."
+    ),
+    Say.LOW_TOLERANCE: gettext_lazy(
+        "When the blocking effect wears off, my tolerance to opioids is low: a dose I once took could cause a fatal overdose."
+    ),
+    Say.STOP_TABLETS_BEFORE: gettext_lazy(
+        "Before a planned procedure, the last naltrexone tablet is taken at least %(hours)s hours before."
+    ),
+    Say.LAST_TABLET_BY: gettext_lazy(
+        "For the procedure on %(procedure)s: last tablet no later than %(by)s."
+    ),
+    Say.TABLETS_TOO_CLOSE: gettext_lazy(
+        "The procedure on %(procedure)s is less than %(hours)s hours away: the blocking effect may still be present. Plan pain relief without relying on opioids."
+    ),
+    Say.STOP_INJECTION_BEFORE: gettext_lazy(
+        "One injection blocks opioids for about %(blocks_days)s days. Before a planned procedure, the last injection is given at least %(days)s days before."
+    ),
+    Say.LAST_INJECTION_TOO_CLOSE: gettext_lazy(
+        "The last injection (%(last)s) is only %(days)s days before the procedure on %(procedure)s, fewer than %(needed)s: expect the blocking effect to be present."
+    ),
+    Say.LAST_INJECTION_CLEAR: gettext_lazy(
+        "The last injection (%(last)s) is %(days)s days before the procedure on %(procedure)s."
+    ),
+    Say.LAST_INJECTION_BY: gettext_lazy(
+        "For the procedure on %(procedure)s: no injection after %(by)s until after the procedure."
+    ),
+    Say.NO_INJECTION_BEFORE: gettext_lazy(
+        "No further injection before the procedure on %(procedure)s. While uncovered, the risk of overdose rises: the prescriber plans this time with the patient."
+    ),
+    Say.IMPLANT_SILENT: gettext_lazy(
+        "The clinic's clinical reference gives no time for removing or waiting out an implant before a procedure. The prescriber decides."
+    ),
+    Say.STOP_TIMES_DISAGREE: gettext_lazy(
+        "Sources differ on these times (some say tablets 3-4 days and the injection 24-30 days before). The prescriber confirms them."
+    ),
+    Say.ANAESTHETIC_DRUGS_SILENT: gettext_lazy(
+        "The clinic's clinical reference names regional and general anaesthesia as options and says nothing more about other anaesthetic drugs."
+    ),
+    Say.SEDATIVES_NOT_BLOCKED: gettext_lazy(
+        "Naltrexone does not protect against an overdose of sedatives (benzodiazepines, alcohol, gabapentinoids)."
+    ),
+    Say.START_OPIOIDS_LOW: gettext_lazy(
+        "After the blocking effect wears off, tolerance to opioids is low: start any opioid at a low dose."
+    ),
+    Say.RESTART_AFTER_OPIOIDS: gettext_lazy(
+        "Naltrexone is restarted only when opioid medicines have stopped: sources differ (3-5 opioid-free days before restarting tablets, or 7-10 days). The prescriber decides."
+    ),
+    Say.DENTAL_SILENT: gettext_lazy(
+        "The clinical reference does not treat dental work separately; the same advice applies."
+    ),
 }
 
 # The credit-card back has room for a few short lines only.
 SHORT: Mapping[Say, object] = {
-    Say.OPIOIDS_BLOCKED: pgettext_lazy("card", "Opioid pain medicines will not work as expected."),  # fmt: skip
-    Say.EMERGENCY_PAIN_OPTIONS: pgettext_lazy("card", "For pain: nerve blocks, non-opioid medicines, sedation, general anaesthesia."),  # fmt: skip
-    Say.IF_OPIOIDS_NEEDED: pgettext_lazy("card", "If opioids are needed: higher doses, continuous monitoring, CPR ready."),  # fmt: skip
-    Say.LOW_TOLERANCE: pgettext_lazy("card", "After it wears off: low tolerance, overdose risk."),  # fmt: skip
+    Say.OPIOIDS_BLOCKED: pgettext_lazy("card", "Opioid pain medicines will not work as expected."),
+    Say.EMERGENCY_PAIN_OPTIONS: pgettext_lazy(
+        "card", "For pain: nerve blocks, non-opioid medicines, sedation, general anaesthesia."
+    ),
+    Say.IF_OPIOIDS_NEEDED: pgettext_lazy(
+        "card", "If opioids are needed: higher doses, continuous monitoring, CPR ready."
+    ),
+    Say.LOW_TOLERANCE: pgettext_lazy("card", "After it wears off: low tolerance, overdose risk."),
 }
 
 
@@ -120,7 +177,9 @@ def titles() -> dict[str, str]:
         "letter_title": _("Naltrexone: information for the surgeon, dentist or anaesthetist"),
         "letter_dental_title": _("Naltrexone: information for the dentist"),
         "letter_takes": _("The patient takes naltrexone, a medicine that blocks opioids."),
-        "letter_intro": _("This letter is from the clinic that treats the patient named below. It was made from the clinic's record and its clinical reference on the date shown. Please contact the clinic with any question."),  # fmt: skip
+        "letter_intro": _(
+            "This letter is from the clinic that treats the patient named below. It was made from the clinic's record and its clinical reference on the date shown. Please contact the clinic with any question."
+        ),
         "patient": _("Patient"),
         "procedure_on": _("Planned procedure"),
         "written_on": _("Date of this letter"),

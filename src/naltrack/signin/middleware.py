@@ -51,7 +51,9 @@ class IdleTimeoutMiddleware:
                 messages.info(
                     request, f"You were signed out after {minutes} minutes without activity."
                 )
-                return _redirect(request, _with_next(reverse("login"), request))
+                # The patient portal has its own sign-in page.
+                page = "portal:login" if request.path.startswith("/portal/") else "login"
+                return _redirect(request, _with_next(reverse(page), request))
             mark_seen(session, now)
         return self.get_response(request)
 
@@ -85,4 +87,5 @@ class SecondFactorMiddleware:
             reverse("logout"),
             reverse("login"),
         )
-        return path in allowed or path.startswith(("/api/", f"/{settings.STATIC_URL}"))
+        # The patient portal asks its own accounts for their second factor (portal/pages.py).
+        return path in allowed or path.startswith(("/api/", f"/{settings.STATIC_URL}", "/portal/"))

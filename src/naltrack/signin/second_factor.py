@@ -22,7 +22,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from naltrack.accounts.actors import Console
+from naltrack.accounts.actors import Console, PatientActor
 from naltrack.accounts.roles import Action, Role
 from naltrack.accounts.services import Actor
 from naltrack.accounts.staff import end_sessions
@@ -69,7 +69,7 @@ def start_enrolment(user: AbstractBaseUser) -> Enrolment:
 
 
 def confirm_enrolment(
-    user: AbstractBaseUser, code: str, *, actor: Actor, at: datetime
+    user: AbstractBaseUser, code: str, *, actor: Actor | PatientActor, at: datetime
 ) -> tuple[Device, list[str]]:
     """The first code from the app confirms the authenticator; it replaces any earlier one, and
     ten new recovery codes replace any earlier ones. Returns the device and the codes (shown once,
@@ -95,7 +95,9 @@ def confirm_enrolment(
     return device, codes
 
 
-def new_recovery_codes(user: AbstractBaseUser, *, actor: Actor, at: datetime) -> list[str]:
+def new_recovery_codes(
+    user: AbstractBaseUser, *, actor: Actor | PatientActor, at: datetime
+) -> list[str]:
     if not has_authenticator(user):
         raise InputError("set up an authenticator first", "code")
     with transaction.atomic():
@@ -155,7 +157,9 @@ class Throttled(Exception):
         self.seconds = seconds
 
 
-def verify(user: AbstractBaseUser, code: str, *, actor: Actor, at: datetime) -> Device | None:
+def verify(
+    user: AbstractBaseUser, code: str, *, actor: Actor | PatientActor, at: datetime
+) -> Device | None:
     """The device that accepts this code (the authenticator's current code, or an unused recovery
     code, which is then spent), or None. Success is audited as the sign-in's second step. Raises
     Throttled, checking nothing, while django-otp holds the devices back after wrong codes."""

@@ -5,30 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0003_care_team'),
+        ("patients", "0003_care_team"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CardLink',
+            name="CardLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(help_text='SHA-256 of the token', max_length=64, unique=True)),
-                ('issued_at', models.DateTimeField()),
-                ('issued_by', models.CharField(max_length=150)),
-                ('valid_until', models.DateField(help_text='the last day the verification page answers')),
-                ('language', models.CharField(max_length=8)),
-                ('content', models.JSONField(help_text='what the card states, as made')),
-                ('replaced_at', models.DateTimeField(blank=True, help_text="a newer card was made; this one's page says so", null=True)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='card_links', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "token_hash",
+                    models.CharField(help_text="SHA-256 of the token", max_length=64, unique=True),
+                ),
+                ("issued_at", models.DateTimeField()),
+                ("issued_by", models.CharField(max_length=150)),
+                (
+                    "valid_until",
+                    models.DateField(help_text="the last day the verification page answers"),
+                ),
+                ("language", models.CharField(max_length=8)),
+                ("content", models.JSONField(help_text="what the card states, as made")),
+                (
+                    "replaced_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="a newer card was made; this one's page says so",
+                        null=True,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="card_links",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-issued_at', '-id'),
-                'indexes': [models.Index(fields=['patient', 'replaced_at'], name='card_cardli_patient_3f9e38_idx')],
+                "ordering": ("-issued_at", "-id"),
+                "indexes": [
+                    models.Index(
+                        fields=["patient", "replaced_at"], name="card_cardli_patient_3f9e38_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,35 @@
+"""The portal's pages, named `portal:...`, mounted at /portal/ by naltrack.urls.
+
+The navigation in portal/base.html shows a slot only when its URL name exists, so each area of
+the portal adds its routes below, in its own block, under these names:
+portal:home, portal:doses, portal:checkin, portal:plan, portal:wallet-card, portal:learn,
+portal:settings."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, path
+
+from . import views, views_card
+
+app_name = "portal"
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.sign_in, name="login"),
+    path("sign-out/", views.sign_out, name="logout"),
+    path("sign-in/code/", views.two_factor, name="two-factor"),
+]
+
+# Dose log and daily check-in (portal:doses, portal:checkin)
+urlpatterns += []
+
+# Wallet card, surgery letter, Learn pages (portal:wallet-card, portal:learn)
+urlpatterns += [
+    path("card/", views_card.wallet_card, name="wallet-card"),
+    path("card.pdf", views_card.wallet_card_pdf, name="wallet-card-pdf"),
+    path("card/letter/", views_card.procedure_letter, name="procedure-letter"),
+    path("learn/", views_card.learn, name="learn"),
+    path("learn/<slug:slug>/", views_card.learn_page, name="learn-page"),
+]
+
+# Reminders, calendar, support people
+urlpatterns += []
