@@ -9,6 +9,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -117,5 +118,5 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 @portal_view
 def home(request: HttpRequest, actor: PatientActor) -> HttpResponse:
-    summary = services.read_home(actor, at=clock.now())
+    summary = services.read_home(actor, at=clock.now(), language=translation.get_language())
     return render(request, "portal/home.html", {"home": summary, "active": "home"})
