@@ -106,6 +106,9 @@ def test_a_spanish_speaking_patient_sees_the_portal_card_and_learn_pages_in_span
     change_plan(p, PlanInput(formulation="xr_injection", regimen="xr_injection"), reason="start",
                 actor=PRESCRIBER, at=at(first, 8))  # fmt: skip
     c = portal_client(give_portal_account(p, language="es"))
+    home = c.get("/portal/").content.decode()
+    assert "Su protección hoy" in home and "Ahora está protegido." in home
+    assert "Your protection today" not in home
     card = c.get("/portal/card/")
     html = card.content.decode()
     assert card.status_code == 200 and card["Content-Language"] == "es"

@@ -5,8 +5,8 @@ A5, A6). Table-driven, with the day before, the day of and the day after each bo
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 

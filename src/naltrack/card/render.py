@@ -128,5 +128,6 @@ def letter_text(result: LetterResult) -> LetterText:
             after=[wording.sentence(by[s]) for s in AFTER if s in by],
             clinic=result.clinic["name"], clinic_phone=result.clinic["phone"],
             policy=letter.policy,
-            sources=[(wording.sentence(s), s.source) for s in letter.statements],
+            sources=[(words["letter_takes"] if s.say is Say.TAKES_NALTREXONE else wording.sentence(s), s.source)
+                     for s in letter.statements],
         )  # fmt: skip
