@@ -16,6 +16,9 @@ from .receivers import PATIENT_SESSION_KEY
 
 Handler = Callable[[HttpRequest], HttpResponse]
 PORTAL_PREFIX = "/portal/"
+# The wallet card's QR page is public (no sign-in; it shows only what the card states): a patient
+# signed in to the portal who scans their own card reaches it too.
+CARD_CHECK_PREFIX = "/card/check/"
 
 
 class PortalBoundaryMiddleware:
@@ -34,7 +37,9 @@ class PortalBoundaryMiddleware:
 
     @staticmethod
     def _open_to_patients(path: str) -> bool:
-        return path.startswith((PORTAL_PREFIX, f"/{settings.STATIC_URL}")) or path in (
+        return path.startswith(
+            (PORTAL_PREFIX, CARD_CHECK_PREFIX, f"/{settings.STATIC_URL}")
+        ) or path in (
             "/healthz",
             "/readyz",
         )
