@@ -307,3 +307,30 @@ def test_the_policy_sets_the_stop_times() -> None:
     assert isinstance(xr, ProcedureLetter)
     clear = xr.says(Say.LAST_INJECTION_CLEAR)
     assert clear is not None and clear.params["days"] == 25
+
+
+# Last injection 10 days ago: the next is due in 18 days (day 28). It is held when it falls after
+# the last day an injection may be given (the procedure minus 30 days) and by the procedure.
+@pytest.mark.parametrize(
+    ("days_ahead", "held"),
+    [
+        (48, False),  # latest injection day = the due day: it is given on time
+        (47, True),  # latest = the day before it is due: held
+        (30, True),  # latest = today
+        (18, False),  # latest is past: no injection at all before the procedure (another statement)
+        (60, False),  # due long before the latest day
+    ],
+)
+def test_the_next_injection_is_held_when_it_falls_in_the_30_days_before(
+    days_ahead: int, held: bool
+) -> None:
+    out = letter(injected(10), procedure_on=ON + timedelta(days=days_ahead))
+    said = out.says(Say.HOLD_NEXT_INJECTION)
+    assert (said is not None) is held
+    if said is not None:
+        assert said.params == {
+            "due": ON + timedelta(days=18),
+            "procedure": ON + timedelta(days=days_ahead),
+        }
+        assert "4.1" in said.source
+

@@ -93,6 +93,9 @@ FULL: Mapping[Say, object] = {
     Say.NO_INJECTION_BEFORE: gettext_lazy(
         "No further injection before the procedure on %(procedure)s. While uncovered, the risk of overdose rises: the prescriber plans this time with the patient."
     ),
+    Say.HOLD_NEXT_INJECTION: gettext_lazy(
+        "The next injection, due %(due)s, falls inside those days, so it is held until after the procedure on %(procedure)s. Until then the blocking effect wears off and the risk of overdose rises: the prescriber plans this time with the patient (naloxone, support)."
+    ),
     Say.IMPLANT_SILENT: gettext_lazy(
         "The clinic's clinical reference gives no time for removing or waiting out an implant before a procedure. The prescriber decides."
     ),

@@ -34,6 +34,7 @@ SRC_OPIOIDS_BLOCKED = "Fact sheet 1.1, 1.6 and 5 (labels: opioid analgesics cont
 SRC_EMERGENCY_PAIN = "Fact sheet 4.3 (VIVITROL label: regional analgesia, conscious sedation with a benzodiazepine, non-opioid analgesics, general anaesthesia; opioids only at higher doses with continuous monitoring in a setting equipped for CPR; TIP 28 the same for tablets)"  # fmt: skip
 SRC_TOLERANCE = "Fact sheet 4.1 (VIVITROL label 5.1: lost tolerance, fatal overdose after the blockade wanes) and 3 (ASAM 2015: start opioids at low doses after naltrexone)"  # fmt: skip
 SRC_STOP = "Part A A6; fact sheet 1.6 (ASAM 2015, TIP 28: stop tablets 72 hours and the injection 30 days before elective surgery)"  # fmt: skip
+SRC_STOP_HOLD = "Part A A5-A6 and fact sheet 1.6, 4.1 (an injection held before surgery leaves the patient without the blockade: the high-risk time for fatal overdose)"  # fmt: skip
 SRC_STOP_DISAGREE = "Disagreement register 9 (other perioperative sources: tablets 3-4 days, injection 24-30 days)"  # fmt: skip
 SRC_RESTART = "Fact sheet 1.6 and disagreement register 9 (TIP 28: 3-5 opioid-free days before restarting tablets; label logic: 7-10 days)"  # fmt: skip
 SRC_SEDATIVES = "Fact sheet 5 (naltrexone does not protect against overdose of sedatives: benzodiazepines, alcohol, gabapentinoids)"  # fmt: skip
@@ -68,6 +69,7 @@ class Say(StrEnum):
     LAST_INJECTION_CLEAR = "last_injection_clear"
     LAST_INJECTION_BY = "last_injection_by"
     NO_INJECTION_BEFORE = "no_injection_before"
+    HOLD_NEXT_INJECTION = "hold_next_injection"
     IMPLANT_SILENT = "implant_silent"
     STOP_TIMES_DISAGREE = "stop_times_disagree"
     RESTART_AFTER_OPIOIDS = "restart_after_opioids"
@@ -281,6 +283,11 @@ def procedure_letter(
             # Any injection must be at least `stop_days_xr` days before the procedure.
             if latest >= on:
                 out.append(_s(Say.LAST_INJECTION_BY, SRC_STOP, by=latest, procedure=procedure_on))
+                # The next injection due inside those days is held: the patient goes without
+                # the blockade from when it wanes until after the procedure (fact sheet 4.1).
+                due = last + timedelta(days=policy.injection_interval_days) if last else None
+                if due is not None and latest < due <= procedure_on:
+                    out.append(_s(Say.HOLD_NEXT_INJECTION, SRC_STOP_HOLD, due=due, procedure=procedure_on))  # fmt: skip
             else:
                 out.append(_s(Say.NO_INJECTION_BEFORE, SRC_STOP, procedure=procedure_on))
     else:
