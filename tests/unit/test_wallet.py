@@ -333,4 +333,3 @@ def test_the_next_injection_is_held_when_it_falls_in_the_30_days_before(
             "procedure": ON + timedelta(days=days_ahead),
         }
         assert "4.1" in said.source
-
