@@ -10,7 +10,7 @@ Synthetic people only: names are drawn from fixed lists, no real person is descr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -36,8 +36,9 @@ from naltrack.patients.records import (
     record_assessment,
 )
 from naltrack.patients.services import PatientInput, open_episode, register_patient
+from naltrack.portal.services import create_account
 from naltrack.screening.services import run_screening, sign_screening
-from naltrack.treatment.models import Administration
+from naltrack.treatment.models import Administration, TreatmentPlan
 from naltrack.treatment.services import (
     AdministrationInput,
     PlanInput,
@@ -67,6 +68,14 @@ STAGES = (
     "pregnancy", "no_naloxone", "surgery", "stable", "stable", "stable", "aud_oral", "stable_early",
 )  # fmt: skip
 PATIENTS = 154  # 7 of each stage
+# Patient portal logins (issue 11), the demo password too: (patient number, language, what it
+# shows): an injection patient whose relapse plan is open to edits, one whose injection is wearing
+# off, and one on daily tablets who reads the portal in Spanish.
+PORTAL = (
+    (17, "en", "monthly injection, protected; may edit the relapse plan"),
+    (4, "en", "monthly injection wearing off"),
+    (6, "es", "daily tablets, in Spanish"),
+)
 
 
 def _at(day: date, hour: int = 10) -> datetime:
@@ -107,7 +116,27 @@ def seed(on: date) -> int:
         with transaction.atomic():
             _patient(i, STAGES[i % len(STAGES)], on, cast)
     refresh_all(at=_at(on, 7))
+    _portal_logins(on, cast)
     return PATIENTS
+
+
+def portal_login(i: int) -> str:
+    return f"patient{i}@example.org"
+
+
+def _portal_logins(on: date, cast: Cast) -> None:
+    """Portal accounts for a few patients (demo/dev only; a clinic invites from the chart)."""
+    for i, language, _what in PORTAL:
+        p = Patient.objects.get(mrn=f"MRN-{1000 + i}")
+        create_account(p, portal_login(i), PASSWORD, by=cast.coordinator, at=_at(on, 8),
+                       language=language)  # fmt: skip
+    plan = TreatmentPlan.current(Patient.objects.get(mrn=f"MRN-{1000 + PORTAL[0][0]}"))
+    assert plan is not None
+    values = {f.name: getattr(plan, f.name) for f in fields(PlanInput)}
+    values["psychosocial"] = tuple(plan.psychosocial)
+    values["patient_may_edit"] = True
+    change_plan(plan.patient, PlanInput(**values), reason="Open the relapse plan to the patient",
+                actor=cast.counselor, at=_at(on, 8))  # fmt: skip
 
 
 def _patient(i: int, stage: str, on: date, cast: Cast) -> None:

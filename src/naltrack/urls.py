@@ -15,6 +15,7 @@ from naltrack.counselling import views as counselling
 from naltrack.disclosure import views as disclosure
 from naltrack.monitoring import views as monitoring
 from naltrack.patients import views as patients
+from naltrack.portal import staff_views as portal_staff
 from naltrack.reports import audit_views as audit
 from naltrack.reports import views as reports
 from naltrack.screening import views as screening
@@ -66,6 +67,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<str:mrn>/procedure-letter/", card.letter_page, name="procedure-letter"),
     # the wallet card's QR code: no sign-in, only what the card states, until it expires
     path("card/check/<str:token>/", card.check_page, name="card-check"),
+    path("patients/<str:mrn>/portal/", portal_staff.invite, name="portal-invite"),
     path("disclosures/", disclosure.review_page, name="disclosure-review"),
     path("screenings/<int:pk>/", screening.screening_detail, name="screening-detail"),
     path("screenings/<int:pk>/sign/", screening.screening_sign, name="screening-sign"),

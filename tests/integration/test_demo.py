@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.test import Client
 
 from naltrack import demo
 from naltrack.accounts.models import StaffProfile
@@ -14,6 +15,7 @@ from naltrack.alerts.models import Alert, AlertStatus
 from naltrack.clinical.alerts import AlertCode
 from naltrack.integrity.checks import check_integrity
 from naltrack.patients.models import Episode, Patient
+from naltrack.portal.models import PatientAccount
 from naltrack.screening.models import ScreeningRecord
 from naltrack.treatment.models import Administration
 from tests.integration.conftest import TODAY
@@ -53,3 +55,13 @@ def test_the_demo_clinic_covers_every_stage_and_every_alert_and_is_deterministic
     # Its history written straight to the MAR is audited too: `naltrack check` passes on it.
     report = check_integrity()
     assert report.ok, [str(f) for f in report.findings]
+    # Portal logins for a few demo patients (issue 11), printed by `make run`.
+    assert PatientAccount.objects.count() == len(demo.PORTAL)
+    for i, language, _what in demo.PORTAL:
+        c = Client()
+        answer = c.post(
+            "/portal/sign-in/", {"username": demo.portal_login(i), "password": demo.PASSWORD}
+        )
+        assert answer.status_code == 302
+        home = c.get("/portal/")
+        assert home.status_code == 200 and home["Content-Language"] == language

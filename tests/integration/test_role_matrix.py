@@ -4,6 +4,7 @@ change to roles.py that is not also made here fails."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,6 +39,7 @@ from naltrack.patients.records import (
     search_patients,
 )
 from naltrack.patients.services import PatientInput, read_patient, register_patient
+from naltrack.portal.invites import invite_patient
 from naltrack.reports.policy import read_clinic_policy
 from naltrack.reports.services import read_report
 from naltrack.screening.services import run_screening, sign_screening
@@ -101,6 +103,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_STAFF: {D},
     Action.MANAGE_CARE_TEAM: {P, K},
     Action.BREAK_GLASS: {P, N, C},
+    Action.INVITE_TO_PORTAL: {N, K},
 }
 
 
@@ -167,6 +170,8 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.MANAGE_STAFF: lambda a, w: staff_list(by=a),
     Action.MANAGE_CARE_TEAM: lambda a, w: add_to_care_team(w.patient, "nobody.here", actor=a, at=NOW),
     Action.BREAK_GLASS: lambda a, w: break_glass(w.patient, "Covering the evening clinic today.", actor=a, at=NOW),
+    Action.INVITE_TO_PORTAL: lambda a, w: invite_patient(w.patient.mrn, "p@example.org", actor=a, at=NOW,
+                                                         site="https://clinic.example.org"),
 }  # fmt: skip
 
 
@@ -222,3 +227,105 @@ def test_every_role_against_the_action(action: Action, world: World) -> None:
             outcome[actor.username] = True
     expected = {a.username: (a.role is not None and a.role.value in EXPECTED[action]) for a in CAST}
     assert outcome == expected
+
+
+# ---- the patient portal's accounts (issue 11) ----------------------------------------------------
+# A patient account acts through a PatientActor: no staff action is open to it, through the
+# services, the staff pages or the staff JSON API; and no staff account signs in to the portal.
+
+
+@pytest.mark.parametrize("action", list(Action), ids=lambda a: a.value)
+def test_a_patient_actor_is_refused_every_staff_action(action: Action, world: World) -> None:
+    from tests.integration.portal_helpers import give_portal_account, portal_actor
+
+    actor = portal_actor(give_portal_account(world.patient))
+    with pytest.raises(PermissionRefused), transaction.atomic():
+        ACTIONS[action](actor, world)  # type: ignore[arg-type]
+
+
+def _staff_paths(mrn: str) -> list[str]:
+    """Every staff page of naltrack.urls, its arguments filled in (the portal and probes aside)."""
+    from django.urls import URLPattern, URLResolver
+
+    from naltrack import urls
+
+    paths = []
+    for entry in urls.urlpatterns:
+        route = str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if route == "":  # the sign-in area's pages, included at the root
+                paths += [str(p.pattern) for p in entry.url_patterns if isinstance(p, URLPattern)]
+            continue
+        # the probes, and the wallet card's public QR page (no sign-in; test_wallet_card.py)
+        if route not in ("healthz", "readyz", "card/check/<str:token>/"):
+            paths.append(route)
+    args = {"<str:mrn>": mrn, "<int:pk>": "1", "<int:alert_id>": "1"}
+    filled = []
+    for route in paths:
+        for name, value in args.items():
+            route = route.replace(name, value)
+        assert "<" not in route, route
+        filled.append("/" + route)
+    return filled
+
+
+def _api_calls(mrn: str) -> list[tuple[str, str]]:
+    from naltrack.api import api
+
+    calls = []
+    for route, methods in api.get_openapi_schema()["paths"].items():
+        path = re.sub(r"\{mrn\}", mrn, route)
+        path = re.sub(r"\{[a-z_]+\}", "1", path)
+        calls += [(method.upper(), path) for method in methods]
+    return calls
+
+
+def test_a_patient_account_reaches_no_staff_page_and_no_staff_api(world: World) -> None:
+    from tests.integration.portal_helpers import give_portal_account, portal_client
+
+    client = portal_client(give_portal_account(world.patient))
+    pages = _staff_paths(world.patient.mrn)
+    assert len(pages) > 40  # the whole staff side, not a sample
+    for path in pages:
+        for method in ("get", "post"):
+            answer = getattr(client, method)(path)
+            assert answer.status_code == 403, (method, path, answer.status_code)
+    calls = _api_calls(world.patient.mrn)
+    assert len(calls) > 30
+    for method, path in calls:
+        answer = client.generic(method, path, "{}", content_type="application/json")
+        assert answer.status_code == 403, (method, path, answer.status_code)
+        assert answer.json() == {"detail": "a patient portal account cannot use the staff API"}
+    assert client.get("/portal/").status_code == 200  # still signed in to the portal
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_no_staff_role_signs_in_to_the_portal(role: Role, world: World) -> None:
+    from django.test import Client
+
+    from naltrack.accounts.services import create_staff
+    from tests.integration.conftest import PASSWORD, login
+
+    username = f"someone.{role.value}"
+    create_staff(username, PASSWORD, role)
+    answer = Client().post("/portal/sign-in/", {"username": username, "password": PASSWORD})
+    assert answer.status_code == 200 and b"not right" in answer.content
+    signed_in_staff = login(role, f"other.{role.value}")
+    pages = _patient_pages()
+    assert {"/portal/", "/portal/settings/"} <= set(pages)
+    for path in pages:
+        for method in ("get", "post"):
+            assert getattr(signed_in_staff, method)(path).status_code == 403, (method, path)
+
+
+def _patient_pages() -> list[str]:
+    """Every portal page made with `portal_view` (the patient's own pages), arguments filled."""
+    from django.urls import URLPattern
+
+    from naltrack.portal import urls
+
+    pages = []
+    for entry in urls.urlpatterns:
+        if isinstance(entry, URLPattern) and getattr(entry.callback, "patient_only", False):
+            pages.append("/portal/" + re.sub(r"<[a-z]+:[a-z_]+>", "1", str(entry.pattern)))
+    return pages

@@ -58,8 +58,13 @@ def test_the_committed_mo_is_the_compiled_po() -> None:
     with MO.open("rb") as f:
         catalogue = gettext.GNUTranslations(f)
     compiled = catalogue._catalog  # type: ignore[attr-defined]
-    po = {e.key: e.msgstr[0] for e in entries() if e.msgid_plural is None}
-    mo = {k: v for k, v in compiled.items() if k and isinstance(k, str)}
+    po: dict[object, str] = {}
+    for e in entries():
+        if e.msgid_plural is None:
+            po[e.key] = e.msgstr[0]
+        else:  # gettext keys each plural form by (msgid, form)
+            po.update({(e.key, n): text for n, text in e.msgstr.items()})
+    mo = {k: v for k, v in compiled.items() if k}
     assert mo == po
 
 

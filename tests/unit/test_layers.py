@@ -68,7 +68,7 @@ def test_the_sources_keep_the_contract() -> None:
         ("monitoring/services.py", "import naltrack.web.pages  # noqa",
          "naltrack.monitoring.services is not allowed to import naltrack.web"),
         # a new area has to be given its layer
-        ("portal/__init__.py", '"""A new area."""', "not listed as layers"),
+        ("kiosk/__init__.py", '"""A new area."""', "not listed as layers"),
     ],
 )  # fmt: skip
 def test_a_wrong_arrow_fails_the_contract(

@@ -54,6 +54,10 @@ class Console:
         return cls(f"console:{login}"[:150])
 
 
+# The audit trail's and the record's name for a patient acting in the portal: "patient:<login>".
+PATIENT_PREFIX = "patient:"
+
+
 class NotOwnRecord(Exception):
     """A patient account asked for a record that is not its own. Pages answer 404 (they do not
     confirm that another patient's record exists); the refusal is audited by the caller."""
@@ -83,7 +87,7 @@ class PatientActor:
     @property
     def username(self) -> str:
         """The audit trail's name for this actor."""
-        return f"patient:{self.login}"[:150]
+        return f"{PATIENT_PREFIX}{self.login}"[:150]
 
     def can(self, action: Action) -> bool:
         return False

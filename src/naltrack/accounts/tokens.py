@@ -93,7 +93,7 @@ def issue_token(
 ) -> NewToken:
     """A new bearer token for an enabled staff member, made by that member (their account page)
     or by the operator at the command line: nobody else sees another's token. Audited."""
-    if isinstance(by, Actor) and by.username != username:
+    if not isinstance(by, Console) and by.username != username:
         raise InputError("a token is made by its own staff member, or at the command line", "user")
     return _issue(username, at=at, by=by.username, scopes=scopes, days=days, label=label,
                   remote_addr=by.remote_addr)  # fmt: skip
@@ -164,7 +164,7 @@ def revoke_token(token_id: int, *, at: datetime, by: Actor | Console) -> ApiToke
     one). Revoking a token already revoked changes nothing and says so."""
     with transaction.atomic():
         rows = ApiToken.objects.select_for_update().select_related("user").filter(pk=token_id)
-        if isinstance(by, Actor) and not by.can(Action.MANAGE_STAFF):
+        if not isinstance(by, Console) and not by.can(Action.MANAGE_STAFF):
             rows = rows.filter(user__username=by.username)
         row = rows.first()
         if row is None:

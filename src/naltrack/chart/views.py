@@ -45,6 +45,7 @@ def chart(request: HttpRequest, mrn: str) -> HttpResponse:
             "patient": patient, "appointments": upcoming, "active": "patients",
             "can_register": actor.can(Action.REGISTER_PATIENT),
             "can_consents": actor.can(Action.VIEW_CONSENTS),
+            "can_portal": actor.can(Action.INVITE_TO_PORTAL),
             "emergency": active_emergency(patient, clock.now()),
         })  # fmt: skip
     data = read_chart(patient, clock.today())
@@ -57,4 +58,5 @@ def chart(request: HttpRequest, mrn: str) -> HttpResponse:
         "alerts": actor.can(Action.HANDLE_ALERTS), "register": actor.can(Action.REGISTER_PATIENT),
         "override": actor.can(Action.OVERRIDE_BLOCK),
         "consents": actor.can(Action.VIEW_CONSENTS), "release": actor.can(Action.DISCLOSE_RECORDS),
+        "portal": actor.can(Action.INVITE_TO_PORTAL),
     }})  # fmt: skip

@@ -114,6 +114,9 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Demo logins (password {demo.PASSWORD}):")
     for username, role, _ in demo.STAFF:
         print(f"  {username:18} {role.label}")
+    print(f"Patient portal at http://{args.addr}/portal/ (same password):")
+    for i, _language, what in demo.PORTAL:
+        print(f"  {demo.portal_login(i):24} {what}")
     print()
     # Development: Django's server (static files from the apps, no collect step), one command.
     call_command("runserver", args.addr, use_reloader=False)

@@ -62,6 +62,7 @@ def portal_view(view: PortalView) -> View:
         response.headers.setdefault("Content-Language", language)
         return response
 
+    wrapper.patient_only = True  # type: ignore[attr-defined]  # the role matrix finds these pages
     return wrapper
 
 

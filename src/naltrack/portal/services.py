@@ -11,13 +11,15 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from naltrack.accounts.actors import Actor, Console, PatientActor
+from naltrack.accounts.actors import PatientActor
 from naltrack.accounts.models import StaffProfile
 from naltrack.alerts.snapshot import read_record
 from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.audit.models import AuditAction
-from naltrack.audit.services import record_by
+from naltrack.audit.services import Acting, record_by
 from naltrack.clinic import active_policy, clinic_info
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.protection import (
@@ -30,10 +32,11 @@ from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
 from naltrack.config import ClinicInfo
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
-from naltrack.treatment.models import Administration, AdministrationStatus
+from naltrack.treatment.models import Administration, AdministrationStatus, TreatmentPlan
+from naltrack.treatment.plans import RelapsePreventionInput, patient_edits_relapse_plan
 
 from .models import Language, PatientAccount
-from .words import tablets, visit_words
+from .words import FORMULATION_WORDS, regimen_words, support_words, tablets, visit_words
 
 __all__ = [
     "account_of",
@@ -84,7 +87,7 @@ def create_account(
     login: str,
     password: str,
     *,
-    by: Actor | Console,
+    by: Acting,
     at: datetime,
     language: str = Language.ENGLISH,
 ) -> PatientAccount:
@@ -223,3 +226,80 @@ def first_tablet_day(episode: Episode) -> date:
         .first()
     )
     return first or episode.start_date
+
+
+def change_password(
+    actor: PatientActor, *, current: str, new: str, new_again: str, at: datetime
+) -> User:
+    """The patient changes their own password (the project's password validators apply)."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=actor.user_id)
+        if not user.check_password(current):
+            raise InputError("is not your current password", "current")
+        if new != new_again:
+            raise InputError("the two new passwords are not the same", "new_again")
+        try:
+            validate_password(new, user)
+        except ValidationError as exc:
+            raise InputError(" ".join(exc.messages), "new") from None
+        user.set_password(new)
+        user.save(update_fields=["password"])
+        record_by(actor, at, AuditAction.UPDATE, "portal_account", actor.account_id,
+                  patient_mrn=actor.mrn, detail="password changed")  # fmt: skip
+    return user
+
+
+def remove_second_factor(actor: PatientActor, *, password: str, at: datetime) -> int:
+    """The patient removes their authenticator app and recovery codes (their password again
+    first). Returns how many devices were removed."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=actor.user_id)
+        if not user.check_password(password):
+            raise InputError("is not your current password", "password")
+        removed = 0
+        for model in (TOTPDevice, StaticDevice):
+            removed += model.objects.filter(user_id=user.pk).delete()[0]
+        record_by(actor, at, AuditAction.UPDATE, "second_factor", actor.user_id,
+                  patient_mrn=actor.mrn, detail="authenticator and recovery codes removed")  # fmt: skip
+    return removed
+
+
+# ---- My plan ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlanView:
+    """The current plan in the patient's words."""
+
+    plan: TreatmentPlan | None
+    medicine: str
+    schedule: str
+    months: int
+    supports: list[str]
+
+    @property
+    def editable(self) -> bool:
+        return self.plan is not None and self.plan.patient_may_edit
+
+
+def read_plan(actor: PatientActor, *, at: datetime) -> PlanView:
+    with transaction.atomic():
+        patient = own_patient(actor)
+        plan = TreatmentPlan.current(patient)
+        audit_read(actor, at, "portal_plan", f"version {plan.version}" if plan else "no plan")
+    if plan is None:
+        return PlanView(None, "", "", 0, [])
+    return PlanView(
+        plan=plan,
+        medicine=str(FORMULATION_WORDS.get(plan.formulation, "")),
+        schedule=regimen_words(plan.regimen),
+        months=max(1, round(plan.planned_duration_days / 30)),
+        supports=support_words(list(plan.psychosocial)),
+    )
+
+
+def edit_relapse_plan(
+    actor: PatientActor, data: RelapsePreventionInput, *, based_on_version: int, at: datetime
+) -> TreatmentPlan | None:
+    """The patient's edit of their relapse-prevention plan (treatment/plans.py decides)."""
+    return patient_edits_relapse_plan(data, based_on_version=based_on_version, actor=actor, at=at)

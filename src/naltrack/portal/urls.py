@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import views, views_card
+from . import invite_views, plan_views, settings_views, views, views_card
 
 app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -17,6 +17,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sign-in/", views.sign_in, name="login"),
     path("sign-out/", views.sign_out, name="logout"),
     path("sign-in/code/", views.two_factor, name="two-factor"),
+    path("invite/", invite_views.by_code, name="invite-code"),
+    path("invite/<str:token>/", invite_views.by_link, name="invite"),
+    path("plan/", plan_views.plan, name="plan"),
+    path("settings/", settings_views.settings_page, name="settings"),
+    path("settings/authenticator/", settings_views.authenticator, name="authenticator"),
 ]
 
 # Dose log and daily check-in (portal:doses, portal:checkin)

@@ -34,3 +34,40 @@ def tablets(mg: int | None) -> str:
     if half and not whole:
         return "½"
     return f"{whole}½" if half else str(whole)
+
+
+REGIMEN_WORDS: dict[str, Promise] = {
+    "oral_daily": _("One 50 mg tablet every day."),
+    "oral_mwf": _(
+        "Tablets three times a week: 100 mg on Monday, 100 mg on Wednesday and 150 mg on Friday."
+    ),
+    "oral_weekdays_sat": _("One 50 mg tablet Monday to Friday, and 100 mg on Saturday."),
+    "oral_every_other_day": _("100 mg (two tablets) every other day."),
+    "oral_every_third_day": _("150 mg (three tablets) every third day."),
+    "oral_custom": _("Tablets on a schedule your prescriber made for you."),
+    "oral_targeted": _("50 mg about one hour before a time you might drink alcohol."),
+    "xr_injection": _(
+        "One shot every 4 weeks, in the muscle of your buttock. The side changes each time."
+    ),
+    "implant": _("A small implant under your skin. It lets out the medicine for about 3 months."),
+}
+
+SUPPORT_WORDS: dict[str, Promise] = {
+    "individual_therapy": _("Talking one-on-one with a counselor"),
+    "group_therapy": _("Group counseling"),
+    "intensive_outpatient": _("An intensive outpatient program (several sessions a week)"),
+    "cbt": _("Cognitive behavioral therapy: learning new ways to handle thoughts and cravings"),
+    "motivational_interviewing": _(
+        "Motivational interviewing: talks about your own reasons to change"
+    ),
+    "mutual_help": _("Support groups such as AA, NA or SMART Recovery"),
+    "family_involvement": _("Bringing your family into your care"),
+}
+
+
+def regimen_words(code: str) -> str:
+    return str(REGIMEN_WORDS.get(code, _("As your prescriber told you.")))
+
+
+def support_words(codes: list[str]) -> list[str]:
+    return [str(SUPPORT_WORDS.get(code, code)) for code in codes]

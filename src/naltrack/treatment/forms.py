@@ -76,6 +76,12 @@ class PlanForm(BoundedForm):
         min_value=1, max_value=3650, initial=180, label="Planned duration (days)"
     )
     discontinuation_plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    patient_may_edit = forms.BooleanField(
+        required=False,
+        label="The patient may edit the relapse-prevention plan in the portal",
+        help_text="triggers, warning signs, coping steps and people to call; each edit is a new "
+        "version you see in the plan history",
+    )
     reason = forms.CharField(max_length=500, label="Reason for this version")
 
     def __init__(

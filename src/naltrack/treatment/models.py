@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from naltrack.accounts.actors import PATIENT_PREFIX
+
 # Appointments moved to their own area (issue 9, part 7; the table is still
 # `treatment_appointment`); re-exported here for now so that existing imports keep working.
 from naltrack.appointments.models import Appointment as Appointment
@@ -47,6 +49,10 @@ class TreatmentPlan(models.Model):
     relapse_management = models.TextField(blank=True, help_text="what happens after a lapse")
     planned_duration_days = models.PositiveIntegerField(default=180)
     discontinuation_plan = models.TextField(blank=True)
+    # Set by the counselor (or prescriber): the patient may edit the relapse-prevention plan
+    # (triggers, warning signs, coping steps, people to call) in the portal; each patient edit is
+    # a new version written by "patient:<login>" (treatment/plans.py patient_edits_relapse_plan).
+    patient_may_edit = models.BooleanField(default=False)
     reason = models.CharField(max_length=500)
     created_by = models.CharField(max_length=150)
     created_at = models.DateTimeField()
@@ -61,6 +67,11 @@ class TreatmentPlan(models.Model):
         """The latest version of the plan of the patient's active episode; None without one (a
         plan from an episode that ended is not current)."""
         return cls.objects.filter(patient=patient, episode__status="active").first()
+
+    @property
+    def by_patient(self) -> bool:
+        """This version was written by the patient in the portal."""
+        return self.created_by.startswith(PATIENT_PREFIX)
 
     @property
     def psychosocial_labels(self) -> list[str]:

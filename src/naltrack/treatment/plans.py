@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from naltrack.accounts.actors import PatientActor
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
@@ -33,6 +34,7 @@ class PlanInput:
     relapse_management: str = ""
     planned_duration_days: int = 180  # Part A A7 plan target; quality benchmark of 6 months
     discontinuation_plan: str = ""
+    patient_may_edit: bool = False  # the patient may edit the relapse-prevention plan (portal)
 
 
 MEDICATION_FIELDS = ("formulation", "regimen", "planned_duration_days")
@@ -102,5 +104,64 @@ def change_plan(
             patient_mrn=patient.mrn,
             detail=f"version {plan.version}: {plan.reason}",
         )
+    record_changed(patient, at=at)
+    return plan
+
+
+# ---- the patient's own edits (the portal, issue 11) -----------------------------------------------
+
+RELAPSE_PREVENTION_FIELDS = ("triggers", "warning_signs", "coping_strategies", "support_contacts")
+PATIENT_TEXT_MAX = 2000  # characters per field: a plan in the patient's words, not a diary
+
+
+@dataclass(frozen=True, slots=True)
+class RelapsePreventionInput:
+    triggers: str = ""
+    warning_signs: str = ""
+    coping_strategies: str = ""
+    support_contacts: str = ""
+
+
+def patient_edits_relapse_plan(
+    data: RelapsePreventionInput, *, based_on_version: int, actor: PatientActor, at: datetime
+) -> TreatmentPlan | None:
+    """The patient edits the relapse-prevention part of their current plan, where the counselor
+    allows it (`patient_may_edit`). The edit is a new version written by "patient:<login>", every
+    other field copied from the version the patient saw (`based_on_version`: a plan changed
+    meanwhile is refused, as a stale staff edit is). Returns None when nothing changed."""
+    for name in RELAPSE_PREVENTION_FIELDS:
+        if len(getattr(data, name)) > PATIENT_TEXT_MAX:
+            raise InputError(f"must be at most {PATIENT_TEXT_MAX} characters", name)
+    with transaction.atomic():
+        patient = lock_patient(Patient.objects.get(pk=actor.patient_id))
+        actor.require_own(patient.pk)
+        current = (
+            TreatmentPlan.objects.select_for_update()
+            .filter(patient=patient, episode__status="active")
+            .order_by("-version")
+            .first()
+        )
+        if current is None:
+            raise InputError("there is no current plan to edit", "plan")
+        if not current.patient_may_edit:
+            raise InputError("your care team has not opened this plan for your edits", "plan")
+        if current.version != based_on_version:
+            raise ConflictError("the plan was changed meanwhile; reload", "version")
+        changed = [
+            name for name in RELAPSE_PREVENTION_FIELDS
+            if getattr(current, name) != getattr(data, name).strip()
+        ]  # fmt: skip
+        if not changed:
+            return None
+        values = {f.name: getattr(current, f.name) for f in fields(PlanInput)}
+        values.update({name: getattr(data, name).strip() for name in RELAPSE_PREVENTION_FIELDS})
+        plan = TreatmentPlan.objects.create(
+            patient=patient, episode=current.episode, version=current.version + 1,
+            reason="Edited by the patient in the portal (relapse-prevention plan)",
+            created_by=actor.username, created_at=at, **values,
+        )  # fmt: skip
+        record_by(actor, at, AuditAction.UPDATE, "treatment_plan", plan.pk,
+                  patient_mrn=patient.mrn,
+                  detail=f"version {plan.version}: the patient changed {', '.join(changed)}")  # fmt: skip
     record_changed(patient, at=at)
     return plan
