@@ -26,6 +26,7 @@ from naltrack.clinical.wallet import NoCard
 from naltrack.config import ClinicInfo
 from naltrack.patients.models import Patient
 from naltrack.treatment.services import PlanInput, change_plan
+from naltrack.web.logs import redact
 from tests.integration.conftest import (
     NOW,
     NURSE,
@@ -145,6 +146,11 @@ def test_a_new_card_replaces_the_old_cards_link(patient: Patient) -> None:
     assert verify(new.token, at=NOW, remote_addr=None).status is Check.VALID
     html = Client().get(f"/card/check/{old.token}/").content.decode()
     assert "A newer card has replaced this one." in html and "Test Patient" not in html
+
+
+def test_the_check_links_token_stays_out_of_the_logs() -> None:
+    assert redact("Not Found: /card/check/s3cr3t-T0ken/") == "Not Found: /card/check/<redacted>/"
+    assert redact("route card/check/<str:token>/") == "route card/check/<str:token>/"
 
 
 def test_an_unknown_link_says_nothing_about_anyone(patient: Patient) -> None:
