@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, timedelta
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -15,12 +16,26 @@ from naltrack.clinical.policy import DEFAULT_POLICY
 from naltrack.clinical.vocab import Formulation
 from naltrack.clinical.wallet import (
     ORAL_CARD_VALID_DAYS,
+    SRC_CARD,
+    SRC_EMERGENCY_PAIN,
+    SRC_IMPLANT,
+    SRC_OPIOIDS_BLOCKED,
+    SRC_ORAL_BLOCKADE,
+    SRC_RESTART,
+    SRC_SEDATIVES,
     SRC_SILENT,
+    SRC_STOP,
+    SRC_STOP_DISAGREE,
+    SRC_STOP_HOLD,
+    SRC_TOLERANCE,
+    SRC_XR_BLOCKADE,
+    SRC_XR_DUE,
     CardFacts,
     NoCard,
     ProcedureKind,
     ProcedureLetter,
     Say,
+    Statement,
     procedure_letter,
     wallet_card,
 )
@@ -333,3 +348,149 @@ def test_the_next_injection_is_held_when_it_falls_in_the_30_days_before(
             "procedure": ON + timedelta(days=days_ahead),
         }
         assert "4.1" in said.source
+
+
+# --- whole answers: every statement, its parameters and its source, in order -----------------
+
+D = timedelta
+
+
+def st(say: Say, source: str, **params: object) -> Statement:
+    return Statement(say, source, MappingProxyType(params))
+
+
+CARD_END = [
+    st(Say.OPIOIDS_BLOCKED, SRC_OPIOIDS_BLOCKED),
+    st(Say.EMERGENCY_PAIN_OPTIONS, SRC_EMERGENCY_PAIN),
+    st(Say.IF_OPIOIDS_NEEDED, SRC_EMERGENCY_PAIN),
+    st(Say.LOW_TOLERANCE, SRC_TOLERANCE),
+]
+LETTER_END = [
+    st(Say.OPIOIDS_BLOCKED, SRC_OPIOIDS_BLOCKED),
+    st(Say.EMERGENCY_PAIN_OPTIONS, SRC_EMERGENCY_PAIN),
+    st(Say.IF_OPIOIDS_NEEDED, SRC_EMERGENCY_PAIN),
+    st(Say.ANAESTHETIC_DRUGS_SILENT, SRC_SILENT),
+    st(Say.SEDATIVES_NOT_BLOCKED, SRC_SEDATIVES),
+    st(Say.START_OPIOIDS_LOW, SRC_TOLERANCE),
+    st(Say.RESTART_AFTER_OPIOIDS, SRC_RESTART),
+]
+
+
+def takes(form: Formulation) -> list[Statement]:
+    return [st(Say.TAKES_NALTREXONE, SRC_CARD), st(Say.FORMULATION, SRC_CARD, formulation=form.value)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected", "fields"),
+    [
+        (
+            injected(10, next_injection_booked=ON + D(18)),
+            [*takes(XR), st(Say.LAST_INJECTION, SRC_CARD, on=ON - D(10)),
+             st(Say.BLOCKS_UNTIL, SRC_XR_BLOCKADE, until=ON + D(17)),
+             st(Say.NEXT_INJECTION_DUE, SRC_XR_DUE, due=ON + D(18)),
+             st(Say.NEXT_INJECTION_BOOKED, SRC_XR_DUE, on=ON + D(18)), *CARD_END],
+            (XR, ON + D(17), ON - D(10), ON + D(17), ON + D(18)),
+        ),
+        (
+            injected(0, next_injection_booked=ON),  # booked the day it was given: not a next one
+            [*takes(XR), st(Say.LAST_INJECTION, SRC_CARD, on=ON),
+             st(Say.BLOCKS_UNTIL, SRC_XR_BLOCKADE, until=ON + D(27)),
+             st(Say.NEXT_INJECTION_DUE, SRC_XR_DUE, due=ON + D(28)), *CARD_END],
+            (XR, ON + D(27), ON, ON + D(27), ON + D(28)),
+        ),
+        (
+            CardFacts(ORAL, last_dose_on=ON - D(1), last_dose_mg=100.0),
+            [*takes(ORAL), st(Say.ORAL_BLOCKADE, SRC_ORAL_BLOCKADE, dose_mg=100, hours=48), *CARD_END],
+            (ORAL, ON + D(ORAL_CARD_VALID_DAYS), ON - D(1), None, None),
+        ),
+        (
+            CardFacts(IMPLANT, last_dose_on=ON - D(10), implant_covered_days=120),
+            [*takes(IMPLANT), st(Say.IMPLANT_INSERTED, SRC_IMPLANT, on=ON - D(10)),
+             st(Say.BLOCKS_UNTIL, SRC_IMPLANT, until=ON + D(109)), *CARD_END],
+            (IMPLANT, ON + D(109), ON - D(10), ON + D(109), None),
+        ),
+    ],
+)  # fmt: skip
+def test_the_whole_card(facts: CardFacts, expected: list[Statement], fields: tuple[object, ...]) -> None:  # fmt: skip
+    card = wallet_card(facts, ON).card
+    assert card is not None
+    assert list(card.statements) == expected
+    assert (card.formulation, card.valid_until, card.last_dose_on, card.blocks_until, card.next_due) == fields  # fmt: skip
+    assert (card.issued_on, card.policy) == (ON, DEFAULT_POLICY.version)
+
+
+@pytest.mark.parametrize(
+    ("facts", "kind", "days_ahead", "expected"),
+    [
+        (
+            CardFacts(ORAL, last_dose_mg=50.0), ProcedureKind.DENTAL, 10,
+            [*takes(ORAL), st(Say.ORAL_BLOCKADE, SRC_ORAL_BLOCKADE, dose_mg=50, hours=24),
+             st(Say.STOP_TABLETS_BEFORE, SRC_STOP, hours=72),
+             st(Say.LAST_TABLET_BY, SRC_STOP, by=ON + D(7), procedure=ON + D(10)),
+             st(Say.STOP_TIMES_DISAGREE, SRC_STOP_DISAGREE), *LETTER_END,
+             st(Say.DENTAL_SILENT, SRC_SILENT)],
+        ),
+        (
+            CardFacts(ORAL), ProcedureKind.SURGERY, 1,
+            [*takes(ORAL), st(Say.ORAL_BLOCKADE, SRC_ORAL_BLOCKADE, dose_mg=50, hours=24),
+             st(Say.STOP_TABLETS_BEFORE, SRC_STOP, hours=72),
+             st(Say.TABLETS_TOO_CLOSE, SRC_STOP, procedure=ON + D(1), hours=72),
+             st(Say.STOP_TIMES_DISAGREE, SRC_STOP_DISAGREE), *LETTER_END],
+        ),
+        (
+            injected(10), ProcedureKind.SURGERY, 30,
+            [*takes(XR), st(Say.LAST_INJECTION, SRC_CARD, on=ON - D(10)),
+             st(Say.BLOCKS_UNTIL, SRC_XR_BLOCKADE, until=ON + D(17)),
+             st(Say.STOP_INJECTION_BEFORE, SRC_STOP, days=30, blocks_days=28),
+             st(Say.LAST_INJECTION_CLEAR, SRC_STOP, last=ON - D(10), procedure=ON + D(30), days=40),
+             st(Say.LAST_INJECTION_BY, SRC_STOP, by=ON, procedure=ON + D(30)),
+             st(Say.HOLD_NEXT_INJECTION, SRC_STOP_HOLD, due=ON + D(18), procedure=ON + D(30)),
+             st(Say.STOP_TIMES_DISAGREE, SRC_STOP_DISAGREE), *LETTER_END],
+        ),
+        (
+            injected(0), ProcedureKind.SURGERY, 0,  # injected today, procedure today
+            [*takes(XR), st(Say.LAST_INJECTION, SRC_CARD, on=ON),
+             st(Say.BLOCKS_UNTIL, SRC_XR_BLOCKADE, until=ON + D(27)),
+             st(Say.STOP_INJECTION_BEFORE, SRC_STOP, days=30, blocks_days=28),
+             st(Say.LAST_INJECTION_TOO_CLOSE, SRC_STOP, last=ON, procedure=ON, days=0, needed=30),
+             st(Say.NO_INJECTION_BEFORE, SRC_STOP, procedure=ON),
+             st(Say.STOP_TIMES_DISAGREE, SRC_STOP_DISAGREE), *LETTER_END],
+        ),
+        (
+            CardFacts(XR), ProcedureKind.SURGERY, 40,  # no injection yet
+            [*takes(XR), st(Say.STOP_INJECTION_BEFORE, SRC_STOP, days=30, blocks_days=28),
+             st(Say.LAST_INJECTION_BY, SRC_STOP, by=ON + D(10), procedure=ON + D(40)),
+             st(Say.STOP_TIMES_DISAGREE, SRC_STOP_DISAGREE), *LETTER_END],
+        ),
+        (
+            CardFacts(IMPLANT, last_dose_on=ON - D(10)), ProcedureKind.SURGERY, None,
+            [*takes(IMPLANT), st(Say.IMPLANT_INSERTED, SRC_IMPLANT, on=ON - D(10)),
+             st(Say.BLOCKS_UNTIL, SRC_IMPLANT, until=ON + D(79)),
+             st(Say.IMPLANT_SILENT, SRC_SILENT), *LETTER_END],
+        ),
+    ],
+)  # fmt: skip
+def test_the_whole_letter(
+    facts: CardFacts, kind: ProcedureKind, days_ahead: int | None, expected: list[Statement]
+) -> None:
+    on = None if days_ahead is None else ON + D(days_ahead)
+    out = letter(facts, kind=kind, procedure_on=on)
+    assert list(out.statements) == expected
+    assert (out.written_on, out.formulation, out.kind, out.procedure_on, out.policy) == (
+        ON, facts.formulation, kind, on, DEFAULT_POLICY.version,
+    )  # fmt: skip
+
+
+def test_a_statement_as_json_keeps_numbers_and_writes_dates() -> None:
+    said = st(Say.ORAL_BLOCKADE, SRC_ORAL_BLOCKADE, dose_mg=100, hours=48, on=ON)
+    assert said.as_dict() == {
+        "say": "oral_blockade",
+        "params": {"dose_mg": 100, "hours": 48, "on": "2026-11-21"},
+        "source": SRC_ORAL_BLOCKADE,
+    }
+
+
+def test_a_past_procedure_is_refused_with_its_reason() -> None:
+    with pytest.raises(InputError) as e:
+        procedure_letter(CardFacts(ORAL), ON, procedure_on=ON - D(1))
+    assert "before today" in e.value.message
