@@ -56,7 +56,7 @@ def card_page(request: HttpRequest, mrn: str) -> HttpResponse:
     return render(request, "card/staff_card.html", {
         "patient": patient, "active": "patients", "lang": lang, "languages": LANGUAGES,
         "text": card_text(result.content) if result.content else None, "refused": refused,
-        "kinds": [k.value for k in ProcedureKind], "today": clock.today(),
+        "today": clock.today(),
     })  # fmt: skip
 
 
