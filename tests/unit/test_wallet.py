@@ -141,7 +141,7 @@ def test_a_booked_next_injection_is_on_the_card_while_it_is_ahead(
 
 @pytest.mark.parametrize(
     ("dose_mg", "hours"),
-    [(None, 24), (25.0, 24), (50.0, 24), (100.0, 48), (150.0, 72)],
+    [(None, 24), (25.0, 24), (50.0, 24), (75.0, 24), (100.0, 48), (150.0, 72)],
 )
 def test_tablet_card_states_how_long_a_dose_blocks(dose_mg: float | None, hours: int) -> None:
     card = wallet_card(CardFacts(ORAL, last_dose_mg=dose_mg), ON).card
@@ -431,8 +431,8 @@ def test_the_whole_card(facts: CardFacts, expected: list[Statement], fields: tup
              st(Say.DENTAL_SILENT, SRC_SILENT)],
         ),
         (
-            CardFacts(ORAL), ProcedureKind.SURGERY, 1,
-            [*takes(ORAL), st(Say.ORAL_BLOCKADE, SRC_ORAL_BLOCKADE, dose_mg=50, hours=24),
+            CardFacts(ORAL, last_dose_mg=150.0), ProcedureKind.SURGERY, 1,
+            [*takes(ORAL), st(Say.ORAL_BLOCKADE, SRC_ORAL_BLOCKADE, dose_mg=150, hours=72),
              st(Say.STOP_TABLETS_BEFORE, SRC_STOP, hours=72),
              st(Say.TABLETS_TOO_CLOSE, SRC_STOP, procedure=ON + D(1), hours=72),
              st(Say.STOP_TIMES_DISAGREE, SRC_STOP_DISAGREE), *LETTER_END],
@@ -454,6 +454,12 @@ def test_the_whole_card(facts: CardFacts, expected: list[Statement], fields: tup
              st(Say.STOP_INJECTION_BEFORE, SRC_STOP, days=30, blocks_days=28),
              st(Say.LAST_INJECTION_TOO_CLOSE, SRC_STOP, last=ON, procedure=ON, days=0, needed=30),
              st(Say.NO_INJECTION_BEFORE, SRC_STOP, procedure=ON),
+             st(Say.STOP_TIMES_DISAGREE, SRC_STOP_DISAGREE), *LETTER_END],
+        ),
+        (
+            injected(-1), ProcedureKind.SURGERY, 40,  # an injection dated tomorrow is not given yet
+            [*takes(XR), st(Say.STOP_INJECTION_BEFORE, SRC_STOP, days=30, blocks_days=28),
+             st(Say.LAST_INJECTION_BY, SRC_STOP, by=ON + D(10), procedure=ON + D(40)),
              st(Say.STOP_TIMES_DISAGREE, SRC_STOP_DISAGREE), *LETTER_END],
         ),
         (
@@ -493,4 +499,4 @@ def test_a_statement_as_json_keeps_numbers_and_writes_dates() -> None:
 def test_a_past_procedure_is_refused_with_its_reason() -> None:
     with pytest.raises(InputError) as e:
         procedure_letter(CardFacts(ORAL), ON, procedure_on=ON - D(1))
-    assert "before today" in e.value.message
+    assert e.value.message == "is before today: a letter is for a procedure still to come"

@@ -150,6 +150,14 @@ def _cover_days(facts: CardFacts, policy: Policy) -> int:
     return policy.injection_covered_days
 
 
+def _oral_blockade(facts: CardFacts, policy: Policy) -> Statement:
+    """How long the usual tablet blocks: 50 mg about 24 h, 100 mg 48 h, 150 mg 72 h (fact sheet
+    7.1), 24 h per `oral_mg_per_covered_day` and never less than a day."""
+    mg = int(facts.last_dose_mg or policy.oral_mg_per_covered_day)
+    hours = 24 * max(1, mg // policy.oral_mg_per_covered_day)
+    return _s(Say.ORAL_BLOCKADE, SRC_ORAL_BLOCKADE, dose_mg=mg, hours=hours)
+
+
 def wallet_card(facts: CardFacts, on: date, policy: Policy = DEFAULT_POLICY) -> CardDecision:
     """The wallet card for `on`, or why none is made (fact sheet 4.4)."""
     form = facts.formulation
@@ -167,10 +175,7 @@ def wallet_card(facts: CardFacts, on: date, policy: Policy = DEFAULT_POLICY) -> 
     blocks_until: date | None = None
     next_due: date | None = None
     if form is Formulation.ORAL:
-        mg = facts.last_dose_mg or float(policy.oral_mg_per_covered_day)
-        # 50 mg blocks about 24 h, 100 mg 48 h, 150 mg 72 h: 24 h per oral_mg_per_covered_day.
-        hours = 24 * max(1, int(mg // policy.oral_mg_per_covered_day))
-        out.append(_s(Say.ORAL_BLOCKADE, SRC_ORAL_BLOCKADE, dose_mg=int(mg), hours=hours))
+        out.append(_oral_blockade(facts, policy))
         valid_until = on + timedelta(days=ORAL_CARD_VALID_DAYS)
     else:
         if last is None:
@@ -256,9 +261,7 @@ def procedure_letter(
     stop_days_oral = policy.surgery_window_days_oral
     stop_days_xr = policy.surgery_window_days_xr_injection
     if form is Formulation.ORAL:
-        mg = facts.last_dose_mg or float(policy.oral_mg_per_covered_day)
-        hours = 24 * max(1, int(mg // policy.oral_mg_per_covered_day))
-        out.append(_s(Say.ORAL_BLOCKADE, SRC_ORAL_BLOCKADE, dose_mg=int(mg), hours=hours))
+        out.append(_oral_blockade(facts, policy))
         out.append(_s(Say.STOP_TABLETS_BEFORE, SRC_STOP, hours=stop_days_oral * 24))
         if procedure_on is not None:
             by = procedure_on - timedelta(days=stop_days_oral)
@@ -285,8 +288,10 @@ def procedure_letter(
                 out.append(_s(Say.LAST_INJECTION_BY, SRC_STOP, by=latest, procedure=procedure_on))
                 # The next injection due inside those days is held: the patient goes without
                 # the blockade from when it wanes until after the procedure (fact sheet 4.1).
+                # (Here the procedure is at least `stop_days_xr` days after the last injection,
+                # so the next due day is always before it.)
                 due = last + timedelta(days=policy.injection_interval_days) if last else None
-                if due is not None and latest < due <= procedure_on:
+                if due is not None and latest < due:
                     out.append(_s(Say.HOLD_NEXT_INJECTION, SRC_STOP_HOLD, due=due, procedure=procedure_on))  # fmt: skip
             else:
                 out.append(_s(Say.NO_INJECTION_BEFORE, SRC_STOP, procedure=procedure_on))
