@@ -35,11 +35,13 @@ import logging  # noqa: E402
 # The production request log (one JSON line per request) would bury the figures: warnings only.
 logging.getLogger("naltrack.request").setLevel(logging.WARNING)
 from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from naltrack.accounts.models import StaffProfile  # noqa: E402
 from naltrack.accounts.roles import Role  # noqa: E402
 from naltrack.accounts.services import Actor, create_staff, create_token  # noqa: E402
 from naltrack.alerts.models import Alert, CareStatus  # noqa: E402
@@ -47,18 +49,40 @@ from naltrack.alerts.services import refresh_all  # noqa: E402
 from naltrack.appointments.models import Appointment  # noqa: E402
 from naltrack.clinical.regimens import InjectionTier, injection_timing  # noqa: E402
 from naltrack.monitoring.models import Observation, SideEffect  # noqa: E402
-from naltrack.patients.careteam import add_to_care_team  # noqa: E402
-from naltrack.patients.models import Episode, Patient  # noqa: E402
+from naltrack.patients.models import CareTeamMember, Episode, Patient  # noqa: E402
 from naltrack.treatment.models import Administration, TreatmentPlan  # noqa: E402
 from naltrack.treatment.services import AdministrationInput, record_administration  # noqa: E402
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 PASSWORD = "bench-password-long-1"
+# Care teams (issue 10): Today and the alert inbox list a clinician's own patients (and any with
+# nobody on the care team). Each patient has one of TEAM_NURSES nurses and one of
+# TEAM_PRESCRIBERS prescribers on the team, as a clinic of that size would; bench.nurse, who is
+# measured, is the first nurse (one patient in TEAM_NURSES, 500 at 20,000 patients).
+TEAM_NURSES, TEAM_PRESCRIBERS = 40, 20
+
+
+def team_nurse(k: int) -> str:
+    return "bench.nurse" if k == 0 else f"bench.nurse{k:02d}"
+
+
+def care_team_staff() -> None:
+    """The clinic's clinicians, as accounts (a team member without an active account does not
+    count: their patients would be everyone's). Made in bulk: no one signs in as them."""
+    users = User.objects.bulk_create(
+        [User(username=team_nurse(k), password="!") for k in range(TEAM_NURSES)]
+        + [User(username=f"bench.prescriber{k:02d}", password="!") for k in range(TEAM_PRESCRIBERS)]
+    )
+    StaffProfile.objects.bulk_create(
+        StaffProfile(user=u, role=Role.PRESCRIBER if "prescriber" in u.username else Role.NURSE)
+        for u in users
+    )
 
 
 def build(n: int) -> None:
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
+    care_team_staff()
     batch = 2000
     for lo in range(0, n, batch):
         ids = range(lo, min(lo + batch, n))
@@ -73,6 +97,13 @@ def build(n: int) -> None:
         TreatmentPlan.objects.bulk_create(
             TreatmentPlan(patient=p, episode=e, version=1, formulation="xr_injection", regimen="xr_injection",
                           reason="bench", created_by="bench", created_at=NOW) for p, e in zip(patients, episodes, strict=True))  # fmt: skip
+        CareTeamMember.objects.bulk_create(
+            CareTeamMember(patient=p, username=name, added_by="bench", added_at=NOW)
+            for p in patients
+            # by pk // 40: the day of the last injection goes by pk % 40 (below), and each nurse has
+            # patients on every day of the month
+            for name in (team_nurse(p.pk // 40 % TEAM_NURSES), f"bench.prescriber{p.pk // 40 % TEAM_PRESCRIBERS:02d}")
+        )  # fmt: skip
         admins, obs, care, alerts, appts, effects = [], [], [], [], [], []
         for p, e in zip(patients, episodes, strict=True):
             last = TODAY - timedelta(days=p.pk % 40)
@@ -207,15 +238,23 @@ def main() -> int:
         f"== clinic benchmark on {engine}: {args.patients} patients, two years of monthly injections"
     )
     build(args.patients)
-    create_staff("bench.nurse", PASSWORD, Role.NURSE)
+    for name in ("bench.nurse", "bench.prescriber00"):
+        user = User.objects.get(username=name)
+        user.set_password(PASSWORD)
+        user.save()
     token = create_token("bench.nurse", at=NOW)
     c = Client()
     c.login(username="bench.nurse", password=PASSWORD)
-    mrn = Patient.objects.order_by("pk").values_list("mrn", flat=True)[args.patients // 2]
+    # The prescriber's whole-clinic list (?scope=clinic): every patient, as Today was before.
+    prescriber = Client()
+    prescriber.login(username="bench.prescriber00", password=PASSWORD)
     # Charts open to the patient's care team only (issue 10): the nurse is on this one's, so the
     # chart's figure includes the care-team check.
-    coordinator = Actor(None, "bench.coordinator", Role.COORDINATOR, "127.0.0.1")
-    add_to_care_team(Patient.objects.get(mrn=mrn), "bench.nurse", actor=coordinator, at=NOW)
+    mrn = (
+        Patient.objects.filter(care_team__username="bench.nurse")
+        .order_by("pk")
+        .values_list("mrn", flat=True)[args.patients // (2 * TEAM_NURSES) - 1]
+    )
     create_staff("bench.director", PASSWORD, Role.DIRECTOR)
     director = Client()
     director.login(username="bench.director", password=PASSWORD)
@@ -223,19 +262,41 @@ def main() -> int:
     timed(director, "/reports/", 1)
     p50, p95, _ = timed(director, "/reports/", 10)
     print(f"  {'program report':14} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   (10 requests, 90 days; {load()})")  # fmt: skip
-    for label, path, headers in (
-        ("Today page", "/today/", {}),
-        ("patient chart", f"/patients/{mrn}/", {}),
-        ("worklist API", "/api/worklist/today", {"Authorization": f"Bearer {token}"}),
+    for label, client, path, headers in (
+        ("Today page", c, "/today/", {}),
+        ("Today, clinic", prescriber, "/today/?scope=clinic", {}),
+        ("patient chart", c, f"/patients/{mrn}/", {}),
+        ("worklist API", c, "/api/worklist/today", {"Authorization": f"Bearer {token}"}),
     ):
-        timed(c, path, 5, **headers)  # warm-up
-        p50, p95, cpu = timed(c, path, args.requests, **headers)
-        n = queries(c, path, **headers)
+        timed(client, path, 5, **headers)  # warm-up
+        p50, p95, cpu = timed(client, path, args.requests, **headers)
+        n = queries(client, path, **headers)
         print(f"  {label:14} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({args.requests} requests; "
               f"{n} queries, CPU {cpu:.0f} ms each; {load()})")  # fmt: skip
+    portal_home(mrn, args.requests)
     nightly(args.patients)
     mar(args.requests)
     return 0
+
+
+def portal_home(mrn: str, count: int) -> None:
+    """The patient portal's Home (issue 11) for the same patient: the record read as the nightly
+    refresh reads it, the protection status from the core, the next visit, one audit row."""
+    from naltrack.accounts.actors import Console
+    from naltrack.portal.services import create_account
+
+    create_account(Patient.objects.get(mrn=mrn), "bench.patient@example.org", PASSWORD,
+                   by=Console("console:bench"), at=NOW)  # fmt: skip
+    patient = Client()
+    answer = patient.post(
+        "/portal/sign-in/", {"username": "bench.patient@example.org", "password": PASSWORD}
+    )
+    assert answer.status_code == 302, answer.status_code
+    timed(patient, "/portal/", 5)  # warm-up
+    p50, p95, cpu = timed(patient, "/portal/", count)
+    n = queries(patient, "/portal/")
+    print(f"  {'portal Home':14} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({count} requests; "
+          f"{n} queries, CPU {cpu:.0f} ms each; {load()})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ NALTRACK = Path(sys.executable).with_name("naltrack")
 PASSWORD = "load-test-password-long-1"
 PAGES = ("today", "search", "chart", "mar")
 GOAL_P95_MS = 300
+KNOBS = ("NALTRACK_WEB_WORKERS", "NALTRACK_WEB_THREADS", "NALTRACK_DB_POOL_SIZE")
 # Nurses (even-numbered staff) go through all four; prescribers do not record doses, so the MAR
 # page is not theirs (403): they read Today, search and charts.
 ROLE_PAGES = (PAGES, ("today", "search", "chart"))
@@ -145,7 +146,9 @@ def seed(
 
 
 def start_server(url: str, port: int, data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NALTRACK_")}
+    # The server's own settings only, except the serving knobs a run may compare (workers,
+    # threads, pool): unset, the server's defaults are measured.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NALTRACK_") or k in KNOBS}
     env.update(NALTRACK_DATABASE_URL=url, NALTRACK_SECRET_KEY=secrets.token_urlsafe(48),
                NALTRACK_ALLOWED_HOSTS="127.0.0.1", NALTRACK_DATA_DIR=str(data_dir))  # fmt: skip
     # Each simulated staff member signs in once, before the timed minute; an authenticator code
@@ -168,6 +171,45 @@ def start_server(url: str, port: int, data_dir: Path, log: Path) -> subprocess.P
             pass
         time.sleep(0.5)
     raise RuntimeError(f"the server did not become ready: see {log}")
+
+
+def _cpu_s(pid: int) -> float:
+    """utime + stime of a process on this host, in seconds (0 when it is gone or unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_s(server_pid: int, database: str) -> tuple[float, float]:
+    """CPU seconds so far of the server (gunicorn's master and workers: the session it leads) and
+    of the PostgreSQL backends connected to `database`, when PostgreSQL runs on this host. Divided
+    by the requests answered, it is each page's cost, which a busy shared machine does not blur
+    the way it blurs latency."""
+    server = pg = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            if os.getsid(pid) == server_pid:
+                server += _cpu_s(pid)
+                continue
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if title.startswith(b"postgres: ") and f" {database} ".encode() in title:
+            pg += _cpu_s(pid)
+    return server, pg
+
+
+def serving_line() -> str:
+    """The worker processes and threads the server ran with (its settings, as naltrack reads them)."""
+    from naltrack.config import parse_serving
+
+    serving = parse_serving(os.environ, debug=False, hosts=("127.0.0.1",))
+    return f"{serving.workers} workers x {serving.threads} threads"
 
 
 def page_path(page: str, patients: list[tuple[str, str]], rnd: random.Random) -> str:
@@ -209,6 +251,9 @@ def main() -> int:
     server = start_server(url, args.port, data_dir, log)
     results = Results()
     peak = [0]
+    # Samples (every 0.1 s while measuring) of the server's connections waiting on a lock: the
+    # audit chain's head is the one lock every audited read takes.
+    lock_waits: list[int] = []
     stop = threading.Event()
     measuring = threading.Event()
     signed_in = threading.Barrier(args.users + 1)
@@ -218,9 +263,12 @@ def main() -> int:
     def watch() -> None:
         with psycopg.connect(url, autocommit=True) as conn:
             while not stop.is_set():
-                row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                row = conn.execute("SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock') "
+                                   "FROM pg_stat_activity WHERE datname = %s "
                                    "AND pid <> pg_backend_pid()", [args.database]).fetchone()  # fmt: skip
                 peak[0] = max(peak[0], row[0] if row else 0)
+                if row and measuring.is_set() and not stop.is_set():
+                    lock_waits.append(row[1])
                 stop.wait(0.1)
 
     def member(i: int) -> None:
@@ -258,11 +306,15 @@ def main() -> int:
         signed_in.wait()
         print(f"{args.users} staff signed in; measuring {args.seconds:.0f} s "
               f"(think time {args.think} s)...", flush=True)  # fmt: skip
+        cpu_before = server_cpu_s(server.pid, args.database)
+        client_before = time.process_time()
         measuring.set()
         began = time.monotonic()
         time.sleep(args.seconds)
         stop.set()
         elapsed = time.monotonic() - began
+        cpu_after = server_cpu_s(server.pid, args.database)
+        client_cpu = time.process_time() - client_before
         for t in threads:
             t.join(60)
     finally:
@@ -272,8 +324,9 @@ def main() -> int:
 
     total = sum(len(v) for v in results.latencies.values())
     errors = sum(len(v) for v in results.errors.values())
-    print(f"\nproduction server (gunicorn, defaults: NALTRACK_WEB_WORKERS=2, NALTRACK_WEB_THREADS=4) "
-          f"on PostgreSQL; {args.users} staff, {elapsed:.0f} s, think time {args.think} s")  # fmt: skip
+    knobs = ", ".join(f"{k}={os.environ[k]}" for k in KNOBS if k in os.environ) or "defaults"
+    print(f"\nproduction server (gunicorn: {serving_line()}; {knobs}) on PostgreSQL; "
+          f"{args.users} staff, {elapsed:.0f} s, think time {args.think} s")  # fmt: skip
     print(f"throughput: {total / elapsed:.1f} requests/s ({total} answered 200, {errors} errors)")
     p95s: dict[str, float] = {}
     print(f"{'page':8} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'errors':>7}")
@@ -294,7 +347,15 @@ def main() -> int:
         for e in errs:
             kinds[e] += 1
         print(f"  errors on {page}: {dict(kinds)}")
+    answered = max(total + errors, 1)
+    server_ms = (cpu_after[0] - cpu_before[0]) * 1000 / answered
+    pg_ms = (cpu_after[1] - cpu_before[1]) * 1000 / answered
+    print(f"CPU per request: server {server_ms:.1f} ms, PostgreSQL {pg_ms:.1f} ms "
+          f"(this load generator: {client_cpu * 1000 / answered:.1f} ms, on the same cores)")  # fmt: skip
     print(f"peak PostgreSQL connections to {args.database}: {peak[0]} (server log: {log})")
+    if lock_waits:
+        print(f"connections waiting on a lock: {statistics.mean(lock_waits):.2f} on average, "
+              f"{max(lock_waits)} at most ({len(lock_waits)} samples)")  # fmt: skip
     print(f"load average after: {uptime()}")
     slow = [page for page in PAGES if p95s.get(page, 0) >= GOAL_P95_MS]
     print(f"goal (issue 10: 0 errors, p95 under {GOAL_P95_MS} ms on 2 cores): "

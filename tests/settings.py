@@ -18,6 +18,13 @@ os.environ.setdefault("NALTRACK_CARE_TEAM_REQUIRED", "false")
 from naltrack.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; tests only
+# pytest-django renders pages with DEBUG off, where production's storage links each static file
+# to its hashed copy, which only `naltrack serve`'s collect step makes: the suite links to the
+# plain names (test_production_server.py checks the hashed names on the real server).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # SQLite tests use a file, not the in-memory default: threads in the concurrency tests then have
 # their own connections, with WAL and the busy timeout, as a clinic's server does (a shared-cache

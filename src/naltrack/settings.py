@@ -159,7 +159,8 @@ _insert_after(MIDDLEWARE, "django_otp.middleware.OTPMiddleware",
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
 AUTHENTICATION_BACKENDS = [
     "naltrack.signin.lockout.LockoutBackend",  # refuses a locked account or address first
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check; it loads the signed-in user with their role in one query
+    "naltrack.accounts.backends.StaffBackend",
 ]
 
 # Lockout (signin/lockout.py): 5 failed sign-ins for one account, or 20 from one address (a
@@ -218,8 +219,11 @@ MIDDLEWARE.insert(0, "naltrack.web.proxy.ForwardedForMiddleware")
 NALTRACK_TRUSTED_PROXIES = list(CONFIG.serving.trusted_proxies)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # gzip copies next to each file at collectstatic; whitenoise sends them to clients that accept
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # At collectstatic: a copy of each file named by its content's hash (app.3f2a....css), which
+    # the pages link to and whitenoise lets browsers keep for a year without asking again (a new
+    # release links to new names), and gzip copies for clients that accept them. Development
+    # mode links to the plain names.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 _SERVING = CONFIG.serving
 # The proxy terminates TLS and says so in this header; Django trusts it (secure cookies, redirects)

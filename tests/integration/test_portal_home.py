@@ -16,7 +16,7 @@ from naltrack.audit.models import AuditEvent
 from naltrack.chart.services import read_chart
 from naltrack.clinical.protection import DoseDay, Protection
 from naltrack.patients.models import Patient
-from naltrack.portal.services import read_home
+from naltrack.portal.home import read_home
 from naltrack.screening.services import run_screening, sign_screening
 from naltrack.treatment.services import (
     AdministrationInput,
@@ -127,6 +127,7 @@ def test_after_stopping_home_warns_of_lost_tolerance(fixed_today: Any) -> None:
     assert home.protection.next_injection is None
     page = portal_client(give_portal_account_cached(p)).get("/portal/")
     assert b"Your treatment has stopped." in page.content
+    assert b"Call the clinic at 555-0100 today." in page.content  # the clinic's phone (setting)
 
 
 def give_portal_account_cached(p: Patient) -> Any:

@@ -86,3 +86,42 @@ def test_the_patient_actor_acts_only_on_its_own_record(alice: Patient) -> None:
     assert not actor.can(Action.VIEW_CHART)
     with pytest.raises(PermissionRefused):
         actor.require(Action.VIEW_CHART)
+
+
+def test_a_patient_signed_in_on_the_staff_page_is_still_kept_to_the_portal(alice: Patient) -> None:
+    from tests.integration.portal_helpers import PORTAL_PASSWORD
+
+    give_portal_account(alice)
+    c = Client()
+    c.post("/login/", {"username": "mrn-0001@example.org", "password": PORTAL_PASSWORD})
+    for path in ("/today/", "/account/", "/patients/", "/api/patients"):
+        assert c.get(path).status_code == 403, path
+    assert c.get("/portal/").status_code == 200
+
+
+def test_a_page_asking_for_another_patients_record_answers_404_and_is_audited(
+    alice: Patient,
+) -> None:
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory
+
+    from naltrack.accounts.actors import PatientActor
+    from naltrack.portal.pages import portal_view
+
+    other = make_patient("MRN-0201")
+
+    @portal_view
+    def nosy(request: HttpRequest, actor: PatientActor) -> HttpResponse:
+        actor.require_own(other.pk)
+        return HttpResponse("never")
+
+    account = give_portal_account(alice)
+    request = RequestFactory().get("/portal/x/")
+    request.user = account.user
+    request.session = {}  # type: ignore[assignment]
+    request.user.is_verified = lambda: False  # type: ignore[attr-defined]  # no OTPMiddleware here
+    answer = nosy(request)
+    assert answer.status_code == 404 and b"never" not in answer.content
+    event = AuditEvent.objects.get(object_type="portal_refused")
+    assert (event.actor, event.object_id, event.patient_mrn) == (
+        "patient:mrn-0001@example.org", str(other.pk), "MRN-0001")  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -54,16 +55,19 @@ def test_pages_have_their_css_and_htmx_and_probes_answer(server: prodserver.Serv
     login = prodserver.get(server, "/login/")
     assert login.status == 200
     html = login.body.decode()
-    for asset in ("/static/naltrack/app.css", "/static/naltrack/htmx-2.0.11.min.js"):
-        assert asset in html
-        served = prodserver.get(server, asset)
-        assert served.status == 200, asset
+    for name, ext in (("app", "css"), ("htmx-2.0.11.min", "js")):
+        # the page links to the copy named by the file's content hash, which browsers keep
+        found = re.search(rf'"(/static/naltrack/{re.escape(name)}\.[0-9a-f]{{12}}\.{ext})"', html)
+        assert found, name
+        served = prodserver.get(server, found.group(1))
+        assert served.status == 200, name
         assert len(served.body) > 1000
-    assert (
-        prodserver.get(server, "/static/naltrack/app.css")
-        .headers["content-type"]
-        .startswith("text/css")
-    )
+        assert "max-age=315360000" in served.headers["cache-control"], name
+        assert served.headers["content-type"].startswith(
+            "text/css" if ext == "css" else "text/javascript"
+        )
+        # the plain name still answers (an old page open in a browser during an upgrade)
+        assert prodserver.get(server, f"/static/naltrack/{name}.{ext}").status == 200
 
 
 def test_https_only_with_hsts_and_api_docs_behind_sign_in(server: prodserver.Server) -> None:

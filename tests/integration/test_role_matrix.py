@@ -19,6 +19,7 @@ from naltrack.accounts.staff import staff_list
 from naltrack.alerts.models import Alert
 from naltrack.alerts.services import acknowledge, list_alerts, refresh_patient
 from naltrack.appointments.services import book_appointment
+from naltrack.clinical.access import WorklistScope
 from naltrack.clinical.consent import Recipient, RecipientClass
 from naltrack.counselling.services import read_sessions, record_session
 from naltrack.disclosure.services import (
@@ -103,6 +104,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_STAFF: {D},
     Action.MANAGE_CARE_TEAM: {P, K},
     Action.BREAK_GLASS: {P, N, C},
+    Action.VIEW_CLINIC_WORKLIST: {P, K},
     Action.INVITE_TO_PORTAL: {N, K},
 }
 
@@ -170,6 +172,7 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.MANAGE_STAFF: lambda a, w: staff_list(by=a),
     Action.MANAGE_CARE_TEAM: lambda a, w: add_to_care_team(w.patient, "nobody.here", actor=a, at=NOW),
     Action.BREAK_GLASS: lambda a, w: break_glass(w.patient, "Covering the evening clinic today.", actor=a, at=NOW),
+    Action.VIEW_CLINIC_WORKLIST: lambda a, w: today_worklist(TODAY, actor=a, scope=WorklistScope.CLINIC),
     Action.INVITE_TO_PORTAL: lambda a, w: invite_patient(w.patient.mrn, "p@example.org", actor=a, at=NOW,
                                                          site="https://clinic.example.org"),
 }  # fmt: skip

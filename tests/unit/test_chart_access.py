@@ -12,10 +12,14 @@ from naltrack.clinical.access import (
     MIN_BREAK_GLASS_REASON,
     AccessBasis,
     ChartAccessFacts,
+    WorklistFacts,
+    WorklistScope,
     break_glass_ends_at,
     break_glass_reason_problem,
     decide_chart_access,
+    decide_worklist_scope,
     on_care_team,
+    on_my_list,
 )
 from naltrack.clinical.errors import InputError
 
@@ -90,3 +94,56 @@ def test_a_sentence_is_a_reason() -> None:
 def test_care_team_names_compare_exactly() -> None:
     assert on_care_team("nina.nurse", ["pat.prescriber", "nina.nurse"])
     assert not on_care_team("Nina.Nurse", ["nina.nurse"])
+
+
+# ---- whose patients a worklist holds (Today, the alert inbox) ----------------------------------
+
+MINE, CLINIC = WorklistScope.MY_PATIENTS, WorklistScope.CLINIC
+
+
+@pytest.mark.parametrize(
+    ("facts", "scope", "may_choose"),
+    [
+        # restriction off: everyone sees the clinic, nothing to choose
+        (WorklistFacts(False, True, False), CLINIC, False),
+        (WorklistFacts(False, True, True, MINE), CLINIC, False),
+        # the coordinator (on no care team): the clinic's schedules
+        (WorklistFacts(True, False, True), CLINIC, False),
+        (WorklistFacts(True, False, True, MINE), CLINIC, False),
+        # a nurse or counselor: their patients, no other list
+        (WorklistFacts(True, True, False), MINE, False),
+        (WorklistFacts(True, True, False, CLINIC), MINE, False),
+        # the prescriber: their patients by default, the clinic on asking
+        (WorklistFacts(True, True, True), MINE, True),
+        (WorklistFacts(True, True, True, MINE), MINE, True),
+        (WorklistFacts(True, True, True, CLINIC), CLINIC, True),
+    ],
+    ids=["off", "off, asks own", "coordinator", "coordinator asks own", "nurse",
+         "nurse asks clinic", "prescriber", "prescriber asks own", "prescriber asks clinic"],
+)  # fmt: skip
+def test_whose_patients_a_worklist_holds(
+    facts: WorklistFacts, scope: WorklistScope, may_choose: bool
+) -> None:
+    view = decide_worklist_scope(facts)
+    assert (view.scope, view.may_choose) == (scope, may_choose)
+    assert view.label
+
+
+@pytest.mark.parametrize(
+    ("on_team", "glass", "staffed", "listed"),
+    [
+        (True, False, 1, True),
+        (False, True, 1, True),
+        (False, False, 1, False),
+        (False, False, 3, False),
+        # nobody (with an active account) on the team: on every clinician's list, never hidden
+        (False, False, 0, True),
+    ],
+    ids=["on the team", "break-the-glass", "someone else's", "others' team", "no care team"],
+)
+def test_who_is_on_a_clinicians_own_list(on_team: bool, glass: bool, staffed: int, listed: bool) -> None:  # fmt: skip
+    assert (
+        on_my_list(MINE, on_team=on_team, break_glass_running=glass, staffed_members=staffed)
+        is listed
+    )
+    assert on_my_list(CLINIC, on_team=on_team, break_glass_running=glass, staffed_members=staffed)

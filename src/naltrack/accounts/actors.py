@@ -59,8 +59,8 @@ PATIENT_PREFIX = "patient:"
 
 
 class NotOwnRecord(Exception):
-    """A patient account asked for a record that is not its own. Pages answer 404 (they do not
-    confirm that another patient's record exists); the refusal is audited by the caller."""
+    """A patient account asked for a record that is not its own. Portal pages answer 404 (they do
+    not confirm that another patient's record exists) and audit the refusal (portal/pages.py)."""
 
     def __init__(self, actor: PatientActor, patient_id: object) -> None:
         super().__init__(f"{actor.username} may act only on their own record")

@@ -62,6 +62,9 @@ class Action(StrEnum):
     # Care teams (issue 10): whose charts a clinician opens; anyone else breaks the glass
     MANAGE_CARE_TEAM = "manage_care_team"  # assign staff to a patient's care team, or take off
     BREAK_GLASS = "break_glass"  # open the chart of a patient outside one's care team, saying why
+    # Today and the alert inbox for the whole clinic, not only one's patients (clinical/access.py
+    # decide_worklist_scope): for the roles whose job is the whole clinic
+    VIEW_CLINIC_WORKLIST = "view_clinic_worklist"
     # The patient portal (issue 11): invite a patient (a one-time link and code; re-inviting ends
     # the earlier invitations and is how a patient who lost access gets back in)
     INVITE_TO_PORTAL = "invite_to_portal"
@@ -113,6 +116,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # clinician who may read charts may break the glass, which the director then reviews.
     Action.MANAGE_CARE_TEAM: frozenset({P, K}),
     Action.BREAK_GLASS: frozenset({P, N, C}),
+    # The coordinator keeps every patient's schedule; the prescriber leads treatment and assigns
+    # care teams. Nurses and counselors see their patients and those with no care team.
+    Action.VIEW_CLINIC_WORKLIST: frozenset({P, K}),
     # The coordinator who registers and schedules, and the nurse who sees the patient at visits.
     Action.INVITE_TO_PORTAL: frozenset({N, K}),
 }

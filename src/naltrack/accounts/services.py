@@ -13,6 +13,7 @@ from naltrack.clinical.errors import InputError
 from .actors import Actor, Console, NotOwnRecord, PatientActor, PermissionRefused
 from .models import StaffProfile
 from .roles import Role
+from .staff import staff_profile
 from .tokens import TOKEN_PREFIX, create_token
 from .tokens import user_for_token as _user_for_token
 
@@ -33,7 +34,7 @@ __all__ = [
 def actor_for(user: AbstractBaseUser | AnonymousUser, remote_addr: str | None = None) -> Actor:
     if not user.is_authenticated:
         return Actor(None, "anonymous", None, remote_addr)
-    profile = StaffProfile.objects.filter(user_id=user.pk).first()
+    profile = staff_profile(user)
     role = Role(profile.role) if profile else None
     return Actor(user.pk, user.get_username(), role, remote_addr)
 

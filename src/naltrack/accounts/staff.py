@@ -17,7 +17,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
-from django.contrib.auth.models import User
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.sessions.models import Session
@@ -298,3 +299,19 @@ def password_change_due(user_id: int | None) -> bool:
         user_id is not None
         and StaffProfile.objects.filter(user_id=user_id, password_change_required=True).exists()
     )
+
+
+def staff_profile(user: AbstractBaseUser | AnonymousUser) -> StaffProfile | None:
+    """The signed-in user's profile (their role), or None for a user without one. A user loaded by
+    the request's sign-in (accounts.backends) carries it already: no query then."""
+    if not user.is_authenticated:
+        return None
+    if isinstance(user, User) and User.staff.is_cached(user):
+        return getattr(user, "staff", None)
+    return StaffProfile.objects.filter(user_id=user.pk).first()
+
+
+def password_change_due_for(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """password_change_due for the signed-in user, from the profile loaded with them."""
+    profile = staff_profile(user)
+    return profile is not None and profile.password_change_required

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from naltrack.clinical.access import WorklistScope
 from naltrack.web.apiutil import (
     Id,
     In,
@@ -60,13 +61,16 @@ SeverityFilter = Literal["", "urgent", "high", "routine"]
 
 
 @router.get("/alerts", response=answers(200, Page[AlertOut]),
-            summary="Alerts, most severe first (default: unresolved); the listing is audited")  # fmt: skip
+            summary="Alerts, most severe first (default: unresolved), of your patients and those with no "
+                    "care team, or with scope=clinic (prescriber) the whole clinic; the listing is audited")  # fmt: skip
 def list_alerts(request: HttpRequest, status: StatusFilter = "unresolved", severity: SeverityFilter = "",
-                mrn: SearchText = "", limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
-    rows = services.list_alerts(actor=actor(request), status=status, severity=severity, mrn=mrn)
+                mrn: SearchText = "", scope: WorklistScope | None = None, limit: Limit = 50,
+                offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
+    rows = services.list_alerts(actor=actor(request), status=status, severity=severity, mrn=mrn,
+                                scope=scope, at=now())  # fmt: skip
     return audited_page(
-        request, "alert_list", rows, limit, offset, alert_out,
-        mrn_of=lambda a: a.patient.mrn, filters=f"status={status} severity={severity} mrn={mrn}",
+        request, "alert_list", rows, limit, offset, alert_out, mrn_of=lambda a: a.patient.mrn,
+        filters=f"status={status} severity={severity} mrn={mrn} scope={scope or 'default'}",
     )  # fmt: skip
 
 

@@ -16,11 +16,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
+from naltrack.clinical.access import WorklistScope
 from naltrack.clinical.alerts import evaluate_alerts, follow_up_horizon, liver_test_due
 from naltrack.clinical.coverage import RiskKind, coverage, risk_windows
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
@@ -28,8 +30,9 @@ from naltrack.clinical.policy import Policy
 from naltrack.clinical.regimens import injection_timing
 from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
+from naltrack.patients.access import mark_unassigned, worklist_filter, worklist_view
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
-from naltrack.patients.services import lock_owner, lock_patient
+from naltrack.patients.services import lock_owner, lock_patient, open_chart_of
 
 from .models import SEVERITY_RANK, Alert, AlertSeverityChoice, AlertStatus, CareStatus
 from .snapshot import Record, read_records
@@ -334,13 +337,19 @@ def refresh_all(
     return RefreshOutcome(refreshed, failed)
 
 
-def list_alerts(
-    *, actor: Actor, status: str = "unresolved", severity: str = "", mrn: str = ""
-) -> QuerySet[Alert]:
+def list_alerts(*, actor: Actor, status: str = "unresolved", severity: str = "", mrn: str = "",
+                scope: WorklistScope | None = None, at: datetime | None = None) -> QuerySet[Alert]:  # fmt: skip
     """Alerts, most severe first, then newest (the inbox and the API). `status` "unresolved" is
-    open and acknowledged together."""
+    open and acknowledged together. Whose: as on Today, the scope the core decides for the actor
+    (`scope` asked, None the role's default; clinical/access.py decide_worklist_scope): a
+    clinician's own patients and every patient with no care team, or the whole clinic."""
     actor.require(Action.VIEW_ALERTS)
-    rows = Alert.objects.select_related("patient").order_by("severity_rank", "-raised_at", "id")
+    view = worklist_view(actor, scope)
+    rows = mark_unassigned(
+        Alert.objects.select_related("patient")
+        .filter(worklist_filter(view, actor, at or clock.now()))
+        .order_by("severity_rank", "-raised_at", "id")
+    )
     if status == "unresolved":
         rows = rows.exclude(status=AlertStatus.RESOLVED)
     elif status in AlertStatus.values:
@@ -360,6 +369,9 @@ def _handle(alert_id: int, actor: Actor, at: datetime, note: str, resolve: bool)
     actor.require(Action.HANDLE_ALERTS)
     if resolve and not note.strip():
         raise InputError("say what was done before resolving an alert", "note")
+    open_chart_of(
+        Alert, alert_id, actor=actor, at=at, missing="no alert has this id", field="alert"
+    )
     with transaction.atomic():
         # The patient first, as every refresh does: a refresh cannot write over this change.
         lock_owner(Alert, alert_id)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from naltrack.clinical.errors import InputError
 
-from .chain import GENESIS, event_hash
+from .chain import GENESIS, Linkable, event_hash, linkable, linked_hash
 from .models import AppendOnlyError, AuditAction, AuditChainHead, AuditEvent
 
 
@@ -27,29 +27,75 @@ def record(
     remote_addr: str | None = None,
     detail: str = "",
 ) -> AuditEvent:
-    """Append one event to the chain. The chain head is locked until the caller's transaction
-    ends, so concurrent writers append one after the other (PostgreSQL: the head's row lock;
-    SQLite: its single writer), and the event and its link commit or roll back with the write."""
+    """Append one event to the chain, inside the caller's transaction when there is one (the event
+    and its link commit or roll back with the write), else committed on its own.
+
+    The chain head is locked until that transaction ends, so concurrent writers append one after
+    the other and the chain stays a line. On PostgreSQL one statement locks the head, links the
+    event, writes it and moves the head (`_append`): the head's row lock is held for no work in
+    Python, and an event written outside a transaction (a read's audit event: the worklist, a
+    chart) is committed by that same statement, so the lock is released inside the database
+    without a further round trip. On SQLite the single writer (BEGIN IMMEDIATE) is the lock."""
     if timezone.is_naive(at):  # as Django would store it: the default zone
         at = timezone.make_aware(at)
     # The address as the database keeps it (an IPv6 address is stored in its short form).
     remote = AuditEvent._meta.get_field("remote_addr").get_prep_value(remote_addr) or None
     detail = detail[:500]
+    fields: dict[str, Any] = dict(at=at, actor=actor, action=str(action), object_type=object_type,
+                  object_id=object_id, patient_mrn=patient_mrn, remote_addr=remote, detail=detail)  # fmt: skip
+    text = linkable(**fields)  # serialised before the lock is taken
+    if connection.vendor == "postgresql":
+        event = _append(text, fields)
+        if event is not None:
+            return event
     with transaction.atomic():
         head = _locked_head()
         seq = head.seq + 1
-        row_hash = event_hash(
-            seq=seq, prev_hash=head.hash, at=at, actor=actor, action=str(action),
-            object_type=object_type, object_id=object_id, patient_mrn=patient_mrn,
-            remote_addr=remote, detail=detail,
-        )  # fmt: skip
-        event = AuditEvent.objects.create(
-            at=at, actor=actor, action=action, object_type=object_type, object_id=object_id,
-            patient_mrn=patient_mrn, remote_addr=remote, detail=detail, seq=seq,
-            prev_hash=head.hash, row_hash=row_hash,
-        )  # fmt: skip
+        row_hash = linked_hash(text, seq, head.hash)
+        event = AuditEvent.objects.create(**fields, seq=seq, prev_hash=head.hash, row_hash=row_hash)
         head.seq, head.hash = seq, row_hash
         head.save(update_fields=("seq", "hash"))
+    return event
+
+
+_EVENTS = AuditEvent._meta.db_table
+_HEAD = AuditChainHead._meta.db_table
+# PostgreSQL: lock the head (the newest version of its row, as FOR UPDATE reads in READ COMMITTED),
+# link the event to it (its SHA-256 over the text chain.linkable made, filled with the head's hash
+# and the next place), move the head, write the event: one statement, one round trip.
+_APPEND_SQL = f"""
+WITH head AS MATERIALIZED (
+    SELECT seq, hash FROM {_HEAD} WHERE id = %(head_id)s FOR UPDATE
+), link AS MATERIALIZED (
+    SELECT seq + 1 AS seq, hash AS prev_hash,
+           encode(sha256(convert_to(%(before)s || hash || %(middle)s || (seq + 1)::text
+                                    || %(after)s, 'UTF8')), 'hex') AS row_hash
+    FROM head
+), moved AS (
+    UPDATE {_HEAD} SET seq = link.seq, hash = link.row_hash FROM link WHERE {_HEAD}.id = %(head_id)s
+)
+INSERT INTO {_EVENTS} (at, actor, action, object_type, object_id, patient_mrn, remote_addr, detail,
+                       seq, prev_hash, row_hash)
+SELECT %(at)s::timestamptz, %(actor)s, %(action)s, %(object_type)s, %(object_id)s,
+       %(patient_mrn)s, %(remote_addr)s::inet, %(detail)s, seq, prev_hash, row_hash
+FROM link
+RETURNING id, seq, prev_hash, row_hash
+"""
+
+
+def _append(text: Linkable, fields: dict[str, Any]) -> AuditEvent | None:
+    """The event appended by one statement (PostgreSQL), or None when the chain has no head row
+    yet (record() then makes it)."""
+    params = {**fields, "head_id": AuditChainHead.ROW_ID, "before": text.before,
+              "middle": text.middle, "after": text.after}  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_APPEND_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, seq, prev_hash, row_hash = row
+    event = AuditEvent(pk=pk, **fields, seq=seq, prev_hash=prev_hash, row_hash=row_hash)
+    event._state.adding, event._state.db = False, connection.alias
     return event
 
 

@@ -117,3 +117,83 @@ class OutsideCareTeam(InputError):
         super().__init__(decision.reason, "reason")
         self.mrn = mrn
         self.decision = decision
+
+
+# ---- Whose patients a worklist shows (Today, the alert inbox) ---------------------------------
+#
+# Minimum necessary (45 CFR 164.502(b), 164.514(d)(2)): a clinic identifies which of its workforce
+# need which records, and limits each to those. A clinician's Today and alert inbox list names and
+# clinical messages (an overdose risk, an overdue injection), so, with the care-team restriction
+# on, a clinician's lists hold by default *their* patients: those whose care team they are on, and
+# those whose chart they opened with a break-the-glass access still running.
+#
+# Safety limits the narrowing: a patient with nobody on their care team (just registered, or whose
+# only clinicians have left and their accounts were disabled) is on every clinician's list, marked
+# as having no care team. An overdue injection that nobody is assigned to notice is the overdose
+# risk (clinical-reference.md: past day 28 is "the label's high-risk time for fatal overdose"; S1
+# 5.1: the risk is highest after a missed dose), so narrowing never hides
+# such a patient from everyone; the mark asks the prescriber or the coordinator to assign a team.
+#
+# Roles whose job is the whole clinic see it: the coordinator, who keeps every patient's schedule
+# (and reads schedules and contact details only, never the clinical sections), always; the
+# prescriber, who leads treatment and assigns care teams, on asking for the clinic's list, a
+# clearly labelled view whose every read is audited with its scope. Nurses and counselors see their
+# patients and the unassigned ones; any other patient's chart is behind break-the-glass. The
+# director has no Today or alert inbox (the program report and the audit trail are theirs).
+
+
+class WorklistScope(StrEnum):
+    MY_PATIENTS = "mine"
+    CLINIC = "clinic"
+
+
+@dataclass(frozen=True, slots=True)
+class WorklistFacts:
+    """`restricted`: the clinic's care-team restriction; `joins_care_teams`: the role reads charts,
+    so its members are on care teams; `sees_clinic`: the role's job spans the whole clinic (the role
+    table says which); `asked`: the list asked for (None: the default)."""
+
+    restricted: bool
+    joins_care_teams: bool
+    sees_clinic: bool
+    asked: WorklistScope | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorklistView:
+    scope: WorklistScope
+    may_choose: bool  # the page offers the other list
+    label: str  # what the list holds, as the page heads it
+
+
+MY_PATIENTS_LABEL = (
+    "Your patients: those whose care team you are on, those you opened with break-the-glass, "
+    "and every patient with no care team yet (marked), so that nobody is missed"
+)
+CLINIC_LABEL = "Whole clinic: every patient's items (the clinic-wide safety list)"
+
+
+def decide_worklist_scope(facts: WorklistFacts) -> WorklistView:
+    """Which patients a worklist holds for this role. The role table refuses a role that asks for
+    the clinic's list without holding it before this is asked; asked anyway, the answer is the
+    role's own list."""
+    if not facts.restricted:
+        return WorklistView(WorklistScope.CLINIC, False, "Whole clinic (the care-team restriction is off)")  # fmt: skip
+    if not facts.joins_care_teams:
+        # The coordinator is on no care team (care teams name clinicians): their list is the
+        # clinic's schedules, which is their job.
+        return WorklistView(WorklistScope.CLINIC, False, "Whole clinic: schedules and contacts")
+    if facts.asked is WorklistScope.CLINIC and facts.sees_clinic:
+        return WorklistView(WorklistScope.CLINIC, True, CLINIC_LABEL)
+    return WorklistView(WorklistScope.MY_PATIENTS, facts.sees_clinic, MY_PATIENTS_LABEL)
+
+
+def on_my_list(
+    scope: WorklistScope, *, on_team: bool, break_glass_running: bool, staffed_members: int
+) -> bool:
+    """Is a patient on a clinician's list in this scope? `staffed_members`: how many current
+    members of the patient's care team have an active account. The database query that fills the
+    lists (patients.access.worklist_filter) is tested against this."""
+    if scope is WorklistScope.CLINIC:
+        return True
+    return on_team or break_glass_running or staffed_members == 0

@@ -22,7 +22,7 @@ from naltrack.clinical.vocab import OpioidKind
 from naltrack.clock import local_day
 from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
-from naltrack.patients.services import lock_owner, lock_patient
+from naltrack.patients.services import lock_owner, lock_patient, open_chart_of
 
 from .hooks import last_injection_id
 from .models import Observation, ObservationKind, SideEffect, SideEffectKind, SideEffectSeverity
@@ -191,6 +191,8 @@ def follow_up_side_effect(effect_id: int, *, on: date, note: str, resolved: bool
     actor.require(Action.RECORD_SIDE_EFFECT)
     if not note.strip():
         raise InputError("say what was found", "note")
+    open_chart_of(SideEffect, effect_id, actor=actor, at=at, of=of,
+                  missing="no side effect has this id", field="side_effect")  # fmt: skip
     with transaction.atomic():
         lock_owner(SideEffect, effect_id)
         effect = (

@@ -1,16 +1,32 @@
-"""The care-team gate in front of every chart read: the facts the core's rule needs
-(clinical/access.py), gathered for one clinician and one patient. `read_patient` applies it, so
-every page and API call that opens a chart passes here."""
+"""The care-team gate in front of every chart read and write: the facts the core's rules need
+(clinical/access.py), gathered for one clinician and one patient. `read_patient` and
+`open_chart_of` (patients/services.py) apply it, so every page and API call that opens or writes a
+chart passes here; and the scope of the worklists (Today, the alert inbox) as a query filter."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+
+from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.clinic import care_team_required
-from naltrack.clinical.access import ChartAccess, ChartAccessFacts, decide_chart_access
+from naltrack.clinical.access import (
+    ChartAccess,
+    ChartAccessFacts,
+    WorklistFacts,
+    WorklistScope,
+    WorklistView,
+    decide_chart_access,
+    decide_worklist_scope,
+)
 
 from .models import BreakGlass, CareTeamMember, Patient
+
+M = TypeVar("M", bound=Model)
 
 
 def chart_access_facts(patient: Patient, actor: Actor, at: datetime) -> ChartAccessFacts:
@@ -31,3 +47,73 @@ def chart_access_facts(patient: Patient, actor: Actor, at: datetime) -> ChartAcc
 def chart_access(patient: Patient, actor: Actor, at: datetime) -> ChartAccess:
     """May `actor` open this patient's chart at `at`, and on which basis (the core decides)."""
     return decide_chart_access(chart_access_facts(patient, actor, at), at)
+
+
+def worklist_view(actor: Actor, asked: WorklistScope | None) -> WorklistView:
+    """Which patients this actor's Today and alert inbox hold (the core decides). Asking for the
+    whole clinic needs the role for it (a 403 otherwise)."""
+    if asked is WorklistScope.CLINIC:
+        actor.require(Action.VIEW_CLINIC_WORKLIST)
+    facts = WorklistFacts(
+        restricted=care_team_required(),
+        joins_care_teams=actor.can(Action.VIEW_CHART),
+        sees_clinic=actor.can(Action.VIEW_CLINIC_WORKLIST),
+        asked=asked,
+    )
+    return decide_worklist_scope(facts)
+
+
+def staffed_team(field: str = "patient_id") -> Exists:
+    """The patient (the row's `field`) has someone on their care team with an active account."""
+    active = get_user_model().objects.filter(is_active=True).values("username")
+    return Exists(
+        CareTeamMember.objects.filter(
+            patient_id=OuterRef(field), removed_at__isnull=True, username__in=active
+        )
+    )
+
+
+# A clinician's own list is usually a few hundred patients: their ids, read once per page, let each
+# section's query start from the patient index (a section then costs what it costs for a small
+# clinic). A larger list (a clinic that has not assigned its teams yet) is asked as subqueries:
+# the same rows, without a query longer than the database accepts.
+LISTED_IDS_LIMIT = 2000
+
+
+def worklist_filter(view: WorklistView, actor: Actor, at: datetime, field: str = "patient_id") -> Q:
+    """The rows of a worklist query (a table with a patient column, `field`) in the view's scope:
+    the database form of the core's `on_my_list` (tested against it): the patients whose care team
+    the actor is on, those with a break-the-glass access of theirs running at `at`, and those with
+    nobody (with an active account) on the care team."""
+    if view.scope is WorklistScope.CLINIC:
+        return Q()
+    mine = CareTeamMember.objects.filter(username=actor.username, removed_at__isnull=True)
+    glass = BreakGlass.objects.filter(username=actor.username, ends_at__gt=at)
+    active = get_user_model().objects.filter(is_active=True).values("username")
+    staffed = CareTeamMember.objects.filter(removed_at__isnull=True, username__in=active)
+    unassigned = Patient.objects.exclude(pk__in=staffed.values("patient_id"))
+    ids = list(
+        mine.order_by()
+        .values_list("patient_id", flat=True)
+        .union(
+            glass.order_by().values_list("patient_id", flat=True),
+            unassigned.order_by().values_list("pk", flat=True),
+        )[: LISTED_IDS_LIMIT + 1]
+    )
+    if len(ids) <= LISTED_IDS_LIMIT:
+        return Q(**{f"{field}__in": ids})
+    return (
+        Q(**{f"{field}__in": mine.values("patient_id")})
+        | Q(**{f"{field}__in": glass.values("patient_id")})
+        | Q(**{f"{field}__in": unassigned.values("pk")})
+    )
+
+
+def mark_unassigned(rows: QuerySet[M]) -> QuerySet[M]:
+    """With the care-team restriction on, each row (of a table with a patient column) carries
+    `unassigned`: nobody with an active account is on the patient's care team. The worklists mark
+    it, so that someone assigns a team."""
+    if not care_team_required():
+        return rows
+    marked: QuerySet[M] = rows.annotate(unassigned=~staffed_team())  # type: ignore[assignment]
+    return marked

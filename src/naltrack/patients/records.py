@@ -17,7 +17,7 @@ from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clock import local_day
 
 from .models import DSM5_CRITERIA, Allergy, Assessment, MedicationEntry, OpioidKindChoice, Patient
-from .services import active_episode, lock_owner, lock_patient
+from .services import active_episode, lock_owner, lock_patient, open_chart_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +116,8 @@ def stop_medication(
     """Take a medication off the current list (it stays in the record with its stop date). A page
     passes `of`, the patient it shows, so an id from another patient's list is refused."""
     actor.require(Action.RECORD_MEDICATION_LIST)
+    open_chart_of(MedicationEntry, entry_id, actor=actor, at=at, of=of,
+                  missing="no medication entry has this id", field="medication")  # fmt: skip
     with transaction.atomic():
         lock_owner(MedicationEntry, entry_id)
         entry = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NoReturn
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -108,24 +109,63 @@ def read_patient(mrn: str, *, actor: Actor, at: datetime, what: str = "chart",
 
     The care-team gate (clinical/access.py): a chart opens to the patient's care team, or to a
     clinician whose break-the-glass access is running; anyone else gets OutsideCareTeam (pages
-    show the break-the-glass form, the API a 403) and the refused read is audited."""
+    show the break-the-glass form, the API a 403) and the refused read is audited.
+
+    The use case's one write is its audit event, appended by audit.services.record in a
+    transaction of its own (on PostgreSQL a single statement), so the chain's lock is held only
+    while that event is written, not while the patient and the gate are read; called inside a
+    caller's transaction, the event joins it."""
     actor.require(Action.VIEW_CHART if what == "chart" else Action.VIEW_PATIENT_LIST)
-    with transaction.atomic():
-        patient = Patient.objects.filter(mrn=mrn).first()
-        if patient is None:
-            raise NotFoundError("no patient has this MRN", "mrn")
-        access = chart_access(patient, actor, at) if what == "chart" else None
-        if access is not None and not access.allowed:
-            refused = OutsideCareTeam(mrn, access)
-        else:
-            refused = None
-            _audit_read(patient, actor, at, what, covered_for, access)
-    if refused is not None:
-        with transaction.atomic():  # the refused attempt is audited; nothing was read
-            record_by(actor, at, AuditAction.READ, "patient_chart_refused", patient.pk,
-                      patient_mrn=mrn, detail="not on the care team; no break-the-glass access")  # fmt: skip
-        raise refused
+    patient = Patient.objects.filter(mrn=mrn).first()
+    if patient is None:
+        raise NotFoundError("no patient has this MRN", "mrn")
+    access = chart_access(patient, actor, at) if what == "chart" else None
+    if access is not None and not access.allowed:
+        _refuse(patient, actor, at, access, "read")  # the refused attempt is audited
+    _audit_read(patient, actor, at, what, covered_for, access)
     return patient
+
+
+def open_chart_of(model: type[models.Model], pk: object, *, actor: Actor, at: datetime,
+                  missing: str, field: str, of: Patient | None = None) -> Patient:  # fmt: skip
+    """The one door for a use case that changes a record it names by id (sign a screening, stop a
+    medication, follow up a side effect, remove an implant, acknowledge or resolve an alert), in
+    the pages and the API alike: the record's patient, through the same care-team gate as
+    `read_patient` (clinical/access.py decides). A use case calls it after its role check and the
+    checks of its input's form, before its own transaction.
+
+    An unknown id, or one of another patient than `of` (the patient a page shows), is
+    NotFoundError(missing, field). Outside the care team with no break-the-glass access running,
+    the attempt is audited and OutsideCareTeam raised (403 in the API and on pages): nothing is
+    read or written. Under a break-the-glass access, the access is audited as a chart read under
+    break-the-glass is, naming the record; the use case then audits its write as always."""
+    owner = (
+        model._default_manager.filter(pk=pk, **({"patient": of} if of else {}))
+        .values_list("patient_id", flat=True)
+        .first()
+    )
+    if owner is None:
+        raise NotFoundError(missing, field)
+    patient = Patient.objects.get(pk=owner)
+    doing = f"{model._meta.model_name} {pk}"
+    access = chart_access(patient, actor, at)
+    if not access.allowed:
+        _refuse(patient, actor, at, access, f"write to {doing}")
+    if access.basis is AccessBasis.BREAK_GLASS:
+        with transaction.atomic():
+            record_by(actor, at, AuditAction.READ, "patient_chart", patient.pk,
+                      patient_mrn=patient.mrn, detail=f"break the glass, to change {doing}: {access.reason}")  # fmt: skip
+    return patient
+
+
+def _refuse(patient: Patient, actor: Actor, at: datetime, access: ChartAccess, doing: str) -> NoReturn:  # fmt: skip
+    """Audit a refused attempt on a chart in its own transaction (nothing was read or written, and
+    the refusal must outlive the use case's rollback), then refuse it."""
+    with transaction.atomic():
+        record_by(actor, at, AuditAction.READ, "patient_chart_refused", patient.pk,
+                  patient_mrn=patient.mrn,
+                  detail=f"{doing}: not on the care team; no break-the-glass access")  # fmt: skip
+    raise OutsideCareTeam(patient.mrn, access)
 
 
 def _audit_read(patient: Patient, actor: Actor, at: datetime, what: str,

@@ -4,6 +4,7 @@ Opening the link changes nothing (mail scanners open links); only the form's POS
 from __future__ import annotations
 
 from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +21,6 @@ from naltrack.signin import lockout
 from . import invites
 from .pages import portal_public
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 NO_ACCOUNT = {"username": None}  # a code names no account: failures count against the address
 
 
@@ -69,7 +69,8 @@ def _set_password(request: HttpRequest, key: dict[str, str], email: str) -> Http
                 return _dead(request)
             context["errors"] = {exc.field: _password_words(exc)}
         else:
-            login(request, account.user, backend=MODEL_BACKEND)
+            # The password backend (the last one; the first only refuses locked accounts).
+            login(request, account.user, backend=settings.AUTHENTICATION_BACKENDS[-1])
             if request.POST.get("second_factor"):
                 return redirect("portal:authenticator")
             return redirect("portal:home")

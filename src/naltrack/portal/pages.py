@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import SimpleTemplateResponse
@@ -16,7 +17,10 @@ from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from naltrack import clock
 from naltrack.accounts.actors import NotOwnRecord, PatientActor
+from naltrack.audit.models import AuditAction
+from naltrack.audit.services import record_by
 from naltrack.signin.second_factor import has_authenticator
 
 from .models import Language
@@ -55,7 +59,12 @@ def portal_view(view: PortalView) -> View:
             request.portal_account = account  # type: ignore[attr-defined]
             try:
                 response = view(request, actor, *args, **kwargs)
-            except NotOwnRecord:
+            except NotOwnRecord as refused:
+                # Another patient's record: audited, and answered as if it did not exist.
+                with transaction.atomic():
+                    record_by(actor, clock.now(), AuditAction.READ, "portal_refused",
+                              refused.patient_id, patient_mrn=actor.mrn,
+                              detail="asked for a record that is not the patient's own")  # fmt: skip
                 response = _render(request, "portal/not_found.html", {}, status=404)
             if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
                 response.render()  # in this language, not after the override ends

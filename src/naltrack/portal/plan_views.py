@@ -13,7 +13,7 @@ from naltrack.accounts.actors import PatientActor
 from naltrack.clinical.errors import ConflictError, InputError
 from naltrack.treatment.plans import RELAPSE_PREVENTION_FIELDS, RelapsePreventionInput
 
-from . import services
+from . import plan as plan_module
 from .pages import portal_view
 
 
@@ -28,7 +28,7 @@ def plan(request: HttpRequest, actor: PatientActor) -> HttpResponse:
         except ValueError:
             version = -1
         try:
-            saved = services.edit_relapse_plan(
+            saved = plan_module.edit_relapse_plan(
                 actor, RelapsePreventionInput(**posted), based_on_version=version, at=clock.now()
             )
         except ConflictError:
@@ -49,7 +49,7 @@ def plan(request: HttpRequest, actor: PatientActor) -> HttpResponse:
                     request, _("Your plan is saved. Your counselor will see your changes.")
                 )
             return redirect("portal:plan")
-    view = services.read_plan(actor, at=clock.now())
+    view = plan_module.read_plan(actor, at=clock.now())
     return render(request, "portal/plan.html", {
         "view": view, "p": view.plan, "errors": errors, "posted": posted, "active": "plan",
     }, status=400 if errors else 200)  # fmt: skip

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -20,6 +20,7 @@ from naltrack.accounts.actors import PatientActor
 from naltrack.signin import lockout, second_factor
 
 from . import services
+from .home import read_home
 from .pages import portal_public, portal_view
 
 
@@ -73,7 +74,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/login.html", context, status=200)
     login(request, user)
     if second_factor.has_authenticator(user):
-        return redirect(f"{reverse('portal:two-factor')}?next={_next(request)}")
+        return redirect(f"{reverse('portal:two-factor')}?{urlencode({'next': _next(request)})}")
     return redirect(_next(request))
 
 
@@ -118,5 +119,5 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 @portal_view
 def home(request: HttpRequest, actor: PatientActor) -> HttpResponse:
-    summary = services.read_home(actor, at=clock.now(), language=translation.get_language())
+    summary = read_home(actor, at=clock.now(), language=translation.get_language())
     return render(request, "portal/home.html", {"home": summary, "active": "home"})

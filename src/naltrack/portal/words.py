@@ -16,9 +16,9 @@ VISIT_WORDS: dict[str, Promise] = {
 }
 
 FORMULATION_WORDS: dict[str, Promise] = {
-    "oral": _("naltrexone tablets"),
-    "xr_injection": _("a naltrexone injection once a month"),
-    "implant": _("a naltrexone implant"),
+    "oral": _("Naltrexone tablets"),
+    "xr_injection": _("Naltrexone shot (injection)"),
+    "implant": _("Naltrexone implant"),
 }
 
 

@@ -19,7 +19,7 @@ from naltrack.clinical.screening_facts import parse_screening_facts
 from naltrack.clock import local_day
 from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
-from naltrack.patients.services import active_episode, lock_owner, lock_patient
+from naltrack.patients.services import active_episode, lock_owner, lock_patient, open_chart_of
 
 from .facts import ENTERED_FACTS, gather_facts, merge
 from .models import DecisionChoice, ScreeningRecord
@@ -76,6 +76,8 @@ def sign_screening(
     """A prescriber signs. Signing a blocked screening with a reason overrides the block."""
     actor.require(Action.SIGN_SCREENING)
     reason = override_reason.strip()
+    open_chart_of(ScreeningRecord, screening_id, actor=actor, at=at,
+                  missing="no screening has this id", field="screening")  # fmt: skip
     with transaction.atomic():
         lock_owner(ScreeningRecord, screening_id)
         rec = (

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinic import active_policy
+from naltrack.clinical.access import OutsideCareTeam
 from naltrack.clinical.errors import InputError
 from naltrack.patients.models import Patient
 from naltrack.patients.services import read_patient
@@ -110,6 +111,8 @@ def screening_sign(request: HttpRequest, pk: int) -> HttpResponse:
                            override_reason=form.cleaned_data["override_reason"])  # fmt: skip
             messages.success(request, "Screening signed.")
             return redirect("screening-detail", pk)
+        except OutsideCareTeam:
+            raise  # a 403 page with the way in (web.pages.requires), not a form error
         except InputError as exc:
             attach(form, exc)
     return render(request, "screening/detail.html", {

@@ -17,7 +17,7 @@ from naltrack.clinical.mar import implant_covered_days
 from naltrack.clock import local_day
 from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
-from naltrack.patients.services import active_episode, lock_patient
+from naltrack.patients.services import active_episode, lock_patient, open_chart_of
 
 from .facts import earlier_dose_in
 from .gate import check_first_dose
@@ -64,6 +64,8 @@ def remove_implant(implant_id: int, *, removed_on: date, reason: str, actor: Act
     actor.require(Action.RECORD_IMPLANT)
     if not reason.strip():
         raise InputError("is required", "reason")
+    open_chart_of(Implant, implant_id, actor=actor, at=at, of=of,
+                  missing="no implant has this id", field="implant")  # fmt: skip
     with transaction.atomic():
         found = Implant.objects.filter(pk=implant_id, **({"patient": of} if of else {})).first()
         if found is None:

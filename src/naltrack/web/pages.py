@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -18,8 +19,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import PermissionRefused
-from naltrack.accounts.staff import password_change_due
-from naltrack.clinical.access import OutsideCareTeam
+from naltrack.accounts.staff import password_change_due_for
+from naltrack.clinical.access import OutsideCareTeam, WorklistScope
 from naltrack.clinical.errors import InputError
 
 from .bounds import MRN_PATTERN
@@ -32,6 +33,36 @@ def refused(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "refused.html", {"message": message}, status=403)
 
 
+def outside_care_team(request: HttpRequest, exc: OutsideCareTeam) -> HttpResponse:
+    """Not on the patient's care team. Opening a page: the break-the-glass form, then back to the
+    page. A write (a POST, as the API's 403): refused, nothing written, with the way in; the
+    clinician breaks the glass deliberately and sends the form again."""
+    back = request.get_full_path() if request.method == "GET" else _page_sent_from(request)
+    back = back or reverse("patient-chart", args=[exc.mrn])
+    target = f"{reverse('break-glass', args=[exc.mrn])}?{urlencode({'next': back})}"
+    if request.headers.get("HX-Request"):  # a fragment: the whole page goes there
+        answer = HttpResponse(status=204)
+        answer["HX-Redirect"] = target
+        return answer
+    if request.method == "GET":
+        return redirect(target)
+    return render(request, "refused.html", {
+        "message": f"Not changed: {exc.message}.", "break_glass": target,
+    }, status=403)  # fmt: skip
+
+
+def _page_sent_from(request: HttpRequest) -> str | None:
+    """The path of the naltrack page a form was sent from (its Referer), to go back to after
+    breaking the glass; None when there is none or it is another site's."""
+    referer = str(request.META.get("HTTP_REFERER", ""))
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        return f"{parts.path}?{parts.query}" if parts.query else parts.path
+    return None
+
+
 def requires(action: Action) -> Callable[[View], View]:
     """Log in, hold the role for `action`, and turn a service's refusal into a 403 page."""
 
@@ -40,7 +71,7 @@ def requires(action: Action) -> Callable[[View], View]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             actor = request_actor(request)
-            if password_change_due(actor.user_id):  # signed in with a one-time password
+            if password_change_due_for(request.user):  # signed in with a one-time password
                 return redirect("account")
             if not actor.can(action):
                 return refused(
@@ -56,14 +87,7 @@ def requires(action: Action) -> Callable[[View], View]:
             except PermissionRefused as exc:
                 return refused(request, str(exc))
             except OutsideCareTeam as exc:
-                # Not on the care team: the break-the-glass form, then back to this page.
-                there = reverse("break-glass", args=[exc.mrn])
-                target = f"{there}?{urlencode({'next': request.get_full_path()})}"
-                if request.headers.get("HX-Request"):  # a fragment: the whole page goes there
-                    answer = HttpResponse(status=204)
-                    answer["HX-Redirect"] = target
-                    return answer
-                return redirect(target)
+                return outside_care_team(request, exc)
             except InputError as exc:
                 if exc.field != "mrn":  # an unknown patient in the address; anything else is a bug
                     raise
@@ -74,6 +98,13 @@ def requires(action: Action) -> Callable[[View], View]:
         return wrapper
 
     return decorate
+
+
+def asked_scope(request: HttpRequest) -> WorklistScope | None:
+    """The worklist asked for in the address (`?scope=clinic` or `mine`); anything else, the
+    role's default list."""
+    asked = request.GET.get("scope", "")
+    return WorklistScope(asked) if asked in {s.value for s in WorklistScope} else None
 
 
 def back_to(request: HttpRequest, fallback: str) -> HttpResponse:
@@ -122,6 +153,8 @@ def submit(
         return None
     try:
         message = call(form.cleaned_data)
+    except OutsideCareTeam:
+        raise  # a 403 page with the way in (requires), not a form error
     except InputError as exc:
         attach(form, exc)
         return None

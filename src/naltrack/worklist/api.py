@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from naltrack import clock
+from naltrack.clinical.access import WorklistScope
 from naltrack.web.apiutil import actor, answers, now
 
 from .services import Section, today_worklist
@@ -81,6 +82,10 @@ class SectionOut(Schema, Generic[T]):
 
 class TodayOut(Schema):
     on: date
+    # Whose patients (clinical/access.py decide_worklist_scope): "mine" (the caller's care teams,
+    # their break-the-glass accesses, and every patient with no care team) or "clinic".
+    scope: WorklistScope
+    scope_label: str
     alert_counts: dict[str, int]
     injections_overdue: SectionOut[InjectionRow] | None
     injections_due: SectionOut[InjectionRow] | None
@@ -153,12 +158,14 @@ def _section(s: Section | None, shape: Callable[[Any], dict[str, Any]]) -> dict[
 
 
 @router.get("/worklist/today", response=answers(200, TodayOut),
-            summary="The Today worklist: the sections your role may see, as the Today page shows them (audited)")  # fmt: skip
-def today(request: HttpRequest) -> dict[str, Any]:
+            summary="The Today worklist: the sections your role may see, as the Today page shows them, "
+                    "for your patients (and those with no care team) or, for the coordinator and, with "
+                    "scope=clinic, the prescriber, the whole clinic (audited)")  # fmt: skip
+def today(request: HttpRequest, scope: WorklistScope | None = None) -> dict[str, Any]:
     on = clock.today()
-    w = today_worklist(on, actor=actor(request), at=now())
+    w = today_worklist(on, actor=actor(request), at=now(), scope=scope)
     return {
-        "on": w.on, "alert_counts": w.alert_counts,
+        "on": w.on, "alert_counts": w.alert_counts, "scope": w.view.scope, "scope_label": w.view.label,
         "injections_overdue": _section(w.injections_overdue, _injection),
         "injections_due": _section(w.injections_due, _injection),
         "high_risk": _section(w.high_risk, _risk),

@@ -1,6 +1,11 @@
 """The Today worklist. Every section is one indexed query over the care status rows (kept current by
 alerts.services.refresh_patient), so the page costs the same number of queries for 50 patients or
-20,000. Each section is capped; the count says how many there are in all."""
+20,000. Each section is capped; the count says how many there are in all.
+
+Whose patients: with the care-team restriction on, a clinician's Today holds their patients and
+every patient with no care team; the coordinator's, and the prescriber's on asking, the whole
+clinic (clinical/access.py decide_worklist_scope says why; patients.access.worklist_filter is its
+query)."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from naltrack import clock
 from naltrack.accounts.roles import TODAY_SECTIONS, Action
 from naltrack.accounts.services import Actor
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
@@ -17,9 +23,11 @@ from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
+from naltrack.clinical.access import WorklistScope, WorklistView
 from naltrack.clinical.alerts import injection_due_soon_until
 from naltrack.clinical.vocab import Formulation
 from naltrack.monitoring.models import SideEffect
+from naltrack.patients.access import mark_unassigned, worklist_filter, worklist_view
 from naltrack.screening.models import ScreeningRecord
 
 SECTION_LIMIT = 15
@@ -39,6 +47,7 @@ class Section:
 @dataclass
 class Today:
     on: date
+    view: WorklistView
     injections_overdue: Section | None = None
     injections_due: Section | None = None
     high_risk: Section | None = None
@@ -78,35 +87,43 @@ def _newest_days_first(appointments: QuerySet[Appointment]) -> Section:
     # Without a cutoff there is nothing to read, and it is read anyway: the page makes the same
     # queries whatever the clinic holds.
     rows = appointments.filter(on__gte=cutoff) if cutoff else appointments
-    rows = rows.select_related("patient")
+    rows = mark_unassigned(rows.select_related("patient"))
     first = list(rows.order_by("-on", "patient__family_name")[:SECTION_LIMIT])
     return Section(first, total)
 
 
-def today_worklist(on: date, *, actor: Actor, at: datetime | None = None) -> Today:
-    """The sections of Today that the actor's role may see (accounts.roles.TODAY_SECTIONS). With
-    `at`, the read is audited: who looked at the worklist, when, and how many rows each section
-    held (the Today page and the API pass it)."""
+def today_worklist(on: date, *, actor: Actor, at: datetime | None = None,
+                   scope: WorklistScope | None = None) -> Today:  # fmt: skip
+    """The sections of Today that the actor's role may see (accounts.roles.TODAY_SECTIONS), for
+    the patients of the scope the core decides (`scope`: the list asked for; None, the role's
+    default). With `at`, the read is audited: who looked at the worklist, when, in which scope,
+    and how many rows each section held (the Today page and the API pass it)."""
     actor.require(Action.VIEW_SCHEDULE)
-    out = Today(on)
-    _fill(out, on, actor)
+    out = Today(on, worklist_view(actor, scope))
+    _fill(out, on, actor, at or clock.now())
     if at is not None:
         counts = " ".join(
             f"{name}={section.total}"
             for name in TODAY_SECTIONS
             if (section := getattr(out, name)) is not None
         )
-        record_by(
-            actor, at, AuditAction.READ, "worklist", detail=f"Today {on.isoformat()}: {counts}"
-        )
+        record_by(actor, at, AuditAction.READ, "worklist",
+                  detail=f"Today {on.isoformat()} scope={out.view.scope}: {counts}")  # fmt: skip
     return out
 
 
-def _fill(out: Today, on: date, actor: Actor) -> None:
+def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
     def may(section: str) -> bool:
         return actor.can(TODAY_SECTIONS[section])
 
-    care = CareStatus.objects.select_related("patient").filter(active=True)
+    # Every row carries `unassigned` (nobody with an active account is on the patient's care
+    # team: the page marks it, so that someone assigns one) and is in the scope's patients.
+    scoped = worklist_filter(out.view, actor, at)
+
+    def rows(model: Any) -> QuerySet[Any]:
+        return mark_unassigned(model.objects.select_related("patient").filter(scoped))
+
+    care = rows(CareStatus).filter(active=True)
     injection = care.filter(formulation=Formulation.XR_INJECTION)
     # Schedules: due and overdue injections, appointments.
     if may("injections_overdue"):
@@ -120,27 +137,27 @@ def _fill(out: Today, on: date, actor: Actor) -> None:
         )  # fmt: skip
     if may("appointments_today"):
         out.appointments_today = _section(
-            Appointment.objects.select_related("patient").filter(on=on, status=AppointmentStatus.BOOKED)
+            rows(Appointment).filter(on=on, status=AppointmentStatus.BOOKED)
             .order_by("kind", "patient__family_name")
         )  # fmt: skip
     if may("missed_appointments"):
         out.missed_appointments = _newest_days_first(
-            Appointment.objects.filter(on__gte=on - timedelta(days=MISSED_LOOKBACK_DAYS), on__lt=on)
+            Appointment.objects.filter(scoped, on__gte=on - timedelta(days=MISSED_LOOKBACK_DAYS), on__lt=on)
             .filter(status__in=(AppointmentStatus.MISSED, AppointmentStatus.BOOKED))
         )  # fmt: skip
     # Clinical sections.
     if may("high_risk"):
         # Not only active episodes: the weeks after treatment stops are the deadliest window.
         out.high_risk = _section(
-            CareStatus.objects.select_related("patient")
-            .exclude(risk_window="")
-            .order_by("worst_severity_rank", "patient_id")
+            rows(CareStatus).exclude(risk_window="").order_by("worst_severity_rank", "patient_id")
         )
     if may("alerts"):
-        open_alerts = Alert.objects.select_related("patient").exclude(status=AlertStatus.RESOLVED)
+        open_alerts = rows(Alert).exclude(status=AlertStatus.RESOLVED)
         out.alerts = _section(open_alerts.order_by("severity_rank", "-raised_at", "id"))
         out.alert_counts = dict(
-            open_alerts.order_by()
+            Alert.objects.filter(scoped)
+            .exclude(status=AlertStatus.RESOLVED)
+            .order_by()
             .values_list("severity")
             .annotate(n=Count("id"))
             .values_list("severity", "n")
@@ -152,12 +169,12 @@ def _fill(out: Today, on: date, actor: Actor) -> None:
         )  # fmt: skip
     if may("side_effect_follow_ups"):
         out.side_effect_follow_ups = _section(
-            SideEffect.objects.select_related("patient")
+            rows(SideEffect)
             .filter(resolved_on__isnull=True, follow_up_due__lte=on)
             .order_by("follow_up_due", "id")
         )  # injection-site reactions are followed up (VIVITROL label 5.2)
     if may("unsigned_screenings"):
         out.unsigned_screenings = _section(
-            ScreeningRecord.objects.select_related("patient").filter(signed_at__isnull=True)
+            rows(ScreeningRecord).filter(signed_at__isnull=True)
             .order_by("created_at")
         )  # fmt: skip

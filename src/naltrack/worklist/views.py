@@ -12,7 +12,7 @@ from naltrack.accounts.roles import Action
 from naltrack.clinic import active_policy
 from naltrack.clinical.regimens import injection_timing
 from naltrack.web.context import request_actor
-from naltrack.web.pages import requires
+from naltrack.web.pages import asked_scope, requires
 
 from .services import MISSED_LOOKBACK_DAYS, today_worklist
 
@@ -39,7 +39,8 @@ def today(request: HttpRequest) -> HttpResponse:
 
 @requires(Action.VIEW_SCHEDULE)
 def _today(request: HttpRequest) -> HttpResponse:
-    work = today_worklist(clock.today(), actor=request_actor(request), at=clock.now())
+    work = today_worklist(clock.today(), actor=request_actor(request), at=clock.now(),
+                          scope=asked_scope(request))  # fmt: skip
     context = {
         "work": work,
         "active": "today",
