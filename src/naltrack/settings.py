@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "naltrack.reports",
     "naltrack.chart",
     "naltrack.staff",
+    "naltrack.card",
     "naltrack.portal",
     "naltrack.web",
 ]
@@ -94,9 +95,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-# The patient portal, its reminders and the wallet card are in English and Spanish (issue 11); the
-# portal activates the patient's language per request (portal/pages.py). Staff pages stay English.
+# The patient portal, its reminders, the wallet card and the letter are in English and Spanish
+# (issue 11); the portal activates the patient's language per request (portal/pages.py), the card
+# and the letter their own (translation.override). Staff pages stay English (no LocaleMiddleware).
+# Catalogues: src/naltrack/locale/<lang>/LC_MESSAGES/django.po, compiled to django.mo and
+# committed (`make messages` rebuilds both; tests/integration/test_translations.py checks them).
 LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 USE_I18N = True
 # The clinic's zone (NALTRACK_TIME_ZONE): clock.today(), local_day() and __date lookups use it.
 TIME_ZONE = CONFIG.time_zone

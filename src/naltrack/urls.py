@@ -8,6 +8,7 @@ from naltrack.accounts import views as accounts
 from naltrack.alerts import views as alerts
 from naltrack.api import api
 from naltrack.appointments import views as appointments
+from naltrack.card import views as card
 from naltrack.chart import release_views as release
 from naltrack.chart import views as chart
 from naltrack.counselling import views as counselling
@@ -61,6 +62,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<str:mrn>/break-glass/", disclosure.break_glass_page, name="break-glass"),
     path("patients/<str:mrn>/care-team/", disclosure.care_team_page, name="care-team"),
     path("patients/<str:mrn>/release/", release.release, name="release"),
+    path("patients/<str:mrn>/wallet-card/", card.card_page, name="wallet-card"),
+    path("patients/<str:mrn>/wallet-card.pdf", card.card_pdf, name="card-pdf"),
+    path("patients/<str:mrn>/procedure-letter/", card.letter_page, name="procedure-letter"),
+    # the wallet card's QR code: no sign-in, only what the card states, until it expires
+    path("card/check/<str:token>/", card.check_page, name="card-check"),
     path("patients/<str:mrn>/portal/", portal_staff.invite, name="portal-invite"),
     path("disclosures/", disclosure.review_page, name="disclosure-review"),
     path("screenings/<int:pk>/", screening.screening_detail, name="screening-detail"),

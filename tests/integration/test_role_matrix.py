@@ -259,7 +259,8 @@ def _staff_paths(mrn: str) -> list[str]:
             if route == "":  # the sign-in area's pages, included at the root
                 paths += [str(p.pattern) for p in entry.url_patterns if isinstance(p, URLPattern)]
             continue
-        if route not in ("healthz", "readyz"):
+        # the probes, and the wallet card's public QR page (no sign-in; test_wallet_card.py)
+        if route not in ("healthz", "readyz", "card/check/<str:token>/"):
             paths.append(route)
     args = {"<str:mrn>": mrn, "<int:pk>": "1", "<int:alert_id>": "1"}
     filled = []

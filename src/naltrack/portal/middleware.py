@@ -16,6 +16,9 @@ from .receivers import PATIENT_SESSION_KEY
 
 Handler = Callable[[HttpRequest], HttpResponse]
 PORTAL_PREFIX = "/portal/"
+# The wallet card's QR page is public (no sign-in; it shows only what the card states): a patient
+# signed in to the portal who scans their own card reaches it too.
+CARD_CHECK_PREFIX = "/card/check/"
 
 
 class PortalBoundaryMiddleware:
@@ -34,8 +37,11 @@ class PortalBoundaryMiddleware:
 
     @staticmethod
     def _open_to_patients(path: str) -> bool:
-        # /r/: reminders' public links (unsubscribe, calendar), opened from the patient's own mail
-        return path.startswith((PORTAL_PREFIX, f"/{settings.STATIC_URL}", "/r/")) or path in (
+        # /r/: reminders' public links (unsubscribe, calendar), opened from the patient's own mail;
+        # the wallet card's check page, opened from its QR code
+        return path.startswith(
+            (PORTAL_PREFIX, CARD_CHECK_PREFIX, f"/{settings.STATIC_URL}", "/r/")
+        ) or path in (
             "/healthz",
             "/readyz",
         )

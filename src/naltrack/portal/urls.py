@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import checkin_views, invite_views, plan_views, settings_views, views
+from . import checkin_views, invite_views, plan_views, settings_views, views, views_card
 
 app_name = "portal"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -31,7 +31,13 @@ urlpatterns += [
 ]
 
 # Wallet card, surgery letter, Learn pages (portal:wallet-card, portal:learn)
-urlpatterns += []
+urlpatterns += [
+    path("card/", views_card.wallet_card, name="wallet-card"),
+    path("card.pdf", views_card.wallet_card_pdf, name="wallet-card-pdf"),
+    path("card/letter/", views_card.procedure_letter, name="procedure-letter"),
+    path("learn/", views_card.learn, name="learn"),
+    path("learn/<slug:slug>/", views_card.learn_page, name="learn-page"),
+]
 
 # Reminders, calendar, support people
 from . import reminder_views  # noqa: E402

@@ -24,9 +24,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-# A patient's segment of a URL path, and a query string: both may name a patient.
+# A patient's segment of a URL path, and a query string: both may name a patient. The wallet
+# card's check link holds a bearer token (card/check/<token>/): kept out of the logs the same way.
 # (A route's own pattern, `/patients/<str:mrn>/`, is kept: it names no one.)
-_PATIENT_PATH = re.compile(r"(/patients/)(?!<[a-z]+:[a-z_]+>/)[^/\s\"']+")
+_PATIENT_PATH = re.compile(r"(/patients/|/card/check/)(?!<[a-z]+:[a-z_]+>/)[^/\s\"']+")
 _QUERY = re.compile(r"\?[^\s\"']*")
 # Standard LogRecord attributes; anything else on a record was passed in `extra=`.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
