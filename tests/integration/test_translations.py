@@ -23,7 +23,9 @@ from tests.po import Entry, read_po
 SRC = Path(naltrack.__file__).resolve().parent
 LOCALE = SRC / "locale"
 PO = LOCALE / "es" / "LC_MESSAGES" / "django.po"
-MO = PO.with_suffix(".mo")
+# Django merges the project's catalogue with each app's own (reminders, selfreport keep theirs):
+# a string is translated when it is in any of them.
+CATALOGUES = (PO, *sorted(p for p in SRC.glob("*/locale/es/LC_MESSAGES/django.po")))
 # The patient-facing areas: every string they mark for translation must be in the catalogue.
 AREAS = (SRC / "portal", SRC / "card")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
@@ -33,8 +35,8 @@ LITERAL = r"u?(?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
 TEMPLATE_CALL = re.compile(rf"\b(n?p?gettext)\(\s*({LITERAL}(?:\s*,\s*{LITERAL})*)")
 
 
-def entries() -> list[Entry]:
-    return read_po(PO)
+def entries(catalogues: tuple[Path, ...] = CATALOGUES) -> list[Entry]:
+    return [e for po in catalogues for e in read_po(po)]
 
 
 def test_no_msgid_is_left_untranslated_or_fuzzy_in_spanish() -> None:
@@ -55,17 +57,19 @@ def test_every_translation_keeps_the_placeholders_of_its_msgid() -> None:
 def test_the_committed_mo_is_the_compiled_po() -> None:
     """make messages compiles the .po; the .mo is committed so that a fresh machine (with no
     gettext tools) has it: this test fails when one was changed without the other."""
-    with MO.open("rb") as f:
-        catalogue = gettext.GNUTranslations(f)
-    compiled = catalogue._catalog  # type: ignore[attr-defined]
-    po: dict[object, str] = {}
-    for e in entries():
-        if e.msgid_plural is None:
-            po[e.key] = e.msgstr[0]
-        else:  # gettext keys each plural form by (msgid, form)
-            po.update({(e.key, n): text for n, text in e.msgstr.items()})
-    mo = {k: v for k, v in compiled.items() if k}
-    assert mo == po
+    assert len(CATALOGUES) >= 3
+    for source in CATALOGUES:
+        with source.with_suffix(".mo").open("rb") as f:
+            catalogue = gettext.GNUTranslations(f)
+        compiled = catalogue._catalog  # type: ignore[attr-defined]
+        po: dict[object, str] = {}
+        for e in entries((source,)):
+            if e.msgid_plural is None:
+                po[e.key] = e.msgstr[0]
+            else:  # gettext keys each plural form by (msgid, form)
+                po.update({(e.key, n): text for n, text in e.msgstr.items()})
+        mo = {k: v for k, v in compiled.items() if k}
+        assert mo == po, source
 
 
 def marked_in_python(path: Path) -> set[str]:
