@@ -57,6 +57,8 @@ BOOKKEEPING: frozenset[str] = frozenset({
     "reminders.supportperson",
     # the patient's portal account and its invitations (issue 11)
     "portal.patientaccount", "portal.portalinvite",
+    # the wallet card's check links, with what the card stated when it was printed (issue 11)
+    "card.cardlink",
 })  # fmt: skip
 
 
