@@ -58,6 +58,8 @@ REASON = "Unresponsive after a suspected overdose; ED needs current medications.
 # ---- what the disclosure page says ---------------------------------------------------------
 
 # recipient, record kinds, purpose, day, emergency reason -> (allowed, refusal, reason word for word)
+# (The ids stay ASCII: `make mutation` hands pytest's node ids back to pytest in the same process,
+# and there an id with an escaped non-ASCII character such as "\xa7" is not found.)
 REASONS: list[tuple[str, Recipient, frozenset[RecordKind], Purpose, date, str, bool, Refusal | None, str]] = [
     ("one consent covers", RIVERA_BY_NAME, MEDS, P.TREATMENT, D(2026, 3, 10), "",
      True, None, "covered by consent 2"),
@@ -86,12 +88,12 @@ REASONS: list[tuple[str, Recipient, frozenset[RecordKind], Purpose, date, str, b
      "consent 3 covers nothing from 2026-09-15: its expiry event (end of treatment) happened"),
     ("emergency purpose, no emergency stated", ED, MEDS, P.EMERGENCY, D(2026, 3, 10), "",
      False, Refusal.NO_CONSENT, "no consent grants emergency treatment: state the emergency"),
-    ("§2.51: the stated emergency, trimmed", ED, MEDS, P.EMERGENCY, D(2026, 7, 1), f"  {REASON} ",
+    ("2.51: the stated emergency, trimmed", ED, MEDS, P.EMERGENCY, D(2026, 7, 1), f"  {REASON} ",
      True, None, f"medical emergency (42 CFR 2.51): {REASON}"),
-    ("§2.51 never releases counselling notes", ED, NOTES, P.EMERGENCY, D(2026, 7, 1), REASON,
+    ("2.51 never releases counselling notes", ED, NOTES, P.EMERGENCY, D(2026, 7, 1), REASON,
      False, Refusal.EMERGENCY_NOTES,
      "counselling notes are not released under the medical-emergency exception"),
-    ("§2.51 is for medical personnel", COURT, MEDS, P.EMERGENCY, D(2026, 7, 1), REASON,
+    ("2.51 is for medical personnel", COURT, MEDS, P.EMERGENCY, D(2026, 7, 1), REASON,
      False, Refusal.EMERGENCY_RECIPIENT,
      "the medical-emergency exception (42 CFR 2.51) is for medical personnel treating the patient"),
 ]  # fmt: skip
