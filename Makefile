@@ -88,7 +88,10 @@ clean:
 ## of 12-15 (4.9 min of CPU, 1.74 mutants/s). Two mutants of medications' word loop (`i = size`,
 ## `i = 1`) never end: mutmut's own timeout ends them ((estimated test time + timeout_constant 1 s)
 ## x timeout_multiplier 15, about 112 s each here, then SIGXCPU), and mutation_report.py counts
-## their exit -24 as killed (TIMEOUT). The whole core (5630
+## their exit -24 as killed (TIMEOUT). Those twelve modules in one run (MUTATE="regimens coverage
+## alerts mar medications consent access policy parsing rulesdoc vocab errors"): 3738 mutants
+## (3690 scored, 24 equivalents, 24 import-time), 0 survivors, 22.3 min wall under a load of 5-12,
+## 10.7 min of CPU (8.4 for the four CI modules alone), 3.3 mutants/s. The whole core (5630
 ## mutants) is not run in CI: screening.py's 806 mutants each re-run the Hypothesis property
 ## tests (about 3 h of test time in the worst case, by mutmut's own per-test timings).
 MUTATE ?= core
