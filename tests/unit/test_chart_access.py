@@ -9,9 +9,11 @@ import pytest
 
 from naltrack.clinical.access import (
     BREAK_GLASS_HOURS,
+    MAX_BREAK_GLASS_REASON,
     MIN_BREAK_GLASS_REASON,
     AccessBasis,
     ChartAccessFacts,
+    OutsideCareTeam,
     WorklistFacts,
     WorklistScope,
     break_glass_ends_at,
@@ -147,3 +149,60 @@ def test_who_is_on_a_clinicians_own_list(on_team: bool, glass: bool, staffed: in
         is listed
     )
     assert on_my_list(CLINIC, on_team=on_team, break_glass_running=glass, staffed_members=staffed)
+
+
+# What the chart page and the API show a clinician, word for word.
+@pytest.mark.parametrize(
+    ("facts", "reason"),
+    [
+        (ChartAccessFacts(False, False), "care-team restriction off"),
+        (ChartAccessFacts(True, True), "on the patient's care team"),
+        (ChartAccessFacts(True, False, (ENDS,)), "break-the-glass access until 2026-11-21 13:30"),
+        (
+            ChartAccessFacts(True, False),
+            "you are not on this patient's care team: state why you must open the chart "
+            "(break the glass)",
+        ),
+    ],
+    ids=["restriction off", "care team", "break the glass", "refused"],
+)
+def test_the_reason_a_clinician_reads(facts: ChartAccessFacts, reason: str) -> None:
+    assert decide_chart_access(facts, AT).reason == reason
+
+
+@pytest.mark.parametrize("hours", [0, 25])
+def test_an_access_outside_the_window_names_the_window(hours: int) -> None:
+    with pytest.raises(InputError) as err:
+        break_glass_ends_at(AT, hours)
+    assert err.value.message == "must be 1-24 hours"
+
+
+# The reason's length: one short of the minimum, the minimum; the maximum, one over it.
+@pytest.mark.parametrize(
+    ("length", "problem"),
+    [
+        (MIN_BREAK_GLASS_REASON - 1, "say why in a sentence (at least 15 characters)"),
+        (MIN_BREAK_GLASS_REASON, None),
+        (MAX_BREAK_GLASS_REASON, None),
+        (MAX_BREAK_GLASS_REASON + 1, "must be at most 1000 characters"),
+    ],
+)
+def test_a_reason_at_each_length_bound(length: int, problem: str | None) -> None:
+    found = break_glass_reason_problem("r" * length)
+    assert (found.message if found else None) == problem
+
+
+def test_an_empty_reason_says_what_is_required() -> None:
+    found = break_glass_reason_problem("  ")
+    assert found is not None
+    assert (found.field, found.message) == (
+        "reason",
+        "is required: say why you must open this chart",
+    )
+
+
+def test_a_refusal_carries_the_chart_and_the_decision() -> None:
+    decision = decide_chart_access(ChartAccessFacts(True, False), AT)
+    refused = OutsideCareTeam("MRN-1", decision)
+    assert (refused.field, refused.message) == ("reason", decision.reason)
+    assert refused.mrn == "MRN-1" and refused.decision is decision

@@ -17,6 +17,8 @@ from naltrack.clinical.medications import DrugClass, knowledge, match_medication
         ("guaifenesin with codeine", ("guaifenesin", "codeine")),
         ("Suboxone 8 mg/2 mg film", ("buprenorphine", "naloxone")),
         ("St. John's Wort", ("st johns wort",)),
+        # dots inside a word are dropped, not split on: an abbreviation typed with its dots
+        ("A.P.A.P. 500 mg", ("acetaminophen",)),
         ("Tylenol #3", ("acetaminophen", "codeine")),
         ("MS Contin 30 mg ER", ("morphine",)),
         ("divalproex sodium", ("valproic acid",)),

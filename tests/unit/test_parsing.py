@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from naltrack.clinical.errors import InputError
-from naltrack.clinical.parsing import Obj, parse_int
+from naltrack.clinical.parsing import EARLIEST_DATE, LATEST_DATE, Obj, parse_date, parse_int
 from naltrack.clinical.policy import DEFAULT_POLICY
 from naltrack.clinical.rulesdoc import render_rules_doc
 
@@ -17,6 +17,24 @@ def refusal(call: object) -> tuple[str, str]:
     with pytest.raises(InputError) as err:
         call()
     return err.value.field, err.value.message
+
+
+# The plausible range of a record's date (parsing.py: 1900-01-01 to 2199-12-31): the day before,
+# of and after each end.
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [("1899-12-31", False), ("1900-01-01", True), ("1900-01-02", True),
+     ("2199-12-30", True), ("2199-12-31", True), ("2200-01-01", False)],
+)  # fmt: skip
+def test_a_date_is_read_within_the_plausible_range(text: str, ok: bool) -> None:
+    assert (EARLIEST_DATE.isoformat(), LATEST_DATE.isoformat()) == ("1900-01-01", "2199-12-31")
+    if ok:
+        assert parse_date(text, "when").isoformat() == text
+    else:
+        assert refusal(lambda: parse_date(text, "when")) == (
+            "when",
+            f"{text} is outside the plausible range 1900-01-01 to 2199-12-31",
+        )
 
 
 def test_a_whole_float_is_read_as_an_int() -> None:

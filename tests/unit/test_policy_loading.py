@@ -3,6 +3,7 @@ each setting and the consistency rules, each at its edge and one past it."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from naltrack.clinical.errors import InputError
 from naltrack.clinical.policy import (
     DEFAULT_POLICY,
     IntervalRule,
+    _coerce,
     load_policy,
     policy_from_mapping,
 )
@@ -201,6 +203,23 @@ def test_a_policy_file_is_read_as_utf8_toml(tmp_path: Path) -> None:
     path.write_text('version = "clinic-ü"\ncows_withdrawal_min = 6\n', encoding="utf-8")
     policy = load_policy(path)
     assert (policy.version, policy.cows_withdrawal_min) == ("clinic-ü", 6)
+
+
+def test_a_policy_file_is_utf8_whatever_the_platforms_locale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clinic's file written on one machine reads the same on a server whose locale is not
+    UTF-8: the loader names the encoding instead of taking the platform's default."""
+    path = tmp_path / "policy.toml"
+    path.write_text('version = "clinic-ü"\n', encoding="utf-8")
+    real = io.text_encoding
+    monkeypatch.setattr(io, "text_encoding", lambda enc, *a: real(enc or "ascii", *a))
+    assert load_policy(path).version == "clinic-ü"
+
+
+def test_only_the_setting_types_the_loader_knows_are_read() -> None:
+    with pytest.raises(TypeError, match="unsupported setting type for notes"):
+        _coerce("notes", "text", str, {})
 
 
 def test_an_unreadable_or_broken_policy_file_names_the_policy(tmp_path: Path) -> None:
