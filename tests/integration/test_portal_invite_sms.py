@@ -45,7 +45,7 @@ def token_of(link: str) -> str:
 
 
 def test_a_patient_with_a_phone_and_no_email_is_texted_and_signs_in_with_the_digits(
-    alice: Patient,
+    alice: Patient, fixed_today: Any
 ) -> None:
     with_phone(alice)
     http = FakeTwilioHttp()
@@ -62,6 +62,9 @@ def test_a_patient_with_a_phone_and_no_email_is_texted_and_signs_in_with_the_dig
     event = AuditEvent.objects.get(object_type="portal_invite")
     assert "sent by text to +1 555 010 0007" in event.detail and "15550100007" in event.detail
 
+    page = Client().get(f"/portal/invite/{token_of(issued.link)}/").content.decode()
+    assert "sign in with your phone number, in digits only: <strong>15550100007</strong>" in page
+    assert "Email or phone number" in Client().get("/portal/sign-in/").content.decode()
     account = accept_invite(token=token_of(issued.link), password=NEW_PASSWORD,
                             password_again=NEW_PASSWORD, at=NOW)  # fmt: skip
     assert account.user.get_username() == "15550100007" and account.user.email == ""
