@@ -9,8 +9,10 @@ tablets to log, which the test checks too).
   sets a password, sees the protection status and the next injection's days, finds no tablets to
   log, completes a check-in that raises staff alerts, downloads the wallet card (the PDF is read
   back with pypdf) and adds a support person.
-- Ben (daily tablets): invited from the chart too; he types the code, sets a password, sees
-  today's tablets on Home and logs today's dose.
+- Ben (daily tablets, a phone and no email on the chart): the nurse invites him by text message
+  (the reminders' SMS transport, Twilio's HTTP layer faked); he types the code from the text,
+  sets a password, sees today's tablets and the protection status on Home and logs today's
+  dose; later he signs in again with his phone number's digits.
 - The nurse then sees Ana's check-in and alerts and Ben's logged tablet on their charts.
 
 Every portal page is checked to be no wider than the phone."""
@@ -18,6 +20,7 @@ Every portal page is checked to be no wider than the phone."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,10 @@ from pypdf import PdfReader
 
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff
+from naltrack.config import ReminderConfig, forbidden_words_in
 from naltrack.patients.models import Patient
+from naltrack.portal import invites
+from naltrack.reminders.transports import TwilioSms
 from naltrack.screening.services import run_screening, sign_screening
 from naltrack.treatment.services import (
     AdministrationInput,
@@ -46,12 +52,19 @@ from tests.integration.conftest import (
     make_ready,
     started_on_injection,
 )
+from tests.integration.reminder_fakes import FakeTwilioHttp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 STAFF_PASSWORD = "a-long-demo-password-1"
 ANA_PASSWORD = "sunny-porch-and-coffee-4"
 BEN_PASSWORD = "quiet-river-and-toast-9"
 PHONE = {"width": 390, "height": 844}
+BEN_PHONE = "+1 555 010 0072"
+SMS_CONFIG = ReminderConfig(
+    clinic_short_name="Eastside Health", public_url="https://eastside.example.org",
+    sms_provider="twilio", twilio_account_sid="AC" + "0" * 32,
+    twilio_auth_token="test-auth-token", twilio_from="+15550000000",
+)  # fmt: skip
 LAST_SHOT = TODAY - timedelta(days=5)
 FIRST_TABLET = TODAY - timedelta(days=1)  # given at the clinic yesterday
 
@@ -61,14 +74,14 @@ def _fits_the_phone(page: Any) -> None:
     assert width <= PHONE["width"], f"{page.url} is {width} px wide"
 
 
-def _invite_from_the_chart(nurse: Any, mrn: str, email: str) -> tuple[str, str]:
-    """The nurse invites the patient from the chart; returns the link and the code shown once."""
+def _invite_from_the_chart(nurse: Any, mrn: str, email: str) -> str:
+    """The nurse invites the patient by email from the chart; returns the link shown once."""
     nurse.goto(f"/patients/{mrn}/")
     nurse.get_by_role("link", name="Patient portal invitation").click()
     nurse.get_by_label("Patient's email (they will sign in with it)").fill(email)
     nurse.get_by_role("button", name="Send the invitation").click()
     assert f"sent to {email}" in nurse.locator("#issued").inner_text()
-    return nurse.locator("#invite-link").inner_text(), nurse.locator("#invite-code").inner_text()
+    return str(nurse.locator("#invite-link").inner_text())
 
 
 def _set_password(me: Any, password: str) -> None:
@@ -84,8 +97,11 @@ def _nav(me: Any, name: str) -> None:
 
 
 def test_the_patient_journey_on_a_phone(
-    page: Any, browser: Any, live_server: Any, tmp_path: Path
+    page: Any, browser: Any, live_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    texts = FakeTwilioHttp()  # Ben's phone: what the SMS provider was asked to deliver
+    sms = TwilioSms.from_config(SMS_CONFIG, http_client=texts)
+    monkeypatch.setattr(invites, "transports_from_config", lambda config: {"sms": sms})
     ana = started_on_injection("MRN-0971", LAST_SHOT)
     change_plan(ana, PlanInput(formulation="xr_injection", regimen="xr_injection"),
                 reason="start", actor=PRESCRIBER, at=at(LAST_SHOT, 8))  # fmt: skip
@@ -102,12 +118,22 @@ def test_the_patient_journey_on_a_phone(
                at=at(FIRST_TABLET, 9))  # fmt: skip
     record_administration(ben, AdministrationInput(formulation="oral", given_at=at(FIRST_TABLET),
                           dose_mg=50), actor=NURSE, at=at(FIRST_TABLET))  # fmt: skip
+    Patient.objects.filter(pk=ben.pk).update(phone=BEN_PHONE, email="")
     create_staff("nina.nurse", STAFF_PASSWORD, Role.NURSE)
 
     # The nurse invites both patients from their charts.
     sign_in(page, "nina.nurse", STAFF_PASSWORD)
-    ana_link, _ = _invite_from_the_chart(page, ana.mrn, "ana.journey@example.org")
-    _, ben_code = _invite_from_the_chart(page, ben.mrn, "ben.journey@example.org")
+    ana_link = _invite_from_the_chart(page, ana.mrn, "ana.journey@example.org")
+    page.goto(f"/patients/{ben.mrn}/")
+    page.get_by_role("link", name="Patient portal invitation").click()
+    assert page.get_by_label(f"Text message to {BEN_PHONE}").is_checked()  # no email: by text
+    page.get_by_role("button", name="Send the invitation").click()
+    assert f"sent to {BEN_PHONE}" in page.locator("#issued").inner_text()
+    [text] = texts.requests
+    assert text["data"]["To"] == BEN_PHONE and forbidden_words_in(text["data"]["Body"]) == []
+    found = re.search(r"type the code ([A-Z0-9]{4}-[A-Z0-9]{4})", text["data"]["Body"])
+    assert found, text["data"]["Body"]
+    ben_code = found.group(1)
 
     # Ana opens the link on her phone and sets a password.
     phone = browser.new_context(base_url=live_server.url, viewport=PHONE, accept_downloads=True)
@@ -178,13 +204,18 @@ def test_the_patient_journey_on_a_phone(
     me.screenshot(path=str(tmp_path / "3-support.png"), full_page=True)
     phone.close()
 
-    # Ben types his code on his phone, sets a password, sees today's tablets and logs one.
+    # Ben types the code from his text message, sets a password, sees today's tablets and
+    # logs one.
     phone = browser.new_context(base_url=live_server.url, viewport=PHONE)
     me = phone.new_page()
     me.goto("/portal/invite/")
     _fits_the_phone(me)
     me.get_by_label("Invitation code", exact=True).fill(ben_code)
     me.get_by_role("button", name="Continue").click()
+    assert (
+        "sign in with your phone number, in digits only: 15550100072"
+        in me.locator("main").inner_text()
+    )
     _set_password(me, BEN_PASSWORD)
     assert me.get_by_role("heading", level=1).inner_text() == f"Hello, {ben.given_name}"
     assert "Take 50 mg today." in me.locator("#todays-dose").inner_text()
@@ -201,6 +232,14 @@ def test_the_patient_journey_on_a_phone(
     assert "Saved" in me.locator(".messages").inner_text()
     assert me.locator("li.dose").first.locator(".status").inner_text() == "Taken"
     _fits_the_phone(me)
+    # Signed out, he signs in again with his phone number's digits.
+    me.get_by_role("button", name="Sign out").or_(me.get_by_role("link", name="Sign out")).click()
+    me.goto("/portal/sign-in/")
+    me.get_by_label("Email or phone number").fill("15550100072")
+    me.get_by_label("Password").fill(BEN_PASSWORD)
+    me.get_by_role("button", name="Sign in").click()
+    me.wait_for_url("**/portal/")
+    assert me.get_by_role("heading", level=1).inner_text() == f"Hello, {ben.given_name}"
     phone.close()
 
     # The nurse sees Ana's check-in and alerts, and Ben's tablet, on their charts.
