@@ -129,6 +129,7 @@ def test_the_patient_journey_on_a_phone(
     assert page.get_by_label(f"Text message to {BEN_PHONE}").is_checked()  # no email: by text
     page.get_by_role("button", name="Send the invitation").click()
     assert f"sent to {BEN_PHONE}" in page.locator("#issued").inner_text()
+    page.screenshot(path=str(tmp_path / "0-nurse-invites-by-text.png"), full_page=True)
     [text] = texts.requests
     assert text["data"]["To"] == BEN_PHONE and forbidden_words_in(text["data"]["Body"]) == []
     found = re.search(r"type the code ([A-Z0-9]{4}-[A-Z0-9]{4})", text["data"]["Body"])
