@@ -7,7 +7,11 @@ email. It works once, until it expires (NALTRACK_PORTAL_INVITE_HOURS); a new inv
 open ones. A patient who already has an account and lost access is invited again: accepting sets
 a new password, removes the authenticator app and ends the account's sessions.
 
-The email says nothing clinical: the clinic's short name, the link, the code, when it expires.
+The invitation goes by email, or by text message (the reminders' SMS transport) when the patient
+has a phone on the chart and no email, or when staff choose text. A patient invited by text with
+no email signs in with the phone number's digits. Neither message says anything clinical: the
+clinic's short name, the link, the code, when it expires; the text is refused, not sent, if it
+would carry a forbidden reminder word (config.forbidden_words_in, the reminders' own check).
 """
 
 from __future__ import annotations
@@ -36,7 +40,10 @@ from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import clinic_info
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
+from naltrack.config import forbidden_words_in
 from naltrack.patients.models import Patient
+from naltrack.reminders.messages import Message
+from naltrack.reminders.transports import SendError, Transport, transports_from_config
 
 from .models import InviteStatus, PatientAccount, PortalInvite
 from .services import create_account, patient_actor_for
@@ -72,26 +79,60 @@ class IssuedInvite:
     link: str
     code: str  # as shown: ABCD-EFGH
     code_page: str  # where the code is typed
-    email: str
+    email: str  # the sign-in name when it is an email; "" when invited by text without one
     expires_at: datetime
-    email_sent: bool
+    email_sent: bool  # whether the invitation went out (by email or by text)
     email_error: str = ""
+    sent_by: str = "email"  # "email" or "sms"
+    phone: str = ""  # the number texted, when sent by text
+    login: str = ""  # what the patient will sign in with
 
 
-def invite_patient(mrn: str, email: str, *, actor: Actor, at: datetime, site: str) -> IssuedInvite:
-    """Invite the patient `mrn` to the portal at `email`. `site` is the scheme and host the link
-    starts with ("https://clinic.example.org"). Ends the patient's open invitations."""
+SEND_BY = ("email", "sms")
+
+
+def phone_login(phone: str) -> str:
+    """The sign-in name of a patient invited by text without an email: the number's digits."""
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def chosen_channel(email: str, phone: str, send_by: str = "") -> str:
+    """How an invitation goes when staff did not choose: by email when there is one, else by text
+    when the patient has a phone, else by email (which then asks for the address)."""
+    if send_by in SEND_BY:
+        return send_by
+    return "sms" if not email.strip() and phone.strip() else "email"
+
+
+def invite_patient(
+    mrn: str, email: str, *, actor: Actor, at: datetime, site: str, send_by: str = "",
+    sms: Transport | None = None,
+) -> IssuedInvite:  # fmt: skip
+    """Invite the patient `mrn` to the portal, signing in as `email` (or, invited by text with
+    no email, as the phone's digits). `send_by` "email" or "sms" ("": text when there is no
+    email and the chart has a phone, see chosen_channel); a text goes to the chart's phone
+    through `sms` (default: the reminders' configured SMS transport). `site` is the scheme and
+    host the link starts with ("https://clinic.example.org"). Ends the patient's open
+    invitations."""
     actor.require(Action.INVITE_TO_PORTAL)
     email = email.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise InputError("is not an email address", "email") from None
+    if send_by not in ("", *SEND_BY):
+        raise InputError("must be email or sms", "send_by")
     hours = clinic_info().portal_invite_hours
     with transaction.atomic():
         patient = Patient.objects.select_for_update().filter(mrn=mrn).first()
         if patient is None:
             raise NotFoundError("no patient has this MRN", "mrn")
+        phone = patient.phone.strip()
+        send_by = chosen_channel(email, phone, send_by)
+        if send_by == "sms" and not phone_login(phone):
+            raise InputError("the chart has no phone number to text", "phone")
+        if email or send_by == "email":
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise InputError("is not an email address", "email") from None
+        login = email or phone_login(phone)
         ended = PortalInvite.objects.filter(patient=patient, status=InviteStatus.OPEN).update(
             status=InviteStatus.REVOKED, closed_at=at
         )
@@ -101,7 +142,7 @@ def invite_patient(mrn: str, email: str, *, actor: Actor, at: datetime, site: st
                 with transaction.atomic():
                     invite = PortalInvite.objects.create(
                         patient=patient, token_digest=_digest("token", token),
-                        code_digest=_digest("code", code), email=email, created_at=at,
+                        code_digest=_digest("code", code), email=login, created_at=at,
                         created_by=actor.username, expires_at=at + timedelta(hours=hours),
                     )  # fmt: skip
                 break
@@ -112,12 +153,16 @@ def invite_patient(mrn: str, email: str, *, actor: Actor, at: datetime, site: st
         again = PatientAccount.objects.filter(patient=patient).exists()
         record_by(actor, at, AuditAction.CREATE, "portal_invite", invite.pk, patient_mrn=mrn,
                   detail=f"{'re-invited (lost access)' if again else 'invited'} to the portal; "
-                         f"sent to {email}; {ended} earlier invitation(s) ended")  # fmt: skip
+                         f"sent by {'text to ' + phone if send_by == 'sms' else 'email to ' + email}; "
+                         f"signs in as {login}; {ended} earlier invitation(s) ended")  # fmt: skip
     link = site.rstrip("/") + reverse("portal:invite", args=[token])
     code_page = site.rstrip("/") + reverse("portal:invite-code")
-    sent, error = _send(email, link, code_page, shown_code(code), invite.expires_at)
-    return IssuedInvite(invite.pk, link, shown_code(code), code_page, email,
-                        invite.expires_at, sent, error)  # fmt: skip
+    if send_by == "sms":
+        sent, error = _text(phone, link, code_page, shown_code(code), invite.expires_at, sms)
+    else:
+        sent, error = _send(email, link, code_page, shown_code(code), invite.expires_at)
+    return IssuedInvite(invite.pk, link, shown_code(code), code_page, email, invite.expires_at,
+                        sent, error, send_by, phone if send_by == "sms" else "", login)  # fmt: skip
 
 
 def _send(email: str, link: str, code_page: str, code: str, expires: datetime) -> tuple[bool, str]:
@@ -133,6 +178,33 @@ def _send(email: str, link: str, code_page: str, code: str, expires: datetime) -
         send_mail(f"{clinic.short_name}: your portal invitation", body, None, [email])
     except Exception as exc:  # the invitation stands; staff read the link and code out instead
         return False, f"{type(exc).__name__}: {exc}"[:200]
+    return True, ""
+
+
+def invite_text(link: str, code_page: str, code: str, expires: datetime) -> str:
+    """The text message: as neutral as the email (no clinical word), short enough for a phone."""
+    clinic = clinic_info()
+    return (
+        f"{clinic.short_name}: you are invited to our online portal. Set your password: {link} "
+        f"or type the code {code} at {code_page}. Works once, until "
+        f"{expires:%d %b %H:%M}. Not expecting this? Call {clinic.phone}."
+    )
+
+
+def _text(
+    phone: str, link: str, code_page: str, code: str, expires: datetime, sms: Transport | None
+) -> tuple[bool, str]:
+    body = invite_text(link, code_page, code, expires)
+    # The wording is checked, not the addresses (the host is the clinic's own, the token random),
+    # as the reminders check theirs (reminders.messages.render).
+    words = forbidden_words_in(body.replace(link, " ").replace(code_page, " "))
+    if words:  # a clinic's name or number that gives the program away: not sent
+        return False, f"the text would name {', '.join(words)}: not sent"
+    transport = sms or transports_from_config(settings.REMINDERS)["sms"]
+    try:
+        transport.send(phone, Message("", body), {})
+    except SendError as exc:  # the invitation stands; staff read the link and code out instead
+        return False, str(exc)[:200]
     return True, ""
 
 

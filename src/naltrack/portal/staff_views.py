@@ -25,15 +25,21 @@ def invite(request: HttpRequest, mrn: str) -> HttpResponse:
     issued = None
     error = ""
     email = request.POST.get("email", patient.email) if request.method == "POST" else patient.email
+    send_by = invites.chosen_channel(
+        email, patient.phone, request.POST.get("send_by", "") if request.method == "POST" else ""
+    )
+    field = ""
     if request.method == "POST":
         try:
             issued = invites.invite_patient(
-                mrn, email, actor=actor, at=clock.now(), site=request.build_absolute_uri("/")
-            )
+                mrn, email, actor=actor, at=clock.now(), site=request.build_absolute_uri("/"),
+                send_by=send_by,
+            )  # fmt: skip
         except InputError as exc:
-            error = exc.message
+            error, field = exc.message, exc.field
     account, latest = invites.invite_status(patient)
     return render(request, "portal/staff_invite.html", {
         "patient": patient, "account": account, "latest": latest, "issued": issued,
-        "error": error, "email": email, "active": "patients", "now": clock.now(),
+        "error": error, "error_field": field, "email": email, "send_by": send_by,
+        "active": "patients", "now": clock.now(),
     }, status=400 if error else 200)  # fmt: skip
