@@ -22,6 +22,7 @@ from enum import StrEnum
 from django.db import transaction
 from django.db.models import QuerySet
 
+from naltrack.accounts.actors import PatientActor
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
@@ -157,14 +158,25 @@ def record_consent(patient: Patient, data: ConsentInput, *, actor: Actor, at: da
     return row
 
 
+def _may(actor: Actor | PatientActor, patient: Patient, action: Action) -> None:
+    """Staff need the role's action; a patient in the portal may act on their own record only
+    (NotOwnRecord otherwise, which the portal answers with an audited 404)."""
+    if isinstance(actor, PatientActor):
+        actor.require_own(patient.pk)
+    else:
+        actor.require(action)
+
+
 def signer_label(c: Consent) -> str:
     return c.signed_by if c.signer == SignerChoice.PATIENT else f"{c.signed_by} (representative)"
 
 
 def revoke_consent(patient: Patient, consent_id: int, *, revoked_on: date, revoked_by: str,
-                   note: str, actor: Actor, at: datetime) -> Consent:  # fmt: skip
-    """Record the patient's written revocation: from `revoked_on` the consent covers nothing."""
-    actor.require(Action.RECORD_CONSENT)
+                   note: str, actor: Actor | PatientActor, at: datetime) -> Consent:  # fmt: skip
+    """Record the patient's written revocation: from `revoked_on` the consent covers nothing.
+    Staff record it from the patient's writing; the patient may revoke their own consent in the
+    portal (a PatientActor: the revocation is recorded and audited under the patient account)."""
+    _may(actor, patient, Action.RECORD_CONSENT)
     revoked_by = _text(revoked_by, "revoked_by")
     note = _text(note, "note", limit=NOTE_MAX)
     if revoked_on > local_day(at):
@@ -186,8 +198,11 @@ def revoke_consent(patient: Patient, consent_id: int, *, revoked_on: date, revok
     return row
 
 
-def list_consents(patient: Patient, *, actor: Actor, at: datetime) -> list[Consent]:
-    actor.require(Action.VIEW_CONSENTS)
+def list_consents(
+    patient: Patient, *, actor: Actor | PatientActor, at: datetime
+) -> list[Consent]:
+    """The patient's consents, newest first (audited read; staff, or the patient's own)."""
+    _may(actor, patient, Action.VIEW_CONSENTS)
     with transaction.atomic():
         rows = list(Consent.objects.filter(patient=patient).order_by("-signed_on", "-id"))
         record_by(actor, at, AuditAction.READ, "consents", patient_mrn=patient.mrn)
@@ -340,9 +355,12 @@ def _release(patient: Patient, decision: rule.Decision, stored: list[Consent],
 # ---- the accounting and the director's review -------------------------------------------------
 
 
-def accounting(patient: Patient, *, actor: Actor, at: datetime) -> list[Disclosure]:
-    """The patient's accounting of disclosures, newest first (audited read)."""
-    actor.require(Action.VIEW_DISCLOSURES)
+def accounting(
+    patient: Patient, *, actor: Actor | PatientActor, at: datetime
+) -> list[Disclosure]:
+    """The patient's accounting of disclosures, newest first (audited read; staff, or the
+    patient's own in the portal, 42 CFR 2.24/2.25)."""
+    _may(actor, patient, Action.VIEW_DISCLOSURES)
     with transaction.atomic():
         rows = list(_disclosures().filter(patient=patient))
         record_by(actor, at, AuditAction.READ, "disclosures", patient_mrn=patient.mrn)
