@@ -136,3 +136,18 @@ def test_the_consents_page_is_in_spanish_for_a_spanish_speaking_patient(
     html = portal_client(give_portal_account(patient, language="es")).get("/portal/consents/")
     text = html.content.decode()
     assert "Mis consentimientos" in text and "Activo" in text
+
+
+def test_the_revocation_use_case_refuses_a_patient_actor_on_another_record(
+    patient: Patient, fixed_today: Any
+) -> None:
+    from naltrack.accounts.actors import NotOwnRecord
+    from naltrack.disclosure.services import revoke_consent
+    from tests.integration.portal_helpers import portal_actor
+
+    other = make_patient("MRN-0601")
+    theirs = record_consent(other, primary_care(), actor=NURSE, at=NOW)
+    actor = portal_actor(give_portal_account(patient))
+    with pytest.raises(NotOwnRecord):
+        revoke_consent(other, theirs.pk, revoked_on=TODAY, revoked_by="X", note="n", actor=actor, at=NOW)  # fmt: skip
+    assert Consent.objects.get(pk=theirs.pk).revoked_on is None

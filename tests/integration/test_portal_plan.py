@@ -146,7 +146,9 @@ def test_the_patient_edits_the_relapse_management_plan_too(
     plan = TreatmentPlan.current(planned)
     assert plan is not None and plan.version == 3 and plan.by_patient
     assert plan.relapse_management == lapse and plan.triggers == EDIT["triggers"]
-    event = AuditEvent.objects.get(object_type="treatment_plan", actor="patient:mrn-0400@example.org")
+    event = AuditEvent.objects.get(
+        object_type="treatment_plan", actor="patient:mrn-0400@example.org"
+    )
     assert "relapse_management" in event.detail
     too_long = c.post("/portal/plan/", {"relapse_management": "y" * 2001, "version": "3"})
     assert too_long.status_code == 400 and b"under 2000 characters" in too_long.content

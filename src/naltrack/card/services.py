@@ -48,6 +48,8 @@ def patient_language(patient: Patient) -> str:
     portal (which sits above the card). English when the patient never chose."""
     chosen = Preference.objects.filter(patient=patient).values_list("language", flat=True).first()
     return chosen if chosen in LANGUAGES else "en"
+
+
 # The verification page's audit actor: whoever scanned the card is not signed in.
 VERIFIER = "card-verification"
 

@@ -198,11 +198,8 @@ def revoke_consent(patient: Patient, consent_id: int, *, revoked_on: date, revok
     return row
 
 
-def list_consents(
-    patient: Patient, *, actor: Actor | PatientActor, at: datetime
-) -> list[Consent]:
-    """The patient's consents, newest first (audited read; staff, or the patient's own)."""
-    _may(actor, patient, Action.VIEW_CONSENTS)
+def list_consents(patient: Patient, *, actor: Actor, at: datetime) -> list[Consent]:
+    actor.require(Action.VIEW_CONSENTS)
     with transaction.atomic():
         rows = list(Consent.objects.filter(patient=patient).order_by("-signed_on", "-id"))
         record_by(actor, at, AuditAction.READ, "consents", patient_mrn=patient.mrn)
@@ -352,15 +349,39 @@ def _release(patient: Patient, decision: rule.Decision, stored: list[Consent],
     return Released(row, REDISCLOSURE_NOTICE, NOTICE_SOURCE, scope, tuple(ordered))
 
 
+@dataclass(frozen=True, slots=True)
+class OwnConsents:
+    """What the patient reads about their own consents in the portal (issue 10)."""
+
+    consents: list[Consent]  # newest first
+    statuses: dict[int, str]  # consent id -> the core's status (rule.ConsentStatus value)
+    disclosures: list[Disclosure]  # the accounting, newest first
+
+
+def own_consents(actor: PatientActor, *, at: datetime) -> OwnConsents:
+    """The patient's own consents with the core's status of each on `at`'s day, and the
+    accounting of disclosures made from their record (42 CFR 2.24/2.25): the patient's read in
+    the portal, not a staff action (the staff reads are `list_consents` and `accounting`). Both
+    reads are audited under the patient account."""
+    with transaction.atomic():
+        patient = Patient.objects.get(pk=actor.patient_id)
+        actor.require_own(patient.pk)
+        rows = list(Consent.objects.filter(patient=patient).order_by("-signed_on", "-id"))
+        made = list(_disclosures().filter(patient=patient))
+        statuses = consent_statuses(patient, rows, local_day(at))
+        record_by(actor, at, AuditAction.READ, "consents", patient_mrn=patient.mrn,
+                  detail="the patient, in the portal")  # fmt: skip
+        record_by(actor, at, AuditAction.READ, "disclosures", patient_mrn=patient.mrn,
+                  detail="the patient, in the portal")  # fmt: skip
+    return OwnConsents(rows, statuses, made)
+
+
 # ---- the accounting and the director's review -------------------------------------------------
 
 
-def accounting(
-    patient: Patient, *, actor: Actor | PatientActor, at: datetime
-) -> list[Disclosure]:
-    """The patient's accounting of disclosures, newest first (audited read; staff, or the
-    patient's own in the portal, 42 CFR 2.24/2.25)."""
-    _may(actor, patient, Action.VIEW_DISCLOSURES)
+def accounting(patient: Patient, *, actor: Actor, at: datetime) -> list[Disclosure]:
+    """The patient's accounting of disclosures, newest first (audited read)."""
+    actor.require(Action.VIEW_DISCLOSURES)
     with transaction.atomic():
         rows = list(_disclosures().filter(patient=patient))
         record_by(actor, at, AuditAction.READ, "disclosures", patient_mrn=patient.mrn)
@@ -486,6 +507,7 @@ __all__ = [
     "consent_statuses",
     "disclose",
     "list_consents",
+    "own_consents",
     "record_consent",
     "review",
     "revoke_consent",

@@ -19,12 +19,7 @@ from naltrack.clinical.consent import ConsentScope, ConsentStatus, ExpiryEvent
 from naltrack.clinical.errors import ConflictError, InputError
 from naltrack.clock import local_day
 from naltrack.disclosure.models import Consent, Disclosure
-from naltrack.disclosure.services import (
-    accounting,
-    consent_statuses,
-    list_consents,
-    revoke_consent,
-)
+from naltrack.disclosure.services import own_consents, revoke_consent
 from naltrack.reminders.models import SupportConsent
 from naltrack.reminders.support import withdraw_consent
 
@@ -79,6 +74,10 @@ def _day(d: date) -> str:
     return date_format(d, "j F Y")
 
 
+def _whom(c: Consent) -> list[str]:
+    return [*c.recipient_names, *(recipient_class_words(v) for v in c.recipient_classes)]
+
+
 def _what(c: Consent) -> list[str]:
     if c.scope == ConsentScope.COUNSELLING_NOTES:
         return [record_kind_words("counselling_notes")]
@@ -87,19 +86,18 @@ def _what(c: Consent) -> list[str]:
     return [record_kind_words(k) for k in c.record_kinds]
 
 
-def _support_name(c: Consent) -> str:
-    found = SupportConsent.objects.filter(consent=c).select_related("support_person").first()
-    return found.support_person.name if found else ""
-
-
 def read_consents(actor: PatientActor, *, at: datetime) -> ConsentsView:
-    """The patient's consents and the disclosures made under each (two audited reads, through
-    the disclosure services, as the patient)."""
+    """The patient's consents and the disclosures made under each (the disclosure service's
+    audited read, as the patient)."""
     with transaction.atomic():
-        patient = own_patient(actor)
-        consents = list_consents(patient, actor=actor, at=at)
-        made = accounting(patient, actor=actor, at=at)
-        statuses = consent_statuses(patient, consents, local_day(at))
+        found = own_consents(actor, at=at)
+        consents, made, statuses = found.consents, found.disclosures, found.statuses
+        support = {
+            s.consent_id: s.support_person.name
+            for s in SupportConsent.objects.filter(consent__in=consents).select_related(
+                "support_person"
+            )
+        }  # the consents the patient gave for a support person's messages (issue 11)
         rows = []
         for c in consents:
             under = [d for d in made if c.pk in (d.consent_id, d.notes_consent_id)]
@@ -109,11 +107,11 @@ def read_consents(actor: PatientActor, *, at: datetime) -> ConsentsView:
                     consent=c,
                     status=status,
                     status_words=consent_status_words(status),
-                    whom=[*c.recipient_names, *(recipient_class_words(v) for v in c.recipient_classes)],  # fmt: skip
+                    whom=_whom(c),
                     what=_what(c),
                     why=[purpose_words(p) for p in c.purposes],
                     until=_until(c),
-                    support_person=_support_name(c),
+                    support_person=support.get(c.pk, ""),
                     disclosures=under,
                 )
             )

@@ -22,7 +22,9 @@ def plan(request: HttpRequest, actor: PatientActor) -> HttpResponse:
     errors: dict[str, str] = {}
     posted: dict[str, str] | None = None
     if request.method == "POST":
-        posted = {name: request.POST[name] for name in PATIENT_EDITABLE_FIELDS if name in request.POST}
+        posted = {
+            name: request.POST[name] for name in PATIENT_EDITABLE_FIELDS if name in request.POST
+        }
         try:
             version = int(request.POST.get("version", ""))
         except ValueError:

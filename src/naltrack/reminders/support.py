@@ -182,7 +182,9 @@ def withdraw_consent(patient: Patient, person_id: int, *, by: Acting, at: dateti
     pending notices were cancelled."""
     person = _person(patient, person_id)
     with transaction.atomic():
-        cancelled = _withdraw(patient, person, by, at, note.strip() or "the patient withdrew consent")
+        cancelled = _withdraw(
+            patient, person, by, at, note.strip() or "the patient withdrew consent"
+        )
         record_by(by, at, AuditAction.UPDATE, "support_person", person.pk, patient_mrn=patient.mrn,
                   detail="consent withdrawn")  # fmt: skip
     return cancelled
