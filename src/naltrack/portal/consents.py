@@ -24,7 +24,13 @@ from naltrack.reminders.models import SupportConsent
 from naltrack.reminders.support import withdraw_consent
 
 from .services import own_patient
-from .words import consent_status_words, purpose_words, recipient_class_words, record_kind_words
+from .words import (
+    SUPPORT_NOTICE_WORDS,
+    consent_status_words,
+    purpose_words,
+    recipient_class_words,
+    record_kind_words,
+)
 
 REASON_MAX = 500  # the patient's optional reason (it is kept with the revocation)
 
@@ -41,6 +47,7 @@ class ConsentRow:
     why: list[str]
     until: str
     support_person: str  # the support person's name, for a support-person consent
+    support_notices: list[str]  # what that person is sent, in the patient's words
     disclosures: list[Disclosure] = field(default_factory=list)
 
     @property
@@ -86,18 +93,27 @@ def _what(c: Consent) -> list[str]:
     return [record_kind_words(k) for k in c.record_kinds]
 
 
+def _person_name(given: SupportConsent | None) -> str:
+    return given.support_person.name if given else ""
+
+
+def _notices(given: SupportConsent | None) -> list[str]:
+    return [str(SUPPORT_NOTICE_WORDS.get(n, n)) for n in given.notices] if given else []
+
+
 def read_consents(actor: PatientActor, *, at: datetime) -> ConsentsView:
     """The patient's consents and the disclosures made under each (the disclosure service's
     audited read, as the patient)."""
     with transaction.atomic():
         found = own_consents(actor, at=at)
         consents, made, statuses = found.consents, found.disclosures, found.statuses
+        # the consents the patient gave for a support person's messages (issue 11)
         support = {
-            s.consent_id: s.support_person.name
-            for s in SupportConsent.objects.filter(consent__in=consents).select_related(
+            given.consent_id: given
+            for given in SupportConsent.objects.filter(consent__in=consents).select_related(
                 "support_person"
             )
-        }  # the consents the patient gave for a support person's messages (issue 11)
+        }
         rows = []
         for c in consents:
             under = [d for d in made if c.pk in (d.consent_id, d.notes_consent_id)]
@@ -111,7 +127,8 @@ def read_consents(actor: PatientActor, *, at: datetime) -> ConsentsView:
                     what=_what(c),
                     why=[purpose_words(p) for p in c.purposes],
                     until=_until(c),
-                    support_person=support.get(c.pk, ""),
+                    support_person=_person_name(support.get(c.pk)),
+                    support_notices=_notices(support.get(c.pk)),
                     disclosures=under,
                 )
             )

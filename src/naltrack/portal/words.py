@@ -109,6 +109,14 @@ RECORD_KIND_WORDS: dict[str, Promise] = {
 }
 
 
+# What a support person may be sent (the same words as the Support page's choices)
+SUPPORT_NOTICE_WORDS: dict[str, Promise] = {
+    "visit": _("Reminders of my visits"),
+    "missed_visit": _("A message if I miss a visit"),
+    "overdue": _("A message if my next visit is overdue"),
+}
+
+
 def consent_status_words(status: str) -> str:
     return str(CONSENT_STATUS_WORDS.get(status, status))
 
