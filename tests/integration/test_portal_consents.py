@@ -64,7 +64,9 @@ def test_the_patient_sees_each_consent_in_plain_words_with_what_was_shared(
     old = html.split(f'id="consent-{expired.pk}"')[1].split("</section>")[0]
     assert "Expired" in old and "Nothing has been shared under it." in old
     assert "/revoke/" not in old  # an expired consent has nothing left to revoke
-    support = html.split("Messages to Ana Sister")[1].split("</section>")[0]  # the support-person consent
+    support = html.split("Messages to Ana Sister")[1].split("</section>")[
+        0
+    ]  # the support-person consent
     assert "Reminders of my visits" in support and "Active" in support
     reads = AuditEvent.objects.filter(actor=f"patient:{LOGIN}", action=AuditAction.READ)
     assert {"consents", "disclosures"} <= set(reads.values_list("object_type", flat=True))
