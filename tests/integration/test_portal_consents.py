@@ -51,6 +51,9 @@ def test_the_patient_sees_each_consent_in_plain_words_with_what_was_shared(
         recipient_names=("Hope Rehab",), recipient_classes=()), actor=NURSE, at=NOW)  # fmt: skip
     add_support_person(patient, SupportInput("Ana Sister", "sister", "email", ("visit",),
                                              email="ana@example.org"), by=COORDINATOR, at=NOW)  # fmt: skip
+    disclose(patient, Recipient("Mercy Hospital ED", RecipientClass.TREATING_PROVIDERS), "TREAT",
+             {"medications"}, NURSE, NOW,
+             "Unresponsive after a suspected overdose; the ED needs current medications.")  # fmt: skip
     c = portal_client(give_portal_account(patient))
     page = c.get("/portal/consents/")
     html = page.content.decode()
@@ -60,7 +63,8 @@ def test_the_patient_sees_each_consent_in_plain_words_with_what_was_shared(
     assert "Dr. Ana Rivera; My health plan and others who pay for my care" in mine
     assert "My medicines, doses and allergies" in mine and "My treatment" in mine
     assert "Active" in mine and f"/portal/consents/{active.pk}/revoke/" in mine
-    assert "to Dr. Ana Rivera" in mine  # the disclosure made under it
+    assert "to Dr. Ana Rivera" in mine  # the disclosure made under it: what and why
+    assert "My medicines, doses and allergies · My treatment" in mine
     old = html.split(f'id="consent-{expired.pk}"')[1].split("</section>")[0]
     assert "Expired" in old and "Nothing has been shared under it." in old
     assert "/revoke/" not in old  # an expired consent has nothing left to revoke
@@ -68,6 +72,8 @@ def test_the_patient_sees_each_consent_in_plain_words_with_what_was_shared(
         0
     ]  # the support-person consent
     assert "Reminders of my visits" in support and "Active" in support
+    emergency = html.split('id="emergency-h"')[1].split("</section>")[0]
+    assert "to Mercy Hospital ED" in emergency and "Mercy Hospital ED" not in mine
     reads = AuditEvent.objects.filter(actor=f"patient:{LOGIN}", action=AuditAction.READ)
     assert {"consents", "disclosures"} <= set(reads.values_list("object_type", flat=True))
 

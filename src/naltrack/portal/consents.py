@@ -36,6 +36,19 @@ REASON_MAX = 500  # the patient's optional reason (it is kept with the revocatio
 
 
 @dataclass(frozen=True, slots=True)
+class SharedLine:
+    """One disclosure in the patient's words: when, to whom, what and why."""
+
+    disclosure: Disclosure
+    what: str
+    why: str
+
+
+def _shared(d: Disclosure) -> SharedLine:
+    return SharedLine(d, "; ".join(record_kind_words(k) for k in d.record_kinds), purpose_words(d.purpose))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class ConsentRow:
     """One consent in the patient's words."""
 
@@ -48,7 +61,7 @@ class ConsentRow:
     until: str
     support_person: str  # the support person's name, for a support-person consent
     support_notices: list[str]  # what that person is sent, in the patient's words
-    disclosures: list[Disclosure] = field(default_factory=list)
+    disclosures: list[SharedLine] = field(default_factory=list)
 
     @property
     def active(self) -> bool:
@@ -66,7 +79,7 @@ class ConsentRow:
 @dataclass(frozen=True, slots=True)
 class ConsentsView:
     consents: list[ConsentRow]
-    other_disclosures: list[Disclosure]  # made without consent (a medical emergency, 2.51)
+    other_disclosures: list[SharedLine]  # made without consent (a medical emergency, 2.51)
 
 
 def _until(c: Consent) -> str:
@@ -116,7 +129,7 @@ def read_consents(actor: PatientActor, *, at: datetime) -> ConsentsView:
         }
         rows = []
         for c in consents:
-            under = [d for d in made if c.pk in (d.consent_id, d.notes_consent_id)]
+            under = [_shared(d) for d in made if c.pk in (d.consent_id, d.notes_consent_id)]
             status = statuses[c.pk]
             rows.append(
                 ConsentRow(
@@ -132,7 +145,7 @@ def read_consents(actor: PatientActor, *, at: datetime) -> ConsentsView:
                     disclosures=under,
                 )
             )
-        others = [d for d in made if d.consent_id is None and d.notes_consent_id is None]
+        others = [_shared(d) for d in made if d.consent_id is None and d.notes_consent_id is None]
     return ConsentsView(rows, others)
 
 
