@@ -127,3 +127,29 @@ def test_a_stale_or_overlong_edit_writes_nothing(planned: Patient, fixed_today: 
 def test_no_plan_yet(alice: Patient, fixed_today: Any) -> None:
     page = portal_client(give_portal_account(alice)).get("/portal/plan/")
     assert b"has not written your plan yet" in page.content
+
+
+def test_the_patient_edits_the_relapse_management_plan_too(
+    planned: Patient, fixed_today: Any
+) -> None:
+    c = portal_client(give_portal_account(planned))
+    closed = c.get("/portal/plan/").content.decode()
+    assert 'name="relapse_management"' not in closed and "Call the clinic the same day." in closed
+    refused = c.post("/portal/plan/", {"relapse_management": "Mine", "version": "1"})
+    assert refused.status_code == 400
+    assert TreatmentPlan.current(planned).relapse_management == "Call the clinic the same day."  # type: ignore[union-attr]
+    open_for_edits(planned)
+    page = c.get("/portal/plan/").content.decode()
+    assert 'name="relapse_management"' in page
+    lapse = "Tell my counselor the same day; restart my tablets with the nurse."
+    assert c.post("/portal/plan/", {**EDIT, "relapse_management": lapse, "version": "2"}).status_code == 302  # fmt: skip
+    plan = TreatmentPlan.current(planned)
+    assert plan is not None and plan.version == 3 and plan.by_patient
+    assert plan.relapse_management == lapse and plan.triggers == EDIT["triggers"]
+    event = AuditEvent.objects.get(
+        object_type="treatment_plan", actor="patient:mrn-0400@example.org"
+    )
+    assert "relapse_management" in event.detail
+    too_long = c.post("/portal/plan/", {"relapse_management": "y" * 2001, "version": "3"})
+    assert too_long.status_code == 400 and b"under 2000 characters" in too_long.content
+    assert TreatmentPlan.objects.filter(patient=planned).count() == 3

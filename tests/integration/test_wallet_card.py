@@ -215,3 +215,21 @@ def test_a_past_procedure_date_is_refused_naming_the_field(patient: Patient) -> 
     assert got.status_code == 400 and "procedure_on: is before today" in got.content.decode()
     got = c.get(f"/patients/{patient.mrn}/procedure-letter/?on=soon")
     assert got.status_code == 400 and "procedure_on: must be a date" in got.content.decode()
+
+
+def test_the_staff_card_defaults_to_the_patients_portal_language(patient: Patient) -> None:
+    from tests.integration.portal_helpers import give_portal_account
+
+    c = login(Role.NURSE, "nina.nurse")
+    english = c.get(f"/patients/{patient.mrn}/wallet-card/").content.decode()
+    assert "I take naltrexone" in english and "Tomo naltrexona" not in english
+    give_portal_account(patient, language="es")
+    spanish = c.get(f"/patients/{patient.mrn}/wallet-card/").content.decode()
+    assert "Tomo naltrexona" in spanish
+    front, _back = pdf_text(c.get(f"/patients/{patient.mrn}/wallet-card.pdf").content)
+    assert "TOMO NALTREXONA" in front
+    asked = c.get(f"/patients/{patient.mrn}/wallet-card/?lang=en").content.decode()
+    assert "I take naltrexone" in asked and "Tomo naltrexona" not in asked
+    on = (TODAY + timedelta(days=10)).isoformat()
+    letter = c.get(f"/patients/{patient.mrn}/procedure-letter/?kind=surgery&on={on}").content
+    assert "Naltrexona: información para el cirujano" in letter.decode()

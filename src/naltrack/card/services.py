@@ -34,11 +34,22 @@ from naltrack.clinical.wallet import (
     wallet_card,
 )
 from naltrack.patients.models import EpisodeStatus, Patient
+from naltrack.reminders.models import Preference
 from naltrack.treatment.models import Administration, AdministrationStatus, Implant, TreatmentPlan
 
 from .models import CardLink
 
 LANGUAGES = ("en", "es")
+
+
+def patient_language(patient: Patient) -> str:
+    """The language the patient reads: the portal keeps the reminders' language equal to the
+    portal account's (portal/services.py), so the card reads it there without importing the
+    portal (which sits above the card). English when the patient never chose."""
+    chosen = Preference.objects.filter(patient=patient).values_list("language", flat=True).first()
+    return chosen if chosen in LANGUAGES else "en"
+
+
 # The verification page's audit actor: whoever scanned the card is not signed in.
 VERIFIER = "card-verification"
 

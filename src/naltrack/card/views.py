@@ -22,7 +22,16 @@ from naltrack.web.pages import requires
 
 from . import pdf, wording
 from .render import card_text, letter_text
-from .services import LANGUAGES, Check, IssuedCard, issue_card, make_letter, read_card, verify
+from .services import (
+    LANGUAGES,
+    Check,
+    IssuedCard,
+    issue_card,
+    make_letter,
+    patient_language,
+    read_card,
+    verify,
+)
 
 
 def language_of(request: HttpRequest, default: str = "en") -> str:
@@ -49,7 +58,7 @@ def card_pdf_response(request: HttpRequest, issued: IssuedCard, *, full: bool, m
 @requires(Action.VIEW_CHART)
 def card_page(request: HttpRequest, mrn: str) -> HttpResponse:
     actor, now, patient = open_record(request, mrn, writes=Action.VIEW_CHART)
-    lang = language_of(request)
+    lang = language_of(request, patient_language(patient))  # the patient's portal language
     result = read_card(patient, actor=actor, at=now, language=lang)
     with translation.override(lang):
         refused = wording.no_card(result.refused) if result.refused else ""
@@ -63,7 +72,7 @@ def card_page(request: HttpRequest, mrn: str) -> HttpResponse:
 @requires(Action.VIEW_CHART)
 def card_pdf(request: HttpRequest, mrn: str) -> HttpResponse:
     actor, now, patient = open_record(request, mrn, writes=Action.VIEW_CHART)
-    lang = language_of(request)
+    lang = language_of(request, patient_language(patient))  # the patient's portal language
     issued = issue_card(patient, actor=actor, at=now, language=lang)
     if not isinstance(issued, IssuedCard):
         with translation.override(lang):
@@ -71,8 +80,11 @@ def card_pdf(request: HttpRequest, mrn: str) -> HttpResponse:
     return card_pdf_response(request, issued, full=request.GET.get("layout") == "page", mrn=mrn)
 
 
-def letter_request(request: HttpRequest) -> tuple[ProcedureKind, date | None, str]:
-    """The letter's kind, date and language from the query; a bad value names its field."""
+def letter_request(
+    request: HttpRequest, default_language: str = "en"
+) -> tuple[ProcedureKind, date | None, str]:
+    """The letter's kind, date and language from the query (else `default_language`); a bad
+    value names its field."""
     kind_raw = request.GET.get("kind", ProcedureKind.SURGERY.value)
     if kind_raw not in {k.value for k in ProcedureKind}:
         raise InputError("must be surgery or dental", "kind")
@@ -81,14 +93,14 @@ def letter_request(request: HttpRequest) -> tuple[ProcedureKind, date | None, st
         on = date.fromisoformat(on_raw) if on_raw else None
     except ValueError:
         raise InputError("must be a date (YYYY-MM-DD)", "procedure_on") from None
-    return ProcedureKind(kind_raw), on, language_of(request)
+    return ProcedureKind(kind_raw), on, language_of(request, default_language)
 
 
 @requires(Action.VIEW_CHART)
 def letter_page(request: HttpRequest, mrn: str) -> HttpResponse:
     actor, now, patient = open_record(request, mrn, writes=Action.VIEW_CHART)
     try:
-        kind, on, lang = letter_request(request)
+        kind, on, lang = letter_request(request, patient_language(patient))
         result = make_letter(patient, actor=actor, at=now, language=lang, kind=kind, procedure_on=on)  # fmt: skip
     except InputError as e:
         return render(request, "card/staff_letter.html", {

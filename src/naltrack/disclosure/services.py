@@ -22,6 +22,7 @@ from enum import StrEnum
 from django.db import transaction
 from django.db.models import QuerySet
 
+from naltrack.accounts.actors import PatientActor
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
@@ -157,14 +158,25 @@ def record_consent(patient: Patient, data: ConsentInput, *, actor: Actor, at: da
     return row
 
 
+def _may(actor: Actor | PatientActor, patient: Patient, action: Action) -> None:
+    """Staff need the role's action; a patient in the portal may act on their own record only
+    (NotOwnRecord otherwise, which the portal answers with an audited 404)."""
+    if isinstance(actor, PatientActor):
+        actor.require_own(patient.pk)
+    else:
+        actor.require(action)
+
+
 def signer_label(c: Consent) -> str:
     return c.signed_by if c.signer == SignerChoice.PATIENT else f"{c.signed_by} (representative)"
 
 
 def revoke_consent(patient: Patient, consent_id: int, *, revoked_on: date, revoked_by: str,
-                   note: str, actor: Actor, at: datetime) -> Consent:  # fmt: skip
-    """Record the patient's written revocation: from `revoked_on` the consent covers nothing."""
-    actor.require(Action.RECORD_CONSENT)
+                   note: str, actor: Actor | PatientActor, at: datetime) -> Consent:  # fmt: skip
+    """Record the patient's written revocation: from `revoked_on` the consent covers nothing.
+    Staff record it from the patient's writing; the patient may revoke their own consent in the
+    portal (a PatientActor: the revocation is recorded and audited under the patient account)."""
+    _may(actor, patient, Action.RECORD_CONSENT)
     revoked_by = _text(revoked_by, "revoked_by")
     note = _text(note, "note", limit=NOTE_MAX)
     if revoked_on > local_day(at):
@@ -337,6 +349,33 @@ def _release(patient: Patient, decision: rule.Decision, stored: list[Consent],
     return Released(row, REDISCLOSURE_NOTICE, NOTICE_SOURCE, scope, tuple(ordered))
 
 
+@dataclass(frozen=True, slots=True)
+class OwnConsents:
+    """What the patient reads about their own consents in the portal (issue 10)."""
+
+    consents: list[Consent]  # newest first
+    statuses: dict[int, str]  # consent id -> the core's status (rule.ConsentStatus value)
+    disclosures: list[Disclosure]  # the accounting, newest first
+
+
+def own_consents(actor: PatientActor, *, at: datetime) -> OwnConsents:
+    """The patient's own consents with the core's status of each on `at`'s day, and the
+    accounting of disclosures made from their record (42 CFR 2.24/2.25): the patient's read in
+    the portal, not a staff action (the staff reads are `list_consents` and `accounting`). Both
+    reads are audited under the patient account."""
+    with transaction.atomic():
+        patient = Patient.objects.get(pk=actor.patient_id)
+        actor.require_own(patient.pk)
+        rows = list(Consent.objects.filter(patient=patient).order_by("-signed_on", "-id"))
+        made = list(_disclosures().filter(patient=patient))
+        statuses = consent_statuses(patient, rows, local_day(at))
+        record_by(actor, at, AuditAction.READ, "consents", patient_mrn=patient.mrn,
+                  detail="the patient, in the portal")  # fmt: skip
+        record_by(actor, at, AuditAction.READ, "disclosures", patient_mrn=patient.mrn,
+                  detail="the patient, in the portal")  # fmt: skip
+    return OwnConsents(rows, statuses, made)
+
+
 # ---- the accounting and the director's review -------------------------------------------------
 
 
@@ -468,6 +507,7 @@ __all__ = [
     "consent_statuses",
     "disclose",
     "list_consents",
+    "own_consents",
     "record_consent",
     "review",
     "revoke_consent",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from naltrack import clock
 from naltrack.accounts.actors import PatientActor
 from naltrack.clinical.errors import ConflictError, InputError
-from naltrack.treatment.plans import RELAPSE_PREVENTION_FIELDS, RelapsePreventionInput
+from naltrack.treatment.plans import PATIENT_EDITABLE_FIELDS, RelapsePreventionInput
 
 from . import plan as plan_module
 from .pages import portal_view
@@ -22,7 +22,9 @@ def plan(request: HttpRequest, actor: PatientActor) -> HttpResponse:
     errors: dict[str, str] = {}
     posted: dict[str, str] | None = None
     if request.method == "POST":
-        posted = {name: request.POST.get(name, "") for name in RELAPSE_PREVENTION_FIELDS}
+        posted = {
+            name: request.POST[name] for name in PATIENT_EDITABLE_FIELDS if name in request.POST
+        }
         try:
             version = int(request.POST.get("version", ""))
         except ValueError:

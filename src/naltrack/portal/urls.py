@@ -3,7 +3,7 @@
 The navigation in portal/base.html shows a slot only when its URL name exists, so each area of
 the portal adds its routes below, in its own block, under these names:
 portal:home, portal:doses, portal:checkin, portal:plan, portal:wallet-card, portal:learn,
-portal:settings."""
+portal:settings, portal:consents."""
 
 from __future__ import annotations
 
@@ -48,4 +48,12 @@ urlpatterns += [
     path("reminders/calendar/revoke/", reminder_views.calendar_revoke, name="calendar-revoke"),
     path("support/", reminder_views.support_page, name="support"),
     path("support/<int:person_id>/", reminder_views.support_change, name="support-change"),
+]
+
+# My consents and the accounting of disclosures (portal:consents, issue 10)
+from . import consent_views  # noqa: E402
+
+urlpatterns += [
+    path("consents/", consent_views.consents, name="consents"),
+    path("consents/<int:consent_id>/revoke/", consent_views.revoke, name="consent-revoke"),
 ]

@@ -71,3 +71,63 @@ def regimen_words(code: str) -> str:
 
 def support_words(codes: list[str]) -> list[str]:
     return [str(SUPPORT_WORDS.get(code, code)) for code in codes]
+
+
+# ---- consents (My consents) -------------------------------------------------------------------
+
+CONSENT_STATUS_WORDS: dict[str, Promise] = {
+    "in force": _("Active"),
+    "expired": _("Expired"),
+    "revoked": _("Revoked"),
+    "not yet signed": _("Not yet in effect"),
+}
+
+PURPOSE_WORDS: dict[str, Promise] = {
+    "TREAT": _("My treatment"),
+    "HPAYMT": _("Payment for my care"),
+    "HOPERAT": _("Running the clinic (health-care operations)"),
+    "PATRQT": _("Because I asked for it"),
+    "HRESCH": _("Research"),
+    "ETREAT": _("Emergency treatment"),
+}
+
+RECIPIENT_CLASS_WORDS: dict[str, Promise] = {
+    "treating_providers": _("My treating providers"),
+    "health_plans": _("My health plan and others who pay for my care"),
+    "program_operations": _("People who help run this program"),
+}
+
+RECORD_KIND_WORDS: dict[str, Promise] = {
+    "demographics": _("My name, birth date and contact details"),
+    "episodes": _("When I started and ended treatment here"),
+    "assessments": _("My diagnoses and assessments"),
+    "medications": _("My medicines, doses and allergies"),
+    "screenings": _("My screenings before starting the medicine"),
+    "observations": _("My lab results, urine drug screens and questionnaires"),
+    "appointments": _("My appointments"),
+    "counselling_notes": _("My counseling notes"),
+}
+
+
+# What a support person may be sent (the same words as the Support page's choices)
+SUPPORT_NOTICE_WORDS: dict[str, Promise] = {
+    "visit": _("Reminders of my visits"),
+    "missed_visit": _("A message if I miss a visit"),
+    "overdue": _("A message if my next visit is overdue"),
+}
+
+
+def consent_status_words(status: str) -> str:
+    return str(CONSENT_STATUS_WORDS.get(status, status))
+
+
+def purpose_words(code: str) -> str:
+    return str(PURPOSE_WORDS.get(code, code))
+
+
+def recipient_class_words(code: str) -> str:
+    return str(RECIPIENT_CLASS_WORDS.get(code, code))
+
+
+def record_kind_words(code: str) -> str:
+    return str(RECORD_KIND_WORDS.get(code, code))

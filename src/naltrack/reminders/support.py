@@ -153,7 +153,7 @@ def _withdraw(patient: Patient, person: SupportPerson, by: Acting, at: datetime,
                            revoked_by=f"{patient.given_name} {patient.family_name}", note=why,
                            actor=_on_patients_word(by), at=at)  # fmt: skip
     return Reminder.objects.filter(support_person=person, status=ReminderStatus.PENDING).update(
-        status=ReminderStatus.CANCELLED, last_error=why, updated_at=at
+        status=ReminderStatus.CANCELLED, last_error=why[:500], updated_at=at
     )
 
 
@@ -175,12 +175,16 @@ def change_notices(patient: Patient, person_id: int, notices: tuple[str, ...], *
     return given
 
 
-def withdraw_consent(patient: Patient, person_id: int, *, by: Acting, at: datetime) -> int:
+def withdraw_consent(patient: Patient, person_id: int, *, by: Acting, at: datetime,
+                     note: str = "") -> int:  # fmt: skip
     """The patient withdraws consent for this person: from now on nothing is sent to them.
-    Returns how many pending notices were cancelled."""
+    `note`: the patient's reason, if they gave one (kept with the revocation). Returns how many
+    pending notices were cancelled."""
     person = _person(patient, person_id)
     with transaction.atomic():
-        cancelled = _withdraw(patient, person, by, at, "the patient withdrew consent")
+        cancelled = _withdraw(
+            patient, person, by, at, note.strip() or "the patient withdrew consent"
+        )
         record_by(by, at, AuditAction.UPDATE, "support_person", person.pk, patient_mrn=patient.mrn,
                   detail="consent withdrawn")  # fmt: skip
     return cancelled

@@ -111,26 +111,40 @@ def change_plan(
 # ---- the patient's own edits (the portal, issue 11) -----------------------------------------------
 
 RELAPSE_PREVENTION_FIELDS = ("triggers", "warning_signs", "coping_strategies", "support_contacts")
+# What the patient may change where the counselor allows it: the relapse-prevention plan and the
+# relapse-management plan (what to do after a lapse), under the same flag and versioning.
+PATIENT_EDITABLE_FIELDS = (*RELAPSE_PREVENTION_FIELDS, "relapse_management")
 PATIENT_TEXT_MAX = 2000  # characters per field: a plan in the patient's words, not a diary
 
 
 @dataclass(frozen=True, slots=True)
 class RelapsePreventionInput:
-    triggers: str = ""
-    warning_signs: str = ""
-    coping_strategies: str = ""
-    support_contacts: str = ""
+    """The patient's words for each part; None: that part was not sent and stays as it is."""
+
+    triggers: str | None = None
+    warning_signs: str | None = None
+    coping_strategies: str | None = None
+    support_contacts: str | None = None
+    relapse_management: str | None = None
+
+    def given(self) -> dict[str, str]:
+        return {
+            name: value.strip()
+            for name in PATIENT_EDITABLE_FIELDS
+            if (value := getattr(self, name)) is not None
+        }
 
 
 def patient_edits_relapse_plan(
     data: RelapsePreventionInput, *, based_on_version: int, actor: PatientActor, at: datetime
 ) -> TreatmentPlan | None:
-    """The patient edits the relapse-prevention part of their current plan, where the counselor
-    allows it (`patient_may_edit`). The edit is a new version written by "patient:<login>", every
+    """The patient edits the relapse-prevention and relapse-management parts of their current
+    plan, where the counselor allows it (`patient_may_edit`). The edit is a new version written by "patient:<login>", every
     other field copied from the version the patient saw (`based_on_version`: a plan changed
     meanwhile is refused, as a stale staff edit is). Returns None when nothing changed."""
-    for name in RELAPSE_PREVENTION_FIELDS:
-        if len(getattr(data, name)) > PATIENT_TEXT_MAX:
+    given = data.given()
+    for name, value in given.items():
+        if len(value) > PATIENT_TEXT_MAX:
             raise InputError(f"must be at most {PATIENT_TEXT_MAX} characters", name)
     with transaction.atomic():
         patient = lock_patient(Patient.objects.get(pk=actor.patient_id))
@@ -147,17 +161,14 @@ def patient_edits_relapse_plan(
             raise InputError("your care team has not opened this plan for your edits", "plan")
         if current.version != based_on_version:
             raise ConflictError("the plan was changed meanwhile; reload", "version")
-        changed = [
-            name for name in RELAPSE_PREVENTION_FIELDS
-            if getattr(current, name) != getattr(data, name).strip()
-        ]  # fmt: skip
+        changed = [name for name, value in given.items() if getattr(current, name) != value]
         if not changed:
             return None
         values = {f.name: getattr(current, f.name) for f in fields(PlanInput)}
-        values.update({name: getattr(data, name).strip() for name in RELAPSE_PREVENTION_FIELDS})
+        values.update(given)
         plan = TreatmentPlan.objects.create(
             patient=patient, episode=current.episode, version=current.version + 1,
-            reason="Edited by the patient in the portal (relapse-prevention plan)",
+            reason="Edited by the patient in the portal (relapse plans)",
             created_by=actor.username, created_at=at, **values,
         )  # fmt: skip
         record_by(actor, at, AuditAction.UPDATE, "treatment_plan", plan.pk,
