@@ -116,7 +116,7 @@ def _cora() -> Client:
 @pytest.mark.parametrize(
     ("team", "field_error"),
     [
-        ({}, "is required: choose the prescriber who will start treatment"),
+        ({}, "Choose the prescriber who will start treatment (required)."),
         ({"prescriber": "nina.nurse"}, "Select a valid choice"),  # not offered: the wrong role
         ({"prescriber": "old.prescriber"}, "Select a valid choice"),  # not offered: disabled
         ({"prescriber": "pat.prescriber", "nurse": "pat.prescriber"}, "Select a valid choice"),

@@ -61,7 +61,7 @@ def test_a_coordinator_registers_a_patient_with_the_first_episode() -> None:
         ({"start_date": str(TODAY + timedelta(days=3))}, "start_date", "is in the future"),
         ({"mrn": "bad mrn!"}, "mrn", "letters, digits or dashes"),
         ({"phone": ""}, "phone", "text reminders need a phone number"),
-        ({"prescriber": ""}, "prescriber", "is required: choose the prescriber"),
+        ({"prescriber": ""}, "prescriber", "Choose the prescriber who will start treatment"),
     ],
 )
 def test_bad_registration_shows_beside_the_field_and_writes_no_patient(

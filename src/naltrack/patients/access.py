@@ -115,7 +115,9 @@ def unassigned_patients() -> Unassigned:
     if not care_team_required():
         return Unassigned(frozenset())
     rows = list(
-        Patient.objects.filter(~staffed_team("pk"))
+        # NOT IN (the staffed patients): PostgreSQL hashes the subquery once; a NOT EXISTS per
+        # patient planned as a nested loop (14 ms against 0.1 ms on the load database).
+        Patient.objects.exclude(pk__in=_staffed_patients())
         .order_by()
         .values_list("pk", flat=True)[: LISTED_IDS_LIMIT + 1]
     )

@@ -46,7 +46,7 @@ class PatientForm(EpisodeForm):
     prescriber = forms.ChoiceField(
         choices=(), label="Prescriber (care team)",
         help_text="leads treatment and opens the chart; required",
-        error_messages={"required": "is required: choose the prescriber who will start treatment"},
+        error_messages={"required": "Choose the prescriber who will start treatment (required)."},
     )  # fmt: skip
     nurse = forms.ChoiceField(choices=(), required=False, label="Nurse (care team)",
                               help_text="optional")  # fmt: skip
