@@ -52,6 +52,9 @@ def main() -> int:
         NALTRACK_DATA_DIR=tempfile.mkdtemp(prefix="naltrack-page-cost-"),
         NALTRACK_SECRET_KEY=secrets.token_urlsafe(48),
         NALTRACK_ALLOWED_HOSTS="testserver",
+        # reminders carry the public address, which must not say "test" (a drug test): without
+        # one, it would be https://testserver and settings refuse to load
+        NALTRACK_PUBLIC_URL="https://clinic.example.org",
         NALTRACK_REQUIRE_SECOND_FACTOR="false",
         DJANGO_SETTINGS_MODULE="naltrack.settings",
     )

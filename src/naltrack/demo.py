@@ -27,7 +27,6 @@ from naltrack.audit.services import record_many
 from naltrack.clinical.vocab import Indication
 from naltrack.counselling.services import record_session
 from naltrack.monitoring.services import record_observation, record_side_effect
-from naltrack.patients.careteam import add_to_care_team
 from naltrack.patients.models import Patient
 from naltrack.patients.records import (
     AssessmentInput,
@@ -160,6 +159,9 @@ def _patient(i: int, stage: str, on: date, cast: Cast) -> None:
         birth_date=birth, sex_at_birth=sex, phone=f"555-01{i % 100:02d}", email=f"patient{i}@example.org",
         preferred_reminder_channel=reminder, support_person_name="" if i % 4 else "A. Support",
         support_person_phone="" if i % 4 else "555-0199",
+        # The demo is a small clinic: every clinician is on every patient's care team (issue 10),
+        # named at registration as the registration page asks.
+        prescriber=cast.prescriber.username, nurse=cast.nurse.username, counselor=cast.counselor.username,
     ), actor=cast.coordinator, at=_at(start - timedelta(days=1)))  # fmt: skip
     indications = frozenset({Indication.AUD}) if aud_only else (
         frozenset({Indication.OUD, Indication.AUD}) if i % 5 == 0 else frozenset({Indication.OUD}))  # fmt: skip
@@ -170,9 +172,6 @@ def _patient(i: int, stage: str, on: date, cast: Cast) -> None:
         actor=cast.coordinator,
         at=_at(start - timedelta(days=1)),
     )
-    # The demo is a small clinic: every clinician is on every patient's care team (issue 10).
-    for clinician in (cast.prescriber, cast.nurse, cast.counselor):
-        add_to_care_team(p, clinician.username, actor=cast.coordinator, at=_at(start - timedelta(days=1)))  # fmt: skip
     last_use = start - timedelta(days=4 if stage == "waiting" else 12)
     record_assessment(p, AssessmentInput(
         assessed_on=start - timedelta(days=1), substance="AUD" if aud_only else "OUD",

@@ -85,6 +85,7 @@ def test_a_coordinator_cannot_open_counselling_notes(page: Any) -> None:
 
 def test_a_coordinator_registers_a_patient_and_books_the_first_visit(page: Any) -> None:
     create_staff("cora.coordinator", PASSWORD, Role.COORDINATOR)
+    create_staff("pat.prescriber", PASSWORD, Role.PRESCRIBER)
     sign_in(page, "cora.coordinator", PASSWORD)
     page.get_by_role("link", name="Patients").click()
     page.get_by_role("link", name="Register a patient").click()
@@ -95,6 +96,9 @@ def test_a_coordinator_registers_a_patient_and_books_the_first_visit(page: Any) 
     page.get_by_label("Sex at birth").select_option("female")
     page.get_by_label("Reminders by").select_option("sms")
     page.get_by_label("Opioid use disorder (OUD)").check()
+    # the care team: the prescriber who will start treatment opens the chart without breaking
+    # the glass (issue 10)
+    page.get_by_label("Prescriber (care team)").select_option("pat.prescriber")
     page.get_by_role("button", name="Register and open the episode").click()
     # text reminders need a phone: the message sits beside the field and nothing was registered
     assert "text reminders need a phone number" in page.locator(".field-error").inner_text()

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from naltrack.accounts.roles import Role
+from naltrack.accounts.services import create_staff
 from naltrack.appointments.models import Appointment
 from naltrack.appointments.services import book_appointment
 from naltrack.audit.models import AuditEvent
@@ -22,6 +23,7 @@ from naltrack.treatment.services import discontinue
 from tests.integration.conftest import (
     COORDINATOR,
     NURSE,
+    PASSWORD,
     PRESCRIBER,
     TODAY,
     at,
@@ -36,10 +38,12 @@ REGISTRATION = {
     "mrn": "MRN-5001", "given_name": "Robin", "family_name": "Sample", "birth_date": "1990-03-04",
     "sex_at_birth": "female", "phone": "+1 555 0100", "email": "", "preferred_reminder_channel": "sms",
     "support_person_name": "", "support_person_phone": "", "indications": ["OUD"], "start_date": str(TODAY),
+    "prescriber": "pat.prescriber",
 }  # fmt: skip
 
 
 def test_a_coordinator_registers_a_patient_with_the_first_episode() -> None:
+    create_staff("pat.prescriber", PASSWORD, Role.PRESCRIBER)
     coordinator = login(Role.COORDINATOR, "cora.coordinator")
     r = coordinator.post("/register/", REGISTRATION)
     assert r.status_code == 302 and r["Location"] == "/patients/MRN-5001/"
@@ -57,11 +61,13 @@ def test_a_coordinator_registers_a_patient_with_the_first_episode() -> None:
         ({"start_date": str(TODAY + timedelta(days=3))}, "start_date", "is in the future"),
         ({"mrn": "bad mrn!"}, "mrn", "letters, digits or dashes"),
         ({"phone": ""}, "phone", "text reminders need a phone number"),
+        ({"prescriber": ""}, "prescriber", "Choose the prescriber who will start treatment"),
     ],
 )
 def test_bad_registration_shows_beside_the_field_and_writes_no_patient(
     change: dict[str, object], field: str, message: str
 ) -> None:
+    create_staff("pat.prescriber", PASSWORD, Role.PRESCRIBER)
     coordinator = login(Role.COORDINATOR, "cora.coordinator")
     page = coordinator.post("/register/", REGISTRATION | change).content.decode()
     assert message in page and 'class="field-error"' in page

@@ -22,7 +22,7 @@ from naltrack.audit.models import AuditEvent
 from naltrack.clinical.access import WorklistScope, on_my_list
 from naltrack.patients import access
 from naltrack.patients.access import worklist_filter, worklist_view
-from naltrack.patients.careteam import add_to_care_team, break_glass
+from naltrack.patients.careteam import add_to_care_team, break_glass, remove_from_care_team
 from naltrack.patients.models import BreakGlass, CareTeamMember, Patient
 from naltrack.worklist.services import today_worklist
 from tests.integration.conftest import COORDINATOR, NOW, PASSWORD, TODAY, at, started_on_injection
@@ -164,6 +164,38 @@ def test_the_query_agrees_with_the_core_rule(clinic: dict[str, Patient], limit: 
                 staffed_members=members.filter(username__in=User.objects.filter(is_active=True).values("username")).count(),
             )  # fmt: skip
             assert (mrn in listed) is rule, (actor.username, mrn)
+
+
+@pytest.mark.parametrize("limit", [2000, 1], ids=["ids listed", "too many to list: subqueries"])
+def test_the_unassigned_set_read_once_marks_as_the_subquery_does(clinic: dict[str, Patient], limit: int, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Today reads the patients with no care team once and reuses the set for its scope and every
+    section's mark: the same answer as the per-row subquery, before and after the team changes
+    (a member's account disabled and enabled again, a member added and taken off)."""
+    monkeypatch.setattr(access, "LISTED_IDS_LIMIT", limit)
+
+    def marks(unassigned: access.Unassigned | None) -> dict[str, bool]:
+        rows = access.mark_unassigned(CareStatus.objects.select_related("patient"), unassigned)
+        return {r.patient.mrn: getattr(r, "unassigned") for r in rows}  # noqa: B009
+
+    def agree() -> dict[str, bool]:
+        once = marks(access.unassigned_patients())
+        assert once == marks(None)
+        for actor in (NINA, LOU, PAT):
+            view = worklist_view(actor, None)
+            with_set = worklist_filter(view, actor, NOW, unassigned=access.unassigned_patients())
+            assert set(CareStatus.objects.filter(with_set).values_list("patient__mrn", flat=True)) == set(
+                CareStatus.objects.filter(worklist_filter(view, actor, NOW)).values_list("patient__mrn", flat=True)
+            )  # fmt: skip
+        return once
+
+    assert agree() == {A: False, B: False, C: True, D: True, E: False}
+    User.objects.filter(username="lou.nurse").update(is_active=False)
+    assert agree() == {A: False, B: True, C: True, D: True, E: True}
+    User.objects.filter(username="lou.nurse").update(is_active=True)
+    add_to_care_team(clinic[C], "cole.counselor", actor=COORDINATOR, at=NOW)
+    assert agree() == {A: False, B: False, C: False, D: True, E: False}
+    remove_from_care_team(clinic[A], "nina.nurse", actor=COORDINATOR, at=NOW)
+    assert agree() == {A: True, B: False, C: False, D: True, E: False}
 
 
 def test_the_read_is_audited_with_its_scope(clinic: dict[str, Patient]) -> None:

@@ -30,7 +30,12 @@ from naltrack.clinical.policy import Policy
 from naltrack.clinical.regimens import injection_timing
 from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
-from naltrack.patients.access import mark_unassigned, worklist_filter, worklist_view
+from naltrack.patients.access import (
+    mark_unassigned,
+    unassigned_patients,
+    worklist_filter,
+    worklist_view,
+)
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
 from naltrack.patients.services import lock_owner, lock_patient, open_chart_of
 
@@ -345,10 +350,12 @@ def list_alerts(*, actor: Actor, status: str = "unresolved", severity: str = "",
     clinician's own patients and every patient with no care team, or the whole clinic."""
     actor.require(Action.VIEW_ALERTS)
     view = worklist_view(actor, scope)
+    unassigned = unassigned_patients()  # one query, for the scope and the mark
     rows = mark_unassigned(
         Alert.objects.select_related("patient")
-        .filter(worklist_filter(view, actor, at or clock.now()))
-        .order_by("severity_rank", "-raised_at", "id")
+        .filter(worklist_filter(view, actor, at or clock.now(), unassigned=unassigned))
+        .order_by("severity_rank", "-raised_at", "id"),
+        unassigned,
     )
     if status == "unresolved":
         rows = rows.exclude(status=AlertStatus.RESOLVED)

@@ -132,6 +132,12 @@ class PatientIn(In):
     preferred_reminder_channel: ReminderChannel = ReminderChannel.NONE
     support_person_name: Annotated[Text, Field(max_length=200)] = ""
     support_person_phone: Annotated[Text, Field(max_length=32, pattern=PHONE)] = ""
+    # The care team (user names of active staff of each role). A client that names nobody
+    # registers a patient with no care team (on every clinician's list, marked, until one is
+    # assigned); naming a nurse or counselor needs a prescriber (docs/care-teams.md).
+    prescriber: Annotated[Text, Field(max_length=150)] = ""
+    nurse: Annotated[Text, Field(max_length=150)] = ""
+    counselor: Annotated[Text, Field(max_length=150)] = ""
 
 
 @router.get("/patients", response=answers(200, Page[PatientOut]),

@@ -26,7 +26,7 @@ from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 
 from .access import chart_access
 from .models import BreakGlass, CareTeamMember, Patient
-from .services import lock_patient
+from .services import TEAM_FIELDS, lock_patient
 
 
 def care_team(patient: Patient) -> list[CareTeamMember]:
@@ -109,6 +109,23 @@ def clinicians() -> list[tuple[str, str]]:
         for s in rows
         if allowed(s.role, Action.VIEW_CHART)
     ]  # fmt: skip
+
+
+def registration_team_choices() -> dict[str, list[tuple[str, str]]]:
+    """Active staff for the registration's care-team fields: the prescribers, the nurses and the
+    counselors, each as (user name, full name)."""
+    rows = (
+        StaffProfile.objects.filter(
+            user__is_active=True, role__in=[name for name, _ in TEAM_FIELDS]
+        )
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+    out: dict[str, list[tuple[str, str]]] = {name: [] for name, _ in TEAM_FIELDS}
+    for s in rows:
+        username = s.user.get_username()
+        out[s.role].append((username, f"{s.user.get_full_name() or username} ({username})"))
+    return out
 
 
 def read_care_team(patient: Patient, *, actor: Actor, at: datetime) -> list[CareTeamMember]:

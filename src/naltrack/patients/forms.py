@@ -3,6 +3,8 @@ the services check meaning and say which field is wrong."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from naltrack.clinical.vocab import Indication
@@ -40,10 +42,32 @@ class PatientForm(EpisodeForm):
     )
     support_person_name = forms.CharField(max_length=200, required=False)
     support_person_phone = forms.CharField(max_length=32, required=False)
+    # The care team: they open the chart without breaking the glass (docs/care-teams.md).
+    prescriber = forms.ChoiceField(
+        choices=(), label="Prescriber (care team)",
+        help_text="leads treatment and opens the chart; required",
+        error_messages={"required": "Choose the prescriber who will start treatment (required)."},
+    )  # fmt: skip
+    nurse = forms.ChoiceField(choices=(), required=False, label="Nurse (care team)",
+                              help_text="optional")  # fmt: skip
+    counselor = forms.ChoiceField(choices=(), required=False, label="Counselor (care team)",
+                                  help_text="optional")  # fmt: skip
 
     field_order = ("mrn", "given_name", "family_name", "birth_date", "sex_at_birth", "phone", "email",
                    "preferred_reminder_channel", "support_person_name", "support_person_phone",
-                   "indications", "start_date")  # fmt: skip
+                   "indications", "start_date", "prescriber", "nurse", "counselor")  # fmt: skip
+
+    def __init__(
+        self, *args: Any, team: dict[str, list[tuple[str, str]]] | None = None, **kwargs: Any
+    ) -> None:
+        """`team`: for each of prescriber, nurse and counselor, the active staff of that role as
+        (user name, label)."""
+        super().__init__(*args, **kwargs)
+        for name, empty in (("prescriber", "Choose a prescriber"), ("nurse", "None yet"),
+                            ("counselor", "None yet")):  # fmt: skip
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", empty), *(team or {}).get(name, [])]
 
 
 class AssessmentForm(BoundedForm):

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 
-from naltrack.accounts.roles import Action
+from naltrack.accounts.models import StaffProfile
+from naltrack.accounts.roles import Action, Role
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.audit.services import record_by
@@ -22,7 +23,14 @@ from naltrack.clinical.vocab import Indication
 from naltrack.clock import local_day
 
 from .access import chart_access
-from .models import Episode, EpisodeStatus, Patient, ReminderChannel, SexAtBirthChoice
+from .models import (
+    CareTeamMember,
+    Episode,
+    EpisodeStatus,
+    Patient,
+    ReminderChannel,
+    SexAtBirthChoice,
+)
 
 MRN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
@@ -40,6 +48,50 @@ class PatientInput:
     preferred_reminder_channel: str = ReminderChannel.NONE
     support_person_name: str = ""
     support_person_phone: str = ""
+    # The care team named at registration (user names of active staff): a prescriber, and
+    # optionally a nurse and a counselor. All empty: no team yet (API clients and imports may do
+    # this; the registration page requires the prescriber). See docs/care-teams.md.
+    prescriber: str = ""
+    nurse: str = ""
+    counselor: str = ""
+
+
+# The registration's care-team fields and the role each names.
+TEAM_FIELDS: tuple[tuple[str, Role], ...] = (
+    ("prescriber", Role.PRESCRIBER),
+    ("nurse", Role.NURSE),
+    ("counselor", Role.COUNSELOR),
+)
+
+
+def _validate_team(data: PatientInput) -> list[str]:
+    """The user names of the care team named at registration, each checked: an active staff
+    member of the field's role. A nurse or counselor without a prescriber is refused (the
+    prescriber leads treatment). No one named: an empty team, allowed."""
+    named = {name: getattr(data, name).strip() for name, _ in TEAM_FIELDS}
+    if not any(named.values()):
+        return []
+    if not named["prescriber"]:
+        raise InputError(
+            "is required: name the prescriber who leads this patient's care", "prescriber"
+        )
+    for name, role in TEAM_FIELDS:
+        username = named[name]
+        if not username:
+            continue
+        profile = (
+            StaffProfile.objects.filter(user__username=username, user__is_active=True)
+            .only("role")
+            .first()
+        )
+        if profile is None:
+            raise InputError(f"no active staff member has the user name {username!r}", name)
+        if profile.role != role:
+            raise InputError(
+                f"{username} is a {profile.get_role_display().lower()}, not a {role.label.lower()}",
+                name,
+            )
+    return [u for u in named.values() if u]
 
 
 def _validate(data: PatientInput, today: date) -> None:
@@ -74,9 +126,11 @@ def _validate(data: PatientInput, today: date) -> None:
 
 
 def register_patient(data: PatientInput, *, actor: Actor, at: datetime) -> Patient:
-    """Create a patient; refuse bad input or a duplicate MRN and write nothing."""
+    """Create a patient with the care team named (if any) in one transaction; refuse bad input,
+    an unknown or wrong-role team member, or a duplicate MRN, and write nothing."""
     actor.require(Action.REGISTER_PATIENT)
     _validate(data, local_day(at))
+    team = _validate_team(data)
     try:
         with transaction.atomic():
             patient = Patient.objects.create(
@@ -93,6 +147,12 @@ def register_patient(data: PatientInput, *, actor: Actor, at: datetime) -> Patie
                 created_at=at,
             )
             record_by(actor, at, AuditAction.CREATE, "patient", patient.pk, patient_mrn=patient.mrn)
+            for username in team:
+                row = CareTeamMember.objects.create(
+                    patient=patient, username=username, added_by=actor.username, added_at=at
+                )
+                record_by(actor, at, AuditAction.CREATE, "care_team_member", row.pk,
+                          patient_mrn=patient.mrn, detail=f"{username} joins the care team")  # fmt: skip
     except IntegrityError:
         raise ConflictError("a patient with this MRN already exists", "mrn") from None
     return patient

@@ -16,6 +16,7 @@ from naltrack.clock import local_day
 from naltrack.web.context import request_actor
 from naltrack.web.pages import posted, requires, submit
 
+from .careteam import registration_team_choices
 from .forms import (
     AllergyForm,
     AssessmentForm,
@@ -39,7 +40,8 @@ from .services import PatientInput, enrol_patient, open_episode
 @requires(Action.REGISTER_PATIENT)
 def register(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
-    form = PatientForm(request.POST or None, initial={"start_date": clock.today()})
+    form = PatientForm(request.POST or None, initial={"start_date": clock.today()},
+                       team=registration_team_choices())  # fmt: skip
 
     def call(d: dict[str, Any]) -> str:
         data = PatientInput(**{f.name: d[f.name] for f in fields(PatientInput)})

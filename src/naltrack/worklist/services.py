@@ -27,7 +27,13 @@ from naltrack.clinical.access import WorklistScope, WorklistView
 from naltrack.clinical.alerts import injection_due_soon_until
 from naltrack.clinical.vocab import Formulation
 from naltrack.monitoring.models import SideEffect
-from naltrack.patients.access import mark_unassigned, worklist_filter, worklist_view
+from naltrack.patients.access import (
+    Unassigned,
+    mark_unassigned,
+    unassigned_patients,
+    worklist_filter,
+    worklist_view,
+)
 from naltrack.screening.models import ScreeningRecord
 
 SECTION_LIMIT = 15
@@ -69,7 +75,7 @@ def _section(rows: Any, total: int | None = None) -> Section:
     return Section(first[:SECTION_LIMIT], rows.count() if total is None else total)
 
 
-def _newest_days_first(appointments: QuerySet[Appointment]) -> Section:
+def _newest_days_first(appointments: QuerySet[Appointment], unassigned: Unassigned) -> Section:
     """Appointments newest day first, by family name within a day, in two queries whatever the
     count: how many fall on each day (from the index alone), then only the newest days that hold
     the first rows, joined to their patients. Sorting every row of the fortnight by name first
@@ -88,7 +94,7 @@ def _newest_days_first(appointments: QuerySet[Appointment]) -> Section:
     # Without a cutoff there is nothing to read, and it is read anyway: the page makes the same
     # queries whatever the clinic holds.
     rows = appointments.filter(on__gte=cutoff) if cutoff else appointments
-    rows = mark_unassigned(rows.select_related("patient"))
+    rows = mark_unassigned(rows.select_related("patient"), unassigned)
     first = list(rows.order_by("-on", "patient__family_name")[:SECTION_LIMIT])
     return Section(first, total)
 
@@ -119,10 +125,12 @@ def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
 
     # Every row carries `unassigned` (nobody with an active account is on the patient's care
     # team: the page marks it, so that someone assigns one) and is in the scope's patients.
-    scoped = worklist_filter(out.view, actor, at)
+    # The patients with no care team are read once, for the scope and every section's mark.
+    unassigned = unassigned_patients()
+    scoped = worklist_filter(out.view, actor, at, unassigned=unassigned)
 
     def rows(model: Any) -> QuerySet[Any]:
-        return mark_unassigned(model.objects.select_related("patient").filter(scoped))
+        return mark_unassigned(model.objects.select_related("patient").filter(scoped), unassigned)
 
     care = rows(CareStatus).filter(active=True)
     injection = care.filter(formulation=Formulation.XR_INJECTION)
@@ -144,7 +152,7 @@ def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
     if may("missed_appointments"):
         out.missed_appointments = _newest_days_first(
             Appointment.objects.filter(scoped, on__gte=on - timedelta(days=MISSED_LOOKBACK_DAYS), on__lt=on)
-            .filter(status__in=(AppointmentStatus.MISSED, AppointmentStatus.BOOKED))
+            .filter(status__in=(AppointmentStatus.MISSED, AppointmentStatus.BOOKED)), unassigned
         )  # fmt: skip
     # Clinical sections.
     if may("high_risk"):
