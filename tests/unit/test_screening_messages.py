@@ -16,7 +16,7 @@ import pytest
 
 from naltrack.clinical import screening
 from naltrack.clinical.findings import RULES, BlockKind, Code, Decision, Severity
-from naltrack.clinical.medications import knowledge
+from naltrack.clinical.medications import DrugClass, MedicationMatch, knowledge
 from naltrack.clinical.policy import DEFAULT_POLICY, Policy
 from naltrack.clinical.screening import screen
 from naltrack.clinical.screening_facts import (
@@ -482,6 +482,27 @@ def test_medications_in_words(entry: str, not_checked: list[Said], opioid: list[
     facts = eligible_oud(medications=meds(entry))
     assert said(facts, Code.MEDICATION_NOT_CHECKED) == not_checked
     assert said(facts, Code.OPIOID_MEDICATION) == opioid
+
+
+def test_a_product_known_only_by_its_class_is_named_without_an_empty_ingredient_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """products.csv may list a product by its class alone (the loader allows no ingredients):
+    the finding then names the product and its class, with no "(contains )"."""
+    match = MedicationMatch(
+        entry="Brandol",
+        ingredients=(),
+        classes=frozenset({DrugClass.OPIOID_AGONIST_ANALGESIC}),
+        unrecognized=(),
+    )
+    monkeypatch.setattr(screening, "match_medication", lambda name, rxnorm=None: match)
+    assert said(eligible_oud(medications=meds("Brandol")), Code.OPIOID_MEDICATION) == [
+        (
+            BLOCK,
+            "'Brandol' " + OPIOID_BLOCKED.format(what="an opioid analgesic"),
+            OPIOID_BLOCK_ACTION,
+        )
+    ]
 
 
 def test_a_product_with_naltrexone_in_words() -> None:
