@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from naltrack.clinical.errors import InputError
-from naltrack.clinical.instruments import score
+from naltrack.clinical.instruments import phq9, score
+from naltrack.clinical.instruments.common import Item, band_for, read_items
 
 AUDIT = "WHO AUDIT manual, Babor et al. 2001; fact sheet 6.4"
 AUDIT_C = "AUDIT-C (US Core Observation 75626-2 note; Bush 1998); fact sheet 6.4"
@@ -183,3 +184,35 @@ def test_dsm5_refusals_name_the_field(doc: dict[str, Any], field: str, message: 
     with pytest.raises(InputError) as err:
         score("dsm5_sud", doc)
     assert (err.value.field, err.value.message) == (field, message)
+
+
+def test_a_dsm5_document_that_is_not_an_object_is_refused_as_a_whole() -> None:
+    with pytest.raises(InputError) as err:
+        score("dsm5_sud", ["craving", "tolerance"])
+    assert (err.value.field, err.value.message) == ("", "must be a JSON object")
+
+
+@pytest.mark.parametrize(
+    ("allowed", "message"),
+    [
+        ((1, 2, 3), "item 1 (worry) must be from 1 to 3 (got 0)"),  # a range not from 0
+        ((0, 1, 2), "item 1 (worry) must be from 0 to 2 (got 5)"),
+        ((1, 3), "item 1 (worry) must be one of 1, 3 (got 0)"),
+    ],
+)
+def test_a_refused_answer_describes_a_range_wherever_it_starts(
+    allowed: tuple[int, ...], message: str
+) -> None:
+    """Every published item happens to start at 0; the wording must not depend on it."""
+    answer = 5 if allowed[0] == 0 else 0
+    with pytest.raises(InputError) as err:
+        read_items({"items": [answer]}, [Item("worry", allowed)])
+    assert (err.value.field, err.value.message) == ("items[0]", message)
+
+
+def test_a_total_outside_every_band_is_a_programming_error_that_names_the_total() -> None:
+    """The item ranges keep every total inside the bands; if a table were wrong, the error must
+    say which total fell through rather than return a band."""
+    with pytest.raises(ValueError, match=r"^total 28 is outside every band$"):
+        band_for(28, phq9.BANDS)
+    assert band_for(27, phq9.BANDS) == "severe"

@@ -30,7 +30,7 @@ AUDIT_C_POSITIVE_MIN = {SexAtBirth.MALE: 4, SexAtBirth.FEMALE: 3}
 
 
 def score_audit(document: object) -> Score:
-    _, values = read_items(document, ITEMS, {"sex_at_birth"})
+    _, values = read_items(document, ITEMS)
     total = sum(values)
     flags: list[str] = []
     # 2 or more points on items 4-6, or 4 on item 9 or 10, moves the patient up one zone (WHO).
@@ -40,7 +40,7 @@ def score_audit(document: object) -> Score:
 
 
 def score_audit_c(document: object) -> Score:
-    doc, values = read_items(document, ITEMS[:3], {"sex_at_birth"})
+    doc, values = read_items(document, ITEMS[:3])
     sex = read_sex(doc)
     total = sum(values)
     band = "positive" if total >= AUDIT_C_POSITIVE_MIN[sex] else "negative"

@@ -57,13 +57,11 @@ def ranged(name: str, low: int, high: int) -> Item:
     return Item(name, tuple(range(low, high + 1)))
 
 
-def read_items(
-    document: object, items: Sequence[Item], extra_fields: set[str] | None = None
-) -> tuple[Obj, list[int]]:
+def read_items(document: object, items: Sequence[Item]) -> tuple[Obj, list[int]]:
     """Read `items` in the instrument's published order; refuse a wrong count or answer."""
     # sex_at_birth is part of the contract's score input for every instrument; only AUDIT-C's
     # bands depend on it, but a caller that always sends it must not be refused.
-    doc = Obj(document, "", {"items", "sex_at_birth"} | (extra_fields or set()))
+    doc = Obj(document, "", {"items", "sex_at_birth"})
     if doc.has("sex_at_birth"):
         parse_enum(doc.raw["sex_at_birth"], SexAtBirth, "sex_at_birth")
     raw = doc.required("items")
