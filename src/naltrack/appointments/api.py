@@ -50,7 +50,9 @@ def _hh_mm(value: Any) -> Any:
 
 # A time of day in the clinic's time zone; absent or null: the visit is booked by the day.
 TimeOfDay = Annotated[
-    clock_time, BeforeValidator(_hh_mm), Field(json_schema_extra={"pattern": TIME_PATTERN})
+    clock_time,
+    BeforeValidator(_hh_mm),
+    Field(json_schema_extra={"pattern": TIME_PATTERN, "maxLength": 5}),
 ]
 
 
