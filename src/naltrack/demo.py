@@ -81,6 +81,11 @@ def _at(day: date, hour: int = 10) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
+def _visit_time(i: int) -> time:
+    """A clinic-hours time of day for the i-th demo patient's visits: 09:00 to 15:30."""
+    return time(9 + (i // 2) % 7, 30 * (i % 2))
+
+
 @dataclass
 class Cast:
     prescriber: Actor
@@ -321,8 +326,12 @@ def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, ca
                 reversal_agent_on_hand=True, late_tier="due", recorded_by="demo", recorded_at=_at(d),
             )  # fmt: skip
             _audited_history(p, [history])
-            Appointment.objects.create(patient=p, kind="injection", on=d, status=AppointmentStatus.KEPT,
+            Appointment.objects.create(patient=p, kind="injection", on=d, status=AppointmentStatus.KEPT, time=_visit_time(i),
                                        booked_by="demo", booked_at=_at(d - timedelta(days=28)))  # fmt: skip
+    if i % 5:  # most booked visits have a time of day; every fifth is booked by the day
+        Appointment.objects.filter(
+            patient=p, status=AppointmentStatus.BOOKED, time__isnull=True
+        ).update(time=_visit_time(i))
     if stage == "waning":  # the booked visit fell through: cancelled, nothing rebooked
         appt = Appointment.objects.filter(patient=p, status=AppointmentStatus.BOOKED).first()
         if appt:
@@ -373,6 +382,7 @@ def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, ca
             p,
             kind="prescriber_review",
             on=on - timedelta(days=3),
+            time=time(10, 30),
             actor=cast.coordinator,
             at=_at(on - timedelta(days=10)),
         )

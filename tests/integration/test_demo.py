@@ -12,6 +12,7 @@ from django.test import Client
 from naltrack import demo
 from naltrack.accounts.models import StaffProfile
 from naltrack.alerts.models import Alert, AlertStatus
+from naltrack.appointments.models import Appointment
 from naltrack.clinical.alerts import AlertCode
 from naltrack.integrity.checks import check_integrity
 from naltrack.patients.models import Episode, Patient
@@ -55,6 +56,9 @@ def test_the_demo_clinic_covers_every_stage_and_every_alert_and_is_deterministic
     # Its history written straight to the MAR is audited too: `naltrack check` passes on it.
     report = check_integrity()
     assert report.ok, [str(f) for f in report.findings]
+    # Visits are booked with a time of day, a few by the day only (reminders name both).
+    booked = Appointment.objects.filter(status="booked")
+    assert booked.filter(time__isnull=False).exists() and booked.filter(time__isnull=True).exists()
     # Portal logins for a few demo patients (issue 11), printed by `make run`.
     assert PatientAccount.objects.count() == len(demo.PORTAL)
     for i, language, _what in demo.PORTAL:

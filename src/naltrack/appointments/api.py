@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from datetime import time as clock_time
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from naltrack.accounts.roles import Action
 from naltrack.patients.apiutil import patient
@@ -27,11 +29,31 @@ from naltrack.web.apiutil import (
     now,
 )
 
-from .models import Appointment, AppointmentKind, AppointmentStatus
+from .models import Appointment, AppointmentKind, AppointmentStatus, by_day_and_time
 from .services import book_appointment, set_appointment_status
 
 # Tagged "treatment", where these operations were first published: their ids and grouping stay.
 router = Router(tags=["treatment"])
+
+
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _hh_mm(value: Any) -> Any:
+    # Only "HH:MM" text (24-hour clock): not seconds, not a number, not "25:00".
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(TIME_PATTERN, value):
+        raise ValueError("must be a time of day HH:MM, from 00:00 to 23:59")
+    return clock_time.fromisoformat(value)
+
+
+# A time of day in the clinic's time zone; absent or null: the visit is booked by the day.
+TimeOfDay = Annotated[
+    clock_time,
+    BeforeValidator(_hh_mm),
+    Field(json_schema_extra={"pattern": TIME_PATTERN, "maxLength": 5}),
+]
 
 
 class AppointmentOut(Schema):
@@ -41,6 +63,7 @@ class AppointmentOut(Schema):
     on: date
     status: AppointmentStatus
     note: str
+    time: str | None = Field(None, description="HH:MM in the clinic's time zone, or null")
 
 
 def appointment_out(a: Appointment) -> dict[str, Any]:
@@ -51,6 +74,7 @@ def appointment_out(a: Appointment) -> dict[str, Any]:
         "on": a.on.isoformat(),
         "status": a.status,
         "note": a.note,
+        "time": a.time.strftime("%H:%M") if a.time else None,
     }
 
 
@@ -58,6 +82,7 @@ class AppointmentIn(In):
     kind: AppointmentKind
     on: Day
     note: Annotated[Text, Field(max_length=500)] = ""
+    time: TimeOfDay | None = None
 
 
 @router.post("/patients/{mrn}/appointments", response=answers(201, AppointmentOut, writes=True),
@@ -80,7 +105,7 @@ def list_appointments(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     actor(request).require(Action.VIEW_SCHEDULE)
-    rows = Appointment.objects.select_related("patient").order_by("on", "id")
+    rows = Appointment.objects.select_related("patient").order_by(*by_day_and_time())
     if on:
         rows = rows.filter(on=on)
     if status:

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.db.models import F
 
 from naltrack.patients.models import Patient
+
+
+def by_day_and_time() -> tuple[Any, ...]:
+    """Visits in the order of the day, the same on every database: timed ones by their time, then
+    those booked by the day (SQLite would put a null time first, PostgreSQL last)."""
+    return ("on", F("time").asc(nulls_last=True), "id")
 
 
 class AppointmentKind(models.TextChoices):
@@ -26,6 +35,8 @@ class Appointment(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
     kind = models.CharField(max_length=20, choices=AppointmentKind.choices)
     on = models.DateField()
+    # The time of day, in the clinic's time zone (settings.TIME_ZONE); None: booked by the day.
+    time = models.TimeField(null=True, blank=True)
     status = models.CharField(
         max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.db import transaction
 
@@ -20,7 +20,8 @@ from .models import Appointment, AppointmentKind, AppointmentStatus
 
 
 def book_appointment(patient: Patient, *, kind: str, on: date, note: str = "", actor: Actor,
-                     at: datetime) -> Appointment:  # fmt: skip
+                     at: datetime, time: time | None = None) -> Appointment:  # fmt: skip
+    """Book a visit on a day, at a time of day (clinic time zone) when one is given."""
     actor.require(Action.MANAGE_APPOINTMENTS)
     if kind not in AppointmentKind.values:
         raise InputError(f"must be one of {', '.join(AppointmentKind.values)}", "kind")
@@ -28,8 +29,9 @@ def book_appointment(patient: Patient, *, kind: str, on: date, note: str = "", a
         raise InputError("is in the past", "on")
     with transaction.atomic():
         lock_patient(patient)
-        appt = Appointment.objects.create(patient=patient, kind=kind, on=on, note=note.strip()[:500],
-                                          booked_by=actor.username, booked_at=at)  # fmt: skip
+        appt = Appointment.objects.create(patient=patient, kind=kind, on=on, time=time,
+                                          note=note.strip()[:500], booked_by=actor.username,
+                                          booked_at=at)  # fmt: skip
         record_by(
             actor,
             at,
@@ -37,7 +39,7 @@ def book_appointment(patient: Patient, *, kind: str, on: date, note: str = "", a
             "appointment",
             appt.pk,
             patient_mrn=patient.mrn,
-            detail=f"{kind} {on}",
+            detail=f"{kind} {on}" + (f" {time:%H:%M}" if time else ""),
         )
     record_changed(patient, at=at)
     return appt

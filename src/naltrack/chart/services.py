@@ -8,7 +8,7 @@ from typing import Any
 
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
 from naltrack.alerts.snapshot import DOSING_LOOKBACK_DAYS, doses_of, episode_of
-from naltrack.appointments.models import Appointment, AppointmentStatus
+from naltrack.appointments.models import Appointment, AppointmentStatus, by_day_and_time
 from naltrack.clinic import active_policy
 from naltrack.clinical.checkin import alert_lines
 from naltrack.clinical.coverage import SourcedCoverage, covered_segments, sourced_coverage
@@ -74,7 +74,7 @@ def read_chart(patient: Patient, on: date) -> Chart:
     upcoming = list(
         Appointment.objects.filter(
             patient=patient, on__gte=on, status=AppointmentStatus.BOOKED
-        ).order_by("on")[:10]
+        ).order_by(*by_day_and_time())[:10]
     )
     first = on - timedelta(days=PLOT_DAYS)
     observations = list(

@@ -260,6 +260,7 @@ def disclose(
     *,
     affiliation: str = "",
     channel: Channel = Channel.PRINTED_SUMMARY,
+    notice_given: str = "",
 ) -> Released:
     """THE consent filter. Refused: raises DisclosureRefused with the reason (nothing leaves, the
     attempt is audited). Permitted: records the Disclosure (with the basis, the covering consents
@@ -268,7 +269,10 @@ def disclose(
     `emergency_reason` declares a medical emergency (42 CFR 2.51; prescribers and nurses) when no
     consent covers the disclosure: it is active for EMERGENCY_HOURS, flagged on the chart, listed
     for the director, and further disclosures to the same medical personnel within it need no new
-    declaration."""
+    declaration.
+
+    `notice_given` says how the 2.32 notice went when the channel cannot carry its text (a support
+    person's text message gives a link to it): kept on the Disclosure with the notice's source."""
     actor.require(Action.DISCLOSE_RECORDS)
     name = _text(recipient.name, "recipient_name")
     affiliation = _text(affiliation, "recipient_affiliation", required=False)
@@ -300,7 +304,7 @@ def disclose(
         decision = rule.decide_disclosure(request, terms, day)
         if decision.allowed:
             return _release(patient, decision, stored, ongoing, reason, name, recipient, affiliation,
-                            purpose, kinds, labels, channel, actor, at)  # fmt: skip
+                            purpose, kinds, labels, channel, actor, at, notice_given)  # fmt: skip
     # Refused: nothing leaves; the attempt is audited in a transaction of its own.
     with transaction.atomic():
         record_by(actor, at, AuditAction.EXPORT, "disclosure_refused", patient_mrn=patient.mrn,
@@ -311,7 +315,8 @@ def disclose(
 def _release(patient: Patient, decision: rule.Decision, stored: list[Consent],
              ongoing: Emergency | None, reason: str, name: str, recipient: Recipient,
              affiliation: str, purpose: Purpose, kinds: frozenset[RecordKind],
-             labels: frozenset[Label], channel: Channel, actor: Actor, at: datetime) -> Released:  # fmt: skip
+             labels: frozenset[Label], channel: Channel, actor: Actor, at: datetime,
+             notice_given: str = "") -> Released:  # fmt: skip
     by_id = {c.pk: c for c in stored}
     covering = [by_id[i] for i in decision.consent_ids]
     general = next((c for c in covering if c.scope == ConsentScope.GENERAL), None)
@@ -340,7 +345,7 @@ def _release(patient: Patient, decision: rule.Decision, stored: list[Consent],
         labels=[{"system": lb.system, "code": lb.code, "display": lb.display} for lb in ordered],
         basis=decision.basis.value if decision.basis else "", consent=general, notes_consent=notes,
         emergency=emergency, channel=channel.value, disclosed_by=actor.username, disclosed_at=at,
-        notice=NOTICE_SOURCE,
+        notice=(f"{NOTICE_SOURCE}; given {notice_given}" if notice_given else NOTICE_SOURCE)[:100],
     )  # fmt: skip
     record_by(actor, at, AuditAction.EXPORT, "disclosure", row.pk, patient_mrn=patient.mrn,
               detail=f"{channel.value} to {name} ({purpose.value}) under {decision.reason}")  # fmt: skip

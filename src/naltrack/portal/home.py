@@ -5,13 +5,13 @@ from the clinical core on the same facts the nightly refresh reads for the chart
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.db import transaction
 
 from naltrack.accounts.actors import PatientActor
 from naltrack.alerts.snapshot import read_record
-from naltrack.appointments.models import Appointment, AppointmentStatus
+from naltrack.appointments.models import Appointment, AppointmentStatus, by_day_and_time
 from naltrack.clinic import active_policy, clinic_info
 from naltrack.clinical.protection import (
     OralDoseDay,
@@ -33,6 +33,7 @@ from .words import tablets, visit_words
 class NextVisit:
     on: date
     kind: str  # AppointmentKind value
+    time: time | None = None  # the clinic's time of day, when the visit was booked with one
 
     @property
     def words(self) -> str:
@@ -80,7 +81,7 @@ def read_home(actor: PatientActor, *, at: datetime, language: str = "en") -> Hom
         )  # fmt: skip
         visit = (
             Appointment.objects.filter(patient=patient, on__gte=on, status=AppointmentStatus.BOOKED)
-            .order_by("on", "id").values_list("on", "kind").first()
+            .order_by(*by_day_and_time()).values_list("on", "kind", "time").first()
         )  # fmt: skip
         plan = record.plan if in_treatment else None
         todays_dose = None
@@ -95,7 +96,7 @@ def read_home(actor: PatientActor, *, at: datetime, language: str = "en") -> Hom
         in_treatment=in_treatment,
         plan_formulation=plan.formulation if plan else "",
         protection=protection,
-        next_visit=NextVisit(visit[0], visit[1]) if visit else None,
+        next_visit=NextVisit(visit[0], visit[1], visit[2]) if visit else None,
         next_injection_booked=record.snapshot.next_injection_booked,
         todays_dose=todays_dose,
         clinic=clinic_info(),

@@ -9,6 +9,7 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from naltrack.appointments.models import AppointmentStatus
+from naltrack.appointments.models import AppointmentStatus, by_day_and_time
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import Acting, record, record_by
 from naltrack.clock import local_day
@@ -29,6 +30,8 @@ from .preferences import WORKER, current_preference
 
 FEED_PATH = "/r/calendar/"
 PAST_DAYS = 30  # visits of the last month stay in the calendar
+# How long a timed visit's event lasts in the calendar: the book records a start, not a length.
+VISIT_MINUTES = 30
 
 
 def _digest(token: str) -> str:
@@ -103,15 +106,21 @@ def build_calendar(patient: Patient, at: datetime, config: ReminderConfig) -> by
     cal.add("x-wr-calname", config.clinic_short_name)
     visits = patient.appointments.filter(
         on__gte=today - timedelta(days=PAST_DAYS), status=AppointmentStatus.BOOKED
-    ).order_by("on", "id")
+    ).order_by(*by_day_and_time())
+    zone = ZoneInfo(settings.TIME_ZONE)
     with translation.override(language):
         title = _("Visit - %(clinic)s") % {"clinic": config.clinic_short_name}
         for appt in visits:
             event = Event()
             event.add("uid", f"visit-{appt.pk}@{host}")
             event.add("summary", title)
-            event.add("dtstart", appt.on)  # a whole day: visits are booked by the day
-            event.add("dtend", appt.on + timedelta(days=1))
+            if appt.time is None:  # a whole day: the visit is booked by the day
+                event.add("dtstart", appt.on)
+                event.add("dtend", appt.on + timedelta(days=1))
+            else:  # at its time of day, in the clinic's time zone
+                start = datetime.combine(appt.on, appt.time, tzinfo=zone)
+                event.add("dtstart", start)
+                event.add("dtend", start + timedelta(minutes=VISIT_MINUTES))
             event.add("dtstamp", at)
             cal.add_component(event)
         due = next_dose_due(patient, today)
@@ -129,5 +138,6 @@ def build_calendar(patient: Patient, at: datetime, config: ReminderConfig) -> by
             event.add("dtend", due + timedelta(days=1))
             event.add("dtstamp", at)
             cal.add_component(event)
+    cal.add_missing_timezones()  # a VTIMEZONE for the clinic's zone when a visit is timed
     data: bytes = cal.to_ical()
     return data

@@ -19,6 +19,9 @@ from naltrack.config import ReminderConfig, forbidden_words_in
 
 # The portal's sign-in page, under the clinic's public address.
 LOGIN_PATH = "/portal/"
+# The public page with the notice prohibiting re-disclosure (42 CFR 2.32) that goes, by link,
+# with every notice to a support person: the message itself stays neutral on a lock screen.
+NOTICE_PATH = "/r/notice/"
 LANGUAGES = ("en", "es")
 # How a day is written, by language and channel: "Thursday 3 December", "jueves 3 de diciembre";
 # a text message uses the short names.
@@ -52,6 +55,11 @@ class Details:
     unsubscribe_url: str = ""
 
 
+def notice_url(language: str, config: ReminderConfig) -> str:
+    """The public page of the 42 CFR 2.32 notice, introduced in the reader's language."""
+    return f"{config.public_url}{NOTICE_PATH}" + ("" if language == "en" else f"?lang={language}")
+
+
 def template_names(kind: str, channel: str) -> list[str]:
     names = [f"reminders/messages/{kind}_{channel}.txt"]
     if channel == "email":
@@ -69,6 +77,7 @@ def render(details: Details, config: ReminderConfig | None = None) -> Message:
         "about": details.about,
         "login_url": config.public_url + LOGIN_PATH,
         "unsubscribe_url": details.unsubscribe_url,
+        "notice_url": notice_url(language, config),
     }
     base = f"reminders/messages/{details.kind}"
     with translation.override(language):

@@ -30,6 +30,7 @@ from naltrack.disclosure.services import ConsentInput, disclose, record_consent,
 from naltrack.patients.models import Patient
 
 from .consents import current_consent
+from .messages import NOTICE_PATH
 from .models import (
     Notice,
     Reminder,
@@ -216,10 +217,12 @@ def list_support_people(patient: Patient, *, by: Acting, at: datetime) -> list[S
 
 def release_notice(row: Reminder, at: datetime) -> Disclosure:
     """The one consent filter for a notice: raises DisclosureRefused (nothing is sent) or records
-    the Disclosure and returns it."""
+    the Disclosure and returns it. The message carries a link to the 2.32 notice (NOTICE_PATH),
+    not its text, which would tell a lock screen what the program is; the Disclosure says so."""
     person = row.support_person
     assert person is not None
     released = disclose(row.patient, Recipient(person.name), NOTICE_PURPOSE, NOTICE_RECORDS,
                         NOTICE_SENDER, at, affiliation=person.relationship,
-                        channel=Channel.SUPPORT_NOTICE)  # fmt: skip
+                        channel=Channel.SUPPORT_NOTICE,
+                        notice_given=f"by link {NOTICE_PATH}")  # fmt: skip
     return released.disclosure

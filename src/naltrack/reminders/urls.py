@@ -10,5 +10,6 @@ app_name = "reminders"
 urlpatterns: list[URLPattern] = [
     path("sms/inbound", views.sms_inbound, name="sms-inbound"),
     path("unsubscribe/<str:token>/", views.unsubscribe_page, name="unsubscribe"),
+    path("notice/", views.notice_page, name="notice"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
 ]

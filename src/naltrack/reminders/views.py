@@ -1,5 +1,6 @@
 """Public endpoints of reminders, reached without a sign-in, each by a secret or a signature:
-the SMS provider's inbound webhook (STOP), an email's unsubscribe link and the calendar feed.
+the SMS provider's inbound webhook (STOP), an email's unsubscribe link and the calendar feed; and
+the public page of the 2.32 notice that a support person's message links to.
 None of them shows anything about the patient's care."""
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from naltrack import clock
+from naltrack.clinical.consent import NOTICE_SOURCE, REDISCLOSURE_NOTICE
 
+from .messages import LANGUAGES
 from .preferences import preference_for_token, unsubscribe
 from .services import feed_ics, inbound_sms
 
@@ -71,3 +74,16 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="visits.ics"'
     return response
+
+
+@require_safe
+def notice_page(request: HttpRequest) -> HttpResponse:
+    """The notice prohibiting re-disclosure (42 CFR 2.32) that a support person's message links
+    to: public, the same for everyone, naming no patient."""
+    language = request.GET.get("lang", "en")
+    language = language if language in LANGUAGES else "en"
+    with translation.override(language):
+        return render(request, "reminders/notice.html", {
+            "notice": REDISCLOSURE_NOTICE, "source": NOTICE_SOURCE, "language": language,
+            "clinic": settings.REMINDERS.clinic_short_name,
+        })  # fmt: skip

@@ -17,7 +17,7 @@ import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -114,6 +114,14 @@ def _notice_still_wanted(row: Reminder, now: datetime) -> str:
     return ""
 
 
+def _visit_time(row: Reminder) -> time | None:
+    """The visit's time of day (clinic time zone) when the reminder is about a booked visit."""
+    appt = row.appointment
+    if appt is None or appt.on != row.about_day:
+        return None
+    return appt.time
+
+
 def _message(row: Reminder, pref: Preference, config: ReminderConfig) -> tuple[str, Message, dict[str, str]]:  # fmt: skip
     """Where the reminder goes, its text and its mail headers."""
     if row.kind == ReminderKind.SUPPORT_NOTICE:
@@ -122,6 +130,7 @@ def _message(row: Reminder, pref: Preference, config: ReminderConfig) -> tuple[s
         message = render(Details(
             kind=f"support_{row.notice}", channel=row.channel, language=pref.language,
             day=row.about_day, name=person.name, about=row.patient.given_name,
+            time=_visit_time(row),
         ), config)  # fmt: skip
         return person.address(), message, {}
     to = wanted_channels(row.patient, pref)[row.channel]
@@ -129,7 +138,7 @@ def _message(row: Reminder, pref: Preference, config: ReminderConfig) -> tuple[s
     message = render(Details(
         kind=row.kind, channel=row.channel, language=pref.language, day=row.about_day,
         name=row.patient.given_name if row.channel == ReminderChannel.EMAIL else "",
-        unsubscribe_url=unsubscribe,
+        unsubscribe_url=unsubscribe, time=_visit_time(row),
     ), config)  # fmt: skip
     headers = {}
     if row.channel == ReminderChannel.EMAIL:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from naltrack import clock
 from naltrack.accounts.roles import TODAY_SECTIONS, Action
@@ -147,7 +147,7 @@ def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
     if may("appointments_today"):
         out.appointments_today = _section(
             rows(Appointment).filter(on=on, status=AppointmentStatus.BOOKED)
-            .order_by("kind", "patient__family_name")
+            .order_by(F("time").asc(nulls_last=True), "kind", "patient__family_name")
         )  # fmt: skip
     if may("missed_appointments"):
         out.missed_appointments = _newest_days_first(
