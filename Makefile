@@ -99,6 +99,8 @@ clean:
 ## regimens/coverage/alerts: 1709 mutants (1696 scored, 13 documented equivalents), 0 logic
 ## survivors; wallet (the card and the letter, issue 11): 453 mutants, 453 killed, 0 equivalents,
 ## its mutants run in about 2.7 min (2.8 per s) after the shared generation step, under load;
+## checkin/protection/access (issue 11's check-ins, dose log and portal protection; chart access):
+## 740 mutants (730 scored, 10 documented equivalents), 0 logic or text survivors, 2.7 min wall.
 ## mar (the MAR's decisions): 555 mutants (552 scored, 3 equivalents), 0 survivors,
 ## about 3.5-4.5 min wall on its own under load. Measured from a fresh
 ## clone on the shared 2-core machine under a load of 7-10 from other jobs: 36.6 min wall but

@@ -132,6 +132,23 @@ def test_whose_patients_a_worklist_holds(
 
 
 @pytest.mark.parametrize(
+    ("facts", "label"),
+    [
+        (WorklistFacts(False, True, True), "Whole clinic (the care-team restriction is off)"),
+        (WorklistFacts(True, False, True), "Whole clinic: schedules and contacts"),
+        (WorklistFacts(True, True, True, CLINIC),
+         "Whole clinic: every patient's items (the clinic-wide safety list)"),
+        (WorklistFacts(True, True, False),
+         "Your patients: those whose care team you are on, those you opened with break-the-glass, "
+         "and every patient with no care team yet (marked), so that nobody is missed"),
+    ],
+    ids=["restriction off", "coordinator", "prescriber asks clinic", "nurse"],
+)  # fmt: skip
+def test_the_worklist_is_headed_with_what_it_holds(facts: WorklistFacts, label: str) -> None:
+    assert decide_worklist_scope(facts).label == label
+
+
+@pytest.mark.parametrize(
     ("on_team", "glass", "staffed", "listed"),
     [
         (True, False, 1, True),

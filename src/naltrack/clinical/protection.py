@@ -189,10 +189,13 @@ def oral_dose_on(
         start = first_day + timedelta(days=span - span % reg.every_days)
     else:
         start = max(first_day, on - timedelta(days=6))
-    schedule = build_schedule(
-        ScheduleRequest(regimen=regimen, start_date=start, until=on, indications=indications),
-        policy,
+    # The plan is already signed: its weekly total was the prescriber's decision (as in
+    # checkin.scheduled_tablets), so a clinic policy with another weekly total must not refuse
+    # to name today's tablet.
+    request = ScheduleRequest(
+        regimen=regimen, start_date=start, until=on, indications=indications, reason="as ordered"
     )
+    schedule = build_schedule(request, policy)
     for dose in schedule.doses:
         if dose.date == on:
             return OralDoseDay(on, DoseDay.DOSE, dose.mg)
