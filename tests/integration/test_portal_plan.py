@@ -80,7 +80,10 @@ def test_the_counselor_opens_the_plan_on_the_editor_page(
     assert counselor.post(f"/patients/{planned.mrn}/plan/", form).status_code == 302
     assert TreatmentPlan.current(planned).patient_may_edit  # type: ignore[union-attr]
     chart = counselor.get(f"/patients/{planned.mrn}/").content.decode()
-    assert "The patient may edit the relapse-prevention plan in the portal." in chart
+    assert (
+        "The patient may edit the relapse-prevention and relapse-management plans in the portal."
+        in chart
+    )
 
 
 def test_a_patient_edit_is_a_new_version_the_counselor_sees(

@@ -78,7 +78,7 @@ class PlanForm(BoundedForm):
     discontinuation_plan = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     patient_may_edit = forms.BooleanField(
         required=False,
-        label="The patient may edit the relapse-prevention plan in the portal",
+        label="The patient may edit the relapse-prevention and relapse-management plans in the portal",
         help_text="triggers, warning signs, coping steps and people to call; each edit is a new "
         "version you see in the plan history",
     )

@@ -50,8 +50,9 @@ class TreatmentPlan(models.Model):
     planned_duration_days = models.PositiveIntegerField(default=180)
     discontinuation_plan = models.TextField(blank=True)
     # Set by the counselor (or prescriber): the patient may edit the relapse-prevention plan
-    # (triggers, warning signs, coping steps, people to call) in the portal; each patient edit is
-    # a new version written by "patient:<login>" (treatment/plans.py patient_edits_relapse_plan).
+    # (triggers, warning signs, coping steps, people to call) and the relapse-management plan in
+    # the portal; each patient edit is a new version written by "patient:<login>"
+    # (treatment/plans.py patient_edits_relapse_plan).
     patient_may_edit = models.BooleanField(default=False)
     reason = models.CharField(max_length=500)
     created_by = models.CharField(max_length=150)

@@ -34,7 +34,7 @@ class PlanInput:
     relapse_management: str = ""
     planned_duration_days: int = 180  # Part A A7 plan target; quality benchmark of 6 months
     discontinuation_plan: str = ""
-    patient_may_edit: bool = False  # the patient may edit the relapse-prevention plan (portal)
+    patient_may_edit: bool = False  # the patient may edit the relapse plans (portal)
 
 
 MEDICATION_FIELDS = ("formulation", "regimen", "planned_duration_days")
