@@ -10,6 +10,7 @@ from naltrack.api import api
 from naltrack.appointments import views as appointments
 from naltrack.card import views as card
 from naltrack.chart import release_views as release
+from naltrack.chart import print_views
 from naltrack.chart import views as chart
 from naltrack.counselling import views as counselling
 from naltrack.disclosure import views as disclosure
@@ -35,6 +36,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/", chart.search, name="patient-search"),
     path("register/", patients.register, name="register"),
     path("patients/<str:mrn>/", chart.chart, name="patient-chart"),
+    path("patients/<str:mrn>/print/mar/", print_views.print_mar, name="print-mar"),
+    path("patients/<str:mrn>/print/plan/", print_views.print_plan, name="print-plan"),
+    path("patients/<str:mrn>/print/visit/", print_views.print_visit, name="print-visit"),
+    path("patients/<str:mrn>/print/summary/", print_views.print_summary, name="print-summary"),
     path("patients/<str:mrn>/episodes/", patients.new_episode, name="episodes"),
     path("patients/<str:mrn>/assessment/", patients.assessments, name="assessments"),
     path("patients/<str:mrn>/medications/", patients.medications, name="medications"),
