@@ -348,7 +348,7 @@ def test_consent_pages_record_revoke_and_refuse_beside_the_field(patient: Patien
     bad = c.post(url, CONSENT_POST | {"single_tpo": "", "recipient_names": "Dr. Ana Rivera"})
     assert bad.status_code == 200
     assert (
-        '<p class="field-error" role="alert">choose at least one purpose</p>'
+        '<div class="field-error" id="id_purposes_error"><p>choose at least one purpose</p></div>'
         in bad.content.decode()
     )
     assert not Consent.objects.exists()
