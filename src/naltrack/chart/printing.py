@@ -14,6 +14,7 @@ from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.alerts.snapshot import episode_of
 from naltrack.appointments.models import Appointment, by_day_and_time
+from naltrack.clinical.regimens import regimens
 from naltrack.counselling.models import CounsellingSession
 from naltrack.counselling.services import read_sessions
 from naltrack.monitoring.models import Observation
@@ -52,6 +53,14 @@ class Printout:
     truncated: bool = False
     chart: Chart | None = None
     day: date | None = None  # a visit summary's day
+
+    @property
+    def regimen_title(self) -> str:
+        """The plan's regimen in words (its code when the regimen table no longer has it)."""
+        if self.plan is None:
+            return ""
+        known = regimens().get(self.plan.regimen)
+        return known.title if known else self.plan.regimen
 
 
 def _open(mrn: str, actor: Actor, at: datetime) -> Printout:
