@@ -9,8 +9,8 @@ from naltrack.alerts import views as alerts
 from naltrack.api import api
 from naltrack.appointments import views as appointments
 from naltrack.card import views as card
-from naltrack.chart import release_views as release
 from naltrack.chart import print_views
+from naltrack.chart import release_views as release
 from naltrack.chart import views as chart
 from naltrack.counselling import views as counselling
 from naltrack.disclosure import views as disclosure

@@ -80,14 +80,17 @@ def test_the_mar_on_a_phone_keeps_site_lot_and_naloxone_in_view(
     try:
         sign_in(pg, "nina.nurse", PASSWORD)
         pg.goto(f"/patients/{p.mrn}/")
-        assert pg.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scroll
+        # no sideways scroll
+        assert pg.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         mar = pg.locator("table.mar")
         mar.scroll_into_view_if_needed()
         for label in ("Site / needle", "Lot (expiry)", "Naloxone discussed"):
             cell = mar.locator(f'td[data-label="{label}"]').first
             assert cell.is_visible(), label
             box = cell.bounding_box()
-            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], label
+            assert (
+                box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+            ), label
         first = mar.locator("tbody tr").first
         assert "Left gluteal" in first.locator('td[data-label="Site / needle"]').inner_text()
         assert "LOT-1" in first.locator('td[data-label="Lot (expiry)"]').inner_text()
@@ -97,7 +100,9 @@ def test_the_mar_on_a_phone_keeps_site_lot_and_naloxone_in_view(
         named = naloxone.evaluate("e => getComputedStyle(e, '::before').content")
         assert named == '"Naloxone discussed: "'
         # plot text: at least about 12 CSS px tall on the phone
-        heights = pg.eval_on_selector_all("svg.plot text", "els => els.map(e => e.getBoundingClientRect().height)")
+        heights = pg.eval_on_selector_all(
+            "svg.plot text", "els => els.map(e => e.getBoundingClientRect().height)"
+        )
         assert heights and min(h for h in heights if h > 0) >= 12
         _shot(pg, "chart_phone_390")
         _shot(mar, "mar_phone_390")

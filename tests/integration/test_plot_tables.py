@@ -86,8 +86,9 @@ def test_the_coverage_table_lists_each_covered_run_as_drawn() -> None:
     reported = [(date(2026, 5, 20), date(2026, 6, 11)), (date(2026, 9, 1), date(2026, 10, 5))]
     parsed = _parse(plots.coverage_strip("Cover", observed, first=FIRST, last=LAST, today=LAST,
                                          reported=reported))  # fmt: skip
+    # the first run is clipped at the plot's first day
     assert parsed.rows == [
-        ["2026-06-01", "2026-06-10", "10", "covered with self-reported doses"],  # clipped at the start
+        ["2026-06-01", "2026-06-10", "10", "covered with self-reported doses"],
         ["2026-09-01", "2026-09-30", "30", "covered"],
         ["2026-09-01", "2026-10-04", "34", "covered with self-reported doses"],
     ]
@@ -128,7 +129,8 @@ def test_the_charts_plots_each_carry_their_table_with_the_same_numbers() -> None
         record_observation(p, kind="craving", observed_on=day, data={"value": int(total)},
                            actor=NURSE, at=at(day))  # fmt: skip
     page = login(Role.NURSE, "nina.nurse").get(f"/patients/{p.mrn}/").content.decode()
-    assert page.count('<details class="plot-data">') == 6  # coverage, craving, PHQ-9, urine, 2 check-in
+    # coverage, craving, PHQ-9, urine and the two check-in plots
+    assert page.count('<details class="plot-data">') == 6
     craving = page[page.index('id="h-crav"') : page.index('id="h-phq"')]
     parsed = _parse(craving)
     assert [m.split(": ") for m in parsed.marks] == [r[:2] for r in parsed.rows]

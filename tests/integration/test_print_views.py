@@ -34,7 +34,7 @@ def _reads(mrn: str, username: str) -> list[str]:
     )
 
 
-def test_the_printed_mar_holds_every_dose_with_site_lot_and_naloxone_and_is_an_audited_read() -> None:
+def test_the_printed_mar_holds_each_dose_with_site_lot_and_naloxone_as_an_audited_read() -> None:
     p = started_on_injection("MRN-0700", TODAY - timedelta(days=3))
     nurse = login(Role.NURSE, "nina.nurse")
     before = _reads(p.mrn, "nina.nurse")
@@ -99,7 +99,7 @@ def test_the_visit_summary_shows_the_days_notes_only_to_a_role_that_may_read_the
         ("1800-01-01", "between 1900-01-01 and 2099-12-31"),
     ],
 )
-def test_a_bad_visit_day_is_named_beside_its_field_and_nothing_is_read(day: str, message: str) -> None:
+def test_a_bad_visit_day_is_named_beside_its_field_and_nothing_read(day: str, message: str) -> None:
     p = started_on_injection("MRN-0704", TODAY - timedelta(days=3))
     nurse = login(Role.NURSE, "nina.nurse")
     r = nurse.get(f"/patients/{p.mrn}/print/visit/?day={day}")

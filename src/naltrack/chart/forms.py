@@ -20,5 +20,7 @@ class VisitDayForm(BoundedForm):
     def clean_day(self) -> date:
         day: date = self.cleaned_data["day"]
         if day > self.today:
-            raise forms.ValidationError("is in the future: a visit summary is of a day that has been")
+            raise forms.ValidationError(
+                "is in the future: a visit summary is of a day that has been"
+            )
         return day

@@ -16,7 +16,9 @@ from .forms import VisitDayForm
 from .printing import mar_printout, plan_printout, summary_printout, visit_printout
 
 
-def _page(request: HttpRequest, template: str, out: object, title: str, **more: object) -> HttpResponse:
+def _page(
+    request: HttpRequest, template: str, out: object, title: str, **more: object
+) -> HttpResponse:
     return render(request, template, {"out": out, "doc_title": title, "active": "patients", **more})
 
 

@@ -57,9 +57,12 @@ def _frame(
 def _table(title: str, head: Sequence[str], rows: Sequence[Sequence[str]], empty: str) -> str:
     """The plot's values as a table, folded under the plot."""
     th = "".join(f'<th scope="col">{escape(h)}</th>' for h in head)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
-    ) or f'<tr><td colspan="{len(head)}" class="empty">{escape(empty)}</td></tr>'
+    body = (
+        "".join(
+            "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+        )
+        or f'<tr><td colspan="{len(head)}" class="empty">{escape(empty)}</td></tr>'
+    )
     return (
         '<details class="plot-data"><summary>Values as a table</summary>'
         f'<table><caption class="sr-only">{escape(title)}</caption>'
@@ -178,7 +181,9 @@ def coverage_strip(title: str, segments: Sequence[tuple[date, date]], *, first: 
             f'<text x="{x:.1f}" y="{BAR_TOP - 10}" text-anchor="{_today_anchor(x)}">today</text>'
         )
     parts.append(f'<text x="{PAD_L}" y="{h - 6}">{first.isoformat()}</text>')
-    parts.append(f'<text x="{W - PAD_R}" y="{h - 6}" text-anchor="end">{last.isoformat()}</text></svg>')
+    parts.append(
+        f'<text x="{W - PAD_R}" y="{h - 6}" text-anchor="end">{last.isoformat()}</text></svg>'
+    )
     parts.append(
         _table(title, ["From", "To", "Days", "Cover"], rows, "No day covered in this period")
     )
