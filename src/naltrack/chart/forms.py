@@ -13,7 +13,7 @@ class VisitDayForm(BoundedForm):
     day = forms.DateField(label="Day of the visit", widget=DATE)
 
     def __init__(self, *args: object, today: date, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.today = today
         self.fields["day"].widget.attrs["max"] = today.isoformat()
 
