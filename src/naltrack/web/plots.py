@@ -4,7 +4,7 @@ the same values as a table (a <details> under the plot) for a screen reader, a k
 anyone who wants the numbers: the table is built from the very points the plot draws.
 
 Text size: the SVG's text is sized in viewBox units, so it shrinks with the plot. The stylesheet
-(app.css, `svg.plot text`) sets 13 units on a wide screen and PHONE_FONT units on a phone, where a
+(app.css, `svg.plot text`) sets 17 units on a wide screen and PHONE_FONT units on a phone, where a
 plot 600 units wide is drawn about 320 CSS px wide: 23 units there are about 12 CSS px. The margins
 below leave room for labels at the phone's size."""
 
