@@ -41,10 +41,10 @@ from naltrack import clock
 from naltrack.accounts.services import PermissionRefused, actor_for
 from naltrack.accounts.tokens import TokenRefused, authenticate
 from naltrack.clinical.access import OutsideCareTeam
-from naltrack.web.auditing import audit_refusal
 from naltrack.clinical.consent import DisclosureRefused
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.signin.lockout import token_address_locked, token_failed
+from naltrack.web.auditing import audit_refusal
 
 log = logging.getLogger("naltrack.api")
 

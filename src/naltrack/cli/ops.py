@@ -72,7 +72,9 @@ def audit_export(args: argparse.Namespace) -> int:
         try:
             days[name] = date.fromisoformat(raw) if raw else None
         except ValueError:
-            print(f"naltrack: audit export: --{name}: must be a date as YYYY-MM-DD", file=sys.stderr)
+            print(
+                f"naltrack: audit export: --{name}: must be a date as YYYY-MM-DD", file=sys.stderr
+            )
             return EXIT_REFUSED
     try:
         rows = search_events(user=args.user or "", action=args.action or "", mrn=args.mrn or "",
@@ -193,7 +195,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     export.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
     export.add_argument("--user", help="only this user's events")
-    export.add_argument("--action", help="only this action (read, create, update, export, login, login_failed)")
+    export.add_argument(
+        "--action", help="only this action (read, create, update, export, login, login_failed)"
+    )
     export.add_argument("--mrn", help="only events about this patient")
     export.add_argument("--since", metavar="YYYY-MM-DD", help="from this day (inclusive)")
     export.add_argument("--until", metavar="YYYY-MM-DD", help="to this day (inclusive)")

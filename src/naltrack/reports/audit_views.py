@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from naltrack import clock
-
 from naltrack.accounts.roles import Action
 from naltrack.audit.export import csv_chunks
 from naltrack.audit.models import AuditAction
