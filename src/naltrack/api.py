@@ -44,6 +44,7 @@ from naltrack.clinical.access import OutsideCareTeam
 from naltrack.clinical.consent import DisclosureRefused
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.signin.lockout import token_address_locked, token_failed
+from naltrack.web.auditing import audit_refusal
 
 log = logging.getLogger("naltrack.api")
 
@@ -153,6 +154,10 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 @api.exception_handler(PermissionRefused)
 def _refused(request: HttpRequest, exc: PermissionRefused) -> HttpResponse:
+    match = request.resolver_match
+    mrn = str(match.kwargs.get("mrn", "")) if match is not None else ""
+    who = getattr(request, "naltrack_actor", None)
+    audit_refusal(request, getattr(who, "username", "") or "", str(exc), mrn)
     return _error(request, 403, str(exc), None)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from naltrack import clock
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import Actor, create_staff
 from naltrack.alerts.services import refresh_all
@@ -77,8 +78,14 @@ PORTAL = (
 )
 
 
+# The moment the demo is seeded, when it is seeded for today: nothing in it may be later (issue 12:
+# a check-in "recorded" at 20:00 and the alerts it raised showed in the future to a morning user).
+_latest: datetime | None = None
+
+
 def _at(day: date, hour: int = 10) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+    moment = timezone.make_aware(datetime.combine(day, time(hour, 0)))
+    return min(moment, _latest) if _latest is not None else moment
 
 
 def _visit_time(i: int) -> time:
@@ -113,16 +120,23 @@ def _staff() -> Cast:
 
 def seed(on: date) -> int:
     """Seed the demo clinic for the day `on`; returns the number of patients created."""
+    global _latest
     if Patient.objects.exists():
         return 0
-    cast = _staff()
-    for i in range(PATIENTS):
+    # Seeded for today, the day's history stops at this moment (a time of day later than now is
+    # moved back to now); seeded for another day, the whole day is history.
+    _latest = clock.now() if on == clock.today() else None
+    try:
+        cast = _staff()
+        for i in range(PATIENTS):
+            with transaction.atomic():
+                _patient(i, STAGES[i % len(STAGES)], on, cast)
         with transaction.atomic():
-            _patient(i, STAGES[i % len(STAGES)], on, cast)
-    with transaction.atomic():
-        _self_reports(on)
-    refresh_all(at=_at(on, 7))
-    _portal_logins(on, cast)
+            _self_reports(on)
+        refresh_all(at=_at(on, 7))
+        _portal_logins(on, cast)
+    finally:
+        _latest = None
     return PATIENTS
 
 

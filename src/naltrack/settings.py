@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "naltrack.web.idempotency.IdempotencyMiddleware",
+    # one audit event per patient per page view or API call, naming each part read (web/auditing.py)
+    "naltrack.web.auditing.OneReadPerPatientMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -79,6 +79,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("alerts/", alerts.inbox, name="alert-inbox"),
     path("alerts/<int:alert_id>/", alerts.handle, name="alert-handle"),
     path("audit/", audit.viewer, name="audit-viewer"),
+    path("audit/export.csv", audit.export_csv, name="audit-export"),
     path("reports/", reports.program, name="report"),
     path("reports/program.csv", reports.program_csv, name="report-csv"),
     path("policy/", reports.clinic_policy, name="clinic-policy"),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
@@ -35,9 +38,26 @@ def record(
     event, writes it and moves the head (`_append`): the head's row lock is held for no work in
     Python, and an event written outside a transaction (a read's audit event: the worklist, a
     chart) is committed by that same statement, so the lock is released inside the database
-    without a further round trip. On SQLite the single writer (BEGIN IMMEDIATE) is the lock."""
+    without a further round trip. On SQLite the single writer (BEGIN IMMEDIATE) is the lock.
+
+    Inside `one_read_per_patient()` (every page view and API call), a read of a patient's record
+    is gathered with the other reads of that patient by the same person and written once, when
+    the request ends."""
     if timezone.is_naive(at):  # as Django would store it: the default zone
         at = timezone.make_aware(at)
+    pending = _READS.get()
+    # A refusal is written at once, on its own: it must not read as one more part that was read.
+    if (pending is not None and action == AuditAction.READ and patient_mrn
+            and not object_type.endswith("_refused")):  # fmt: skip
+        return pending.add(at, actor, object_type, object_id, patient_mrn, remote_addr, detail)
+    return _write(at=at, actor=actor, action=action, object_type=object_type,
+                  object_id=object_id, patient_mrn=patient_mrn, remote_addr=remote_addr,
+                  detail=detail)  # fmt: skip
+
+
+def _write(*, at: datetime, actor: str, action: AuditAction | str, object_type: str,
+           object_id: str, patient_mrn: str, remote_addr: str | None, detail: str) -> AuditEvent:  # fmt: skip
+    """Append one event now (record() without the gathering of reads)."""
     # The address as the database keeps it (an IPv6 address is stored in its short form).
     remote = AuditEvent._meta.get_field("remote_addr").get_prep_value(remote_addr) or None
     detail = detail[:500]
@@ -56,6 +76,63 @@ def record(
         head.seq, head.hash = seq, row_hash
         head.save(update_fields=("seq", "hash"))
     return event
+
+
+@dataclass
+class _Read:
+    """The reads of one patient's record by one person in one request, gathered into one event:
+    the first part read (its type, id and detail), then what else the same request read."""
+
+    at: datetime
+    object_type: str
+    object_id: str
+    detail: str
+    also: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        more = f"also read {', '.join(self.also)}" if self.also else ""
+        return "; ".join(part for part in (self.detail, more) if part)
+
+
+@dataclass
+class _PendingReads:
+    reads: dict[tuple[str, str, str | None], _Read] = field(default_factory=dict)
+
+    def add(self, at: datetime, actor: str, object_type: str, object_id: str, mrn: str,
+            remote_addr: str | None, detail: str) -> AuditEvent:  # fmt: skip
+        key = (actor, mrn, remote_addr)
+        read = self.reads.get(key)
+        if read is None:
+            self.reads[key] = _Read(at, object_type, object_id, detail)
+        else:
+            part = f"{object_type} ({detail})" if detail else object_type
+            if object_type != read.object_type and part not in read.also:
+                read.also.append(part)
+        return AuditEvent(at=at, actor=actor, action=AuditAction.READ, object_type=object_type,
+                          object_id=object_id, patient_mrn=mrn, remote_addr=remote_addr,
+                          detail=detail)  # fmt: skip
+
+
+_READS: ContextVar[_PendingReads | None] = ContextVar("naltrack_audit_reads", default=None)
+
+
+@contextmanager
+def one_read_per_patient() -> Iterator[None]:
+    """Within this block (one page view or API call), the reads of a patient's record by one
+    person are written as ONE audit event when the block ends, naming every part read (the chart,
+    then its counselling notes, say): the trail says who read whose record when, once, not once
+    per section the page gathered. Writes, exports and refusals are written at once, as always.
+    The block's end writes the reads even when the view failed, so an attempt is never lost."""
+    pending = _PendingReads()
+    token = _READS.set(pending)
+    try:
+        yield
+    finally:
+        _READS.reset(token)
+        for (actor, mrn, remote), read in pending.reads.items():
+            _write(at=read.at, actor=actor, action=AuditAction.READ, object_type=read.object_type,
+                   object_id=read.object_id, patient_mrn=mrn, remote_addr=remote,
+                   detail=read.text())  # fmt: skip
 
 
 _EVENTS = AuditEvent._meta.db_table

@@ -1,4 +1,4 @@
-"""The operator's commands: `naltrack audit verify`, `naltrack check`, `naltrack backup FILE` and
+"""The operator's commands: `naltrack audit verify`, `naltrack audit export`, `naltrack check`, `naltrack backup FILE` and
 `naltrack restore FILE`.
 
 Each checks the configuration first (one plain line naming a bad variable, exit 2), then sets up
@@ -52,6 +52,56 @@ def audit_verify(args: argparse.Namespace) -> int:
     print(f"({report.events} events walked before the break; head {report.head_seq})",
           file=sys.stderr)  # fmt: skip
     return EXIT_FOUND
+
+
+def audit_export(args: argparse.Namespace) -> int:
+    """Write the trail (filtered) as CSV to FILE or standard output; the export is recorded in the
+    trail first, by `console:<login name>`."""
+    from datetime import date
+
+    from naltrack import clock
+    from naltrack.accounts.actors import Console
+    from naltrack.audit.export import csv_chunks
+    from naltrack.audit.models import AuditAction
+    from naltrack.audit.services import record_by, search_events
+    from naltrack.clinical.errors import InputError
+
+    days: dict[str, date | None] = {}
+    for name in ("since", "until"):
+        raw = getattr(args, name) or ""
+        try:
+            days[name] = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            print(
+                f"naltrack: audit export: --{name}: must be a date as YYYY-MM-DD", file=sys.stderr
+            )
+            return EXIT_REFUSED
+    try:
+        rows = search_events(user=args.user or "", action=args.action or "", mrn=args.mrn or "",
+                             since=days["since"], until=days["until"]).order_by("seq")  # fmt: skip
+        count = rows.count()
+    except InputError as err:
+        print(f"naltrack: audit export: --{err.field}: {err.message}", file=sys.stderr)
+        return EXIT_REFUSED
+    target = Path(args.out) if args.out else None
+    if target is not None and not target.parent.is_dir():
+        print(f"naltrack: audit export: --out: no such folder {target.parent}", file=sys.stderr)
+        return EXIT_REFUSED
+    chosen = {"user": args.user, "action": args.action, "mrn": args.mrn, "since": args.since,
+              "until": args.until}  # fmt: skip
+    filters = " ".join(f"{k}={v}" for k, v in chosen.items() if v) or "whole trail"
+    record_by(Console.here(), clock.now(), AuditAction.EXPORT, "audit_trail",
+              detail=f"{filters}; {count} events; to {target or 'standard output'}")  # fmt: skip
+    out = target.open("w", encoding="utf-8", newline="") if target else sys.stdout
+    try:
+        for chunk in csv_chunks(rows.iterator(chunk_size=2000)):
+            out.write(chunk)
+    finally:
+        if target:
+            out.close()
+    if target:
+        print(f"audit export: {count} events written to {target}", file=sys.stderr)
+    return 0
 
 
 def check(args: argparse.Namespace) -> int:
@@ -138,6 +188,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "altered, deleted or inserted behind the application's back)",
     )
     verify.set_defaults(handler=_with_django(audit_verify))
+    export = audit.add_parser(
+        "export",
+        help="write the audit trail (or the events the filters select) as CSV, oldest first, "
+        "with each event's place in the hash chain; the export is itself recorded",
+    )
+    export.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+    export.add_argument("--user", help="only this user's events")
+    export.add_argument(
+        "--action", help="only this action (read, create, update, export, login, login_failed)"
+    )
+    export.add_argument("--mrn", help="only events about this patient")
+    export.add_argument("--since", metavar="YYYY-MM-DD", help="from this day (inclusive)")
+    export.add_argument("--until", metavar="YYYY-MM-DD", help="to this day (inclusive)")
+    export.set_defaults(handler=_with_django(audit_export))
 
     c = sub.add_parser(
         "check",

@@ -15,6 +15,7 @@ from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.regimens import regimens
+from naltrack.patients.models import EpisodeStatus
 from naltrack.patients.pages import open_record
 from naltrack.patients.services import read_patient
 from naltrack.web.context import request_actor
@@ -49,6 +50,8 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
     actor = request_actor(request)
     now = clock.now()
     patient = read_patient(mrn, actor=actor, at=now)
+    if not patient.episodes.filter(status=EpisodeStatus.ACTIVE).exists():  # stopped, or never begun
+        return render(request, "treatment/no_episode.html", {"patient": patient}, status=409)
     proposal = propose_injection(patient, clock.local_day(now))
     plan = TreatmentPlan.current(patient)
     initial = {

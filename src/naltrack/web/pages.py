@@ -23,6 +23,7 @@ from naltrack.accounts.staff import password_change_due_for
 from naltrack.clinical.access import OutsideCareTeam, WorklistScope
 from naltrack.clinical.errors import InputError
 
+from .auditing import audit_refusal
 from .bounds import MRN_PATTERN
 from .context import request_actor
 
@@ -74,10 +75,10 @@ def requires(action: Action) -> Callable[[View], View]:
             if password_change_due_for(request.user):  # signed in with a one-time password
                 return redirect("account")
             if not actor.can(action):
-                return refused(
-                    request,
-                    f"Your role ({actor.role.label if actor.role else 'none'}) cannot open this page.",
-                )
+                role = actor.role.label if actor.role else "none"
+                audit_refusal(request, actor.username, f"role {role} may not {action.value}",
+                              str(kwargs.get("mrn", "")))  # fmt: skip
+                return refused(request, f"Your role ({role}) cannot open this page.")
             if "mrn" in kwargs and not re.match(
                 MRN_PATTERN, kwargs["mrn"]
             ):  # names nobody (a NUL, a slash)
@@ -85,6 +86,7 @@ def requires(action: Action) -> Callable[[View], View]:
             try:
                 return view(request, *args, **kwargs)
             except PermissionRefused as exc:
+                audit_refusal(request, actor.username, str(exc), str(kwargs.get("mrn", "")))
                 return refused(request, str(exc))
             except OutsideCareTeam as exc:
                 return outside_care_team(request, exc)
