@@ -14,6 +14,8 @@ from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.alerts.snapshot import episode_of
 from naltrack.appointments.models import Appointment, by_day_and_time
+from naltrack.audit.models import AuditAction
+from naltrack.audit.services import record_by
 from naltrack.clinical.regimens import regimens
 from naltrack.counselling.models import CounsellingSession
 from naltrack.counselling.services import read_sessions
@@ -63,13 +65,17 @@ class Printout:
         return known.title if known else self.plan.regimen
 
 
-def _open(mrn: str, actor: Actor, at: datetime) -> Printout:
+def _open(mrn: str, actor: Actor, at: datetime, what: str) -> Printout:
     patient = read_patient(mrn, actor=actor, at=at, what="chart")  # the audited read
+    # The trail tells a printout from a screen view: in a page view this is gathered into the
+    # chart read's one event ("also read printout (MAR)", audit/services.py).
+    record_by(actor, at, AuditAction.READ, "printout", patient.pk, patient_mrn=patient.mrn,
+              detail=what)  # fmt: skip
     return Printout(patient, at, actor.username)
 
 
 def mar_printout(mrn: str, *, actor: Actor, at: datetime) -> Printout:
-    out = _open(mrn, actor, at)
+    out = _open(mrn, actor, at, "MAR")
     doses = list(
         Administration.objects.filter(patient=out.patient).order_by("given_at", "id")[
             : MAR_PRINT_LIMIT + 1
@@ -82,7 +88,7 @@ def mar_printout(mrn: str, *, actor: Actor, at: datetime) -> Printout:
 
 
 def plan_printout(mrn: str, *, actor: Actor, at: datetime) -> Printout:
-    out = _open(mrn, actor, at)
+    out = _open(mrn, actor, at, "plan")
     out.plan = TreatmentPlan.of_episode(episode_of(out.patient))
     return out
 
@@ -90,7 +96,7 @@ def plan_printout(mrn: str, *, actor: Actor, at: datetime) -> Printout:
 def visit_printout(mrn: str, day: date, *, actor: Actor, at: datetime) -> Printout:
     """One day's encounter: the doses of that day, the observations, the screenings, the
     appointments and, for a role that may read them, the counselling notes."""
-    out = _open(mrn, actor, at)
+    out = _open(mrn, actor, at, f"visit {day}")
     p = out.patient
     out.doses = list(Administration.objects.filter(patient=p, given_on=day).order_by("given_at"))
     out.observations = [
@@ -109,7 +115,7 @@ def visit_printout(mrn: str, day: date, *, actor: Actor, at: datetime) -> Printo
 
 
 def summary_printout(mrn: str, *, actor: Actor, at: datetime, today: date) -> Printout:
-    out = _open(mrn, actor, at)
+    out = _open(mrn, actor, at, "chart summary")
     out.chart = read_chart(out.patient, today)
     out.plan = out.chart.plan
     return out
