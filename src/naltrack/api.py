@@ -153,7 +153,8 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 @api.exception_handler(PermissionRefused)
 def _refused(request: HttpRequest, exc: PermissionRefused) -> HttpResponse:
-    return _error(request, 403, str(exc), None)
+    # a refusal of one part of a record (a plan's medication) names that part
+    return _error(request, 403, str(exc), getattr(exc, "field", None))
 
 
 @api.exception_handler(TokenRefused)

@@ -82,13 +82,26 @@ class PlanForm(BoundedForm):
         help_text="triggers, warning signs, coping steps and people to call; each edit is a new "
         "version you see in the plan history",
     )
-    reason = forms.CharField(max_length=500, label="Reason for this version")
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for change",
+        help_text="required: the plan history shows it beside what changed",
+    )
 
     def __init__(
-        self, *args: object, regimen_choices: list[tuple[str, str]], **kwargs: object
+        self,
+        *args: object,
+        regimen_choices: list[tuple[str, str]],
+        read_only: tuple[str, ...] = (),
+        **kwargs: object,
     ) -> None:
+        """`read_only`: the parts the user's role may not change (treatment/plans.py
+        read_only_fields): left out of the form; the page shows them as text."""
         super().__init__(*args, **kwargs)
         self.fields["regimen"].choices = regimen_choices  # type: ignore[attr-defined]
+        for name in read_only:
+            del self.fields[name]
 
 
 class DiscontinueForm(BoundedForm):
