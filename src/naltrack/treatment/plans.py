@@ -19,6 +19,7 @@ from naltrack.patients.models import Episode, Patient
 from naltrack.patients.services import active_episode, lock_patient
 
 from .models import PSYCHOSOCIAL_COMPONENTS, FormulationChoice, TreatmentPlan
+from .words import formulation_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,9 @@ def _validate_plan(data: PlanInput, episode: Episode) -> None:
         raise InputError("is not a known regimen", "regimen")
     if regimen.formulation.value != data.formulation:
         raise InputError(
-            f"is a regimen for {regimen.formulation.value}, not {data.formulation}", "regimen"
+            f"is a regimen for {formulation_label(regimen.formulation.value).lower()}, not "
+            f"{formulation_label(data.formulation).lower()}",
+            "regimen",
         )
     if regimen.aud_only and episode.treats_oud:
         raise InputError("is for alcohol use disorder only, and this episode treats OUD", "regimen")
@@ -140,7 +143,6 @@ def change_plan(
     with transaction.atomic():
         lock_patient(patient)
         episode = active_episode(patient)
-        _validate_plan(data, episode)
         previous = (
             TreatmentPlan.objects.select_for_update()
             .filter(episode=episode)
@@ -148,8 +150,9 @@ def change_plan(
             .first()
         )
         refused = refused_changes(actor, previous, data)
-        if refused:
+        if refused:  # before the values are checked: a part the role may not change at all
             raise PlanFieldRefused(actor, FIELD_ACTIONS[refused[0]], refused)
+        _validate_plan(data, episode)
         values = {f.name: getattr(data, f.name) for f in fields(data)}
         values["psychosocial"] = list(data.psychosocial)
         try:

@@ -9,9 +9,7 @@ from naltrack.clinical.policy import Policy
 from naltrack.clinical.regimens import InjectionTier, regimens
 from naltrack.clinical.vocab import Formulation
 
-from .models import FormulationChoice
-
-_FORMULATIONS = dict(FormulationChoice.choices)
+from naltrack.screening.words import formulation_label as formulation_label
 
 # The injection timing tiers of Part A A5 as the MAR shows them beside a dose.
 TIER_LABELS: dict[str, str] = {
@@ -23,10 +21,6 @@ TIER_LABELS: dict[str, str] = {
     InjectionTier.LATE_UDS_REQUIRED.value: "late: urine screen required",
     InjectionTier.RESCREEN.value: "late: screened again",
 }
-
-
-def formulation_label(code: str) -> str:
-    return _FORMULATIONS.get(code, code)
 
 
 def regimen_label(code: str, policy: Policy | None = None) -> str:
