@@ -111,19 +111,22 @@ def _staff() -> Cast:
     )
 
 
-def seed(on: date) -> int:
-    """Seed the demo clinic for the day `on`; returns the number of patients created."""
+def seed(on: date, patients: int = PATIENTS) -> int:
+    """Seed the demo clinic for the day `on`; returns the number of patients created. Fewer
+    `patients` (at least one of each stage) make a smaller clinic of the same kinds, for tests."""
     if Patient.objects.exists():
         return 0
+    if patients < len(STAGES):
+        raise ValueError(f"the demo clinic needs at least {len(STAGES)} patients, one per stage")
     cast = _staff()
-    for i in range(PATIENTS):
+    for i in range(patients):
         with transaction.atomic():
             _patient(i, STAGES[i % len(STAGES)], on, cast)
     with transaction.atomic():
         _self_reports(on)
     refresh_all(at=_at(on, 7))
     _portal_logins(on, cast)
-    return PATIENTS
+    return patients
 
 
 def portal_login(i: int) -> str:
