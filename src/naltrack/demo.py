@@ -144,7 +144,13 @@ def _portal_logins(on: date, cast: Cast) -> None:
     values = {f.name: getattr(plan, f.name) for f in fields(PlanInput)}
     values["psychosocial"] = tuple(plan.psychosocial)
     values["patient_may_edit"] = True
-    change_plan(plan.patient, PlanInput(**values), reason="Open the relapse plan to the patient",
+    # The counselor reviews the relapse plans with the patient (the plan history shows the words
+    # that changed) and opens them to the patient's own edits.
+    values["coping_strategies"] = ("Call my sponsor before anything else; walk for twenty minutes; "
+                                   "urge surfing until the craving passes.")  # fmt: skip
+    values["warning_signs"] = "Skipping meals, isolating, missing group twice in a row."
+    change_plan(plan.patient, PlanInput(**values),
+                reason="Relapse plans reviewed with the patient; open to the patient's edits",
                 actor=cast.counselor, at=_at(on, 8))  # fmt: skip
 
 

@@ -84,9 +84,9 @@ def test_the_history_page_shows_what_changed_and_why(two_versions: Patient) -> N
     page = login(Role.NURSE, "nina.nurse").get(f"/patients/{two_versions.mrn}/plan/history/").content.decode()
     assert "<strong>Why:</strong> Relapse plan with the patient" in page
     assert "The first version of this episode's plan." in page
-    row = re.search(r"<th scope=\"row\">Relapse prevention: triggers</th>(.*?)</tr>", page, re.S)
+    row = re.search(r"<strong>Relapse prevention: triggers</strong></td>(.*?)</tr>", page, re.S)
     assert row and "<td>Payday</td><td>Payday; old friends</td>" in row.group(1)
-    coping = re.search(r"Relapse prevention: coping strategies</th>(.*?)</tr>", page, re.S)
+    coping = re.search(r"Relapse prevention: coping strategies</strong></td>(.*?)</tr>", page, re.S)
     assert coping
     assert '<del><span class="sr-only">removed: </span>sponsor</del>' in coping.group(1)
     assert '<ins><span class="sr-only">added: </span>write down the urge</ins>' in coping.group(1)
@@ -122,7 +122,7 @@ def test_the_chart_shows_both_relapse_plans(two_versions: Patient) -> None:
     chart = login(Role.COUNSELOR, "cole.counselor").get(f"/patients/{two_versions.mrn}/").content.decode()
     card = chart[chart.index('id="h-plan"'):chart.index('id="h-next"')]
     assert "Relapse-prevention plan" in card and "Relapse-management plan" in card
-    assert "<dt>Triggers</dt><dd>Payday; old friends</dd>" in card
-    assert "<dt>Warning signs</dt><dd>not written yet</dd>" in card
+    assert "<li>Triggers: Payday; old friends</li>" in card
+    assert "<li>Warning signs: not written yet</li>" in card
     assert "Same-week visit" in card
     assert "Extended-release injection, 380 mg deep gluteal every 28 days" in card  # the regimen in words

@@ -12,6 +12,7 @@ from .models import (
     Site,
     StopReasonChoice,
 )
+from .plans import FIELD_LABELS
 
 
 class AdministrationForm(BoundedForm):
@@ -100,6 +101,9 @@ class PlanForm(BoundedForm):
         read_only_fields): left out of the form; the page shows them as text."""
         super().__init__(*args, **kwargs)
         self.fields["regimen"].choices = regimen_choices  # type: ignore[attr-defined]
+        for name, field in self.fields.items():  # the names the chart and the history use
+            if name in FIELD_LABELS and name != "patient_may_edit":
+                field.label = FIELD_LABELS[name]
         for name in read_only:
             del self.fields[name]
 
