@@ -61,7 +61,15 @@ def codes_on(html: str) -> set[str]:
 PATIENT_PAGES = ("", "plan/", "plan/history/", "orders/", "implants/", "appointments/", "assessment/",
                  "medications/", "side-effects/", "mar/", "screen/", "observe/", "counselling/", "wallet-card/",
                  "episodes/", "care-team/", "consents/")  # fmt: skip
-CLINIC_PAGES = ("/today/", "/patients/", "/patients/?page=2", "/alerts/", "/reports/", "/staff/", "/disclosures/")
+CLINIC_PAGES = (
+    "/today/",
+    "/patients/",
+    "/patients/?page=2",
+    "/alerts/",
+    "/reports/",
+    "/staff/",
+    "/disclosures/",
+)
 # The prescriber opens every page of every patient; the other roles the pages their work is on
 # (the templates are the same for every role; what differs is what a role may open).
 ROLE_PAGES = {
@@ -87,7 +95,9 @@ def signed_in(username: str) -> Client:
 
 def test_no_staff_page_of_a_demo_like_clinic_shows_a_code_in_place_of_words(clinic: None) -> None:
     mrns = list(Patient.objects.order_by("mrn").values_list("mrn", flat=True))
-    screenings = [f"/screenings/{pk}/" for pk in ScreeningRecord.objects.values_list("pk", flat=True)]
+    screenings = [
+        f"/screenings/{pk}/" for pk in ScreeningRecord.objects.values_list("pk", flat=True)
+    ]
     found: dict[str, set[str]] = {}
     pages = 0
     for username, _role, _name in demo.STAFF:
@@ -100,21 +110,25 @@ def test_no_staff_page_of_a_demo_like_clinic_shows_a_code_in_place_of_words(clin
                 continue
             pages += 1
             for code in codes_on(answer.content.decode()):
-                found.setdefault(code, set()).add(f"{re.sub(r'MRN-[0-9]+', 'MRN', path)} ({username})")
+                found.setdefault(code, set()).add(
+                    f"{re.sub(r'MRN-[0-9]+', 'MRN', path)} ({username})"
+                )
     assert pages > 450  # the scan saw the clinic (every role, every stage), not only refusals
     assert not found, {code: sorted(where)[:3] for code, where in found.items()}
 
 
 def test_the_scan_finds_a_code_shown_in_place_of_a_word() -> None:
     assert codes_on("<p>Formulation: xr_injection</p>") == {"xr_injection"}
-    assert codes_on("<p>Rule <code>lft_block_multiple</code> and e-mail a.b@example.org</p>") == set()
+    assert (
+        codes_on("<p>Rule <code>lft_block_multiple</code> and e-mail a.b@example.org</p>") == set()
+    )
 
 
 def test_the_facts_used_are_a_readable_list_with_units(clinic: None) -> None:
     rec = ScreeningRecord.objects.order_by("pk").first()
     assert rec is not None
     page = signed_in("pat.prescriber").get(f"/screenings/{rec.pk}/").content.decode()
-    facts = page[page.index('id="facts-used"'):]
+    facts = page[page.index('id="facts-used"') :]
     facts = facts[: facts.index("</dl>")]
     assert "{'" not in page and "&#x27;as_of&#x27;" not in page
     assert "<dt>Last opioid use</dt>" in facts and "<dt>Body mass index</dt>" in facts
@@ -141,7 +155,7 @@ def test_fact_rows_name_every_fact_in_words() -> None:
         ("Urine drug screen", "2026-11-21: opioids negative, fentanyl positive"),
         ("Naloxone challenge", "2026-11-21: negative"),
         ("COWS (opioid withdrawal)", "not known"),
-        ("Platelets", "180 × 10⁹/L"),
+        ("Platelets", "180 \u00d7 10\u2079/L"),
         ("PHQ-9", "6 of 27; item 9 (thoughts of self-harm) 1 of 3"),
         ("Medications", "sertraline"),
         ("Allergies", "none recorded"),
@@ -178,4 +192,8 @@ def test_the_implant_patients_chart_and_the_plan_editor_name_the_coverage(clinic
 def test_the_patient_list_names_each_patients_formulation(clinic: None) -> None:
     page = signed_in("cora.coordinator").get("/patients/?q=").content.decode()
     cells = re.findall(r'<td class="opt">([^<]*)</td><td class="opt">', page)
-    assert "Extended-release injection (380 mg)" in cells and "Implant" in cells and "Oral tablets" in cells
+    assert (
+        "Extended-release injection (380 mg)" in cells
+        and "Implant" in cells
+        and "Oral tablets" in cells
+    )

@@ -14,7 +14,14 @@ from naltrack.patients.models import Patient
 from naltrack.treatment.models import TreatmentPlan
 from naltrack.treatment.plan_diff import Piece, plan_changes, plan_versions, word_diff
 from naltrack.treatment.plans import PlanInput, change_plan
-from tests.integration.conftest import COUNSELOR, NOW, PRESCRIBER, TODAY, login, started_on_injection
+from tests.integration.conftest import (
+    COUNSELOR,
+    NOW,
+    PRESCRIBER,
+    TODAY,
+    login,
+    started_on_injection,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
@@ -72,16 +79,31 @@ def test_a_medication_change_reads_in_words(two_versions: Patient) -> None:
                 reason="A year of treatment", actor=PRESCRIBER, at=NOW)  # fmt: skip
     newest, previous = TreatmentPlan.objects.filter(patient=two_versions).order_by("-version")[:2]
     [change] = plan_changes(previous, newest)
-    assert (change.label, change.before, change.after) == ("Planned duration (days)", "180 days", "365 days")
+    assert (change.label, change.before, change.after) == (
+        "Planned duration (days)",
+        "180 days",
+        "365 days",
+    )
 
 
-def test_each_version_is_compared_with_the_one_before_it_in_its_episode(two_versions: Patient) -> None:
-    versions = plan_versions(list(TreatmentPlan.objects.filter(patient=two_versions).order_by("-version")))
-    assert [(v.plan.version, v.first, len(v.changes)) for v in versions] == [(2, False, 4), (1, True, 0)]
+def test_each_version_is_compared_with_the_one_before_it_in_its_episode(
+    two_versions: Patient,
+) -> None:
+    versions = plan_versions(
+        list(TreatmentPlan.objects.filter(patient=two_versions).order_by("-version"))
+    )
+    assert [(v.plan.version, v.first, len(v.changes)) for v in versions] == [
+        (2, False, 4),
+        (1, True, 0),
+    ]
 
 
 def test_the_history_page_shows_what_changed_and_why(two_versions: Patient) -> None:
-    page = login(Role.NURSE, "nina.nurse").get(f"/patients/{two_versions.mrn}/plan/history/").content.decode()
+    page = (
+        login(Role.NURSE, "nina.nurse")
+        .get(f"/patients/{two_versions.mrn}/plan/history/")
+        .content.decode()
+    )
     assert "<strong>Why:</strong> Relapse plan with the patient" in page
     assert "The first version of this episode's plan." in page
     row = re.search(r"<strong>Relapse prevention: triggers</strong></td>(.*?)</tr>", page, re.S)
@@ -113,16 +135,26 @@ def test_a_patients_portal_edit_shows_in_the_history_as_a_change(two_versions: P
     actor = portal_actor(give_portal_account(two_versions))
     patient_edits_relapse_plan(RelapsePreventionInput(warning_signs="Not answering my phone"),
                                based_on_version=3, actor=actor, at=NOW)  # fmt: skip
-    page = login(Role.COUNSELOR, "cole.counselor").get(f"/patients/{two_versions.mrn}/plan/history/").content.decode()
+    page = (
+        login(Role.COUNSELOR, "cole.counselor")
+        .get(f"/patients/{two_versions.mrn}/plan/history/")
+        .content.decode()
+    )
     assert "<td>—</td><td>Not answering my phone</td>" in page
     assert "<td>no</td><td>yes</td>" in page  # version 3 opened the plan to the patient
 
 
 def test_the_chart_shows_both_relapse_plans(two_versions: Patient) -> None:
-    chart = login(Role.COUNSELOR, "cole.counselor").get(f"/patients/{two_versions.mrn}/").content.decode()
-    card = chart[chart.index('id="h-plan"'):chart.index('id="h-next"')]
+    chart = (
+        login(Role.COUNSELOR, "cole.counselor")
+        .get(f"/patients/{two_versions.mrn}/")
+        .content.decode()
+    )
+    card = chart[chart.index('id="h-plan"') : chart.index('id="h-next"')]
     assert "Relapse-prevention plan" in card and "Relapse-management plan" in card
     assert "<li>Triggers: Payday; old friends</li>" in card
     assert "<li>Warning signs: not written yet</li>" in card
     assert "Same-week visit" in card
-    assert "Extended-release injection, 380 mg deep gluteal every 28 days" in card  # the regimen in words
+    assert (
+        "Extended-release injection, 380 mg deep gluteal every 28 days" in card
+    )  # the regimen in words

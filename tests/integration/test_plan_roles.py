@@ -69,8 +69,16 @@ def test_the_counselor_changes_the_relapse_plans_and_the_medication_stays(
     plan = change_plan(planned, with_(triggers="Payday; old friends", relapse_management="Call the clinic",
                                       psychosocial=("cbt", "mutual_help")),
                        reason="Relapse plan with the patient", actor=COUNSELOR, at=NOW)  # fmt: skip
-    assert (plan.version, plan.triggers, plan.relapse_management) == (2, "Payday; old friends", "Call the clinic")
-    assert (plan.formulation, plan.regimen, plan.planned_duration_days) == ("xr_injection", "xr_injection", 180)
+    assert (plan.version, plan.triggers, plan.relapse_management) == (
+        2,
+        "Payday; old friends",
+        "Call the clinic",
+    )
+    assert (plan.formulation, plan.regimen, plan.planned_duration_days) == (
+        "xr_injection",
+        "xr_injection",
+        180,
+    )
 
 
 @pytest.mark.parametrize(
@@ -104,7 +112,9 @@ def test_the_counselor_cannot_write_the_first_version(db: None) -> None:
 
 
 def test_the_prescriber_changes_the_medication(planned: Patient) -> None:
-    plan = change_plan(planned, with_(planned_duration_days=365), reason="A year", actor=PRESCRIBER, at=NOW)
+    plan = change_plan(
+        planned, with_(planned_duration_days=365), reason="A year", actor=PRESCRIBER, at=NOW
+    )
     assert plan.planned_duration_days == 365
 
 
@@ -115,7 +125,9 @@ def test_every_version_needs_a_reason(planned: Patient) -> None:
     assert TreatmentPlan.objects.filter(patient=planned).count() == 1
 
 
-def test_the_api_refuses_the_counselors_medication_change_naming_the_field(planned: Patient) -> None:
+def test_the_api_refuses_the_counselors_medication_change_naming_the_field(
+    planned: Patient,
+) -> None:
     login(Role.COUNSELOR, "cole.counselor")
     token = create_token("cole.counselor", at=NOW)
     body = {"formulation": "oral", "regimen": "oral_daily", "triggers": "Payday", "reason": "Edit"}
@@ -142,7 +154,11 @@ TYPED = {
 
 
 def test_the_counselor_reads_the_medication_without_a_field_to_change_it(planned: Patient) -> None:
-    page = login(Role.COUNSELOR, "cole.counselor").get(f"/patients/{planned.mrn}/plan/").content.decode()
+    page = (
+        login(Role.COUNSELOR, "cole.counselor")
+        .get(f"/patients/{planned.mrn}/plan/")
+        .content.decode()
+    )
     for name in MEDICATION_FIELDS:
         assert f'name="{name}"' not in page
     assert 'id="plan-read-only"' in page
@@ -152,7 +168,11 @@ def test_the_counselor_reads_the_medication_without_a_field_to_change_it(planned
 
 
 def test_the_prescriber_sees_every_field(planned: Patient) -> None:
-    page = login(Role.PRESCRIBER, "pat.prescriber").get(f"/patients/{planned.mrn}/plan/").content.decode()
+    page = (
+        login(Role.PRESCRIBER, "pat.prescriber")
+        .get(f"/patients/{planned.mrn}/plan/")
+        .content.decode()
+    )
     for name in MEDICATION_FIELDS:
         assert f'name="{name}"' in page
     assert 'id="plan-read-only"' not in page
@@ -180,8 +200,15 @@ def test_the_counselors_save_keeps_the_medication_whatever_the_form_sends(planne
     assert counselor.post(f"/patients/{planned.mrn}/plan/", forged).status_code == 302
     plan = TreatmentPlan.current(planned)
     assert plan is not None and plan.version == 2
-    assert (plan.formulation, plan.regimen, plan.planned_duration_days) == ("xr_injection", "xr_injection", 180)
-    assert plan.relapse_management == TYPED["relapse_management"] and plan.psychosocial == ["cbt", "mutual_help"]
+    assert (plan.formulation, plan.regimen, plan.planned_duration_days) == (
+        "xr_injection",
+        "xr_injection",
+        180,
+    )
+    assert plan.relapse_management == TYPED["relapse_management"] and plan.psychosocial == [
+        "cbt",
+        "mutual_help",
+    ]
 
 
 def test_without_a_plan_the_counselor_is_told_a_prescriber_writes_it_first(db: None) -> None:

@@ -43,7 +43,11 @@ LABELS: dict[str, str] = {
 
 
 def _number(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+    return (
+        f"{value:g}"
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else str(value)
+    )
 
 
 def _yes_no(value: Any) -> str:
@@ -104,7 +108,7 @@ def fact_value(name: str, value: Any) -> str:
         case "liver":
             return _liver(value)
         case "platelets_10e9_per_l":
-            return f"{_number(value)} × 10⁹/L"
+            return f"{_number(value)} \u00d7 10\u2079/L"  # x 10^9 per litre
         case "bmi":
             return f"{_number(value)} kg/m²"
         case "phq9":

@@ -88,7 +88,9 @@ class PlanForm(BoundedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Reason for change",
         help_text="required: the plan history shows it beside what changed",
-        error_messages={"required": "Not saved: say why the plan changes (what you typed is kept)."},
+        error_messages={
+            "required": "Not saved: say why the plan changes (what you typed is kept)."
+        },
     )
 
     def __init__(

@@ -81,7 +81,9 @@ class PlanFieldRefused(PermissionRefused):
         role = actor.role.label.lower() if actor.role else "no role"
         parts = ", ".join(FIELD_LABELS[name].lower() for name in names)
         self.field = names[0]
-        self.message = f"a {role} may not change the {parts}; only a prescriber changes the medication"
+        self.message = (
+            f"a {role} may not change the {parts}; only a prescriber changes the medication"
+        )
         self.args = (self.message,)
 
     def __str__(self) -> str:
@@ -101,10 +103,8 @@ def refused_changes(actor: Actor, previous: TreatmentPlan | None, data: PlanInpu
         for name, action in FIELD_ACTIONS.items()
         if not actor.can(action)
         and (
-            previous is None
-            and name in MEDICATION_FIELDS
-            or previous is not None
-            and _plan_value(previous, name) != _plan_value(data, name)
+            (previous is None and name in MEDICATION_FIELDS)
+            or (previous is not None and _plan_value(previous, name) != _plan_value(data, name))
         )
     ]
 

@@ -206,9 +206,7 @@ def orders(request: HttpRequest, mrn: str) -> HttpResponse:
 
     def sign(d: dict[str, Any]) -> str:
         order = sign_order(patient, actor=actor, at=now, **d)
-        return (
-            f"Order signed: {order.get_formulation_display()}, {regimen_label(order.regimen)}, {order.dose_mg} mg."
-        )
+        return f"Order signed: {order.get_formulation_display()}, {regimen_label(order.regimen)}, {order.dose_mg} mg."
 
     done = submit(request, form, sign, then=reverse("orders", args=[mrn]))
     return done or render(request, "treatment/orders.html", {

@@ -8,7 +8,6 @@ from naltrack.clinic import active_policy
 from naltrack.clinical.policy import Policy
 from naltrack.clinical.regimens import InjectionTier, regimens
 from naltrack.clinical.vocab import Formulation
-
 from naltrack.screening.words import formulation_label as formulation_label
 
 # The injection timing tiers of Part A A5 as the MAR shows them beside a dose.
