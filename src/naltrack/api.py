@@ -158,7 +158,8 @@ def _refused(request: HttpRequest, exc: PermissionRefused) -> HttpResponse:
     mrn = str(match.kwargs.get("mrn", "")) if match is not None else ""
     who = getattr(request, "naltrack_actor", None)
     audit_refusal(request, getattr(who, "username", "") or "", str(exc), mrn)
-    return _error(request, 403, str(exc), None)
+    # a refusal of one part of a record (a plan's medication) names that part
+    return _error(request, 403, str(exc), getattr(exc, "field", None))
 
 
 @api.exception_handler(TokenRefused)

@@ -118,17 +118,20 @@ def _staff() -> Cast:
     )
 
 
-def seed(on: date) -> int:
-    """Seed the demo clinic for the day `on`; returns the number of patients created."""
+def seed(on: date, patients: int = PATIENTS) -> int:
+    """Seed the demo clinic for the day `on`; returns the number of patients created. Fewer
+    `patients` (at least one of each stage) make a smaller clinic of the same kinds, for tests."""
     global _latest
     if Patient.objects.exists():
         return 0
+    if patients < len(STAGES):
+        raise ValueError(f"the demo clinic needs at least {len(STAGES)} patients, one per stage")
     # Seeded for today, the day's history stops at this moment (a time of day later than now is
     # moved back to now); seeded for another day, the whole day is history.
     _latest = clock.now() if on == clock.today() else None
     try:
         cast = _staff()
-        for i in range(PATIENTS):
+        for i in range(patients):
             with transaction.atomic():
                 _patient(i, STAGES[i % len(STAGES)], on, cast)
         with transaction.atomic():
@@ -137,7 +140,7 @@ def seed(on: date) -> int:
         _portal_logins(on, cast)
     finally:
         _latest = None
-    return PATIENTS
+    return patients
 
 
 def portal_login(i: int) -> str:
@@ -155,7 +158,13 @@ def _portal_logins(on: date, cast: Cast) -> None:
     values = {f.name: getattr(plan, f.name) for f in fields(PlanInput)}
     values["psychosocial"] = tuple(plan.psychosocial)
     values["patient_may_edit"] = True
-    change_plan(plan.patient, PlanInput(**values), reason="Open the relapse plan to the patient",
+    # The counselor reviews the relapse plans with the patient (the plan history shows the words
+    # that changed) and opens them to the patient's own edits.
+    values["coping_strategies"] = ("Call my sponsor before anything else; walk for twenty minutes; "
+                                   "urge surfing until the craving passes.")  # fmt: skip
+    values["warning_signs"] = "Skipping meals, isolating, missing group twice in a row."
+    change_plan(plan.patient, PlanInput(**values),
+                reason="Relapse plans reviewed with the patient; open to the patient's edits",
                 actor=cast.counselor, at=_at(on, 8))  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from .models import (
     Site,
     StopReasonChoice,
 )
+from .plans import FIELD_LABELS
 
 
 class AdministrationForm(BoundedForm):
@@ -82,13 +83,32 @@ class PlanForm(BoundedForm):
         help_text="triggers, warning signs, coping steps and people to call; each edit is a new "
         "version you see in the plan history",
     )
-    reason = forms.CharField(max_length=500, label="Reason for this version")
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for change",
+        help_text="required: the plan history shows it beside what changed",
+        error_messages={
+            "required": "Not saved: say why the plan changes (what you typed is kept)."
+        },
+    )
 
     def __init__(
-        self, *args: object, regimen_choices: list[tuple[str, str]], **kwargs: object
+        self,
+        *args: object,
+        regimen_choices: list[tuple[str, str]],
+        read_only: tuple[str, ...] = (),
+        **kwargs: object,
     ) -> None:
+        """`read_only`: the parts the user's role may not change (treatment/plans.py
+        read_only_fields): left out of the form; the page shows them as text."""
         super().__init__(*args, **kwargs)
         self.fields["regimen"].choices = regimen_choices  # type: ignore[attr-defined]
+        for name, field in self.fields.items():  # the names the chart and the history use
+            if name in FIELD_LABELS and name != "patient_may_edit":
+                field.label = FIELD_LABELS[name]
+        for name in read_only:
+            del self.fields[name]
 
 
 class DiscontinueForm(BoundedForm):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from naltrack.accounts.actors import PatientActor
+from naltrack.accounts.actors import PatientActor, PermissionRefused
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
@@ -19,6 +19,7 @@ from naltrack.patients.models import Episode, Patient
 from naltrack.patients.services import active_episode, lock_patient
 
 from .models import PSYCHOSOCIAL_COMPONENTS, FormulationChoice, TreatmentPlan
+from .words import formulation_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,74 @@ class PlanInput:
 
 
 MEDICATION_FIELDS = ("formulation", "regimen", "planned_duration_days")
+# The action each part of the plan needs (accounts/roles.py): the medication (formulation, regimen,
+# planned duration) is the prescriber's; the goals, the psychosocial components, the
+# relapse-prevention and relapse-management plans, the discontinuation plan and the portal flag
+# are any plan editor's (the counselor's too). The editor shows a part the actor may not change
+# read-only, and change_plan refuses a change to it whatever sent it.
+FIELD_ACTIONS: dict[str, Action] = {
+    f.name: Action.EDIT_PLAN_MEDICATION if f.name in MEDICATION_FIELDS else Action.EDIT_PLAN
+    for f in fields(PlanInput)
+}
+
+# Each part's name as the editor, the chart and the plan history show it.
+FIELD_LABELS: dict[str, str] = {
+    "formulation": "Formulation",
+    "regimen": "Regimen",
+    "goals": "Goals",
+    "psychosocial": "Psychosocial components",
+    "triggers": "Relapse prevention: triggers",
+    "warning_signs": "Relapse prevention: warning signs",
+    "coping_strategies": "Relapse prevention: coping strategies",
+    "support_contacts": "Relapse prevention: people to call",
+    "relapse_management": "Relapse management: what happens after a lapse",
+    "planned_duration_days": "Planned duration (days)",
+    "discontinuation_plan": "Discontinuation plan",
+    "patient_may_edit": "The patient may edit the relapse plans in the portal",
+}
+
+
+def read_only_fields(actor: Actor) -> tuple[str, ...]:
+    """The parts of the plan `actor` may read but not change, in the plan's order."""
+    return tuple(name for name, action in FIELD_ACTIONS.items() if not actor.can(action))
+
+
+class PlanFieldRefused(PermissionRefused):
+    """A change to a part of the plan the actor's role may not change (`field`, the first of
+    them): refused, nothing written. The API answers 403 naming the field; the editor shows the
+    message beside it and keeps what was typed."""
+
+    def __init__(self, actor: Actor, action: Action, names: list[str]) -> None:
+        super().__init__(actor, action)
+        role = actor.role.label.lower() if actor.role else "no role"
+        parts = ", ".join(FIELD_LABELS[name].lower() for name in names)
+        self.field = names[0]
+        self.message = (
+            f"a {role} may not change the {parts}; only a prescriber changes the medication"
+        )
+        self.args = (self.message,)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _plan_value(source: PlanInput | TreatmentPlan, name: str) -> object:
+    value = getattr(source, name)
+    return list(value) if name == "psychosocial" else value
+
+
+def refused_changes(actor: Actor, previous: TreatmentPlan | None, data: PlanInput) -> list[str]:
+    """The parts `data` changes from `previous` (every medication part when there is no plan yet:
+    the first version sets the medication) that `actor` may not change."""
+    return [
+        name
+        for name, action in FIELD_ACTIONS.items()
+        if not actor.can(action)
+        and (
+            (previous is None and name in MEDICATION_FIELDS)
+            or (previous is not None and _plan_value(previous, name) != _plan_value(data, name))
+        )
+    ]
 
 
 def _validate_plan(data: PlanInput, episode: Episode) -> None:
@@ -48,7 +117,9 @@ def _validate_plan(data: PlanInput, episode: Episode) -> None:
         raise InputError("is not a known regimen", "regimen")
     if regimen.formulation.value != data.formulation:
         raise InputError(
-            f"is a regimen for {regimen.formulation.value}, not {data.formulation}", "regimen"
+            f"is a regimen for {formulation_label(regimen.formulation.value).lower()}, not "
+            f"{formulation_label(data.formulation).lower()}",
+            "regimen",
         )
     if regimen.aud_only and episode.treats_oud:
         raise InputError("is for alcohol use disorder only, and this episode treats OUD", "regimen")
@@ -64,25 +135,24 @@ def change_plan(
     patient: Patient, data: PlanInput, *, reason: str, actor: Actor, at: datetime
 ) -> TreatmentPlan:
     """Write the next version of the episode's plan. The first version and every change need a
-    reason; only a prescriber changes the medication (formulation, regimen, duration)."""
+    reason; only a prescriber changes the medication (formulation, regimen, duration): a change to
+    a part the actor may not change is refused naming it (PlanFieldRefused), nothing written."""
     actor.require(Action.EDIT_PLAN)
     if not reason.strip():
         raise InputError("say why the plan is written or changed", "reason")
     with transaction.atomic():
         lock_patient(patient)
         episode = active_episode(patient)
-        _validate_plan(data, episode)
         previous = (
             TreatmentPlan.objects.select_for_update()
             .filter(episode=episode)
             .order_by("-version")
             .first()
         )
-        medication_changed = previous is None or any(
-            getattr(previous, name) != getattr(data, name) for name in MEDICATION_FIELDS
-        )
-        if medication_changed:
-            actor.require(Action.EDIT_PLAN_MEDICATION)
+        refused = refused_changes(actor, previous, data)
+        if refused:  # before the values are checked: a part the role may not change at all
+            raise PlanFieldRefused(actor, FIELD_ACTIONS[refused[0]], refused)
+        _validate_plan(data, episode)
         values = {f.name: getattr(data, f.name) for f in fields(data)}
         values["psychosocial"] = list(data.psychosocial)
         try:

@@ -42,7 +42,9 @@ from .mar import (
 )
 from .models import TreatmentPlan
 from .orders import sign_order
-from .plans import PlanInput, change_plan
+from .plan_diff import plan_versions, shown
+from .plans import FIELD_LABELS, PlanFieldRefused, PlanInput, change_plan, read_only_fields
+from .words import formulation_label, regimen_label
 
 
 @requires(Action.RECORD_ADMINISTRATION)
@@ -117,44 +119,65 @@ def injection_override(request: HttpRequest, mrn: str) -> HttpResponse:
 
 
 def _regimen_choices() -> list[tuple[str, str]]:
-    return [(code, f"{r.title} ({r.formulation.value})") for code, r in regimens().items()]
+    return [
+        (code, f"{regimen_label(code)} ({formulation_label(r.formulation.value)})")
+        for code, r in regimens().items()
+    ]
 
 
 @requires(Action.EDIT_PLAN)
 def plan_editor(request: HttpRequest, mrn: str) -> HttpResponse:
+    """The next version of the plan. A part the role may not change (a counselor: the medication)
+    is shown as text, not as a field, and the version keeps it as it was; the service refuses a
+    change to it whatever sent it. A refused save shows the form again with what was typed."""
     actor, now, patient = open_record(request, mrn, writes=Action.EDIT_PLAN)
     current = TreatmentPlan.current(patient)
+    read_only = read_only_fields(actor)
     initial = (
         {f.name: getattr(current, f.name) for f in fields(PlanInput)}
         if current
         else {"planned_duration_days": 180}
     )
-    form = PlanForm(request.POST or None, initial=initial, regimen_choices=_regimen_choices())
+    # Without a plan there is no medication to keep: a prescriber writes the first version.
+    form = (
+        PlanForm(request.POST or None, initial=initial, regimen_choices=_regimen_choices(),
+                 read_only=read_only)
+        if current or not read_only
+        else None
+    )  # fmt: skip
 
     def save(d: dict[str, Any]) -> str:
-        values = {f.name: d[f.name] for f in fields(PlanInput)}
-        values["psychosocial"] = tuple(d["psychosocial"])
-        plan = change_plan(patient, PlanInput(**values), reason=d["reason"], actor=actor, at=now)
+        assert current or not read_only
+        values = {
+            f.name: getattr(current, f.name) if f.name in read_only else d[f.name]
+            for f in fields(PlanInput)
+        }
+        values["psychosocial"] = tuple(values["psychosocial"])
+        try:
+            plan = change_plan(
+                patient, PlanInput(**values), reason=d["reason"], actor=actor, at=now
+            )
+        except PlanFieldRefused as exc:  # beside the field, with what was typed
+            raise InputError(exc.message, exc.field) from None
         return f"Plan version {plan.version} saved."
 
-    done = submit(request, form, save, then=reverse("patient-chart", args=[mrn]))
+    done = form and submit(request, form, save, then=reverse("patient-chart", args=[mrn]))
     return done or render(request, "treatment/plan_editor.html", {
         "patient": patient, "form": form, "current": current, "active": "patients",
-        "medication_locked": not actor.can(Action.EDIT_PLAN_MEDICATION),
+        "read_only": [(FIELD_LABELS[name], shown(current, name)) for name in read_only] if current else [],
+        "medication_locked": bool(read_only),
     })  # fmt: skip
 
 
 @requires(Action.VIEW_CHART)
 def plan_history(request: HttpRequest, mrn: str) -> HttpResponse:
     patient = read_patient(mrn, actor=request_actor(request), at=clock.now())
-    plans = TreatmentPlan.objects.filter(patient=patient).order_by(
-        "-episode__start_date", "-version"
+    plans = list(
+        TreatmentPlan.objects.filter(patient=patient).order_by("-episode__start_date", "-version")
     )
-    return render(
-        request,
-        "treatment/plan_history.html",
-        {"patient": patient, "plans": plans, "active": "patients"},
-    )
+    return render(request, "treatment/plan_history.html", {
+        "patient": patient, "versions": plan_versions(plans), "active": "patients",
+    })  # fmt: skip
 
 
 @requires(Action.DISCONTINUE_TREATMENT)
@@ -186,9 +209,7 @@ def orders(request: HttpRequest, mrn: str) -> HttpResponse:
 
     def sign(d: dict[str, Any]) -> str:
         order = sign_order(patient, actor=actor, at=now, **d)
-        return (
-            f"Order signed: {order.get_formulation_display()}, {order.regimen}, {order.dose_mg} mg."
-        )
+        return f"Order signed: {order.get_formulation_display()}, {regimen_label(order.regimen)}, {order.dose_mg} mg."
 
     done = submit(request, form, sign, then=reverse("orders", args=[mrn]))
     return done or render(request, "treatment/orders.html", {
