@@ -35,6 +35,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/", chart.search, name="patient-search"),
     path("register/", patients.register, name="register"),
     path("patients/<str:mrn>/", chart.chart, name="patient-chart"),
+    path("patients/<str:mrn>/details/", patients.edit_details, name="patient-details"),
     path("patients/<str:mrn>/episodes/", patients.new_episode, name="episodes"),
     path("patients/<str:mrn>/assessment/", patients.assessments, name="assessments"),
     path("patients/<str:mrn>/medications/", patients.medications, name="medications"),
