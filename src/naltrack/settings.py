@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "naltrack.staff",
     "naltrack.card",
     "naltrack.portal",
+    "naltrack.merge",
     "naltrack.web",
 ]
 MIDDLEWARE = [
