@@ -243,6 +243,10 @@ def test_the_director_reviews_then_merges_on_the_page() -> None:
     review = page.post("/merge/", form | {"do": "review"}).content.decode()
     assert "1 episode" in review and "Merge MRN-0209 into" in review
     assert not Patient.objects.filter(merged_into__isnull=False).exists()
+    form["reviewed"] = f"{survivor.mrn}>MRN-0209"  # the pair the review showed
+    changed = page.post("/merge/", form | {"do": "merge", "confirm": "on", "reviewed": "X>Y"})
+    assert changed.status_code == 200  # MRNs other than those reviewed: shown for review again
+    assert not Patient.objects.filter(merged_into__isnull=False).exists()
     unconfirmed = page.post("/merge/", form | {"do": "merge"}).content.decode()
     assert "tick to confirm" in unconfirmed and 'value="' + REASON + '"' not in unconfirmed
     assert REASON in unconfirmed  # what was typed stays

@@ -35,6 +35,7 @@ class MergePreviewOut(Schema):
     survivor: SideOut
     duplicate: SideOut
     problems: list[str]
+    differences: list[str]
 
 
 class MergedOut(Schema):

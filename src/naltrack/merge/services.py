@@ -38,6 +38,7 @@ from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.patients.hooks import record_changed
+from naltrack.patients.matching import normalise_name
 from naltrack.patients.models import CareTeamMember, EpisodeStatus, Patient
 
 REASON_MIN = 10
@@ -89,6 +90,7 @@ class MergePreview:
     survivor: Side
     duplicate: Side
     problems: list[str]  # why the merge would be refused; empty: it can go ahead
+    differences: list[str]  # what differs between the two people as registered: check before merging
 
 
 def _pair(survivor_mrn: str, duplicate_mrn: str) -> tuple[Patient, Patient]:
@@ -155,7 +157,19 @@ def preview_merge(survivor_mrn: str, duplicate_mrn: str, *, actor: Actor, at: da
             record_by(actor, at, AuditAction.READ, "patient_merge_review", p.pk,
                       patient_mrn=p.mrn, detail=f"merge review of {survivor.mrn} and {duplicate.mrn}")  # fmt: skip
     return MergePreview(_side(survivor, links), _side(duplicate, links),
-                        _problems(survivor, duplicate, links))  # fmt: skip
+                        _problems(survivor, duplicate, links), _differences(survivor, duplicate))  # fmt: skip
+
+
+def _differences(a: Patient, b: Patient) -> list[str]:
+    """The registered facts that differ: a merge of two different people is the worse mistake."""
+    found = []
+    if normalise_name(f"{a.given_name} {a.family_name}") != normalise_name(f"{b.given_name} {b.family_name}"):
+        found.append(f"The names differ: {a.given_name} {a.family_name} and {b.given_name} {b.family_name}.")
+    if a.birth_date != b.birth_date:
+        found.append(f"The birth dates differ: {a.birth_date.isoformat()} and {b.birth_date.isoformat()}.")
+    if a.sex_at_birth != b.sex_at_birth:
+        found.append(f"The sex at birth differs: {a.get_sex_at_birth_display()} and {b.get_sex_at_birth_display()}.")
+    return found
 
 
 def merge_charts(survivor_mrn: str, duplicate_mrn: str, *, reason: str, actor: Actor,

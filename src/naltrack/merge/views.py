@@ -25,7 +25,9 @@ def merge_page(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             preview = preview_merge(d["survivor"], d["duplicate"], actor=actor, at=clock.now())
-            if request.POST.get("do") == "merge" and not preview.problems:
+            # Merged only as reviewed: MRNs changed after the review are shown for review again.
+            reviewed = request.POST.get("reviewed") == f"{preview.survivor.mrn}>{preview.duplicate.mrn}"
+            if request.POST.get("do") == "merge" and reviewed and not preview.problems:
                 if not d["confirm"]:
                     raise InputError("tick to confirm that both charts are one person", "confirm")
                 moved = merge_charts(d["survivor"], d["duplicate"], reason=d["reason"],
