@@ -69,11 +69,19 @@ def test_phones_are_compared_by_their_last_ten_digits(raw: str, digits: str) -> 
         ("Robin", "Sample", date(1991, 3, 4), "", []),  # another year: another person
         ("Robin", "Sample", date(1990, 8, 9), "", []),
         ("Kim", "Other", date(1970, 1, 1), "555 010 0100", [Reason.SAME_PHONE]),
-        ("Robin", "Sample", BORN, "5550100100", [Reason.SAME_NAME_AND_BIRTH_DATE, Reason.SAME_PHONE]),
+        (
+            "Robin",
+            "Sample",
+            BORN,
+            "5550100100",
+            [Reason.SAME_NAME_AND_BIRTH_DATE, Reason.SAME_PHONE],
+        ),
         ("Robert", "Simmons", BORN, "", []),  # the same birthday is not enough
     ],
 )
-def test_the_match_rules(given: str, family: str, born: date, phone: str, reasons: list[str]) -> None:
+def test_the_match_rules(
+    given: str, family: str, born: date, phone: str, reasons: list[str]
+) -> None:
     new = Person(given, family, born, phone)
     assert match_reasons(new, Person("Robin", "Sample", BORN, "+1 (555) 010-0100")) == reasons
 
@@ -91,7 +99,9 @@ def test_similarity_and_birth_date_boundaries() -> None:
 # ---- the use case --------------------------------------------------------------------------------
 
 
-def test_a_second_registration_of_one_person_is_refused_with_the_chart_named(robin: Patient) -> None:
+def test_a_second_registration_of_one_person_is_refused_with_the_chart_named(
+    robin: Patient,
+) -> None:
     with pytest.raises(DuplicateSuspected) as err:
         register_patient(ROBIN, actor=COORDINATOR, at=NOW, check_duplicates=True)
     assert [c.mrn for c in err.value.candidates] == [robin.mrn]
@@ -102,17 +112,24 @@ def test_a_second_registration_of_one_person_is_refused_with_the_chart_named(rob
 
 def test_registering_anyway_needs_a_reason_and_audits_it(robin: Patient) -> None:
     with pytest.raises(InputError) as err:
-        register_patient(ROBIN, actor=COORDINATOR, at=NOW, check_duplicates=True, duplicate_reason="no")
+        register_patient(
+            ROBIN, actor=COORDINATOR, at=NOW, check_duplicates=True, duplicate_reason="no"
+        )
     assert err.value.field == "duplicate_reason" and Patient.objects.count() == 1
     twin = register_patient(ROBIN, actor=COORDINATOR, at=NOW, check_duplicates=True,
                             duplicate_reason="Her twin sister: same name at birth, another person.")  # fmt: skip
     event = AuditEvent.objects.get(object_type="patient_despite_duplicates")
     assert event.patient_mrn == twin.mrn and event.actor == "cora.coordinator"
-    assert event.detail == f"possible duplicates {robin.mrn}: Her twin sister: same name at birth, another person."
+    assert (
+        event.detail
+        == f"possible duplicates {robin.mrn}: Her twin sister: same name at birth, another person."
+    )
 
 
 def test_merged_charts_and_other_people_are_not_offered(robin: Patient) -> None:
-    other = register_patient(PatientInput("", "Kim", "Other", BORN, "male"), actor=COORDINATOR, at=NOW)
+    other = register_patient(
+        PatientInput("", "Kim", "Other", BORN, "male"), actor=COORDINATOR, at=NOW
+    )
     assert [c.mrn for c in possible_duplicates("Kim", "Other", BORN)] == [other.mrn]
     Patient.objects.filter(pk=other.pk).update(merged_into=robin)
     assert possible_duplicates("Kim", "Other", BORN) == []
@@ -128,7 +145,9 @@ FORM = {
 }  # fmt: skip
 
 
-def test_the_page_offers_the_existing_chart_and_keeps_what_was_typed(robin: Patient, fixed_today: None) -> None:
+def test_the_page_offers_the_existing_chart_and_keeps_what_was_typed(
+    robin: Patient, fixed_today: None
+) -> None:
     create_staff("pat.prescriber", PASSWORD, Role.PRESCRIBER)
     cora = login(Role.COORDINATOR, "cora.coordinator")
     page = cora.post("/register/", FORM | {"address": "9 Typed Road"}).content.decode()
@@ -138,14 +157,21 @@ def test_the_page_offers_the_existing_chart_and_keeps_what_was_typed(robin: Pati
     short = cora.post("/register/", FORM | {"duplicate_reason": "twin"}).content.decode()
     assert "say in a few words why this is not the same person" in short
     assert Patient.objects.count() == 1
-    done = cora.post("/register/", FORM | {"duplicate_reason": "Her cousin, named after the same aunt."})
+    done = cora.post(
+        "/register/", FORM | {"duplicate_reason": "Her cousin, named after the same aunt."}
+    )
     assert done.status_code == 302 and Patient.objects.count() == 2
 
 
 def test_the_api_answers_409_with_the_charts_and_proceeds_with_a_reason(robin: Patient) -> None:
     create_staff("cora.coordinator", PASSWORD, Role.COORDINATOR)
     auth = {"Authorization": f"Bearer {create_token('cora.coordinator', at=NOW)}"}
-    body = {"given_name": "Robyn", "family_name": "Sample", "birth_date": "1990-03-04", "sex_at_birth": "female"}
+    body = {
+        "given_name": "Robyn",
+        "family_name": "Sample",
+        "birth_date": "1990-03-04",
+        "sex_at_birth": "female",
+    }
     c = Client()
     refused = c.post("/api/patients", body, content_type="application/json", headers=auth)
     assert refused.status_code == 409

@@ -133,7 +133,11 @@ def test_a_demo_chart_merged_into_a_new_one_moves_every_row_and_loses_none(
     assert CareStatus.objects.filter(patient=survivor).count() == 1  # recomputed for the survivor
     assert not CareStatus.objects.filter(patient=duplicate).exists()
     gone = Patient.objects.get(pk=duplicate.pk)
-    assert (gone.merged_into_id, gone.merged_by, gone.merge_reason) == (survivor.pk, "dana.director", REASON)
+    assert (gone.merged_into_id, gone.merged_by, gone.merge_reason) == (
+        survivor.pk,
+        "dana.director",
+        REASON,
+    )
 
 
 def test_the_duplicate_mrn_finds_the_survivor_in_reads_search_and_the_chart_page() -> None:
@@ -153,7 +157,10 @@ def test_the_merge_is_audited_on_both_charts_with_the_reason() -> None:
     duplicate = make_patient("MRN-0201")
     merge_charts(survivor.mrn, duplicate.mrn, reason=REASON, actor=DIRECTOR, at=NOW)
     on_duplicate = AuditEvent.objects.get(patient_mrn="MRN-0201", object_type="patient_merge")
-    assert on_duplicate.actor == "dana.director" and on_duplicate.detail == f"merged into {survivor.mrn}: {REASON}"
+    assert (
+        on_duplicate.actor == "dana.director"
+        and on_duplicate.detail == f"merged into {survivor.mrn}: {REASON}"
+    )
     details = list(AuditEvent.objects.filter(patient_mrn=survivor.mrn, object_type="patient_merge")
                    .values_list("detail", flat=True))  # fmt: skip
     assert "1 patients.episode row(s) moved here from MRN-0201" in details
@@ -187,7 +194,9 @@ def test_open_alerts_and_care_teams_on_both_charts_are_combined_without_a_clash(
         ("both_portal", "Both charts have a patient account"),
     ],
 )
-def test_a_merge_that_cannot_be_made_correctly_is_refused_and_writes_nothing(setup: str, message: str) -> None:
+def test_a_merge_that_cannot_be_made_correctly_is_refused_and_writes_nothing(
+    setup: str, message: str
+) -> None:
     survivor, duplicate = make_patient("MRN-0204"), make_patient("MRN-0205")
     if setup == "both_portal":
         discontinue(duplicate, reason="registered twice", on=TODAY, actor=PRESCRIBER, at=at(TODAY))
@@ -199,7 +208,10 @@ def test_a_merge_that_cannot_be_made_correctly_is_refused_and_writes_nothing(set
     with pytest.raises(ConflictError, match=message) as err:
         merge_charts("MRN-0204", "MRN-0205", reason=REASON, actor=DIRECTOR, at=NOW)
     assert err.value.field == "duplicate"
-    assert duplicate.episodes.count() == 1 and Patient.objects.get(mrn="MRN-0205").merged_into_id is None
+    assert (
+        duplicate.episodes.count() == 1
+        and Patient.objects.get(mrn="MRN-0205").merged_into_id is None
+    )
     assert AuditEvent.objects.count() == events
 
 

@@ -50,7 +50,7 @@ def test_a_one_digit_typing_mistake_or_a_swap_fails_the_check() -> None:
         for i in range(len(number)):
             for d in "0123456789":
                 if d != number[i]:
-                    typo = mrn.replace(number, number[:i] + d + number[i + 1:])
+                    typo = mrn.replace(number, number[:i] + d + number[i + 1 :])
                     assert not is_valid_assigned(scheme, typo), typo
         swapped = mrn.replace(number, number[:-2] + number[-1] + number[-2])
         assert not is_valid_assigned(scheme, swapped)
@@ -60,7 +60,10 @@ def test_a_one_digit_typing_mistake_or_a_swap_fails_the_check() -> None:
 
 def test_the_scheme_is_a_clinic_setting() -> None:
     assert read_mrn_scheme({}) == LUHN
-    assert read_mrn_scheme({"NALTRACK_MRN_PREFIX": "clx", "NALTRACK_MRN_CHECK": "ISO7064-MOD97-10"}) == ISO
+    assert (
+        read_mrn_scheme({"NALTRACK_MRN_PREFIX": "clx", "NALTRACK_MRN_CHECK": "ISO7064-MOD97-10"})
+        == ISO
+    )
     with pytest.raises(ConfigError, match="NALTRACK_MRN_PREFIX"):
         read_mrn_scheme({"NALTRACK_MRN_PREFIX": "NT-1"})
     with pytest.raises(ConfigError, match="NALTRACK_MRN_CHECK"):
@@ -71,7 +74,9 @@ def test_the_scheme_is_a_clinic_setting() -> None:
 
 
 @pytest.mark.django_db
-def test_registration_assigns_the_next_mrn_and_typed_mrns_keep_working(settings: pytest.FixtureRequest) -> None:
+def test_registration_assigns_the_next_mrn_and_typed_mrns_keep_working(
+    settings: pytest.FixtureRequest,
+) -> None:
     typed = make_patient("MRN-0001")  # registered before naltrack assigned MRNs
     first = register_patient(_new(), actor=COORDINATOR, at=NOW)
     second = register_patient(_new("Kim"), actor=COORDINATOR, at=NOW)
@@ -108,7 +113,9 @@ def test_concurrent_registrations_never_share_an_mrn() -> None:
     def run(i: int) -> None:
         try:
             start.wait()
-            results[i] = register_patient(_new(f"Person{chr(65 + i)}"), actor=COORDINATOR, at=NOW).mrn
+            results[i] = register_patient(
+                _new(f"Person{chr(65 + i)}"), actor=COORDINATOR, at=NOW
+            ).mrn
         except Exception as exc:
             results[i] = exc
         finally:

@@ -41,7 +41,9 @@ def _changed(p: Patient, **changes: Any) -> DetailsInput:
     return dataclasses.replace(details_of(p), **changes)
 
 
-def test_a_change_is_saved_and_audited_field_by_field_with_before_and_after(patient: Patient) -> None:
+def test_a_change_is_saved_and_audited_field_by_field_with_before_and_after(
+    patient: Patient,
+) -> None:
     data = _changed(patient, phone="555-0199", address="12 Synthetic Street\nSpringfield",
                     support_person_name="Dee Sample", support_person_phone="555-0142")  # fmt: skip
     saved, changed = update_details("MRN-0300", data, version=1, actor=COORDINATOR, at=NOW)
@@ -58,10 +60,14 @@ def test_a_change_is_saved_and_audited_field_by_field_with_before_and_after(pati
     assert set(events.values_list("actor", "action")) == {("cora.coordinator", "update")}
 
 
-def test_names_and_birth_date_are_corrected_with_their_old_values_kept_in_the_trail(patient: Patient) -> None:
+def test_names_and_birth_date_are_corrected_with_their_old_values_kept_in_the_trail(
+    patient: Patient,
+) -> None:
     data = _changed(patient, given_name="Tess", birth_date=date(1985, 6, 2))
     update_details("MRN-0300", data, version=1, actor=PRESCRIBER, at=NOW)
-    details = set(AuditEvent.objects.filter(object_type="patient_details").values_list("detail", flat=True))
+    details = set(
+        AuditEvent.objects.filter(object_type="patient_details").values_list("detail", flat=True)
+    )
     assert details == {"given_name: 'Test' -> 'Tess'", "birth_date: 1985-06-01 -> 1985-06-02"}
 
 
@@ -73,7 +79,9 @@ def test_saving_nothing_new_writes_nothing(patient: Patient) -> None:
 
 def test_a_stale_version_is_refused_and_the_later_save_kept(patient: Patient) -> None:
     """Two staff opened version 1; the first saves; the second's save is refused, naming why."""
-    update_details("MRN-0300", _changed(patient, phone="555-0101"), version=1, actor=COORDINATOR, at=NOW)
+    update_details(
+        "MRN-0300", _changed(patient, phone="555-0101"), version=1, actor=COORDINATOR, at=NOW
+    )
     with pytest.raises(ConflictError) as err:
         update_details("MRN-0300", _changed(patient, phone="555-0202", email="t@example.org"),
                        version=1, actor=NURSE, at=NOW)  # fmt: skip
@@ -100,7 +108,9 @@ def test_a_stale_version_is_refused_and_the_later_save_kept(patient: Patient) ->
 def test_bad_input_names_the_field_and_writes_nothing(patient: Patient, change: dict[str, Any],
                                                       field: str) -> None:  # fmt: skip
     with pytest.raises(InputError) as err:
-        update_details("MRN-0300", _changed(patient, **change), version=1, actor=COORDINATOR, at=NOW)
+        update_details(
+            "MRN-0300", _changed(patient, **change), version=1, actor=COORDINATOR, at=NOW
+        )
     assert err.value.field == field
     assert Patient.objects.get(pk=patient.pk).version == 1
     assert not AuditEvent.objects.filter(object_type="patient_details").exists()
@@ -112,7 +122,9 @@ def test_roles_that_may_not_are_refused(patient: Patient) -> None:
         if actor.username in allowed:
             continue
         with pytest.raises(PermissionRefused):
-            update_details("MRN-0300", _changed(patient, phone="555-0101"), version=1, actor=actor, at=NOW)
+            update_details(
+                "MRN-0300", _changed(patient, phone="555-0101"), version=1, actor=actor, at=NOW
+            )
     assert Patient.objects.get(pk=patient.pk).phone == ""
 
 
@@ -135,8 +147,12 @@ def test_the_page_saves_and_goes_back_to_the_chart(patient: Patient) -> None:
 
 def test_the_page_refuses_a_stale_save_and_keeps_what_was_typed(patient: Patient) -> None:
     nurse = login(Role.NURSE, "nina.nurse")
-    update_details("MRN-0300", _changed(patient, phone="555-0101"), version=1, actor=COORDINATOR, at=NOW)
-    page = nurse.post("/patients/MRN-0300/details/", FORM | {"address": "2 Typed Lane"}).content.decode()
+    update_details(
+        "MRN-0300", _changed(patient, phone="555-0101"), version=1, actor=COORDINATOR, at=NOW
+    )
+    page = nurse.post(
+        "/patients/MRN-0300/details/", FORM | {"address": "2 Typed Lane"}
+    ).content.decode()
     assert "someone else saved this patient&#x27;s details" in page
     assert "2 Typed Lane" in page and 'value="555-0188"' in page  # nothing typed is lost
     assert Patient.objects.get(pk=patient.pk).phone == "555-0101"
@@ -161,7 +177,9 @@ def test_the_api_edits_from_the_version_read_and_refuses_a_stale_one(patient: Pa
     auth = {"Authorization": f"Bearer {create_token('cora.coordinator', at=NOW)}"}
     c = Client()
     body = {k: v for k, v in FORM.items() if k != "version"} | {"version": 1}
-    done = c.put("/api/patients/MRN-0300/details", body, content_type="application/json", headers=auth)
+    done = c.put(
+        "/api/patients/MRN-0300/details", body, content_type="application/json", headers=auth
+    )
     assert done.status_code == 200, done.content
     assert done.json()["changed"] == ["phone", "address"] and done.json()["patient"]["version"] == 2
     stale = c.put("/api/patients/MRN-0300/details", body | {"phone": "555-0000"},
@@ -171,5 +189,7 @@ def test_the_api_edits_from_the_version_read_and_refuses_a_stale_one(patient: Pa
                 content_type="application/json", headers=auth)  # fmt: skip
     assert bad.status_code == 400 and bad.json()["field"] == "email"
     assert Patient.objects.get(pk=patient.pk).phone == "555-0188"
-    missing = c.put("/api/patients/MRN-9999/details", body, content_type="application/json", headers=auth)
+    missing = c.put(
+        "/api/patients/MRN-9999/details", body, content_type="application/json", headers=auth
+    )
     assert missing.status_code == 404

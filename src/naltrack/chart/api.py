@@ -29,6 +29,8 @@ from naltrack.monitoring.services import (
     record_side_effect,
 )
 from naltrack.patients.apiutil import list_records, patient
+from naltrack.patients.details import update_details
+from naltrack.patients.identity import Candidate
 from naltrack.patients.models import DSM5_CRITERIA, Patient, ReminderChannel, SexAtBirthChoice
 from naltrack.patients.records import (
     AssessmentInput,
@@ -38,8 +40,6 @@ from naltrack.patients.records import (
     search_patients,
     stop_medication,
 )
-from naltrack.patients.details import update_details
-from naltrack.patients.identity import Candidate
 from naltrack.patients.services import (
     DetailsInput,
     DuplicateSuspected,

@@ -90,7 +90,9 @@ class MergePreview:
     survivor: Side
     duplicate: Side
     problems: list[str]  # why the merge would be refused; empty: it can go ahead
-    differences: list[str]  # what differs between the two people as registered: check before merging
+    differences: list[
+        str
+    ]  # what differs between the two people as registered: check before merging
 
 
 def _pair(survivor_mrn: str, duplicate_mrn: str) -> tuple[Patient, Patient]:
@@ -163,12 +165,20 @@ def preview_merge(survivor_mrn: str, duplicate_mrn: str, *, actor: Actor, at: da
 def _differences(a: Patient, b: Patient) -> list[str]:
     """The registered facts that differ: a merge of two different people is the worse mistake."""
     found = []
-    if normalise_name(f"{a.given_name} {a.family_name}") != normalise_name(f"{b.given_name} {b.family_name}"):
-        found.append(f"The names differ: {a.given_name} {a.family_name} and {b.given_name} {b.family_name}.")
+    if normalise_name(f"{a.given_name} {a.family_name}") != normalise_name(
+        f"{b.given_name} {b.family_name}"
+    ):
+        found.append(
+            f"The names differ: {a.given_name} {a.family_name} and {b.given_name} {b.family_name}."
+        )
     if a.birth_date != b.birth_date:
-        found.append(f"The birth dates differ: {a.birth_date.isoformat()} and {b.birth_date.isoformat()}.")
+        found.append(
+            f"The birth dates differ: {a.birth_date.isoformat()} and {b.birth_date.isoformat()}."
+        )
     if a.sex_at_birth != b.sex_at_birth:
-        found.append(f"The sex at birth differs: {a.get_sex_at_birth_display()} and {b.get_sex_at_birth_display()}.")
+        found.append(
+            f"The sex at birth differs: {a.get_sex_at_birth_display()} and {b.get_sex_at_birth_display()}."
+        )
     return found
 
 

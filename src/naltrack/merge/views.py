@@ -26,7 +26,9 @@ def merge_page(request: HttpRequest) -> HttpResponse:
         try:
             preview = preview_merge(d["survivor"], d["duplicate"], actor=actor, at=clock.now())
             # Merged only as reviewed: MRNs changed after the review are shown for review again.
-            reviewed = request.POST.get("reviewed") == f"{preview.survivor.mrn}>{preview.duplicate.mrn}"
+            reviewed = (
+                request.POST.get("reviewed") == f"{preview.survivor.mrn}>{preview.duplicate.mrn}"
+            )
             if request.POST.get("do") == "merge" and reviewed and not preview.problems:
                 if not d["confirm"]:
                     raise InputError("tick to confirm that both charts are one person", "confirm")
@@ -37,4 +39,6 @@ def merge_page(request: HttpRequest) -> HttpResponse:
                 return redirect("merge-charts")
         except InputError as exc:
             attach(form, exc)
-    return render(request, "merge/merge.html", {"form": form, "preview": preview, "active": "merge"})
+    return render(
+        request, "merge/merge.html", {"form": form, "preview": preview, "active": "merge"}
+    )

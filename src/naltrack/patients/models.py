@@ -52,7 +52,8 @@ class Patient(models.Model):
         indexes = [models.Index(fields=("family_name", "given_name"))]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(merged_into=models.F("id")), name="patient_not_merged_into_itself"
+                condition=~models.Q(merged_into=models.F("id")),
+                name="patient_not_merged_into_itself",
             ),
         ]
 

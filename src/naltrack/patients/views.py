@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -29,6 +29,7 @@ from .forms import (
     PatientForm,
     StopMedicationForm,
 )
+from .identity import Candidate, possible_duplicates
 from .models import EpisodeStatus
 from .pages import open_record
 from .records import (
@@ -38,7 +39,6 @@ from .records import (
     record_assessment,
     stop_medication,
 )
-from .identity import Candidate, possible_duplicates
 from .services import DetailsInput, DuplicateSuspected, PatientInput, enrol_patient, open_episode
 
 
@@ -50,12 +50,16 @@ def register(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     form = PatientForm(request.POST or None, initial={"start_date": clock.today()},
                        team=registration_team_choices())  # fmt: skip
-    reason = str(request.POST.get("duplicate_reason", ""))[:1000] if request.method == "POST" else ""
+    reason = (
+        str(request.POST.get("duplicate_reason", ""))[:1000] if request.method == "POST" else ""
+    )
     candidates: list[Candidate] = []
     reason_error = ""
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
-        data = PatientInput(mrn="", **{f.name: d[f.name] for f in fields(PatientInput) if f.name != "mrn"})
+        data = PatientInput(
+            mrn="", **{f.name: d[f.name] for f in fields(PatientInput) if f.name != "mrn"}
+        )
         try:
             patient = enrol_patient(data, form.indication_set(), d["start_date"], actor=actor,
                                     at=clock.now(), check_duplicates=True,
@@ -93,7 +97,7 @@ def edit_details(request: HttpRequest, mrn: str) -> HttpResponse:
 
     def call(d: dict[str, Any]) -> str:
         data = DetailsInput(**{name: d[name] for name in EDITABLE})
-        _, changed = update_details(mrn, data, version=d["version"], actor=actor, at=clock.now())
+        _, changed = update_details(mrn, data, version=d["version"], actor=actor, at=now)
         if not changed:
             return "Nothing changed."
         return "Saved: " + ", ".join(str(form[name].label).lower() for name in changed) + "."

@@ -5,51 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0003_care_team'),
+        ("patients", "0003_care_team"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MrnCounter',
+            name="MrnCounter",
             fields=[
-                ('prefix', models.CharField(max_length=16, primary_key=True, serialize=False)),
-                ('last_number', models.PositiveBigIntegerField(default=0)),
+                ("prefix", models.CharField(max_length=16, primary_key=True, serialize=False)),
+                ("last_number", models.PositiveBigIntegerField(default=0)),
             ],
         ),
         migrations.AddField(
-            model_name='patient',
-            name='address',
+            model_name="patient",
+            name="address",
             field=models.TextField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='merge_reason',
+            model_name="patient",
+            name="merge_reason",
             field=models.CharField(blank=True, max_length=1000),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='merged_at',
+            model_name="patient",
+            name="merged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='merged_by',
+            model_name="patient",
+            name="merged_by",
             field=models.CharField(blank=True, max_length=150),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_charts', to='patients.patient'),
+            model_name="patient",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="merged_charts",
+                to="patients.patient",
+            ),
         ),
         migrations.AddField(
-            model_name='patient',
-            name='version',
+            model_name="patient",
+            name="version",
             field=models.PositiveIntegerField(default=1),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into', models.F('id')), _negated=True), name='patient_not_merged_into_itself'),
+            model_name="patient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("merged_into", models.F("id")), _negated=True),
+                name="patient_not_merged_into_itself",
+            ),
         ),
     ]
