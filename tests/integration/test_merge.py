@@ -191,7 +191,7 @@ def test_open_alerts_and_care_teams_on_both_charts_are_combined_without_a_clash(
     ("setup", "message"),
     [
         ("both_active", "Both charts have an active episode of care"),
-        ("both_portal", "Both charts have a patient account"),
+        ("both_portal", "Both charts have a patient portal account"),
     ],
 )
 def test_a_merge_that_cannot_be_made_correctly_is_refused_and_writes_nothing(

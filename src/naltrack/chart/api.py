@@ -66,7 +66,7 @@ from naltrack.web.apiutil import (
     now,
     page,
 )
-from naltrack.web.bounds import text_problem
+from naltrack.web.bounds import MRN_PATTERN, text_problem
 
 router = Router(tags=["patients"])
 
@@ -132,23 +132,29 @@ PHONE = r"^(\+?[0-9 ()-]{7,20})?$"  # as patients.services.PHONE; empty: none
 EMAIL = r"^([^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+)?$"
 
 
+# Plain strings with their own patterns (which refuse a NUL): `Text` would declare its NUL pattern
+# in the document in place of these, and a client could not see which phones are refused.
+Phone = Annotated[str, Field(max_length=32, pattern=PHONE)]
+OPTIONAL_MRN = f"^({MRN_PATTERN.strip('^$')})?$"  # an MRN, or "" for naltrack to assign one
+
+
 class DetailsIn(In):
     given_name: Annotated[RequiredText, Field(max_length=100)]
     family_name: Annotated[RequiredText, Field(max_length=100)]
     birth_date: Day
     sex_at_birth: SexAtBirthChoice
-    phone: Annotated[Text, Field(max_length=32, pattern=PHONE)] = ""
-    email: Annotated[Text, Field(max_length=254, pattern=EMAIL)] = ""
+    phone: Phone = ""
+    email: Annotated[str, Field(max_length=254, pattern=EMAIL)] = ""
     address: Annotated[Text, Field(max_length=500)] = ""
     preferred_reminder_channel: ReminderChannel = ReminderChannel.NONE
     support_person_name: Annotated[Text, Field(max_length=200)] = ""
-    support_person_phone: Annotated[Text, Field(max_length=32, pattern=PHONE)] = ""
+    support_person_phone: Phone = ""
 
 
 class PatientIn(DetailsIn):
     # Leave out: naltrack assigns the MRN (the clinic's prefix and a check digit). Give one only
     # for a patient who already has it (from before naltrack assigned them, or another system).
-    mrn: Mrn | Literal[""] = ""
+    mrn: Annotated[str, Field(max_length=32, pattern=OPTIONAL_MRN, examples=["MRN-0001"])] = ""
     # The care team (user names of active staff of each role). A client that names nobody
     # registers a patient with no care team (on every clinician's list, marked, until one is
     # assigned); naming a nurse or counselor needs a prescriber (docs/care-teams.md).
@@ -163,7 +169,7 @@ class PatientIn(DetailsIn):
 class DetailsUpdateIn(DetailsIn):
     # The version of the details the client read (GET /patients/{mrn}): a save from an older one
     # is refused (409), so two staff editing at once never overwrite each other unseen.
-    version: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    version: Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)]
 
 
 class CandidateOut(Schema):

@@ -42,6 +42,12 @@ from naltrack.patients.matching import normalise_name
 from naltrack.patients.models import CareTeamMember, EpisodeStatus, Patient
 
 REASON_MIN = 10
+# How the refusal names a one-per-patient record (the areas sit in this layer or above the record
+# areas; named by table so that merge imports none of them). Any other: "a <verbose name>".
+ONE_PER_PATIENT_WORDS = {
+    "portal.patientaccount": "a patient portal account",
+    "reminders.preference": "the patient's own reminder choices",
+}
 # Computed from the records, recomputed after the merge: dropped from the duplicate, not moved.
 DERIVED: tuple[type[models.Model], ...] = (CareStatus,)
 
@@ -115,7 +121,7 @@ def _pair(survivor_mrn: str, duplicate_mrn: str) -> tuple[Patient, Patient]:
 
 
 def _side(p: Patient, links: list[Link]) -> Side:
-    counts = {}
+    counts: dict[str, int] = {}
     for link in links:
         if link.model in DERIVED or link.model is Patient:
             continue
@@ -140,9 +146,10 @@ def _problems(survivor: Patient, duplicate: Patient, links: list[Link]) -> list[
             continue
         manager = link.model._default_manager
         if all(manager.filter(**{link.field: p}).exists() for p in (survivor, duplicate)):
+            words = ONE_PER_PATIENT_WORDS.get(link.table, f"a {link.words}")
             problems.append(
-                f"Both charts have a {link.words} (one per patient): naltrack cannot choose which "
-                f"to keep. Close the duplicate's {link.words} first."
+                f"Both charts have {words} (one per patient): naltrack cannot choose which to "
+                f"keep. Close the duplicate's first."
             )
     return problems
 
