@@ -5,10 +5,12 @@ nothing written, and two staff editing at once never silently overwriting each o
 from __future__ import annotations
 
 import dataclasses
+import threading
 from datetime import date
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from naltrack.accounts.roles import Role
@@ -18,6 +20,7 @@ from naltrack.clinical.errors import ConflictError, InputError
 from naltrack.patients.details import details_of, update_details
 from naltrack.patients.models import Patient
 from naltrack.patients.services import DetailsInput
+from tests.integration.committed import append_only_restored, committed_data  # noqa: F401
 from tests.integration.conftest import (
     CAST,
     COORDINATOR,
@@ -193,3 +196,35 @@ def test_the_api_edits_from_the_version_read_and_refuses_a_stale_one(patient: Pa
         "/api/patients/MRN-9999/details", body, content_type="application/json", headers=auth
     )
     assert missing.status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("committed_data")
+def test_two_saves_at_once_from_one_version_save_one_and_refuse_the_other() -> None:
+    """Two staff save from version 1 at the same moment, each in its own thread and connection:
+    exactly one save is kept, the other is refused as stale (SQLite and PostgreSQL)."""
+    p = make_patient("MRN-0301")
+    start = threading.Barrier(2)
+    results: list[object] = [None, None]
+
+    def save(i: int, phone: str) -> None:
+        try:
+            start.wait()
+            results[i] = update_details("MRN-0301", _changed(p, phone=phone), version=1,
+                                        actor=(COORDINATOR, NURSE)[i], at=NOW)  # fmt: skip
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(i, f"555-010{i}")) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    refused = [r for r in results if isinstance(r, ConflictError)]
+    saved = [r for r in results if isinstance(r, tuple)]
+    assert len(refused) == 1 and len(saved) == 1, results
+    kept = Patient.objects.get(mrn="MRN-0301")
+    assert kept.version == 2 and kept.phone == saved[0][0].phone
+    assert AuditEvent.objects.filter(object_type="patient_details").count() == 1

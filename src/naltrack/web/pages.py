@@ -125,8 +125,7 @@ def back_to(request: HttpRequest, fallback: str) -> HttpResponse:
 def attach(form: forms.Form, error: InputError) -> None:
     """Show a domain error beside its field when the form has it, else at the top."""
     name = error.field.split(".")[-1] if error.field else None
-    # A hidden field (a record's version) shows no error beside it: the message goes at the top.
-    if name and name in form.fields and not form.fields[name].widget.is_hidden:
+    if name and name in form.fields:
         form.add_error(name, error.message)
     else:
         label = error.field.replace("_", " ") if error.field else ""
