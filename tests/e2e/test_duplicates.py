@@ -3,13 +3,15 @@
 The coordinator registers a patient who already has a chart (the same name and birth date, typed
 in lower case with a different phone): nothing is registered, the page names the existing chart
 and why, keeps what was typed, and the link opens the existing chart. A second journey: the
-coordinator corrects the phone on the details page, and the director merges two charts.
+coordinator corrects the phone and address on the details page (a save made stale by a nurse's
+meanwhile is refused and keeps what was typed), and the director merges two charts.
 
 Set NALTRACK_SHOTS to a folder to keep screenshots of the pages."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,10 +20,11 @@ import pytest
 
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff
+from naltrack.patients.details import details_of, update_details
 from naltrack.patients.models import Patient
 from naltrack.patients.services import PatientInput, register_patient
 from tests.e2e.conftest import sign_in
-from tests.integration.conftest import COORDINATOR, NOW, make_patient
+from tests.integration.conftest import COORDINATOR, NOW, NURSE, make_patient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a-long-demo-password-1"
@@ -77,6 +80,17 @@ def test_the_details_are_corrected_and_two_charts_merged(page: Any) -> None:
     page.get_by_label("Phone", exact=True).fill("555-0123")
     page.get_by_label("Postal address").fill("12 Synthetic Street\nSpringfield")
     _shot(page, "details-form")
+    # Meanwhile a nurse saves a new email: this save is refused, and what was typed stays.
+    update_details(survivor.mrn, replace(details_of(survivor), email="robin@example.org"), version=1,
+                   actor=NURSE, at=NOW)  # fmt: skip
+    page.get_by_role("button", name="Save details").click()
+    assert "Someone else saved this patient's details" in page.locator(".form-error").inner_text()
+    assert page.get_by_label("Postal address").input_value() == "12 Synthetic Street\nSpringfield"
+    _shot(page, "details-stale-refused")
+    page.goto(f"/patients/{survivor.mrn}/details/")  # reload: their change, then mine again
+    assert page.get_by_label("Email").input_value() == "robin@example.org"
+    page.get_by_label("Phone", exact=True).fill("555-0123")
+    page.get_by_label("Postal address").fill("12 Synthetic Street\nSpringfield")
     page.get_by_role("button", name="Save details").click()
     page.wait_for_url(f"**/patients/{survivor.mrn}/")
     assert "Saved: phone, postal address." in page.content()

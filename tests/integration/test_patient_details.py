@@ -156,7 +156,7 @@ def test_the_page_refuses_a_stale_save_and_keeps_what_was_typed(patient: Patient
     page = nurse.post(
         "/patients/MRN-0300/details/", FORM | {"address": "2 Typed Lane"}
     ).content.decode()
-    assert "someone else saved this patient&#x27;s details" in page
+    assert "Someone else saved this patient&#x27;s details" in page
     assert "2 Typed Lane" in page and 'value="555-0188"' in page  # nothing typed is lost
     assert Patient.objects.get(pk=patient.pk).phone == "555-0101"
 
