@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from naltrack.clinical.policy import Policy
-from naltrack.config import ClinicInfo
+from naltrack.config import ClinicInfo, MrnScheme
 
 
 def active_policy() -> Policy:
@@ -38,3 +38,10 @@ def clinic_info() -> ClinicInfo:
     (NALTRACK_CLINIC_*; config.read_clinic_info)."""
     info: ClinicInfo = settings.CLINIC_INFO
     return info
+
+
+def mrn_scheme() -> MrnScheme:
+    """The prefix and check digit of the MRNs naltrack assigns (NALTRACK_MRN_PREFIX,
+    NALTRACK_MRN_CHECK; config.read_mrn_scheme)."""
+    scheme: MrnScheme = settings.MRN_SCHEME
+    return scheme

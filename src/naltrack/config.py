@@ -463,6 +463,32 @@ def parse_idle_timeout(raw: str | None) -> int:
 
 
 @dataclass(frozen=True, slots=True)
+class MrnScheme:
+    """How naltrack numbers its patients (patients/mrn.py): the clinic's prefix and the check
+    digit scheme. NALTRACK_MRN_PREFIX (1-8 letters or digits, default "NT") and NALTRACK_MRN_CHECK
+    ("luhn", the default, or "iso7064-mod97-10")."""
+
+    prefix: str = "NT"
+    check: str = "luhn"
+
+
+MRN_CHECK_LUHN = "luhn"
+MRN_CHECK_ISO7064 = "iso7064-mod97-10"
+MRN_PREFIX = re.compile(r"^[A-Za-z0-9]{1,8}$")
+
+
+def read_mrn_scheme(environ: Mapping[str, str]) -> MrnScheme:
+    """NALTRACK_MRN_PREFIX and NALTRACK_MRN_CHECK; unset keeps the default ("NT", Luhn)."""
+    prefix = (environ.get("NALTRACK_MRN_PREFIX") or "NT").strip()
+    if not MRN_PREFIX.match(prefix):
+        raise ConfigError("NALTRACK_MRN_PREFIX", "must be 1-8 letters or digits")
+    check = (environ.get("NALTRACK_MRN_CHECK") or MRN_CHECK_LUHN).strip().lower()
+    if check not in (MRN_CHECK_LUHN, MRN_CHECK_ISO7064):
+        raise ConfigError("NALTRACK_MRN_CHECK", f"must be {MRN_CHECK_LUHN} or {MRN_CHECK_ISO7064}")
+    return MrnScheme(prefix=prefix.upper(), check=check)
+
+
+@dataclass(frozen=True, slots=True)
 class ClinicInfo:
     """What the patient portal, reminders and the wallet card say about the clinic. Every value
     is the clinic's own words, set by its operator; the defaults name a demo clinic."""

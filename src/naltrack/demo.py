@@ -187,6 +187,7 @@ def _patient(i: int, stage: str, on: date, cast: Cast) -> None:
         birth_date=birth, sex_at_birth=sex, phone=f"555-01{i % 100:02d}", email=f"patient{i}@example.org",
         preferred_reminder_channel=reminder, support_person_name="" if i % 4 else "A. Support",
         support_person_phone="" if i % 4 else "555-0199",
+        address="" if i % 3 else f"{10 + i} Synthetic Street\nSpringfield",
         # The demo is a small clinic: every clinician is on every patient's care team (issue 10),
         # named at registration as the registration page asks.
         prescriber=cast.prescriber.username, nurse=cast.nurse.username, counselor=cast.counselor.username,

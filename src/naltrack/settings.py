@@ -6,11 +6,13 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-from .config import read_clinic_info, read_config, read_signin_config
+from .config import read_clinic_info, read_config, read_mrn_scheme, read_signin_config
 
 CONFIG = read_config(os.environ)
 # The clinic's name, phone and where naloxone is, as the patient portal shows them (issue 11).
 CLINIC_INFO = read_clinic_info(os.environ)
+# How naltrack numbers new patients: the clinic's MRN prefix and check digit (issue 12).
+MRN_SCHEME = read_mrn_scheme(os.environ)
 # Email (portal invitations): Django's SMTP backend (EMAIL_HOST, default localhost:25) in
 # production; in development the message is printed by the server instead of sent.
 EMAIL_BACKEND = (
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "naltrack.staff",
     "naltrack.card",
     "naltrack.portal",
+    "naltrack.merge",
     "naltrack.web",
 ]
 MIDDLEWARE = [

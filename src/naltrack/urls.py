@@ -14,6 +14,7 @@ from naltrack.chart import release_views as release
 from naltrack.chart import views as chart
 from naltrack.counselling import views as counselling
 from naltrack.disclosure import views as disclosure
+from naltrack.merge import views as merge
 from naltrack.monitoring import views as monitoring
 from naltrack.patients import views as patients
 from naltrack.portal import staff_views as portal_staff
@@ -40,6 +41,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<str:mrn>/print/plan/", print_views.print_plan, name="print-plan"),
     path("patients/<str:mrn>/print/visit/", print_views.print_visit, name="print-visit"),
     path("patients/<str:mrn>/print/summary/", print_views.print_summary, name="print-summary"),
+    path("patients/<str:mrn>/details/", patients.edit_details, name="patient-details"),
     path("patients/<str:mrn>/episodes/", patients.new_episode, name="episodes"),
     path("patients/<str:mrn>/assessment/", patients.assessments, name="assessments"),
     path("patients/<str:mrn>/medications/", patients.medications, name="medications"),
@@ -73,6 +75,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # the wallet card's QR code: no sign-in, only what the card states, until it expires
     path("card/check/<str:token>/", card.check_page, name="card-check"),
     path("patients/<str:mrn>/portal/", portal_staff.invite, name="portal-invite"),
+    path("merge/", merge.merge_page, name="merge-charts"),
     path("disclosures/", disclosure.review_page, name="disclosure-review"),
     path("screenings/<int:pk>/", screening.screening_detail, name="screening-detail"),
     path("screenings/<int:pk>/sign/", screening.screening_sign, name="screening-sign"),

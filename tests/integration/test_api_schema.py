@@ -40,7 +40,10 @@ ROLES = {
 RULES_BEYOND_THE_SCHEMA = {
     "GET /api/reports/program": "the end is on or after the start, by today, within three years",
     "POST /api/patients": "a birth date in the past and under 120 years; a reminder channel needs its contact; the care team names active staff of each role",
+    "PUT /api/patients/{mrn}/details": "a birth date in the past and under 120 years; a reminder channel needs its contact",
     "POST /api/patients/{mrn}/episodes": "the start is by today",
+    "POST /api/merges/preview": "two different charts",
+    "POST /api/merges": "two different charts; a reason of a few words",
     "POST /api/patients/{mrn}/assessments": "days by the assessment; the kind of opioid with its last use",
     "POST /api/patients/{mrn}/observations": "the data's items depend on the kind",
     "POST /api/patients/{mrn}/counselling": "held by today",

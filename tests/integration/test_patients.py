@@ -48,7 +48,6 @@ def test_registering_a_patient_writes_the_patient_and_one_audit_event() -> None:
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"mrn": ""}, "mrn"),
         ({"mrn": "MRN 0002"}, "mrn"),
         ({"given_name": "  "}, "given_name"),
         ({"birth_date": date(2026, 11, 22)}, "birth_date"),

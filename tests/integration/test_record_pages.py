@@ -35,7 +35,7 @@ from tests.integration.conftest import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
 REGISTRATION = {
-    "mrn": "MRN-5001", "given_name": "Robin", "family_name": "Sample", "birth_date": "1990-03-04",
+    "given_name": "Robin", "family_name": "Sample", "birth_date": "1990-03-04",
     "sex_at_birth": "female", "phone": "+1 555 0100", "email": "", "preferred_reminder_channel": "sms",
     "support_person_name": "", "support_person_phone": "", "indications": ["OUD"], "start_date": str(TODAY),
     "prescriber": "pat.prescriber",
@@ -46,11 +46,12 @@ def test_a_coordinator_registers_a_patient_with_the_first_episode() -> None:
     create_staff("pat.prescriber", PASSWORD, Role.PRESCRIBER)
     coordinator = login(Role.COORDINATOR, "cora.coordinator")
     r = coordinator.post("/register/", REGISTRATION)
-    assert r.status_code == 302 and r["Location"] == "/patients/MRN-5001/"
-    p = Patient.objects.get(mrn="MRN-5001")
+    p = Patient.objects.get(family_name="Sample")
+    assert p.mrn == "NT-000001-8"  # assigned by naltrack: the clinic's prefix and a check digit
+    assert r.status_code == 302 and r["Location"] == "/patients/NT-000001-8/"
     episode = p.episodes.get()
     assert (episode.treats_oud, episode.treats_aud, episode.start_date) == (True, False, TODAY)
-    assert set(AuditEvent.objects.filter(patient_mrn="MRN-5001").values_list("object_type", flat=True)) >= {
+    assert set(AuditEvent.objects.filter(patient_mrn=p.mrn).values_list("object_type", flat=True)) >= {
         "patient", "episode"}  # fmt: skip
 
 
@@ -59,7 +60,6 @@ def test_a_coordinator_registers_a_patient_with_the_first_episode() -> None:
     [
         ({"indications": []}, "indications", "This field is required"),
         ({"start_date": str(TODAY + timedelta(days=3))}, "start_date", "is in the future"),
-        ({"mrn": "bad mrn!"}, "mrn", "letters, digits or dashes"),
         ({"phone": ""}, "phone", "text reminders need a phone number"),
         ({"prescriber": ""}, "prescriber", "Choose the prescriber who will start treatment"),
     ],
@@ -74,11 +74,12 @@ def test_bad_registration_shows_beside_the_field_and_writes_no_patient(
     assert not Patient.objects.exists() and not Episode.objects.exists()
 
 
-def test_registration_is_refused_to_a_nurse_and_a_duplicate_mrn_is_named() -> None:
+def test_registration_is_refused_to_a_nurse_and_a_second_chart_of_one_person_is_offered() -> None:
     assert login(Role.NURSE, "nina.nurse").post("/register/", REGISTRATION).status_code == 403
-    make_patient("MRN-5001")
-    page = login(Role.PRESCRIBER, "pat.prescriber").post("/register/", REGISTRATION)
-    assert "a patient with this MRN already exists" in page.content.decode()
+    prescriber = login(Role.PRESCRIBER, "pat.prescriber")
+    assert prescriber.post("/register/", REGISTRATION).status_code == 302
+    page = prescriber.post("/register/", REGISTRATION).content.decode()
+    assert "This person may already have a chart" in page and "/patients/NT-000001-8/" in page
     assert Patient.objects.count() == 1
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -30,8 +30,10 @@ from naltrack.disclosure.services import (
     record_consent,
     review,
 )
+from naltrack.merge.services import merge_charts
 from naltrack.monitoring.services import record_observation, record_side_effect
 from naltrack.patients.careteam import add_to_care_team, break_glass
+from naltrack.patients.details import details_of, update_details
 from naltrack.patients.models import Patient
 from naltrack.patients.records import (
     AssessmentInput,
@@ -106,6 +108,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.BREAK_GLASS: {P, N, C},
     Action.VIEW_CLINIC_WORKLIST: {P, K},
     Action.INVITE_TO_PORTAL: {N, K},
+    Action.EDIT_PATIENT_DETAILS: {P, N, K},
+    Action.MERGE_CHARTS: {D},
 }
 
 
@@ -175,6 +179,10 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.VIEW_CLINIC_WORKLIST: lambda a, w: today_worklist(TODAY, actor=a, scope=WorklistScope.CLINIC),
     Action.INVITE_TO_PORTAL: lambda a, w: invite_patient(w.patient.mrn, "p@example.org", actor=a, at=NOW,
                                                          site="https://clinic.example.org"),
+    Action.EDIT_PATIENT_DETAILS: lambda a, w: update_details(
+        w.patient.mrn, replace(details_of(w.patient), phone="555-0177"), version=w.patient.version, actor=a, at=NOW),
+    Action.MERGE_CHARTS: lambda a, w: merge_charts(
+        w.patient.mrn, "MRN-0301", reason="Registered twice at the desk.", actor=a, at=NOW),
 }  # fmt: skip
 
 

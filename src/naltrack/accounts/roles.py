@@ -68,6 +68,10 @@ class Action(StrEnum):
     # The patient portal (issue 11): invite a patient (a one-time link and code; re-inviting ends
     # the earlier invitations and is how a patient who lost access gets back in)
     INVITE_TO_PORTAL = "invite_to_portal"
+    # Patient details and duplicates (issue 12): keep names, contact details, reminders and the
+    # support person current after registration; merge two charts of one person
+    EDIT_PATIENT_DETAILS = "edit_patient_details"
+    MERGE_CHARTS = "merge_charts"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -121,6 +125,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_CLINIC_WORKLIST: frozenset({P, K}),
     # The coordinator who registers and schedules, and the nurse who sees the patient at visits.
     Action.INVITE_TO_PORTAL: frozenset({N, K}),
+    # Who registers patients keeps their details current (the coordinator at the desk, the
+    # prescriber), and the nurse who sees the patient at every visit hears of a new phone first.
+    Action.EDIT_PATIENT_DETAILS: frozenset({P, N, K}),
+    # Merging two charts moves every record of one person's second chart into the first: the
+    # director, who answers for the record as a whole (and reads no chart while doing it).
+    Action.MERGE_CHARTS: frozenset({D}),
 }
 
 

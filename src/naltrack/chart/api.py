@@ -29,6 +29,8 @@ from naltrack.monitoring.services import (
     record_side_effect,
 )
 from naltrack.patients.apiutil import list_records, patient
+from naltrack.patients.details import update_details
+from naltrack.patients.identity import Candidate
 from naltrack.patients.models import DSM5_CRITERIA, Patient, ReminderChannel, SexAtBirthChoice
 from naltrack.patients.records import (
     AssessmentInput,
@@ -38,7 +40,13 @@ from naltrack.patients.records import (
     search_patients,
     stop_medication,
 )
-from naltrack.patients.services import PatientInput, open_episode, register_patient
+from naltrack.patients.services import (
+    DetailsInput,
+    DuplicateSuspected,
+    PatientInput,
+    open_episode,
+    register_patient,
+)
 from naltrack.web.apiutil import (
     Day,
     Flag,
@@ -58,7 +66,7 @@ from naltrack.web.apiutil import (
     now,
     page,
 )
-from naltrack.web.bounds import text_problem
+from naltrack.web.bounds import MRN_PATTERN, text_problem
 
 router = Router(tags=["patients"])
 
@@ -74,6 +82,8 @@ class PatientOut(Schema):
     preferred_reminder_channel: ReminderChannel
     support_person_name: str
     support_person_phone: str
+    address: str
+    version: int  # send it back when editing the details (PUT /patients/{mrn}/details)
 
 
 class CareOut(Schema):
@@ -104,6 +114,7 @@ def patient_out(p: Patient) -> dict[str, Any]:
         "birth_date": p.birth_date.isoformat(), "sex_at_birth": p.sex_at_birth, "phone": p.phone,
         "email": p.email, "preferred_reminder_channel": p.preferred_reminder_channel,
         "support_person_name": p.support_person_name, "support_person_phone": p.support_person_phone,
+        "address": p.address, "version": p.version,
     }  # fmt: skip
 
 
@@ -121,23 +132,69 @@ PHONE = r"^(\+?[0-9 ()-]{7,20})?$"  # as patients.services.PHONE; empty: none
 EMAIL = r"^([^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+)?$"
 
 
-class PatientIn(In):
-    mrn: Mrn
+# Plain strings with their own patterns (which refuse a NUL): `Text` would declare its NUL pattern
+# in the document in place of these, and a client could not see which phones are refused.
+Phone = Annotated[str, Field(max_length=32, pattern=PHONE)]
+OPTIONAL_MRN = f"^({MRN_PATTERN.strip('^$')})?$"  # an MRN, or "" for naltrack to assign one
+
+
+class DetailsIn(In):
     given_name: Annotated[RequiredText, Field(max_length=100)]
     family_name: Annotated[RequiredText, Field(max_length=100)]
     birth_date: Day
     sex_at_birth: SexAtBirthChoice
-    phone: Annotated[Text, Field(max_length=32, pattern=PHONE)] = ""
-    email: Annotated[Text, Field(max_length=254, pattern=EMAIL)] = ""
+    phone: Phone = ""
+    email: Annotated[str, Field(max_length=254, pattern=EMAIL)] = ""
+    address: Annotated[Text, Field(max_length=500)] = ""
     preferred_reminder_channel: ReminderChannel = ReminderChannel.NONE
     support_person_name: Annotated[Text, Field(max_length=200)] = ""
-    support_person_phone: Annotated[Text, Field(max_length=32, pattern=PHONE)] = ""
+    support_person_phone: Phone = ""
+
+
+class PatientIn(DetailsIn):
+    # Leave out: naltrack assigns the MRN (the clinic's prefix and a check digit). Give one only
+    # for a patient who already has it (from before naltrack assigned them, or another system).
+    mrn: Annotated[str, Field(max_length=32, pattern=OPTIONAL_MRN, examples=["MRN-0001"])] = ""
     # The care team (user names of active staff of each role). A client that names nobody
     # registers a patient with no care team (on every clinician's list, marked, until one is
     # assigned); naming a nurse or counselor needs a prescriber (docs/care-teams.md).
     prescriber: Annotated[Text, Field(max_length=150)] = ""
     nurse: Annotated[Text, Field(max_length=150)] = ""
     counselor: Annotated[Text, Field(max_length=150)] = ""
+    # Existing charts that may be this person refuse the registration (409, listing them); to
+    # register anyway, say here why this is someone else (audited). This is the flag to proceed.
+    duplicate_reason: Annotated[Text, Field(max_length=1000)] = ""
+
+
+class DetailsUpdateIn(DetailsIn):
+    # The version of the details the client read (GET /patients/{mrn}): a save from an older one
+    # is refused (409), so two staff editing at once never overwrite each other unseen.
+    version: Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)]
+
+
+class CandidateOut(Schema):
+    mrn: str
+    given_name: str
+    family_name: str
+    birth_date: date
+    phone: str
+    reasons: list[str]
+
+
+class DuplicatesOut(Schema):
+    message: str
+    field: str
+    candidates: list[CandidateOut]
+
+
+class DetailsSavedOut(Schema):
+    patient: PatientOut
+    changed: list[str]
+
+
+def candidate_out(c: Candidate) -> dict[str, Any]:
+    return {"mrn": c.mrn, "given_name": c.given_name, "family_name": c.family_name,
+            "birth_date": c.birth_date.isoformat(), "phone": c.phone, "reasons": list(c.reasons)}  # fmt: skip
 
 
 @router.get("/patients", response=answers(200, Page[PatientOut]),
@@ -151,11 +208,30 @@ def list_patients(
 
 
 @router.post(
-    "/patients", response=answers(201, PatientOut, writes=True), summary="Register a patient"
+    "/patients",
+    response=answers(201, PatientOut, writes=True) | {409: DuplicatesOut},
+    summary="Register a patient (naltrack assigns the MRN; 409 lists charts that may be the same person)",
 )
 def create_patient(request: HttpRequest, data: PatientIn) -> Status[dict[str, Any]]:
-    p = register_patient(PatientInput(**data.dict()), actor=actor(request), at=now())
+    values = data.dict()
+    reason = values.pop("duplicate_reason")
+    try:
+        p = register_patient(PatientInput(**values), actor=actor(request), at=now(),
+                             check_duplicates=True, duplicate_reason=reason)  # fmt: skip
+    except DuplicateSuspected as exc:
+        return Status(409, {"message": exc.message, "field": exc.field,
+                            "candidates": [candidate_out(c) for c in exc.candidates]})  # fmt: skip
     return Status(201, patient_out(p))
+
+
+@router.put("/patients/{mrn}/details", response=answers(200, DetailsSavedOut, writes=True),
+            summary="Edit a patient's details from the version read (409 when someone saved since)")  # fmt: skip
+def update_patient_details(request: HttpRequest, mrn: Mrn, data: DetailsUpdateIn) -> dict[str, Any]:
+    values = data.dict()
+    version = values.pop("version")
+    p, changed = update_details(mrn, DetailsInput(**values), version=version, actor=actor(request),
+                                at=now())  # fmt: skip
+    return {"patient": patient_out(p), "changed": changed}
 
 
 @router.get("/patients/{mrn}", response=answers(200, PatientSummaryOut),

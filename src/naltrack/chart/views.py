@@ -3,16 +3,17 @@ areas at once, so they live above them."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.disclosure.services import active_emergency
 from naltrack.patients.careteam import active_break_glass
 from naltrack.patients.records import search_patients
-from naltrack.patients.services import read_patient
+from naltrack.patients.services import read_patient, surviving_mrn
 from naltrack.reminders.services import chart_reminders
 from naltrack.screening.models import FormulationChoice
 from naltrack.web.bounds import search_text
@@ -36,6 +37,10 @@ def search(request: HttpRequest) -> HttpResponse:
 @requires(Action.VIEW_PATIENT_LIST)
 def chart(request: HttpRequest, mrn: str) -> HttpResponse:
     actor = request_actor(request)
+    survivor = surviving_mrn(mrn)
+    if survivor:  # a chart merged into another: the surviving chart (nothing of it is read here)
+        messages.info(request, f"{mrn} was merged into {survivor}: this is the patient's chart.")
+        return redirect("patient-chart", survivor)
     clinical = actor.can(Action.VIEW_CHART)
     patient = read_patient(
         mrn, actor=actor, at=clock.now(), what="chart" if clinical else "contact"
@@ -47,6 +52,7 @@ def chart(request: HttpRequest, mrn: str) -> HttpResponse:
             "can_register": actor.can(Action.REGISTER_PATIENT),
             "can_consents": actor.can(Action.VIEW_CONSENTS),
             "can_portal": actor.can(Action.INVITE_TO_PORTAL),
+            "can_details": actor.can(Action.EDIT_PATIENT_DETAILS),
             "emergency": active_emergency(patient, clock.now()),
             "reminders": chart_reminders(patient, clock.now()),
         })  # fmt: skip
@@ -61,5 +67,5 @@ def chart(request: HttpRequest, mrn: str) -> HttpResponse:
         "alerts": actor.can(Action.HANDLE_ALERTS), "register": actor.can(Action.REGISTER_PATIENT),
         "override": actor.can(Action.OVERRIDE_BLOCK),
         "consents": actor.can(Action.VIEW_CONSENTS), "release": actor.can(Action.DISCLOSE_RECORDS),
-        "portal": actor.can(Action.INVITE_TO_PORTAL),
+        "portal": actor.can(Action.INVITE_TO_PORTAL), "details": actor.can(Action.EDIT_PATIENT_DETAILS),
     }})  # fmt: skip

@@ -26,14 +26,18 @@ class EpisodeForm(BoundedForm):
         return frozenset(Indication(v) for v in self.cleaned_data["indications"])
 
 
-class PatientForm(EpisodeForm):
-    mrn = forms.CharField(max_length=32, label="MRN", help_text="letters, digits or dashes")
+class DetailsFields(BoundedForm):
+    """A patient's details: the same fields at registration and on the details page."""
+
     given_name = forms.CharField(max_length=100)
     family_name = forms.CharField(max_length=100)
     birth_date = forms.DateField(widget=DATE)
     sex_at_birth = forms.ChoiceField(choices=(("", "Choose…"), *SexAtBirthChoice.choices))
     phone = forms.CharField(max_length=32, required=False)
     email = forms.CharField(max_length=254, required=False)
+    address = forms.CharField(max_length=500, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}), label="Postal address",
+                              help_text="for letters and home visits; optional")  # fmt: skip
     preferred_reminder_channel = forms.ChoiceField(
         choices=ReminderChannel.choices,
         initial=ReminderChannel.NONE,
@@ -42,6 +46,18 @@ class PatientForm(EpisodeForm):
     )
     support_person_name = forms.CharField(max_length=200, required=False)
     support_person_phone = forms.CharField(max_length=32, required=False)
+
+
+class DetailsForm(DetailsFields):
+    """The details page: the details and the version they were read at (optimistic concurrency:
+    a save from an older version is refused, details.update_details)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class PatientForm(EpisodeForm, DetailsFields):
+    """Registration: no MRN (naltrack assigns it, with the clinic's prefix and a check digit)."""
+
     # The care team: they open the chart without breaking the glass (docs/care-teams.md).
     prescriber = forms.ChoiceField(
         choices=(), label="Prescriber (care team)",
@@ -53,8 +69,8 @@ class PatientForm(EpisodeForm):
     counselor = forms.ChoiceField(choices=(), required=False, label="Counselor (care team)",
                                   help_text="optional")  # fmt: skip
 
-    field_order = ("mrn", "given_name", "family_name", "birth_date", "sex_at_birth", "phone", "email",
-                   "preferred_reminder_channel", "support_person_name", "support_person_phone",
+    field_order = ("given_name", "family_name", "birth_date", "sex_at_birth", "phone", "email",
+                   "address", "preferred_reminder_channel", "support_person_name", "support_person_phone",
                    "indications", "start_date", "prescriber", "nurse", "counselor")  # fmt: skip
 
     def __init__(

@@ -32,14 +32,42 @@ class Patient(models.Model):
     )
     support_person_name = models.CharField(max_length=200, blank=True)
     support_person_phone = models.CharField(max_length=32, blank=True)
+    # The postal address as the patient gives it (a letter, a home visit), free text.
+    address = models.TextField(max_length=500, blank=True)
     created_at = models.DateTimeField()
+    # Optimistic concurrency for the details page (services.update_details): each saved change of
+    # details adds one; a save made from an older version is refused, never silently overwritten.
+    version = models.PositiveIntegerField(default=1)
+    # A chart merged into another chart of the same person (naltrack.merge): every record moved to
+    # `merged_into`; this row stays, so that its MRN still finds the surviving chart.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_charts"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
+    merged_by = models.CharField(max_length=150, blank=True)
+    merge_reason = models.CharField(max_length=1000, blank=True)
 
     class Meta:
         ordering = ("family_name", "given_name", "mrn")
         indexes = [models.Index(fields=("family_name", "given_name"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("id")),
+                name="patient_not_merged_into_itself",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+
+class MrnCounter(models.Model):
+    """The last number naltrack gave out under an MRN prefix (services.allocate_mrn): the row is
+    locked while the next number is taken, so that two registrations at once never get the same
+    MRN (PostgreSQL: SELECT ... FOR UPDATE; SQLite: one writer at a time)."""
+
+    prefix = models.CharField(max_length=16, primary_key=True)
+    last_number = models.PositiveBigIntegerField(default=0)
 
 
 class EpisodeStatus(models.TextChoices):

@@ -164,14 +164,20 @@ def add_allergy(
 
 
 def search_patients(query: str, *, actor: Actor) -> QuerySet[Patient]:
-    """Patients whose MRN, family or given name starts with the query (case-insensitive)."""
+    """Patients whose MRN, family or given name starts with the query (case-insensitive), or
+    who have a chart merged into theirs under the MRN typed."""
     actor.require(Action.VIEW_PATIENT_LIST)
     q = query.strip()
-    rows = Patient.objects.all()
-    for word in q.split()[:3]:
+    # A chart merged into another is not listed; its MRN finds the surviving chart.
+    rows = Patient.objects.filter(merged_into__isnull=True)
+    words = q.split()[:3]
+    for word in words:
         rows = rows.filter(
             Q(mrn__istartswith=word)
             | Q(family_name__istartswith=word)
             | Q(given_name__istartswith=word)
+            | Q(merged_charts__mrn__iexact=word)
         )
+    if words:
+        rows = rows.distinct()
     return rows.order_by("family_name", "given_name", "mrn")

@@ -23,6 +23,7 @@ from naltrack.clinical.vocab import Indication
 from naltrack.clock import local_day
 
 from .access import chart_access
+from .identity import Candidate, allocate_mrn, possible_duplicates
 from .models import (
     CareTeamMember,
     Episode,
@@ -34,10 +35,15 @@ from .models import (
 
 MRN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
+ADDRESS_MAX = 500
 
 
 @dataclass(frozen=True, slots=True)
 class PatientInput:
+    # "" (the registration page, and API clients that leave it out): naltrack assigns the next MRN
+    # under the clinic's prefix with its check digit (identity.allocate_mrn). An MRN given here is
+    # one the patient already has (from before naltrack assigned them, or another system) and is
+    # kept as it is.
     mrn: str
     given_name: str
     family_name: str
@@ -48,12 +54,29 @@ class PatientInput:
     preferred_reminder_channel: str = ReminderChannel.NONE
     support_person_name: str = ""
     support_person_phone: str = ""
+    address: str = ""
     # The care team named at registration (user names of active staff): a prescriber, and
     # optionally a nurse and a counselor. All empty: no team yet (API clients and imports may do
     # this; the registration page requires the prescriber). See docs/care-teams.md.
     prescriber: str = ""
     nurse: str = ""
     counselor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DetailsInput:
+    """A patient's details as the details page edits them (details.update_details)."""
+
+    given_name: str
+    family_name: str
+    birth_date: date
+    sex_at_birth: str
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    preferred_reminder_channel: str = ReminderChannel.NONE
+    support_person_name: str = ""
+    support_person_phone: str = ""
 
 
 # The registration's care-team fields and the role each names.
@@ -94,9 +117,27 @@ def _validate_team(data: PatientInput) -> list[str]:
     return [u for u in named.values() if u]
 
 
+class DuplicateSuspected(ConflictError):
+    """Existing charts may be this patient's (identity.possible_duplicates): nothing was written.
+    Open one of them, or register again with a reason saying why this is another person."""
+
+    def __init__(self, candidates: list[Candidate]) -> None:
+        names = ", ".join(f"{c.family_name}, {c.given_name} ({c.mrn}: {c.why})" for c in candidates)
+        super().__init__(f"may already have a chart: {names}", "duplicate_reason")
+        self.candidates = candidates
+
+
+DUPLICATE_REASON_MIN = 10  # a few words: "a different person: her mother, same name"
+
+
 def _validate(data: PatientInput, today: date) -> None:
-    if not MRN.match(data.mrn):
+    if data.mrn and not MRN.match(data.mrn):
         raise InputError("must be 1-32 letters, digits or dashes", "mrn")
+    _validate_details(data, today)
+
+
+def _validate_details(data: PatientInput | DetailsInput, today: date) -> None:
+    """The checks of a patient's details, the same at registration and when they are edited."""
     for name in ("given_name", "family_name"):
         if not getattr(data, name).strip():
             raise InputError("is required", name)
@@ -123,18 +164,43 @@ def _validate(data: PatientInput, today: date) -> None:
         raise InputError("email reminders need an email address", "email")
     if data.preferred_reminder_channel == ReminderChannel.SMS and not data.phone:
         raise InputError("text reminders need a phone number", "phone")
+    if len(data.address) > ADDRESS_MAX:
+        raise InputError(f"must be at most {ADDRESS_MAX} characters", "address")
+    for name in ("given_name", "family_name", "support_person_name", "address"):
+        if "\x00" in getattr(data, name):
+            raise InputError("must not contain a NUL character", name)
 
 
-def register_patient(data: PatientInput, *, actor: Actor, at: datetime) -> Patient:
+def register_patient(data: PatientInput, *, actor: Actor, at: datetime,
+                     check_duplicates: bool = False, duplicate_reason: str = "") -> Patient:  # fmt: skip
     """Create a patient with the care team named (if any) in one transaction; refuse bad input,
-    an unknown or wrong-role team member, or a duplicate MRN, and write nothing."""
+    an unknown or wrong-role team member, or a duplicate MRN, and write nothing. With no MRN given
+    naltrack assigns one (identity.allocate_mrn).
+
+    `check_duplicates` (the registration page and the API): when existing charts may be this
+    person (identity.possible_duplicates), refuse with DuplicateSuspected listing them, unless
+    `duplicate_reason` says why this is someone else; registering anyway is audited with the
+    reason and the charts it was told about. Off for imports, the demo and test builders, which
+    register the people they mean to."""
     actor.require(Action.REGISTER_PATIENT)
     _validate(data, local_day(at))
     team = _validate_team(data)
+    reason = " ".join(duplicate_reason.split())
+    candidates: list[Candidate] = []
+    if check_duplicates:
+        candidates = possible_duplicates(data.given_name, data.family_name, data.birth_date,
+                                         data.phone)  # fmt: skip
+        if candidates and not reason:
+            raise DuplicateSuspected(candidates)
+        if candidates and len(reason) < DUPLICATE_REASON_MIN:
+            raise InputError(
+                f"say in a few words why this is not the same person (at least {DUPLICATE_REASON_MIN} characters)",
+                "duplicate_reason",
+            )
     try:
         with transaction.atomic():
             patient = Patient.objects.create(
-                mrn=data.mrn,
+                mrn=data.mrn or allocate_mrn(),
                 given_name=data.given_name.strip(),
                 family_name=data.family_name.strip(),
                 birth_date=data.birth_date,
@@ -144,9 +210,14 @@ def register_patient(data: PatientInput, *, actor: Actor, at: datetime) -> Patie
                 preferred_reminder_channel=data.preferred_reminder_channel,
                 support_person_name=data.support_person_name.strip(),
                 support_person_phone=data.support_person_phone,
+                address=data.address.strip(),
                 created_at=at,
             )
             record_by(actor, at, AuditAction.CREATE, "patient", patient.pk, patient_mrn=patient.mrn)
+            if candidates:
+                record_by(actor, at, AuditAction.CREATE, "patient_despite_duplicates", patient.pk,
+                          patient_mrn=patient.mrn,
+                          detail=f"possible duplicates {', '.join(c.mrn for c in candidates)}: {reason}")  # fmt: skip
             for username in team:
                 row = CareTeamMember.objects.create(
                     patient=patient, username=username, added_by=actor.username, added_at=at
@@ -179,11 +250,29 @@ def read_patient(mrn: str, *, actor: Actor, at: datetime, what: str = "chart",
     patient = Patient.objects.filter(mrn=mrn).first()
     if patient is None:
         raise NotFoundError("no patient has this MRN", "mrn")
+    patient = surviving_chart(patient)
     access = chart_access(patient, actor, at) if what == "chart" else None
     if access is not None and not access.allowed:
         _refuse(patient, actor, at, access, "read")  # the refused attempt is audited
     _audit_read(patient, actor, at, what, covered_for, access)
     return patient
+
+
+def surviving_chart(patient: Patient) -> Patient:
+    """The chart a merged chart's records went to (naltrack.merge), or the patient itself: the MRN
+    of a merged chart still finds the person."""
+    seen = {patient.pk}
+    while patient.merged_into_id is not None and patient.merged_into_id not in seen:
+        seen.add(patient.merged_into_id)
+        patient = Patient.objects.get(pk=patient.merged_into_id)
+    return patient
+
+
+def surviving_mrn(mrn: str) -> str | None:
+    """The MRN of the chart that a merged chart `mrn` went into; None for any other MRN (a chart
+    of its own, or none). Reads the MRNs only, no record, so it is not a chart read."""
+    merged = Patient.objects.filter(mrn=mrn, merged_into__isnull=False).first()
+    return surviving_chart(merged).mrn if merged else None
 
 
 def open_chart_of(model: type[models.Model], pk: object, *, actor: Actor, at: datetime,
@@ -282,11 +371,14 @@ def enrol_patient(
     *,
     actor: Actor,
     at: datetime,
+    check_duplicates: bool = False,
+    duplicate_reason: str = "",
 ) -> Patient:
     """Register a patient and open their first episode in one transaction: a bad episode leaves no
     patient behind."""
     with transaction.atomic():
-        patient = register_patient(data, actor=actor, at=at)
+        patient = register_patient(data, actor=actor, at=at, check_duplicates=check_duplicates,
+                                   duplicate_reason=duplicate_reason)  # fmt: skip
         open_episode(patient, indications, start_date, actor=actor, at=at)
     return patient
 

@@ -3,28 +3,33 @@ which show other areas too, are in naltrack.chart)."""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import asdict, fields
 from typing import Any
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
+from naltrack.clinical.errors import InputError
 from naltrack.clock import local_day
 from naltrack.web.context import request_actor
-from naltrack.web.pages import posted, requires, submit
+from naltrack.web.pages import attach, posted, requires, submit
 
 from .careteam import registration_team_choices
+from .details import EDITABLE, details_of, update_details
 from .forms import (
     AllergyForm,
     AssessmentForm,
+    DetailsForm,
     EpisodeForm,
     MedicationForm,
     PatientForm,
     StopMedicationForm,
 )
+from .identity import Candidate, possible_duplicates
 from .models import EpisodeStatus
 from .pages import open_record
 from .records import (
@@ -34,24 +39,73 @@ from .records import (
     record_assessment,
     stop_medication,
 )
-from .services import PatientInput, enrol_patient, open_episode
+from .services import DetailsInput, DuplicateSuspected, PatientInput, enrol_patient, open_episode
 
 
 @requires(Action.REGISTER_PATIENT)
 def register(request: HttpRequest) -> HttpResponse:
+    """Register a patient (naltrack assigns the MRN). When existing charts may be this person the
+    page lists them, each with a link to open it, and registers anyway only with a reason saying
+    why this is someone else (audited); the typed details stay in the form either way."""
     actor = request_actor(request)
     form = PatientForm(request.POST or None, initial={"start_date": clock.today()},
                        team=registration_team_choices())  # fmt: skip
+    reason = (
+        str(request.POST.get("duplicate_reason", ""))[:1000] if request.method == "POST" else ""
+    )
+    candidates: list[Candidate] = []
+    reason_error = ""
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        data = PatientInput(
+            mrn="", **{f.name: d[f.name] for f in fields(PatientInput) if f.name != "mrn"}
+        )
+        try:
+            patient = enrol_patient(data, form.indication_set(), d["start_date"], actor=actor,
+                                    at=clock.now(), check_duplicates=True,
+                                    duplicate_reason=reason)  # fmt: skip
+        except DuplicateSuspected as exc:
+            candidates = exc.candidates
+        except InputError as exc:
+            if exc.field != "duplicate_reason":
+                attach(form, exc)
+            else:  # a reason too short: the charts are listed again beside it
+                reason_error = exc.message
+                candidates = possible_duplicates(d["given_name"], d["family_name"],
+                                                 d["birth_date"], d["phone"])  # fmt: skip
+        else:
+            messages.success(request, f"Registered {patient.family_name}, {patient.given_name} "
+                                      f"with MRN {patient.mrn}; episode of care opened.")  # fmt: skip
+            return redirect("patient-chart", patient.mrn)
+    return render(request, "patients/register.html", {
+        "form": form, "active": "patients", "candidates": candidates, "reason": reason,
+        "reason_error": reason_error,
+    })  # fmt: skip
+
+
+@requires(Action.EDIT_PATIENT_DETAILS)
+def edit_details(request: HttpRequest, mrn: str) -> HttpResponse:
+    """A patient's details after registration: names, birth date, contact details, address,
+    reminders and the support person. Saved only from the version shown (two staff editing at
+    once: the second save is refused with the reason, and keeps what was typed)."""
+    actor, now, patient = open_record(request, mrn, writes=Action.EDIT_PATIENT_DETAILS,
+                                      what="contact")  # fmt: skip
+    if patient.mrn != mrn:  # a merged chart's MRN: its surviving chart's page
+        return redirect("patient-details", patient.mrn)
+    initial = asdict(details_of(patient)) | {"version": patient.version}
+    form = DetailsForm(request.POST or None, initial=initial)
 
     def call(d: dict[str, Any]) -> str:
-        data = PatientInput(**{f.name: d[f.name] for f in fields(PatientInput)})
-        patient = enrol_patient(data, form.indication_set(), d["start_date"], actor=actor,
-                                at=clock.now())  # fmt: skip
-        return f"Registered {patient.family_name}, {patient.given_name} ({patient.mrn}); episode of care opened."
+        data = DetailsInput(**{name: d[name] for name in EDITABLE})
+        _, changed = update_details(mrn, data, version=d["version"], actor=actor, at=now)
+        if not changed:
+            return "Nothing changed."
+        return "Saved: " + ", ".join(str(form[name].label).lower() for name in changed) + "."
 
-    done = submit(request, form, call,
-                  then=lambda: reverse("patient-chart", args=[form.cleaned_data["mrn"]]))  # fmt: skip
-    return done or render(request, "patients/register.html", {"form": form, "active": "patients"})
+    done = submit(request, form, call, then=reverse("patient-chart", args=[mrn]))
+    return done or render(request, "patients/details.html", {
+        "patient": patient, "form": form, "active": "patients",
+    })  # fmt: skip
 
 
 @requires(Action.REGISTER_PATIENT)

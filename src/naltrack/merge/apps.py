@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MergeConfig(AppConfig):
+    name = "naltrack.merge"
+    label = "merge"
