@@ -40,6 +40,7 @@ from tests.integration.conftest import (
     PASSWORD,
     TODAY,
     at,
+    attested,
     make_patient,
     started_on_injection,
 )
@@ -135,7 +136,7 @@ def _day() -> str:
 
 WRITES = [
     Write("sign a screening", Role.PRESCRIBER, "screeningrecord", _first,
-          lambda w, a, when: sign_screening(w.screening, actor=a, at=when),
+          lambda w, a, when: sign_screening(w.screening, actor=a, at=when, **attested(w.screening)),
           lambda w: (f"/screenings/{w.screening}/sign/", {"override_reason": ""}),
           lambda w: (f"/api/screenings/{w.screening}/sign", {}),
           lambda w: ScreeningRecord.objects.get(pk=w.screening).signed_at is not None),
