@@ -157,10 +157,9 @@ def test_the_api_signs_with_the_attestation_and_says_what_is_missing() -> None:
     empty = make_patient("MRN-1203")
     ready, rec = _screened("MRN-1204", TODAY)
     create_staff("pat.api", "a-long-demo-password-1", Role.PRESCRIBER)
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {create_token('pat.api', at=at(TODAY))}"}
-    api = Client()
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {create_token('pat.api', at=at(TODAY))}")
     made = api.post(f"/api/patients/{empty.mrn}/screenings", {"formulation": "oral"},
-                    content_type="application/json", **auth)  # fmt: skip
+                    content_type="application/json")  # fmt: skip
     assert made.status_code == 201, made.content
     assert [m["fact"] for m in made.json()["missing_facts"]] == [
         "last_opioid_use",
@@ -168,21 +167,21 @@ def test_the_api_signs_with_the_attestation_and_says_what_is_missing() -> None:
     ]
     refused = api.post(f"/api/screenings/{made.json()['id']}/sign",
                        {"reviewed": ["facts"], "note": ATTESTATION_NOTE},
-                       content_type="application/json", **auth)  # fmt: skip
+                       content_type="application/json")  # fmt: skip
     assert refused.status_code == 400
     assert refused.json()["field"] == "screening"
     unticked = api.post(f"/api/screenings/{rec.pk}/sign", {"note": ATTESTATION_NOTE},
-                        content_type="application/json", **auth)  # fmt: skip
+                        content_type="application/json")  # fmt: skip
     assert unticked.status_code == 400 and unticked.json()["field"] == "reviewed"
     signed = api.post(f"/api/screenings/{rec.pk}/sign",
                       {"reviewed": ["facts"], "note": ATTESTATION_NOTE},
-                      content_type="application/json", **auth)  # fmt: skip
+                      content_type="application/json")  # fmt: skip
     assert signed.status_code == 200, signed.content
     body = signed.json()
     assert (body["signed_by"], body["reviewed"], body["attestation_note"], body["missing_facts"]) == (
         "pat.api", ["facts"], ATTESTATION_NOTE, [],
     )  # fmt: skip
-    listed = api.get(f"/api/patients/{ready.mrn}/screenings", **auth).json()
+    listed = api.get(f"/api/patients/{ready.mrn}/screenings").json()
     assert listed["items"][0]["attestation_note"] == ATTESTATION_NOTE
 
 
@@ -297,3 +296,22 @@ def test_an_aud_only_first_dose_needs_no_urine_screen() -> None:
     assert record_administration(
         p, injection(TODAY), actor=NURSE, at=at(TODAY, 11)
     ).administration.first_dose
+
+
+def test_a_deferral_with_a_missing_fact_is_signed_as_it_is_but_not_overridden() -> None:
+    p = make_patient("MRN-1212")
+    make_ready(p, TODAY, last_use_days=4)  # not yet: 7 opioid-free days (Part A A1)
+    p.observations.filter(kind="urine_screen").delete()
+    rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(TODAY, 8))
+    assert rec.decision == "not_yet" and [m.fact for m in rec.missing_facts] == [
+        "urine_drug_screen"
+    ]
+    prescriber = login(Role.PRESCRIBER, "pat.prescriber")
+    page = prescriber.get(f"/screenings/{rec.pk}/").content.decode()
+    assert "An override cannot allow a start while a recent urine drug screen is missing" in page
+    reason = "Detox unit confirmed 10 opioid-free days; patient history unreliable."
+    with pytest.raises(InputError, match="cannot be signed as a start"):
+        sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY, 9), override_reason=reason,
+                       **attested(rec.pk, overriding=True))  # fmt: skip
+    signed = sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY, 9), **attested(rec.pk))
+    assert signed.signed and not signed.overridden  # the deferral, recorded as it is

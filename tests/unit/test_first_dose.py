@@ -35,6 +35,7 @@ from naltrack.clinical.signoff import (
     finding_from_dict,
     missing_facts,
     missing_words,
+    open_findings,
 )
 from naltrack.clinical.vocab import Formulation, Indication, SexAtBirth
 from tests.builders import AS_OF, eligible_oud, negative_uds
@@ -255,6 +256,17 @@ def test_a_stored_finding_reads_back_as_it_was() -> None:
     assert finding_from_dict({"code": "UDS_MISSING", "severity": "review"}) == Finding(
         Code.UDS_MISSING, Severity.REVIEW, "", "", ""
     )
+
+
+def test_the_open_findings_at_the_first_dose_are_the_blocks_and_the_reviews() -> None:
+    found = (
+        block(Code.OPIOID_FREE_INTERVAL),
+        info(Code.NEEDLE_LENGTH),
+        review(Code.SUICIDE_RISK),
+        info(Code.OVERDOSE_EDUCATION),
+    )
+    assert open_findings(found) == (found[0], found[2])
+    assert open_findings(()) == ()
 
 
 # --- the MAR: a first dose without a recent urine screen (Part A A2) -----------------------------
