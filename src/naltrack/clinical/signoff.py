@@ -61,8 +61,10 @@ def missing_facts(findings: Iterable[Finding]) -> tuple[MissingFact, ...]:
 def missing_words(missing: Iterable[MissingFact]) -> str:
     """'a, b and c': the missing facts as a clinician reads them."""
     words = [m.words for m in missing]
-    if len(words) < 2:
-        return "".join(words)
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0]
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
