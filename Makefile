@@ -102,7 +102,10 @@ clean:
 ## checkin/protection/access (issue 11's check-ins, dose log and portal protection; chart access):
 ## 740 mutants (730 scored, 10 documented equivalents), 0 logic or text survivors, 2.7 min wall.
 ## mar (the MAR's decisions): 555 mutants (552 scored, 3 equivalents), 0 survivors,
-## about 3.5-4.5 min wall on its own under load. Measured from a fresh
+## about 3.5-4.5 min wall on its own under load. Issue 12 (the first dose): mar with the first
+## dose's urine screen and the oral override, 635 mutants (3 equivalents), 0 survivors; signoff
+## (required facts and the signature's attestation), 156 mutants, 0 survivors; the two together
+## took about 33 min wall under a load of 13-17 (0.65 mutants/s). Measured from a fresh
 ## clone on the shared 2-core machine under a load of 7-10 from other jobs: 36.6 min wall but
 ## 8.4 min of CPU (user+sys; mutmut 3 generates the mutants of every core file first, about
 ## 2.5 min of that wall time, then a traced test run, then about 0.9 mutants/s); not measured on

@@ -37,7 +37,7 @@ from naltrack.patients.records import (
 )
 from naltrack.patients.services import PatientInput, open_episode, register_patient
 from naltrack.portal.services import create_account
-from naltrack.screening.services import run_screening, sign_screening
+from naltrack.screening.services import items_to_review, run_screening, sign_screening
 from naltrack.treatment.models import Administration, TreatmentPlan
 from naltrack.treatment.services import (
     AdministrationInput,
@@ -261,9 +261,12 @@ def _patient(i: int, stage: str, on: date, cast: Cast) -> None:
     )
     if stage in ("waiting", "review"):
         return  # awaiting the prescriber: not yet / needs review, unsigned
+    overriding = screening.decision not in ("eligible", "needs_review")
     sign_screening(screening.pk, actor=cast.prescriber, at=_at(day, 11),
-                   override_reason="" if screening.decision in ("eligible", "needs_review") else
-                   "Demo clinic: opioid-free interval confirmed by the referring detox unit.")  # fmt: skip
+                   reviewed=items_to_review(screening, overriding=overriding),
+                   note="Reviewed the findings and the facts used with the patient at the visit.",
+                   override_reason="Demo clinic: opioid-free interval confirmed by the referring detox unit."
+                   if overriding else "")  # fmt: skip
     regimen = {"oral": "oral_daily", "implant": "implant", "xr_injection": "xr_injection"}[
         formulation
     ]

@@ -48,6 +48,7 @@ from tests.integration.conftest import (
     PRESCRIBER,
     TODAY,
     at,
+    attested,
     make_patient,
     make_ready,
     started_on_injection,
@@ -111,7 +112,7 @@ def test_the_patient_journey_on_a_phone(
     ben = make_patient("MRN-0972", start=FIRST_TABLET - timedelta(days=2))
     make_ready(ben, FIRST_TABLET)
     screening = run_screening(ben, {}, formulation="oral", actor=PRESCRIBER, at=at(FIRST_TABLET, 9))
-    sign_screening(screening.pk, actor=PRESCRIBER, at=at(FIRST_TABLET, 9))
+    sign_screening(screening.pk, actor=PRESCRIBER, at=at(FIRST_TABLET, 9), **attested(screening.pk))
     change_plan(ben, PlanInput(formulation="oral", regimen="oral_daily"), reason="start",
                 actor=PRESCRIBER, at=at(FIRST_TABLET, 9))  # fmt: skip
     sign_order(ben, formulation="oral", regimen="oral_daily", dose_mg=50, actor=PRESCRIBER,

@@ -19,7 +19,8 @@ from naltrack.monitoring.services import record_observation
 from naltrack.patients.models import Patient
 from naltrack.patients.records import AssessmentInput, record_assessment
 from naltrack.patients.services import PatientInput, open_episode, register_patient
-from naltrack.screening.services import run_screening, sign_screening
+from naltrack.screening.models import ScreeningRecord
+from naltrack.screening.services import items_to_review, run_screening, sign_screening
 from naltrack.treatment.services import AdministrationInput, record_administration
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
@@ -114,12 +115,22 @@ def injection(day: date, **changes: Any) -> AdministrationInput:
     return AdministrationInput(**values)
 
 
+ATTESTATION_NOTE = "Reviewed the findings and the facts with the patient."
+
+
+def attested(screening_id: int, *, overriding: bool = False) -> dict[str, Any]:
+    """A full attestation for a stored screening: every item the core requires it to name as
+    reviewed (clinical.signoff), and a note."""
+    rec = ScreeningRecord.objects.get(pk=screening_id)
+    return {"reviewed": items_to_review(rec, overriding=overriding), "note": ATTESTATION_NOTE}
+
+
 def started_on_injection(mrn: str, first: date) -> Patient:
     """A patient screened, signed and given a first injection on `first`."""
     p = make_patient(mrn, start=first - timedelta(days=2))
     make_ready(p, first)
     rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(first, 9))
-    sign_screening(rec.pk, actor=PRESCRIBER, at=at(first, 9))
+    sign_screening(rec.pk, actor=PRESCRIBER, at=at(first, 9), **attested(rec.pk))
     record_administration(p, injection(first), actor=NURSE, at=at(first))
     return p
 

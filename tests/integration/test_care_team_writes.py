@@ -25,7 +25,11 @@ from naltrack.audit.models import AuditEvent
 from naltrack.clinical.access import OutsideCareTeam
 from naltrack.clinical.errors import NotFoundError
 from naltrack.monitoring.models import SideEffect
-from naltrack.monitoring.services import follow_up_side_effect, record_side_effect
+from naltrack.monitoring.services import (
+    follow_up_side_effect,
+    record_observation,
+    record_side_effect,
+)
 from naltrack.patients.careteam import add_to_care_team, break_glass
 from naltrack.patients.models import MedicationEntry, Patient
 from naltrack.patients.records import add_medication, stop_medication
@@ -40,6 +44,7 @@ from tests.integration.conftest import (
     PASSWORD,
     TODAY,
     at,
+    attested,
     make_patient,
     started_on_injection,
 )
@@ -81,6 +86,9 @@ def world(settings: Any) -> World:
     nurse, prescriber = (
         Actor(None, INSIDE[r], r, "10.0.0.8") for r in (Role.NURSE, Role.PRESCRIBER)
     )
+    # A complete screening (Part A A2: a urine screen of the day), so that it may be signed.
+    record_observation(p, kind="urine_screen", observed_on=TODAY, actor=nurse, at=NOW,
+                       data={"results": {"opioids": "negative", "fentanyl": "negative"}})  # fmt: skip
     screening = run_screening(p, {}, formulation="xr_injection", actor=nurse, at=NOW)
     med = add_medication(
         p, name="sertraline", started_on=TODAY - timedelta(days=20), actor=nurse, at=NOW
@@ -135,9 +143,9 @@ def _day() -> str:
 
 WRITES = [
     Write("sign a screening", Role.PRESCRIBER, "screeningrecord", _first,
-          lambda w, a, when: sign_screening(w.screening, actor=a, at=when),
-          lambda w: (f"/screenings/{w.screening}/sign/", {"override_reason": ""}),
-          lambda w: (f"/api/screenings/{w.screening}/sign", {}),
+          lambda w, a, when: sign_screening(w.screening, actor=a, at=when, **attested(w.screening)),
+          lambda w: (f"/screenings/{w.screening}/sign/", {"override_reason": "", **attested(w.screening)}),
+          lambda w: (f"/api/screenings/{w.screening}/sign", {**attested(w.screening)}),
           lambda w: ScreeningRecord.objects.get(pk=w.screening).signed_at is not None),
     Write("stop a medication", Role.NURSE, "medicationentry", _first,
           lambda w, a, when: stop_medication(w.medication, stopped_on=TODAY, actor=a, at=when),

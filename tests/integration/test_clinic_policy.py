@@ -38,6 +38,7 @@ from tests.integration.conftest import (
     PRESCRIBER,
     TODAY,
     at,
+    attested,
     login,
     make_patient,
     make_ready,
@@ -126,10 +127,10 @@ def test_changing_the_policy_file_and_restarting_changes_the_decisions(
 
     # A screening decided under the old policy is not signed under the new one.
     with pytest.raises(InputError) as err:
-        sign_screening(before.pk, actor=PRESCRIBER, at=at(TODAY, 11))
+        sign_screening(before.pk, actor=PRESCRIBER, at=at(TODAY, 11), **attested(before.pk))
     assert err.value.field == "screening"
     assert DEFAULT_VERSION in err.value.message and VERSION in err.value.message
-    sign_screening(after.pk, actor=PRESCRIBER, at=at(TODAY, 11))
+    sign_screening(after.pk, actor=PRESCRIBER, at=at(TODAY, 11), **attested(after.pk))
 
 
 @pytest.fixture

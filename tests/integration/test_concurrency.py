@@ -52,6 +52,7 @@ from tests.integration.conftest import (
     PRESCRIBER,
     TODAY,
     at,
+    attested,
     injection,
     make_patient,
     make_ready,
@@ -109,9 +110,10 @@ def test_two_prescribers_signing_one_screening_at_once_sign_it_once(slow_audit: 
     p = make_patient("MRN-C001")
     make_ready(p, TODAY)
     rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(TODAY, 9))
+    attestation = attested(rec.pk)
     results = race(
-        lambda: sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY, 9)),
-        lambda: sign_screening(rec.pk, actor=SECOND_PRESCRIBER, at=at(TODAY, 9)),
+        lambda: sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY, 9), **attestation),
+        lambda: sign_screening(rec.pk, actor=SECOND_PRESCRIBER, at=at(TODAY, 9), **attestation),
     )
     signed = [r for r in results if isinstance(r, ScreeningRecord)]
     assert len(signed) == 1, results
@@ -165,7 +167,7 @@ def test_a_failed_injection_leaves_no_administration_and_no_next_visit(
     p = make_patient("MRN-C004")
     make_ready(p, TODAY)
     rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(TODAY, 9))
-    sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY, 9))
+    sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY, 9), **attested(rec.pk))
     audits = AuditEvent.objects.count()
     monkeypatch.setattr(audit_services, "record", _fail)
     with pytest.raises(DatabaseError):

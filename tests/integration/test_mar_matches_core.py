@@ -154,6 +154,7 @@ def _facts(history: History, bmi: float | None, screen: tuple[str, int] | None, 
     return InjectionFacts(
         on=TODAY, last_injection=last, earlier_dose_in_episode=bool(injections), bmi=bmi,
         screening=signed, opioid_use_reported=reported, urine_screens=screens,
+        oud=True,  # make_patient's episode treats OUD
     )  # fmt: skip
 
 

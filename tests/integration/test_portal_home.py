@@ -32,6 +32,7 @@ from tests.integration.conftest import (
     PRESCRIBER,
     TODAY,
     at,
+    attested,
     make_patient,
     make_ready,
     started_on_injection,
@@ -45,7 +46,7 @@ def on_tablets(mrn: str, first: Any) -> Patient:
     p = make_patient(mrn, start=first - timedelta(days=2))
     make_ready(p, first)
     rec = run_screening(p, {}, formulation="oral", actor=PRESCRIBER, at=at(first, 9))
-    sign_screening(rec.pk, actor=PRESCRIBER, at=at(first, 9))
+    sign_screening(rec.pk, actor=PRESCRIBER, at=at(first, 9), **attested(rec.pk))
     change_plan(p, PlanInput(formulation="oral", regimen="oral_mwf"), reason="start",
                 actor=PRESCRIBER, at=at(first, 9))  # fmt: skip
     record_administration(p, AdministrationInput(formulation="oral", given_at=at(first), dose_mg=100),

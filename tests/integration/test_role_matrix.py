@@ -62,6 +62,7 @@ from tests.integration.conftest import (
     PRESCRIBER,
     TODAY,
     at,
+    attested,
     injection,
     make_ready,
     started_on_injection,
@@ -135,9 +136,10 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
         w.patient, AssessmentInput(TODAY, "OUD", ("craving",)), actor=a, at=NOW),
     Action.RECORD_MEDICATION_LIST: lambda a, w: add_medication(w.patient, name="sertraline", actor=a, at=NOW),
     Action.RUN_SCREENING: lambda a, w: run_screening(w.patient, {}, formulation="xr_injection", actor=a, at=NOW),
-    Action.SIGN_SCREENING: lambda a, w: sign_screening(w.screening_id, actor=a, at=NOW),
+    Action.SIGN_SCREENING: lambda a, w: sign_screening(w.screening_id, actor=a, at=NOW, **attested(w.screening_id)),
     Action.OVERRIDE_BLOCK: lambda a, w: sign_screening(
-        w.blocked_screening_id, actor=a, at=NOW, override_reason="A clinical reason long enough to count."),
+        w.blocked_screening_id, actor=a, at=NOW, override_reason="A clinical reason long enough to count.",
+        **attested(w.blocked_screening_id, overriding=True)),
     Action.SIGN_ORDER: lambda a, w: sign_order(w.patient, formulation="xr_injection", regimen="xr_injection",
                                                dose_mg=380, actor=a, at=NOW),
     Action.RECORD_ADMINISTRATION: lambda a, w: record_administration(

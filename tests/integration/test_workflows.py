@@ -30,6 +30,7 @@ from tests.integration.conftest import (
     PRESCRIBER,
     TODAY,
     at,
+    attested,
     injection,
     make_patient,
     make_ready,
@@ -75,7 +76,13 @@ def test_only_a_prescriber_signs_and_an_override_needs_a_written_reason() -> Non
     rec.refresh_from_db()
     assert not rec.signed  # the refusal wrote nothing
     reason = "Detox unit confirmed 10 opioid-free days; patient history unreliable."
-    signed = sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY), override_reason=reason)
+    signed = sign_screening(
+        rec.pk,
+        actor=PRESCRIBER,
+        at=at(TODAY),
+        override_reason=reason,
+        **attested(rec.pk, overriding=True),
+    )
     assert (signed.signed_by, signed.override_reason) == ("pat.prescriber", reason)
     assert AuditEvent.objects.filter(
         object_type="screening", detail__startswith="signed with override"
@@ -88,7 +95,7 @@ def test_no_first_dose_without_a_signed_screening_that_allows_it() -> None:
     with pytest.raises(InputError, match="no signed screening"):
         record_administration(p, injection(TODAY), actor=NURSE, at=at(TODAY))
     rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(TODAY))
-    sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY))
+    sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY), **attested(rec.pk))
     with pytest.raises(InputError, match=f"not before {TODAY + timedelta(days=3)}"):
         record_administration(p, injection(TODAY), actor=NURSE, at=at(TODAY))
     assert not Administration.objects.exists()
@@ -101,7 +108,7 @@ def test_a_stale_screening_does_not_allow_a_first_dose() -> None:
     rec = run_screening(
         p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(TODAY - timedelta(days=10))
     )
-    sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY - timedelta(days=10)))
+    sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY - timedelta(days=10)), **attested(rec.pk))
     with pytest.raises(InputError, match="too old"):
         record_administration(p, injection(TODAY), actor=NURSE, at=at(TODAY))
 
@@ -325,7 +332,7 @@ def test_an_implant_removed_early_covers_only_until_its_removal() -> None:
     rec = run_screening(
         p, {}, formulation="implant", actor=PRESCRIBER, at=at(TODAY - timedelta(days=30))
     )
-    sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY - timedelta(days=30)))
+    sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY - timedelta(days=30)), **attested(rec.pk))
     implant = insert_implant(p, inserted_on=TODAY - timedelta(days=30), product="implant", dose_mg=1800, lot="I-1",
                              site="abdomen", actor=PRESCRIBER, at=at(TODAY - timedelta(days=30)))  # fmt: skip
     assert CareStatus.objects.get(patient=p).coverage_ends_on == TODAY + timedelta(days=60)

@@ -214,4 +214,9 @@ def test_every_refusal_is_described_in_the_rules_document() -> None:
     }
     for code in Refusal:
         assert rows[code.value].endswith("| yes |" if code in OVERRIDABLE else "| no |")
-    assert {Refusal.TOO_EARLY, Refusal.URINE_SCREEN_POSITIVE} == OVERRIDABLE
+    assert {
+        Refusal.TOO_EARLY,
+        Refusal.URINE_SCREEN_POSITIVE,
+        Refusal.FIRST_DOSE_URINE_SCREEN_MISSING,
+        Refusal.FIRST_DOSE_URINE_SCREEN_POSITIVE,
+    } == OVERRIDABLE

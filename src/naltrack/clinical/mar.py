@@ -65,13 +65,25 @@ class Refusal(StrEnum):
     TOO_EARLY = "too_early"
     URINE_SCREEN_MISSING = "urine_screen_missing"
     URINE_SCREEN_POSITIVE = "urine_screen_positive"
+    FIRST_DOSE_URINE_SCREEN_MISSING = "first_dose_urine_screen_missing"
+    FIRST_DOSE_URINE_SCREEN_POSITIVE = "first_dose_urine_screen_positive"
 
 
 # Refusals the reference leaves to a prescriber's judgement (a written override lifts them):
 # the earliest re-dose day is a local protocol, not a label number (disagreement register 5), and
 # a positive screen in the late tiers "holds the injection and the prescriber decides" (Part A A5;
 # fact sheet 2.4: "consult the provider or consider a naloxone challenge").
-OVERRIDABLE = frozenset({Refusal.TOO_EARLY, Refusal.URINE_SCREEN_POSITIVE})
+# An OUD first dose without a recent opioid-free urine screen on file is refused, and a prescriber
+# may override it with a written reason (issue 12): the screen is the label's verification of
+# abstinence (Part A A2), and TIP 63 2021 leaves a positive one to the prescriber's judgement.
+OVERRIDABLE = frozenset(
+    {
+        Refusal.TOO_EARLY,
+        Refusal.URINE_SCREEN_POSITIVE,
+        Refusal.FIRST_DOSE_URINE_SCREEN_MISSING,
+        Refusal.FIRST_DOSE_URINE_SCREEN_POSITIVE,
+    }
+)
 
 
 # What each refusal means, for the generated rules document (a clinician reviews this table).
@@ -100,6 +112,12 @@ REFUSAL_RULES: dict[Refusal, str] = {
     "the day or the day before (Part A A5)",
     Refusal.URINE_SCREEN_POSITIVE: "That urine screen is positive: the injection is held and the "
     "prescriber decides (Part A A5; fact sheet 2.4)",
+    Refusal.FIRST_DOSE_URINE_SCREEN_MISSING: "OUD: a first dose (injection or tablet; or a re-start "
+    "in the re-screen tier) with no urine drug screen dated the day or up to `uds_lookback_days` "
+    "before (Part A A2; tablet label: abstinence verified by a urine test)",
+    Refusal.FIRST_DOSE_URINE_SCREEN_POSITIVE: "OUD: the latest urine drug screen of that window is "
+    "positive for an opioid (Part A A2; VIVITROL label section 4; TIP 63 2021 leaves it to the "
+    "prescriber)",
 }
 
 
@@ -169,8 +187,11 @@ class InjectionFacts:
     bmi: float | None
     screening: SignedScreening | None = None
     opioid_use_reported: bool = False  # at this visit (or a check-in on the day)
-    urine_screens: tuple[UrineScreen, ...] = ()  # any dates; only the day and the day before count
+    urine_screens: tuple[UrineScreen, ...] = ()  # any dates: each rule picks its own window
     override: Override | None = None
+    # The episode's indications include OUD: a first dose then needs a urine screen (Part A A2).
+    # The treatment area always sets it from the episode.
+    oud: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +344,49 @@ def first_dose_refusal(
     )
 
 
+def first_dose_urine_refusal(
+    oud: bool, screens: tuple[UrineScreen, ...], on: date, policy: Policy
+) -> Problem | None:
+    """Part A A2: an OUD first dose needs an opioid-free urine drug screen dated `on` or up to
+    `uds_lookback_days` before (the tablet label: self-reported abstinence verified by a urine
+    test). The latest day's screens decide, so a repeat negative screen clears an earlier positive
+    one. Refused without one, or when it is positive; a prescriber's written override lifts it."""
+    if not oud:
+        return None
+    since = on - timedelta(days=policy.uds_lookback_days)
+    counted = [s for s in screens if since <= s.date <= on]
+    if not counted:
+        return Problem(
+            Refusal.FIRST_DOSE_URINE_SCREEN_MISSING,
+            f"no urine drug screen on file from {since} to {on}: abstinence must be verified by "
+            "an opioid-free urine screen before the first dose; record one, or a prescriber "
+            "overrides with a written reason",
+            "urine_screen",
+            overridable=True,
+        )
+    latest = max(s.date for s in counted)
+    if any(s.positive for s in counted if s.date == latest):
+        return Problem(
+            Refusal.FIRST_DOSE_URINE_SCREEN_POSITIVE,
+            f"the urine drug screen of {latest} is positive: do not give the first dose; repeat "
+            "the screen, or a prescriber overrides with a written reason",
+            "urine_screen",
+            overridable=True,
+        )
+    return None
+
+
+def lifts(override: Override | None, problem: Problem) -> bool:
+    """Does a prescriber's written override for the day lift this refusal? Only an overridable one
+    it names, and only with a reason."""
+    return (
+        override is not None
+        and bool(override.reason.strip())
+        and problem.overridable
+        and problem.code in override.codes
+    )
+
+
 def screen_result(screens: tuple[UrineScreen, ...], on: date) -> bool | None:
     """Negative (True), positive (False) or none (None): the urine screens of `on` and the day
     before (Part A A5: a point-of-care screen at the visit). Any positive one is positive."""
@@ -395,6 +459,9 @@ def decide_injection(
         problem = first_dose_refusal(facts.screening, on, policy)
         if problem is not None:
             refusals.append(problem)
+        urine = first_dose_urine_refusal(facts.oud, facts.urine_screens, on, policy)
+        if urine is not None:
+            refusals.append(urine)
     elif timing is not None:
         required = urine_screen_required(timing.tier, facts.opioid_use_reported)
         if required and negative is None:
@@ -526,6 +593,9 @@ class OralFacts:
     on: date
     earlier_dose_in_episode: bool
     screening: SignedScreening | None = None
+    oud: bool = False  # as InjectionFacts.oud
+    urine_screens: tuple[UrineScreen, ...] = ()
+    override: Override | None = None  # a prescriber's written override for the day
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,6 +605,8 @@ class OralDecision:
     tier: str  # "first_dose" or ""
     refusals: tuple[Problem, ...]
     policy: str
+    overridden: tuple[Problem, ...] = ()  # refusals lifted by the prescriber's override
+    override: Override | None = None
 
     @property
     def accepted(self) -> bool:
@@ -565,9 +637,16 @@ def decide_oral_dose(facts: OralFacts, dose_mg: int | None, policy: Policy) -> O
         gate = first_dose_refusal(facts.screening, facts.on, policy)
         if gate is not None:
             refusals.append(gate)
+        urine = first_dose_urine_refusal(facts.oud, facts.urine_screens, facts.on, policy)
+        if urine is not None:
+            refusals.append(urine)
+    ov = facts.override
+    overridden = [r for r in refusals if lifts(ov, r)]
+    refusals = [r for r in refusals if r not in overridden]
     return OralDecision(
-        facts.on, first, "first_dose" if first else "", tuple(refusals), policy.version
-    )
+        facts.on, first, "first_dose" if first else "", tuple(refusals), policy.version,
+        tuple(overridden), ov if overridden else None,
+    )  # fmt: skip
 
 
 # --- what a recorded dose books ------------------------------------------------------------------

@@ -17,6 +17,7 @@ from .mar import OVERRIDABLE, REFUSAL_RULES
 from .medications import DrugClass, knowledge
 from .policy import Policy, scalar_settings
 from .regimens import regimens
+from .signoff import REQUIRED_FACTS
 
 
 def _cell(text: object) -> str:
@@ -72,6 +73,19 @@ def render_rules_doc(policy: Policy) -> str:
     for code, doc in RULES.items():
         settings = ", ".join(f"`{s}`" for s in doc.settings) or "-"
         w(f"| `{code.value}` | {_cell(doc.raised_when)} | {settings} | {_cell(doc.source)} |")
+    w("")
+    w("### Required facts and the prescriber's signature (clinical/signoff.py)\n")
+    w(
+        "A screening whose findings say a required fact is missing reads what is missing, never "
+        "'may start': no signature can turn it into a start (eligible, needs review, or an "
+        "override of a block); the fact is recorded and the patient screened again. The "
+        "signature names what was reviewed: the facts used and every review finding (and every "
+        "block when overriding), with a note. Source: Part A A1, A2, A4.\n"
+    )
+    w("| missing when the finding is a review | what to record |")
+    w("|---|---|")
+    for code, (_, words) in REQUIRED_FACTS.items():
+        w(f"| `{code.value}` | {_cell(words)} |")
     w("")
 
     w("## 3. Settings\n")

@@ -23,6 +23,7 @@ from naltrack.web.apiutil import (
     Mrn,
     Offset,
     Page,
+    Text,
     actor,
     answers,
     now,
@@ -30,7 +31,7 @@ from naltrack.web.apiutil import (
 )
 
 from .models import DecisionChoice, ScreeningRecord
-from .services import run_screening, sign_screening
+from .services import missing_of, run_screening, sign_screening
 
 router = Router(tags=["screening"])
 
@@ -49,6 +50,9 @@ class ScreeningOut(Schema):
     signed_by: str | None
     signed_at: datetime | None
     override_reason: str | None
+    missing_facts: list[dict[str, str]]
+    reviewed: list[str]
+    attestation_note: str | None
 
 
 def screening_out(s: ScreeningRecord) -> dict[str, Any]:
@@ -58,6 +62,8 @@ def screening_out(s: ScreeningRecord) -> dict[str, Any]:
         "policy": s.policy_version, "facts": s.facts, "result": s.result, "created_by": s.created_by,
         "signed_by": s.signed_by or None, "signed_at": s.signed_at.isoformat() if s.signed_at else None,
         "override_reason": s.override_reason or None,
+        "missing_facts": [m.as_dict() for m in missing_of(s)], "reviewed": list(s.reviewed),
+        "attestation_note": s.attestation_note or None,
     }  # fmt: skip
 
 
@@ -123,14 +129,21 @@ def list_screenings(
 
 
 class SignIn(In):
+    reviewed: list[Annotated[Text, Field(max_length=64)]] = Field(default=[], max_length=100)
+    note: LongText = ""
     override_reason: LongText = ""
 
 
 @router.post("/screenings/{screening_id}/sign", response=answers(200, ScreeningOut, writes=True),
-             summary="Sign (prescriber); a reason overrides a block")  # fmt: skip
+             summary="Sign (prescriber) naming what was reviewed, with a note; a reason overrides a block")  # fmt: skip
 def sign(request: HttpRequest, screening_id: Id, data: SignIn) -> dict[str, Any]:
     return screening_out(
         sign_screening(
-            screening_id, actor=actor(request), at=now(), override_reason=data.override_reason
+            screening_id,
+            actor=actor(request),
+            at=now(),
+            reviewed=data.reviewed,
+            note=data.note,
+            override_reason=data.override_reason,
         )
     )

@@ -72,7 +72,21 @@ class ScreeningForm(BoundedForm):
 
 
 class SignForm(BoundedForm):
+    """The prescriber's signature: what was reviewed (the choices are this screening's facts and
+    findings; the core says which must be ticked), a note, and a reason to override a block."""
+
+    reviewed = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="I have reviewed",
+    )  # fmt: skip
+    note = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        label="Attestation note", help_text="what you reviewed or checked with the patient",
+    )  # fmt: skip
     override_reason = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
         label="Override reason", help_text="only to override a not-yet or contraindicated result: the clinical reason",
     )  # fmt: skip
+
+    def __init__(self, *args: Any, items: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reviewed"].choices = items  # type: ignore[attr-defined]

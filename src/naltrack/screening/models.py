@@ -1,10 +1,13 @@
 """Screening records: the facts snapshot given to the core, its result, the policy version, and
-the prescriber who signed it (with a written reason for any block overridden)."""
+the prescriber who signed it (naming what was reviewed, with a note, and a written reason for any
+block overridden)."""
 
 from __future__ import annotations
 
 from django.db import models
 
+from naltrack.clinical.findings import Finding
+from naltrack.clinical.signoff import MissingFact, finding_from_dict, missing_facts
 from naltrack.clinical.vocab import Formulation
 from naltrack.patients.models import Episode, Patient
 
@@ -39,6 +42,11 @@ class ScreeningRecord(models.Model):
     signed_by = models.CharField(max_length=150, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     override_reason = models.TextField(blank=True)
+    # The attestation (issue 12): what the prescriber names as reviewed on signing (the core's
+    # items: "facts" and finding codes, clinical.signoff) and the prescriber's note.
+    reviewed = models.JSONField(default=list, blank=True,
+                                help_text="what the signature names as reviewed")  # fmt: skip
+    attestation_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -55,5 +63,18 @@ class ScreeningRecord(models.Model):
         return bool(self.signed_by)
 
     @property
+    def formulation_words(self) -> str:
+        return str(dict(FormulationChoice.choices).get(self.formulation, self.formulation))
+
+    @property
     def overridden(self) -> bool:
         return bool(self.override_reason)
+
+    def findings_of(self) -> tuple[Finding, ...]:
+        """The stored result's findings, as the core's values."""
+        return tuple(finding_from_dict(f) for f in self.result.get("findings", []))
+
+    @property
+    def missing_facts(self) -> tuple[MissingFact, ...]:
+        """The required facts the stored result says are missing (the core decides which)."""
+        return missing_facts(self.findings_of())

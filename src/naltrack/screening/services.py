@@ -1,8 +1,11 @@
 """Screening use cases: gather the facts from the record, ask the core, store the result with the
-policy version; a prescriber signs, and overriding a block needs a written reason (audited)."""
+policy version; a prescriber signs, naming what was reviewed with a note (the attestation), and
+overriding a block needs a written reason (audited). A signature that would let a start go ahead
+with a required fact missing is refused (the core's clinical.signoff)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -14,8 +17,14 @@ from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
+from naltrack.clinical.findings import Decision, Finding
 from naltrack.clinical.screening import ScreeningResult, screen
 from naltrack.clinical.screening_facts import parse_screening_facts
+from naltrack.clinical.signoff import (
+    MissingFact,
+    attestation_items,
+    check_signature,
+)
 from naltrack.clock import local_day
 from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
@@ -26,6 +35,21 @@ from .models import DecisionChoice, ScreeningRecord
 
 BLOCKING = (DecisionChoice.NOT_YET, DecisionChoice.CONTRAINDICATED)
 MIN_OVERRIDE_REASON = 20  # characters: a sentence a reviewer can act on, not "ok"
+MIN_NOTE = 10  # characters: the attestation's note says something, not "ok"
+
+
+def stored_findings(rec: ScreeningRecord) -> tuple[Finding, ...]:
+    """The findings of the stored result, as the core's values."""
+    return rec.findings_of()
+
+
+def missing_of(rec: ScreeningRecord) -> tuple[MissingFact, ...]:
+    """The required facts this screening lacks (the core decides which: clinical.signoff)."""
+    return rec.missing_facts
+
+
+def items_to_review(rec: ScreeningRecord, *, overriding: bool = False) -> tuple[str, ...]:
+    return attestation_items(stored_findings(rec), overriding=overriding)
 
 
 def preview(
@@ -71,11 +95,21 @@ def run_screening(patient: Patient, entered: dict[str, Any], *, formulation: str
 
 
 def sign_screening(
-    screening_id: int, *, actor: Actor, at: datetime, override_reason: str = ""
+    screening_id: int,
+    *,
+    actor: Actor,
+    at: datetime,
+    reviewed: Iterable[str] = (),
+    note: str = "",
+    override_reason: str = "",
 ) -> ScreeningRecord:
-    """A prescriber signs. Signing a blocked screening with a reason overrides the block."""
+    """A prescriber signs, naming what was reviewed (`reviewed`: "facts" and finding codes; the
+    core says which are needed) with a note. Signing a blocked screening with a reason overrides
+    the block. Refused when the signature would allow a start with a required fact missing."""
     actor.require(Action.SIGN_SCREENING)
     reason = override_reason.strip()
+    attested = sorted({str(r) for r in reviewed})
+    note = note.strip()
     open_chart_of(ScreeningRecord, screening_id, actor=actor, at=at,
                   missing="no screening has this id", field="screening")  # fmt: skip
     with transaction.atomic():
@@ -109,8 +143,25 @@ def sign_screening(
                     f"write the clinical reason for overriding the block (at least {MIN_OVERRIDE_REASON} characters)",
                     "override_reason",
                 )
+        check_signature(
+            stored_findings(rec), Decision(rec.decision), reviewed=attested, overriding=bool(reason)
+        )
+        if len(note) < MIN_NOTE:
+            raise InputError(
+                f"write a note on what you reviewed (at least {MIN_NOTE} characters)", "note"
+            )
         rec.signed_by, rec.signed_at, rec.override_reason = actor.username, at, reason
-        rec.save(update_fields=["signed_by", "signed_at", "override_reason"])
+        rec.reviewed, rec.attestation_note = attested, note
+        rec.save(
+            update_fields=[
+                "signed_by",
+                "signed_at",
+                "override_reason",
+                "reviewed",
+                "attestation_note",
+            ]
+        )
+        detail = "signed with override: " + reason if reason else "signed"
         record_by(
             actor,
             at,
@@ -118,6 +169,6 @@ def sign_screening(
             "screening",
             rec.pk,
             patient_mrn=rec.patient.mrn,
-            detail="signed with override: " + reason if reason else "signed",
+            detail=f"{detail}; reviewed {', '.join(attested)}; note: {note}"[:500],
         )
     return rec

@@ -14,7 +14,7 @@ from naltrack.clinical.mar import (
     SignedScreening,
     UrineScreen,
 )
-from naltrack.clinical.vocab import Formulation, Side
+from naltrack.clinical.vocab import Formulation, Indication, Side
 from naltrack.monitoring.models import Observation, ObservationKind
 from naltrack.patients.models import Episode, Patient
 from naltrack.screening.models import DecisionChoice, ScreeningRecord
@@ -73,12 +73,17 @@ def signed_screening(episode: Episode) -> SignedScreening | None:
     )
 
 
+# The widest urine-screen window a rule reads: the first-dose look-back (Part A A2), which a clinic
+# may set up to the policy's maximum of `uds_lookback_days`; the core picks its own days from these.
+URINE_SCREEN_DAYS = 14
+
+
 def urine_screens(patient: Patient, on: date) -> tuple[UrineScreen, ...]:
-    """The urine screens of `on` and the day before (the band says whether any analyte was
+    """The urine screens of `on` and the days before (the band says whether any analyte was
     positive: monitoring.services.read_observation)."""
     rows = Observation.objects.filter(
         patient=patient, kind=ObservationKind.URINE_SCREEN,
-        observed_on__gte=on - timedelta(days=1), observed_on__lte=on,
+        observed_on__gte=on - timedelta(days=URINE_SCREEN_DAYS), observed_on__lte=on,
     ).values_list("observed_on", "band")  # fmt: skip
     return tuple(UrineScreen(day, band == "positive") for day, band in rows)
 
@@ -110,8 +115,14 @@ def injection_facts(
         opioid_use_reported=opioid_use_reported or opioid_use_reported_on(patient, on),
         urine_screens=urine_screens(patient, on),
         override=override_for(patient, on),
+        oud=Indication.OUD in episode.indications,
     )
 
 
 def oral_facts(episode: Episode, on: date) -> OralFacts:
-    return OralFacts(on, earlier_dose_in(episode), signed_screening(episode))
+    return OralFacts(
+        on, earlier_dose_in(episode), signed_screening(episode),
+        oud=Indication.OUD in episode.indications,
+        urine_screens=urine_screens(episode.patient, on),
+        override=override_for(episode.patient, on),
+    )  # fmt: skip

@@ -211,10 +211,13 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
                 if oral.refusals:
                     raise DoseRefused(oral.refusals)
                 first, tier = oral.first_dose, oral.tier
+                lifted_oral, override_oral = oral.overridden, oral.override
         if warnings and not data.confirm_warnings:
             raise NeedsConfirmation(warnings)
         lifted = decision.overridden if decision and given else ()
         override = decision.override if decision and given else None
+        if not injection and given:
+            lifted, override = lifted_oral, override_oral
         screen = "" if decision is None or decision.urine_screen_negative is None else (
             UrineScreenResult.NEGATIVE if decision.urine_screen_negative else UrineScreenResult.POSITIVE
         )  # fmt: skip

@@ -22,6 +22,7 @@ from naltrack.web.context import request_actor
 from naltrack.web.pages import attach, posted, requires, submit
 
 from .discontinuation import discontinue
+from .first_dose import first_dose_screening
 from .forms import (
     AdministrationForm,
     DiscontinueForm,
@@ -88,13 +89,15 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
         except NeedsConfirmation as exc:
             warnings = exc.warnings
         except DoseRefused as exc:
-            refusal = exc
-            attach(form, exc)
+            refusal = exc  # listed in full above the form
+            if exc.field in form.fields:
+                attach(form, exc)  # and beside its field; a refusal about no field is not repeated
         except InputError as exc:
             attach(form, exc)
     return render(request, "treatment/mar_entry.html", {
         "patient": patient, "form": form, "proposal": proposal, "warnings": warnings, "active": "patients",
         "refusal": refusal,
+        "first_screening": first_dose_screening(patient, restart=proposal.tier == "rescreen"),
     })  # fmt: skip
 
 
