@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "naltrack.chart",
     "naltrack.staff",
     "naltrack.card",
+    "naltrack.outreach",
     "naltrack.portal",
     "naltrack.web",
 ]

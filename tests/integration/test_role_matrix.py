@@ -31,6 +31,7 @@ from naltrack.disclosure.services import (
     review,
 )
 from naltrack.monitoring.services import record_observation, record_side_effect
+from naltrack.outreach.services import AttemptInput, record_attempt
 from naltrack.patients.careteam import add_to_care_team, break_glass
 from naltrack.patients.models import Patient
 from naltrack.patients.records import (
@@ -106,6 +107,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.BREAK_GLASS: {P, N, C},
     Action.VIEW_CLINIC_WORKLIST: {P, K},
     Action.INVITE_TO_PORTAL: {N, K},
+    Action.RECORD_OUTREACH: {P, N, C, K},
 }
 
 
@@ -175,6 +177,7 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.VIEW_CLINIC_WORKLIST: lambda a, w: today_worklist(TODAY, actor=a, scope=WorklistScope.CLINIC),
     Action.INVITE_TO_PORTAL: lambda a, w: invite_patient(w.patient.mrn, "p@example.org", actor=a, at=NOW,
                                                          site="https://clinic.example.org"),
+    Action.RECORD_OUTREACH: lambda a, w: record_attempt(w.patient, AttemptInput("call", "no_answer"), actor=a, at=NOW),
 }  # fmt: skip
 
 

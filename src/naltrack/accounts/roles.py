@@ -68,6 +68,9 @@ class Action(StrEnum):
     # The patient portal (issue 11): invite a patient (a one-time link and code; re-inviting ends
     # the earlier invitations and is how a patient who lost access gets back in)
     INVITE_TO_PORTAL = "invite_to_portal"
+    # Outreach (issue 12): log an attempt to reach a patient after a missed dose or in a risk
+    # window (call, text, letter, home visit), its outcome and the next step
+    RECORD_OUTREACH = "record_outreach"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -121,6 +124,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_CLINIC_WORKLIST: frozenset({P, K}),
     # The coordinator who registers and schedules, and the nurse who sees the patient at visits.
     Action.INVITE_TO_PORTAL: frozenset({N, K}),
+    # Whoever is told to "contact today": the coordinator's outreach after a missed visit
+    # (product brief), and the clinicians who know the patient. Not the director.
+    Action.RECORD_OUTREACH: frozenset({P, N, C, K}),
 }
 
 

@@ -35,5 +35,6 @@ def page_context(request: HttpRequest) -> dict[str, object]:
             "policy": actor.can(Action.VIEW_POLICY),
             "disclosures": actor.can(Action.REVIEW_DISCLOSURES),
             "staff": actor.can(Action.MANAGE_STAFF),
+            "outreach": actor.can(Action.RECORD_OUTREACH),
         },
     }
