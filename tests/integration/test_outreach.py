@@ -39,7 +39,9 @@ from tests.integration.conftest import (
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
-FIRST = TODAY - timedelta(days=33)  # the injection: overdue from FIRST + 29 = TODAY - 4 (a late tier with no screen needed)
+FIRST = TODAY - timedelta(
+    days=33
+)  # the injection: overdue from FIRST + 29 = TODAY - 4 (a late tier with no screen needed)
 MISSED = FIRST + timedelta(days=29)
 
 
@@ -107,7 +109,9 @@ def test_the_boundaries_of_the_days_are_allowed() -> None:
     p = overdue()
     record_attempt(p, AttemptInput("letter", "no_answer", "Home visit", TODAY - timedelta(days=14) + timedelta(days=60),
                                    TODAY - timedelta(days=14)), actor=COORDINATOR, at=NOW)  # fmt: skip
-    record_attempt(p, AttemptInput("text", "message_left", "text again", TODAY), actor=COUNSELOR, at=NOW)
+    record_attempt(
+        p, AttemptInput("text", "message_left", "text again", TODAY), actor=COUNSELOR, at=NOW
+    )
     assert OutreachAttempt.objects.count() == 2
 
 
@@ -129,7 +133,11 @@ def test_the_overdue_row_shows_the_last_attempt_and_stays_until_reached() -> Non
                   by=COORDINATOR)  # fmt: skip
     row = overdue_row()
     assert row.patient.mrn == p.mrn  # still listed
-    assert (row.outreach.status.reach, row.outreach.last, row.outreach.attempts) == (Reach.TRY_AGAIN, second, 2)
+    assert (row.outreach.status.reach, row.outreach.last, row.outreach.attempts) == (
+        Reach.TRY_AGAIN,
+        second,
+        2,
+    )
     assert row.outreach.last_words == "Phone call: wrong number"
     assert row.outreach.words == f"Not reached; next attempt {TODAY + timedelta(days=2)}"
     call(p, "declined", by=PRESCRIBER)
@@ -150,7 +158,9 @@ def test_a_reach_before_the_missed_dose_does_not_count_for_it() -> None:
 def test_the_next_dose_closes_the_episode_and_the_row() -> None:
     p = overdue()
     call(p, "message_left")
-    record_administration(p, injection(TODAY, site="right", confirm_warnings=True), actor=NURSE, at=at(TODAY, 11))
+    record_administration(
+        p, injection(TODAY, site="right", confirm_warnings=True), actor=NURSE, at=at(TODAY, 11)
+    )
     assert today_worklist(TODAY, actor=NURSE).injections_overdue.rows == []  # type: ignore[union-attr]
 
 
@@ -161,7 +171,11 @@ def test_the_risk_window_rows_carry_outreach_and_contact_too() -> None:
     section = today_worklist(TODAY, actor=NURSE).high_risk
     assert section is not None
     (row,) = section.rows
-    assert (row.patient.mrn, row.outreach.status.reach, row.contact.phone) == (p.mrn, Reach.REACHED, "555-0142")
+    assert (row.patient.mrn, row.outreach.status.reach, row.contact.phone) == (
+        p.mrn,
+        Reach.REACHED,
+        "555-0142",
+    )
 
 
 # --- how to reach the patient: by role, by consent ---------------------------------------------------
@@ -173,7 +187,9 @@ def support(p: Patient, name: str = "Rosa Example", phone: str = "555-0177") -> 
     return person.pk
 
 
-@pytest.mark.parametrize("actor", [PRESCRIBER, NURSE, COUNSELOR, COORDINATOR], ids=lambda a: a.role.value)
+@pytest.mark.parametrize(
+    "actor", [PRESCRIBER, NURSE, COUNSELOR, COORDINATOR], ids=lambda a: a.role.value
+)
 def test_roles_that_see_contact_details_get_the_phone(actor) -> None:  # type: ignore[no-untyped-def]
     p = overdue()
     assert contacts([p], actor=actor, on=TODAY)[p.pk].phone == "555-0142"
@@ -195,12 +211,16 @@ def test_a_support_person_is_reachable_only_under_the_patients_consent() -> None
     assert s.may_contact is False
     assert "revoked" in s.why
     # The consent filter was asked, nothing was disclosed.
-    assert not AuditEvent.objects.filter(object_type__in=("disclosure", "disclosure_refused")).exists()
+    assert not AuditEvent.objects.filter(
+        object_type__in=("disclosure", "disclosure_refused")
+    ).exists()
 
 
 def test_the_support_person_named_at_registration_has_no_consent() -> None:
     p = overdue()
-    Patient.objects.filter(pk=p.pk).update(support_person_name="Ana Friend", support_person_phone="555-0188")
+    Patient.objects.filter(pk=p.pk).update(
+        support_person_name="Ana Friend", support_person_phone="555-0188"
+    )
     p.refresh_from_db()
     (s,) = contacts([p], actor=NURSE, on=TODAY)[p.pk].support
     assert (s.name, s.relationship, s.may_contact) == ("Ana Friend", "named at registration", False)
@@ -228,7 +248,9 @@ def test_the_chart_header_and_the_coordinators_page_show_how_to_reach() -> None:
     chart = login(Role.NURSE, "nina.nurse").get(f"/patients/{p.mrn}/").content.decode()
     assert 'aria-label="How to reach the patient"' in chart and 'href="tel:5550142"' in chart
     assert "Last: Phone call: message left · nina.nurse" in chart
-    contact = login(Role.COORDINATOR, "cora.coordinator").get(f"/patients/{p.mrn}/").content.decode()
+    contact = (
+        login(Role.COORDINATOR, "cora.coordinator").get(f"/patients/{p.mrn}/").content.decode()
+    )
     assert 'href="tel:5550142"' in contact and "Outreach: log an attempt" in contact
 
 
@@ -251,7 +273,10 @@ def test_logging_inline_on_today_answers_the_updated_row() -> None:
     }, HTTP_HX_REQUEST="true")  # fmt: skip
     body = answer.content.decode()
     assert answer.status_code == 200 and body.startswith(f'<tr id="reach-overdue-{p.mrn}">')
-    assert "Logged: phone call: no answer" in body and "Last: Phone call: no answer · nina.nurse" in body
+    assert (
+        "Logged: phone call: no answer" in body
+        and "Last: Phone call: no answer · nina.nurse" in body
+    )
     assert OutreachAttempt.objects.get().next_step == "Try the sister"
 
 
@@ -333,6 +358,9 @@ def test_the_report_refuses_a_bad_period_by_field_and_the_page_shows_it() -> Non
     director = login(Role.DIRECTOR, "dana.director")
     page = director.get("/reports/outreach/?start=2026-13-01").content.decode()
     assert "must be a date as YYYY-MM-DD" in page
-    assert "Median days from missed dose to contact" in director.get("/reports/outreach/").content.decode()
+    assert (
+        "Median days from missed dose to contact"
+        in director.get("/reports/outreach/").content.decode()
+    )
     assert Client().get("/reports/outreach/").status_code == 302  # signed out: to the sign-in page
     assert login(Role.NURSE, "nina.nurse").get("/reports/outreach/").status_code == 403

@@ -301,3 +301,20 @@ def test_without_an_overdue_day_the_first_uncovered_day_is_the_missed_day() -> N
 def test_a_reach_before_the_last_dose_does_not_count() -> None:
     assert status([Attempt(day(0), Outcome.REACHED)], 20).reach is Reach.TO_CONTACT
     assert status([Attempt(day(1), Outcome.REACHED)], 20).reach is Reach.REACHED
+
+
+def test_a_dose_on_the_last_day_read_closes_the_episode() -> None:
+    assert missed_doses([inj(0), inj(30)], day(30)) == [MissedDose(day(0), day(29), day(30))]
+
+
+def test_a_dose_on_the_day_treatment_stops_closes_the_episode_that_day() -> None:
+    assert missed_doses([inj(0), inj(31)], day(60), stopped_on=day(31)) == [
+        MissedDose(day(0), day(29), day(31))
+    ]
+
+
+def test_the_policy_sets_an_implants_coverage() -> None:
+    short = dataclasses.replace(DEFAULT_POLICY, implant_coverage_days=60)
+    implant = Administration(day(0), IMPLANT)
+    assert missed_doses([implant], day(59), short) == []
+    assert missed_doses([implant], day(60), short) == [MissedDose(day(0), day(60), None)]

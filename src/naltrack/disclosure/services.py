@@ -22,7 +22,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from naltrack.accounts.actors import PatientActor
 from naltrack.accounts.roles import Action
@@ -256,18 +256,30 @@ def consent_decisions(asks: Sequence[tuple[Patient, Recipient]], purpose: Purpos
     """What the consent filter would decide on `day` for each (patient, recipient), disclosing
     nothing (no Disclosure row, no audit event): for a page that shows staff whether they may
     contact someone about the patient (outreach, issue 12). The same rule and the same consents
-    as `disclose`, which still decides when records actually leave. Two queries however many."""
-    ids = {p.pk for p, _ in asks}
+    as `disclose`, which still decides when records actually leave. One query however many (none
+    when nothing is asked)."""
+    if not asks:
+        return []
+    # "End of treatment" happens on the first discharge on or after the day the consent was
+    # signed (`_terms`): read with each consent.
+    first_discharge = (
+        Episode.objects.filter(
+            patient=OuterRef("patient"), discharge_date__gte=OuterRef("signed_on")
+        )
+        .order_by("discharge_date")
+        .values("discharge_date")[:1]
+    )
     stored: dict[int, list[Consent]] = defaultdict(list)
-    for c in Consent.objects.filter(patient_id__in=ids).order_by("id"):
+    for c in (
+        Consent.objects.filter(patient_id__in={p.pk for p, _ in asks})
+        .annotate(ended_on=Subquery(first_discharge))
+        .order_by("id")
+    ):
         stored[c.patient_id].append(c)
-    discharges: dict[int, list[date]] = defaultdict(list)
-    for pk, day_ in Episode.objects.filter(patient_id__in=ids, discharge_date__isnull=False).values_list("patient_id", "discharge_date"):  # fmt: skip
-        discharges[pk].append(day_)
     out = []
     for patient, recipient in asks:
         request = rule.Request(recipient, purpose, record_kinds, labels_for(record_kinds))
-        terms = [_terms(c, discharges[patient.pk]) for c in stored[patient.pk]]
+        terms = [_terms(c, [c.ended_on] if c.ended_on else []) for c in stored[patient.pk]]
         out.append(rule.decide_disclosure(request, terms, day))
     return out
 

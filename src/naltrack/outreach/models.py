@@ -53,4 +53,3 @@ class OutreachAttempt(models.Model):
     class Meta:
         ordering = ("attempted_on", "recorded_at", "id")
         indexes = [models.Index(fields=("patient", "attempted_on", "recorded_at"))]
-

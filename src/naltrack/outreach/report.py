@@ -124,7 +124,9 @@ def _stops() -> dict[int, date]:
 
 def build_contact_report(start: date, end: date, today: date) -> ContactReport:
     policy = active_policy()
-    report = ContactReport(start, end, policy.version, missed_oral_days=policy.missed_oral_days_in_a_row)
+    report = ContactReport(
+        start, end, policy.version, missed_oral_days=policy.missed_oral_days_in_a_row
+    )
     attempts: dict[int, list[OutreachAttempt]] = defaultdict(list)
     for row in OutreachAttempt.objects.filter(attempted_on__gte=start).order_by(
         "attempted_on", "recorded_at", "id"

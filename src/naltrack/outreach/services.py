@@ -107,6 +107,12 @@ def outreach_log(patient: Patient, *, actor: Actor, at: datetime, limit: int = 1
     return rows
 
 
+def _read_anyway(ids: set[int]) -> set[int]:
+    """Patient ids for a query that runs even when there are none (0 names no patient; an empty
+    list would skip the query): Today makes the same queries whatever it shows."""
+    return ids or {0}
+
+
 def as_attempt(row: OutreachAttempt) -> Attempt:
     return Attempt(row.attempted_on, Outcome(row.outcome), row.next_attempt_on)
 
@@ -146,7 +152,7 @@ class Standing:
 
 
 def describe(row: OutreachAttempt) -> str:
-    """"Phone call: no answer" as the pages show an attempt."""
+    """ "Phone call: no answer" as the pages show an attempt."""
     return f"{KIND_LABELS[AttemptKind(row.kind)]}: {OUTCOME_LABELS[Outcome(row.outcome)].lower()}"
 
 
@@ -154,11 +160,12 @@ def standings(cares: Sequence[Any], on: date) -> dict[int, Standing]:
     """Outreach for the patients of these care status rows (Today's overdue and risk-window rows,
     or the chart's), by patient id: one query for all of them."""
     wanted = [c for c in cares if c.last_dose_on is not None]
-    # Read even when there is nothing to read: the page makes the same queries whatever it shows.
     since = min((c.last_dose_on for c in wanted), default=on)
     by_patient: dict[int, list[OutreachAttempt]] = defaultdict(list)
     for row in OutreachAttempt.objects.filter(
-        patient_id__in={c.patient_id for c in wanted}, attempted_on__gt=since, attempted_on__lte=on
+        patient_id__in=_read_anyway({c.patient_id for c in wanted}),
+        attempted_on__gt=since,
+        attempted_on__lte=on,
     ).order_by("attempted_on", "recorded_at", "id"):
         by_patient[row.patient_id].append(row)
     out: dict[int, Standing] = {}
@@ -221,13 +228,14 @@ def contacts(patients: Sequence[Patient], *, actor: Actor, on: date) -> dict[int
     """How to reach each patient, by patient id: their phone and email, and their support people,
     each marked with whether the patient's consent allows telling them about the patient (the
     same request as a support notice: who the patient is and their visits). Nothing at all for a
-    role that may not see contact details. Three queries however many patients; the reads are
+    role that may not see contact details. Two queries however many patients (one when no
+    support person is named); the reads are
     those of the page that shows them (audited there)."""
     if not actor.can(Action.VIEW_PATIENT_LIST):
         return {}
     people: dict[int, list[SupportPerson]] = defaultdict(list)
     for person in SupportPerson.objects.filter(
-        patient_id__in={p.pk for p in patients}, removed_at__isnull=True
+        patient_id__in=_read_anyway({p.pk for p in patients}), removed_at__isnull=True
     ).order_by("name", "id"):
         people[person.patient_id].append(person)
     named = {p.pk: _named(p, people.get(p.pk, [])) for p in patients}

@@ -71,7 +71,7 @@ def attempt_row(request: HttpRequest, mrn: str) -> HttpResponse:
             attach(form, exc)
     c = _row(patient, actor, local_day(now))
     if c is None:  # no care status: nothing to show on Today, the attempt is on the outreach page
-        return HttpResponse(f"<tr><td colspan=\"4\">{logged or 'Not logged.'}</td></tr>")
+        return HttpResponse(f'<tr><td colspan="4">{logged or "Not logged."}</td></tr>')
     context = _context(request, patient, c, None if logged else form)
     context["logged"] = logged
     # 200 with the form again on a refusal: htmx swaps only successful answers, and the form must

@@ -126,9 +126,13 @@ def _how_to_reach(out: Today, on: date, actor: Actor) -> None:
     stands (`outreach`, clinical/outreach.py decides) and how to reach the patient (`contact`:
     phone and support people, None for a role that may not see contact details). The outreach
     area reads both, a fixed number of queries for all the rows."""
-    rows: list[Any] = [r for s in (out.injections_overdue, out.high_risk) if s is not None for r in s.rows]
+    rows: list[Any] = [
+        r for s in (out.injections_overdue, out.high_risk) if s is not None for r in s.rows
+    ]
     found = standings(rows, on)
-    how = contacts([r.patient for r in {r.patient_id: r for r in rows}.values()], actor=actor, on=on)
+    how = contacts(
+        [r.patient for r in {r.patient_id: r for r in rows}.values()], actor=actor, on=on
+    )
     for r in rows:
         r.outreach = found.get(r.patient_id)
         r.contact = how.get(r.patient_id)

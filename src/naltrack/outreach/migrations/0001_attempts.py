@@ -5,30 +5,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0003_care_team'),
+        ("patients", "0003_care_team"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutreachAttempt',
+            name="OutreachAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('call', 'Phone call'), ('text', 'Text message'), ('letter', 'Letter'), ('home_visit', 'Home visit')], max_length=12)),
-                ('outcome', models.CharField(choices=[('reached', 'Reached'), ('message_left', 'Message left'), ('no_answer', 'No answer'), ('wrong_number', 'Wrong number'), ('declined', 'Reached, declined')], max_length=14)),
-                ('attempted_on', models.DateField()),
-                ('next_step', models.CharField(blank=True, max_length=300)),
-                ('next_attempt_on', models.DateField(blank=True, null=True)),
-                ('recorded_by', models.CharField(max_length=150)),
-                ('recorded_at', models.DateTimeField()),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='outreach', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("call", "Phone call"),
+                            ("text", "Text message"),
+                            ("letter", "Letter"),
+                            ("home_visit", "Home visit"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("reached", "Reached"),
+                            ("message_left", "Message left"),
+                            ("no_answer", "No answer"),
+                            ("wrong_number", "Wrong number"),
+                            ("declined", "Reached, declined"),
+                        ],
+                        max_length=14,
+                    ),
+                ),
+                ("attempted_on", models.DateField()),
+                ("next_step", models.CharField(blank=True, max_length=300)),
+                ("next_attempt_on", models.DateField(blank=True, null=True)),
+                ("recorded_by", models.CharField(max_length=150)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="outreach",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('attempted_on', 'recorded_at', 'id'),
-                'indexes': [models.Index(fields=['patient', 'attempted_on', 'recorded_at'], name='outreach_ou_patient_b16ca1_idx')],
+                "ordering": ("attempted_on", "recorded_at", "id"),
+                "indexes": [
+                    models.Index(
+                        fields=["patient", "attempted_on", "recorded_at"],
+                        name="outreach_ou_patient_b16ca1_idx",
+                    )
+                ],
             },
         ),
     ]
