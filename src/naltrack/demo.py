@@ -140,10 +140,12 @@ def _outreach(on: date, cast: Cast) -> None:
         first = min(on, care.overdue_from + timedelta(days=1))
         p = care.patient
         if n % 3 == 0:
-            record_attempt(p, AttemptInput("call", "no_answer", "Text, then call again", first),
+            record_attempt(p, AttemptInput("call", "no_answer", "Text, then call again",
+                                           next_attempt_on=first + timedelta(days=1)),
                            actor=cast.nurse, at=_at(first, 11))  # fmt: skip
             record_attempt(p, AttemptInput("text", "message_left", "Home visit if no reply",
-                                           on + timedelta(days=1)), actor=cast.coordinator, at=_at(on, 9))  # fmt: skip
+                                           next_attempt_on=on + timedelta(days=1)),
+                           actor=cast.coordinator, at=_at(on, 9))  # fmt: skip
         elif n % 3 == 1:
             record_attempt(p, AttemptInput("call", "reached", "Comes in tomorrow for the injection"),
                            actor=cast.coordinator, at=_at(first, 14))  # fmt: skip

@@ -6,12 +6,13 @@ missed dose to contact."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
 
 from naltrack.accounts.roles import Role
-from naltrack.accounts.services import PermissionRefused
+from naltrack.accounts.services import Actor, PermissionRefused
 from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditEvent
 from naltrack.clinical.errors import InputError
@@ -52,12 +53,12 @@ def overdue(mrn: str = "MRN-0200", phone: str = "555-0142") -> Patient:
     return p
 
 
-def call(p: Patient, outcome: str = "no_answer", *, on: date | None = None, by=NURSE,
+def call(p: Patient, outcome: str = "no_answer", *, on: date | None = None, by: Actor = NURSE,
          next_on: date | None = None, step: str = "") -> OutreachAttempt:  # fmt: skip
     return record_attempt(p, AttemptInput("call", outcome, step, next_on, on), actor=by, at=NOW)
 
 
-def overdue_row(actor=NURSE):  # type: ignore[no-untyped-def]
+def overdue_row(actor: Actor = NURSE) -> Any:
     section = today_worklist(TODAY, actor=actor).injections_overdue
     assert section is not None
     return section.rows[0]
@@ -190,7 +191,7 @@ def support(p: Patient, name: str = "Rosa Example", phone: str = "555-0177") -> 
 @pytest.mark.parametrize(
     "actor", [PRESCRIBER, NURSE, COUNSELOR, COORDINATOR], ids=lambda a: a.role.value
 )
-def test_roles_that_see_contact_details_get_the_phone(actor) -> None:  # type: ignore[no-untyped-def]
+def test_roles_that_see_contact_details_get_the_phone(actor: Actor) -> None:
     p = overdue()
     assert contacts([p], actor=actor, on=TODAY)[p.pk].phone == "555-0142"
 

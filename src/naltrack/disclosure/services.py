@@ -279,7 +279,10 @@ def consent_decisions(asks: Sequence[tuple[Patient, Recipient]], purpose: Purpos
     out = []
     for patient, recipient in asks:
         request = rule.Request(recipient, purpose, record_kinds, labels_for(record_kinds))
-        terms = [_terms(c, [c.ended_on] if c.ended_on else []) for c in stored[patient.pk]]
+        terms = [
+            _terms(c, [d] if (d := getattr(c, "ended_on", None)) else [])
+            for c in stored[patient.pk]
+        ]
         out.append(rule.decide_disclosure(request, terms, day))
     return out
 

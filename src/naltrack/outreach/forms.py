@@ -11,8 +11,11 @@ from .services import NEXT_STEP_MAX
 
 
 class AttemptForm(BoundedForm):
-    kind = forms.ChoiceField(choices=AttemptKindChoice.choices, label="How")
-    outcome = forms.ChoiceField(choices=OutcomeChoice.choices, label="Outcome")
+    # No default: an attempt logged in a hurry must not read "reached" because it was first.
+    kind = forms.ChoiceField(choices=[("", "choose..."), *AttemptKindChoice.choices], label="How")
+    outcome = forms.ChoiceField(
+        choices=[("", "choose..."), *OutcomeChoice.choices], label="Outcome"
+    )
     next_step = forms.CharField(max_length=NEXT_STEP_MAX, required=False, label="Next step",
                                 help_text="no clinical detail: who does what next")  # fmt: skip
     next_attempt_on = forms.DateField(widget=DATE, required=False, label="Next attempt on")

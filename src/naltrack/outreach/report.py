@@ -113,10 +113,11 @@ def _stops() -> dict[int, date]:
         Episode.objects.filter(status=EpisodeStatus.ACTIVE).values_list("patient_id", flat=True)
     )
     stops: dict[int, date] = {}
-    for pk, day in Episode.objects.exclude(discharge_date__isnull=True).values_list(
+    for pk, discharged in Episode.objects.exclude(discharge_date__isnull=True).values_list(
         "patient_id", "discharge_date"
     ):
-        stops[pk] = max(day, stops.get(pk, day))
+        if discharged is not None:
+            stops[pk] = max(discharged, stops.get(pk, discharged))
     for pk, day in Discontinuation.objects.values_list("episode__patient_id", "stopped_on"):
         stops[pk] = max(day, stops.get(pk, day))
     return {pk: day for pk, day in stops.items() if pk not in active}

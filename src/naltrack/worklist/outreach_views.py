@@ -35,8 +35,9 @@ def _row(patient: Patient, actor: Actor, on: Any) -> Any:
     ).first()
     if care is None:
         return None
-    care.outreach = standings([care], on).get(patient.pk)
-    care.contact = contacts([patient], actor=actor, on=on).get(patient.pk)
+    # The same attributes Today's rows carry (worklist.services._how_to_reach).
+    care.outreach = standings([care], on).get(patient.pk)  # type: ignore[attr-defined]
+    care.contact = contacts([patient], actor=actor, on=on).get(patient.pk)  # type: ignore[attr-defined]
     return care
 
 
