@@ -76,7 +76,6 @@ class ContactReport:
     by_staff: dict[str, Group] = field(default_factory=dict)  # who reached the patient first
     by_week: dict[date, Group] = field(default_factory=dict)  # the Monday of the missed dose
     attempts_by_staff: dict[str, int] = field(default_factory=dict)  # attempts logged in the period
-    missed_oral_days: int = 0  # the policy's uncovered days in a row that make a missed oral dose
 
     @property
     def staff_rows(self) -> list[tuple[str, Group, int]]:
@@ -125,9 +124,7 @@ def _stops() -> dict[int, date]:
 
 def build_contact_report(start: date, end: date, today: date) -> ContactReport:
     policy = active_policy()
-    report = ContactReport(
-        start, end, policy.version, missed_oral_days=policy.missed_oral_days_in_a_row
-    )
+    report = ContactReport(start, end, policy.version)
     attempts: dict[int, list[OutreachAttempt]] = defaultdict(list)
     for row in OutreachAttempt.objects.filter(attempted_on__gte=start).order_by(
         "attempted_on", "recorded_at", "id"
