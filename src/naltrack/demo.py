@@ -137,10 +137,39 @@ def seed(on: date, patients: int = PATIENTS) -> int:
         with transaction.atomic():
             _self_reports(on)
         refresh_all(at=_at(on, 7))
+        _outreach(on, cast)
         _portal_logins(on, cast)
     finally:
         _latest = None
     return patients
+
+
+def _outreach(on: date, cast: Cast) -> None:
+    """Outreach to the patients whose injection is overdue or whose tablets stopped (issue 12),
+    through the use case (audited): one in three reached, one in three tried and tried again, the
+    rest still to contact; a risk-window patient's number turned out wrong."""
+    from naltrack.alerts.models import CareStatus
+    from naltrack.outreach.services import AttemptInput, record_attempt
+
+    overdue = CareStatus.objects.filter(active=True, overdue_from__lte=on).select_related("patient")
+    for n, care in enumerate(overdue.order_by("patient__mrn")):
+        assert care.overdue_from is not None
+        first = min(on, care.overdue_from + timedelta(days=1))
+        p = care.patient
+        if n % 3 == 0:
+            record_attempt(p, AttemptInput("call", "no_answer", "Text, then call again",
+                                           next_attempt_on=first + timedelta(days=1)),
+                           actor=cast.nurse, at=_at(first, 11))  # fmt: skip
+            record_attempt(p, AttemptInput("text", "message_left", "Home visit if no reply",
+                                           next_attempt_on=on + timedelta(days=1)),
+                           actor=cast.coordinator, at=_at(on, 9))  # fmt: skip
+        elif n % 3 == 1:
+            record_attempt(p, AttemptInput("call", "reached", "Comes in tomorrow for the injection"),
+                           actor=cast.coordinator, at=_at(first, 14))  # fmt: skip
+    gap = CareStatus.objects.filter(risk_window="oral_gap").select_related("patient").order_by("patient__mrn").first()  # fmt: skip
+    if gap is not None:
+        record_attempt(gap.patient, AttemptInput("call", "wrong_number", "Ask at the next visit; send a letter"),
+                       actor=cast.coordinator, at=_at(on, 10))  # fmt: skip
 
 
 def portal_login(i: int) -> str:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "naltrack.chart",
     "naltrack.staff",
     "naltrack.card",
+    "naltrack.outreach",
     "naltrack.portal",
     "naltrack.merge",
     "naltrack.web",

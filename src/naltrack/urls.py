@@ -16,14 +16,17 @@ from naltrack.counselling import views as counselling
 from naltrack.disclosure import views as disclosure
 from naltrack.merge import views as merge
 from naltrack.monitoring import views as monitoring
+from naltrack.outreach import views as outreach
 from naltrack.patients import views as patients
 from naltrack.portal import staff_views as portal_staff
 from naltrack.reports import audit_views as audit
+from naltrack.reports import outreach_views as outreach_report
 from naltrack.reports import views as reports
 from naltrack.screening import views as screening
 from naltrack.staff import views as staff
 from naltrack.treatment import views as treatment
 from naltrack.web import health
+from naltrack.worklist import outreach_views as today_outreach
 from naltrack.worklist import views as worklist
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -76,6 +79,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("card/check/<str:token>/", card.check_page, name="card-check"),
     path("patients/<str:mrn>/portal/", portal_staff.invite, name="portal-invite"),
     path("merge/", merge.merge_page, name="merge-charts"),
+    path("patients/<str:mrn>/outreach/", outreach.patient_log, name="outreach-log"),
+    path("today/outreach/<str:mrn>/form/", today_outreach.attempt_form, name="today-outreach-form"),
+    path("today/outreach/<str:mrn>/", today_outreach.attempt_row, name="today-outreach-row"),
     path("disclosures/", disclosure.review_page, name="disclosure-review"),
     path("screenings/<int:pk>/", screening.screening_detail, name="screening-detail"),
     path("screenings/<int:pk>/sign/", screening.screening_sign, name="screening-sign"),
@@ -85,6 +91,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("audit/export.csv", audit.export_csv, name="audit-export"),
     path("reports/", reports.program, name="report"),
     path("reports/program.csv", reports.program_csv, name="report-csv"),
+    path("reports/outreach/", outreach_report.contact_report, name="outreach-report"),
     path("policy/", reports.clinic_policy, name="clinic-policy"),
     path("api/", api.urls),
     path("portal/", include("naltrack.portal.urls")),  # the patient portal (portal:...)

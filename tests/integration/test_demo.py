@@ -15,6 +15,7 @@ from naltrack.alerts.models import Alert, AlertStatus
 from naltrack.appointments.models import Appointment
 from naltrack.clinical.alerts import AlertCode
 from naltrack.integrity.checks import check_integrity
+from naltrack.outreach.models import OutreachAttempt
 from naltrack.patients.models import Episode, Patient
 from naltrack.portal.models import PatientAccount
 from naltrack.screening.models import ScreeningRecord
@@ -56,6 +57,9 @@ def test_the_demo_clinic_covers_every_stage_and_every_alert_and_is_deterministic
     # Its history written straight to the MAR is audited too: `naltrack check` passes on it.
     report = check_integrity()
     assert report.ok, [str(f) for f in report.findings]
+    # Outreach after missed doses (issue 12): reached, tried again, a wrong number.
+    outcomes = set(OutreachAttempt.objects.values_list("outcome", flat=True))
+    assert {"reached", "no_answer", "message_left", "wrong_number"} <= outcomes
     # Visits are booked with a time of day, a few by the day only (reminders name both).
     booked = Appointment.objects.filter(status="booked")
     assert booked.filter(time__isnull=False).exists() and booked.filter(time__isnull=True).exists()

@@ -32,6 +32,7 @@ from naltrack.disclosure.services import (
 )
 from naltrack.merge.services import merge_charts
 from naltrack.monitoring.services import record_observation, record_side_effect
+from naltrack.outreach.services import AttemptInput, record_attempt
 from naltrack.patients.careteam import add_to_care_team, break_glass
 from naltrack.patients.details import details_of, update_details
 from naltrack.patients.models import Patient
@@ -111,6 +112,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.INVITE_TO_PORTAL: {N, K},
     Action.EDIT_PATIENT_DETAILS: {P, N, K},
     Action.MERGE_CHARTS: {D},
+    Action.RECORD_OUTREACH: {P, N, C, K},
 }
 
 
@@ -185,6 +187,7 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
         w.patient.mrn, replace(details_of(w.patient), phone="555-0177"), version=w.patient.version, actor=a, at=NOW),
     Action.MERGE_CHARTS: lambda a, w: merge_charts(
         w.patient.mrn, "MRN-0301", reason="Registered twice at the desk.", actor=a, at=NOW),
+    Action.RECORD_OUTREACH: lambda a, w: record_attempt(w.patient, AttemptInput("call", "no_answer"), actor=a, at=NOW),
 }  # fmt: skip
 
 

@@ -72,6 +72,9 @@ class Action(StrEnum):
     # support person current after registration; merge two charts of one person
     EDIT_PATIENT_DETAILS = "edit_patient_details"
     MERGE_CHARTS = "merge_charts"
+    # Outreach (issue 12): log an attempt to reach a patient after a missed dose or in a risk
+    # window (call, text, letter, home visit), its outcome and the next step
+    RECORD_OUTREACH = "record_outreach"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -131,6 +134,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Merging two charts moves every record of one person's second chart into the first: the
     # director, who answers for the record as a whole (and reads no chart while doing it).
     Action.MERGE_CHARTS: frozenset({D}),
+    # Whoever is told to "contact today": the coordinator's outreach after a missed visit
+    # (product brief), and the clinicians who know the patient. Not the director.
+    Action.RECORD_OUTREACH: frozenset({P, N, C, K}),
 }
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.disclosure.services import active_emergency
+from naltrack.outreach.services import reaching
 from naltrack.patients.careteam import active_break_glass
 from naltrack.patients.records import search_patients
 from naltrack.patients.services import read_patient, surviving_mrn
@@ -55,12 +56,14 @@ def chart(request: HttpRequest, mrn: str) -> HttpResponse:
             "can_details": actor.can(Action.EDIT_PATIENT_DETAILS),
             "emergency": active_emergency(patient, clock.now()),
             "reminders": chart_reminders(patient, clock.now()),
+            "reach": reaching(patient, getattr(patient, "care", None), actor=actor, on=clock.today()),
         })  # fmt: skip
     data = read_chart(patient, clock.today())
     return render(request, "chart/chart.html", {"c": data, "active": "patients",
         "emergency": active_emergency(patient, clock.now()),
         "break_glass": active_break_glass(patient, clock.now()),
-        "reminders": chart_reminders(patient, clock.now()), "can": {
+        "reminders": chart_reminders(patient, clock.now()),
+        "reach": reaching(patient, data.care, actor=actor, on=clock.today()), "can": {
         "screen": actor.can(Action.RUN_SCREENING), "mar": actor.can(Action.RECORD_ADMINISTRATION),
         "observe": actor.can(Action.RECORD_OBSERVATION), "plan": actor.can(Action.EDIT_PLAN),
         "notes": actor.can(Action.VIEW_COUNSELLING_NOTES), "discontinue": actor.can(Action.DISCONTINUE_TREATMENT),

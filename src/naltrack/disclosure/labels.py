@@ -36,6 +36,8 @@ RECORD_KINDS: Mapping[str, RecordKind] = MappingProxyType({
     "monitoring.observation": K.OBSERVATIONS,
     "monitoring.sideeffect": K.OBSERVATIONS,
     "appointments.appointment": K.APPOINTMENTS,
+    # the outreach log (issue 12): attempts to reach the patient after a missed visit or dose
+    "outreach.outreachattempt": K.APPOINTMENTS,
     "counselling.counsellingsession": K.COUNSELLING_NOTES,
     # what the patient reports in the portal (issue 11): tablets taken, daily check-ins
     "selfreport.doselogentry": K.MEDICATIONS,

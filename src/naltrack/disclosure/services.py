@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from naltrack.accounts.actors import PatientActor
 from naltrack.accounts.roles import Action
@@ -48,7 +50,7 @@ from naltrack.clinical.consent import (
 )
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clock import local_day
-from naltrack.patients.models import BreakGlass, Patient
+from naltrack.patients.models import BreakGlass, Episode, Patient
 from naltrack.patients.services import lock_patient
 
 from . import pdf
@@ -247,6 +249,42 @@ def _scope(consents: list[Consent]) -> str:
             f"for {', '.join(c.purpose_labels()).lower()}; {until}; revocable in writing at any time."
         )
     return " ".join(parts)
+
+
+def consent_decisions(asks: Sequence[tuple[Patient, Recipient]], purpose: Purpose,
+                      record_kinds: frozenset[RecordKind], day: date) -> list[rule.Decision]:  # fmt: skip
+    """What the consent filter would decide on `day` for each (patient, recipient), disclosing
+    nothing (no Disclosure row, no audit event): for a page that shows staff whether they may
+    contact someone about the patient (outreach, issue 12). The same rule and the same consents
+    as `disclose`, which still decides when records actually leave. One query however many (none
+    when nothing is asked)."""
+    if not asks:
+        return []
+    # "End of treatment" happens on the first discharge on or after the day the consent was
+    # signed (`_terms`): read with each consent.
+    first_discharge = (
+        Episode.objects.filter(
+            patient=OuterRef("patient"), discharge_date__gte=OuterRef("signed_on")
+        )
+        .order_by("discharge_date")
+        .values("discharge_date")[:1]
+    )
+    stored: dict[int, list[Consent]] = defaultdict(list)
+    for c in (
+        Consent.objects.filter(patient_id__in={p.pk for p, _ in asks})
+        .annotate(ended_on=Subquery(first_discharge))
+        .order_by("id")
+    ):
+        stored[c.patient_id].append(c)
+    out = []
+    for patient, recipient in asks:
+        request = rule.Request(recipient, purpose, record_kinds, labels_for(record_kinds))
+        terms = [
+            _terms(c, [d] if (d := getattr(c, "ended_on", None)) else [])
+            for c in stored[patient.pk]
+        ]
+        out.append(rule.decide_disclosure(request, terms, day))
+    return out
 
 
 def disclose(

@@ -36,5 +36,6 @@ def page_context(request: HttpRequest) -> dict[str, object]:
             "disclosures": actor.can(Action.REVIEW_DISCLOSURES),
             "staff": actor.can(Action.MANAGE_STAFF),
             "merge": actor.can(Action.MERGE_CHARTS),
+            "outreach": actor.can(Action.RECORD_OUTREACH),
         },
     }

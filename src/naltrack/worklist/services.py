@@ -27,6 +27,7 @@ from naltrack.clinical.access import WorklistScope, WorklistView
 from naltrack.clinical.alerts import injection_due_soon_until
 from naltrack.clinical.vocab import Formulation
 from naltrack.monitoring.models import SideEffect
+from naltrack.outreach.services import contacts, standings
 from naltrack.patients.access import (
     Unassigned,
     mark_unassigned,
@@ -108,6 +109,7 @@ def today_worklist(on: date, *, actor: Actor, at: datetime | None = None,
     actor.require(Action.VIEW_SCHEDULE)
     out = Today(on, worklist_view(actor, scope))
     _fill(out, on, actor, at or clock.now())
+    _how_to_reach(out, on, actor)
     if at is not None:
         counts = " ".join(
             f"{name}={section.total}"
@@ -117,6 +119,23 @@ def today_worklist(on: date, *, actor: Actor, at: datetime | None = None,
         record_by(actor, at, AuditAction.READ, "worklist",
                   detail=f"Today {on.isoformat()} scope={out.view.scope}: {counts}")  # fmt: skip
     return out
+
+
+def _how_to_reach(out: Today, on: date, actor: Actor) -> None:
+    """The overdue and risk-window rows are told to "contact today": each carries where outreach
+    stands (`outreach`, clinical/outreach.py decides) and how to reach the patient (`contact`:
+    phone and support people, None for a role that may not see contact details). The outreach
+    area reads both, a fixed number of queries for all the rows."""
+    rows: list[Any] = [
+        r for s in (out.injections_overdue, out.high_risk) if s is not None for r in s.rows
+    ]
+    found = standings(rows, on)
+    how = contacts(
+        [r.patient for r in {r.patient_id: r for r in rows}.values()], actor=actor, on=on
+    )
+    for r in rows:
+        r.outreach = found.get(r.patient_id)
+        r.contact = how.get(r.patient_id)
 
 
 def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
