@@ -335,7 +335,7 @@ def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, ca
     if stage == "waning":  # the booked visit fell through: cancelled, nothing rebooked
         appt = Appointment.objects.filter(patient=p, status=AppointmentStatus.BOOKED).first()
         if appt:
-            set_appointment_status(appt.pk, "cancelled", actor=cast.coordinator, at=_at(last, 15))
+            set_appointment_status(appt.pk, "cancelled", reason="Patient could not come: no transport", actor=cast.coordinator, at=_at(last, 15))
     if (
         stage == "overdue" and (i // len(STAGES)) % 2
     ):  # use reported after the blockade ran out: tolerance is low

@@ -124,11 +124,10 @@ def test_back_to_the_earliest_redose_day_and_no_further() -> None:
 def test_after_the_due_day_only_when_no_earlier_day_is_open() -> None:
     policy = replace(P, injection_overdue_from_day=31)
     got = injection_booking_day(LAST, LAST, closed_on(*range(21, 29)), policy)
-    assert got.on == day(29)
-    assert got.message == (
+    assert got == BookingDay(day(29), DUE, day(21), day(30), (
         "No open day from 2026-11-23 to the due day, 2026-11-30: booked 1 day(s) after it, on "
         "2026-12-01, before the injection is overdue (day 31)."
-    )
+    ))  # fmt: skip
     got = injection_booking_day(LAST, LAST, closed_on(*range(21, 30)), policy)
     assert got.on == day(30)
     assert injection_booking_day(LAST, LAST, closed_on(*range(21, 31)), policy).on is None
@@ -163,12 +162,13 @@ def test_overdue_books_the_first_open_day_from_today() -> None:
         "be given as soon as possible."
     ))  # fmt: skip
     assert injection_booking_day(LAST, day(29), closed_on(29, 30), P).on == day(31)
+    assert injection_booking_day(LAST, day(29), closed_on(29), P).on == day(30)
 
 
 def test_overdue_up_to_the_last_late_tier_day() -> None:
     assert injection_booking_day(LAST, day(55), OPEN_ALWAYS, P).on == day(55)
     got = injection_booking_day(LAST, day(54), closed_on(54, 55), P)
-    assert got.on is None
+    assert (got.on, got.due_date) == (None, DUE)
     assert (got.window_start, got.window_end) == (day(54), day(55))
     assert got.message == (
         "No open day from 2026-12-26 to 2026-12-27, the last day an overdue injection may be "

@@ -68,6 +68,8 @@ class Action(StrEnum):
     # The patient portal (issue 11): invite a patient (a one-time link and code; re-inviting ends
     # the earlier invitations and is how a patient who lost access gets back in)
     INVITE_TO_PORTAL = "invite_to_portal"
+    # The clinic's calendar (issue 12): opening hours, closed days, holidays, rooms and resources
+    MANAGE_CLINIC_CALENDAR = "manage_clinic_calendar"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -121,6 +123,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_CLINIC_WORKLIST: frozenset({P, K}),
     # The coordinator who registers and schedules, and the nurse who sees the patient at visits.
     Action.INVITE_TO_PORTAL: frozenset({N, K}),
+    # The director runs the clinic and the coordinator keeps its schedule; neither sees a patient's
+    # name through this (the settings name no patient).
+    Action.MANAGE_CLINIC_CALENDAR: frozenset({D, K}),
 }
 
 

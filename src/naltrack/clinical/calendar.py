@@ -96,11 +96,12 @@ class BookingDay:
 BOOKING_SOURCE = "Part A A5 (earliest re-dose, due and overdue days) and A6 (waning blockade)"
 
 
-def _days(first: date, last: date, step: int) -> Iterator[date]:
+def _days(first: date, last: date) -> Iterator[date]:
+    """The days from `first` to `last`, both included."""
     day = first
-    while (day <= last) if step > 0 else (day >= last):
+    while day <= last:
         yield day
-        day += timedelta(days=step)
+        day += timedelta(days=1)
 
 
 def injection_booking_day(
@@ -116,7 +117,7 @@ def injection_booking_day(
         # Already late: the first open day from today, as soon as possible (fact sheet 2.4), while
         # an injection may still be given without a new screening (the last late tier, Part A A5).
         end = last_injection + timedelta(days=p.late_uds_required_until_day)
-        for day in _days(today, end, 1):
+        for day in _days(today, end):
             if closed_because(calendar, day) is None:
                 return BookingDay(day, due, today, end, (
                     f"The injection is overdue (due {due.isoformat()}): booked on the first open "
@@ -133,7 +134,7 @@ def injection_booking_day(
                 "overdue injection may be given without a new screening: book it by hand."
             )
         return BookingDay(None, due, today, end, message)
-    for day in _days(due, start, -1):
+    for day in reversed(list(_days(start, due))):
         if closed_because(calendar, day) is None:
             if day == due:
                 message = (
@@ -149,7 +150,7 @@ def injection_booking_day(
                     "than an early one."
                 )
             return BookingDay(day, due, start, before_overdue, message)
-    for day in _days(due + timedelta(days=1), before_overdue, 1):
+    for day in _days(due + timedelta(days=1), before_overdue):
         if closed_because(calendar, day) is None:
             return BookingDay(day, due, start, before_overdue, (
                 f"No open day from {start.isoformat()} to the due day, {due.isoformat()}: booked "
