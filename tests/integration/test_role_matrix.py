@@ -18,6 +18,7 @@ from naltrack.accounts.services import Actor, PermissionRefused
 from naltrack.accounts.staff import staff_list
 from naltrack.alerts.models import Alert
 from naltrack.alerts.services import acknowledge, list_alerts, refresh_patient
+from naltrack.appointments.calendar import add_holiday
 from naltrack.appointments.services import book_appointment
 from naltrack.clinical.access import WorklistScope
 from naltrack.clinical.consent import Recipient, RecipientClass
@@ -106,6 +107,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.BREAK_GLASS: {P, N, C},
     Action.VIEW_CLINIC_WORKLIST: {P, K},
     Action.INVITE_TO_PORTAL: {N, K},
+    Action.MANAGE_CLINIC_CALENDAR: {D, K},
 }
 
 
@@ -175,6 +177,7 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.VIEW_CLINIC_WORKLIST: lambda a, w: today_worklist(TODAY, actor=a, scope=WorklistScope.CLINIC),
     Action.INVITE_TO_PORTAL: lambda a, w: invite_patient(w.patient.mrn, "p@example.org", actor=a, at=NOW,
                                                          site="https://clinic.example.org"),
+    Action.MANAGE_CLINIC_CALENDAR: lambda a, w: add_holiday(TODAY + timedelta(days=40), "Staff day", actor=a, at=NOW),
 }  # fmt: skip
 
 

@@ -60,7 +60,7 @@ def _day(text: str | None, fallback: date) -> date:
 def calendar(request: HttpRequest) -> HttpResponse:
     actor, now = request_actor(request), clock.now()
     today = clock.local_day(now)
-    source = request.POST if request.method == "POST" else request.GET
+    source = request.GET  # a form posts to the address of the calendar it was shown on
     view = "day" if source.get("view") == "day" else "week"
     day = _day(source.get("day"), today)
     who = source.get("clinician", "")

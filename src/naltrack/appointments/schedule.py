@@ -28,6 +28,7 @@ class CalendarDay:
     closed: str | None  # why the clinic is closed, or None
     hours: OpeningHours | None
     visits: tuple[Appointment, ...]
+    holiday: str | None = None  # the holiday's name when the day is one
 
     @property
     def weekday(self) -> str:
@@ -71,7 +72,7 @@ def read_calendar(first: date, count: int, *, clinician: str = "", actor: Actor,
         on = first + timedelta(days=n)
         hours = cal.hours.get(on.weekday()) if cal.hours is not None else None
         days.append(CalendarDay(on, closed_because(cal, on), hours,
-                                tuple(v for v in visits if v.on == on)))  # fmt: skip
+                                tuple(v for v in visits if v.on == on), cal.holidays.get(on)))  # fmt: skip
     mrns = " ".join(dict.fromkeys(v.patient.mrn for v in visits))
     detail = f"{first}+{count}d clinician={clinician}; {len(visits)} visits" + (
         f": {mrns}" if mrns else ""
