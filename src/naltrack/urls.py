@@ -54,8 +54,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<str:mrn>/orders/", treatment.orders, name="orders"),
     path("patients/<str:mrn>/implants/", treatment.implants, name="implants"),
     path("patients/<str:mrn>/appointments/", appointments.appointments, name="appointments"),
-    path("patients/<str:mrn>/appointments/next-injection/", booking.next_injection,
-         name="book-next-injection"),  # fmt: skip
+    path(
+        "patients/<str:mrn>/appointments/next-injection/",
+        booking.next_injection,
+        name="book-next-injection",
+    ),
     path("calendar/", calendar.calendar, name="calendar"),
     path("calendar/settings/", calendar.calendar_settings, name="calendar-settings"),
     path("patients/<str:mrn>/side-effects/", monitoring.side_effects, name="side-effects"),

@@ -42,7 +42,10 @@ def test_an_injection_is_auto_booked_past_a_holiday(page: Any) -> None:
     form.get_by_label("Day", exact=True).fill(due.isoformat())
     form.get_by_role("textbox", name="Name").fill("Staff training day")
     form.get_by_role("button", name="Add the holiday").click()
-    assert "Closed on Saturday 19 December 2026 (Staff training day)." in page.locator(".messages").inner_text()
+    assert (
+        "Closed on Saturday 19 December 2026 (Staff training day)."
+        in page.locator(".messages").inner_text()
+    )
     shot(page, "calendar-settings")
     page.get_by_role("button", name="Sign out").click()
 
@@ -73,17 +76,26 @@ def test_a_visit_is_cancelled_from_the_calendar_with_a_reason(page: Any) -> None
                      time=time(10, 30))  # fmt: skip
     sign_in(page, "cora.coordinator", PASSWORD)
     page.goto(f"/calendar/?view=day&day={monday.isoformat()}")
-    visit = page.get_by_role("article", name=f"Counselling, {p.given_name} {p.family_name}, {monday.isoformat()}")
+    visit = page.get_by_role(
+        "article", name=f"Counselling, {p.given_name} {p.family_name}, {monday.isoformat()}"
+    )
     visit.locator("summary", has_text="Cancel").click()
     visit.get_by_role("button", name="Cancel the visit").click()  # no reason
-    visit = page.get_by_role("article", name=f"Counselling, {p.given_name} {p.family_name}, {monday.isoformat()}")
+    visit = page.get_by_role(
+        "article", name=f"Counselling, {p.given_name} {p.family_name}, {monday.isoformat()}"
+    )
     expect(visit).to_contain_text("This field is required.")  # swapped in by htmx: waits for it
     shot(page, "calendar-cancel-refused")
     visit.get_by_label("Reason for cancelling").fill("Patient has a job interview")
     visit.get_by_role("button", name="Cancel the visit").click()
     expect(page.locator(".messages")).to_contain_text("Patient has a job interview")
-    visit = page.get_by_role("article", name=f"Counselling, {p.given_name} {p.family_name}, {monday.isoformat()}")
+    visit = page.get_by_role(
+        "article", name=f"Counselling, {p.given_name} {p.family_name}, {monday.isoformat()}"
+    )
     assert "Reason: Patient has a job interview" in visit.inner_text()
     assert "cancelled" in visit.inner_text()
-    assert Appointment.objects.get(patient=p, kind="counselling").cancel_reason == "Patient has a job interview"
+    assert (
+        Appointment.objects.get(patient=p, kind="counselling").cancel_reason
+        == "Patient has a job interview"
+    )
     shot(page, "calendar-day-cancelled")

@@ -109,7 +109,13 @@ def test_the_dose_due_reminder_is_on_the_cores_due_day_when_no_visit_is_booked()
     plan_reminders(p, at=NOW)
     visit = Reminder.objects.get(patient=p)
     assert (visit.kind, visit.about_day) == ("visit", due_on)
-    set_appointment_status(visit.appointment_id, "cancelled", reason="Patient asked", actor=COORDINATOR, at=NOW)  # type: ignore[arg-type]
+    set_appointment_status(
+        visit.appointment_id,  # type: ignore[arg-type]
+        "cancelled",
+        reason="Patient asked",
+        actor=COORDINATOR,
+        at=NOW,
+    )
     row = Reminder.objects.get(patient=p, kind="dose_due")
     assert (row.about_day, row.status, row.due_at) == (
         due_on,

@@ -63,7 +63,9 @@ WEEKDAYS_9_TO_5: dict[int, tuple[time, time] | None] = {
 
 @pytest.fixture(autouse=True)
 def reminders(settings: Any) -> None:
-    settings.REMINDERS = ReminderConfig(clinic_short_name="Eastside", public_url="https://e.example.org")
+    settings.REMINDERS = ReminderConfig(
+        clinic_short_name="Eastside", public_url="https://e.example.org"
+    )
 
 
 @pytest.fixture
@@ -94,10 +96,14 @@ def test_the_director_sets_hours_holidays_and_rooms_and_each_is_audited() -> Non
     assert cal.hours is not None and sorted(cal.hours) == [0, 1, 2, 3, 4]
     assert cal.holidays == {date(2026, 12, 25): "Christmas Day"}
     assert set_room_active(room.pk, False, actor=DIRECTOR, at=NOW).active is False
-    events = list(AuditEvent.objects.filter(actor="dana.director").values_list("object_type", "detail"))
+    events = list(
+        AuditEvent.objects.filter(actor="dana.director").values_list("object_type", "detail")
+    )
     assert ("clinic_holiday", "2026-12-25 Christmas Day") in events
     assert ("clinic_room", "Injection room 1 retired") in events
-    assert any(t == "clinic_hours" and "Sat closed" in d and "Mon 09:00-17:00" in d for t, d in events)
+    assert any(
+        t == "clinic_hours" and "Sat closed" in d and "Mon 09:00-17:00" in d for t, d in events
+    )
 
 
 @pytest.mark.parametrize(
@@ -162,19 +168,38 @@ def test_a_clinician_or_a_room_is_not_booked_twice_at_the_same_time(staff: None)
     first = book_appointment(a, kind="injection", on=MONDAY, time=NINE, clinician="nina.nurse",
                              room=room.pk, actor=COORDINATOR, at=NOW)  # fmt: skip
     with pytest.raises(ConflictError) as refused:
-        book_appointment(b, kind="lab", on=MONDAY, time=NINE, clinician="nina.nurse", actor=COORDINATOR, at=NOW)
+        book_appointment(
+            b, kind="lab", on=MONDAY, time=NINE, clinician="nina.nurse", actor=COORDINATOR, at=NOW
+        )
     assert (refused.value.field, refused.value.message) == (
-        "clinician", "Nina Nurse already has a visit on 2026-11-23 at 09:00")
+        "clinician",
+        "Nina Nurse already has a visit on 2026-11-23 at 09:00",
+    )
     with pytest.raises(ConflictError) as refused:
         book_appointment(b, kind="lab", on=MONDAY, time=NINE, room=room.pk, clinician="pat.prescriber",
                          actor=COORDINATOR, at=NOW)  # fmt: skip
     assert (refused.value.field, refused.value.message) == (
-        "room", "Injection room 1 is already booked on 2026-11-23 at 09:00")
+        "room",
+        "Injection room 1 is already booked on 2026-11-23 at 09:00",
+    )
     assert Appointment.objects.count() == 1
     # Another time, a visit by the day, or the slot once cancelled: all free.
-    book_appointment(b, kind="lab", on=MONDAY, time=TEN, clinician="nina.nurse", room=room.pk, actor=COORDINATOR, at=NOW)
-    book_appointment(b, kind="lab", on=MONDAY, clinician="nina.nurse", room=room.pk, actor=COORDINATOR, at=NOW)
-    set_appointment_status(first.pk, "cancelled", reason="Patient moved away", actor=COORDINATOR, at=NOW)
+    book_appointment(
+        b,
+        kind="lab",
+        on=MONDAY,
+        time=TEN,
+        clinician="nina.nurse",
+        room=room.pk,
+        actor=COORDINATOR,
+        at=NOW,
+    )
+    book_appointment(
+        b, kind="lab", on=MONDAY, clinician="nina.nurse", room=room.pk, actor=COORDINATOR, at=NOW
+    )
+    set_appointment_status(
+        first.pk, "cancelled", reason="Patient moved away", actor=COORDINATOR, at=NOW
+    )
     book_appointment(b, kind="injection", on=MONDAY, time=NINE, clinician="nina.nurse", room=room.pk,
                      actor=COORDINATOR, at=NOW)  # fmt: skip
 
@@ -184,10 +209,14 @@ def test_the_database_refuses_a_slot_taken_between_the_check_and_the_write(
 ) -> None:
     """Two coordinators at once: both pass the check, the unique index refuses the second."""
     a, b = make_patient("MRN-9105"), make_patient("MRN-9106")
-    book_appointment(a, kind="lab", on=MONDAY, time=NINE, clinician="nina.nurse", actor=COORDINATOR, at=NOW)
+    book_appointment(
+        a, kind="lab", on=MONDAY, time=NINE, clinician="nina.nurse", actor=COORDINATOR, at=NOW
+    )
     monkeypatch.setattr(appointment_services, "_check_slot", lambda *args, **kwargs: None)
     with pytest.raises(ConflictError, match="this time slot was just taken"):
-        book_appointment(b, kind="lab", on=MONDAY, time=NINE, clinician="nina.nurse", actor=COORDINATOR, at=NOW)
+        book_appointment(
+            b, kind="lab", on=MONDAY, time=NINE, clinician="nina.nurse", actor=COORDINATOR, at=NOW
+        )
     assert Appointment.objects.count() == 1
     taken = Appointment.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -271,30 +300,43 @@ def _with_email(mrn: str) -> Any:
 def test_a_moved_visit_moves_its_reminder_and_a_cancelled_one_cancels_it(staff: None) -> None:
     p = _with_email("MRN-9120")
     appt = book_appointment(p, kind="counselling", on=MONDAY, time=NINE, actor=COORDINATOR, at=NOW)
-    assert list(Reminder.objects.filter(patient=p).values_list("about_day", "status")) == [(MONDAY, "pending")]
+    assert list(Reminder.objects.filter(patient=p).values_list("about_day", "status")) == [
+        (MONDAY, "pending")
+    ]
     moved = reschedule_appointment(appt.pk, on=TUESDAY, time=TEN, clinician="nina.nurse", room=None,
                                    actor=COORDINATOR, at=NOW)  # fmt: skip
     assert (moved.on, moved.time, moved.clinician.username) == (TUESDAY, TEN, "nina.nurse")  # type: ignore[union-attr]
     rows = dict(Reminder.objects.filter(patient=p).values_list("about_day", "status"))
     assert rows == {MONDAY: "cancelled", TUESDAY: "pending"}
     event = AuditEvent.objects.filter(object_type="appointment", action="update").latest("id")
-    assert event.detail == "moved: counselling 2026-11-23 09:00 -> counselling 2026-11-24 10:00 with nina.nurse"
+    assert (
+        event.detail
+        == "moved: counselling 2026-11-23 09:00 -> counselling 2026-11-24 10:00 with nina.nurse"
+    )
     with pytest.raises(InputError) as refused:
         set_appointment_status(appt.pk, "cancelled", reason="  ", actor=COORDINATOR, at=NOW)
     assert refused.value.field == "reason"
-    set_appointment_status(appt.pk, "cancelled", reason="Patient is travelling", actor=COORDINATOR, at=NOW)
+    set_appointment_status(
+        appt.pk, "cancelled", reason="Patient is travelling", actor=COORDINATOR, at=NOW
+    )
     appt.refresh_from_db()
     assert (appt.status, appt.cancel_reason) == ("cancelled", "Patient is travelling")
     assert set(Reminder.objects.filter(patient=p).values_list("status", flat=True)) == {"cancelled"}
     with pytest.raises(ConflictError, match="only a booked visit can be moved"):
-        reschedule_appointment(appt.pk, on=MONDAY, time=None, clinician=None, room=None, actor=COORDINATOR, at=NOW)
+        reschedule_appointment(
+            appt.pk, on=MONDAY, time=None, clinician=None, room=None, actor=COORDINATOR, at=NOW
+        )
 
 
 def test_a_move_is_refused_onto_a_closed_day_a_past_day_or_a_taken_slot(staff: None) -> None:
     weekdays_open()
     a, b = make_patient("MRN-9121"), make_patient("MRN-9122")
-    book_appointment(a, kind="lab", on=MONDAY, time=NINE, clinician="nina.nurse", actor=COORDINATOR, at=NOW)
-    mine = book_appointment(b, kind="lab", on=MONDAY, time=TEN, clinician="nina.nurse", actor=COORDINATOR, at=NOW)
+    book_appointment(
+        a, kind="lab", on=MONDAY, time=NINE, clinician="nina.nurse", actor=COORDINATOR, at=NOW
+    )
+    mine = book_appointment(
+        b, kind="lab", on=MONDAY, time=TEN, clinician="nina.nurse", actor=COORDINATOR, at=NOW
+    )
     for on, at_time, field in ((date(2026, 11, 29), NINE, "on"), (TODAY - timedelta(days=1), NINE, "on"),
                                (MONDAY, NINE, "clinician"), (MONDAY, time(18), "time")):  # fmt: skip
         with pytest.raises(InputError) as refused:
@@ -311,14 +353,18 @@ def test_a_move_is_refused_onto_a_closed_day_a_past_day_or_a_taken_slot(staff: N
 
 def test_a_no_show_is_a_missed_visit_on_today_and_cannot_be_in_the_future() -> None:
     p = make_patient("MRN-9123")
-    today = book_appointment(p, kind="lab", on=TODAY, actor=COORDINATOR, at=at(TODAY - timedelta(days=2)))
+    today = book_appointment(
+        p, kind="lab", on=TODAY, actor=COORDINATOR, at=at(TODAY - timedelta(days=2))
+    )
     later = book_appointment(p, kind="lab", on=MONDAY, actor=COORDINATOR, at=NOW)
     with pytest.raises(InputError, match="cannot be kept or missed yet"):
         set_appointment_status(later.pk, "missed", actor=COORDINATOR, at=NOW)
     set_appointment_status(today.pk, "missed", actor=COORDINATOR, at=NOW)
     tomorrow = today_worklist(TODAY + timedelta(days=1), actor=COORDINATOR)
     assert tomorrow.missed_appointments is not None
-    assert [(r.patient.mrn, r.status) for r in tomorrow.missed_appointments.rows] == [("MRN-9123", "missed")]
+    assert [(r.patient.mrn, r.status) for r in tomorrow.missed_appointments.rows] == [
+        ("MRN-9123", "missed")
+    ]
 
 
 # ---- pages ---------------------------------------------------------------------------------------
@@ -328,7 +374,9 @@ def test_the_calendar_week_shows_closed_days_visits_and_is_audited(staff: None) 
     weekdays_open()
     add_holiday(TUESDAY, "Staff training", actor=COORDINATOR, at=NOW)
     p = make_patient("MRN-9130")
-    book_appointment(p, kind="injection", on=MONDAY, time=NINE, clinician="nina.nurse", actor=COORDINATOR, at=NOW)
+    book_appointment(
+        p, kind="injection", on=MONDAY, time=NINE, clinician="nina.nurse", actor=COORDINATOR, at=NOW
+    )
     c = login(Role.NURSE, "nora.nurse")
     page = c.get(f"/calendar/?view=week&day={MONDAY}").content.decode()
     assert "Closed</strong>: Staff training" in page
@@ -337,7 +385,9 @@ def test_the_calendar_week_shows_closed_days_visits_and_is_audited(staff: None) 
     assert "Nina Nurse" in page
     mine = c.get(f"/calendar/?view=day&day={MONDAY}&clinician=pat.prescriber").content.decode()
     assert "Nothing booked." in mine and p.mrn not in mine
-    assert AuditEvent.objects.filter(object_type="calendar", actor="nora.nurse", detail__contains=p.mrn).exists()
+    assert AuditEvent.objects.filter(
+        object_type="calendar", actor="nora.nurse", detail__contains=p.mrn
+    ).exists()
 
 
 def test_the_director_sets_the_calendar_but_sees_no_patient_schedule() -> None:
@@ -345,11 +395,16 @@ def test_the_director_sets_the_calendar_but_sees_no_patient_schedule() -> None:
     assert c.get("/calendar/").status_code == 403
     page = c.get("/calendar/settings/")
     assert page.status_code == 200 and b"Opening hours" in page.content
-    data = {"form": "hours"} | {f"hours-{d}_opens": "08:30" for d in ("monday", "tuesday")} | {
-        f"hours-{d}_closes": "16:00" for d in ("monday", "tuesday")}
+    data = (
+        {"form": "hours"}
+        | {f"hours-{d}_opens": "08:30" for d in ("monday", "tuesday")}
+        | {f"hours-{d}_closes": "16:00" for d in ("monday", "tuesday")}
+    )
     assert c.post("/calendar/settings/", data).status_code == 302
     assert sorted(OpeningHours.objects.values_list("weekday", flat=True)) == [0, 1]
-    bad = c.post("/calendar/settings/", {"form": "hours", "hours-monday_opens": "08:30"}).content.decode()
+    bad = c.post(
+        "/calendar/settings/", {"form": "hours", "hours-monday_opens": "08:30"}
+    ).content.decode()
     assert "give both times on Monday, or neither for a closed day" in bad
     assert 'value="08:30"' in bad  # what was typed stays
     assert c.post("/calendar/settings/", {"form": "holiday", "holiday-on": "2026-12-25",
@@ -416,23 +471,49 @@ def test_the_api_books_moves_cancels_and_marks_no_shows(staff: None) -> None:
     api = Api("cody.coordinator", Role.COORDINATOR)
     status, room = api.call("POST", "/clinic-calendar/rooms", {"name": "Injection room 1"})
     assert status == 201
-    status, body = api.call("POST", f"/patients/{p.mrn}/appointments", {
-        "kind": "injection", "on": str(MONDAY), "time": "09:00", "clinician": "nina.nurse", "room": room["id"]})
+    status, body = api.call(
+        "POST",
+        f"/patients/{p.mrn}/appointments",
+        {
+            "kind": "injection",
+            "on": str(MONDAY),
+            "time": "09:00",
+            "clinician": "nina.nurse",
+            "room": room["id"],
+        },
+    )
     assert status == 201 and (body["clinician"], body["room"]) == ("nina.nurse", "Injection room 1")
     other = make_patient("MRN-9141")
-    status, clash = api.call("POST", f"/patients/{other.mrn}/appointments", {
-        "kind": "lab", "on": str(MONDAY), "time": "09:00", "room": room["id"]})
+    status, clash = api.call(
+        "POST",
+        f"/patients/{other.mrn}/appointments",
+        {"kind": "lab", "on": str(MONDAY), "time": "09:00", "room": room["id"]},
+    )
     assert status == 409 and clash["field"] == "room"
-    status, moved = api.call("POST", f"/appointments/{body['id']}/reschedule",
-                             {"on": str(TUESDAY), "time": "10:30", "clinician": None, "room": room["id"]})
-    assert status == 200 and (moved["on"], moved["time"], moved["clinician"]) == (str(TUESDAY), "10:30", None)
+    status, moved = api.call(
+        "POST",
+        f"/appointments/{body['id']}/reschedule",
+        {"on": str(TUESDAY), "time": "10:30", "clinician": None, "room": room["id"]},
+    )
+    assert status == 200 and (moved["on"], moved["time"], moved["clinician"]) == (
+        str(TUESDAY),
+        "10:30",
+        None,
+    )
     status, err = api.call("POST", f"/appointments/{body['id']}/cancel", {"reason": ""})
     assert status == 400 and err["field"] == "reason"
     status, err = api.call("POST", f"/appointments/{body['id']}/status", {"status": "cancelled"})
     assert status == 400 and err["field"] == "reason"
-    status, gone = api.call("POST", f"/appointments/{body['id']}/cancel", {"reason": "Patient asked"})
-    assert status == 200 and (gone["status"], gone["cancel_reason"]) == ("cancelled", "Patient asked")
-    today = book_appointment(other, kind="lab", on=TODAY, actor=COORDINATOR, at=at(TODAY - timedelta(days=1)))
+    status, gone = api.call(
+        "POST", f"/appointments/{body['id']}/cancel", {"reason": "Patient asked"}
+    )
+    assert status == 200 and (gone["status"], gone["cancel_reason"]) == (
+        "cancelled",
+        "Patient asked",
+    )
+    today = book_appointment(
+        other, kind="lab", on=TODAY, actor=COORDINATOR, at=at(TODAY - timedelta(days=1))
+    )
     status, missed = api.call("POST", f"/appointments/{today.pk}/no-show")
     assert status == 200 and missed["status"] == "missed"
     status, cal = api.call("GET", f"/calendar?first={MONDAY}&view=week")
@@ -442,18 +523,36 @@ def test_the_api_books_moves_cancels_and_marks_no_shows(staff: None) -> None:
 
 def test_the_api_calendar_settings_and_next_injection() -> None:
     director = Api("dot.director", Role.DIRECTOR)
-    status, body = director.call("PUT", "/clinic-calendar/hours", {"open_days": [
-        {"weekday": d, "opens": "09:00", "closes": "17:00"} for d in range(5)]})
+    status, body = director.call(
+        "PUT",
+        "/clinic-calendar/hours",
+        {"open_days": [{"weekday": d, "opens": "09:00", "closes": "17:00"} for d in range(5)]},
+    )
     assert status == 200 and body["hours_set"] is True and body["hours"][5]["opens"] is None
-    status, err = director.call("PUT", "/clinic-calendar/hours", {"open_days": [
-        {"weekday": 0, "opens": "17:00", "closes": "09:00"}]})
+    status, err = director.call(
+        "PUT",
+        "/clinic-calendar/hours",
+        {"open_days": [{"weekday": 0, "opens": "17:00", "closes": "09:00"}]},
+    )
     assert status == 400 and err["field"] == "monday_closes"
-    assert director.call("POST", "/clinic-calendar/holidays", {"on": "2026-12-18", "name": "Staff day"})[0] == 201
-    assert director.call("GET", f"/calendar?first={MONDAY}")[0] == 403  # names patients: not the director's
+    assert (
+        director.call(
+            "POST", "/clinic-calendar/holidays", {"on": "2026-12-18", "name": "Staff day"}
+        )[0]
+        == 201
+    )
+    assert (
+        director.call("GET", f"/calendar?first={MONDAY}")[0] == 403
+    )  # names patients: not the director's
     p = started_on_injection("MRN-9142", TODAY - timedelta(days=1))
     assert Appointment.objects.get(patient=p, status="booked").on == date(2026, 12, 17)  # Thursday
     Appointment.objects.filter(patient=p).delete()
     status, placed = Api("cody.coordinator", Role.COORDINATOR).call(
-        "POST", f"/patients/{p.mrn}/appointments/next-injection")
-    assert status == 201 and placed["on"] == "2026-12-17" and placed["appointment"]["kind"] == "injection"
+        "POST", f"/patients/{p.mrn}/appointments/next-injection"
+    )
+    assert (
+        status == 201
+        and placed["on"] == "2026-12-17"
+        and placed["appointment"]["kind"] == "injection"
+    )
     assert placed["due_date"] == "2026-12-18"

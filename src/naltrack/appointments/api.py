@@ -158,7 +158,9 @@ class MoveIn(In):
 
 @router.post("/appointments/{appointment_id}/reschedule", response=answers(200, AppointmentOut, writes=True),
              summary="Move a booked visit: day, time, clinician and room, as given (null clears)")  # fmt: skip
-def appointment_reschedule(request: HttpRequest, appointment_id: Id, data: MoveIn) -> dict[str, Any]:
+def appointment_reschedule(
+    request: HttpRequest, appointment_id: Id, data: MoveIn
+) -> dict[str, Any]:
     return appointment_out(reschedule_appointment(
         appointment_id, on=data.on, time=data.time, clinician=data.clinician, room=data.room,
         actor=actor(request), at=now()))  # fmt: skip

@@ -86,7 +86,9 @@ def add_holiday(on: date, name: str, *, actor: Actor, at: datetime) -> Holiday:
     try:
         with transaction.atomic():
             row = Holiday.objects.create(on=on, name=name, added_by=actor.username, added_at=at)
-            record_by(actor, at, AuditAction.CREATE, "clinic_holiday", row.pk, detail=f"{on} {name}")
+            record_by(
+                actor, at, AuditAction.CREATE, "clinic_holiday", row.pk, detail=f"{on} {name}"
+            )
     except IntegrityError:
         raise InputError(f"{on.isoformat()} is already a holiday", "on") from None
     return row

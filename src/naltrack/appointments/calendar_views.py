@@ -36,7 +36,9 @@ from .services import clinicians, reschedule_appointment, set_appointment_status
 
 def choices() -> dict[str, Any]:
     return {
-        "clinicians": [(u.get_username(), u.get_full_name() or u.get_username()) for u in clinicians()],
+        "clinicians": [
+            (u.get_username(), u.get_full_name() or u.get_username()) for u in clinicians()
+        ],
         "rooms": [(r.pk, r.name) for r in Room.objects.filter(active=True)],
     }
 

@@ -54,6 +54,7 @@ class BookVisitForm(WithClinicianAndRoom, AppointmentForm):
 
 
 class MoveForm(WithClinicianAndRoom):
+    field_order = ("appointment", "on", "time", "clinician", "room")
     appointment = forms.IntegerField(widget=forms.HiddenInput)
     on = forms.DateField(widget=DATE, label="Day")
     time = _time("Time", help_text="empty: booked by the day")
@@ -75,7 +76,7 @@ class HoursForm(BoundedForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for value, label in Weekday.choices:
+        for _value, label in Weekday.choices:
             name = label.lower()
             self.fields[f"{name}_opens"] = _time(f"{label} opens")
             self.fields[f"{name}_closes"] = _time(f"{label} closes")

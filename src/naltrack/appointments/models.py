@@ -55,7 +55,9 @@ class OpeningHours(models.Model):
     class Meta:
         ordering = ("weekday",)
         constraints = [
-            models.CheckConstraint(condition=Q(opens__lt=F("closes")), name="hours_open_before_close"),
+            models.CheckConstraint(
+                condition=Q(opens__lt=F("closes")), name="hours_open_before_close"
+            ),
         ]
 
 

@@ -33,7 +33,9 @@ def appointments(request: HttpRequest, mrn: str) -> HttpResponse:
     cancel = CancelForm(posted(request, "cancel"), prefix="cancel")
 
     def booked(d: dict[str, Any]) -> str:
-        a = book_appointment(patient, actor=actor, at=now, **(d | {"clinician": d["clinician"] or None}))
+        a = book_appointment(
+            patient, actor=actor, at=now, **(d | {"clinician": d["clinician"] or None})
+        )
         at_time = f" at {a.time:%H:%M}" if a.time else ""
         return f"Booked: {a.get_kind_display().lower()} on {a.on:%A %d %B %Y}{at_time}."
 
@@ -48,7 +50,11 @@ def appointments(request: HttpRequest, mrn: str) -> HttpResponse:
 
     done = (submit(request, book, booked, then=here) or submit(request, mark, marked, then=here)
             or submit(request, cancel, cancelled, then=here))  # fmt: skip
-    rows = list(patient.appointments.select_related("clinician", "room").order_by("-on", "-time", "-id")[:60])
+    rows = list(
+        patient.appointments.select_related("clinician", "room").order_by("-on", "-time", "-id")[
+            :60
+        ]
+    )
     today = clock.local_day(now)
     return done or render(request, "appointments/appointments.html", {
         "patient": patient, "book": book, "mark": mark, "cancel": cancel, "active": "patients",

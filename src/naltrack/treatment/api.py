@@ -139,8 +139,9 @@ class PlanOut(Schema):
 class RecordedOut(AdministrationOut):
     next_appointment: AppointmentOut | None
     next_appointment_reason: str = Field(
-        "", description="why the next injection was booked on its day, or why none was (no open "
-        "day of the clinic in the allowed window)"
+        "",
+        description="why the next injection was booked on its day, or why none was (no open "
+        "day of the clinic in the allowed window)",
     )
 
 

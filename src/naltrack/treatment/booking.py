@@ -34,8 +34,11 @@ def book_next_injection(patient: Patient, *, actor: Actor, at: datetime) -> Next
     with transaction.atomic():
         lock_patient(patient)
         last = (
-            Administration.objects.filter(patient=patient, formulation=Formulation.XR_INJECTION,
-                                          status=AdministrationStatus.GIVEN)  # fmt: skip
+            Administration.objects.filter(
+                patient=patient,
+                formulation=Formulation.XR_INJECTION,
+                status=AdministrationStatus.GIVEN,
+            )
             .order_by("-given_on", "-pk")
             .first()
         )

@@ -32,4 +32,6 @@ class NextInjectionOut(Schema):
 def next_injection(request: HttpRequest, mrn: Mrn) -> Status[dict[str, Any]]:
     placed = book_next_injection(patient(request, mrn, "contact"), actor=actor(request), at=now())
     assert placed.appointment is not None
-    return Status(201, placed.booking.as_dict() | {"appointment": appointment_out(placed.appointment)})
+    return Status(
+        201, placed.booking.as_dict() | {"appointment": appointment_out(placed.appointment)}
+    )

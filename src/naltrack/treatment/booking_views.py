@@ -7,7 +7,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinical.errors import InputError
 from naltrack.patients.pages import open_record
@@ -19,7 +18,9 @@ from .booking import book_next_injection
 @require_POST
 @requires(Action.MANAGE_APPOINTMENTS)
 def next_injection(request: HttpRequest, mrn: str) -> HttpResponse:
-    actor, now, patient = open_record(request, mrn, writes=Action.MANAGE_APPOINTMENTS, what="contact")
+    actor, now, patient = open_record(
+        request, mrn, writes=Action.MANAGE_APPOINTMENTS, what="contact"
+    )
     try:
         placed = book_next_injection(patient, actor=actor, at=now)
     except InputError as exc:
