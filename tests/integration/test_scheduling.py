@@ -148,7 +148,7 @@ def test_a_visit_on_a_closed_day_a_holiday_or_outside_the_hours_is_refused() -> 
     weekdays_open()
     add_holiday(TUESDAY, "Staff training", actor=COORDINATOR, at=NOW)
     p = make_patient("MRN-9102")
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         (dict(on=date(2026, 11, 22)), "on", "the clinic is closed on Sundays"),
         (dict(on=TUESDAY), "on", "the clinic is closed on 2026-11-24 (Staff training)"),
         (dict(on=MONDAY, time=time(8, 30)), "time", "is outside the opening hours on Mondays (09:00 to 17:00)"),
@@ -231,7 +231,7 @@ def test_a_clinician_must_be_an_active_clinician_and_a_room_in_use(staff: None) 
     for values, field in ((dict(clinician="cora.coordinator"), "clinician"), (dict(clinician="nobody"), "clinician"),
                           (dict(room=room.pk), "room"), (dict(room=99999), "room")):  # fmt: skip
         with pytest.raises(InputError) as refused:
-            book_appointment(p, kind="lab", on=MONDAY, actor=COORDINATOR, at=NOW, **values)  # type: ignore[arg-type]
+            book_appointment(p, kind="lab", on=MONDAY, actor=COORDINATOR, at=NOW, **values)
         assert refused.value.field == field
     assert not Appointment.objects.exists()
 

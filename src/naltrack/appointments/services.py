@@ -142,7 +142,7 @@ def _locked(appointment_id: int, of: Patient | None) -> Appointment:
         raise NotFoundError("no appointment has this id", "appointment")
     lock_patient(found.patient)
     return (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))  # not the joined, nullable rows
         .select_related("patient", "clinician", "room")
         .get(pk=found.pk)
     )
