@@ -211,12 +211,14 @@ def _routers() -> None:
     from naltrack.reports.audit_api import router as audit
     from naltrack.screening.api import router as screening
     from naltrack.treatment.api import router as treatment
+    from naltrack.treatment.booking_api import router as booking
     from naltrack.worklist.api import router as worklist
 
     api.add_router("/", patients)
     api.add_router("/", screening)
     api.add_router("/", treatment)
     api.add_router("/", appointments)
+    api.add_router("/", booking)
     api.add_router("/", alerts)
     api.add_router("/", worklist)
     api.add_router("/", audit)

@@ -21,10 +21,16 @@ from naltrack import clock
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import Actor, create_staff
 from naltrack.alerts.services import refresh_all
-from naltrack.appointments.models import Appointment, AppointmentStatus
-from naltrack.appointments.services import book_appointment, set_appointment_status
+from naltrack.appointments.calendar import add_holiday, add_room, set_week_hours
+from naltrack.appointments.models import Appointment, AppointmentStatus, Room
+from naltrack.appointments.services import (
+    book_appointment,
+    reschedule_appointment,
+    set_appointment_status,
+)
 from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.audit.services import record_many
+from naltrack.clinical.errors import InputError
 from naltrack.clinical.vocab import Indication
 from naltrack.counselling.services import record_session
 from naltrack.monitoring.services import record_observation, record_side_effect
@@ -131,11 +137,13 @@ def seed(on: date, patients: int = PATIENTS) -> int:
     _latest = clock.now() if on == clock.today() else None
     try:
         cast = _staff()
+        _clinic_calendar(on, cast)
         for i in range(patients):
             with transaction.atomic():
                 _patient(i, STAGES[i % len(STAGES)], on, cast)
         with transaction.atomic():
             _self_reports(on)
+        _assign_visits(on, cast)
         refresh_all(at=_at(on, 7))
         _outreach(on, cast)
         _portal_logins(on, cast)
@@ -170,6 +178,51 @@ def _outreach(on: date, cast: Cast) -> None:
     if gap is not None:
         record_attempt(gap.patient, AttemptInput("call", "wrong_number", "Ask at the next visit; send a letter"),
                        actor=cast.coordinator, at=_at(on, 10))  # fmt: skip
+
+
+# The demo clinic's calendar (issue 12): open Monday to Friday 08:30-17:00 and Saturday morning to
+# 16:00, closed on Sundays, a staff training day ten days ahead (injections due that day are booked
+# the open day before, clinical/calendar.py), and its rooms.
+DEMO_ROOMS = ("Injection room 1", "Injection room 2", "Counselling room", "Lab chair")
+
+
+def _clinic_calendar(on: date, cast: Cast) -> None:
+    from django.contrib.auth.models import User
+
+    director = Actor(
+        User.objects.get(username="dana.director").pk, "dana.director", Role.DIRECTOR, "127.0.0.1"
+    )
+    hours: dict[int, tuple[time, time] | None] = {d: (time(8, 30), time(17)) for d in range(5)}
+    hours |= {5: (time(9), time(16)), 6: None}
+    set_week_hours(hours, actor=director, at=_at(on - timedelta(days=400)))
+    training = on + timedelta(days=10)
+    if training.weekday() == 6:  # a Sunday is closed anyway: the Monday after
+        training += timedelta(days=1)
+    add_holiday(training, "Staff training day", actor=director, at=_at(on - timedelta(days=400)))
+    for name in DEMO_ROOMS:
+        add_room(name, actor=director, at=_at(on - timedelta(days=400)))
+
+
+def _assign_visits(on: date, cast: Cast) -> None:
+    """Give the visits of the next two weeks a clinician and a room, as the coordinator would: the
+    nurse and an injection room for injections, the counselor and the counselling room for
+    counselling, the prescriber for reviews; a slot already taken keeps the visit as it was."""
+    rooms = {r.name: r.pk for r in Room.objects.all()}
+    who = {"injection": "nina.nurse", "induction": "nina.nurse", "counselling": "cole.counselor",
+           "prescriber_review": "pat.prescriber", "lab": "nina.nurse"}  # fmt: skip
+    where = {"injection": ("Injection room 1", "Injection room 2"), "induction": ("Injection room 1",),
+             "counselling": ("Counselling room",), "prescriber_review": ("Counselling room",),
+             "lab": ("Lab chair",)}  # fmt: skip
+    ahead = Appointment.objects.filter(status=AppointmentStatus.BOOKED, on__gte=on,
+                                       on__lt=on + timedelta(days=14), time__isnull=False)  # fmt: skip
+    for appt in ahead.order_by("on", "time", "pk"):
+        for room in where[appt.kind]:
+            try:
+                reschedule_appointment(appt.pk, on=appt.on, time=appt.time, clinician=who[appt.kind],
+                                       room=rooms[room], actor=cast.coordinator, at=_at(on, 7))  # fmt: skip
+                break
+            except InputError:
+                continue
 
 
 def portal_login(i: int) -> str:
@@ -391,7 +444,13 @@ def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, ca
     if stage == "waning":  # the booked visit fell through: cancelled, nothing rebooked
         appt = Appointment.objects.filter(patient=p, status=AppointmentStatus.BOOKED).first()
         if appt:
-            set_appointment_status(appt.pk, "cancelled", actor=cast.coordinator, at=_at(last, 15))
+            set_appointment_status(
+                appt.pk,
+                "cancelled",
+                reason="Patient could not come: no transport",
+                actor=cast.coordinator,
+                at=_at(last, 15),
+            )
     if (
         stage == "overdue" and (i // len(STAGES)) % 2
     ):  # use reported after the blockade ran out: tolerance is low
@@ -434,10 +493,13 @@ def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, ca
                    note="Discussed triggers around payday; practised urge surfing. Synthetic note.",
                    minutes=50, actor=cast.counselor, at=_at(on - timedelta(days=5), 14))  # fmt: skip
     if i % 9 == 0:
+        review_day = on - timedelta(days=3)
+        if review_day.weekday() == 6:  # the demo clinic is closed on Sundays
+            review_day -= timedelta(days=1)
         appt = book_appointment(
             p,
             kind="prescriber_review",
-            on=on - timedelta(days=3),
+            on=review_day,
             time=time(10, 30),
             actor=cast.coordinator,
             at=_at(on - timedelta(days=10)),

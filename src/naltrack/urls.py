@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from naltrack.accounts import views as accounts
 from naltrack.alerts import views as alerts
 from naltrack.api import api
+from naltrack.appointments import calendar_views as calendar
 from naltrack.appointments import views as appointments
 from naltrack.card import views as card
 from naltrack.chart import print_views
@@ -24,6 +25,7 @@ from naltrack.reports import outreach_views as outreach_report
 from naltrack.reports import views as reports
 from naltrack.screening import views as screening
 from naltrack.staff import views as staff
+from naltrack.treatment import booking_views as booking
 from naltrack.treatment import views as treatment
 from naltrack.web import health
 from naltrack.worklist import outreach_views as today_outreach
@@ -62,6 +64,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<str:mrn>/orders/", treatment.orders, name="orders"),
     path("patients/<str:mrn>/implants/", treatment.implants, name="implants"),
     path("patients/<str:mrn>/appointments/", appointments.appointments, name="appointments"),
+    path(
+        "patients/<str:mrn>/appointments/next-injection/",
+        booking.next_injection,
+        name="book-next-injection",
+    ),
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/settings/", calendar.calendar_settings, name="calendar-settings"),
     path("patients/<str:mrn>/side-effects/", monitoring.side_effects, name="side-effects"),
     path("patients/<str:mrn>/discontinue/", treatment.discontinue_view, name="discontinue"),
     path("patients/<str:mrn>/counselling/", counselling.notes, name="counselling-notes"),

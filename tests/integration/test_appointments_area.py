@@ -20,7 +20,8 @@ def test_appointments_keep_the_table_they_had_in_treatment() -> None:
     p = make_patient("MRN-7960")
     a = book_appointment(p, kind=AppointmentKind.LAB, on=TODAY + timedelta(days=3), actor=COORDINATOR,
                          at=at(TODAY))  # fmt: skip
-    set_appointment_status(a.pk, AppointmentStatus.CANCELLED, actor=COORDINATOR, at=at(TODAY))
+    set_appointment_status(a.pk, AppointmentStatus.CANCELLED, reason="Patient asked", actor=COORDINATOR,
+                           at=at(TODAY))  # fmt: skip
     assert Appointment._meta.db_table == "treatment_appointment"
     with connection.cursor() as cursor:
         cursor.execute("SELECT kind, status FROM treatment_appointment WHERE id = %s", [a.pk])

@@ -12,8 +12,10 @@ from django.test import Client
 from naltrack import demo
 from naltrack.accounts.models import StaffProfile
 from naltrack.alerts.models import Alert, AlertStatus
-from naltrack.appointments.models import Appointment
+from naltrack.appointments.calendar import clinic_calendar
+from naltrack.appointments.models import Appointment, Room
 from naltrack.clinical.alerts import AlertCode
+from naltrack.clinical.calendar import closed_because
 from naltrack.integrity.checks import check_integrity
 from naltrack.outreach.models import OutreachAttempt
 from naltrack.patients.models import Episode, Patient
@@ -63,6 +65,13 @@ def test_the_demo_clinic_covers_every_stage_and_every_alert_and_is_deterministic
     # Visits are booked with a time of day, a few by the day only (reminders name both).
     booked = Appointment.objects.filter(status="booked")
     assert booked.filter(time__isnull=False).exists() and booked.filter(time__isnull=True).exists()
+    # The clinic's calendar (issue 12): opening hours, a holiday, rooms; no visit booked ahead on a
+    # closed day, and the coming fortnight's timed visits have a clinician and a room.
+    cal = clinic_calendar()
+    assert cal.hours is not None and 6 not in cal.hours and len(cal.holidays) == 1
+    assert Room.objects.count() == len(demo.DEMO_ROOMS)
+    assert not [a for a in booked.filter(on__gte=TODAY) if closed_because(cal, a.on)]
+    assert booked.filter(clinician__isnull=False, room__isnull=False).exists()
     # Portal logins for a few demo patients (issue 11), printed by `make run`.
     assert PatientAccount.objects.count() == len(demo.PORTAL)
     for i, language, _what in demo.PORTAL:

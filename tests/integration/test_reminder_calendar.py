@@ -49,7 +49,7 @@ def test_the_feed_lists_booked_visits_with_neutral_titles() -> None:
     book_appointment(
         p, kind="counselling", on=second + timedelta(days=1), actor=COORDINATOR, at=NOW
     )
-    set_appointment_status(gone.pk, "cancelled", actor=COORDINATOR, at=NOW)
+    set_appointment_status(gone.pk, "cancelled", reason="Patient asked", actor=COORDINATOR, at=NOW)
     token = new_feed(p, by=COORDINATOR, at=NOW)
     assert (
         len(token) == 64 and not CalendarFeed.objects.filter(token_sha256=token).exists()

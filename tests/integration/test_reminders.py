@@ -88,7 +88,7 @@ def test_the_registration_channel_is_the_default_choice_and_no_choice_writes_not
 def test_cancelling_or_moving_a_visit_cancels_its_pending_reminder() -> None:
     p = patient()
     appt = book_appointment(p, kind="counselling", on=VISIT_DAY, actor=COORDINATOR, at=NOW)
-    set_appointment_status(appt.pk, "cancelled", actor=COORDINATOR, at=NOW)
+    set_appointment_status(appt.pk, "cancelled", reason="Patient asked", actor=COORDINATOR, at=NOW)
     moved_to = VISIT_DAY + timedelta(days=2)
     book_appointment(p, kind="counselling", on=moved_to, actor=COORDINATOR, at=NOW)
     rows = {r.about_day: r.status for r in Reminder.objects.filter(patient=p)}
@@ -109,7 +109,13 @@ def test_the_dose_due_reminder_is_on_the_cores_due_day_when_no_visit_is_booked()
     plan_reminders(p, at=NOW)
     visit = Reminder.objects.get(patient=p)
     assert (visit.kind, visit.about_day) == ("visit", due_on)
-    set_appointment_status(visit.appointment_id, "cancelled", actor=COORDINATOR, at=NOW)  # type: ignore[arg-type]
+    set_appointment_status(
+        visit.appointment_id,  # type: ignore[arg-type]
+        "cancelled",
+        reason="Patient asked",
+        actor=COORDINATOR,
+        at=NOW,
+    )
     row = Reminder.objects.get(patient=p, kind="dose_due")
     assert (row.about_day, row.status, row.due_at) == (
         due_on,

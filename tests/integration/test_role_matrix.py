@@ -18,6 +18,7 @@ from naltrack.accounts.services import Actor, PermissionRefused
 from naltrack.accounts.staff import staff_list
 from naltrack.alerts.models import Alert
 from naltrack.alerts.services import acknowledge, list_alerts, refresh_patient
+from naltrack.appointments.calendar import add_holiday
 from naltrack.appointments.services import book_appointment
 from naltrack.clinical.access import WorklistScope
 from naltrack.clinical.consent import Recipient, RecipientClass
@@ -113,6 +114,7 @@ EXPECTED: dict[Action, set[str]] = {
     Action.EDIT_PATIENT_DETAILS: {P, N, K},
     Action.MERGE_CHARTS: {D},
     Action.RECORD_OUTREACH: {P, N, C, K},
+    Action.MANAGE_CLINIC_CALENDAR: {D, K},
 }
 
 
@@ -188,6 +190,7 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.MERGE_CHARTS: lambda a, w: merge_charts(
         w.patient.mrn, "MRN-0301", reason="Registered twice at the desk.", actor=a, at=NOW),
     Action.RECORD_OUTREACH: lambda a, w: record_attempt(w.patient, AttemptInput("call", "no_answer"), actor=a, at=NOW),
+    Action.MANAGE_CLINIC_CALENDAR: lambda a, w: add_holiday(TODAY + timedelta(days=40), "Staff day", actor=a, at=NOW),
 }  # fmt: skip
 
 

@@ -75,6 +75,8 @@ class Action(StrEnum):
     # Outreach (issue 12): log an attempt to reach a patient after a missed dose or in a risk
     # window (call, text, letter, home visit), its outcome and the next step
     RECORD_OUTREACH = "record_outreach"
+    # The clinic's calendar (issue 12): opening hours, closed days, holidays, rooms and resources
+    MANAGE_CLINIC_CALENDAR = "manage_clinic_calendar"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -137,6 +139,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Whoever is told to "contact today": the coordinator's outreach after a missed visit
     # (product brief), and the clinicians who know the patient. Not the director.
     Action.RECORD_OUTREACH: frozenset({P, N, C, K}),
+    # The director runs the clinic and the coordinator keeps its schedule; neither sees a patient's
+    # name through this (the settings name no patient).
+    Action.MANAGE_CLINIC_CALENDAR: frozenset({D, K}),
 }
 
 

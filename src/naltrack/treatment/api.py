@@ -138,6 +138,11 @@ class PlanOut(Schema):
 
 class RecordedOut(AdministrationOut):
     next_appointment: AppointmentOut | None
+    next_appointment_reason: str = Field(
+        "",
+        description="why the next injection was booked on its day, or why none was (no open "
+        "day of the clinic in the allowed window)",
+    )
 
 
 def administration_out(a: Administration) -> dict[str, Any]:
@@ -285,7 +290,8 @@ def create_administration(
         patient(request, mrn), AdministrationInput(**values), actor=actor(request), at=now()
     )
     booked = appointment_out(done.next_appointment) if done.next_appointment else None
-    return Status(201, administration_out(done.administration) | {"next_appointment": booked})
+    return Status(201, administration_out(done.administration) | {
+        "next_appointment": booked, "next_appointment_reason": done.booking_message})  # fmt: skip
 
 
 class OverrideIn(In):

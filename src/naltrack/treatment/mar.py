@@ -17,6 +17,7 @@ from django.db import transaction
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.appointments.models import Appointment, AppointmentKind, AppointmentStatus
+from naltrack.appointments.services import place_next_injection
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
@@ -148,6 +149,8 @@ class DoseRefused(InputError):
 class Recorded:
     administration: Administration
     next_appointment: Appointment | None
+    # Why the next injection was booked on its day, or why none could be (no open day).
+    booking_message: str = ""
 
 
 def _check_input(data: AdministrationInput, at: datetime) -> None:
@@ -242,19 +245,25 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
             actor, at, AuditAction.CREATE, "administration", admin.pk, patient_mrn=patient.mrn,
             detail=detail[:500],
         )  # fmt: skip
-        booked = None
+        booked, booking_message = None, ""
         if given and injection:
-            next_on, kept_through = visits_after_injection(day, policy)
+            _next_on, kept_through = visits_after_injection(day, policy)
             Appointment.objects.filter(
                 patient=patient, kind=AppointmentKind.INJECTION, status=AppointmentStatus.BOOKED,
                 on__lte=kept_through,
             ).update(status=AppointmentStatus.KEPT)  # fmt: skip
-            booked = Appointment.objects.create(
-                patient=patient, kind=AppointmentKind.INJECTION, on=next_on,
-                note="booked by the MAR on recording the injection", booked_by=actor.username, booked_at=at,
+            # The next visit on the day the core picks from the clinic's calendar: the due day,
+            # else the nearest open day of the window, never a closed day (clinical/calendar.py).
+            placed = place_next_injection(
+                patient, last_injection=day, today=day, policy=policy, booked_by=actor.username,
+                at=at, note="booked by the MAR on recording the injection",
             )  # fmt: skip
+            booked, booking_message = placed.appointment, placed.booking.message
+            if booked is not None:
+                record_by(actor, at, AuditAction.CREATE, "appointment", booked.pk,
+                          patient_mrn=patient.mrn, detail=f"injection {booked.on} (next injection)")  # fmt: skip
     record_changed(patient, at=at)
-    return Recorded(admin, booked)
+    return Recorded(admin, booked, booking_message)
 
 
 def authorize_injection_override(

@@ -84,6 +84,9 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
             text = f"Recorded: {done.administration.product}, {done.administration.get_status_display().lower()}."
             if done.next_appointment:
                 text += f" Next injection booked for {done.next_appointment.on:%A %d %B %Y}."
+            note = done.booking_message  # moved off a closed day, or none could be booked
+            if note and not note.startswith("Booked on the due day"):
+                text += f" {note}"
             messages.success(request, text)
             return redirect("patient-chart", mrn)
         except NeedsConfirmation as exc:

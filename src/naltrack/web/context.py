@@ -28,6 +28,9 @@ def page_context(request: HttpRequest) -> dict[str, object]:
         "policy_version": active_policy().version,
         "nav": {
             "today": actor.can(Action.VIEW_SCHEDULE),
+            "calendar": actor.can(Action.VIEW_SCHEDULE),
+            "calendar_settings": actor.can(Action.MANAGE_CLINIC_CALENDAR)
+            and not actor.can(Action.VIEW_SCHEDULE),
             "patients": actor.can(Action.VIEW_PATIENT_LIST),
             "alerts": actor.can(Action.VIEW_ALERTS),
             "audit": actor.can(Action.VIEW_AUDIT),
