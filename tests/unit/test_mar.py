@@ -214,4 +214,9 @@ def test_every_refusal_is_described_in_the_rules_document() -> None:
     }
     for code in Refusal:
         assert rows[code.value].endswith("| yes |" if code in OVERRIDABLE else "| no |")
-    assert {Refusal.TOO_EARLY, Refusal.URINE_SCREEN_POSITIVE} == OVERRIDABLE
+    assert {
+        Refusal.TOO_EARLY,
+        Refusal.URINE_SCREEN_POSITIVE,
+        Refusal.NO_ACTIVE_ORDER,
+        Refusal.ORDER_MISMATCH,
+    } == OVERRIDABLE

@@ -20,8 +20,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from .policy import Policy
-from .regimens import InjectionTier, InjectionTiming, injection_timing
-from .vocab import Side
+from .protection import DoseDay, oral_dose_on
+from .regimens import InjectionTier, InjectionTiming, injection_timing, regimens
+from .vocab import Formulation, Side
 
 # VIVITROL comes in one strength: 380 mg (fact sheet 2.3, "Only one strength"; Part A A5).
 INJECTION_STRENGTHS_MG = (380,)
@@ -65,13 +66,25 @@ class Refusal(StrEnum):
     TOO_EARLY = "too_early"
     URINE_SCREEN_MISSING = "urine_screen_missing"
     URINE_SCREEN_POSITIVE = "urine_screen_positive"
+    NO_ACTIVE_ORDER = "no_active_order"
+    ORDER_MISMATCH = "order_mismatch"
 
 
 # Refusals the reference leaves to a prescriber's judgement (a written override lifts them):
 # the earliest re-dose day is a local protocol, not a label number (disagreement register 5), and
 # a positive screen in the late tiers "holds the injection and the prescriber decides" (Part A A5;
 # fact sheet 2.4: "consult the provider or consider a naloxone challenge").
-OVERRIDABLE = frozenset({Refusal.TOO_EARLY, Refusal.URINE_SCREEN_POSITIVE})
+# A dose with no active order, or other than the active order gives, is the prescriber's to allow
+# (issue 12: "refused or needs the prescriber's override with a reason").
+OVERRIDABLE = frozenset(
+    {
+        Refusal.TOO_EARLY,
+        Refusal.URINE_SCREEN_POSITIVE,
+        Refusal.NO_ACTIVE_ORDER,
+        Refusal.ORDER_MISMATCH,
+    }
+)
+ORDER_REFUSALS = frozenset({Refusal.NO_ACTIVE_ORDER, Refusal.ORDER_MISMATCH})
 
 
 # What each refusal means, for the generated rules document (a clinician reviews this table).
@@ -100,6 +113,11 @@ REFUSAL_RULES: dict[Refusal, str] = {
     "the day or the day before (Part A A5)",
     Refusal.URINE_SCREEN_POSITIVE: "That urine screen is positive: the injection is held and the "
     "prescriber decides (Part A A5; fact sheet 2.4)",
+    Refusal.NO_ACTIVE_ORDER: "A dose with no active signed order for the episode (a prescriber's "
+    "written override for the day allows it)",
+    Refusal.ORDER_MISMATCH: "A dose other than the active order gives: another formulation, "
+    "another dose, a day the order's schedule has no tablet, or a day before the order was signed "
+    "(a prescriber's written override for the day allows it)",
 }
 
 
@@ -160,6 +178,92 @@ class Override:
 
 
 @dataclass(frozen=True, slots=True)
+class ActiveOrder:
+    """The episode's active signed order."""
+
+    formulation: Formulation
+    regimen: str
+    dose_mg: int
+    signed_on: date
+    signed_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersOnFile:
+    """The orders the MAR checks a dose against: the active order, or None when the episode has
+    none. (Facts without an OrdersOnFile are not checked against orders: the `schedule` command's
+    what-if visits have no record.)"""
+
+    active: ActiveOrder | None
+
+
+def order_refusal(
+    orders: OrdersOnFile, formulation: Formulation, dose_mg: int | None, on: date, *,
+    induction: bool, policy: Policy,
+) -> Problem | None:  # fmt: skip
+    """Does a dose of `dose_mg` of `formulation` on `on` match the active order? None: it does;
+    else the refusal (overridable: the prescriber may allow it with a written reason). Oral doses
+    follow the order's schedule counted from the day it was signed (`oral_dose_on`, the same
+    function the portal's Home and Doses pages use); an OUD induction's first tablet may be the
+    regimen's induction dose (Part A A5: 25 mg on day 1)."""
+    order = orders.active
+    if order is None:
+        return Problem(
+            Refusal.NO_ACTIVE_ORDER,
+            "there is no active signed order: a prescriber signs one (Orders), or writes an "
+            "override for today with the reason",
+            "formulation",
+            overridable=True,
+        )
+    signed = f"the active order ({order.regimen}, {order.dose_mg} mg, signed by {order.signed_by} "
+    signed += f"on {order.signed_on})"
+    if order.formulation is not formulation:
+        return Problem(
+            Refusal.ORDER_MISMATCH,
+            f"{signed} is for {order.formulation.value}, not {formulation.value}",
+            "formulation",
+            overridable=True,
+        )
+    if on < order.signed_on:
+        return Problem(
+            Refusal.ORDER_MISMATCH,
+            f"{signed} was signed after this dose's day ({on})",
+            "given_at",
+            overridable=True,
+        )
+    if formulation is not Formulation.ORAL:
+        if dose_mg == order.dose_mg:
+            return None
+        return Problem(
+            Refusal.ORDER_MISMATCH,
+            f"{signed} orders {order.dose_mg} mg, not {dose_mg} mg",
+            "dose_mg",
+            overridable=True,
+        )
+    day = oral_dose_on(order.regimen, order.signed_on, on, frozenset(), policy)
+    if day.kind is DoseDay.NO_DOSE:
+        return Problem(
+            Refusal.ORDER_MISMATCH,
+            f"{signed} schedules no tablet on {on}",
+            "given_at",
+            overridable=True,
+        )
+    expected = order.dose_mg if day.kind is DoseDay.AS_DIRECTED else day.mg
+    allowed = {expected}
+    first_mg = regimens()[order.regimen].induction_first_dose_mg
+    if induction and first_mg is not None:
+        allowed.add(first_mg)
+    if dose_mg in allowed:
+        return None
+    return Problem(
+        Refusal.ORDER_MISMATCH,
+        f"{signed} gives {expected} mg on {on}, not {dose_mg} mg",
+        "dose_mg",
+        overridable=True,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class InjectionFacts:
     """What the record says about a patient on `on`, for an injection that day."""
 
@@ -171,6 +275,7 @@ class InjectionFacts:
     opioid_use_reported: bool = False  # at this visit (or a check-in on the day)
     urine_screens: tuple[UrineScreen, ...] = ()  # any dates; only the day and the day before count
     override: Override | None = None
+    orders: OrdersOnFile | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,6 +529,13 @@ def decide_injection(
         if timing.tier is InjectionTier.LATE:
             warnings.append(Problem(Caution.LATE, f"{timing.message} {timing.action}", "given_at"))
 
+    if facts.orders is not None:
+        ordered = order_refusal(
+            facts.orders, Formulation.XR_INJECTION, INJECTION_STRENGTHS_MG[0], on,
+            induction=False, policy=policy,
+        )  # fmt: skip
+        if ordered is not None:
+            refusals.append(ordered)
     if entry is not None:
         refusals[:0] = _entry_refusals(entry, on)
         if last is not None and last.side is not None and entry.side == last.side.value:
@@ -451,11 +563,8 @@ def decide_injection(
                 )
             )
 
-    overridden: list[Problem] = []
+    refusals, overridden = lift(refusals, facts.override)
     ov = facts.override
-    if ov is not None and ov.reason.strip():
-        overridden = [r for r in refusals if r.overridable and r.code in ov.codes]
-        refusals = [r for r in refusals if r not in overridden]
     return InjectionDecision(
         on=on,
         side=side,
@@ -481,6 +590,17 @@ def decide_injection(
         warnings=tuple(warnings),
         policy=policy.version,
     )
+
+
+def lift(
+    refusals: list[Problem], override: Override | None
+) -> tuple[list[Problem], list[Problem]]:
+    """The refusals that stand, and those a prescriber's written override lifts (overridable
+    ones whose code it names)."""
+    if override is None or not override.reason.strip():
+        return refusals, []
+    lifted = [r for r in refusals if r.overridable and r.code in override.codes]
+    return [r for r in refusals if r not in lifted], lifted
 
 
 def _entry_refusals(entry: InjectionEntry, on: date) -> list[Problem]:
@@ -526,6 +646,9 @@ class OralFacts:
     on: date
     earlier_dose_in_episode: bool
     screening: SignedScreening | None = None
+    orders: OrdersOnFile | None = None
+    oud: bool = False  # an OUD indication: the first tablet may be the induction dose
+    override: Override | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,6 +658,8 @@ class OralDecision:
     tier: str  # "first_dose" or ""
     refusals: tuple[Problem, ...]
     policy: str
+    overridden: tuple[Problem, ...] = ()
+    override: Override | None = None
 
     @property
     def accepted(self) -> bool:
@@ -565,9 +690,18 @@ def decide_oral_dose(facts: OralFacts, dose_mg: int | None, policy: Policy) -> O
         gate = first_dose_refusal(facts.screening, facts.on, policy)
         if gate is not None:
             refusals.append(gate)
+    if facts.orders is not None and strength is None:
+        ordered = order_refusal(
+            facts.orders, Formulation.ORAL, dose_mg, facts.on, induction=first and facts.oud,
+            policy=policy,
+        )  # fmt: skip
+        if ordered is not None:
+            refusals.append(ordered)
+    refusals, overridden = lift(refusals, facts.override)
     return OralDecision(
-        facts.on, first, "first_dose" if first else "", tuple(refusals), policy.version
-    )
+        facts.on, first, "first_dose" if first else "", tuple(refusals), policy.version,
+        tuple(overridden), facts.override if overridden else None,
+    )  # fmt: skip
 
 
 # --- what a recorded dose books ------------------------------------------------------------------

@@ -196,8 +196,9 @@ def list_plans(
 class OrderIn(In):
     formulation: Formulation
     regimen: Regimen
-    dose_mg: Annotated[int, Field(strict=True, ge=1, le=2000)]
-    instructions: Annotated[Text, Field(max_length=500)] = ""
+    dose_mg: Annotated[int, Field(strict=True, ge=1, le=10_000)]
+    instructions: Annotated[Text, Field(max_length=300)] = ""
+    reason: Annotated[Text, Field(max_length=180)] = ""
 
 
 class OrderCreatedOut(Schema):

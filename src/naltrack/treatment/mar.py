@@ -25,7 +25,9 @@ from naltrack.clinical.mar import (
     INJECTION_STRENGTHS_MG,
     OVERRIDABLE,
     InjectionDecision,
+    ORDER_REFUSALS,
     InjectionEntry,
+    OralDecision,
     Problem,
     decide_injection,
     decide_oral_dose,
@@ -181,7 +183,7 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
             raise InputError(f"is before the episode started ({episode.start_date})", "given_at")
         warnings: list[str] = []
         first, tier = False, ""
-        decision: InjectionDecision | None = None
+        decision: InjectionDecision | OralDecision | None = None
         dose: int | None
         reported = data.opioid_use_reported
         if injection:
@@ -207,15 +209,15 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
                 data.dose_mg,
             )
             if given:
-                oral = decide_oral_dose(oral_facts(episode, day), data.dose_mg, policy)
-                if oral.refusals:
-                    raise DoseRefused(oral.refusals)
-                first, tier = oral.first_dose, oral.tier
+                decision = decide_oral_dose(oral_facts(episode, day), data.dose_mg, policy)
+                if decision.refusals:
+                    raise DoseRefused(decision.refusals)
+                first, tier = decision.first_dose, decision.tier
         if warnings and not data.confirm_warnings:
             raise NeedsConfirmation(warnings)
         lifted = decision.overridden if decision and given else ()
         override = decision.override if decision and given else None
-        screen = "" if decision is None or decision.urine_screen_negative is None else (
+        screen = "" if not isinstance(decision, InjectionDecision) or decision.urine_screen_negative is None else (
             UrineScreenResult.NEGATIVE if decision.urine_screen_negative else UrineScreenResult.POSITIVE
         )  # fmt: skip
         admin = Administration.objects.create(
@@ -255,34 +257,53 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
 
 
 def authorize_injection_override(
-    patient: Patient, *, on: date, reason: str, actor: Actor, at: datetime
-) -> InjectionOverride:
-    """A prescriber's written override for the injection of `on` (today): it lifts the refusals
-    the core marks overridable (before the earliest re-dose day; a positive screen in the late
-    tiers) and nothing else. The MAR then records the override on the administration."""
+    patient: Patient, *, on: date, reason: str, actor: Actor, at: datetime,
+    formulation: str = Formulation.XR_INJECTION, dose_mg: int | None = None,
+) -> InjectionOverride:  # fmt: skip
+    """A prescriber's written override for the dose of `on` (today): it lifts the refusals the
+    core marks overridable and nothing else. For an injection: before the earliest re-dose day, a
+    positive screen in the late tiers, no active order or an order for something else. For a
+    tablet of `dose_mg`: no active order, or a dose other than the active order gives today. The
+    MAR then records the override on the administration (shown on the chart, audited)."""
     actor.require(Action.OVERRIDE_BLOCK)
     if not reason.strip():
         raise InputError("write the clinical reason for the override", "reason")
     if on != local_day(at):
-        raise InputError("an override is written on the day of the injection", "on")
+        raise InputError("an override is written on the day of the dose", "on")
+    if formulation not in (Formulation.XR_INJECTION, Formulation.ORAL):
+        raise InputError("must be xr_injection or oral", "formulation")
+    oral = formulation == Formulation.ORAL
+    if oral and dose_mg is None:
+        raise InputError("give the tablet dose (mg) the override allows", "dose_mg")
     with transaction.atomic():
         lock_patient(patient)
         episode = active_episode(patient)
-        facts = injection_facts(patient, episode, on)
-        decision = decide_injection(replace(facts, override=None), None, active_policy())
-        codes = sorted({r.code for r in decision.refusals if r.code in OVERRIDABLE})
+        policy = active_policy()
+        refusals: tuple[Problem, ...]
+        if oral:
+            facts = replace(oral_facts(episode, on), override=None)
+            refusals = decide_oral_dose(facts, dose_mg, policy).refusals
+            # only the order refusals: the tablet's strength and the first-dose screening stand
+            allowed: frozenset[str] = ORDER_REFUSALS
+        else:
+            facts_i = injection_facts(patient, episode, on)
+            refusals = decide_injection(replace(facts_i, override=None), None, policy).refusals
+            allowed = OVERRIDABLE
+        codes = sorted({r.code for r in refusals if r.code in allowed})
         if not codes:
+            what = f"a {dose_mg} mg tablet" if oral else "an injection"
             raise InputError(
-                "nothing to override: the core refuses no injection today for a reason a "
-                "prescriber may override",
-                "on",
+                f"nothing to override: the core refuses {what} today for no reason a prescriber "
+                "may override",
+                "dose_mg" if oral else "on",
             )
         row = InjectionOverride.objects.create(
             patient=patient, episode=episode, on=on, codes=codes, reason=reason.strip()[:500],
             authorized_by=actor.username, authorized_at=at,
         )  # fmt: skip
+        what = f"{dose_mg} mg tablet" if oral else "injection"
         record_by(
             actor, at, AuditAction.CREATE, "injection_override", row.pk, patient_mrn=patient.mrn,
-            detail=f"override for {on} ({', '.join(codes)}): {reason.strip()}"[:500],
+            detail=f"override for the {what} of {on} ({', '.join(codes)}): {reason.strip()}"[:500],
         )  # fmt: skip
     return row
