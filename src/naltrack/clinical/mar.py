@@ -197,15 +197,29 @@ class OrdersOnFile:
     active: ActiveOrder | None
 
 
+def ordered_dose(order: ActiveOrder, on: date, policy: Policy) -> int | None:
+    """The dose the active order gives on `on`, or None on a day it gives nothing (before it was
+    signed; a day its tablet schedule has no dose). An injection or implant order gives its dose;
+    tablets follow the order's schedule counted from the day it was signed (`oral_dose_on`, the
+    same function the portal's Home and Doses pages read); a prescriber's own schedule gives the
+    order's dose each day; targeted dosing its 50 mg."""
+    if on < order.signed_on:
+        return None
+    if order.formulation is not Formulation.ORAL:
+        return order.dose_mg
+    day = oral_dose_on(order.regimen, order.signed_on, on, frozenset(), policy)
+    if day.kind is DoseDay.NO_DOSE:
+        return None
+    return order.dose_mg if day.kind is DoseDay.AS_DIRECTED else day.mg
+
+
 def order_refusal(
     orders: OrdersOnFile, formulation: Formulation, dose_mg: int | None, on: date, *,
     induction: bool, policy: Policy,
 ) -> Problem | None:  # fmt: skip
     """Does a dose of `dose_mg` of `formulation` on `on` match the active order? None: it does;
-    else the refusal (overridable: the prescriber may allow it with a written reason). Oral doses
-    follow the order's schedule counted from the day it was signed (`oral_dose_on`, the same
-    function the portal's Home and Doses pages use); an OUD induction's first tablet may be the
-    regimen's induction dose (Part A A5: 25 mg on day 1)."""
+    else the refusal (overridable: the prescriber may allow it with a written reason). An OUD
+    induction's first tablet may be the regimen's induction dose (Part A A5: 25 mg on day 1)."""
     order = orders.active
     if order is None:
         return Problem(
@@ -224,31 +238,12 @@ def order_refusal(
             "formulation",
             overridable=True,
         )
-    if on < order.signed_on:
+    expected = ordered_dose(order, on, policy)
+    if expected is None:
+        why = "was signed after" if on < order.signed_on else "schedules no tablet on"
         return Problem(
-            Refusal.ORDER_MISMATCH,
-            f"{signed} was signed after this dose's day ({on})",
-            "given_at",
-            overridable=True,
+            Refusal.ORDER_MISMATCH, f"{signed} {why} {on}", "given_at", overridable=True
         )
-    if formulation is not Formulation.ORAL:
-        if dose_mg == order.dose_mg:
-            return None
-        return Problem(
-            Refusal.ORDER_MISMATCH,
-            f"{signed} orders {order.dose_mg} mg, not {dose_mg} mg",
-            "dose_mg",
-            overridable=True,
-        )
-    day = oral_dose_on(order.regimen, order.signed_on, on, frozenset(), policy)
-    if day.kind is DoseDay.NO_DOSE:
-        return Problem(
-            Refusal.ORDER_MISMATCH,
-            f"{signed} schedules no tablet on {on}",
-            "given_at",
-            overridable=True,
-        )
-    expected = order.dose_mg if day.kind is DoseDay.AS_DIRECTED else day.mg
     allowed = {expected}
     first_mg = regimens()[order.regimen].induction_first_dose_mg
     if induction and first_mg is not None:

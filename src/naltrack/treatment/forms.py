@@ -51,6 +51,14 @@ class AdministrationForm(BoundedForm):
 
 
 class InjectionOverrideForm(BoundedForm):
+    formulation = forms.ChoiceField(
+        choices=[("xr_injection", "Injection"), ("oral", "Tablets")], label="The dose to allow",
+        required=False,
+    )
+    dose_mg = forms.IntegerField(
+        required=False, min_value=1, max_value=400, label="Tablet dose (mg)",
+        help_text="for tablets: the dose you allow today",
+    )  # fmt: skip
     reason = forms.CharField(
         max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="Clinical reason"
     )

@@ -31,8 +31,10 @@ from naltrack.clinical.mar import (
     Problem,
     decide_injection,
     decide_oral_dose,
+    ordered_dose,
     visits_after_injection,
 )
+from naltrack.clinical.regimens import regimens
 from naltrack.clinical.policy import Policy
 from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
@@ -40,7 +42,7 @@ from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
 from naltrack.patients.services import active_episode, lock_patient
 
-from .facts import injection_facts, oral_facts
+from .facts import active_order, as_active_order, injection_facts, oral_facts
 from .models import Administration, AdministrationStatus, InjectionOverride, Site, UrineScreenResult
 
 INJECTION_PRODUCT = "naltrexone ER 380 mg (VIVITROL)"
@@ -104,6 +106,38 @@ def propose_injection(
     patient: Patient, on: date, policy: Policy | None = None
 ) -> InjectionProposal:
     return _proposal(injection_decision(patient, on, policy=policy))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderToday:
+    """The active order as the MAR shows it, and what it gives on the day (the core's
+    `ordered_dose`: None when it gives nothing that day)."""
+
+    formulation: str
+    formulation_label: str
+    regimen: str
+    title: str
+    dose_mg: int
+    instructions: str
+    signed_by: str
+    signed_at: datetime
+    today_mg: int | None
+
+
+def order_today(patient: Patient, on: date, policy: Policy | None = None) -> OrderToday | None:
+    """The active order of the patient's active episode and what it gives on `on`; None
+    without one (the MAR then refuses a dose unless a prescriber overrides)."""
+    episode = patient.episodes.filter(status="active").first()
+    order = active_order(episode)
+    if order is None:
+        return None
+    reg = regimens().get(order.regimen)
+    return OrderToday(
+        formulation=order.formulation, formulation_label=order.get_formulation_display(),
+        regimen=order.regimen, title=reg.title if reg else order.regimen, dose_mg=order.dose_mg,
+        instructions=order.instructions, signed_by=order.signed_by, signed_at=order.signed_at,
+        today_mg=ordered_dose(as_active_order(order), on, policy or active_policy()),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,9 @@ from .mar import (
     NeedsConfirmation,
     Recorded,
     authorize_injection_override,
+    OrderToday,
     injection_decision,
+    order_today,
     propose_injection,
     record_administration,
 )
@@ -36,6 +38,8 @@ __all__ = [
     "PlanInput",
     "Recorded",
     "authorize_injection_override",
+    "OrderToday",
+    "order_today",
     "book_appointment",
     "change_plan",
     "discontinue",

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
+from naltrack.clinic import active_policy
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.regimens import regimens
 from naltrack.patients.pages import open_record
@@ -36,6 +37,7 @@ from .mar import (
     DoseRefused,
     NeedsConfirmation,
     authorize_injection_override,
+    order_today,
     propose_injection,
     record_administration,
 )
@@ -49,12 +51,17 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
     actor = request_actor(request)
     now = clock.now()
     patient = read_patient(mrn, actor=actor, at=now)
-    proposal = propose_injection(patient, clock.local_day(now))
+    today = clock.local_day(now)
+    proposal = propose_injection(patient, today)
+    ordered = order_today(patient, today)
     plan = TreatmentPlan.current(patient)
+    # The MAR gives what the active order orders: its formulation, and its tablet of the day.
+    source = ordered.formulation if ordered else plan.formulation if plan else ""
     initial = {
-        "formulation": plan.formulation if plan and plan.formulation != "implant" else "xr_injection",
+        "formulation": source if source in ("oral", "xr_injection") else "xr_injection",
         "status": "given", "given_at": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
         "site": proposal.side, "needle": proposal.needle, "observed": True,
+        "dose_mg": ordered.today_mg if ordered and ordered.formulation == "oral" else None,
     }  # fmt: skip
     form = AdministrationForm(request.POST or None, initial=initial)
     warnings: list[str] = []
@@ -89,27 +96,34 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
             attach(form, exc)
     return render(request, "treatment/mar_entry.html", {
         "patient": patient, "form": form, "proposal": proposal, "warnings": warnings, "active": "patients",
-        "refusal": refusal,
+        "refusal": refusal, "ordered": ordered, "can_override": actor.can(Action.OVERRIDE_BLOCK),
     })  # fmt: skip
 
 
 @requires(Action.OVERRIDE_BLOCK)
 def injection_override(request: HttpRequest, mrn: str) -> HttpResponse:
-    """A prescriber's written override for today's injection, when the core refuses it for a
-    reason the reference leaves to clinical judgement (too early; a positive late screen)."""
+    """A prescriber's written override for today's dose, when the core refuses it for a reason
+    the reference leaves to clinical judgement (too early; a positive late screen; no active
+    order, or a dose other than the active order gives)."""
     actor, now, patient = open_record(request, mrn, writes=Action.OVERRIDE_BLOCK)
-    proposal = propose_injection(patient, clock.local_day(now))
-    form = InjectionOverrideForm(request.POST or None)
+    today = clock.local_day(now)
+    proposal = propose_injection(patient, today)
+    ordered = order_today(patient, today)
+    initial = {"formulation": request.GET.get("formulation", "xr_injection")}
+    if request.GET.get("dose_mg", "").isdigit():
+        initial["dose_mg"] = request.GET["dose_mg"]
+    form = InjectionOverrideForm(request.POST or None, initial=initial)
 
     def authorize(d: dict[str, Any]) -> str:
         row = authorize_injection_override(
-            patient, on=clock.local_day(now), reason=d["reason"], actor=actor, at=now
-        )
-        return f"Override recorded for the injection of {row.on:%Y-%m-%d}: the nurse may record it."
+            patient, on=today, reason=d["reason"], actor=actor, at=now,
+            formulation=d["formulation"] or "xr_injection", dose_mg=d["dose_mg"],
+        )  # fmt: skip
+        return f"Override recorded for the dose of {row.on:%Y-%m-%d}: the nurse may record it."
 
     done = submit(request, form, authorize, then=reverse("patient-chart", args=[mrn]))
     return done or render(request, "treatment/injection_override.html", {
-        "patient": patient, "form": form, "proposal": proposal, "active": "patients",
+        "patient": patient, "form": form, "proposal": proposal, "ordered": ordered, "active": "patients",
     })  # fmt: skip
 
 
@@ -175,6 +189,7 @@ def discontinue_view(request: HttpRequest, mrn: str) -> HttpResponse:
 def orders(request: HttpRequest, mrn: str) -> HttpResponse:
     """The naltrexone orders; a prescriber signs a new one (it replaces the active order)."""
     actor, now, patient = open_record(request, mrn, writes=Action.SIGN_ORDER)
+    policy = active_policy()
     plan = TreatmentPlan.current(patient)
     initial: dict[str, Any] = (
         {"formulation": plan.formulation, "regimen": plan.regimen} if plan else {}
@@ -191,6 +206,8 @@ def orders(request: HttpRequest, mrn: str) -> HttpResponse:
     return done or render(request, "treatment/orders.html", {
         "patient": patient, "form": form, "orders": patient.orders.all(),
         "can_sign": actor.can(Action.SIGN_ORDER), "active": "patients",
+        "weekly_total": policy.oral_weekly_total_mg, "implant_min": policy.implant_order_min_mg,
+        "implant_max": policy.implant_order_max_mg,
     })  # fmt: skip
 
 
