@@ -96,7 +96,7 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
             attach(form, exc)
     return render(request, "treatment/mar_entry.html", {
         "patient": patient, "form": form, "proposal": proposal, "warnings": warnings, "active": "patients",
-        "refusal": refusal, "ordered": ordered, "can_override": actor.can(Action.OVERRIDE_BLOCK),
+        "refusal": refusal, "ordered": ordered,
     })  # fmt: skip
 
 
