@@ -215,7 +215,7 @@ def test_an_injection_when_tablets_are_ordered_is_refused() -> None:
     with pytest.raises(DoseRefused) as refused:
         record_administration(p, injection(TODAY), actor=NURSE, at=at(TODAY))
     assert refused.value.field == "formulation" and refused.value.overridable
-    assert "is for oral, not xr_injection" in refused.value.message
+    assert "is for tablets, not the injection" in refused.value.message
     with pytest.raises(InputError) as err:
         authorize_injection_override(p, on=TODAY, reason="  ", actor=PRESCRIBER, at=at(TODAY))
     assert err.value.field == "reason"

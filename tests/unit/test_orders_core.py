@@ -201,8 +201,8 @@ def test_another_formulation_than_ordered_is_refused() -> None:
     problem = check(order("oral_daily"), 380, MONDAY, oral=False)
     assert problem == Problem(
         Refusal.ORDER_MISMATCH,
-        "the active order (oral_daily, 50 mg, signed by pat.prescriber on 2026-11-16) is for "
-        "oral, not xr_injection",
+        "the active order (Oral, 50 mg once a day (OUD induction: 25 mg on day 1); 50 mg; signed "
+        "by pat.prescriber on 2026-11-16) is for tablets, not the injection",
         "formulation",
         overridable=True,
     )
@@ -260,8 +260,8 @@ def test_the_no_tablet_day_says_so() -> None:
     problem = check(order("oral_every_other_day"), 100, MONDAY + timedelta(days=1))
     assert problem is not None
     assert problem.message == (
-        "the active order (oral_every_other_day, 100 mg, signed by pat.prescriber on 2026-11-16) "
-        "schedules no tablet on 2026-11-17"
+        "the active order (Oral, 100 mg every other day; 100 mg; signed by pat.prescriber on "
+        "2026-11-16) schedules no tablet on 2026-11-17"
     )
 
 
@@ -376,3 +376,10 @@ def test_every_other_day_counts_from_the_orders_day() -> None:
     assert scheduled_tablets("nonsense", anchor, MONDAY, MONDAY, 50, P) == []
     assert scheduled_tablets("oral_daily", anchor, MONDAY + timedelta(days=3), MONDAY, 50, P) == []
     assert [t.day for t in scheduled_tablets("oral_daily", anchor, anchor, anchor, 50, P)] == [anchor]
+
+
+def test_the_formulations_are_named_in_words() -> None:
+    implant = order("implant", 1800)
+    problem = check(implant, 50, MONDAY)
+    assert problem is not None and problem.message.endswith("is for an implant, not tablets")
+    assert ordered_dose(implant.active, MONDAY + timedelta(days=100), P) == 1800  # type: ignore[arg-type]

@@ -177,6 +177,13 @@ class Override:
     by: str
 
 
+FORMULATION_WORDS = {
+    Formulation.ORAL: "tablets",
+    Formulation.XR_INJECTION: "the injection",
+    Formulation.IMPLANT: "an implant",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ActiveOrder:
     """The episode's active signed order."""
@@ -229,12 +236,14 @@ def order_refusal(
             "formulation",
             overridable=True,
         )
-    signed = f"the active order ({order.regimen}, {order.dose_mg} mg, signed by {order.signed_by} "
-    signed += f"on {order.signed_on})"
+    reg = regimens()[order.regimen]
+    signed = f"the active order ({reg.title}; {order.dose_mg} mg; signed by {order.signed_by} on "
+    signed += f"{order.signed_on})"
     if order.formulation is not formulation:
         return Problem(
             Refusal.ORDER_MISMATCH,
-            f"{signed} is for {order.formulation.value}, not {formulation.value}",
+            f"{signed} is for {FORMULATION_WORDS[order.formulation]}, not "
+            f"{FORMULATION_WORDS[formulation]}",
             "formulation",
             overridable=True,
         )
@@ -245,7 +254,7 @@ def order_refusal(
             Refusal.ORDER_MISMATCH, f"{signed} {why} {on}", "given_at", overridable=True
         )
     allowed = {expected}
-    first_mg = regimens()[order.regimen].induction_first_dose_mg
+    first_mg = reg.induction_first_dose_mg
     if induction and first_mg is not None:
         allowed.add(first_mg)
     if dose_mg in allowed:
