@@ -258,7 +258,7 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
             patient=patient, episode=episode, given_at=data.given_at, given_on=day,
             formulation=data.formulation, product=product, dose_mg=dose if given else data.dose_mg,
             route=route, site=data.site if injection else Site.ORAL,
-            needle=data.needle, lot=data.lot.strip(), expiry=data.expiry, observed=data.observed,
+            needle=data.needle if injection else "", lot=data.lot.strip(), expiry=data.expiry, observed=data.observed,
             status=data.status, reason=data.reason.strip(), first_dose=first, late_tier=tier,
             warnings=warnings, reversal_agent_discussed=data.reversal_agent_discussed,
             reversal_agent_on_hand=data.reversal_agent_on_hand, recorded_by=actor.username,
