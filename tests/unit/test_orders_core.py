@@ -28,7 +28,7 @@ from naltrack.clinical.mar import (
     order_refusal,
     ordered_dose,
 )
-from naltrack.clinical.orders import OrderRequest, check_order, regimen_dose_mg
+from naltrack.clinical.orders import OrderRequest, check_order, order_rules_words, regimen_dose_mg
 from naltrack.clinical.policy import DEFAULT_POLICY as P
 from naltrack.clinical.policy import policy_from_mapping
 from naltrack.clinical.protection import DoseDay, oral_dose_on
@@ -383,3 +383,12 @@ def test_the_formulations_are_named_in_words() -> None:
     problem = check(implant, 50, MONDAY)
     assert problem is not None and problem.message.endswith("is for an implant, not tablets")
     assert ordered_dose(implant.active, MONDAY + timedelta(days=100), P) == 1800  # type: ignore[arg-type]
+
+
+def test_the_order_form_states_the_clinics_numbers() -> None:
+    clinic = dataclasses.replace(
+        P, oral_weekly_total_mg=420, implant_order_min_mg=1000, implant_order_max_mg=2000
+    )
+    words = order_rules_words(clinic)
+    assert "the injection 380 mg;" in words
+    assert "the clinic's weekly total (420 mg); an implant 1000-2000 mg." in words

@@ -95,3 +95,16 @@ def check_order(req: OrderRequest, policy: Policy) -> None:
             "to use it (Part A A5)",
             "reason",
         )
+
+
+def order_rules_words(policy: Policy) -> str:
+    """What `check_order` allows, in one sentence for the prescriber's order form."""
+    return (
+        "The dose must be one the formulation and regimen allow (Part A A5): the injection "
+        f"{INJECTION_STRENGTHS_MG[0]} mg; tablets the regimen's dose (50 mg daily, 100 mg every "
+        "other day, 150 mg every third day; a weekly pattern names its largest dose: Mon-Wed-Fri "
+        "150 mg, weekdays + Saturday 100 mg); your own tablet schedule is a daily dose in 25 mg "
+        "steps and needs a reason unless it makes the clinic's weekly total "
+        f"({policy.oral_weekly_total_mg} mg); an implant {policy.implant_order_min_mg}-"
+        f"{policy.implant_order_max_mg} mg."
+    )

@@ -15,6 +15,7 @@ from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinic import active_policy
 from naltrack.clinical.errors import InputError
+from naltrack.clinical.orders import order_rules_words
 from naltrack.clinical.regimens import regimens
 from naltrack.patients.pages import open_record
 from naltrack.patients.services import read_patient
@@ -189,7 +190,6 @@ def discontinue_view(request: HttpRequest, mrn: str) -> HttpResponse:
 def orders(request: HttpRequest, mrn: str) -> HttpResponse:
     """The naltrexone orders; a prescriber signs a new one (it replaces the active order)."""
     actor, now, patient = open_record(request, mrn, writes=Action.SIGN_ORDER)
-    policy = active_policy()
     plan = TreatmentPlan.current(patient)
     initial: dict[str, Any] = (
         {"formulation": plan.formulation, "regimen": plan.regimen} if plan else {}
@@ -206,8 +206,7 @@ def orders(request: HttpRequest, mrn: str) -> HttpResponse:
     return done or render(request, "treatment/orders.html", {
         "patient": patient, "form": form, "orders": patient.orders.all(),
         "can_sign": actor.can(Action.SIGN_ORDER), "active": "patients",
-        "weekly_total": policy.oral_weekly_total_mg, "implant_min": policy.implant_order_min_mg,
-        "implant_max": policy.implant_order_max_mg,
+        "order_rules": order_rules_words(active_policy()),
     })  # fmt: skip
 
 
