@@ -29,7 +29,9 @@ def shot(page: Any, name: str) -> None:
 def test_an_order_mismatch_is_refused_at_the_mar(page: Any, browser: Any, live_server: Any) -> None:
     p = make_patient("MRN-0E12", start=TODAY - timedelta(days=3))
     make_ready(p, TODAY - timedelta(days=1))
-    rec = run_screening(p, {}, formulation="oral", actor=PRESCRIBER, at=at(TODAY - timedelta(days=1), 8))
+    rec = run_screening(
+        p, {}, formulation="oral", actor=PRESCRIBER, at=at(TODAY - timedelta(days=1), 8)
+    )
     sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY - timedelta(days=1), 8))
     create_staff("nina.nurse", PASSWORD, Role.NURSE)
     create_staff("pat.prescriber", PASSWORD, Role.PRESCRIBER)

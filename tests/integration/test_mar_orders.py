@@ -84,7 +84,10 @@ def test_a_1900_mg_injection_order_is_refused_on_the_page_and_nothing_is_written
     page = prescriber.post(f"/patients/{p.mrn}/orders/", {
         "formulation": "xr_injection", "regimen": "xr_injection", "dose_mg": "1900", "instructions": typed,
     }).content.decode()  # fmt: skip
-    assert "the injection comes only as 380 mg (fact sheet 2.3); an order for 1900 mg is refused" in page
+    assert (
+        "the injection comes only as 380 mg (fact sheet 2.3); an order for 1900 mg is refused"
+        in page
+    )
     assert 'value="1900"' in page and typed in page  # what was typed is kept
     assert not Order.objects.filter(patient=p).exists()
     assert not AuditEvent.objects.filter(object_type="order").exists()
@@ -151,7 +154,9 @@ def test_an_injection_without_an_order_is_refused_until_a_prescriber_overrides()
     form = prescriber.get(f"/patients/{p.mrn}/mar/override/").content.decode()
     assert "No active order." in form and "there is no active signed order" in form
     reason = "Verbal order from Dr Ortiz by phone; the written order follows today."
-    assert prescriber.post(f"/patients/{p.mrn}/mar/override/", {"reason": reason}).status_code == 302
+    assert (
+        prescriber.post(f"/patients/{p.mrn}/mar/override/", {"reason": reason}).status_code == 302
+    )
     assert InjectionOverride.objects.get(patient=p).codes == ["no_active_order"]
     assert nurse.post(f"/patients/{p.mrn}/mar/", _post()).status_code == 302
     given = Administration.objects.get(patient=p)
@@ -194,7 +199,11 @@ def test_the_api_refuses_a_tablet_other_than_ordered_and_takes_the_prescribers_o
     assert "schedules no tablet on 2026-11-21" in body["message"]
     assert not Administration.objects.filter(patient=p).exists()
     # a nurse cannot override; the prescriber must name the tablet dose
-    override = {"on": str(TODAY), "reason": "Travelling tomorrow: take today's.", "formulation": "oral"}
+    override = {
+        "on": str(TODAY),
+        "reason": "Travelling tomorrow: take today's.",
+        "formulation": "oral",
+    }
     assert nurse(f"/patients/{p.mrn}/injection-override", override | {"dose_mg": 100})[0] == 403
     status, body = prescriber(f"/patients/{p.mrn}/injection-override", override)
     assert (status, body["field"]) == (400, "dose_mg")
@@ -222,7 +231,9 @@ def test_an_injection_when_tablets_are_ordered_is_refused() -> None:
     row = authorize_injection_override(p, on=TODAY, reason="Switching to the injection today; "
                                        "the new order is being signed.", actor=PRESCRIBER, at=at(TODAY))  # fmt: skip
     assert row.codes == ["order_mismatch"]
-    assert record_administration(p, injection(TODAY), actor=NURSE, at=at(TODAY)).administration.overridden
+    assert record_administration(
+        p, injection(TODAY), actor=NURSE, at=at(TODAY)
+    ).administration.overridden
 
 
 def test_a_tablet_order_does_not_let_an_oral_override_lift_the_first_dose_screening() -> None:
@@ -272,6 +283,8 @@ def test_home_names_no_tablet_before_an_order_is_signed() -> None:
     me = portal_actor(give_portal_account(p))
     assert read_home(me, at=NOW).todays_dose is None
     assert read_dose_log(me, at=NOW).days == []
-    sign_order(p, formulation="oral", regimen="oral_daily", dose_mg=50, actor=PRESCRIBER, at=at(TODAY, 8))
+    sign_order(
+        p, formulation="oral", regimen="oral_daily", dose_mg=50, actor=PRESCRIBER, at=at(TODAY, 8)
+    )
     home = read_home(me, at=NOW)
     assert home.todays_dose is not None and home.todays_dose.mg == 50

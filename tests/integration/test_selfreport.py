@@ -24,8 +24,8 @@ from naltrack.selfreport.services import (
 )
 from naltrack.treatment.services import sign_order
 from tests.integration.conftest import (
-    ORDER_DOSES,
     NOW,
+    ORDER_DOSES,
     PRESCRIBER,
     TODAY,
     at,

@@ -15,13 +15,13 @@ from naltrack.clinical.checkin import scheduled_tablets
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.mar import (
     ActiveOrder,
+    FirstDoseGate,
     OralFacts,
     OrdersOnFile,
     Override,
     Problem,
     Refusal,
     SignedScreening,
-    FirstDoseGate,
     decide_injection,
     decide_oral_dose,
     lift,
@@ -161,16 +161,20 @@ def test_the_implant_range_is_a_clinic_setting() -> None:
     assert refused(request("implant", 1001), clinic)[0] == "dose_mg"
     assert refused(request("implant", 999), clinic)[0] == "dose_mg"
     with pytest.raises(InputError) as err:
-        policy_from_mapping({"version": "v", "implant_order_min_mg": 1001, "implant_order_max_mg": 1000})
+        policy_from_mapping(
+            {"version": "v", "implant_order_min_mg": 1001, "implant_order_max_mg": 1000}
+        )
     assert err.value.field == "implant_order_max_mg"
 
 
 def test_an_unknown_or_mismatched_regimen_is_refused() -> None:
     assert refused(OrderRequest("oral", "oral_weekly", 50, OUD)) == (
-        "regimen", "is not a known regimen"
+        "regimen",
+        "is not a known regimen",
     )
     assert refused(OrderRequest("xr_injection", "oral_daily", 380, OUD)) == (
-        "regimen", "is a regimen for oral, not xr_injection"
+        "regimen",
+        "is a regimen for oral, not xr_injection",
     )
 
 
@@ -193,7 +197,9 @@ def test_no_active_order_is_refused_and_overridable() -> None:
     problem = check(OrdersOnFile(None), 50, MONDAY)
     assert problem is not None
     assert (problem.code, problem.field, problem.overridable) == (
-        Refusal.NO_ACTIVE_ORDER, "formulation", True
+        Refusal.NO_ACTIVE_ORDER,
+        "formulation",
+        True,
     )
 
 
@@ -211,7 +217,8 @@ def test_another_formulation_than_ordered_is_refused() -> None:
 def test_a_dose_before_the_order_was_signed_is_refused() -> None:
     problem = check(order("xr_injection"), 380, MONDAY - timedelta(days=1), oral=False)
     assert problem is not None and (problem.code, problem.field) == (
-        Refusal.ORDER_MISMATCH, "given_at"
+        Refusal.ORDER_MISMATCH,
+        "given_at",
     )
     assert problem.message.endswith("was signed after 2026-11-15")
     assert check(order("xr_injection"), 380, MONDAY, oral=False) is None
@@ -221,7 +228,8 @@ def test_an_injection_other_than_the_ordered_dose_is_refused() -> None:
     legacy = order("xr_injection", 1900)
     problem = check(legacy, 380, MONDAY, oral=False)
     assert problem is not None and (problem.code, problem.field) == (
-        Refusal.ORDER_MISMATCH, "dose_mg"
+        Refusal.ORDER_MISMATCH,
+        "dose_mg",
     )
     assert problem.message.endswith("gives 1900 mg on 2026-11-16, not 380 mg")
     assert ordered_dose(legacy.active, MONDAY + timedelta(days=40), P) == 1900  # type: ignore[arg-type]
@@ -291,7 +299,9 @@ def test_the_injection_decision_checks_the_order_and_an_override_lifts_it() -> N
     # without orders on file (the `schedule` command's what-if visits) nothing is checked
     assert Refusal.NO_ACTIVE_ORDER not in [r.code for r in decide_injection(base, None, P).refusals]
     ordered = dataclasses.replace(base, orders=order("xr_injection", signed_on=base.on))
-    assert Refusal.NO_ACTIVE_ORDER not in [r.code for r in decide_injection(ordered, None, P).refusals]
+    assert Refusal.NO_ACTIVE_ORDER not in [
+        r.code for r in decide_injection(ordered, None, P).refusals
+    ]
     lifted = dataclasses.replace(
         no_order, override=Override(frozenset({Refusal.NO_ACTIVE_ORDER}), "verbal order", "pat")
     )
@@ -355,7 +365,9 @@ def test_home_doses_and_the_mar_name_the_same_tablet_every_day(regimen: str) -> 
     ordered = order(regimen, 50 if regimen == "oral_custom" else None, anchor).active
     assert ordered is not None
     first, last = MONDAY - timedelta(days=3), MONDAY + timedelta(days=20)
-    listed = {t.day: t.mg for t in scheduled_tablets(regimen, anchor, first, last, ordered.dose_mg, P)}
+    listed = {
+        t.day: t.mg for t in scheduled_tablets(regimen, anchor, first, last, ordered.dose_mg, P)
+    }
     for i in range((last - first).days + 1):
         day = first + timedelta(days=i)
         home = oral_dose_on(regimen, anchor, day, OUD, P)
@@ -371,11 +383,15 @@ def test_every_other_day_counts_from_the_orders_day() -> None:
     days = [t.day for t in scheduled_tablets("oral_every_other_day", anchor, MONDAY,
                                              MONDAY + timedelta(days=6), None, P)]  # fmt: skip
     assert days == [anchor + timedelta(days=n) for n in (0, 2, 4)]
-    assert scheduled_tablets("xr_injection", anchor, MONDAY, MONDAY + timedelta(days=6), 380, P) == []
+    assert (
+        scheduled_tablets("xr_injection", anchor, MONDAY, MONDAY + timedelta(days=6), 380, P) == []
+    )
     assert scheduled_tablets("oral_targeted", anchor, MONDAY, MONDAY, 50, P) == []
     assert scheduled_tablets("nonsense", anchor, MONDAY, MONDAY, 50, P) == []
     assert scheduled_tablets("oral_daily", anchor, MONDAY + timedelta(days=3), MONDAY, 50, P) == []
-    assert [t.day for t in scheduled_tablets("oral_daily", anchor, anchor, anchor, 50, P)] == [anchor]
+    assert [t.day for t in scheduled_tablets("oral_daily", anchor, anchor, anchor, 50, P)] == [
+        anchor
+    ]
 
 
 def test_the_formulations_are_named_in_words() -> None:

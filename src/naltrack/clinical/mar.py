@@ -250,9 +250,7 @@ def order_refusal(
     expected = ordered_dose(order, on, policy)
     if expected is None:
         why = "was signed after" if on < order.signed_on else "schedules no tablet on"
-        return Problem(
-            Refusal.ORDER_MISMATCH, f"{signed} {why} {on}", "given_at", overridable=True
-        )
+        return Problem(Refusal.ORDER_MISMATCH, f"{signed} {why} {on}", "given_at", overridable=True)
     allowed = {expected}
     first_mg = reg.induction_first_dose_mg
     if induction and first_mg is not None:
@@ -596,9 +594,7 @@ def decide_injection(
     )
 
 
-def lift(
-    refusals: list[Problem], override: Override | None
-) -> tuple[list[Problem], list[Problem]]:
+def lift(refusals: list[Problem], override: Override | None) -> tuple[list[Problem], list[Problem]]:
     """The refusals that stand, and those a prescriber's written override lifts (overridable
     ones whose code it names)."""
     if override is None or not override.reason.strip():

@@ -52,7 +52,9 @@ def check_order(req: OrderRequest, policy: Policy) -> None:
     if reg is None:
         raise InputError("is not a known regimen", "regimen")
     if reg.formulation.value != req.formulation:
-        raise InputError(f"is a regimen for {reg.formulation.value}, not {req.formulation}", "regimen")
+        raise InputError(
+            f"is a regimen for {reg.formulation.value}, not {req.formulation}", "regimen"
+        )
     if reg.aud_only and Indication.OUD in req.indications:
         raise InputError(
             "targeted (as-needed) dosing is for alcohol use disorder only; it is refused for a "

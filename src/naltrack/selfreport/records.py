@@ -10,7 +10,6 @@ from datetime import date
 
 from naltrack.clinical import checkin as core
 from naltrack.clinical.policy import Policy
-from naltrack.clock import local_day
 from naltrack.patients.models import Patient
 from naltrack.treatment.facts import tablet_order
 

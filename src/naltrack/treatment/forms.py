@@ -52,7 +52,8 @@ class AdministrationForm(BoundedForm):
 
 class InjectionOverrideForm(BoundedForm):
     formulation = forms.ChoiceField(
-        choices=[("xr_injection", "Injection"), ("oral", "Tablets")], label="The dose to allow",
+        choices=[("xr_injection", "Injection"), ("oral", "Tablets")],
+        label="The dose to allow",
         required=False,
     )
     dose_mg = forms.IntegerField(

@@ -23,9 +23,9 @@ from naltrack.clinic import active_policy
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.mar import (
     INJECTION_STRENGTHS_MG,
+    ORDER_REFUSALS,
     OVERRIDABLE,
     InjectionDecision,
-    ORDER_REFUSALS,
     InjectionEntry,
     OralDecision,
     Problem,
@@ -34,8 +34,8 @@ from naltrack.clinical.mar import (
     ordered_dose,
     visits_after_injection,
 )
-from naltrack.clinical.regimens import regimens
 from naltrack.clinical.policy import Policy
+from naltrack.clinical.regimens import regimens
 from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
 from naltrack.patients.hooks import record_changed
