@@ -190,7 +190,7 @@ def test_the_api_refuses_a_tablet_other_than_ordered_and_takes_the_prescribers_o
     p = screened("MRN-OR12", TODAY, formulation="oral")
     order(p, TODAY - timedelta(days=1), "oral_every_other_day", hour=8)  # today: no tablet
     nurse, prescriber = api("nina.api", Role.NURSE), api("pat.api", Role.PRESCRIBER)
-    status, body = nurse.get(f"/patients/{p.mrn}/active-order")  # type: ignore[attr-defined]
+    status, body = nurse.get(f"/patients/{p.mrn}/active-order")
     assert status == 200 and body["active_order"]["today_mg"] is None
     assert body["active_order"]["regimen"] == "oral_every_other_day"
     dose = {"formulation": "oral", "given_at": at(TODAY, 0).isoformat(), "dose_mg": 100}
