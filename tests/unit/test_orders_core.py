@@ -410,3 +410,28 @@ def test_the_order_form_states_the_clinics_numbers() -> None:
     words = order_rules_words(clinic)
     assert "the injection 380 mg;" in words
     assert "the clinic's weekly total (420 mg); an implant 1000-2000 mg." in words
+
+
+def test_the_words_of_no_order_and_an_override_that_lifts_nothing() -> None:
+    problem = check(OrdersOnFile(None), 50, MONDAY)
+    assert problem is not None and problem.message == (
+        "there is no active signed order: a prescriber signs one (Orders), or writes an "
+        "override for today with the reason"
+    )
+    oral = OralFacts(
+        MONDAY + timedelta(days=1), True, SIGNED, orders=order("oral_every_other_day"),
+        override=Override(frozenset({Refusal.TOO_EARLY}), "not this one", "pat"),
+    )  # fmt: skip
+    decision = decide_oral_dose(oral, 100, P)
+    assert [r.code for r in decision.refusals] == [Refusal.ORDER_MISMATCH]
+    assert decision.override is None and decision.overridden == ()
+
+
+def test_the_order_form_sentence_in_full() -> None:
+    assert order_rules_words(P) == (
+        "The dose must be one the formulation and regimen allow (Part A A5): the injection 380 mg; "
+        "tablets the regimen's dose (50 mg daily, 100 mg every other day, 150 mg every third day; "
+        "a weekly pattern names its largest dose: Mon-Wed-Fri 150 mg, weekdays + Saturday 100 mg); "
+        "your own tablet schedule is a daily dose in 25 mg steps and needs a reason unless it "
+        "makes the clinic's weekly total (350 mg); an implant 1100-3400 mg."
+    )
