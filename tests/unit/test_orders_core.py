@@ -78,7 +78,11 @@ def test_an_order_the_formulation_allows_is_signed(regimen: str, dose: int) -> N
 def test_targeted_dosing_is_signed_for_alcohol_only() -> None:
     check_order(request("oral_targeted", 50, indications=AUD), P)  # signed: no InputError
     field, message = refused(request("oral_targeted", 50, indications=OUD | AUD))
-    assert field == "regimen" and "alcohol use disorder only" in message
+    assert field == "regimen"
+    assert message == (
+        "targeted (as-needed) dosing is for alcohol use disorder only; it is refused for a "
+        "patient with an OUD indication, who needs a continuous blockade (Part A A5)"
+    )
     assert refused(request("oral_targeted", 100, indications=AUD))[0] == "dose_mg"
 
 
@@ -435,3 +439,13 @@ def test_the_order_form_sentence_in_full() -> None:
         "your own tablet schedule is a daily dose in 25 mg steps and needs a reason unless it "
         "makes the clinic's weekly total (350 mg); an implant 1100-3400 mg."
     )
+
+
+def test_a_weekly_pattern_signed_on_a_no_tablet_day_says_no_tablet() -> None:
+    tuesday = MONDAY + timedelta(days=1)
+    problem = check(order("oral_mwf", signed_on=tuesday), 100, tuesday)
+    assert problem is not None and problem.message.endswith("schedules no tablet on 2026-11-17")
+    targeted = check(
+        order("oral_targeted"), 50, MONDAY, induction=False
+    )  # as needed: any day from the signing day
+    assert targeted is None
