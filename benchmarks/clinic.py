@@ -50,7 +50,7 @@ from naltrack.appointments.models import Appointment  # noqa: E402
 from naltrack.clinical.regimens import InjectionTier, injection_timing  # noqa: E402
 from naltrack.monitoring.models import Observation, SideEffect  # noqa: E402
 from naltrack.patients.models import CareTeamMember, Episode, Patient  # noqa: E402
-from naltrack.treatment.models import Administration, TreatmentPlan  # noqa: E402
+from naltrack.treatment.models import Administration, Order, TreatmentPlan  # noqa: E402
 from naltrack.treatment.services import AdministrationInput, record_administration  # noqa: E402
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -97,6 +97,10 @@ def build(n: int) -> None:
         TreatmentPlan.objects.bulk_create(
             TreatmentPlan(patient=p, episode=e, version=1, formulation="xr_injection", regimen="xr_injection",
                           reason="bench", created_by="bench", created_at=NOW) for p, e in zip(patients, episodes, strict=True))  # fmt: skip
+        # the signed order the MAR gives (issue 12: a dose with no active order is refused)
+        Order.objects.bulk_create(
+            Order(patient=p, episode=e, formulation="xr_injection", regimen="xr_injection", dose_mg=380,
+                  signed_by="bench", signed_at=NOW - timedelta(days=730)) for p, e in zip(patients, episodes, strict=True))  # fmt: skip
         CareTeamMember.objects.bulk_create(
             CareTeamMember(patient=p, username=name, added_by="bench", added_at=NOW)
             for p in patients

@@ -391,7 +391,10 @@ def _audited_history(p: Patient, rows: list[Administration]) -> None:
 
 def _oral_history(p: Patient, i: int, stage: str, start: date, on: date, cast: Cast) -> None:
     first = start + timedelta(days=1)
-    record_administration(p, AdministrationInput(formulation="oral", given_at=_at(first), dose_mg=25),
+    # OUD starts on the 25 mg induction tablet, AUD on the ordered 50 mg (Part A A5): the MAR
+    # gives what the active order orders.
+    oud = Indication.OUD in p.episodes.get(status="active").indications
+    record_administration(p, AdministrationInput(formulation="oral", given_at=_at(first), dose_mg=25 if oud else 50),
                           actor=cast.nurse, at=_at(first))  # fmt: skip
     rows = []
     last = on - timedelta(days=4 if stage == "oral_gaps" else 1)

@@ -21,7 +21,7 @@ from naltrack.patients.records import AssessmentInput, record_assessment
 from naltrack.patients.services import PatientInput, open_episode, register_patient
 from naltrack.screening.models import ScreeningRecord
 from naltrack.screening.services import items_to_review, run_screening, sign_screening
-from naltrack.treatment.services import AdministrationInput, record_administration
+from naltrack.treatment.services import AdministrationInput, record_administration, sign_order
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 
@@ -125,12 +125,24 @@ def attested(screening_id: int, *, overriding: bool = False) -> dict[str, Any]:
     return {"reviewed": items_to_review(rec, overriding=overriding), "note": ATTESTATION_NOTE}
 
 
+ORDER_DOSES = {"xr_injection": 380, "oral_daily": 50, "oral_mwf": 150, "oral_weekdays_sat": 100,
+               "oral_every_other_day": 100, "oral_every_third_day": 150, "oral_targeted": 50}  # fmt: skip
+
+
+def order(p: Patient, day: date, regimen: str = "xr_injection", hour: int = 9) -> None:
+    """A prescriber's signed order on `day` (the MAR gives only what the active order orders)."""
+    formulation = "xr_injection" if regimen == "xr_injection" else "oral"
+    sign_order(p, formulation=formulation, regimen=regimen, dose_mg=ORDER_DOSES[regimen],
+               actor=PRESCRIBER, at=at(day, hour))  # fmt: skip
+
+
 def started_on_injection(mrn: str, first: date) -> Patient:
-    """A patient screened, signed and given a first injection on `first`."""
+    """A patient screened, signed, ordered the injection and given a first one on `first`."""
     p = make_patient(mrn, start=first - timedelta(days=2))
     make_ready(p, first)
     rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(first, 9))
     sign_screening(rec.pk, actor=PRESCRIBER, at=at(first, 9), **attested(rec.pk))
+    order(p, first)
     record_administration(p, injection(first), actor=NURSE, at=at(first))
     return p
 

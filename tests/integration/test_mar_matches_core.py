@@ -27,9 +27,11 @@ from naltrack.chart.services import read_chart
 from naltrack.clinical.coverage import Administration as Dose
 from naltrack.clinical.coverage import RiskKind, coverage, risk_windows
 from naltrack.clinical.mar import (
+    ActiveOrder,
     FirstDoseGate,
     InjectionEntry,
     InjectionFacts,
+    OrdersOnFile,
     PriorInjection,
     SignedScreening,
     UrineScreen,
@@ -41,7 +43,7 @@ from naltrack.clinical.vocab import Formulation, Side
 from naltrack.monitoring.models import Observation
 from naltrack.patients.models import Patient
 from naltrack.screening.models import ScreeningRecord
-from naltrack.treatment.models import Administration
+from naltrack.treatment.models import Administration, Order
 from naltrack.treatment.services import (
     AdministrationInput,
     DoseRefused,
@@ -103,12 +105,21 @@ screens = st.sampled_from(
     [None, ("negative", 0), ("negative", 1), ("positive", 0), ("negative", 2)]
 )
 gates = st.sampled_from([None, "eligible", "not_yet", "needs_review"])
+# The active order: none, the injection (most often), or tablets (a mismatch for an injection).
+orders = st.sampled_from([None, "xr_injection", "xr_injection", "oral_daily"])
+ORDERED = {"xr_injection": ("xr_injection", 380), "oral_daily": ("oral", 50)}
 
 
 def _build(p: Patient, history: History, bmi: float | None, screen: tuple[str, int] | None,
-           gate: str | None) -> None:  # fmt: skip
+           gate: str | None, ordered: str | None = None) -> None:  # fmt: skip
     """Write the generated record straight into the tables (the facts, not the use cases)."""
     episode = p.episodes.get()
+    if ordered is not None:
+        formulation, mg = ORDERED[ordered]
+        Order.objects.create(
+            patient=p, episode=episode, formulation=formulation, regimen=ordered, dose_mg=mg,
+            signed_by="pat.prescriber", signed_at=at(TODAY - timedelta(days=150)),
+        )  # fmt: skip
     for day, side in history.injections():
         Administration.objects.create(
             patient=p, episode=episode, given_at=at(day), given_on=day, formulation="xr_injection",
@@ -139,7 +150,7 @@ def _build(p: Patient, history: History, bmi: float | None, screen: tuple[str, i
 
 
 def _facts(history: History, bmi: float | None, screen: tuple[str, int] | None, gate: str | None,
-           reported: bool) -> InjectionFacts:  # fmt: skip
+           reported: bool, ordered: str | None) -> InjectionFacts:  # fmt: skip
     injections = history.injections()
     last = PriorInjection(*injections[-1]) if injections else None
     signed = None
@@ -155,6 +166,12 @@ def _facts(history: History, bmi: float | None, screen: tuple[str, int] | None, 
         on=TODAY, last_injection=last, earlier_dose_in_episode=bool(injections), bmi=bmi,
         screening=signed, opioid_use_reported=reported, urine_screens=screens,
         oud=True,  # make_patient's episode treats OUD
+        orders=OrdersOnFile(
+            None if ordered is None else ActiveOrder(
+                Formulation(ORDERED[ordered][0]), ordered, ORDERED[ordered][1],
+                TODAY - timedelta(days=150), "pat.prescriber",
+            )
+        ),
     )  # fmt: skip
 
 
@@ -170,20 +187,22 @@ def _facts(history: History, bmi: float | None, screen: tuple[str, int] | None, 
     dose=st.sampled_from([None, 380, 380, 190]),
     discussed=st.booleans(),
     confirm=st.booleans(),
+    ordered=orders,
 )
 def test_the_mar_accepts_refuses_warns_and_proposes_what_the_core_decides(
     history: History, bmi: float | None, screen: tuple[str, int] | None, gate: str | None,
     reported: bool, side: str, needle: str, dose: int | None, discussed: bool, confirm: bool,
+    ordered: str | None,
 ) -> None:  # fmt: skip
     with rolled_back():
         p = make_patient("MRN-PROP", start=TODAY - timedelta(days=200))
-        _build(p, history, bmi, screen, gate)
-        facts = _facts(history, bmi, screen, gate, reported)
+        _build(p, history, bmi, screen, gate, ordered)
+        facts = _facts(history, bmi, screen, gate, reported, ordered)
         entry = InjectionEntry(side, needle, dose, "LOT-9", TODAY + timedelta(days=90), discussed)
         decision = decide_injection(facts, entry, P)
         proposal = propose_injection(p, TODAY)
         # The proposal reads the record only: no opioid use reported yet.
-        proposed = decide_injection(_facts(history, bmi, screen, gate, False), None, P)
+        proposed = decide_injection(_facts(history, bmi, screen, gate, False, ordered), None, P)
         assert (proposal.side, proposal.needle, proposal.tier, proposal.first_dose) == (
             proposed.side.value, proposed.needle.value, proposed.tier, proposed.first_dose,
         )  # fmt: skip

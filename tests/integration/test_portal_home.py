@@ -35,6 +35,7 @@ from tests.integration.conftest import (
     attested,
     make_patient,
     make_ready,
+    order,
     started_on_injection,
 )
 from tests.integration.portal_helpers import give_portal_account, portal_actor, portal_client
@@ -49,6 +50,7 @@ def on_tablets(mrn: str, first: Any) -> Patient:
     sign_screening(rec.pk, actor=PRESCRIBER, at=at(first, 9), **attested(rec.pk))
     change_plan(p, PlanInput(formulation="oral", regimen="oral_mwf"), reason="start",
                 actor=PRESCRIBER, at=at(first, 9))  # fmt: skip
+    order(p, first, "oral_mwf")
     record_administration(p, AdministrationInput(formulation="oral", given_at=at(first), dose_mg=100),
                           actor=NURSE, at=at(first))  # fmt: skip
     return p
@@ -103,7 +105,7 @@ def test_home_in_spanish_uses_the_spanish_naloxone_words(fixed_today: Any) -> No
     assert "Pida un kit de naloxona" in page.content.decode()
 
 
-def test_tablets_show_todays_dose_from_the_plan(fixed_today: Any) -> None:
+def test_tablets_show_todays_dose_from_the_order(fixed_today: Any) -> None:
     # TODAY (21 Nov 2026) is a Saturday: no tablet on Mon-Wed-Fri; the Friday before was 150 mg.
     p = on_tablets("MRN-0303", TODAY - timedelta(days=5))  # Monday 16 Nov
     actor = portal_actor(give_portal_account(p))

@@ -25,6 +25,7 @@ from naltrack.selfreport.services import (
 from naltrack.treatment.services import sign_order
 from tests.integration.conftest import (
     NOW,
+    ORDER_DOSES,
     PRESCRIBER,
     TODAY,
     at,
@@ -40,7 +41,7 @@ MOOD_OK = ("0", "0", "0")
 
 def on_tablets(mrn: str = "MRN-SR01", regimen: str = "oral_daily") -> tuple[Patient, PatientActor]:
     p = make_patient(mrn, start=TODAY - timedelta(days=20))
-    sign_order(p, formulation="oral", regimen=regimen, dose_mg=50, actor=PRESCRIBER,
+    sign_order(p, formulation="oral", regimen=regimen, dose_mg=ORDER_DOSES[regimen], actor=PRESCRIBER,
                at=at(TODAY - timedelta(days=20)))  # fmt: skip
     return p, portal_actor(give_portal_account(p))
 

@@ -219,4 +219,6 @@ def test_every_refusal_is_described_in_the_rules_document() -> None:
         Refusal.URINE_SCREEN_POSITIVE,
         Refusal.FIRST_DOSE_URINE_SCREEN_MISSING,
         Refusal.FIRST_DOSE_URINE_SCREEN_POSITIVE,
+        Refusal.NO_ACTIVE_ORDER,
+        Refusal.ORDER_MISMATCH,
     } == OVERRIDABLE

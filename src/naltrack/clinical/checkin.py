@@ -17,7 +17,8 @@ from enum import StrEnum
 from .coverage import Administration, covered_segments
 from .errors import InputError
 from .policy import Policy
-from .regimens import ScheduleRequest, build_schedule, regimens
+from .protection import DoseDay, oral_dose_on
+from .regimens import regimens
 from .vocab import Formulation
 
 CRAVING_MAX = 10  # the check-in's craving scale is 0-10 (the chart's craving observations too)
@@ -264,23 +265,23 @@ def scheduled_tablets(
     regimen: str, anchor: date, first: date, last: date, dose_mg: int | None, policy: Policy
 ) -> list[ScheduledTablet]:
     """The oral doses an order's regimen schedules on the days from `first` to `last`, counting
-    the pattern from `anchor` (the order's day). An injection, implant or as-needed regimen
-    schedules no tablets. A prescriber's own (custom) schedule is not stored day by day: it is
-    read as one dose of the order's strength each day, so that every day can be logged."""
+    the pattern from `anchor` (the day the order was signed). Day by day this is
+    `protection.oral_dose_on`, the one function that names a day's tablet: the portal's Home and
+    Doses pages and the MAR's order check all read it, so they cannot disagree. An injection,
+    implant or as-needed regimen schedules no tablets. A prescriber's own (custom) schedule is not
+    stored day by day: it is read as one dose of the order's strength each day, so that every day
+    can be logged."""
     reg = regimens().get(regimen)
-    if reg is None or reg.formulation is not Formulation.ORAL or reg.as_needed or last < first:
+    if reg is None or reg.formulation is not Formulation.ORAL or reg.as_needed:
         return []
-    start = min(anchor, last)
-    if reg.custom:
-        days = (last - max(first, start)).days + 1
-        return [
-            ScheduledTablet(max(first, start) + timedelta(days=i), dose_mg) for i in range(days)
-        ]
-    # The order is already signed: its weekly total was the prescriber's decision, so a clinic
-    # policy with another weekly total never refuses to list the tablets it schedules.
-    request = ScheduleRequest(regimen, start, frozenset(), until=last, reason="as ordered")
-    schedule = build_schedule(request, policy)
-    return [ScheduledTablet(d.date, d.mg) for d in schedule.doses if d.date >= first]
+    out: list[ScheduledTablet] = []
+    for i in range((last - first).days + 1):
+        day = oral_dose_on(regimen, anchor, first + timedelta(days=i), frozenset(), policy)
+        if day.kind is DoseDay.DOSE:
+            out.append(ScheduledTablet(day.on, day.mg))
+        elif day.kind is DoseDay.AS_DIRECTED:
+            out.append(ScheduledTablet(day.on, dose_mg))
+    return out
 
 
 def dose_log_window(today: date) -> tuple[date, date]:

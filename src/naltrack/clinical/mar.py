@@ -20,8 +20,9 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from .policy import Policy
-from .regimens import InjectionTier, InjectionTiming, injection_timing
-from .vocab import Side
+from .protection import DoseDay, oral_dose_on
+from .regimens import InjectionTier, InjectionTiming, injection_timing, regimens
+from .vocab import Formulation, Side
 
 # VIVITROL comes in one strength: 380 mg (fact sheet 2.3, "Only one strength"; Part A A5).
 INJECTION_STRENGTHS_MG = (380,)
@@ -67,6 +68,8 @@ class Refusal(StrEnum):
     URINE_SCREEN_POSITIVE = "urine_screen_positive"
     FIRST_DOSE_URINE_SCREEN_MISSING = "first_dose_urine_screen_missing"
     FIRST_DOSE_URINE_SCREEN_POSITIVE = "first_dose_urine_screen_positive"
+    NO_ACTIVE_ORDER = "no_active_order"
+    ORDER_MISMATCH = "order_mismatch"
 
 
 # Refusals the reference leaves to a prescriber's judgement (a written override lifts them):
@@ -76,14 +79,19 @@ class Refusal(StrEnum):
 # An OUD first dose without a recent opioid-free urine screen on file is refused, and a prescriber
 # may override it with a written reason (issue 12): the screen is the label's verification of
 # abstinence (Part A A2), and TIP 63 2021 leaves a positive one to the prescriber's judgement.
+# A dose with no active order, or other than the active order gives, is the prescriber's to allow
+# (issue 12: "refused or needs the prescriber's override with a reason").
 OVERRIDABLE = frozenset(
     {
         Refusal.TOO_EARLY,
         Refusal.URINE_SCREEN_POSITIVE,
         Refusal.FIRST_DOSE_URINE_SCREEN_MISSING,
         Refusal.FIRST_DOSE_URINE_SCREEN_POSITIVE,
+        Refusal.NO_ACTIVE_ORDER,
+        Refusal.ORDER_MISMATCH,
     }
 )
+ORDER_REFUSALS = frozenset({Refusal.NO_ACTIVE_ORDER, Refusal.ORDER_MISMATCH})
 
 
 # What each refusal means, for the generated rules document (a clinician reviews this table).
@@ -118,6 +126,11 @@ REFUSAL_RULES: dict[Refusal, str] = {
     Refusal.FIRST_DOSE_URINE_SCREEN_POSITIVE: "OUD: the latest urine drug screen of that window is "
     "positive for an opioid (Part A A2; VIVITROL label section 4; TIP 63 2021 leaves it to the "
     "prescriber)",
+    Refusal.NO_ACTIVE_ORDER: "A dose with no active signed order for the episode (a prescriber's "
+    "written override for the day allows it)",
+    Refusal.ORDER_MISMATCH: "A dose other than the active order gives: another formulation, "
+    "another dose, a day the order's schedule has no tablet, or a day before the order was signed "
+    "(a prescriber's written override for the day allows it)",
 }
 
 
@@ -177,6 +190,94 @@ class Override:
     by: str
 
 
+FORMULATION_WORDS = {
+    Formulation.ORAL: "tablets",
+    Formulation.XR_INJECTION: "the injection",
+    Formulation.IMPLANT: "an implant",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveOrder:
+    """The episode's active signed order."""
+
+    formulation: Formulation
+    regimen: str
+    dose_mg: int
+    signed_on: date
+    signed_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersOnFile:
+    """The orders the MAR checks a dose against: the active order, or None when the episode has
+    none. (Facts without an OrdersOnFile are not checked against orders: the `schedule` command's
+    what-if visits have no record.)"""
+
+    active: ActiveOrder | None
+
+
+def ordered_dose(order: ActiveOrder, on: date, policy: Policy) -> int | None:
+    """The dose the active order gives on `on`, or None on a day it gives nothing (before it was
+    signed; a day its tablet schedule has no dose). An injection or implant order gives its dose;
+    tablets follow the order's schedule counted from the day it was signed (`oral_dose_on`, the
+    same function the portal's Home and Doses pages read); a prescriber's own schedule gives the
+    order's dose each day; targeted dosing its 50 mg."""
+    if on < order.signed_on:
+        return None
+    if order.formulation is not Formulation.ORAL:
+        return order.dose_mg
+    day = oral_dose_on(order.regimen, order.signed_on, on, frozenset(), policy)
+    if day.kind is DoseDay.NO_DOSE:
+        return None
+    return order.dose_mg if day.kind is DoseDay.AS_DIRECTED else day.mg
+
+
+def order_refusal(
+    orders: OrdersOnFile, formulation: Formulation, dose_mg: int | None, on: date, *,
+    induction: bool, policy: Policy,
+) -> Problem | None:  # fmt: skip
+    """Does a dose of `dose_mg` of `formulation` on `on` match the active order? None: it does;
+    else the refusal (overridable: the prescriber may allow it with a written reason). An OUD
+    induction's first tablet may be the regimen's induction dose (Part A A5: 25 mg on day 1)."""
+    order = orders.active
+    if order is None:
+        return Problem(
+            Refusal.NO_ACTIVE_ORDER,
+            "there is no active signed order: a prescriber signs one (Orders), or writes an "
+            "override for today with the reason",
+            "formulation",
+            overridable=True,
+        )
+    reg = regimens()[order.regimen]
+    signed = f"the active order ({reg.title}; {order.dose_mg} mg; signed by {order.signed_by} on "
+    signed += f"{order.signed_on})"
+    if order.formulation is not formulation:
+        return Problem(
+            Refusal.ORDER_MISMATCH,
+            f"{signed} is for {FORMULATION_WORDS[order.formulation]}, not "
+            f"{FORMULATION_WORDS[formulation]}",
+            "formulation",
+            overridable=True,
+        )
+    expected = ordered_dose(order, on, policy)
+    if expected is None:
+        why = "was signed after" if on < order.signed_on else "schedules no tablet on"
+        return Problem(Refusal.ORDER_MISMATCH, f"{signed} {why} {on}", "given_at", overridable=True)
+    allowed = {expected}
+    first_mg = reg.induction_first_dose_mg
+    if induction and first_mg is not None:
+        allowed.add(first_mg)
+    if dose_mg in allowed:
+        return None
+    return Problem(
+        Refusal.ORDER_MISMATCH,
+        f"{signed} gives {expected} mg on {on}, not {dose_mg} mg",
+        "dose_mg",
+        overridable=True,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class InjectionFacts:
     """What the record says about a patient on `on`, for an injection that day."""
@@ -192,6 +293,7 @@ class InjectionFacts:
     # The episode's indications include OUD: a first dose then needs a urine screen (Part A A2).
     # The treatment area always sets it from the episode.
     oud: bool = False
+    orders: OrdersOnFile | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,6 +593,13 @@ def decide_injection(
         if timing.tier is InjectionTier.LATE:
             warnings.append(Problem(Caution.LATE, f"{timing.message} {timing.action}", "given_at"))
 
+    if facts.orders is not None:
+        ordered = order_refusal(
+            facts.orders, Formulation.XR_INJECTION, INJECTION_STRENGTHS_MG[0], on,
+            induction=False, policy=policy,
+        )  # fmt: skip
+        if ordered is not None:
+            refusals.append(ordered)
     if entry is not None:
         refusals[:0] = _entry_refusals(entry, on)
         if last is not None and last.side is not None and entry.side == last.side.value:
@@ -518,11 +627,8 @@ def decide_injection(
                 )
             )
 
-    overridden: list[Problem] = []
+    refusals, overridden = lift(refusals, facts.override)
     ov = facts.override
-    if ov is not None and ov.reason.strip():
-        overridden = [r for r in refusals if r.overridable and r.code in ov.codes]
-        refusals = [r for r in refusals if r not in overridden]
     return InjectionDecision(
         on=on,
         side=side,
@@ -548,6 +654,13 @@ def decide_injection(
         warnings=tuple(warnings),
         policy=policy.version,
     )
+
+
+def lift(refusals: list[Problem], override: Override | None) -> tuple[list[Problem], list[Problem]]:
+    """The refusals that stand, and those a prescriber's written override lifts (overridable
+    ones whose code it names)."""
+    lifted = [r for r in refusals if lifts(override, r)]
+    return [r for r in refusals if r not in lifted], lifted
 
 
 def _entry_refusals(entry: InjectionEntry, on: date) -> list[Problem]:
@@ -593,7 +706,8 @@ class OralFacts:
     on: date
     earlier_dose_in_episode: bool
     screening: SignedScreening | None = None
-    oud: bool = False  # as InjectionFacts.oud
+    orders: OrdersOnFile | None = None
+    oud: bool = False  # an OUD indication (as InjectionFacts.oud); the first tablet may be 25 mg
     urine_screens: tuple[UrineScreen, ...] = ()
     override: Override | None = None  # a prescriber's written override for the day
 
@@ -640,12 +754,17 @@ def decide_oral_dose(facts: OralFacts, dose_mg: int | None, policy: Policy) -> O
         urine = first_dose_urine_refusal(facts.oud, facts.urine_screens, facts.on, policy)
         if urine is not None:
             refusals.append(urine)
-    ov = facts.override
-    overridden = [r for r in refusals if lifts(ov, r)]
-    refusals = [r for r in refusals if r not in overridden]
+    if facts.orders is not None and strength is None:
+        ordered = order_refusal(
+            facts.orders, Formulation.ORAL, dose_mg, facts.on, induction=first and facts.oud,
+            policy=policy,
+        )  # fmt: skip
+        if ordered is not None:
+            refusals.append(ordered)
+    refusals, overridden = lift(refusals, facts.override)
     return OralDecision(
         facts.on, first, "first_dose" if first else "", tuple(refusals), policy.version,
-        tuple(overridden), ov if overridden else None,
+        tuple(overridden), facts.override if overridden else None,
     )  # fmt: skip
 
 

@@ -282,6 +282,20 @@ class Policy:
         minimum=1,
         maximum=400,
     )
+    implant_order_min_mg: int = setting(
+        1100,
+        "Implant orders: the smallest naltrexone dose an implant order may name",
+        A5 + " (fact sheet 2.5: the implant series run from 1.1 g to 3.4 g)",
+        minimum=1,
+        maximum=10_000,
+    )
+    implant_order_max_mg: int = setting(
+        3400,
+        "Implant orders: the largest naltrexone dose an implant order may name",
+        A5 + " (fact sheet 2.5: the implant series run from 1.1 g to 3.4 g)",
+        minimum=1,
+        maximum=10_000,
+    )
     implant_replacement_lead_days: int = setting(
         14,
         "Implant: replacement due this many days before coverage ends",
@@ -540,6 +554,8 @@ def policy_from_mapping(raw: Mapping[str, object]) -> Policy:
 def _check_consistency(p: Policy) -> None:
     if p.lft_block_multiple < p.lft_review_multiple:
         raise InputError("must not be below lft_review_multiple", "lft_block_multiple")
+    if p.implant_order_max_mg < p.implant_order_min_mg:
+        raise InputError("must not be below implant_order_min_mg", "implant_order_max_mg")
     if p.pregnancy_test_age_max < p.pregnancy_test_age_min:
         raise InputError("must not be below pregnancy_test_age_min", "pregnancy_test_age_max")
     if p.phq9_depression_review_min < p.phq9_depression_info_min:

@@ -167,9 +167,11 @@ def oral_dose_on(
     indications: frozenset[Indication],
     policy: Policy = DEFAULT_POLICY,
 ) -> OralDoseDay:
-    """The tablet dose a regimen schedules on `on`, counting from `first_day` (the first tablet
-    day of the episode, so that every-other-day and every-third-day schedules fall on the right
-    days). Uses `build_schedule`, the same schedule the prescriber's plan shows."""
+    """The tablet dose a regimen schedules on `on`, counting from `first_day`: the day the active
+    oral order was signed (the one anchor, treatment.facts.tablet_order), so that every-other-day
+    and every-third-day schedules fall on the same days on the portal's Home, its Doses page
+    (checkin.scheduled_tablets reads this function day by day) and the MAR's order check
+    (mar.order_refusal). Uses `build_schedule`, the same schedule the prescriber's plan shows."""
     table = regimens()
     reg = table.get(regimen)
     if reg is None:

@@ -19,11 +19,10 @@ from naltrack.clinical.protection import (
     oral_dose_on,
     protection_status,
 )
-from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
 from naltrack.config import ClinicInfo
-from naltrack.patients.models import Episode, EpisodeStatus
-from naltrack.treatment.models import Administration, AdministrationStatus
+from naltrack.patients.models import EpisodeStatus
+from naltrack.treatment.facts import tablet_order
 
 from .services import audit_read, own_patient
 from .words import tablets, visit_words
@@ -84,10 +83,14 @@ def read_home(actor: PatientActor, *, at: datetime, language: str = "en") -> Hom
             .order_by(*by_day_and_time()).values_list("on", "kind", "time").first()
         )  # fmt: skip
         plan = record.plan if in_treatment else None
+        # The active oral order is the truth once signed: its regimen, counted from the day it
+        # was signed, is what the Doses page lists and what the MAR gives (one core function,
+        # clinical.protection.oral_dose_on; one anchor, treatment.facts.tablet_order).
+        order = tablet_order(patient) if in_treatment else None
         todays_dose = None
-        if plan is not None and plan.formulation == Formulation.ORAL and episode is not None:
+        if order is not None and episode is not None:
             todays_dose = oral_dose_on(
-                plan.regimen, first_tablet_day(episode), on, episode.indications, policy
+                order.regimen, order.signed_on, on, episode.indications, policy
             )
         audit_read(actor, at, "portal_home")
     return HomeSummary(
@@ -102,16 +105,3 @@ def read_home(actor: PatientActor, *, at: datetime, language: str = "en") -> Hom
         clinic=clinic_info(),
         language=language,
     )
-
-
-def first_tablet_day(episode: Episode) -> date:
-    """The day tablet schedules count from: the episode's first tablet given, else its start."""
-    first = (
-        Administration.objects.filter(
-            episode=episode, formulation=Formulation.ORAL, status=AdministrationStatus.GIVEN
-        )
-        .order_by("given_on")
-        .values_list("given_on", flat=True)
-        .first()
-    )
-    return first or episode.start_date

@@ -10,9 +10,8 @@ from datetime import date
 
 from naltrack.clinical import checkin as core
 from naltrack.clinical.policy import Policy
-from naltrack.clock import local_day
 from naltrack.patients.models import Patient
-from naltrack.treatment.models import Order, OrderStatus
+from naltrack.treatment.facts import tablet_order
 
 from .models import CheckIn, DoseLogEntry, DoseStatus
 
@@ -59,22 +58,15 @@ def taken_tablets_of(
     return out
 
 
-def oral_order(patient: Patient) -> Order | None:
-    """The patient's latest active oral order: it schedules the tablets the dose log lists."""
-    return (
-        Order.objects.filter(patient=patient, status=OrderStatus.ACTIVE, formulation="oral")
-        .order_by("-signed_at", "-id")
-        .first()
-    )
-
-
 def tablet_schedule(
     patient: Patient, first: date, last: date, policy: Policy
 ) -> list[core.ScheduledTablet]:
-    """The tablets the patient's active oral order schedules from `first` to `last` (the core
-    counts the regimen's pattern from the day the order was signed)."""
-    order = oral_order(patient)
+    """The tablets the patient's active oral order schedules from `first` to `last`: the order
+    and its anchor (the day it was signed) from treatment.facts.tablet_order, the days from the
+    core, exactly as the portal's Home reads today's tablet."""
+    order = tablet_order(patient)
     if order is None:
         return []
-    anchor = local_day(order.signed_at)
-    return core.scheduled_tablets(order.regimen, anchor, first, last, order.dose_mg, policy)
+    return core.scheduled_tablets(
+        order.regimen, order.signed_on, first, last, order.dose_mg, policy
+    )

@@ -52,6 +52,7 @@ from .services import (
     change_plan,
     discontinue,
     insert_implant,
+    order_today,
     propose_injection,
     record_administration,
     remove_implant,
@@ -201,8 +202,9 @@ def list_plans(
 class OrderIn(In):
     formulation: Formulation
     regimen: Regimen
-    dose_mg: Annotated[int, Field(strict=True, ge=1, le=2000)]
-    instructions: Annotated[Text, Field(max_length=500)] = ""
+    dose_mg: Annotated[int, Field(strict=True, ge=1, le=10_000)]
+    instructions: Annotated[Text, Field(max_length=300)] = ""
+    reason: Annotated[Text, Field(max_length=180)] = ""
 
 
 class OrderCreatedOut(Schema):
@@ -224,6 +226,29 @@ def create_order(request: HttpRequest, mrn: Mrn, data: OrderIn) -> Status[dict[s
 
 list_records(router, "orders", "Naltrexone orders, newest first")
 list_records(router, "implants", "Implant insertions and removals")
+
+
+class ActiveOrderOut(Schema):
+    formulation: str
+    regimen: str
+    title: str
+    dose_mg: int
+    instructions: str
+    signed_by: str
+    signed_at: datetime
+    today_mg: int | None
+
+
+class ActiveOrderAnswer(Schema):
+    active_order: ActiveOrderOut | None
+
+
+@router.get("/patients/{mrn}/active-order", response=answers(200, ActiveOrderAnswer),
+            summary="The active order and the dose it gives today (the MAR gives only this)")  # fmt: skip
+def active_order(request: HttpRequest, mrn: Mrn) -> dict[str, Any]:
+    actor(request).require(Action.RECORD_ADMINISTRATION)
+    ordered = order_today(patient(request, mrn), local_day(now()))
+    return {"active_order": asdict(ordered) if ordered else None}
 
 
 class ProposalOut(Schema):
@@ -297,6 +322,8 @@ def create_administration(
 class OverrideIn(In):
     on: Day
     reason: Annotated[RequiredText, Field(max_length=500)]
+    formulation: Literal["xr_injection", "oral"] = "xr_injection"
+    dose_mg: Annotated[int, Field(strict=True, ge=1, le=400)] | None = None
 
 
 class OverrideOut(Schema):
@@ -308,14 +335,15 @@ class OverrideOut(Schema):
 
 
 @router.post("/patients/{mrn}/injection-override", response=answers(201, OverrideOut, writes=True),
-             summary="A prescriber's written override for today's injection (lifts only what the "
+             summary="A prescriber's written override for today's dose (an injection, or tablets of dose_mg) (lifts only what the "
              "core leaves to clinical judgement)")  # fmt: skip
 def create_injection_override(
     request: HttpRequest, mrn: Mrn, data: OverrideIn
 ) -> Status[dict[str, Any]]:
     row = authorize_injection_override(
-        patient(request, mrn), on=data.on, reason=data.reason, actor=actor(request), at=now()
-    )
+        patient(request, mrn), on=data.on, reason=data.reason, actor=actor(request), at=now(),
+        formulation=data.formulation, dose_mg=data.dose_mg,
+    )  # fmt: skip
     return Status(201, {"id": row.pk, "on": row.on, "codes": row.codes, "reason": row.reason,
                         "authorized_by": row.authorized_by})  # fmt: skip
 

@@ -6,20 +6,30 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from naltrack.clinical.mar import (
+    ActiveOrder,
     FirstDoseGate,
     InjectionFacts,
     OralFacts,
+    OrdersOnFile,
     Override,
     PriorInjection,
     SignedScreening,
     UrineScreen,
 )
 from naltrack.clinical.vocab import Formulation, Indication, Side
+from naltrack.clock import local_day
 from naltrack.monitoring.models import Observation, ObservationKind
 from naltrack.patients.models import Episode, Patient
 from naltrack.screening.models import DecisionChoice, ScreeningRecord
 
-from .models import Administration, AdministrationStatus, Implant, InjectionOverride
+from .models import (
+    Administration,
+    AdministrationStatus,
+    Implant,
+    InjectionOverride,
+    Order,
+    OrderStatus,
+)
 
 GATES = {
     DecisionChoice.CONTRAINDICATED: FirstDoseGate.CONTRAINDICATED,
@@ -97,10 +107,50 @@ def opioid_use_reported_on(patient: Patient, on: date) -> bool:
 
 
 def override_for(patient: Patient, on: date) -> Override | None:
-    row = InjectionOverride.objects.filter(patient=patient, on=on).first()
-    if row is None:
+    """The prescriber's written overrides for `on`: the codes of all of them lift; the latest
+    one's reason and author are shown."""
+    rows = list(InjectionOverride.objects.filter(patient=patient, on=on))
+    if not rows:
         return None
-    return Override(frozenset(row.codes), row.reason, row.authorized_by)
+    codes = frozenset(code for row in rows for code in row.codes)
+    return Override(codes, rows[0].reason, rows[0].authorized_by)
+
+
+def active_order(episode: Episode | None) -> Order | None:
+    """The episode's active signed order (signing a new one stops the previous one)."""
+    if episode is None:
+        return None
+    return (
+        Order.objects.filter(episode=episode, status=OrderStatus.ACTIVE)
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+
+
+def as_active_order(order: Order) -> ActiveOrder:
+    return ActiveOrder(
+        Formulation(order.formulation), order.regimen, order.dose_mg, local_day(order.signed_at),
+        order.signed_by,
+    )  # fmt: skip
+
+
+def orders_on_file(episode: Episode) -> OrdersOnFile:
+    order = active_order(episode)
+    return OrdersOnFile(as_active_order(order) if order else None)
+
+
+def tablet_order(patient: Patient) -> ActiveOrder | None:
+    """The active oral order of the patient's active episode: the one truth of which tablets are
+    due on which day (its regimen, counted from the day it was signed). The portal's Home and
+    Doses pages and the MAR all read it."""
+    order = (
+        Order.objects.filter(patient=patient, episode__status="active", status=OrderStatus.ACTIVE)
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+    if order is None or order.formulation != Formulation.ORAL:
+        return None
+    return as_active_order(order)
 
 
 def injection_facts(
@@ -116,12 +166,13 @@ def injection_facts(
         urine_screens=urine_screens(patient, on),
         override=override_for(patient, on),
         oud=Indication.OUD in episode.indications,
+        orders=orders_on_file(episode),
     )
 
 
 def oral_facts(episode: Episode, on: date) -> OralFacts:
     return OralFacts(
-        on, earlier_dose_in(episode), signed_screening(episode),
+        on, earlier_dose_in(episode), signed_screening(episode), orders=orders_on_file(episode),
         oud=Indication.OUD in episode.indications,
         urine_screens=urine_screens(episode.patient, on),
         override=override_for(episode.patient, on),

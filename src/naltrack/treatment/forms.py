@@ -52,6 +52,15 @@ class AdministrationForm(BoundedForm):
 
 
 class InjectionOverrideForm(BoundedForm):
+    formulation = forms.ChoiceField(
+        choices=[("xr_injection", "Injection"), ("oral", "Tablets")],
+        label="The dose to allow",
+        required=False,
+    )
+    dose_mg = forms.IntegerField(
+        required=False, min_value=1, max_value=400, label="Tablet dose (mg)",
+        help_text="for tablets: the dose you allow today",
+    )  # fmt: skip
     reason = forms.CharField(
         max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label="Clinical reason"
     )
@@ -127,9 +136,16 @@ class DiscontinueForm(BoundedForm):
 class OrderForm(BoundedForm):
     formulation = forms.ChoiceField(choices=FormulationChoice.choices)
     regimen = forms.ChoiceField(choices=())
-    dose_mg = forms.IntegerField(min_value=1, max_value=2000, label="Dose (mg)")
-    instructions = forms.CharField(max_length=500, required=False,
+    dose_mg = forms.IntegerField(
+        min_value=1, max_value=5000, label="Dose (mg)",
+        help_text="Injection 380 mg; tablets the regimen's dose (a weekly pattern: its largest "
+        "dose; your own schedule: the daily dose); implant the product's naltrexone content",
+    )  # fmt: skip
+    instructions = forms.CharField(max_length=300, required=False,
                                    widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    reason = forms.CharField(
+        max_length=180, required=False, label="Reason (your own oral schedule off the weekly total)"
+    )
 
     def __init__(
         self, *args: object, regimen_choices: list[tuple[str, str]], **kwargs: object

@@ -24,22 +24,26 @@ from naltrack.clinic import active_policy
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.mar import (
     INJECTION_STRENGTHS_MG,
+    ORDER_REFUSALS,
     OVERRIDABLE,
     InjectionDecision,
     InjectionEntry,
+    OralDecision,
     Problem,
     decide_injection,
     decide_oral_dose,
+    ordered_dose,
     visits_after_injection,
 )
 from naltrack.clinical.policy import Policy
+from naltrack.clinical.regimens import regimens
 from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
 from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
 from naltrack.patients.services import active_episode, lock_patient
 
-from .facts import injection_facts, oral_facts
+from .facts import active_order, as_active_order, injection_facts, oral_facts
 from .models import Administration, AdministrationStatus, InjectionOverride, Site, UrineScreenResult
 
 INJECTION_PRODUCT = "naltrexone ER 380 mg (VIVITROL)"
@@ -103,6 +107,38 @@ def propose_injection(
     patient: Patient, on: date, policy: Policy | None = None
 ) -> InjectionProposal:
     return _proposal(injection_decision(patient, on, policy=policy))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderToday:
+    """The active order as the MAR shows it, and what it gives on the day (the core's
+    `ordered_dose`: None when it gives nothing that day)."""
+
+    formulation: str
+    formulation_label: str
+    regimen: str
+    title: str
+    dose_mg: int
+    instructions: str
+    signed_by: str
+    signed_at: datetime
+    today_mg: int | None
+
+
+def order_today(patient: Patient, on: date, policy: Policy | None = None) -> OrderToday | None:
+    """The active order of the patient's active episode and what it gives on `on`; None
+    without one (the MAR then refuses a dose unless a prescriber overrides)."""
+    episode = patient.episodes.filter(status="active").first()
+    order = active_order(episode)
+    if order is None:
+        return None
+    reg = regimens().get(order.regimen)
+    return OrderToday(
+        formulation=order.formulation, formulation_label=order.get_formulation_display(),
+        regimen=order.regimen, title=reg.title if reg else order.regimen, dose_mg=order.dose_mg,
+        instructions=order.instructions, signed_by=order.signed_by, signed_at=order.signed_at,
+        today_mg=ordered_dose(as_active_order(order), on, policy or active_policy()),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +220,7 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
             raise InputError(f"is before the episode started ({episode.start_date})", "given_at")
         warnings: list[str] = []
         first, tier = False, ""
-        decision: InjectionDecision | None = None
+        decision: InjectionDecision | OralDecision | None = None
         dose: int | None
         reported = data.opioid_use_reported
         if injection:
@@ -210,25 +246,22 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
                 data.dose_mg,
             )
             if given:
-                oral = decide_oral_dose(oral_facts(episode, day), data.dose_mg, policy)
-                if oral.refusals:
-                    raise DoseRefused(oral.refusals)
-                first, tier = oral.first_dose, oral.tier
-                lifted_oral, override_oral = oral.overridden, oral.override
+                decision = decide_oral_dose(oral_facts(episode, day), data.dose_mg, policy)
+                if decision.refusals:
+                    raise DoseRefused(decision.refusals)
+                first, tier = decision.first_dose, decision.tier
         if warnings and not data.confirm_warnings:
             raise NeedsConfirmation(warnings)
         lifted = decision.overridden if decision and given else ()
         override = decision.override if decision and given else None
-        if not injection and given:
-            lifted, override = lifted_oral, override_oral
-        screen = "" if decision is None or decision.urine_screen_negative is None else (
+        screen = "" if not isinstance(decision, InjectionDecision) or decision.urine_screen_negative is None else (
             UrineScreenResult.NEGATIVE if decision.urine_screen_negative else UrineScreenResult.POSITIVE
         )  # fmt: skip
         admin = Administration.objects.create(
             patient=patient, episode=episode, given_at=data.given_at, given_on=day,
             formulation=data.formulation, product=product, dose_mg=dose if given else data.dose_mg,
             route=route, site=data.site if injection else Site.ORAL,
-            needle=data.needle, lot=data.lot.strip(), expiry=data.expiry, observed=data.observed,
+            needle=data.needle if injection else "", lot=data.lot.strip(), expiry=data.expiry, observed=data.observed,
             status=data.status, reason=data.reason.strip(), first_dose=first, late_tier=tier,
             warnings=warnings, reversal_agent_discussed=data.reversal_agent_discussed,
             reversal_agent_on_hand=data.reversal_agent_on_hand, recorded_by=actor.username,
@@ -267,34 +300,53 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
 
 
 def authorize_injection_override(
-    patient: Patient, *, on: date, reason: str, actor: Actor, at: datetime
-) -> InjectionOverride:
-    """A prescriber's written override for the injection of `on` (today): it lifts the refusals
-    the core marks overridable (before the earliest re-dose day; a positive screen in the late
-    tiers) and nothing else. The MAR then records the override on the administration."""
+    patient: Patient, *, on: date, reason: str, actor: Actor, at: datetime,
+    formulation: str = Formulation.XR_INJECTION, dose_mg: int | None = None,
+) -> InjectionOverride:  # fmt: skip
+    """A prescriber's written override for the dose of `on` (today): it lifts the refusals the
+    core marks overridable and nothing else. For an injection: before the earliest re-dose day, a
+    positive screen in the late tiers, no active order or an order for something else. For a
+    tablet of `dose_mg`: no active order, or a dose other than the active order gives today. The
+    MAR then records the override on the administration (shown on the chart, audited)."""
     actor.require(Action.OVERRIDE_BLOCK)
     if not reason.strip():
         raise InputError("write the clinical reason for the override", "reason")
     if on != local_day(at):
-        raise InputError("an override is written on the day of the injection", "on")
+        raise InputError("an override is written on the day of the dose", "on")
+    if formulation not in (Formulation.XR_INJECTION, Formulation.ORAL):
+        raise InputError("must be xr_injection or oral", "formulation")
+    oral = formulation == Formulation.ORAL
+    if oral and dose_mg is None:
+        raise InputError("give the tablet dose (mg) the override allows", "dose_mg")
     with transaction.atomic():
         lock_patient(patient)
         episode = active_episode(patient)
-        facts = injection_facts(patient, episode, on)
-        decision = decide_injection(replace(facts, override=None), None, active_policy())
-        codes = sorted({r.code for r in decision.refusals if r.code in OVERRIDABLE})
+        policy = active_policy()
+        refusals: tuple[Problem, ...]
+        if oral:
+            facts = replace(oral_facts(episode, on), override=None)
+            refusals = decide_oral_dose(facts, dose_mg, policy).refusals
+            # only the order refusals: the tablet's strength and the first-dose screening stand
+            allowed: frozenset[str] = ORDER_REFUSALS
+        else:
+            facts_i = injection_facts(patient, episode, on)
+            refusals = decide_injection(replace(facts_i, override=None), None, policy).refusals
+            allowed = OVERRIDABLE
+        codes = sorted({r.code for r in refusals if r.code in allowed})
         if not codes:
+            what = f"a {dose_mg} mg tablet" if oral else "an injection"
             raise InputError(
-                "nothing to override: the core refuses no injection today for a reason a "
-                "prescriber may override",
-                "on",
+                f"nothing to override: the core refuses {what} today for no reason a prescriber "
+                "may override",
+                "dose_mg" if oral else "on",
             )
         row = InjectionOverride.objects.create(
             patient=patient, episode=episode, on=on, codes=codes, reason=reason.strip()[:500],
             authorized_by=actor.username, authorized_at=at,
         )  # fmt: skip
+        what = f"{dose_mg} mg tablet" if oral else "injection"
         record_by(
             actor, at, AuditAction.CREATE, "injection_override", row.pk, patient_mrn=patient.mrn,
-            detail=f"override for {on} ({', '.join(codes)}): {reason.strip()}"[:500],
+            detail=f"override for the {what} of {on} ({', '.join(codes)}): {reason.strip()}"[:500],
         )  # fmt: skip
     return row

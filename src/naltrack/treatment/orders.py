@@ -10,8 +10,9 @@ from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
+from naltrack.clinic import active_policy
 from naltrack.clinical.errors import InputError
-from naltrack.clinical.regimens import regimens
+from naltrack.clinical.orders import OrderRequest, check_order
 from naltrack.patients.models import Patient
 from naltrack.patients.services import active_episode, lock_patient
 
@@ -19,15 +20,21 @@ from .models import Order, OrderStatus
 
 
 def sign_order(patient: Patient, *, formulation: str, regimen: str, dose_mg: int,
-               instructions: str = "", actor: Actor, at: datetime) -> Order:  # fmt: skip
+               instructions: str = "", reason: str = "", actor: Actor, at: datetime) -> Order:  # fmt: skip
+    """Sign an order the core allows for this formulation and regimen (clinical/orders.py:
+    380 mg injections, the oral regimens' own doses, a prescriber's own oral schedule at the
+    clinic's weekly total or with a written reason, implants inside the clinic's range); a refused
+    order writes nothing. The reason, when given, is kept with the instructions."""
     actor.require(Action.SIGN_ORDER)
-    reg = regimens().get(regimen)
-    if reg is None:
-        raise InputError("is not a known regimen", "regimen")
-    if reg.formulation.value != formulation:
-        raise InputError(f"is a regimen for {reg.formulation.value}, not {formulation}", "regimen")
-    if not 1 <= dose_mg <= 2000:
-        raise InputError("must be between 1 and 2000 mg", "dose_mg")
+    episode = active_episode(patient)
+    check_order(
+        OrderRequest(formulation, regimen, dose_mg, episode.indications, reason), active_policy()
+    )
+    text = instructions.strip()
+    if reason.strip():
+        text = f"{text} (Reason: {reason.strip()})".strip()
+    if len(text) > 500:
+        raise InputError("with the reason must be at most 500 characters", "instructions")
     with transaction.atomic():
         lock_patient(patient)
         episode = active_episode(patient)
@@ -36,7 +43,7 @@ def sign_order(patient: Patient, *, formulation: str, regimen: str, dose_mg: int
         )
         order = Order.objects.create(
             patient=patient, episode=episode, formulation=formulation, regimen=regimen,
-            dose_mg=dose_mg, instructions=instructions.strip(), signed_by=actor.username, signed_at=at,
+            dose_mg=dose_mg, instructions=text, signed_by=actor.username, signed_at=at,
         )  # fmt: skip
         record_by(
             actor,

@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from naltrack import clock
 from naltrack.accounts.roles import Action
+from naltrack.clinic import active_policy
 from naltrack.clinical.errors import InputError
+from naltrack.clinical.orders import order_rules_words
 from naltrack.clinical.regimens import regimens
 from naltrack.patients.models import EpisodeStatus
 from naltrack.patients.pages import open_record
@@ -38,6 +40,7 @@ from .mar import (
     DoseRefused,
     NeedsConfirmation,
     authorize_injection_override,
+    order_today,
     propose_injection,
     record_administration,
 )
@@ -55,12 +58,17 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
     patient = read_patient(mrn, actor=actor, at=now)
     if not patient.episodes.filter(status=EpisodeStatus.ACTIVE).exists():  # stopped, or never begun
         return render(request, "treatment/no_episode.html", {"patient": patient}, status=409)
-    proposal = propose_injection(patient, clock.local_day(now))
+    today = clock.local_day(now)
+    proposal = propose_injection(patient, today)
+    ordered = order_today(patient, today)
     plan = TreatmentPlan.current(patient)
+    # The MAR gives what the active order orders: its formulation, and its tablet of the day.
+    source = ordered.formulation if ordered else plan.formulation if plan else ""
     initial = {
-        "formulation": plan.formulation if plan and plan.formulation != "implant" else "xr_injection",
+        "formulation": source if source in ("oral", "xr_injection") else "xr_injection",
         "status": "given", "given_at": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
         "site": proposal.side, "needle": proposal.needle, "observed": True,
+        "dose_mg": ordered.today_mg if ordered and ordered.formulation == "oral" else None,
     }  # fmt: skip
     form = AdministrationForm(request.POST or None, initial=initial)
     warnings: list[str] = []
@@ -99,28 +107,35 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
             attach(form, exc)
     return render(request, "treatment/mar_entry.html", {
         "patient": patient, "form": form, "proposal": proposal, "warnings": warnings, "active": "patients",
-        "refusal": refusal,
+        "refusal": refusal, "ordered": ordered,
         "first_screening": first_dose_screening(patient, restart=proposal.tier == "rescreen"),
     })  # fmt: skip
 
 
 @requires(Action.OVERRIDE_BLOCK)
 def injection_override(request: HttpRequest, mrn: str) -> HttpResponse:
-    """A prescriber's written override for today's injection, when the core refuses it for a
-    reason the reference leaves to clinical judgement (too early; a positive late screen)."""
+    """A prescriber's written override for today's dose, when the core refuses it for a reason
+    the reference leaves to clinical judgement (too early; a positive late screen; no active
+    order, or a dose other than the active order gives)."""
     actor, now, patient = open_record(request, mrn, writes=Action.OVERRIDE_BLOCK)
-    proposal = propose_injection(patient, clock.local_day(now))
-    form = InjectionOverrideForm(request.POST or None)
+    today = clock.local_day(now)
+    proposal = propose_injection(patient, today)
+    ordered = order_today(patient, today)
+    initial = {"formulation": request.GET.get("formulation", "xr_injection")}
+    if request.GET.get("dose_mg", "").isdigit():
+        initial["dose_mg"] = request.GET["dose_mg"]
+    form = InjectionOverrideForm(request.POST or None, initial=initial)
 
     def authorize(d: dict[str, Any]) -> str:
         row = authorize_injection_override(
-            patient, on=clock.local_day(now), reason=d["reason"], actor=actor, at=now
-        )
-        return f"Override recorded for the injection of {row.on:%Y-%m-%d}: the nurse may record it."
+            patient, on=today, reason=d["reason"], actor=actor, at=now,
+            formulation=d["formulation"] or "xr_injection", dose_mg=d["dose_mg"],
+        )  # fmt: skip
+        return f"Override recorded for the dose of {row.on:%Y-%m-%d}: the nurse may record it."
 
     done = submit(request, form, authorize, then=reverse("patient-chart", args=[mrn]))
     return done or render(request, "treatment/injection_override.html", {
-        "patient": patient, "form": form, "proposal": proposal, "active": "patients",
+        "patient": patient, "form": form, "proposal": proposal, "ordered": ordered, "active": "patients",
     })  # fmt: skip
 
 
@@ -221,6 +236,7 @@ def orders(request: HttpRequest, mrn: str) -> HttpResponse:
     return done or render(request, "treatment/orders.html", {
         "patient": patient, "form": form, "orders": patient.orders.all(),
         "can_sign": actor.can(Action.SIGN_ORDER), "active": "patients",
+        "order_rules": order_rules_words(active_policy()),
     })  # fmt: skip
 
 
