@@ -91,7 +91,6 @@ OVERRIDABLE = frozenset(
         Refusal.ORDER_MISMATCH,
     }
 )
-ORDER_REFUSALS = frozenset({Refusal.NO_ACTIVE_ORDER, Refusal.ORDER_MISMATCH})
 
 
 # What each refusal means, for the generated rules document (a clinician reviews this table).

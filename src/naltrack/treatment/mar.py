@@ -24,7 +24,6 @@ from naltrack.clinic import active_policy
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.mar import (
     INJECTION_STRENGTHS_MG,
-    ORDER_REFUSALS,
     OVERRIDABLE,
     InjectionDecision,
     InjectionEntry,
@@ -305,9 +304,10 @@ def authorize_injection_override(
 ) -> InjectionOverride:  # fmt: skip
     """A prescriber's written override for the dose of `on` (today): it lifts the refusals the
     core marks overridable and nothing else. For an injection: before the earliest re-dose day, a
-    positive screen in the late tiers, no active order or an order for something else. For a
-    tablet of `dose_mg`: no active order, or a dose other than the active order gives today. The
-    MAR then records the override on the administration (shown on the chart, audited)."""
+    positive screen in the late tiers, a first dose's missing or positive urine screen, no active
+    order or an order for something else. For a tablet of `dose_mg`: no active order, a dose other
+    than the active order gives today, a first tablet's missing or positive urine screen. The MAR
+    then records the override on the administration (shown on the chart, audited)."""
     actor.require(Action.OVERRIDE_BLOCK)
     if not reason.strip():
         raise InputError("write the clinical reason for the override", "reason")
@@ -326,13 +326,13 @@ def authorize_injection_override(
         if oral:
             facts = replace(oral_facts(episode, on), override=None)
             refusals = decide_oral_dose(facts, dose_mg, policy).refusals
-            # only the order refusals: the tablet's strength and the first-dose screening stand
-            allowed: frozenset[str] = ORDER_REFUSALS
         else:
             facts_i = injection_facts(patient, episode, on)
             refusals = decide_injection(replace(facts_i, override=None), None, policy).refusals
-            allowed = OVERRIDABLE
-        codes = sorted({r.code for r in refusals if r.code in allowed})
+        # Only what the core marks overridable: for a tablet, no active order, a dose other than it
+        # orders, and a first tablet's missing or positive urine screen (Part A A2); the tablet's
+        # strength and the first-dose screening always stand.
+        codes = sorted({r.code for r in refusals if r.code in OVERRIDABLE})
         if not codes:
             what = f"a {dose_mg} mg tablet" if oral else "an injection"
             raise InputError(
