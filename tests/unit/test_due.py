@@ -89,3 +89,4 @@ def test_the_groups_read_most_urgent_first() -> None:
         "Plan review due this week",
     ]
     assert DueGroup(DueKind.PLAN_REVIEW, OVERDUE) == GROUPS[1]
+    assert [g.kind_label for g in GROUPS[:2]] == ["Liver tests", "Plan review"]

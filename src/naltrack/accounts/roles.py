@@ -68,6 +68,9 @@ class Action(StrEnum):
     # The patient portal (issue 11): invite a patient (a one-time link and code; re-inviting ends
     # the earlier invitations and is how a patient who lost access gets back in)
     INVITE_TO_PORTAL = "invite_to_portal"
+    # Work lists (issue 12): mark a Today item done (and undo it); give an alert to a staff member
+    MARK_WORKLIST_DONE = "mark_worklist_done"
+    ASSIGN_ALERTS = "assign_alerts"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -121,6 +124,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_CLINIC_WORKLIST: frozenset({P, K}),
     # The coordinator who registers and schedules, and the nurse who sees the patient at visits.
     Action.INVITE_TO_PORTAL: frozenset({N, K}),
+    # Whoever sees the labs-and-reviews list marks its items done; whoever handles alerts (the
+    # prescriber and the nurse triage them) gives one to a colleague who handles alerts.
+    Action.MARK_WORKLIST_DONE: frozenset({P, N, C}),
+    Action.ASSIGN_ALERTS: frozenset({P, N}),
 }
 
 

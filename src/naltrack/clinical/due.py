@@ -45,6 +45,10 @@ class DueGroup:
         return f"{self.kind.value}-{self.urgency.value}"
 
     @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
     def label(self) -> str:
         return f"{KIND_LABELS[self.kind]} {URGENCY_LABELS[self.urgency]}"
 
