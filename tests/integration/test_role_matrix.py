@@ -17,7 +17,7 @@ from naltrack.accounts.roles import PERMISSIONS, Action, Role
 from naltrack.accounts.services import Actor, PermissionRefused
 from naltrack.accounts.staff import staff_list
 from naltrack.alerts.models import Alert
-from naltrack.alerts.services import acknowledge, list_alerts, refresh_patient
+from naltrack.alerts.services import acknowledge, assign_alerts, list_alerts, refresh_patient
 from naltrack.appointments.services import book_appointment
 from naltrack.clinical.access import WorklistScope
 from naltrack.clinical.consent import Recipient, RecipientClass
@@ -53,6 +53,7 @@ from naltrack.treatment.services import (
     record_administration,
     sign_order,
 )
+from naltrack.worklist.done import mark_done
 from naltrack.worklist.services import today_worklist
 from tests.integration.conftest import (
     CAST,
@@ -106,6 +107,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.BREAK_GLASS: {P, N, C},
     Action.VIEW_CLINIC_WORKLIST: {P, K},
     Action.INVITE_TO_PORTAL: {N, K},
+    Action.MARK_WORKLIST_DONE: {P, N, C},
+    Action.ASSIGN_ALERTS: {P, N},
 }
 
 
@@ -175,6 +178,8 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.VIEW_CLINIC_WORKLIST: lambda a, w: today_worklist(TODAY, actor=a, scope=WorklistScope.CLINIC),
     Action.INVITE_TO_PORTAL: lambda a, w: invite_patient(w.patient.mrn, "p@example.org", actor=a, at=NOW,
                                                          site="https://clinic.example.org"),
+    Action.MARK_WORKLIST_DONE: lambda a, w: mark_done(w.patient.mrn, "liver_tests", actor=a, at=NOW),
+    Action.ASSIGN_ALERTS: lambda a, w: assign_alerts([w.alert_id], assignee="nobody.here", actor=a, at=NOW),
 }  # fmt: skip
 
 
