@@ -39,7 +39,6 @@ from naltrack.patients.services import PatientInput, open_episode, register_pati
 from naltrack.portal.services import create_account
 from naltrack.screening.services import run_screening, sign_screening
 from naltrack.treatment.models import Administration, TreatmentPlan
-from naltrack.worklist.done import mark_done
 from naltrack.treatment.services import (
     AdministrationInput,
     PlanInput,
@@ -49,6 +48,7 @@ from naltrack.treatment.services import (
     record_administration,
     sign_order,
 )
+from naltrack.worklist.done import mark_done
 
 PASSWORD = "naltrack-demo-2026"  # demo accounts only; `naltrack demo` refuses outside debug mode
 STAFF = (
@@ -135,7 +135,9 @@ def _worklists(on: date, cast: Cast) -> None:
     change) at some time in the last 95 days, spread over them: a few fall due this week and a few
     are just overdue; every third patient is the backlog, months overdue. Then two items already
     marked done today by the nurse, and two overdue-injection alerts given to her."""
-    rows = CareStatus.objects.filter(active=True, liver_test_due_on__lt=on).select_related("patient")
+    rows = CareStatus.objects.filter(active=True, liver_test_due_on__lt=on).select_related(
+        "patient"
+    )
     for care in rows.order_by("patient__mrn"):
         p, i = care.patient, int(care.patient.mrn.removeprefix("MRN-"))
         if i % 3 == 0:

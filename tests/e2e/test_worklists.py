@@ -31,7 +31,10 @@ def test_a_nurse_marks_an_overdue_liver_test_done_from_today(page: Any) -> None:
     group.locator("summary").click()  # collapsed, with its count
     assert "1" in group.locator("summary").inner_text()
     group.get_by_role("button", name=f"Mark liver tests of {p.mrn} done").click()
-    assert f"Liver tests of {p.mrn}: marked done by nina.nurse." in page.locator(".messages").inner_text()
+    assert (
+        f"Liver tests of {p.mrn}: marked done by nina.nurse."
+        in page.locator(".messages").inner_text()
+    )
     labs = page.locator("section", has=page.get_by_role("heading", name="Labs and reviews due"))
     assert labs.locator("#due-liver_tests-overdue summary").inner_text().startswith("0")
     done = labs.locator("#due-done")
@@ -45,7 +48,9 @@ def test_a_nurse_marks_an_overdue_liver_test_done_from_today(page: Any) -> None:
 
 def test_a_nurse_acknowledges_two_alerts_at_once(page: Any) -> None:
     create_staff("nina.nurse", PASSWORD, Role.NURSE)
-    patients = [started_on_injection(mrn, TODAY - timedelta(days=40)) for mrn in ("MRN-0821", "MRN-0822")]
+    patients = [
+        started_on_injection(mrn, TODAY - timedelta(days=40)) for mrn in ("MRN-0821", "MRN-0822")
+    ]
     for p in patients:
         refresh_patient(p, at=at(TODAY))
     alerts = [Alert.objects.get(patient=p, code="INJECTION_OVERDUE") for p in patients]

@@ -66,14 +66,20 @@ def test_filters_by_kind_patient_and_status(clinic: dict[str, Patient]) -> None:
     assert mrns(list_alerts(actor=PAT, kind=OVERDUE)) == [ADAMS, BAKER, CLARK]
     assert {a.code for a in list_alerts(actor=PAT, kind=OVERDUE)} == {OVERDUE}
     assert mrns(list_alerts(actor=PAT, patient=BAKER.lower())) == [BAKER]  # an MRN, any case
-    assert mrns(list_alerts(actor=PAT, patient="patient mrn-0903")) == [CLARK]  # a family name's start
+    assert mrns(list_alerts(actor=PAT, patient="patient mrn-0903")) == [
+        CLARK
+    ]  # a family name's start
     handle_alerts([overdue_alert(ADAMS).pk], do="acknowledge", actor=NINA, at=NOW)
     assert mrns(list_alerts(actor=PAT, kind=OVERDUE, status="acknowledged")) == [ADAMS]
     assert mrns(list_alerts(actor=PAT, kind=OVERDUE, status="open")) == [BAKER, CLARK]
 
 
-@pytest.mark.parametrize(("given", "field"), [({"kind": "NOT_A_CODE"}, "kind"), ({"status": "gone"}, "status")])
-def test_a_bad_filter_names_its_field(clinic: dict[str, Patient], given: dict[str, str], field: str) -> None:
+@pytest.mark.parametrize(
+    ("given", "field"), [({"kind": "NOT_A_CODE"}, "kind"), ({"status": "gone"}, "status")]
+)
+def test_a_bad_filter_names_its_field(
+    clinic: dict[str, Patient], given: dict[str, str], field: str
+) -> None:
     with pytest.raises(InputError) as exc:
         list_alerts(actor=PAT, **given)
     assert exc.value.field == field
@@ -82,13 +88,19 @@ def test_a_bad_filter_names_its_field(clinic: dict[str, Patient], given: dict[st
 # ---- assigning ---------------------------------------------------------------------------------
 
 
-def test_an_assigned_alert_is_in_the_assignees_inbox_and_audited(clinic: dict[str, Patient]) -> None:
+def test_an_assigned_alert_is_in_the_assignees_inbox_and_audited(
+    clinic: dict[str, Patient],
+) -> None:
     clark = overdue_alert(CLARK)
     assert CLARK not in mrns(list_alerts(actor=NINA))  # lou's patient: not on nina's list
     out = assign_alerts([clark.pk], assignee="nina.nurse", actor=PAT, at=NOW)
     assert [a.pk for a in out.changed] == [clark.pk] and out.refused == []
     clark.refresh_from_db()
-    assert (clark.assigned_to, clark.assigned_by, clark.assigned_at) == ("nina.nurse", "pat.prescriber", NOW)
+    assert (clark.assigned_to, clark.assigned_by, clark.assigned_at) == (
+        "nina.nurse",
+        "pat.prescriber",
+        NOW,
+    )
     assert [a.pk for a in list_alerts(actor=NINA, assignee="me")] == [clark.pk]
     assert CLARK in mrns(list_alerts(actor=NINA))  # given to her: in her inbox
     assert mrns(list_alerts(actor=PAT, assignee="none", kind=OVERDUE)) == [ADAMS, BAKER]
@@ -126,12 +138,18 @@ def test_bulk_acknowledge_changes_the_allowed_and_refuses_each_other_row(clinic:
     out = handle_alerts([*ids, ids[0], 999999], do="acknowledge", actor=NINA, at=NOW)
     assert sorted(a.pk for a in out.changed) == ids[:2]
     assert out.refused == [
-        (ids[2], f"{CLARK} is not on your care team: open the chart and break the glass to act on this alert"),
+        (
+            ids[2],
+            f"{CLARK} is not on your care team: open the chart and break the glass to act on this alert",
+        ),
         (999999, "no alert has this id"),
     ]
     statuses = dict(Alert.objects.filter(pk__in=ids).values_list("pk", "status"))
     assert statuses == {ids[0]: "acknowledged", ids[1]: "acknowledged", ids[2]: "open"}
-    assert AuditEvent.objects.filter(object_type="alert", actor="nina.nurse", action="update").count() == 2
+    assert (
+        AuditEvent.objects.filter(object_type="alert", actor="nina.nurse", action="update").count()
+        == 2
+    )
     again = handle_alerts(ids[:1], do="acknowledge", actor=NINA, at=NOW)
     assert again.changed == [] and again.refused == [(ids[0], "already acknowledged by nina.nurse")]
 
@@ -142,8 +160,12 @@ def test_bulk_resolve_needs_a_note_and_refuses_the_resolved(clinic: dict[str, Pa
         handle_alerts(ids, do="resolve", note="  ", actor=NINA, at=NOW)
     assert exc.value.field == "note"
     assert not Alert.objects.filter(pk__in=ids, status=AlertStatus.RESOLVED).exists()
-    out = handle_alerts(ids, do="resolve", note="Both called; injections booked.", actor=NINA, at=NOW)
-    assert len(out.changed) == 2 and all(a.note == "nina.nurse: Both called; injections booked." for a in out.changed)
+    out = handle_alerts(
+        ids, do="resolve", note="Both called; injections booked.", actor=NINA, at=NOW
+    )
+    assert len(out.changed) == 2 and all(
+        a.note == "nina.nurse: Both called; injections booked." for a in out.changed
+    )
     out = handle_alerts(ids[:1], do="resolve", note="again", actor=PAT, at=NOW)
     assert out.refused == [(ids[0], "already resolved by nina.nurse")]
 
@@ -172,20 +194,33 @@ def _client(username: str) -> Client:
     return c
 
 
-def test_the_inbox_page_filters_assigns_and_acts_on_the_selected(clinic: dict[str, Patient]) -> None:
+def test_the_inbox_page_filters_assigns_and_acts_on_the_selected(
+    clinic: dict[str, Patient],
+) -> None:
     pat = _client("pat.prescriber")
     page = pat.get(f"/alerts/?kind={OVERDUE}&patient={BAKER}").content.decode()
     assert BAKER in page and ADAMS not in page and 'form="bulk"' in page
     ids = [str(overdue_alert(m).pk) for m in (ADAMS, BAKER)]
-    r = pat.post(f"/alerts/?kind={OVERDUE}", {"alert": ids, "do": "assign", "assignee": "nina.nurse"}, follow=True)
+    r = pat.post(
+        f"/alerts/?kind={OVERDUE}",
+        {"alert": ids, "do": "assign", "assignee": "nina.nurse"},
+        follow=True,
+    )
     assert "2 alerts assigned to nina.nurse." in r.content.decode()
     nina = _client("nina.nurse")
     mine = nina.get("/alerts/?assignee=me").content.decode()
-    assert ADAMS in mine and BAKER in mine and "assigned to nina.nurse</strong> by pat.prescriber" in mine
+    assert (
+        ADAMS in mine
+        and BAKER in mine
+        and "assigned to nina.nurse</strong> by pat.prescriber" in mine
+    )
     # Resolving without a note: refused, nothing changed, the selection and the page kept.
     r = nina.post("/alerts/?assignee=me", {"alert": ids, "do": "resolve", "note": ""})
     page = r.content.decode()
-    assert r.status_code == 200 and "Nothing changed: say what was done before resolving alerts." in page
+    assert (
+        r.status_code == 200
+        and "Nothing changed: say what was done before resolving alerts." in page
+    )
     assert page.count("checked") == 2 and 'aria-invalid="true"' in page
     assert not Alert.objects.filter(status=AlertStatus.RESOLVED).exists()
     r = nina.post("/alerts/?assignee=me", {"alert": ids, "do": "acknowledge"}, follow=True)
@@ -193,6 +228,14 @@ def test_the_inbox_page_filters_assigns_and_acts_on_the_selected(clinic: dict[st
     clark = str(overdue_alert(CLARK).pk)
     r = nina.post("/alerts/", {"alert": [clark], "do": "acknowledge"}, follow=True)
     assert f"Alert {clark} not changed: {CLARK} is not on your care team" in r.content.decode()
+    # Assigning with nobody chosen is refused (the list's first option is not "nobody"); "nobody"
+    # chosen takes the assignment away.
+    page = pat.post("/alerts/", {"alert": ids, "do": "assign", "assignee": ""}).content.decode()
+    assert "Nothing changed: choose whom to assign the alerts to (or nobody)." in page
+    assert Alert.objects.filter(assigned_to="nina.nurse").count() == 2
+    r = pat.post("/alerts/", {"alert": ids, "do": "assign", "assignee": "none"}, follow=True)
+    assert "2 alerts no longer assigned." in r.content.decode()
+    assert not Alert.objects.exclude(assigned_to="").exists()
     cole = _client("cole.counselor")
     assert 'form="bulk"' not in cole.get("/alerts/").content.decode()
     assert cole.post("/alerts/", {"alert": ids, "do": "acknowledge"}).status_code == 403
@@ -207,11 +250,16 @@ def test_the_api_filters_assigns_and_acts_on_several(clinic: dict[str, Patient])
     pat, nina = auth("pat.prescriber"), auth("nina.nurse")
 
     def post(path: str, body: object, headers: dict[str, str]) -> Any:
-        return c.post(f"/api{path}", data=json.dumps(body), content_type="application/json", headers=headers)
+        return c.post(
+            f"/api{path}", data=json.dumps(body), content_type="application/json", headers=headers
+        )
 
     ids = [overdue_alert(m).pk for m in (ADAMS, BAKER, CLARK)]
     r = post("/alerts/assign", {"alert_ids": ids[:2], "assignee": "nina.nurse"}, pat)
-    assert r.status_code == 200 and [a["assigned_to"] for a in r.json()["changed"]] == ["nina.nurse"] * 2
+    assert (
+        r.status_code == 200
+        and [a["assigned_to"] for a in r.json()["changed"]] == ["nina.nurse"] * 2
+    )
     listed = c.get("/api/alerts?assignee=me", headers=nina).json()
     assert sorted(a["id"] for a in listed["items"]) == ids[:2]
     assert c.get(f"/api/alerts?kind={OVERDUE}&patient={CLARK}", headers=pat).json()["total"] == 1
@@ -225,4 +273,9 @@ def test_the_api_filters_assigns_and_acts_on_several(clinic: dict[str, Patient])
     assert post("/alerts/resolve", {"alert_ids": []}, nina).status_code == 400
     r = post("/alerts/resolve", {"alert_ids": ids[:2], "note": "Called both."}, nina)
     assert [a["status"] for a in r.json()["changed"]] == ["resolved", "resolved"]
-    assert post("/alerts/assign", {"alert_ids": ids, "assignee": "cole.counselor"}, pat).json()["field"] == "assignee"
+    assert (
+        post("/alerts/assign", {"alert_ids": ids, "assignee": "cole.counselor"}, pat).json()[
+            "field"
+        ]
+        == "assignee"
+    )

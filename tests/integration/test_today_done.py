@@ -81,7 +81,12 @@ def test_the_groups_are_most_urgent_first_with_their_counts(clinic: dict[str, Pa
 
 def test_marking_done_takes_the_item_off_todays_group_and_lists_it_as_done(clinic: dict[str, Patient]) -> None:  # fmt: skip
     mark = mark_done(LATE, "liver_tests", actor=NURSE, at=NOW)
-    assert (mark.done_by, mark.done_at, mark.on, mark.due_on) == ("nina.nurse", NOW, TODAY, TODAY - timedelta(days=10))
+    assert (mark.done_by, mark.done_at, mark.on, mark.due_on) == (
+        "nina.nurse",
+        NOW,
+        TODAY,
+        TODAY - timedelta(days=10),
+    )
     assert listed()["liver_tests-overdue"] == []
     assert listed()["plan_review-due_this_week"] == [LATE]  # the other item of the patient stays
     [done] = labs().done
@@ -100,7 +105,11 @@ def test_undo_puts_the_item_back_and_is_audited(clinic: dict[str, Patient]) -> N
     undo_done(LATE, "plan_review", actor=NURSE, at=NOW + timedelta(minutes=5))
     assert listed()["plan_review-due_this_week"] == [LATE] and not DoneMark.objects.exists()
     undone = AuditEvent.objects.get(object_type="worklist_done", action="update")
-    assert undone.actor == "nina.nurse" and "undone" in undone.detail and "pat.prescriber" in undone.detail
+    assert (
+        undone.actor == "nina.nurse"
+        and "undone" in undone.detail
+        and "pat.prescriber" in undone.detail
+    )
 
 
 @pytest.mark.parametrize(
@@ -111,12 +120,20 @@ def test_undo_puts_the_item_back_and_is_audited(clinic: dict[str, Patient]) -> N
     ids=["unknown item", "not due", "unknown patient"],
 )  # fmt: skip
 def test_bad_marks_are_refused_naming_the_field_and_write_nothing(
-    clinic: dict[str, Patient], mrn: str, item: str, error: type[Exception], field: str, message: str
+    clinic: dict[str, Patient],
+    mrn: str,
+    item: str,
+    error: type[Exception],
+    field: str,
+    message: str,
 ) -> None:
     with pytest.raises(error) as exc:
         mark_done(mrn, item, actor=NURSE, at=NOW)
     assert exc.value.field == field and message in exc.value.message  # type: ignore[attr-defined]
-    assert not DoneMark.objects.exists() and not AuditEvent.objects.filter(object_type="worklist_done").exists()
+    assert (
+        not DoneMark.objects.exists()
+        and not AuditEvent.objects.filter(object_type="worklist_done").exists()
+    )
 
 
 def test_marking_twice_or_undoing_nothing_is_a_conflict(clinic: dict[str, Patient]) -> None:
@@ -137,7 +154,9 @@ def test_roles_and_the_care_team(clinic: dict[str, Patient], settings: Any) -> N
     add_to_care_team(clinic[LATE], "lou.nurse", actor=COORDINATOR, at=NOW)
     with pytest.raises(OutsideCareTeam):
         mark_done(LATE, "liver_tests", actor=NURSE, at=NOW)
-    assert AuditEvent.objects.filter(object_type="patient_chart_refused", actor="nina.nurse").exists()
+    assert AuditEvent.objects.filter(
+        object_type="patient_chart_refused", actor="nina.nurse"
+    ).exists()
     assert DoneMark.objects.filter(item="liver_tests").count() == 0
 
 
@@ -152,14 +171,22 @@ def test_the_today_page_groups_and_marks_done(clinic: dict[str, Patient]) -> Non
     nina = _client("nina.nurse", Role.NURSE)
     page = nina.get("/today/").content.decode()
     assert 'id="due-liver_tests-overdue"' in page and "Liver tests overdue" in page
-    assert page.index("Liver tests overdue") < page.index("Plan review overdue") < page.index("Liver tests due this week")
+    assert (
+        page.index("Liver tests overdue")
+        < page.index("Plan review overdue")
+        < page.index("Liver tests due this week")
+    )
     assert 'aria-label="Mark liver tests of MRN-0701 done"' in page
-    r = nina.post("/today/done/", {"mrn": LATE, "item": "liver_tests", "next": "/today/"}, follow=True)
+    r = nina.post(
+        "/today/done/", {"mrn": LATE, "item": "liver_tests", "next": "/today/"}, follow=True
+    )
     page = r.content.decode()
     assert "Liver tests of MRN-0701: marked done by nina.nurse." in page
     assert 'aria-label="Undo: Liver tests of MRN-0701"' in page
     assert 'aria-label="Mark liver tests of MRN-0701 done"' not in page
-    again = nina.post("/today/done/", {"mrn": LATE, "item": "liver_tests"}, follow=True).content.decode()
+    again = nina.post(
+        "/today/done/", {"mrn": LATE, "item": "liver_tests"}, follow=True
+    ).content.decode()
     assert "Not changed: liver tests are already marked done today." in again
     r = nina.post("/today/done/", {"mrn": LATE, "item": "liver_tests", "do": "undo"}, follow=True)
     assert "back on today&#x27;s list" in r.content.decode() and not DoneMark.objects.exists()
@@ -188,5 +215,8 @@ def test_the_api_groups_and_marks_done(clinic: dict[str, Patient]) -> None:
     assert bad.status_code == 400 and "item" in bad.json()["field"]
     today = c.get("/api/worklist/today", headers=headers).json()["labs_reviews_due"]
     assert today["groups"][0]["total"] == 0 and [d["mrn"] for d in today["done"]] == [LATE]
-    assert post("/api/worklist/done/undo", {"mrn": LATE, "item": "liver_tests"}).json() == {"mrn": LATE, "item": "liver_tests"}
+    assert post("/api/worklist/done/undo", {"mrn": LATE, "item": "liver_tests"}).json() == {
+        "mrn": LATE,
+        "item": "liver_tests",
+    }
     assert not DoneMark.objects.exists()

@@ -59,6 +59,7 @@ def test_my_patients_and_the_whole_clinic_hold_their_own_patients(clinic: None) 
 
 def test_done_items_follow_the_scope(clinic: None) -> None:
     mark_done(LOUS, "liver_tests", actor=LOU, at=NOW)
+
     def done(actor: Actor, scope: WorklistScope | None = None) -> list[str]:
         labs = today_worklist(TODAY, actor=actor, scope=scope).labs_reviews_due
         assert labs is not None

@@ -413,7 +413,12 @@ def alert_assignees() -> list[tuple[str, str]]:
     out = []
     for staff in rows:
         username = staff.user.get_username()
-        out.append((username, f"{staff.user.get_full_name() or username} ({username}, {staff.get_role_display().lower()})"))
+        out.append(
+            (
+                username,
+                f"{staff.user.get_full_name() or username} ({username}, {staff.get_role_display().lower()})",
+            )
+        )
     return out
 
 
@@ -421,7 +426,11 @@ def _apply(alert: Alert, actor: Actor, at: datetime, note: str, resolve: bool) -
     """Acknowledge or resolve a locked, unresolved alert, with its audit event (inside the
     caller's transaction)."""
     if resolve:
-        alert.status, alert.resolved_by, alert.resolved_at = AlertStatus.RESOLVED, actor.username, at
+        alert.status, alert.resolved_by, alert.resolved_at = (
+            AlertStatus.RESOLVED,
+            actor.username,
+            at,
+        )
     else:
         alert.status = AlertStatus.ACKNOWLEDGED
         alert.acknowledged_by, alert.acknowledged_at = actor.username, at
@@ -530,7 +539,9 @@ def handle_alerts(alert_ids: list[int], *, do: str, actor: Actor, at: datetime,
     return out
 
 
-def assign_alerts(alert_ids: list[int], *, assignee: str, actor: Actor, at: datetime) -> BulkOutcome:
+def assign_alerts(
+    alert_ids: list[int], *, assignee: str, actor: Actor, at: datetime
+) -> BulkOutcome:
     """Give alerts to a staff member who handles alerts (`assignee` a user name; blank takes the
     assignment away), in one transaction, each change audited. The alerts are then in the
     assignee's inbox under "assigned to me", whoever's patients they are. A resolved alert, or
@@ -550,7 +561,11 @@ def assign_alerts(alert_ids: list[int], *, assignee: str, actor: Actor, at: date
                 out.refused.append((alert_id, f"already resolved by {alert.resolved_by}"))
             else:
                 before = alert.assigned_to or "nobody"
-                alert.assigned_to, alert.assigned_by, alert.assigned_at = assignee, actor.username, at
+                alert.assigned_to, alert.assigned_by, alert.assigned_at = (
+                    assignee,
+                    actor.username,
+                    at,
+                )
                 alert.save(update_fields=("assigned_to", "assigned_by", "assigned_at"))
                 record_by(actor, at, AuditAction.UPDATE, "alert", alert.pk, patient_mrn=alert.patient.mrn,
                           detail=f"assigned {alert.code} to {assignee or 'nobody'} (was {before})")  # fmt: skip

@@ -92,15 +92,17 @@ def _bulk(request: HttpRequest) -> HttpResponse:
     try:
         ids = _selected(request)
         if do == "assign":
-            out: BulkOutcome = assign_alerts(ids, assignee=assignee, actor=actor, at=now)
-            done = f"assigned to {assignee}" if assignee else "no longer assigned"
+            if not assignee:
+                raise InputError("choose whom to assign the alerts to (or nobody)", "assignee")
+            whom = "" if assignee == ASSIGNEE_NONE else assignee
+            out: BulkOutcome = assign_alerts(ids, assignee=whom, actor=actor, at=now)
+            done = f"assigned to {whom}" if whom else "no longer assigned"
         else:
             out = handle_alerts(ids, do=do, note=note, actor=actor, at=now)
             done = "resolved" if do == "resolve" else "acknowledged"
     except OutsideCareTeam:
         raise
-    except InputError as exc:
-        messages.error(request, f"Nothing changed: {exc.field}: {exc.message}.")
+    except InputError as exc:  # shown in the form, beside what was typed and selected
         return _inbox(request, {"selected": raw, "note": note, "assignee": assignee, "error": exc})
     if out.changed:
         n = len(out.changed)

@@ -76,4 +76,3 @@ def undo_done(mrn: str, item: str, *, actor: Actor, at: datetime) -> None:
         record_by(actor, at, AuditAction.UPDATE, "worklist_done", mark.pk, patient_mrn=patient.mrn,
                   detail=f"undone: {kind.value} marked done by {mark.done_by} at {mark.done_at.isoformat()}")  # fmt: skip
         mark.delete()
-

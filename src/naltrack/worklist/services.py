@@ -221,7 +221,9 @@ def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
         )  # fmt: skip
 
 
-def _labs_reviews(care: QuerySet[CareStatus], on: date, scoped: Q, unassigned: Unassigned) -> LabsReviews:
+def _labs_reviews(
+    care: QuerySet[CareStatus], on: date, scoped: Q, unassigned: Unassigned
+) -> LabsReviews:
     """Each group of what is due (the core decides each group's due days: clinical/due.py), the
     oldest due day first, without the items marked done today; then today's done marks."""
     policy = active_policy()

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alerts', '0004_today_indexes'),
+        ("alerts", "0004_today_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='alert',
-            name='assigned_at',
+            model_name="alert",
+            name="assigned_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='assigned_by',
+            model_name="alert",
+            name="assigned_by",
             field=models.CharField(blank=True, max_length=150),
         ),
         migrations.AddField(
-            model_name='alert',
-            name='assigned_to',
+            model_name="alert",
+            name="assigned_to",
             field=models.CharField(blank=True, db_index=True, max_length=150),
         ),
     ]

@@ -5,29 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0003_care_team'),
+        ("patients", "0003_care_team"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DoneMark',
+            name="DoneMark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item', models.CharField(choices=[('liver_tests', 'Liver tests'), ('plan_review', 'Plan review')], max_length=20)),
-                ('on', models.DateField(help_text='the day whose list the item leaves')),
-                ('due_on', models.DateField(blank=True, help_text='the due day it answered', null=True)),
-                ('done_by', models.CharField(max_length=150)),
-                ('done_at', models.DateTimeField()),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='worklist_done', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "item",
+                    models.CharField(
+                        choices=[("liver_tests", "Liver tests"), ("plan_review", "Plan review")],
+                        max_length=20,
+                    ),
+                ),
+                ("on", models.DateField(help_text="the day whose list the item leaves")),
+                (
+                    "due_on",
+                    models.DateField(blank=True, help_text="the due day it answered", null=True),
+                ),
+                ("done_by", models.CharField(max_length=150)),
+                ("done_at", models.DateTimeField()),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="worklist_done",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-done_at', 'id'),
-                'indexes': [models.Index(fields=['on', 'item'], name='done_mark_day')],
-                'constraints': [models.UniqueConstraint(fields=('patient', 'item', 'on'), name='one_done_mark_per_item_and_day')],
+                "ordering": ("-done_at", "id"),
+                "indexes": [models.Index(fields=["on", "item"], name="done_mark_day")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("patient", "item", "on"), name="one_done_mark_per_item_and_day"
+                    )
+                ],
             },
         ),
     ]
