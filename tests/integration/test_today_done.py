@@ -220,3 +220,25 @@ def test_the_api_groups_and_marks_done(clinic: dict[str, Patient]) -> None:
         "item": "liver_tests",
     }
     assert not DoneMark.objects.exists()
+
+
+def test_a_full_group_shows_its_first_rows_and_its_whole_count() -> None:
+    """More overdue than a page holds: the oldest due days first, the group's own total; the other
+    groups are counted apart (one windowed query per kind of item)."""
+    from naltrack.alerts.models import CareStatus
+    from naltrack.worklist.services import SECTION_LIMIT
+
+    n = SECTION_LIMIT + 2
+    for i in range(n + 2):
+        p = Patient.objects.create(mrn=f"T-{i:03d}", given_name="G", family_name=f"Name {i:03d}",
+                                   birth_date=TODAY - timedelta(days=12000), sex_at_birth="male", created_at=NOW)  # fmt: skip
+        # n overdue (the i-th i+1 days late, in reverse order of creation), then two due this week
+        due = TODAY - timedelta(days=n - i) if i < n else TODAY + timedelta(days=i - n)
+        CareStatus.objects.create(patient=p, computed_on=TODAY, active=True, liver_test_due_on=due)
+    groups = {g.group.key: g for g in labs().groups if g.group}
+    overdue = groups["liver_tests-overdue"]
+    assert (overdue.total, len(overdue.rows), overdue.more) == (n, SECTION_LIMIT, 2)
+    assert [c.patient.mrn for c in overdue.rows] == [f"T-{i:03d}" for i in range(SECTION_LIMIT)]
+    week = groups["liver_tests-due_this_week"]
+    assert (week.total, [c.due_on for c in week.rows]) == (2, [TODAY, TODAY + timedelta(days=1)])
+    assert groups["plan_review-overdue"].total == 0 and labs().total == n + 2

@@ -549,7 +549,8 @@ def assign_alerts(
     actor.require(Action.ASSIGN_ALERTS)
     assignee = assignee.strip()
     if assignee and assignee not in dict(alert_assignees()):
-        raise InputError(f"{assignee} is not an active staff member who handles alerts", "assignee")
+        # NotFoundError (404 in the API): the name names nobody who may be given an alert
+        raise NotFoundError(f"{assignee} is not an active staff member who handles alerts", "assignee")
     out = BulkOutcome()
     allowed_ids = _gate(_ids(alert_ids), actor, at, out)
     with transaction.atomic():

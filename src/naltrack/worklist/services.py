@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from naltrack import clock
 from naltrack.accounts.roles import TODAY_SECTIONS, Action
@@ -225,19 +226,42 @@ def _labs_reviews(
     care: QuerySet[CareStatus], on: date, scoped: Q, unassigned: Unassigned
 ) -> LabsReviews:
     """Each group of what is due (the core decides each group's due days: clinical/due.py), the
-    oldest due day first, without the items marked done today; then today's done marks."""
+    oldest due day first, without the items marked done today; then today's done marks.
+
+    One query per kind of item, whatever the clinic's size: each row is numbered within its group
+    (its urgency) and counted there (window functions, on SQLite and PostgreSQL alike), and only
+    the first rows of each group are read, each carrying its group's total."""
     policy = active_policy()
-    groups = []
-    for group in GROUPS:
-        first, last = due_window(group.urgency, on, policy)
-        name = DUE_FIELDS[group.kind]
-        bounds = {f"{name}__lte": last} | ({f"{name}__gte": first} if first else {})
-        done_today = DoneMark.objects.filter(on=on, item=group.kind.value).values("patient_id")
-        rows = care.filter(**bounds).exclude(patient_id__in=done_today).order_by(name, "patient_id")
-        part = _section(rows)
-        for row in part.rows:  # the group's due day, under one name for the page and the API
-            row.due_on = getattr(row, name)
-        groups.append(DueSection(part.rows, part.total, group))
+    by_group: dict[DueGroup, DueSection] = {}
+    for kind in DueKind:
+        name = DUE_FIELDS[kind]
+        windows, urgency = Q(), []
+        for group in GROUPS:
+            if group.kind is not kind:
+                continue
+            first, last = due_window(group.urgency, on, policy)
+            bounds = Q(**{f"{name}__lte": last}) & (Q(**{f"{name}__gte": first}) if first else Q())
+            windows |= bounds
+            urgency.append(When(bounds, then=Value(group.urgency.value)))
+        group_of = Case(*urgency, output_field=CharField())
+        done_today = DoneMark.objects.filter(on=on, item=kind.value).values("patient_id")
+        rows = list(
+            care.filter(windows).exclude(patient_id__in=done_today)
+            .annotate(
+                due_group=group_of,
+                due_rank=Window(RowNumber(), partition_by=[group_of], order_by=[F(name).asc(), F("patient_id").asc()]),
+                due_total=Window(Count("id"), partition_by=[group_of]),
+            )
+            .filter(due_rank__lte=SECTION_LIMIT)
+            .order_by(name, "patient_id")
+        )  # fmt: skip
+        for group in GROUPS:
+            if group.kind is kind:
+                mine = [r for r in rows if r.due_group == group.urgency.value]
+                for row in mine:  # the group's due day, under one name for the page and the API
+                    row.due_on = getattr(row, name)
+                by_group[group] = DueSection(mine, mine[0].due_total if mine else 0, group)
+    groups = [by_group[group] for group in GROUPS]
     done = list(
         mark_unassigned(DoneMark.objects.select_related("patient").filter(scoped, on=on), unassigned)
         .order_by("-done_at", "id")[:SECTION_LIMIT]
