@@ -66,25 +66,23 @@ def alert_out(a: Alert) -> dict[str, Any]:
 # "unresolved" is open and acknowledged together (the inbox's default).
 StatusFilter = Literal["unresolved", "open", "acknowledged", "resolved"]
 SeverityFilter = Literal["", "urgent", "high", "routine"]
-# An alert code, or "" for any.
-KindFilter = Literal["", *tuple(c.value for c in AlertCode)]  # type: ignore[valid-type]
 
 
 @router.get("/alerts", response=answers(200, Page[AlertOut]),
             summary="Alerts, most severe first (default: unresolved), of your patients and those with no "
                     "care team, or with scope=clinic (prescriber) the whole clinic; the listing is audited")  # fmt: skip
 def list_alerts(request: HttpRequest, status: StatusFilter = "unresolved", severity: SeverityFilter = "",
-                mrn: SearchText = "", scope: WorklistScope | None = None, kind: KindFilter = "",
+                mrn: SearchText = "", scope: WorklistScope | None = None, kind: AlertCode | None = None,
                 assignee: SearchText = "", patient: SearchText = "", limit: Limit = 50,
                 offset: Offset = 0) -> dict[str, Any]:  # fmt: skip
     """`kind`: an alert code; `assignee`: "me", "none" (nobody) or a user name; `patient`: an MRN
     or the start of a family name. Alerts given to you are listed whoever's patients they are."""
     rows = services.list_alerts(actor=actor(request), status=status, severity=severity, mrn=mrn,
-                                scope=scope, at=now(), kind=kind, assignee=assignee, patient=patient)  # fmt: skip
+                                scope=scope, at=now(), kind=kind.value if kind else "", assignee=assignee, patient=patient)  # fmt: skip
     return audited_page(
         request, "alert_list", rows, limit, offset, alert_out, mrn_of=lambda a: a.patient.mrn,
         filters=f"status={status} severity={severity} mrn={mrn} scope={scope or 'default'} "
-                f"kind={kind} assignee={assignee} patient={patient}",
+                f"kind={kind or ''} assignee={assignee} patient={patient}",
     )  # fmt: skip
 
 

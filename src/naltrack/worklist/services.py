@@ -259,7 +259,7 @@ def _labs_reviews(
             if group.kind is kind:
                 mine = [r for r in rows if r.due_group == group.urgency.value]
                 for row in mine:  # the group's due day, under one name for the page and the API
-                    row.due_on = getattr(row, name)
+                    row.due_on = getattr(row, name)  # type: ignore[attr-defined]
                 by_group[group] = DueSection(mine, mine[0].due_total if mine else 0, group)
     groups = [by_group[group] for group in GROUPS]
     done = list(
