@@ -13,6 +13,7 @@ from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinic import active_policy
 from naltrack.clinical.access import OutsideCareTeam
+from naltrack.clinical.due import due_until
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.regimens import injection_timing
 from naltrack.web.context import request_actor
@@ -53,7 +54,7 @@ def _today(request: HttpRequest) -> HttpResponse:
         "severities": ("urgent", "high", "routine"),
         "overdue_day": _overdue_day(),
         "missed_days": MISSED_LOOKBACK_DAYS,
-        "labs_week": active_policy().labs_reviews_due_soon_days,
+        "labs_week": (due_until(clock.today(), active_policy()) - clock.today()).days,
         "can_mark_done": request_actor(request).can(Action.MARK_WORKLIST_DONE),
     }
     return render(request, "worklist/today.html", context)
