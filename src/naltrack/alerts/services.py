@@ -550,7 +550,9 @@ def assign_alerts(
     assignee = assignee.strip()
     if assignee and assignee not in dict(alert_assignees()):
         # NotFoundError (404 in the API): the name names nobody who may be given an alert
-        raise NotFoundError(f"{assignee} is not an active staff member who handles alerts", "assignee")
+        raise NotFoundError(
+            f"{assignee} is not an active staff member who handles alerts", "assignee"
+        )
     out = BulkOutcome()
     allowed_ids = _gate(_ids(alert_ids), actor, at, out)
     with transaction.atomic():
