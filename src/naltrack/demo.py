@@ -20,7 +20,8 @@ from django.utils import timezone
 from naltrack import clock
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import Actor, create_staff
-from naltrack.alerts.services import refresh_all
+from naltrack.alerts.models import Alert, CareStatus
+from naltrack.alerts.services import assign_alerts, refresh_all
 from naltrack.appointments.calendar import add_holiday, add_room, set_week_hours
 from naltrack.appointments.models import Appointment, AppointmentStatus, Room
 from naltrack.appointments.services import (
@@ -54,6 +55,7 @@ from naltrack.treatment.services import (
     record_administration,
     sign_order,
 )
+from naltrack.worklist.done import mark_done
 
 PASSWORD = "naltrack-demo-2026"  # demo accounts only; `naltrack demo` refuses outside debug mode
 STAFF = (
@@ -147,6 +149,7 @@ def seed(on: date, patients: int = PATIENTS) -> int:
         refresh_all(at=_at(on, 7))
         _outreach(on, cast)
         _portal_logins(on, cast)
+        _worklists(on, cast)
     finally:
         _latest = None
     return patients
@@ -223,6 +226,38 @@ def _assign_visits(on: date, cast: Cast) -> None:
                 break
             except InputError:
                 continue
+
+
+def _worklists(on: date, cast: Cast) -> None:
+    """Today's work lists as a clinic keeps them (issue 12). Two patients in three in treatment
+    for more than three months had a repeat liver test and a plan review (a version with no
+    change) at some time in the last 95 days, spread over them: a few fall due this week and a few
+    are just overdue; every third patient is the backlog, months overdue. Then two items already
+    marked done today by the nurse, and two overdue-injection alerts given to her."""
+    rows = CareStatus.objects.filter(active=True, liver_test_due_on__lt=on).select_related(
+        "patient"
+    )
+    for care in rows.order_by("patient__mrn"):
+        p, i = care.patient, int(care.patient.mrn.removeprefix("MRN-"))
+        if i % 3 == 0:
+            continue
+        day = on - timedelta(days=(i * 7) % 95)
+        record_observation(p, kind="liver", observed_on=day, data={"alt": 25 + i % 20, "ast": 24 + i % 15,
+                           "alt_uln": 40, "ast_uln": 40}, actor=cast.nurse, at=_at(day, 9))  # fmt: skip
+        plan = TreatmentPlan.current(p)
+        if plan is not None:
+            review = on - timedelta(days=(i * 11) % 95)
+            values = {f.name: getattr(plan, f.name) for f in fields(PlanInput)}
+            values["psychosocial"] = tuple(plan.psychosocial)
+            change_plan(p, PlanInput(**values), reason="Plan review: goals and plan still fit; no change",
+                        actor=cast.prescriber, at=_at(review, 12))  # fmt: skip
+    refresh_all(at=_at(on, 7))  # each write above refreshed its patient on the day it was dated
+    due = CareStatus.objects.filter(active=True, liver_test_due_on__lt=on).order_by("patient__mrn")
+    for care in due.select_related("patient")[:2]:
+        mark_done(care.patient.mrn, "liver_tests", actor=cast.nurse, at=_at(on, 8))
+    overdue = Alert.objects.filter(code="INJECTION_OVERDUE", status="open").order_by("patient__mrn")
+    assign_alerts(list(overdue.values_list("pk", flat=True)[:2]), assignee=cast.nurse.username,
+                  actor=cast.prescriber, at=_at(on, 8))  # fmt: skip
 
 
 def portal_login(i: int) -> str:

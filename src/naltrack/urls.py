@@ -39,6 +39,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/", staff.staff_page, name="staff"),
     path("", include("naltrack.signin.urls")),  # account/security/..., staff/lockouts/ (signin:...)
     path("today/", worklist.today, name="today"),
+    path("today/done/", worklist.done, name="today-done"),
     path("patients/", chart.search, name="patient-search"),
     path("register/", patients.register, name="register"),
     path("patients/<str:mrn>/", chart.chart, name="patient-chart"),

@@ -17,7 +17,7 @@ from naltrack.accounts.roles import PERMISSIONS, Action, Role
 from naltrack.accounts.services import Actor, PermissionRefused
 from naltrack.accounts.staff import staff_list
 from naltrack.alerts.models import Alert
-from naltrack.alerts.services import acknowledge, list_alerts, refresh_patient
+from naltrack.alerts.services import acknowledge, assign_alerts, list_alerts, refresh_patient
 from naltrack.appointments.calendar import add_holiday
 from naltrack.appointments.services import book_appointment
 from naltrack.clinical.access import WorklistScope
@@ -57,6 +57,7 @@ from naltrack.treatment.services import (
     record_administration,
     sign_order,
 )
+from naltrack.worklist.done import mark_done
 from naltrack.worklist.services import today_worklist
 from tests.integration.conftest import (
     CAST,
@@ -115,6 +116,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MERGE_CHARTS: {D},
     Action.RECORD_OUTREACH: {P, N, C, K},
     Action.MANAGE_CLINIC_CALENDAR: {D, K},
+    Action.MARK_WORKLIST_DONE: {P, N, C},
+    Action.ASSIGN_ALERTS: {P, N},
 }
 
 
@@ -191,6 +194,8 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
         w.patient.mrn, "MRN-0301", reason="Registered twice at the desk.", actor=a, at=NOW),
     Action.RECORD_OUTREACH: lambda a, w: record_attempt(w.patient, AttemptInput("call", "no_answer"), actor=a, at=NOW),
     Action.MANAGE_CLINIC_CALENDAR: lambda a, w: add_holiday(TODAY + timedelta(days=40), "Staff day", actor=a, at=NOW),
+    Action.MARK_WORKLIST_DONE: lambda a, w: mark_done(w.patient.mrn, "liver_tests", actor=a, at=NOW),
+    Action.ASSIGN_ALERTS: lambda a, w: assign_alerts([w.alert_id], assignee="nobody.here", actor=a, at=NOW),
 }  # fmt: skip
 
 

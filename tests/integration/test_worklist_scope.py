@@ -216,7 +216,7 @@ def _client(name: str) -> Client:
 def test_today_page_says_whose_patients_and_offers_the_clinic_to_the_prescriber(clinic: dict[str, Patient]) -> None:  # fmt: skip
     nina = _client("nina.nurse").get("/today/").content.decode()
     assert "Your patients: those whose care team you are on" in nina
-    assert "Show the whole clinic" not in nina
+    assert "Whole clinic</a>" not in nina
     assert B not in nina and A in nina and C in nina
     assert nina.count(">no care team</a>") >= 2  # C and D, marked with a link to assign a team
     assert f'href="/patients/{C}/care-team/"' in nina
@@ -224,9 +224,12 @@ def test_today_page_says_whose_patients_and_offers_the_clinic_to_the_prescriber(
 
     pat = _client("pat.prescriber")
     mine = pat.get("/today/").content.decode()
-    assert 'href="/today/?scope=clinic">Show the whole clinic' in mine and B not in mine
+    assert 'href="/today/?scope=clinic">Whole clinic' in mine and B not in mine
     clinic_page = pat.get("/today/?scope=clinic").content.decode()
-    assert "Whole clinic: every patient" in clinic_page and "Show only your patients" in clinic_page
+    assert (
+        "Whole clinic: every patient" in clinic_page
+        and '<a href="/today/">My patients' in clinic_page
+    )
     assert all(mrn in clinic_page for mrn in TEAMS)
 
     cora = _client("cora.coordinator").get("/today/").content.decode()

@@ -77,6 +77,9 @@ class Action(StrEnum):
     RECORD_OUTREACH = "record_outreach"
     # The clinic's calendar (issue 12): opening hours, closed days, holidays, rooms and resources
     MANAGE_CLINIC_CALENDAR = "manage_clinic_calendar"
+    # Work lists (issue 12): mark a Today item done (and undo it); give an alert to a staff member
+    MARK_WORKLIST_DONE = "mark_worklist_done"
+    ASSIGN_ALERTS = "assign_alerts"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -142,6 +145,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # The director runs the clinic and the coordinator keeps its schedule; neither sees a patient's
     # name through this (the settings name no patient).
     Action.MANAGE_CLINIC_CALENDAR: frozenset({D, K}),
+    # Whoever sees the labs-and-reviews list marks its items done; whoever handles alerts (the
+    # prescriber and the nurse triage them) gives one to a colleague who handles alerts.
+    Action.MARK_WORKLIST_DONE: frozenset({P, N, C}),
+    Action.ASSIGN_ALERTS: frozenset({P, N}),
 }
 
 

@@ -41,6 +41,11 @@ class Alert(models.Model):
     note = models.TextField(blank=True)
     # The clinic policy whose thresholds raised (or last re-worded) this alert.
     policy_version = models.CharField(max_length=64, blank=True)
+    # Who is to act on it (issue 12): a staff member's user name, given by a colleague; blank,
+    # nobody in particular (the patient's care team).
+    assigned_to = models.CharField(max_length=150, blank=True, db_index=True)
+    assigned_by = models.CharField(max_length=150, blank=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("severity_rank", "-raised_at", "id")

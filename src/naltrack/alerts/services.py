@@ -17,13 +17,14 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from naltrack import clock
-from naltrack.accounts.roles import Action
+from naltrack.accounts.models import StaffProfile
+from naltrack.accounts.roles import Action, Role, allowed
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
-from naltrack.clinical.access import WorklistScope
-from naltrack.clinical.alerts import evaluate_alerts, follow_up_horizon, liver_test_due
+from naltrack.clinical.access import OutsideCareTeam, WorklistScope
+from naltrack.clinical.alerts import AlertCode, evaluate_alerts, follow_up_horizon, liver_test_due
 from naltrack.clinical.coverage import RiskKind, coverage, risk_windows
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.policy import Policy
@@ -342,21 +343,37 @@ def refresh_all(
     return RefreshOutcome(refreshed, failed)
 
 
+ASSIGNEE_ANY, ASSIGNEE_ME, ASSIGNEE_NONE = "", "me", "none"
+BULK_LIMIT = 100  # alerts in one bulk action: a page and more, not a whole clinic by accident
+
+
+def alert_kind_label(code: str) -> str:
+    """An alert code in words for the inbox's filter (INJECTION_OVERDUE: "Injection overdue")."""
+    return code.replace("CHECKIN_", "Check-in: ").replace("_", " ").capitalize()
+
+
 def list_alerts(*, actor: Actor, status: str = "unresolved", severity: str = "", mrn: str = "",
-                scope: WorklistScope | None = None, at: datetime | None = None) -> QuerySet[Alert]:  # fmt: skip
+                scope: WorklistScope | None = None, at: datetime | None = None, kind: str = "",
+                assignee: str = ASSIGNEE_ANY, patient: str = "") -> QuerySet[Alert]:  # fmt: skip
     """Alerts, most severe first, then newest (the inbox and the API). `status` "unresolved" is
     open and acknowledged together. Whose: as on Today, the scope the core decides for the actor
     (`scope` asked, None the role's default; clinical/access.py decide_worklist_scope): a
-    clinician's own patients and every patient with no care team, or the whole clinic."""
+    clinician's own patients and every patient with no care team, or the whole clinic; and every
+    alert given to the actor (a colleague assigned it: the assignee must see it).
+
+    Filters (issue 12): `kind` an alert code; `assignee` "me", "none" (nobody assigned) or a
+    user name; `patient` an MRN or the start of a family name; `mrn` an exact MRN."""
     actor.require(Action.VIEW_ALERTS)
     view = worklist_view(actor, scope)
     unassigned = unassigned_patients()  # one query, for the scope and the mark
+    whose = worklist_filter(view, actor, at or clock.now(), unassigned=unassigned)
+    if view.scope is not WorklistScope.CLINIC:
+        whose |= Q(assigned_to=actor.username)
     rows = mark_unassigned(
-        Alert.objects.select_related("patient")
-        .filter(worklist_filter(view, actor, at or clock.now(), unassigned=unassigned))
+        Alert.objects.select_related("patient").filter(whose)
         .order_by("severity_rank", "-raised_at", "id"),
         unassigned,
-    )
+    )  # fmt: skip
     if status == "unresolved":
         rows = rows.exclude(status=AlertStatus.RESOLVED)
     elif status in AlertStatus.values:
@@ -367,9 +384,67 @@ def list_alerts(*, actor: Actor, status: str = "unresolved", severity: str = "",
         if severity not in AlertSeverityChoice.values:
             raise InputError(f"must be one of {', '.join(AlertSeverityChoice.values)}", "severity")
         rows = rows.filter(severity=severity)
+    if kind:
+        if kind not in AlertCode.__members__:
+            raise InputError("must be an alert code such as INJECTION_OVERDUE", "kind")
+        rows = rows.filter(code=kind)
+    if assignee == ASSIGNEE_ME:
+        rows = rows.filter(assigned_to=actor.username)
+    elif assignee == ASSIGNEE_NONE:
+        rows = rows.filter(assigned_to="")
+    elif assignee:
+        rows = rows.filter(assigned_to=assignee)
     if mrn:
         rows = rows.filter(patient__mrn=mrn)
+    if patient.strip():
+        text = patient.strip()
+        rows = rows.filter(Q(patient__mrn__iexact=text) | Q(patient__family_name__istartswith=text))
     return rows
+
+
+def alert_assignees() -> list[tuple[str, str]]:
+    """Who may be given an alert: active staff whose role handles alerts, as (user name, name)."""
+    roles = [role for role in Role if allowed(role, Action.HANDLE_ALERTS)]
+    rows = (
+        StaffProfile.objects.filter(user__is_active=True, role__in=roles)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+    out = []
+    for staff in rows:
+        username = staff.user.get_username()
+        out.append(
+            (
+                username,
+                f"{staff.user.get_full_name() or username} ({username}, {staff.get_role_display().lower()})",
+            )
+        )
+    return out
+
+
+def _apply(alert: Alert, actor: Actor, at: datetime, note: str, resolve: bool) -> None:
+    """Acknowledge or resolve a locked, unresolved alert, with its audit event (inside the
+    caller's transaction)."""
+    if resolve:
+        alert.status, alert.resolved_by, alert.resolved_at = (
+            AlertStatus.RESOLVED,
+            actor.username,
+            at,
+        )
+    else:
+        alert.status = AlertStatus.ACKNOWLEDGED
+        alert.acknowledged_by, alert.acknowledged_at = actor.username, at
+    if note.strip():
+        alert.note = (alert.note + "\n" if alert.note else "") + f"{actor.username}: {note.strip()}"
+    alert.save()
+    record_by(actor, at, AuditAction.UPDATE, "alert", alert.pk, patient_mrn=alert.patient.mrn,
+              detail=f"{('resolved' if resolve else 'acknowledged')} {alert.code}")  # fmt: skip
+
+
+def _locked(alert_id: int) -> Alert | None:
+    # The patient first, as every refresh does: a refresh cannot write over this change.
+    lock_owner(Alert, alert_id)
+    return Alert.objects.select_for_update().select_related("patient").filter(pk=alert_id).first()
 
 
 def _handle(alert_id: int, actor: Actor, at: datetime, note: str, resolve: bool) -> Alert:
@@ -380,38 +455,12 @@ def _handle(alert_id: int, actor: Actor, at: datetime, note: str, resolve: bool)
         Alert, alert_id, actor=actor, at=at, missing="no alert has this id", field="alert"
     )
     with transaction.atomic():
-        # The patient first, as every refresh does: a refresh cannot write over this change.
-        lock_owner(Alert, alert_id)
-        alert = (
-            Alert.objects.select_for_update().select_related("patient").filter(pk=alert_id).first()
-        )
+        alert = _locked(alert_id)
         if alert is None:
             raise NotFoundError("no alert has this id", "alert")
         if alert.status == AlertStatus.RESOLVED:
             raise ConflictError("this alert is already resolved", "alert")
-        if resolve:
-            alert.status, alert.resolved_by, alert.resolved_at = (
-                AlertStatus.RESOLVED,
-                actor.username,
-                at,
-            )
-        else:
-            alert.status = AlertStatus.ACKNOWLEDGED
-            alert.acknowledged_by, alert.acknowledged_at = actor.username, at
-        if note.strip():
-            alert.note = (
-                alert.note + "\n" if alert.note else ""
-            ) + f"{actor.username}: {note.strip()}"
-        alert.save()
-        record_by(
-            actor,
-            at,
-            AuditAction.UPDATE,
-            "alert",
-            alert.pk,
-            patient_mrn=alert.patient.mrn,
-            detail=f"{('resolved' if resolve else 'acknowledged')} {alert.code}",
-        )
+        _apply(alert, actor, at, note, resolve)
     return alert
 
 
@@ -422,3 +471,106 @@ def acknowledge(alert_id: int, *, actor: Actor, at: datetime, note: str = "") ->
 def resolve(alert_id: int, *, actor: Actor, at: datetime, note: str) -> Alert:
     """A person resolves an alert. If its condition persists, the next refresh raises it again."""
     return _handle(alert_id, actor, at, note, resolve=True)
+
+
+# ---- several alerts at once (issue 12) ---------------------------------------------------------
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk action changed, and each alert it refused with why (the others are done)."""
+
+    changed: list[Alert] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _ids(alert_ids: list[int]) -> list[int]:
+    ids = list(dict.fromkeys(alert_ids))
+    if not ids:
+        raise InputError("select at least one alert", "alerts")
+    if len(ids) > BULK_LIMIT:
+        raise InputError(f"select at most {BULK_LIMIT} alerts at once", "alerts")
+    return ids
+
+
+def _gate(ids: list[int], actor: Actor, at: datetime, out: BulkOutcome) -> list[int]:
+    """The alerts whose charts the actor may change (the care-team door, each refusal audited);
+    the others go to `out.refused` with the reason."""
+    allowed_ids = []
+    for alert_id in ids:
+        try:
+            open_chart_of(Alert, alert_id, actor=actor, at=at, missing="no alert has this id",
+                          field="alert")  # fmt: skip
+        except OutsideCareTeam as exc:
+            out.refused.append((alert_id, f"{exc.mrn} is not on your care team: open the chart and "
+                                          "break the glass to act on this alert"))  # fmt: skip
+        except NotFoundError:
+            out.refused.append((alert_id, "no alert has this id"))
+        else:
+            allowed_ids.append(alert_id)
+    return allowed_ids
+
+
+def handle_alerts(alert_ids: list[int], *, do: str, actor: Actor, at: datetime,
+                  note: str = "") -> BulkOutcome:  # fmt: skip
+    """Acknowledge (`do` "acknowledge") or resolve ("resolve": the note is required, one note for
+    them all) several alerts in one transaction. The role is checked once (refused: nothing
+    changes); an alert outside the actor's care team, already resolved (or, to acknowledge,
+    already acknowledged) is refused on its own with the reason, and the others are changed."""
+    actor.require(Action.HANDLE_ALERTS)
+    if do not in ("acknowledge", "resolve"):
+        raise InputError("must be acknowledge or resolve", "do")
+    if do == "resolve" and not note.strip():
+        raise InputError("say what was done before resolving alerts", "note")
+    out = BulkOutcome()
+    allowed_ids = _gate(_ids(alert_ids), actor, at, out)
+    with transaction.atomic():
+        for alert_id in allowed_ids:
+            alert = _locked(alert_id)
+            if alert is None:
+                out.refused.append((alert_id, "no alert has this id"))
+            elif alert.status == AlertStatus.RESOLVED:
+                out.refused.append((alert_id, f"already resolved by {alert.resolved_by}"))
+            elif do == "acknowledge" and alert.status == AlertStatus.ACKNOWLEDGED:
+                out.refused.append((alert_id, f"already acknowledged by {alert.acknowledged_by}"))
+            else:
+                _apply(alert, actor, at, note, resolve=do == "resolve")
+                out.changed.append(alert)
+    return out
+
+
+def assign_alerts(
+    alert_ids: list[int], *, assignee: str, actor: Actor, at: datetime
+) -> BulkOutcome:
+    """Give alerts to a staff member who handles alerts (`assignee` a user name; blank takes the
+    assignment away), in one transaction, each change audited. The alerts are then in the
+    assignee's inbox under "assigned to me", whoever's patients they are. A resolved alert, or
+    one outside the actor's care team, is refused on its own."""
+    actor.require(Action.ASSIGN_ALERTS)
+    assignee = assignee.strip()
+    if assignee and assignee not in dict(alert_assignees()):
+        # NotFoundError (404 in the API): the name names nobody who may be given an alert
+        raise NotFoundError(
+            f"{assignee} is not an active staff member who handles alerts", "assignee"
+        )
+    out = BulkOutcome()
+    allowed_ids = _gate(_ids(alert_ids), actor, at, out)
+    with transaction.atomic():
+        for alert_id in allowed_ids:
+            alert = _locked(alert_id)
+            if alert is None:
+                out.refused.append((alert_id, "no alert has this id"))
+            elif alert.status == AlertStatus.RESOLVED:
+                out.refused.append((alert_id, f"already resolved by {alert.resolved_by}"))
+            else:
+                before = alert.assigned_to or "nobody"
+                alert.assigned_to, alert.assigned_by, alert.assigned_at = (
+                    assignee,
+                    actor.username,
+                    at,
+                )
+                alert.save(update_fields=("assigned_to", "assigned_by", "assigned_at"))
+                record_by(actor, at, AuditAction.UPDATE, "alert", alert.pk, patient_mrn=alert.patient.mrn,
+                          detail=f"assigned {alert.code} to {assignee or 'nobody'} (was {before})")  # fmt: skip
+                out.changed.append(alert)
+    return out

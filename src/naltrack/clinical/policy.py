@@ -334,6 +334,15 @@ class Policy:
         minimum=0,
         maximum=14,
     )
+    labs_reviews_due_soon_days: int = setting(
+        7,
+        "Today lists a liver test or a plan review as due this week from this many days before "
+        "its due day; a due day already past is overdue (a local worklist choice, so that the "
+        "test or the review can be booked before the day)",
+        A6 + " (a program setting, not a label number)",
+        minimum=0,
+        maximum=28,
+    )
     injection_site_follow_up_days: int = setting(
         7,
         "An injection-site reaction is followed up this many days after it was noted unless "

@@ -61,6 +61,8 @@ BOOKKEEPING: frozenset[str] = frozenset({
     "portal.patientaccount", "portal.portalinvite",
     # the wallet card's check links, with what the card stated when it was printed (issue 11)
     "card.cardlink",
+    # Today's items marked done, with who and when (issue 12): the worklist's own bookkeeping
+    "worklist.donemark",
 })  # fmt: skip
 
 

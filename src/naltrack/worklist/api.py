@@ -5,7 +5,7 @@ more. The read is audited."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from django.http import HttpRequest
@@ -13,9 +13,12 @@ from ninja import Router, Schema
 
 from naltrack import clock
 from naltrack.clinical.access import WorklistScope
-from naltrack.web.apiutil import actor, answers, now
+from naltrack.clinical.due import DueKind, DueUrgency
+from naltrack.web.apiutil import In, Mrn, actor, answers, now
 
-from .services import Section, today_worklist
+from .done import mark_done, undo_done
+from .models import DoneMark
+from .services import LabsReviews, Section, today_worklist
 
 router = Router(tags=["worklist"])
 
@@ -48,8 +51,31 @@ class AlertRow(Row):
 
 
 class LabsRow(Row):
-    liver_test_due_on: date | None
-    review_due_on: date | None
+    due_on: date
+
+
+class LabsGroupOut(Schema):
+    # One group of the labs-and-reviews list (clinical/due.py), most urgent first.
+    key: str
+    kind: DueKind
+    urgency: DueUrgency
+    label: str
+    total: int
+    items: list[LabsRow]
+
+
+class DoneOut(Row):
+    id: int
+    item: DueKind
+    due_on: date | None
+    done_by: str
+    done_at: datetime
+
+
+class LabsReviewsOut(Schema):
+    total: int  # the open items of every group (a patient with both due counts twice)
+    groups: list[LabsGroupOut]
+    done: list[DoneOut]  # marked done today: off the groups until tomorrow
 
 
 class ScreeningRow(Row):
@@ -91,7 +117,7 @@ class TodayOut(Schema):
     injections_due: SectionOut[InjectionRow] | None
     high_risk: SectionOut[RiskRow] | None
     alerts: SectionOut[AlertRow] | None
-    labs_reviews_due: SectionOut[LabsRow] | None
+    labs_reviews_due: LabsReviewsOut | None
     unsigned_screenings: SectionOut[ScreeningRow] | None
     side_effect_follow_ups: SectionOut[SideEffectRow] | None
     missed_appointments: SectionOut[AppointmentRow] | None
@@ -120,13 +146,20 @@ def _alert(a: Any) -> dict[str, Any]:
                       "message": a.message, "acknowledged_by": a.acknowledged_by or None}  # fmt: skip
 
 
-def _labs(on: date) -> Callable[[Any], dict[str, Any]]:
-    def shape(c: Any) -> dict[str, Any]:  # only the dates that are due, as the page shows them
-        due = {n: d if d is not None and d <= on else None
-               for n, d in (("liver_test_due_on", c.liver_test_due_on), ("review_due_on", c.review_due_on))}  # fmt: skip
-        return _who(c) | due
+def _done(d: DoneMark) -> dict[str, Any]:
+    return _who(d) | {"id": d.pk, "item": d.item, "due_on": d.due_on, "done_by": d.done_by,
+                      "done_at": d.done_at}  # fmt: skip
 
-    return shape
+
+def _labs(labs: LabsReviews | None) -> dict[str, Any] | None:
+    if labs is None:
+        return None
+    groups = [
+        {"key": g.group.key, "kind": g.group.kind, "urgency": g.group.urgency, "label": g.group.label,
+         "total": g.total, "items": [_who(c) | {"due_on": c.due_on} for c in g.rows]}
+        for g in labs.groups if g.group is not None
+    ]  # fmt: skip
+    return {"total": labs.total, "groups": groups, "done": [_done(d) for d in labs.done]}
 
 
 def _screening(s: Any) -> dict[str, Any]:
@@ -170,9 +203,36 @@ def today(request: HttpRequest, scope: WorklistScope | None = None) -> dict[str,
         "injections_due": _section(w.injections_due, _injection),
         "high_risk": _section(w.high_risk, _risk),
         "alerts": _section(w.alerts, _alert),
-        "labs_reviews_due": _section(w.labs_reviews_due, _labs(w.on)),
+        "labs_reviews_due": _labs(w.labs_reviews_due),
         "unsigned_screenings": _section(w.unsigned_screenings, _screening),
         "side_effect_follow_ups": _section(w.side_effect_follow_ups, _side_effect),
         "missed_appointments": _section(w.missed_appointments, _appointment),
         "appointments_today": _section(w.appointments_today, _appointment),
     }  # fmt: skip
+
+
+class DoneIn(In):
+    mrn: Mrn
+    item: DueKind
+
+
+@router.post("/worklist/done", response=answers(200, DoneOut, writes=True),
+             summary="Mark a patient's due liver tests or plan review done for today: it leaves "
+                     "today's labs-and-reviews groups and is listed as done (audited); 409 when it "
+                     "is not due or already marked")  # fmt: skip
+def done(request: HttpRequest, data: DoneIn) -> dict[str, Any]:
+    mark = mark_done(data.mrn, data.item, actor=actor(request), at=now())
+    return _done(DoneMark.objects.select_related("patient").get(pk=mark.pk))
+
+
+class UndoneOut(Schema):
+    mrn: str
+    item: DueKind
+
+
+@router.post("/worklist/done/undo", response=answers(200, UndoneOut, writes=True),
+             summary="Take back today's done mark of a patient's item: it is listed as due again "
+                     "(audited); 409 when it is not marked")  # fmt: skip
+def undo(request: HttpRequest, data: DoneIn) -> dict[str, Any]:
+    undo_done(data.mrn, data.item, actor=actor(request), at=now())
+    return {"mrn": data.mrn, "item": data.item}

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 
 from naltrack import clock
 from naltrack.accounts.roles import TODAY_SECTIONS, Action
@@ -25,6 +26,7 @@ from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
 from naltrack.clinical.access import WorklistScope, WorklistView
 from naltrack.clinical.alerts import injection_due_soon_until
+from naltrack.clinical.due import GROUPS, DueGroup, DueKind, due_window
 from naltrack.clinical.vocab import Formulation
 from naltrack.monitoring.models import SideEffect
 from naltrack.outreach.services import contacts, standings
@@ -36,6 +38,8 @@ from naltrack.patients.access import (
     worklist_view,
 )
 from naltrack.screening.models import ScreeningRecord
+
+from .models import DoneMark
 
 SECTION_LIMIT = 15
 MISSED_LOOKBACK_DAYS = 14
@@ -52,6 +56,35 @@ class Section:
 
 
 @dataclass
+class DueSection(Section):
+    """One group of the labs-and-reviews list (clinical/due.py: what is due, how urgently)."""
+
+    group: DueGroup | None = None
+
+    @property
+    def due_field(self) -> str:
+        assert self.group is not None
+        return DUE_FIELDS[self.group.kind]
+
+
+@dataclass
+class LabsReviews:
+    """The labs-and-reviews list: its groups, most urgent first (every group, empty ones too, so
+    that the page and the API show the same list of groups), and what was marked done today."""
+
+    groups: list[DueSection]
+    done: list[DoneMark]
+
+    @property
+    def total(self) -> int:  # the open items
+        return sum(g.total for g in self.groups)
+
+
+# The care status column that holds each item's due day.
+DUE_FIELDS = {DueKind.LIVER_TESTS: "liver_test_due_on", DueKind.PLAN_REVIEW: "review_due_on"}
+
+
+@dataclass
 class Today:
     on: date
     view: WorklistView
@@ -60,7 +93,7 @@ class Today:
     high_risk: Section | None = None
     alerts: Section | None = None
     alert_counts: dict[str, int] = field(default_factory=dict)
-    labs_reviews_due: Section | None = None
+    labs_reviews_due: LabsReviews | None = None
     unsigned_screenings: Section | None = None
     side_effect_follow_ups: Section | None = None
     missed_appointments: Section | None = None
@@ -194,10 +227,7 @@ def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
             total=sum(out.alert_counts.values()),
         )
     if may("labs_reviews_due"):
-        out.labs_reviews_due = _section(
-            care.filter(Q(liver_test_due_on__lte=on) | Q(review_due_on__lte=on)).order_by(
-                "liver_test_due_on", "review_due_on", "patient_id")
-        )  # fmt: skip
+        out.labs_reviews_due = _labs_reviews(care, on, scoped, unassigned)
     if may("side_effect_follow_ups"):
         out.side_effect_follow_ups = _section(
             rows(SideEffect)
@@ -209,3 +239,50 @@ def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
             rows(ScreeningRecord).filter(signed_at__isnull=True)
             .order_by("created_at")
         )  # fmt: skip
+
+
+def _labs_reviews(
+    care: QuerySet[CareStatus], on: date, scoped: Q, unassigned: Unassigned
+) -> LabsReviews:
+    """Each group of what is due (the core decides each group's due days: clinical/due.py), the
+    oldest due day first, without the items marked done today; then today's done marks.
+
+    One query per kind of item, whatever the clinic's size: each row is numbered within its group
+    (its urgency) and counted there (window functions, on SQLite and PostgreSQL alike), and only
+    the first rows of each group are read, each carrying its group's total."""
+    policy = active_policy()
+    by_group: dict[DueGroup, DueSection] = {}
+    for kind in DueKind:
+        name = DUE_FIELDS[kind]
+        windows, urgency = Q(), []
+        for group in GROUPS:
+            if group.kind is not kind:
+                continue
+            first, last = due_window(group.urgency, on, policy)
+            bounds = Q(**{f"{name}__lte": last}) & (Q(**{f"{name}__gte": first}) if first else Q())
+            windows |= bounds
+            urgency.append(When(bounds, then=Value(group.urgency.value)))
+        group_of = Case(*urgency, output_field=CharField())
+        done_today = DoneMark.objects.filter(on=on, item=kind.value).values("patient_id")
+        rows = list(
+            care.filter(windows).exclude(patient_id__in=done_today)
+            .annotate(
+                due_group=group_of,
+                due_rank=Window(RowNumber(), partition_by=[group_of], order_by=[F(name).asc(), F("patient_id").asc()]),
+                due_total=Window(Count("id"), partition_by=[group_of]),
+            )
+            .filter(due_rank__lte=SECTION_LIMIT)
+            .order_by(name, "patient_id")
+        )  # fmt: skip
+        for group in GROUPS:
+            if group.kind is kind:
+                mine = [r for r in rows if r.due_group == group.urgency.value]
+                for row in mine:  # the group's due day, under one name for the page and the API
+                    row.due_on = getattr(row, name)  # type: ignore[attr-defined]
+                by_group[group] = DueSection(mine, mine[0].due_total if mine else 0, group)
+    groups = [by_group[group] for group in GROUPS]
+    done = list(
+        mark_unassigned(DoneMark.objects.select_related("patient").filter(scoped, on=on), unassigned)
+        .order_by("-done_at", "id")[:SECTION_LIMIT]
+    )  # fmt: skip
+    return LabsReviews(groups, done)
