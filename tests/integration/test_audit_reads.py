@@ -186,5 +186,5 @@ def test_nothing_in_the_demo_clinic_seeded_for_today_is_later_than_its_seeding()
     assert Alert.objects.exists()
     for model, field in ((Alert, "raised_at"), (AuditEvent, "at"), (Administration, "given_at"),
                          (CheckIn, "recorded_at"), (DoseLogEntry, "recorded_at")):  # fmt: skip
-        late = model.objects.filter(**{f"{field}__gt": seeded})  # type: ignore[attr-defined]
+        late = model.objects.filter(**{f"{field}__gt": seeded})
         assert list(late.values_list("pk", field)) == [], model.__name__
