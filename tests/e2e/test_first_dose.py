@@ -16,7 +16,7 @@ from naltrack.accounts.services import create_staff
 from naltrack.monitoring.services import record_observation
 from naltrack.screening.services import run_screening
 from tests.e2e.conftest import sign_in
-from tests.integration.conftest import NURSE, PRESCRIBER, TODAY, at, make_patient, make_ready
+from tests.integration.conftest import NURSE, PRESCRIBER, TODAY, at, make_patient, make_ready, order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a-long-demo-password-1"
@@ -44,6 +44,7 @@ def test_incomplete_screening_refused_then_attested_and_the_first_injection_need
     complete = run_screening(
         p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(YESTERDAY, 10)
     )
+    order(p, YESTERDAY)  # the signed injection order the MAR gives (issue 12)
 
     # Today the urine screen is 4 days old: a new screening reads what is missing.
     sign_in(page, "pat.prescriber", PASSWORD)

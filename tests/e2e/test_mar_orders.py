@@ -14,7 +14,7 @@ from naltrack.accounts.services import create_staff
 from naltrack.screening.services import run_screening, sign_screening
 from naltrack.treatment.models import Administration, Order
 from tests.e2e.conftest import sign_in
-from tests.integration.conftest import PRESCRIBER, TODAY, at, make_patient, make_ready
+from tests.integration.conftest import PRESCRIBER, TODAY, at, attested, make_patient, make_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PASSWORD = "a-long-demo-password-1"
@@ -32,7 +32,9 @@ def test_an_order_mismatch_is_refused_at_the_mar(page: Any, browser: Any, live_s
     rec = run_screening(
         p, {}, formulation="oral", actor=PRESCRIBER, at=at(TODAY - timedelta(days=1), 8)
     )
-    sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY - timedelta(days=1), 8))
+    sign_screening(
+        rec.pk, actor=PRESCRIBER, at=at(TODAY - timedelta(days=1), 8), **attested(rec.pk)
+    )
     create_staff("nina.nurse", PASSWORD, Role.NURSE)
     create_staff("pat.prescriber", PASSWORD, Role.PRESCRIBER)
 

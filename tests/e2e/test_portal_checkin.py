@@ -37,7 +37,7 @@ def test_a_patient_logs_a_tablet_and_checks_in_and_the_nurse_sees_the_alert(
     me.get_by_role("button", name="Sign in").click()
     me.wait_for_url("**/portal/")
 
-    me.get_by_role("link", name="Doses").click()
+    me.get_by_role("link", name="Doses", exact=True).click()
     today = me.locator("li.dose").first
     assert today.get_by_role("heading").inner_text().startswith("Today")
     today.get_by_role("button", name="I took it").click()
