@@ -175,14 +175,18 @@ def test_the_console_exports_the_trail_to_a_file(tmp_path: Path) -> None:
     assert main(["audit", "export", "--action", "dance"]) == 2
 
 
-def test_nothing_in_the_demo_clinic_seeded_for_today_is_later_than_its_seeding() -> None:
-    """A morning user saw alerts raised, and check-ins recorded, later in the day (issue 12)."""
+def test_nothing_in_the_demo_clinic_seeded_for_today_is_later_than_its_seeding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A morning user saw alerts raised, and check-ins recorded, later in the day (issue 12).
+    Seeded at 06:30 on its day, nothing in the demo clinic is dated after 06:30."""
     from naltrack import clock, demo
     from naltrack.selfreport.models import CheckIn, DoseLogEntry
     from naltrack.treatment.models import Administration
 
-    demo.seed(TODAY)
-    seeded = clock.now()
+    seeded = at(TODAY, 6) + timedelta(minutes=30)
+    monkeypatch.setattr(clock, "now", lambda: seeded)
+    demo.seed(TODAY, patients=22)
     assert Alert.objects.exists()
     for model, field in ((Alert, "raised_at"), (AuditEvent, "at"), (Administration, "given_at"),
                          (CheckIn, "recorded_at"), (DoseLogEntry, "recorded_at")):  # fmt: skip

@@ -56,6 +56,7 @@ from tests.integration.conftest import (
     injection,
     make_patient,
     make_ready,
+    order,
     started_on_injection,
 )
 
@@ -168,6 +169,7 @@ def test_a_failed_injection_leaves_no_administration_and_no_next_visit(
     make_ready(p, TODAY)
     rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(TODAY, 9))
     sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY, 9), **attested(rec.pk))
+    order(p, TODAY)
     audits = AuditEvent.objects.count()
     monkeypatch.setattr(audit_services, "record", _fail)
     with pytest.raises(DatabaseError):

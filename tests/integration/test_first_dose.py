@@ -38,6 +38,7 @@ from tests.integration.conftest import (
     login,
     make_patient,
     make_ready,
+    order,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
@@ -54,6 +55,7 @@ def _screened(mrn: str, day: date, *, uds_before: int = 0) -> tuple[Patient, Scr
             observed_on=day - timedelta(days=uds_before)
         )
     rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(day, 8))
+    order(p, day, hour=8)  # the signed injection order the MAR gives
     return p, rec
 
 
@@ -258,12 +260,14 @@ def test_a_positive_urine_screen_on_the_first_dose_day_is_refused() -> None:
 
 def test_the_first_tablet_without_a_recent_urine_screen_needs_the_override_too() -> None:
     p = _signed_then_screen_goes_stale("MRN-1209")
+    order(p, TODAY, "oral_daily", hour=9)  # tablets instead: the first one may be 25 mg (OUD)
     tablet = AdministrationInput(formulation="oral", given_at=at(TODAY, 10), dose_mg=25)
     with pytest.raises(DoseRefused) as err:
         record_administration(p, tablet, actor=NURSE, at=at(TODAY, 10))
     assert [r.code for r in err.value.refusals] == ["first_dose_urine_screen_missing"]
     reason = "Point-of-care cup negative at 09:00; lab copy lost in transit, re-sent today."
-    authorize_injection_override(p, on=TODAY, reason=reason, actor=PRESCRIBER, at=at(TODAY, 10))
+    authorize_injection_override(p, on=TODAY, reason=reason, actor=PRESCRIBER, at=at(TODAY, 10),
+                                 formulation="oral", dose_mg=25)  # fmt: skip
     given = record_administration(p, tablet, actor=NURSE, at=at(TODAY, 11)).administration
     assert (given.first_dose, given.override_reason) == (True, reason)
     assert [o["code"] for o in given.overridden] == ["first_dose_urine_screen_missing"]
@@ -293,6 +297,7 @@ def test_an_aud_only_first_dose_needs_no_urine_screen() -> None:
     rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(TODAY, 8))
     assert rec.missing_facts == ()
     sign_screening(rec.pk, actor=PRESCRIBER, at=at(TODAY, 9), **attested(rec.pk))
+    order(p, TODAY, hour=9)
     assert record_administration(
         p, injection(TODAY), actor=NURSE, at=at(TODAY, 11)
     ).administration.first_dose

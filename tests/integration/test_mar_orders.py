@@ -37,6 +37,7 @@ from tests.integration.conftest import (
     PRESCRIBER,
     TODAY,
     at,
+    attested,
     injection,
     login,
     make_patient,
@@ -53,7 +54,7 @@ def screened(mrn: str, day: Any, formulation: str = "xr_injection") -> Any:
     p = make_patient(mrn, start=day - timedelta(days=2))
     make_ready(p, day)
     rec = run_screening(p, {}, formulation=formulation, actor=PRESCRIBER, at=at(day, 8))
-    sign_screening(rec.pk, actor=PRESCRIBER, at=at(day, 8))
+    sign_screening(rec.pk, actor=PRESCRIBER, at=at(day, 8), **attested(rec.pk))
     return p
 
 
@@ -239,10 +240,15 @@ def test_an_injection_when_tablets_are_ordered_is_refused() -> None:
 def test_a_tablet_order_does_not_let_an_oral_override_lift_the_first_dose_screening() -> None:
     p = make_patient("MRN-OR14", start=TODAY - timedelta(days=2))  # never screened
     order(p, TODAY, "oral_daily", hour=8)
-    with pytest.raises(InputError) as err:
-        authorize_injection_override(p, on=TODAY, reason="why", actor=PRESCRIBER, at=at(TODAY),
-                                     formulation="oral", dose_mg=50)  # fmt: skip
-    assert err.value.field == "dose_mg" and "nothing to override" in err.value.message
+    # The override may lift the first tablet's missing urine screen (Part A A2, the prescriber's
+    # judgement), never the missing signed screening: the tablet is still refused.
+    row = authorize_injection_override(p, on=TODAY, reason="why", actor=PRESCRIBER, at=at(TODAY),
+                                       formulation="oral", dose_mg=50)  # fmt: skip
+    assert row.codes == ["first_dose_urine_screen_missing"]
+    with pytest.raises(DoseRefused) as refused:
+        record_administration(p, AdministrationInput(formulation="oral", given_at=at(TODAY), dose_mg=50),
+                              actor=NURSE, at=at(TODAY))  # fmt: skip
+    assert [r.code for r in refused.value.refusals] == ["no_signed_screening"]
 
 
 # --- the portal: Home and Doses name the same tablet ---------------------------------------------

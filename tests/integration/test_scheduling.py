@@ -258,10 +258,11 @@ def test_the_mar_books_no_injection_when_the_whole_window_is_closed_and_says_why
     make_ready(p, first)
     from naltrack.screening.services import run_screening, sign_screening
 
-    from .conftest import PRESCRIBER
+    from .conftest import PRESCRIBER, attested, order
 
     rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(first, 9))
-    sign_screening(rec.pk, actor=PRESCRIBER, at=at(first, 9))
+    sign_screening(rec.pk, actor=PRESCRIBER, at=at(first, 9), **attested(rec.pk))
+    order(p, first)
     done = record_administration(p, injection(first), actor=NURSE, at=at(first))
     assert done.next_appointment is None
     assert done.booking_message.startswith("No open day from 2026-12-11 to 2026-12-18")

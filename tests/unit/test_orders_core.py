@@ -22,6 +22,7 @@ from naltrack.clinical.mar import (
     Problem,
     Refusal,
     SignedScreening,
+    UrineScreen,
     decide_injection,
     decide_oral_dose,
     lift,
@@ -339,7 +340,9 @@ def test_the_oral_decision_checks_the_order_and_an_override_lifts_only_the_order
 
 
 def test_the_oral_decision_allows_the_induction_tablet_for_oud_only() -> None:
-    first = OralFacts(MONDAY, False, SIGNED, orders=order("oral_daily"), oud=True)
+    negative = (UrineScreen(MONDAY, positive=False),)  # the first dose's urine screen (Part A A2)
+    first = OralFacts(MONDAY, False, SIGNED, orders=order("oral_daily"), oud=True,
+                      urine_screens=negative)  # fmt: skip
     assert decide_oral_dose(first, 25, P).accepted
     assert not decide_oral_dose(dataclasses.replace(first, oud=False), 25, P).accepted
     later = dataclasses.replace(first, earlier_dose_in_episode=True)

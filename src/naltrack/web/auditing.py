@@ -3,16 +3,21 @@ access written down (issue 12: a chart view wrote two to six read events, a refu
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import server_error
 
 from naltrack import clock
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import one_read_per_patient, record
 
 from .bounds import MRN_PATTERN
+
+log = logging.getLogger("naltrack.audit")
 
 
 class OneReadPerPatientMiddleware:
@@ -23,8 +28,21 @@ class OneReadPerPatientMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with one_read_per_patient():
-            return self.get_response(request)
+        try:
+            with one_read_per_patient():
+                return self.get_response(request)
+        except DatabaseError:
+            # The reads could not be written to the trail: what was read is not sent (no read
+            # without its audit event), in the API's error shape or as the server-error page.
+            log.exception(
+                "the audit trail refused the reads of %s %s", request.method, request.path
+            )
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"message": "an unexpected error; nothing was changed", "field": None},
+                    status=500,
+                )
+            return server_error(request)
 
 
 def audit_refusal(request: HttpRequest, username: str, reason: str, mrn: str = "") -> None:
