@@ -406,3 +406,17 @@ def test_oral_gap_window_names_the_first_uncovered_day() -> None:
 def test_supply_days_must_pair_with_dose_days() -> None:
     with pytest.raises(ValueError):
         merge_supply([0, 5], [28])
+
+
+def test_the_care_status_window_is_the_last_90_days_never_before_the_first_dose() -> None:
+    from naltrack.clinical.coverage import STATUS_WINDOW_DAYS, status_period_start
+
+    on = date(2026, 11, 27)
+    assert STATUS_WINDOW_DAYS == 90
+    # 90 days ending today, both included: the first is 89 days back.
+    assert status_period_start(date(2026, 1, 1), on) == date(2026, 8, 30)
+    assert (on - status_period_start(date(2026, 1, 1), on)).days + 1 == 90
+    # A first dose inside the window starts the period.
+    assert status_period_start(date(2026, 10, 1), on) == date(2026, 10, 1)
+    assert status_period_start(date(2026, 8, 31), on) == date(2026, 8, 31)
+    assert status_period_start(date(2026, 8, 29), on) == date(2026, 8, 30)

@@ -17,6 +17,7 @@ from naltrack.clinical.due import (
     due_until,
     due_urgency,
     due_window,
+    plan_review_due,
 )
 from naltrack.clinical.policy import DEFAULT_POLICY
 
@@ -90,3 +91,11 @@ def test_the_groups_read_most_urgent_first() -> None:
     ]
     assert DueGroup(DueKind.PLAN_REVIEW, OVERDUE) == GROUPS[1]
     assert [g.kind_label for g in GROUPS[:2]] == ["Liver tests", "Plan review"]
+
+
+def test_a_plan_is_due_its_review_the_clinics_number_of_days_after_it_was_written() -> None:
+    written = date(2026, 8, 29)
+    assert DEFAULT_POLICY.plan_review_every_days == 90
+    assert plan_review_due(written, DEFAULT_POLICY) == date(2026, 11, 27)
+    monthly = dataclasses.replace(DEFAULT_POLICY, plan_review_every_days=30)
+    assert plan_review_due(written, monthly) == date(2026, 9, 28)

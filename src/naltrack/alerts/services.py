@@ -9,7 +9,7 @@ import logging
 import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,8 @@ from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
 from naltrack.clinical.access import OutsideCareTeam, WorklistScope
 from naltrack.clinical.alerts import AlertCode, evaluate_alerts, follow_up_horizon, liver_test_due
-from naltrack.clinical.coverage import RiskKind, coverage, risk_windows
+from naltrack.clinical.coverage import RiskKind, coverage, risk_windows, status_period_start
+from naltrack.clinical.due import plan_review_due
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.policy import Policy
 from naltrack.clinical.regimens import injection_timing
@@ -44,8 +45,6 @@ from .models import SEVERITY_RANK, Alert, AlertSeverityChoice, AlertStatus, Care
 from .snapshot import Record, read_records
 
 SYSTEM = "naltrack"  # who resolves an alert whose condition has cleared
-COVERAGE_DAYS = 90
-REVIEW_EVERY_DAYS = 90  # prescriber plan review (naltrack default; product brief: plan reviews)
 log = logging.getLogger("naltrack.alerts")
 
 
@@ -240,7 +239,7 @@ def _care_values(
         "policy_version": policy.version,
     }
     if given:
-        start = max(given[0].date, on - timedelta(days=COVERAGE_DAYS - 1))
+        start = status_period_start(given[0].date, on)
         # The days after a coded stop are not in the period (death, transfer, admission, ...).
         report = coverage(given, start, on, policy, stopped_on=rec.stopped_on,
                           stop_reason=rec.snapshot.stop_reason)  # fmt: skip
@@ -269,7 +268,7 @@ def _care_values(
         liver_from = rec.last_liver_test or given[0].date
         values["liver_test_due_on"] = liver_test_due(liver_from, policy)
     if values["active"] and plan is not None:
-        values["review_due_on"] = local_day(plan.created_at) + timedelta(days=REVIEW_EVERY_DAYS)
+        values["review_due_on"] = plan_review_due(local_day(plan.created_at), policy)
     return values
 
 

@@ -11,7 +11,12 @@ from naltrack.alerts.snapshot import DOSING_LOOKBACK_DAYS, doses_of, episode_of
 from naltrack.appointments.models import Appointment, AppointmentStatus, by_day_and_time
 from naltrack.clinic import active_policy
 from naltrack.clinical.checkin import alert_lines
-from naltrack.clinical.coverage import SourcedCoverage, covered_segments, sourced_coverage
+from naltrack.clinical.coverage import (
+    SourcedCoverage,
+    covered_segments,
+    sourced_coverage,
+    status_period_start,
+)
 from naltrack.clinical.vocab import StopReason
 from naltrack.monitoring.models import Observation, ObservationKind
 from naltrack.patients.models import Allergy, Episode, EpisodeStatus, Patient
@@ -22,7 +27,6 @@ from naltrack.web.plots import coverage_strip, line_plot, urine_plot
 
 PLOT_DAYS = 180
 TIMELINE_LIMIT = 40
-COVERAGE_DAYS = 90  # the header's "days covered (90)", observed and self-reported apart
 SELF_REPORT_ROWS = 14  # the latest check-ins and dose-log entries the chart lists
 CHECKIN_PLOT_DAYS = 60  # daily values: a shorter window than the visits' plots, to be readable
 
@@ -91,7 +95,7 @@ def read_chart(patient: Patient, on: date) -> Chart:
     given = [d for d in doses if d.date <= on]
     sourced = None
     if given:
-        period = max(given[0].date, on - timedelta(days=COVERAGE_DAYS - 1))
+        period = status_period_start(given[0].date, on)
         # As the care status counts it: the days after a coded stop are not in the period.
         stop = (
             Discontinuation.objects.filter(episode=episode).first()

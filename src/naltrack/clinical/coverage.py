@@ -17,6 +17,17 @@ from .errors import InputError
 from .policy import DEFAULT_POLICY, Policy
 from .vocab import Formulation, StopReason
 
+# The care status's and the chart header's recent adherence: days covered and PDC over the last 90
+# days (from the first dose when that is later). A fixed window, not a clinic setting: its length
+# is part of the stored and published field names (`days_covered_90`, `pdc_90`).
+STATUS_WINDOW_DAYS = 90
+
+
+def status_period_start(first_dose: date, on: date) -> date:
+    """The first day of the care status's adherence period on `on` (`STATUS_WINDOW_DAYS` days
+    ending on `on`, both included, never before the first dose)."""
+    return max(first_dose, on - timedelta(days=STATUS_WINDOW_DAYS - 1))
+
 
 @dataclass(frozen=True, slots=True)
 class Administration:

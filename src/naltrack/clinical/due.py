@@ -81,3 +81,9 @@ def due_window(urgency: DueUrgency, on: date, policy: Policy) -> tuple[date | No
 def due_until(on: date, policy: Policy) -> date:
     """The last due day the labs-and-reviews list holds on `on`."""
     return on + timedelta(days=policy.labs_reviews_due_soon_days)
+
+
+def plan_review_due(written_on: date, policy: Policy) -> date:
+    """The day a plan written on `written_on` is due its prescriber review (Part A A7,
+    `plan_review_every_days`)."""
+    return written_on + timedelta(days=policy.plan_review_every_days)

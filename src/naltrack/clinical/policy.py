@@ -459,6 +459,15 @@ class Policy:
         minimum=1,
         maximum=3650,
     )
+    plan_review_every_days: int = setting(
+        90,
+        "A prescriber reviews the treatment plan this many days after it was written (the Today "
+        "page's plan-review group and the care status's review day)",
+        "Part A A7 (the reference sets no plan-review interval; product brief: plan reviews; "
+        "naltrack default, about one quarter)",
+        minimum=7,
+        maximum=365,
+    )
 
     def interval_for(self, kind: OpioidKind) -> IntervalRule:
         return self.opioid_free_interval[kind]
