@@ -99,6 +99,7 @@ def test_the_plan_editor() -> None:
     mrn, prescriber = _patient_and(Role.PRESCRIBER, "pat.prescriber")
     page = prescriber.post(f"/patients/{mrn}/plan/", {
         "formulation": "xr_injection", "regimen": "xr_injection", "planned_duration_days": "0", "reason": "",
+        "based_on_version": "0",
     }).content.decode()  # fmt: skip
     _check(page, ["planned_duration_days", "reason"])
 

@@ -3,6 +3,7 @@ grow with the number of patients (Today and the chart)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -135,6 +136,10 @@ def test_the_plan_editor_saves_a_version_and_the_chart_names_the_components() ->
     mrn = clinic(1)[0]
     form = {"formulation": "xr_injection", "regimen": "xr_injection", "psychosocial": ["cbt", "mutual_help"],
             "planned_duration_days": "180", "reason": "Initial plan"}  # fmt: skip
+    editor = prescriber.get(f"/patients/{mrn}/plan/").content.decode()
+    shown = re.search(r'name="based_on_version" value="(\d+)"', editor)
+    assert shown is not None
+    form["based_on_version"] = shown.group(1)
     assert prescriber.post(f"/patients/{mrn}/plan/", form).status_code == 302
     chart = prescriber.get(f"/patients/{mrn}/").content.decode()
     assert "Cognitive behavioural therapy, Mutual-help groups (AA, NA, SMART)" in chart

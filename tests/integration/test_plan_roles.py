@@ -151,6 +151,7 @@ TYPED = {
     "relapse_management": "Same-week visit with the prescriber; naloxone check",
     "discontinuation_plan": "Review at six months",
 }
+V1 = {"based_on_version": "1"}  # the editor was opened on version 1
 
 
 def test_the_counselor_reads_the_medication_without_a_field_to_change_it(planned: Patient) -> None:
@@ -180,7 +181,7 @@ def test_the_prescriber_sees_every_field(planned: Patient) -> None:
 
 def test_a_refused_save_keeps_every_typed_value(planned: Patient) -> None:
     counselor = login(Role.COUNSELOR, "cole.counselor")
-    answer = counselor.post(f"/patients/{planned.mrn}/plan/", TYPED | {"reason": ""})
+    answer = counselor.post(f"/patients/{planned.mrn}/plan/", TYPED | V1 | {"reason": ""})
     page = answer.content.decode()
     assert answer.status_code == 200 and 'class="field-error"' in page
     for name, value in TYPED.items():
@@ -197,7 +198,7 @@ def test_the_counselors_save_keeps_the_medication_whatever_the_form_sends(planne
     counselor = login(Role.COUNSELOR, "cole.counselor")
     forged = TYPED | {"formulation": "oral", "regimen": "oral_daily", "planned_duration_days": "30",
                       "reason": "Relapse plans with the patient"}  # fmt: skip
-    assert counselor.post(f"/patients/{planned.mrn}/plan/", forged).status_code == 302
+    assert counselor.post(f"/patients/{planned.mrn}/plan/", forged | V1).status_code == 302
     plan = TreatmentPlan.current(planned)
     assert plan is not None and plan.version == 2
     assert (plan.formulation, plan.regimen, plan.planned_duration_days) == (
@@ -227,10 +228,70 @@ def test_a_refusal_by_the_service_is_shown_beside_the_field_with_what_was_typed(
     on the form, with the text kept, not as a 403 page that loses it."""
     monkeypatch.setattr("naltrack.treatment.views.read_only_fields", lambda actor: ())
     counselor = login(Role.COUNSELOR, "cole.counselor")
-    answer = counselor.post(f"/patients/{planned.mrn}/plan/", TYPED | {
+    answer = counselor.post(f"/patients/{planned.mrn}/plan/", TYPED | V1 | {
         "formulation": "xr_injection", "regimen": "xr_injection", "planned_duration_days": "90", "reason": "Edit"})  # fmt: skip
     page = answer.content.decode()
     assert answer.status_code == 200
     assert "a counselor may not change the planned duration (days)" in page
     assert f"\n{TYPED['relapse_management']}</textarea>" in page
     assert TreatmentPlan.objects.filter(patient=planned).count() == 1
+
+
+# ---- two editors at once, and the API's portal flag -------------------------------------------
+
+
+def test_a_save_from_an_older_version_is_refused_and_keeps_what_was_typed(planned: Patient) -> None:
+    """Two staff open version 1; the first saves version 2; the second's save from version 1 would
+    undo the first's change without either knowing: it is refused, nothing written."""
+    counselor = login(Role.COUNSELOR, "cole.counselor")
+    first = TYPED | V1 | {"triggers": "Payday", "reason": "First editor"}
+    assert counselor.post(f"/patients/{planned.mrn}/plan/", first).status_code == 302
+    second = TYPED | V1 | {"triggers": "Old friends", "reason": "Second editor"}
+    answer = counselor.post(f"/patients/{planned.mrn}/plan/", second)
+    page = answer.content.decode()
+    assert answer.status_code == 200
+    assert "someone else saved version 2 of this plan after you opened version 1" in page
+    assert "\nOld friends</textarea>" in page
+    current = TreatmentPlan.current(planned)
+    assert current is not None and current.version == 2 and current.triggers == "Payday"
+
+
+def test_the_service_refuses_a_stale_version_naming_the_field(planned: Patient) -> None:
+    with pytest.raises(InputError) as refused:
+        change_plan(planned, with_(goals="x"), reason="r", actor=PRESCRIBER, at=NOW,
+                    based_on_version=0)  # fmt: skip
+    assert refused.value.field == "based_on_version"
+    change_plan(planned, with_(goals="y"), reason="r", actor=PRESCRIBER, at=NOW, based_on_version=1)
+    assert TreatmentPlan.current(planned).goals == "y"  # type: ignore[union-attr]
+
+
+def _api_post(mrn: str, body: dict[str, Any]) -> Any:
+    token = create_token("pat.prescriber", at=NOW)
+    return Client().post(f"/api/patients/{mrn}/plans", data=json.dumps(body),
+                         content_type="application/json", headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+
+
+def test_an_api_save_that_does_not_send_the_portal_flag_keeps_it(planned: Patient) -> None:
+    login(Role.PRESCRIBER, "pat.prescriber")
+    change_plan(planned, with_(patient_may_edit=True), reason="Open", actor=PRESCRIBER, at=NOW)
+    body = {
+        "formulation": "xr_injection",
+        "regimen": "xr_injection",
+        "goals": "Work",
+        "reason": "Goals",
+    }
+    answer = _api_post(planned.mrn, body)
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["patient_may_edit"] is True and answer.json()["version"] == 3
+    off = _api_post(planned.mrn, body | {"patient_may_edit": False, "reason": "Closed"})
+    assert off.status_code == 201 and off.json()["patient_may_edit"] is False
+    assert TreatmentPlan.current(planned).patient_may_edit is False  # type: ignore[union-attr]
+
+
+def test_an_api_save_from_an_older_version_is_a_conflict(planned: Patient) -> None:
+    login(Role.PRESCRIBER, "pat.prescriber")
+    body = {"formulation": "xr_injection", "regimen": "xr_injection", "reason": "Goals"}
+    assert _api_post(planned.mrn, body | {"based_on_version": 1}).status_code == 201
+    stale = _api_post(planned.mrn, body | {"based_on_version": 1, "goals": "lost?"})
+    assert stale.status_code == 409 and stale.json()["field"] == "based_on_version"
+    assert TreatmentPlan.objects.filter(patient=planned).count() == 2

@@ -76,7 +76,7 @@ def test_the_counselor_opens_the_plan_on_the_editor_page(
     form = {"formulation": "xr_injection", "regimen": "xr_injection", "goals": "Stay well at work",
             "psychosocial": ["group_therapy"], "triggers": "Stress", "planned_duration_days": "180",
             "relapse_management": "Call the clinic the same day.", "patient_may_edit": "on",
-            "reason": "Open to the patient"}  # fmt: skip
+            "reason": "Open to the patient", "based_on_version": "1"}  # fmt: skip
     assert counselor.post(f"/patients/{planned.mrn}/plan/", form).status_code == 302
     assert TreatmentPlan.current(planned).patient_may_edit  # type: ignore[union-attr]
     chart = counselor.get(f"/patients/{planned.mrn}/").content.decode()

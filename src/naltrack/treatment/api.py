@@ -132,6 +132,7 @@ class PlanOut(Schema):
     relapse_management: str
     planned_duration_days: int
     discontinuation_plan: str
+    patient_may_edit: bool
     reason: str
     created_by: str
     created_at: datetime
@@ -157,7 +158,7 @@ def administration_out(a: Administration) -> dict[str, Any]:
 def plan_out(p: TreatmentPlan) -> dict[str, Any]:
     names = ("version", "formulation", "regimen", "goals", "psychosocial", "triggers", "warning_signs",
              "coping_strategies", "support_contacts", "relapse_management", "planned_duration_days",
-             "discontinuation_plan", "reason", "created_by", "created_at")  # fmt: skip
+             "discontinuation_plan", "patient_may_edit", "reason", "created_by", "created_at")  # fmt: skip
     return {n: _iso(getattr(p, n)) for n in names}
 
 
@@ -173,6 +174,16 @@ class PlanIn(In):
     relapse_management: LongText = ""
     planned_duration_days: Annotated[int, Field(strict=True, ge=1, le=3650)] = 180
     discontinuation_plan: LongText = ""
+    patient_may_edit: bool | None = Field(
+        None,
+        description="the patient may edit the relapse plans in the portal; left out: kept as the "
+        "current version has it",
+    )
+    based_on_version: Annotated[int, Field(strict=True, ge=0)] | None = Field(
+        None,
+        description="the version this change was made from (0: none yet); when another version "
+        "was saved since, the change is refused (409) and nothing is written",
+    )
     reason: Annotated[RequiredText, Field(max_length=500)]
 
 
@@ -181,10 +192,16 @@ class PlanIn(In):
 def create_plan(request: HttpRequest, mrn: Mrn, data: PlanIn) -> Status[dict[str, Any]]:
     values = data.dict() | {"formulation": data.formulation.value}
     reason = values.pop("reason")
+    based_on = values.pop("based_on_version")
     values["psychosocial"] = tuple(values["psychosocial"])
+    record = patient(request, mrn)
+    if values["patient_may_edit"] is None:  # not sent: the current version's flag stays
+        current = TreatmentPlan.current(record)
+        values["patient_may_edit"] = bool(current and current.patient_may_edit)
     plan = change_plan(
-        patient(request, mrn), PlanInput(**values), reason=reason, actor=actor(request), at=now()
-    )
+        record, PlanInput(**values), reason=reason, actor=actor(request), at=now(),
+        based_on_version=based_on,
+    )  # fmt: skip
     return Status(201, plan_out(plan))
 
 

@@ -67,6 +67,8 @@ class InjectionOverrideForm(BoundedForm):
 
 
 class PlanForm(BoundedForm):
+    # The version the editor showed (0: none yet): a save after someone else's is refused.
+    based_on_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     formulation = forms.ChoiceField(choices=FormulationChoice.choices)
     regimen = forms.ChoiceField(choices=())
     goals = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)

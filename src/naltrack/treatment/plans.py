@@ -132,11 +132,21 @@ def _validate_plan(data: PlanInput, episode: Episode) -> None:
 
 
 def change_plan(
-    patient: Patient, data: PlanInput, *, reason: str, actor: Actor, at: datetime
+    patient: Patient,
+    data: PlanInput,
+    *,
+    reason: str,
+    actor: Actor,
+    at: datetime,
+    based_on_version: int | None = None,
 ) -> TreatmentPlan:
     """Write the next version of the episode's plan. The first version and every change need a
     reason; only a prescriber changes the medication (formulation, regimen, duration): a change to
-    a part the actor may not change is refused naming it (PlanFieldRefused), nothing written."""
+    a part the actor may not change is refused naming it (PlanFieldRefused), nothing written.
+
+    `based_on_version`: the version the editor showed (0: there was none). When another version
+    was saved since, the save is refused (ConflictError on "based_on_version"), so that one
+    person's edit does not silently undo another's; None skips the check (the demo)."""
     actor.require(Action.EDIT_PLAN)
     if not reason.strip():
         raise InputError("say why the plan is written or changed", "reason")
@@ -149,6 +159,14 @@ def change_plan(
             .order_by("-version")
             .first()
         )
+        current_version = previous.version if previous else 0
+        if based_on_version is not None and based_on_version != current_version:
+            raise ConflictError(
+                f"someone else saved version {current_version} of this plan after you opened "
+                f"version {based_on_version}; nothing was saved. Reload the plan and make your "
+                "change again",
+                "based_on_version",
+            )
         refused = refused_changes(actor, previous, data)
         if refused:  # before the values are checked: a part the role may not change at all
             raise PlanFieldRefused(actor, FIELD_ACTIONS[refused[0]], refused)

@@ -158,7 +158,7 @@ def plan_editor(request: HttpRequest, mrn: str) -> HttpResponse:
         {f.name: getattr(current, f.name) for f in fields(PlanInput)}
         if current
         else {"planned_duration_days": 180}
-    )
+    ) | {"based_on_version": current.version if current else 0}
     # Without a plan there is no medication to keep: a prescriber writes the first version.
     form = (
         PlanForm(request.POST or None, initial=initial, regimen_choices=_regimen_choices(),
@@ -176,8 +176,9 @@ def plan_editor(request: HttpRequest, mrn: str) -> HttpResponse:
         values["psychosocial"] = tuple(values["psychosocial"])
         try:
             plan = change_plan(
-                patient, PlanInput(**values), reason=d["reason"], actor=actor, at=now
-            )
+                patient, PlanInput(**values), reason=d["reason"], actor=actor, at=now,
+                based_on_version=d["based_on_version"],
+            )  # fmt: skip
         except PlanFieldRefused as exc:  # beside the field, with what was typed
             raise InputError(exc.message, exc.field) from None
         return f"Plan version {plan.version} saved."
