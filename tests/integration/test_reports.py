@@ -62,13 +62,34 @@ def test_the_report_counts_a_known_clinic() -> None:
     m = measures(read_report(START, TODAY, actor=DIRECTOR, at=at(TODAY)))
     assert m["Episodes open at the end of the period"] == (3, None)
     assert m["Episodes ended in the period"] == (1, None)
-    # day 90: A (stopped day 120) and B (day 100) are eligible and both were still in treatment
-    assert m["Retained at day 90 from the first dose"] == (2, 2)
-    # day 180: only A is eligible, and A stopped at day 120
+    # day 90: A (first dose 200 days ago) and B (100 days ago) are eligible. Neither was on
+    # medication through day 90: A had one injection (28 days), B two (56 days), though both
+    # episodes were still open on day 90. Retention is measured from coverage.
+    assert m["Retained at day 90 from the first dose"] == (0, 2)
+    # day 180: only A is eligible
     assert m["Retained at day 180 from the first dose"] == (0, 1)
     assert m["Injections given"] == (2, None)  # B's repeat and C's first dose fall in the period
     assert m["Repeat injections given on time"] == (1, 1)
     assert m["of which injection-site reactions"] == (1, None)
+
+
+def test_retention_counts_the_patient_on_medication_not_the_open_episode() -> None:
+    """The defect of issue 14: an episode left open after the last injection wore off counted
+    as retained. Two episodes, both open today, first injections 120 days ago: one had an
+    injection every 28 days (retained at day 90), the other stopped coming after two (not)."""
+    start = TODAY - timedelta(days=120)
+    kept = started_on_injection("MRN-8101", start)
+    for k in (28, 56, 84, 112):
+        day = start + timedelta(days=k)
+        record_administration(kept, injection(day, site="right" if k % 56 else "left"),
+                              actor=NURSE, at=at(day))  # fmt: skip
+    gone = started_on_injection("MRN-8102", start)
+    day = start + timedelta(days=28)
+    record_administration(gone, injection(day, site="right"), actor=NURSE, at=at(day))
+    m = measures(read_report(START, TODAY, actor=DIRECTOR, at=at(TODAY)))
+    assert m["Episodes open at the end of the period"] == (2, None)
+    assert m["Retained at day 90 from the first dose"] == (1, 2)
+    assert m["Retained at day 180 from the first dose"] == (0, 0)
 
 
 def test_the_export_is_audited_and_names_no_patient() -> None:

@@ -420,3 +420,55 @@ def test_the_care_status_window_is_the_last_90_days_never_before_the_first_dose(
     assert status_period_start(date(2026, 10, 1), on) == date(2026, 10, 1)
     assert status_period_start(date(2026, 8, 31), on) == date(2026, 8, 31)
     assert status_period_start(date(2026, 8, 29), on) == date(2026, 8, 30)
+
+
+# ---- retention from coverage (Part B 9; NQF 3175 style) -----------------------------------------
+
+
+def _xr(*offsets: int) -> list[Administration]:
+    return [Administration(D0 + days(k), XR) for k in offsets]
+
+
+def test_retention_counts_coverage_not_an_open_episode() -> None:
+    from naltrack.clinical.coverage import gap_allowed, retained
+
+    assert gap_allowed(DEFAULT_POLICY) == DEFAULT_POLICY.continuity_gap_allowed_days == 7
+    # Injections every 28 days cover days 0..111: retained at day 90, not at day 180.
+    monthly = _xr(0, 28, 56, 84)
+    assert retained(monthly, D0, 90)
+    assert not retained(monthly, D0, 180)
+    # One injection covers days 0..27; the window of 35 days leaves a 7-day run at its end: allowed.
+    assert retained(_xr(0), D0, 35)
+    # A window of 36 days leaves 8 uncovered days: continuity broken.
+    assert not retained(_xr(0), D0, 36)
+    # No dose at all in the window: the whole window is one gap.
+    assert not retained([], D0, 30)
+    assert retained([], D0, 7)
+    assert not retained([], D0, 8)
+
+
+def test_a_gap_inside_the_window_breaks_continuity_only_when_longer_than_allowed() -> None:
+    from naltrack.clinical.coverage import retained
+
+    # Covered 0..27, uncovered 28..34 (7 days), covered again from 35.
+    assert retained(_xr(0, 35, 63, 91), D0, 90)
+    # Uncovered 28..35 (8 days).
+    assert not retained(_xr(0, 36, 64, 92), D0, 90)
+    strict = dataclasses.replace(DEFAULT_POLICY, continuity_gap_allowed_days=0)
+    assert retained(_xr(0, 28, 56, 84), D0, 90, strict)
+    assert not retained(_xr(0, 29, 57, 85), D0, 90, strict)
+    # After the last injection's cover (days 35..62) ends, the run to the window's end counts.
+    assert retained(_xr(0, 35), D0, 70)
+    assert not retained(_xr(0, 35), D0, 71)
+    # The window starts at the first dose given, whatever came before it.
+    assert not retained(_xr(0, 35), D0 + days(10), 70)
+    assert retained(_xr(0, 35), D0 + days(10), 60)
+
+
+def test_retention_needs_a_window_of_at_least_one_day() -> None:
+    from naltrack.clinical.coverage import retained
+
+    assert retained(_xr(0), D0, 1)
+    with pytest.raises(InputError) as refused:
+        retained(_xr(0), D0, 0)
+    assert refused.value.field == "days"

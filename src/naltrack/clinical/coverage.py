@@ -165,6 +165,28 @@ def clip(
     return covered, gaps
 
 
+def gap_allowed(policy: Policy) -> int:
+    """The longest uncovered run that does not break continuous treatment (`retained`)."""
+    return policy.continuity_gap_allowed_days
+
+
+def retained(
+    admins: Iterable[Administration], first_dose: date, days: int, policy: Policy = DEFAULT_POLICY
+) -> bool:
+    """Retention at day `days` from the first dose (Part B 9; NQF 3175-style continuity): on
+    medication for the `days` days from the first dose (the first dose's day and the `days` - 1
+    after it), measured from coverage, not from whether the episode is still open: every
+    uncovered run inside those days, one running to the window's end included, is at most
+    `continuity_gap_allowed_days` long. The caller asks only once the window has passed (the
+    report: first dose at least `days` days before the period's end)."""
+    if days < 1:
+        raise InputError("must be at least 1", "days")
+    segments = [(s.toordinal(), e.toordinal()) for s, e in covered_segments(admins, policy)]
+    first = first_dose.toordinal()
+    _covered, gaps = clip(segments, first, first + days - 1)
+    return all(end - start + 1 <= policy.continuity_gap_allowed_days for start, end in gaps)
+
+
 def coverage(
     admins: Iterable[Administration],
     period_start: date,

@@ -459,6 +459,15 @@ class Policy:
         minimum=1,
         maximum=3650,
     )
+    continuity_gap_allowed_days: int = setting(
+        7,
+        "Retention and continuity: an uncovered run of up to this many days inside the window "
+        "does not break continuous treatment (a longer one ends it)",
+        "Part B 9 (NQF 3175 / MIPS 468 continuity: commonly cited as no gap over 7 days; the "
+        "reference marks the spec text UNVERIFIED)",
+        minimum=0,
+        maximum=60,
+    )
     plan_review_every_days: int = setting(
         90,
         "A prescriber reviews the treatment plan this many days after it was written (the Today "

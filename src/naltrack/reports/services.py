@@ -4,7 +4,10 @@ audited as an export (issue 3: "every ... export").
 
 Definitions (clinical-reference.md Part B §9):
 - retention at day 90 / 180: of the episodes whose first dose was at least 90 / 180 days before the
-  period's end, the share still in treatment on that day (active, or discharged after it);
+  period's end, the share on medication through those days, measured from coverage (the core's
+  `coverage.retained`: no uncovered run longer than the clinic's continuity gap, NQF 3175 style),
+  not from whether the episode is still open: an episode left open after the patient stopped
+  coming is not retained;
 - PDC 80%: the share of active patients whose proportion of days covered over the last 90 days is at
   least 0.80 (the PQA threshold, applied to naltrexone by convention);
 - on-time injection: a repeat injection given in the early window or when due, not late.
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -28,7 +31,10 @@ from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
+from naltrack.clinical.coverage import Administration as Dose
+from naltrack.clinical.coverage import gap_allowed, retained
 from naltrack.clinical.errors import InputError
+from naltrack.clinical.policy import Policy
 from naltrack.clinical.regimens import InjectionTier
 from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
@@ -42,6 +48,7 @@ from naltrack.treatment.models import (
 )
 
 MAX_PERIOD_DAYS = 3 * 366
+RETENTION_DAYS = (90, 180)  # Part B 9: retention at day 90 and 180 from the first dose
 ON_TIME = (InjectionTier.EARLY_WINDOW.value, InjectionTier.DUE.value)
 
 
@@ -103,18 +110,31 @@ def _first_doses() -> dict[int, date]:
     return first
 
 
-def _retention(
-    end: date, days: int, first: dict[int, date], ended: dict[int, date | None]
-) -> Measure:
+def _doses_by_episode(episodes: set[int]) -> dict[int, list[Dose]]:
+    """Each episode's doses as the core reads them: administrations given (observed or not) and
+    implants (with their own coverage days and an early removal)."""
+    out: dict[int, list[Dose]] = defaultdict(list)
+    given = Administration.objects.filter(
+        status=AdministrationStatus.GIVEN, episode_id__in=episodes
+    ).values_list("episode_id", "given_on", "formulation", "dose_mg")
+    for episode_id, day, form, mg in given.iterator(chunk_size=5000):
+        out[episode_id].append(Dose(day, Formulation(form), mg))
+    implants = Implant.objects.filter(episode_id__in=episodes).values_list(
+        "episode_id", "inserted_on", "covered_days", "removed_on"
+    )
+    for episode_id, day, covered, removed in implants:
+        out[episode_id].append(Dose(day, Formulation.IMPLANT, None, covered, removed))
+    return out
+
+
+def _retention(end: date, days: int, first: dict[int, date], doses: dict[int, list[Dose]],
+               policy: Policy) -> Measure:  # fmt: skip
     eligible = [e for e, on in first.items() if on + timedelta(days=days) <= end]
-
-    def kept(episode: int) -> bool:
-        last = ended[episode]
-        return last is None or last >= first[episode] + timedelta(days=days)
-
-    eligible_kept = sum(1 for e in eligible if kept(e))
-    return Measure("Continuity", f"Retained at day {days} from the first dose", eligible_kept, len(eligible),
-                   f"episodes whose first dose was on or before {end - timedelta(days=days)}")  # fmt: skip
+    kept = sum(1 for e in eligible if retained(doses[e], first[e], days, policy))
+    return Measure("Continuity", f"Retained at day {days} from the first dose", kept, len(eligible),
+                   f"on medication through day {days} (gaps of at most "
+                   f"{gap_allowed(policy)} days), of episodes whose first dose was on or before "
+                   f"{end - timedelta(days=days)}")  # fmt: skip
 
 
 def build_report(start: date, end: date, today: date) -> Report:
@@ -147,9 +167,11 @@ def build_report(start: date, end: date, today: date) -> Report:
                     note="today"))  # fmt: skip
     # Continuity and adherence
     first = _first_doses()
-    ended_on = dict(episodes.values_list("id", "discharge_date"))
-    for days in (90, 180):
-        add(_retention(end, days, first, ended_on))
+    policy = active_policy()
+    soonest = timedelta(days=min(RETENTION_DAYS))
+    doses = _doses_by_episode({e for e, on in first.items() if on + soonest <= end})
+    for days in RETENTION_DAYS:
+        add(_retention(end, days, first, doses, policy))
     # Adherent: the core's verdict on the 90-day PDC under the clinic policy (pdc_adherent_min;
     # PQA 0.80 by default, clinical-reference.md Part B §9), stored with each care status.
     pdc = CareStatus.objects.filter(active=True, adherent_90__isnull=False)
