@@ -471,4 +471,13 @@ def test_retention_needs_a_window_of_at_least_one_day() -> None:
     assert retained(_xr(0), D0, 1)
     with pytest.raises(InputError) as refused:
         retained(_xr(0), D0, 0)
-    assert refused.value.field == "days"
+    assert refused.value.field == "days" and refused.value.message == "must be at least 1"
+
+
+def test_retention_reads_the_clinics_coverage_days() -> None:
+    from naltrack.clinical.coverage import retained
+
+    # With 31 covered days an injection (a setting), day 38's window ends 7 days after the cover.
+    month = dataclasses.replace(DEFAULT_POLICY, injection_covered_days=31)
+    assert retained(_xr(0), D0, 38, month)
+    assert not retained(_xr(0), D0, 38)
