@@ -434,3 +434,20 @@ def test_report_refuses_a_bad_period(start: date, end: date, field: str) -> None
     with pytest.raises(InputError) as refused:
         time_to_dose_report(start, end, actor=DIRECTOR, at=NOW)
     assert refused.value.field == field
+
+
+def test_the_demo_clinic_has_inquiries_at_every_step_and_report_numbers() -> None:
+    from naltrack import demo
+
+    demo.seed(TODAY, patients=len(demo.STAGES))
+    stages = {stage(q).value for q in Inquiry.objects.all()}
+    assert stages == {
+        "new",
+        "contacted",
+        "insurance_checked",
+        "assessment_booked",
+        "started",
+        "closed",
+    }
+    r = time_to_dose_report(TODAY - timedelta(days=89), TODAY, actor=DIRECTOR, at=NOW)
+    assert r.overall.started >= 1 and r.overall.median_days is not None

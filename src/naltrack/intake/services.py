@@ -312,7 +312,8 @@ def _insurance(inquiry: Inquiry, data: StepInput) -> str:
         raise InputError("name the program or grant", "payer")
     inquiry.pay_kind, inquiry.payer, inquiry.plan = data.pay_kind, payer, plan
     inquiry.member_id, inquiry.group_number = member, group
-    return f"{data.pay_kind}: {payer} {plan} member {member} group {group}".strip()
+    parts = [payer, plan, f"member {member}" if member else "", f"group {group}" if group else ""]
+    return f"{data.pay_kind}: {', '.join(p for p in parts if p) or 'no payer'}"
 
 
 def _assessment(inquiry: Inquiry, data: StepInput, actor: Actor, at: datetime) -> str:
