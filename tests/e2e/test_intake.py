@@ -17,6 +17,7 @@ import pytest
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff
 from naltrack.appointments.models import Appointment
+from naltrack.intake import services
 from naltrack.intake.models import Inquiry
 from naltrack.patients.models import Patient
 from tests.e2e.conftest import sign_in
@@ -134,10 +135,8 @@ def test_a_coordinator_turns_a_phone_inquiry_into_a_patient(page: Any) -> None:
 
 
 def test_pages_at_phone_width_and_the_report_and_today(page: Any) -> None:
-    from naltrack.intake.services import InquiryInput, take_inquiry as take
-
     create_staff("cora.coordinator", PASSWORD, Role.COORDINATOR)
-    take(InquiryInput("court", "Old", "Caller", "call", "oud", phone="555-0100",
+    services.take_inquiry(services.InquiryInput("court", "Old", "Caller", "call", "oud", phone="555-0100",
                       first_contact_at=NOW - timedelta(days=2)), actor=COORDINATOR, at=NOW)  # fmt: skip
     sign_in(page, "cora.coordinator", PASSWORD)
     page.get_by_role("heading", name=re.compile("Inquiries to call back")).wait_for()
