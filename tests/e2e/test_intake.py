@@ -123,6 +123,10 @@ def test_a_coordinator_turns_a_phone_inquiry_into_a_patient(page: Any) -> None:
     mrn = convert(page, inquiry, prescriber="pat.prescriber")
     assert page.get_by_role("heading", level=1).inner_text().count("Phonecall") == 1
     assert mrn in page.content()
+    # The chart (the coordinator's view of it: contact details and visits) shows the assessment.
+    assert page.get_by_text(re.compile(f"{day.isoformat()} 10:30")).first.is_visible()
+    assert "Intake assessment" in page.content()
+    shot(page, "intake-converted-chart")
     p = Patient.objects.get(mrn=mrn)
     assert (p.given_name, p.family_name, p.phone) == ("Marisol", "Phonecall", "555-0166")
     appt = Appointment.objects.get(patient=p)
