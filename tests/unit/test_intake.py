@@ -22,6 +22,7 @@ from naltrack.clinical.intake import (
     stage_of,
     time_to_first_dose,
     transition,
+    words,
 )
 from naltrack.clinical.policy import DEFAULT_POLICY
 
@@ -46,6 +47,10 @@ def test_every_transition_is_allowed_or_refused_as_the_table_says(
     verdict = transition(current, target)
     assert verdict.allowed is (pair in ALLOWED)
     assert verdict.reason
+
+
+def test_a_stage_in_words() -> None:
+    assert words(S.ASSESSMENT_BOOKED) == "assessment booked"
 
 
 def test_the_table_matches_the_pipeline() -> None:
@@ -73,6 +78,13 @@ def test_the_table_matches_the_pipeline() -> None:
         (S.ASSESSMENT_BOOKED, S.CONTACTED, "contacted follows new, not assessment booked"),
         (S.NEW, S.CONTACTED, "contacted follows new"),
         (S.CONTACTED, S.INSURANCE_CHECKED, "insurance checked follows contacted"),
+        (S.INSURANCE_CHECKED, S.ASSESSMENT_BOOKED, "assessment booked follows insurance checked"),
+        (
+            S.CONTACTED,
+            S.ASSESSMENT_BOOKED,
+            "assessment booked follows insurance checked, not contacted",
+        ),
+        (S.INSURANCE_CHECKED, S.INSURANCE_CHECKED, "the inquiry is already insurance checked"),
         (S.NEW, S.CLOSED, "an open inquiry may be closed with a reason"),
     ],
 )

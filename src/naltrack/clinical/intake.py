@@ -31,14 +31,22 @@ class Stage(StrEnum):
 
 OPEN_STAGES = (Stage.NEW, Stage.CONTACTED, Stage.INSURANCE_CHECKED, Stage.ASSESSMENT_BOOKED)
 
-# Each step the coordinator takes by hand and the stages it may follow. Closing is allowed from
-# every open stage; "started" is derived from the first dose, never taken by hand.
+# Each forward step the coordinator takes by hand and the one stage it follows. Closing is allowed
+# from every open stage; "started" is derived from the first dose, never taken by hand.
+FOLLOWS: dict[Stage, Stage] = {
+    Stage.CONTACTED: Stage.NEW,
+    Stage.INSURANCE_CHECKED: Stage.CONTACTED,
+    Stage.ASSESSMENT_BOOKED: Stage.INSURANCE_CHECKED,
+}
 ALLOWED_FROM: dict[Stage, frozenset[Stage]] = {
-    Stage.CONTACTED: frozenset({Stage.NEW}),
-    Stage.INSURANCE_CHECKED: frozenset({Stage.CONTACTED}),
-    Stage.ASSESSMENT_BOOKED: frozenset({Stage.INSURANCE_CHECKED}),
+    **{step: frozenset({before}) for step, before in FOLLOWS.items()},
     Stage.CLOSED: frozenset(OPEN_STAGES),
 }
+
+
+def words(stage: Stage) -> str:
+    """A stage as a sentence says it: "insurance checked"."""
+    return stage.value.replace("_", " ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +74,13 @@ def transition(current: Stage, target: Stage) -> Verdict:
     if current is Stage.CLOSED:
         return Verdict(False, "the inquiry is closed: take a new inquiry if the person calls again")
     if current is target:
-        return Verdict(False, f"the inquiry is already {current.value.replace('_', ' ')}")
-    if current not in ALLOWED_FROM[target]:
-        wanted = " or ".join(sorted(s.value.replace("_", " ") for s in ALLOWED_FROM[target]))
-        return Verdict(False, f"{target.value.replace('_', ' ')} follows {wanted}, not {current.value.replace('_', ' ')}")  # fmt: skip
+        return Verdict(False, f"the inquiry is already {words(current)}")
     if target is Stage.CLOSED:
         return Verdict(True, "an open inquiry may be closed with a reason")
-    return Verdict(True, f"{target.value.replace('_', ' ')} follows {current.value.replace('_', ' ')}")  # fmt: skip
+    before = FOLLOWS[target]
+    if current is not before:
+        return Verdict(False, f"{words(target)} follows {words(before)}, not {words(current)}")
+    return Verdict(True, f"{words(target)} follows {words(current)}")
 
 
 def conversion(current: Stage, *, converted: bool) -> Verdict:
