@@ -451,3 +451,10 @@ def test_the_demo_clinic_has_inquiries_at_every_step_and_report_numbers() -> Non
     }
     r = time_to_dose_report(TODAY - timedelta(days=89), TODAY, actor=DIRECTOR, at=NOW)
     assert r.overall.started >= 1 and r.overall.median_days is not None
+
+
+def test_the_board_shows_the_started_of_this_month_only() -> None:
+    journey("self", "Earlier", TODAY - timedelta(days=40), TODAY - timedelta(days=35))
+    journey("hospital", "Recent", TODAY - timedelta(days=8), TODAY - timedelta(days=5))
+    started = next(c for c in board(actor=COORDINATOR, at=NOW) if c.stage is Stage.STARTED)
+    assert [q.family_name for q in started.cards] == ["Recent"]

@@ -235,7 +235,8 @@ BOARD_LIMIT = 50
 
 def board(*, actor: Actor, at: datetime, closed_since: date | None = None) -> list[Column]:
     """The intake board: a column per stage, oldest first contact first; every open inquiry,
-    and the started and closed ones first contacted since `closed_since` (an audited read)."""
+    the closed ones first contacted since `closed_since` (default: the first of the month) and
+    the started ones whose first dose was since then (an audited read)."""
     actor.require(Action.MANAGE_INTAKE)
     today = local_day(at)
     since = closed_since or today.replace(day=1)
@@ -247,6 +248,8 @@ def board(*, actor: Actor, at: datetime, closed_since: date | None = None) -> li
     with transaction.atomic():
         for row in rows:
             s = stage(row)
+            if s is Stage.STARTED and row.first_dose_on < since:  # type: ignore[attr-defined]
+                continue  # started before the period shown
             row.stage = s  # type: ignore[attr-defined]
             row.days = (today - row.first_contact_on).days  # type: ignore[attr-defined]
             row.overdue = s is Stage.NEW and contact_overdue(row.first_contact_on, today, policy)  # type: ignore[attr-defined]
