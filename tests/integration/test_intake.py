@@ -458,3 +458,8 @@ def test_the_board_shows_the_started_of_this_month_only() -> None:
     journey("hospital", "Recent", TODAY - timedelta(days=8), TODAY - timedelta(days=5))
     started = next(c for c in board(actor=COORDINATOR, at=NOW) if c.stage is Stage.STARTED)
     assert [q.family_name for q in started.cards] == ["Recent"]
+
+
+def test_today_says_the_clinics_call_back_window() -> None:
+    listed = to_contact(COORDINATOR, TODAY)
+    assert listed is not None and listed.within_days == 1

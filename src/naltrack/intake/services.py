@@ -33,6 +33,7 @@ from naltrack.clinical.intake import (
     Stage,
     TimeToDose,
     contact_due_cutoff,
+    contact_due_on,
     contact_overdue,
     conversion,
     stage_of,
@@ -460,6 +461,7 @@ def convert(pk: int, data: ConvertInput, *, actor: Actor, at: datetime) -> Patie
 class ToContact:
     rows: list[Inquiry]
     total: int
+    within_days: int  # the clinic's call-back window, as the core applies it
 
 
 TODAY_LIMIT = 15
@@ -479,7 +481,8 @@ def to_contact(actor: Actor, on: date) -> ToContact | None:
     for row in first:
         row.days = (on - row.first_contact_on).days  # type: ignore[attr-defined]
         row.overdue = contact_overdue(row.first_contact_on, on, policy)  # type: ignore[attr-defined]
-    return ToContact(first[:TODAY_LIMIT], total)
+    window = (contact_due_on(on, policy) - on).days  # asked of the core, not read from the policy
+    return ToContact(first[:TODAY_LIMIT], total, window)
 
 
 # --- the report ---------------------------------------------------------------------------------
