@@ -150,6 +150,7 @@ def seed(on: date, patients: int = PATIENTS) -> int:
         _outreach(on, cast)
         _portal_logins(on, cast)
         _worklists(on, cast)
+        _intake(on, cast)
     finally:
         _latest = None
     return patients
@@ -181,6 +182,69 @@ def _outreach(on: date, cast: Cast) -> None:
     if gap is not None:
         record_attempt(gap.patient, AttemptInput("call", "wrong_number", "Ask at the next visit; send a letter"),
                        actor=cast.coordinator, at=_at(on, 10))  # fmt: skip
+
+
+# Intake (issue 15): open inquiries at each step, taken through the use cases; and the inquiries of
+# demo patients who started in the last weeks (converted, with their first dose), so that the
+# report of days from first contact to first dose has numbers.
+INTAKE_OPEN = (
+    # (given, family, source, what for, days ago, steps)
+    ("Lena", "Ashford", "self", "oud", 0, ()),
+    ("Marco", "Bellini", "family", "unknown", 2, ()),
+    ("Ada", "Corwin", "hospital", "oud", 3, ("contacted",)),
+    ("Teo", "Dalca", "primary_care", "aud", 4, ("contacted", "insurance_checked")),
+    ("Iris", "Eklund", "court", "oud", 5, ("contacted", "insurance_checked", "assessment_booked")),
+    ("Omar", "Farris", "self", "both", 6, ("closed",)),
+)
+INTAKE_SOURCES = ("self", "hospital", "family", "court", "primary_care", "self", "hospital")
+
+
+def _intake(on: date, cast: Cast) -> None:
+    from django.db.models import Min
+
+    from naltrack.audit.services import record_by
+    from naltrack.intake.models import Inquiry, InquiryStep
+    from naltrack.intake.services import InquiryInput, StepInput, take_inquiry, take_step
+
+    k = cast.coordinator
+    for n, (given, family, source, what_for, ago, steps) in enumerate(INTAKE_OPEN):
+        day = on - timedelta(days=ago)
+        q = take_inquiry(InquiryInput(source, given, family, "call", what_for, phone=f"555-02{n:02d}",
+                                      birth_date=date(1980 + n, 1 + n, 10), sex_at_birth=("female", "male")[n % 2],
+                                      referrer="Mercy ED" if source == "hospital" else "",
+                                      first_contact_at=_at(day, 9)), actor=k, at=_at(day, 9))  # fmt: skip
+        for step in steps:
+            take_step(q.pk, StepInput(
+                to=step, pay_kind="insurance", payer="Medicaid", plan="Medicaid MCO", member_id=f"MCD{n:06d}",
+                assessment_on=on + timedelta(days=3), assessment_time=time(10, 0),
+                close_reason="referred_out", note="Chose a methadone program" if step == "closed" else "",
+            ), actor=k, at=_at(on, 8))  # fmt: skip
+    # Demo patients whose first dose was in the last weeks, each with the inquiry it came from.
+    firsts = (
+        Administration.objects.filter(status="given")
+        .values("patient_id").annotate(day=Min("given_on")).filter(day__gte=on - timedelta(days=80))
+        .order_by("patient_id")
+    )  # fmt: skip
+    for n, row in enumerate(firsts[:12]):
+        p = Patient.objects.get(pk=row["patient_id"])
+        first_contact = row["day"] - timedelta(days=3 + (n * 5) % 13)
+        q = Inquiry.objects.create(
+            first_contact_at=_at(first_contact, 9), first_contact_on=first_contact,
+            source=INTAKE_SOURCES[n % len(INTAKE_SOURCES)], given_name=p.given_name, family_name=p.family_name,
+            birth_date=p.birth_date, sex_at_birth=p.sex_at_birth, phone=p.phone, email=p.email,
+            preferred_contact="call", what_for="oud", status="assessment_booked", pay_kind="insurance",
+            payer="Medicaid", member_id=f"MCD9{n:05d}", assessment_on=first_contact + timedelta(days=2),
+            patient=p, converted_at=_at(first_contact + timedelta(days=1)), converted_by=k.username,
+            taken_by=k.username,
+        )  # fmt: skip
+        InquiryStep.objects.bulk_create([
+            InquiryStep(inquiry=q, step=step, detail=detail, by=k.username, at=_at(first_contact + timedelta(days=d), 9 + d))
+            for d, (step, detail) in enumerate((("taken", q.source), ("contacted", "reached"),
+                                                ("insurance_checked", "insurance: Medicaid"),
+                                                ("converted", f"registered as {p.mrn}")))
+        ])  # fmt: skip
+        record_by(k, _at(first_contact), AuditAction.CREATE, "inquiry", q.pk, patient_mrn=p.mrn,
+                  detail="demo history: converted inquiry")  # fmt: skip
 
 
 # The demo clinic's calendar (issue 12): open Monday to Friday 08:30-17:00 and Saturday morning to

@@ -15,6 +15,7 @@ from naltrack.chart import release_views as release
 from naltrack.chart import views as chart
 from naltrack.counselling import views as counselling
 from naltrack.disclosure import views as disclosure
+from naltrack.intake import views as intake
 from naltrack.merge import views as merge
 from naltrack.monitoring import views as monitoring
 from naltrack.outreach import views as outreach
@@ -90,6 +91,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<str:mrn>/portal/", portal_staff.invite, name="portal-invite"),
     path("merge/", merge.merge_page, name="merge-charts"),
     path("patients/<str:mrn>/outreach/", outreach.patient_log, name="outreach-log"),
+    path("intake/", intake.intake_board, name="intake-board"),
+    path("intake/new/", intake.new_inquiry, name="intake-new"),
+    path("intake/report/", intake.intake_report, name="intake-report"),
+    path("intake/<int:pk>/", intake.inquiry_detail, name="intake-detail"),
     path("today/outreach/<str:mrn>/form/", today_outreach.attempt_form, name="today-outreach-form"),
     path("today/outreach/<str:mrn>/", today_outreach.attempt_row, name="today-outreach-row"),
     path("disclosures/", disclosure.review_page, name="disclosure-review"),

@@ -72,6 +72,10 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/patients/{mrn}/consents": "42 CFR 2.31: a recipient, a purpose, the records, an expiry after the signing; signed by today",
     "POST /api/patients/{mrn}/consents/{consent_id}/revoke": "between the signing and today",
     "POST /api/patients/{mrn}/release": "an emergency is stated in a sentence (42 CFR 2.51)",
+    "POST /api/intake/inquiries": "names not blank; a phone or an email, the one the preferred contact needs; a birth date in the past and under 120 years",
+    "POST /api/intake/inquiries/{inquiry_id}/transition": "the step follows the inquiry's stage (the core); each step's own record: the payer and member id for insurance, an assessment day ahead, a reason to close",
+    "POST /api/intake/inquiries/{inquiry_id}/convert": "once contacted, once; a birth date, a sex at birth and OUD or AUD known; the prescriber is active staff; a likely duplicate needs a reason",
+    "GET /api/intake/report": "the end is on or after the start, by today",
 }
 
 

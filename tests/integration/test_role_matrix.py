@@ -31,6 +31,7 @@ from naltrack.disclosure.services import (
     record_consent,
     review,
 )
+from naltrack.intake.services import InquiryInput, take_inquiry, time_to_dose_report
 from naltrack.merge.services import merge_charts
 from naltrack.monitoring.services import record_observation, record_side_effect
 from naltrack.outreach.services import AttemptInput, record_attempt
@@ -118,6 +119,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_CLINIC_CALENDAR: {D, K},
     Action.MARK_WORKLIST_DONE: {P, N, C},
     Action.ASSIGN_ALERTS: {P, N},
+    Action.MANAGE_INTAKE: {P, K},
+    Action.VIEW_INTAKE_REPORT: {D, K},
 }
 
 
@@ -196,6 +199,9 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.MANAGE_CLINIC_CALENDAR: lambda a, w: add_holiday(TODAY + timedelta(days=40), "Staff day", actor=a, at=NOW),
     Action.MARK_WORKLIST_DONE: lambda a, w: mark_done(w.patient.mrn, "liver_tests", actor=a, at=NOW),
     Action.ASSIGN_ALERTS: lambda a, w: assign_alerts([w.alert_id], assignee="nobody.here", actor=a, at=NOW),
+    Action.MANAGE_INTAKE: lambda a, w: take_inquiry(
+        InquiryInput("self", "Ines", "Caller", "call", "oud", phone="555-0101"), actor=a, at=NOW),
+    Action.VIEW_INTAKE_REPORT: lambda a, w: time_to_dose_report(TODAY - timedelta(days=30), TODAY, actor=a, at=NOW),
 }  # fmt: skip
 
 

@@ -80,6 +80,10 @@ class Action(StrEnum):
     # Work lists (issue 12): mark a Today item done (and undo it); give an alert to a staff member
     MARK_WORKLIST_DONE = "mark_worklist_done"
     ASSIGN_ALERTS = "assign_alerts"
+    # Intake (issue 15): take an inquiry or referral, take it through the pipeline, turn it into
+    # a registered patient; the report of days from first contact to first dose
+    MANAGE_INTAKE = "manage_intake"
+    VIEW_INTAKE_REPORT = "view_intake_report"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -149,6 +153,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # prescriber and the nurse triage them) gives one to a colleague who handles alerts.
     Action.MARK_WORKLIST_DONE: frozenset({P, N, C}),
     Action.ASSIGN_ALERTS: frozenset({P, N}),
+    # The coordinator takes the calls and referrals (product brief capability 13); the prescriber,
+    # who may register patients too, can take one. Converting registers the patient, so only the
+    # roles that register (REGISTER_PATIENT) manage intake; nurses and counselors meet the patient
+    # after. The report is the director's (the program's numbers) and the coordinator's (their work).
+    Action.MANAGE_INTAKE: frozenset({P, K}),
+    Action.VIEW_INTAKE_REPORT: frozenset({D, K}),
 }
 
 

@@ -23,6 +23,7 @@ class AppointmentKind(models.TextChoices):
     PRESCRIBER_REVIEW = "prescriber_review", "Prescriber review"
     COUNSELLING = "counselling", "Counselling"
     LAB = "lab", "Lab"
+    ASSESSMENT = "assessment", "Intake assessment"
 
 
 class AppointmentStatus(models.TextChoices):

@@ -477,6 +477,16 @@ class Policy:
         minimum=7,
         maximum=365,
     )
+    # Intake (issue 15): the reference is silent on the steps before the first dose.
+    intake_contact_within_days: int = setting(
+        1,
+        "Intake: a new inquiry (a call, a referral) is called back within this many days of "
+        "first contact; after that it is listed on Today as not contacted",
+        "Reference silent on intake (Part A starts at the first dose); naltrack default: the "
+        "next day, the conservative choice for a person asking to start treatment",
+        minimum=0,
+        maximum=14,
+    )
 
     def interval_for(self, kind: OpioidKind) -> IntervalRule:
         return self.opioid_free_interval[kind]

@@ -13,6 +13,7 @@ from .alerts import SOURCES, AlertCode
 from .findings import RULES
 from .instruments import audit, ciwa_ar, cows, dsm5, phq9
 from .instruments.common import Band
+from .intake import ALLOWED_FROM, OPEN_STAGES
 from .mar import OVERRIDABLE, REFUSAL_RULES
 from .medications import DrugClass, knowledge
 from .policy import Policy, scalar_settings
@@ -198,6 +199,7 @@ def render_rules_doc(policy: Policy) -> str:
         w(f"| {ing.name} | {_cell(ing.source)} |")
     w("")
     _checkin_section(w, policy)
+    _intake_section(w, policy)
     return "\n".join(out) + "\n"
 
 
@@ -235,3 +237,21 @@ def _checkin_section(w: Callable[[str], None], policy: Policy) -> None:
     w("|---|---|---|---|")
     for code, severity, when in CHECKIN_RULES:
         w(f"| `{code.value}` | {severity} | {_cell(when)} | {_cell(SOURCES[code])} |")
+
+
+def _intake_section(w: Callable[[str], None], policy: Policy) -> None:
+    w("\n## 8. Intake pipeline (issue 15)\n")
+    w(
+        "An inquiry (a call or a referral) moves new -> contacted -> insurance checked -> "
+        "assessment booked by hand, or is closed with a reason from any open step "
+        '(`clinical/intake.py`). It becomes "started" only when the patient it was turned into '
+        "has a first dose recorded; a closed inquiry stays closed. It may be turned into a "
+        "registered patient once contacted, once. A new inquiry is listed on Today for a call back "
+        f"{policy.intake_contact_within_days} day(s) after first contact "
+        "(`intake_contact_within_days`). The report gives the median days from first contact to "
+        "first dose, by referral source. The clinical reference is silent on intake.\n"
+    )
+    w("| step | may follow |")
+    w("|---|---|")
+    for target, froms in ALLOWED_FROM.items():
+        w(f"| {target.value} | {', '.join(s.value for s in OPEN_STAGES if s in froms)} |")

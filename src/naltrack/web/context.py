@@ -40,5 +40,8 @@ def page_context(request: HttpRequest) -> dict[str, object]:
             "staff": actor.can(Action.MANAGE_STAFF),
             "merge": actor.can(Action.MERGE_CHARTS),
             "outreach": actor.can(Action.RECORD_OUTREACH),
+            "intake": actor.can(Action.MANAGE_INTAKE),
+            "intake_report": actor.can(Action.VIEW_INTAKE_REPORT)
+            and not actor.can(Action.MANAGE_INTAKE),
         },
     }

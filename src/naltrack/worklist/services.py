@@ -28,6 +28,7 @@ from naltrack.clinical.access import WorklistScope, WorklistView
 from naltrack.clinical.alerts import injection_due_soon_until
 from naltrack.clinical.due import GROUPS, DueGroup, DueKind, due_window
 from naltrack.clinical.vocab import Formulation
+from naltrack.intake.services import ToContact, to_contact
 from naltrack.monitoring.models import SideEffect
 from naltrack.outreach.services import contacts, standings
 from naltrack.patients.access import (
@@ -98,6 +99,7 @@ class Today:
     side_effect_follow_ups: Section | None = None
     missed_appointments: Section | None = None
     appointments_today: Section | None = None
+    intake: ToContact | None = None  # new inquiries to call back (intake.services.to_contact)
 
 
 def _section(rows: Any, total: int | None = None) -> Section:
@@ -143,6 +145,7 @@ def today_worklist(on: date, *, actor: Actor, at: datetime | None = None,
     out = Today(on, worklist_view(actor, scope))
     _fill(out, on, actor, at or clock.now())
     _how_to_reach(out, on, actor)
+    out.intake = to_contact(actor, on)
     if at is not None:
         counts = " ".join(
             f"{name}={section.total}"
