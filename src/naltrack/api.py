@@ -207,6 +207,7 @@ def _routers() -> None:
     from naltrack.chart.release_api import router as release
     from naltrack.disclosure.api import router as disclosure
     from naltrack.merge.api import router as merge
+    from naltrack.naloxone.api import router as naloxone
     from naltrack.reports.api import router as reports
     from naltrack.reports.audit_api import router as audit
     from naltrack.screening.api import router as screening
@@ -226,6 +227,7 @@ def _routers() -> None:
     api.add_router("/", disclosure)
     api.add_router("/", release)
     api.add_router("/", merge)
+    api.add_router("/", naloxone)
 
 
 _routers()

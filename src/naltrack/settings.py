@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "naltrack.outreach",
     "naltrack.portal",
     "naltrack.merge",
+    "naltrack.naloxone",
     "naltrack.web",
 ]
 MIDDLEWARE = [

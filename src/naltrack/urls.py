@@ -17,6 +17,7 @@ from naltrack.counselling import views as counselling
 from naltrack.disclosure import views as disclosure
 from naltrack.merge import views as merge
 from naltrack.monitoring import views as monitoring
+from naltrack.naloxone import views as naloxone
 from naltrack.outreach import views as outreach
 from naltrack.patients import views as patients
 from naltrack.portal import staff_views as portal_staff
@@ -90,6 +91,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<str:mrn>/portal/", portal_staff.invite, name="portal-invite"),
     path("merge/", merge.merge_page, name="merge-charts"),
     path("patients/<str:mrn>/outreach/", outreach.patient_log, name="outreach-log"),
+    path("patients/<str:mrn>/naloxone/", naloxone.patient_page, name="patient-naloxone"),
+    path("naloxone/", naloxone.stock_page, name="naloxone"),
+    path("reports/naloxone/", naloxone.coverage_report, name="naloxone-report"),
     path("today/outreach/<str:mrn>/form/", today_outreach.attempt_form, name="today-outreach-form"),
     path("today/outreach/<str:mrn>/", today_outreach.attempt_row, name="today-outreach-row"),
     path("disclosures/", disclosure.review_page, name="disclosure-review"),

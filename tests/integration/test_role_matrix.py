@@ -33,6 +33,13 @@ from naltrack.disclosure.services import (
 )
 from naltrack.merge.services import merge_charts
 from naltrack.monitoring.services import record_observation, record_side_effect
+from naltrack.naloxone.services import (
+    HandOutInput,
+    ReceiveInput,
+    hand_out,
+    read_coverage,
+    receive_stock,
+)
 from naltrack.outreach.services import AttemptInput, record_attempt
 from naltrack.patients.careteam import add_to_care_team, break_glass
 from naltrack.patients.details import details_of, update_details
@@ -118,6 +125,9 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_CLINIC_CALENDAR: {D, K},
     Action.MARK_WORKLIST_DONE: {P, N, C},
     Action.ASSIGN_ALERTS: {P, N},
+    Action.HAND_OUT_NALOXONE: {P, N, C},
+    Action.MANAGE_NALOXONE_STOCK: {N},
+    Action.VIEW_NALOXONE_COVERAGE: {D, K, P, N},
 }
 
 
@@ -196,6 +206,10 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.MANAGE_CLINIC_CALENDAR: lambda a, w: add_holiday(TODAY + timedelta(days=40), "Staff day", actor=a, at=NOW),
     Action.MARK_WORKLIST_DONE: lambda a, w: mark_done(w.patient.mrn, "liver_tests", actor=a, at=NOW),
     Action.ASSIGN_ALERTS: lambda a, w: assign_alerts([w.alert_id], assignee="nobody.here", actor=a, at=NOW),
+    Action.HAND_OUT_NALOXONE: lambda a, w: hand_out(w.patient, HandOutInput("declined", "visit"), actor=a, at=NOW),
+    Action.MANAGE_NALOXONE_STOCK: lambda a, w: receive_stock(
+        ReceiveInput("nasal_4mg", "NX-1", TODAY + timedelta(days=90), 5), actor=a, at=NOW),
+    Action.VIEW_NALOXONE_COVERAGE: lambda a, w: read_coverage(TODAY, actor=a, at=NOW),
 }  # fmt: skip
 
 

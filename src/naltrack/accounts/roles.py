@@ -80,6 +80,11 @@ class Action(StrEnum):
     # Work lists (issue 12): mark a Today item done (and undo it); give an alert to a staff member
     MARK_WORKLIST_DONE = "mark_worklist_done"
     ASSIGN_ALERTS = "assign_alerts"
+    # Naloxone kits (issue 15): hand a kit to a patient (or record that they have one or declined);
+    # receive naloxone stock; the coverage report (share of active patients with naloxone on hand)
+    HAND_OUT_NALOXONE = "hand_out_naloxone"
+    MANAGE_NALOXONE_STOCK = "manage_naloxone_stock"
+    VIEW_NALOXONE_COVERAGE = "view_naloxone_coverage"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -149,6 +154,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # prescriber and the nurse triage them) gives one to a colleague who handles alerts.
     Action.MARK_WORKLIST_DONE: frozenset({P, N, C}),
     Action.ASSIGN_ALERTS: frozenset({P, N}),
+    # Whoever meets the patient hands out naloxone (the nurse at the injection, the prescriber, the
+    # counselor: community naloxone programs train non-clinical staff). The nurse keeps the
+    # medication stock. The director sees the coverage figures; the coordinator also its list of
+    # patients without naloxone (names, as on Today), to follow up; prescriber and nurse as well.
+    Action.HAND_OUT_NALOXONE: frozenset({P, N, C}),
+    Action.MANAGE_NALOXONE_STOCK: frozenset({N}),
+    Action.VIEW_NALOXONE_COVERAGE: frozenset({D, K, P, N}),
 }
 
 

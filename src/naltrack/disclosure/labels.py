@@ -38,6 +38,8 @@ RECORD_KINDS: Mapping[str, RecordKind] = MappingProxyType({
     "appointments.appointment": K.APPOINTMENTS,
     # the outreach log (issue 12): attempts to reach the patient after a missed visit or dose
     "outreach.outreachattempt": K.APPOINTMENTS,
+    # naloxone kits handed out, reported on hand, or declined (issue 15)
+    "naloxone.naloxonehandout": K.MEDICATIONS,
     "counselling.counsellingsession": K.COUNSELLING_NOTES,
     # what the patient reports in the portal (issue 11): tablets taken, daily check-ins
     "selfreport.doselogentry": K.MEDICATIONS,

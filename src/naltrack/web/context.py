@@ -40,5 +40,11 @@ def page_context(request: HttpRequest) -> dict[str, object]:
             "staff": actor.can(Action.MANAGE_STAFF),
             "merge": actor.can(Action.MERGE_CHARTS),
             "outreach": actor.can(Action.RECORD_OUTREACH),
+            # the naloxone stock page, or for the roles that only see coverage, its report
+            "naloxone": "naloxone"
+            if actor.can(Action.HAND_OUT_NALOXONE)
+            else "naloxone-report"
+            if actor.can(Action.VIEW_NALOXONE_COVERAGE)
+            else "",
         },
     }
