@@ -79,9 +79,10 @@ def test_a_nurse_hands_out_a_kit_and_coverage_goes_up(page: Any) -> None:
     shot(page, "naloxone-coverage-after.png")
 
     page.goto("/today/")
-    assert "Every patient due an injection by today has naloxone on hand." in page.get_by_test_id(
-        "naloxone-today"
-    ).inner_text()
+    assert (
+        "Every patient due an injection by today has naloxone on hand."
+        in page.get_by_test_id("naloxone-today").inner_text()
+    )
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto("/reports/naloxone/")
     shot(page, "naloxone-coverage-phone.png")

@@ -350,6 +350,18 @@ def test_patient_page_hands_out_a_kit() -> None:
                                                       "hand_out-count": "2"})  # fmt: skip
     assert bad.status_code == 200 and "not enough kits left in this lot" in bad.content.decode()
     assert p.naloxone.count() == 1
+    # the MAR and the discontinuation page link here, the form filled in for where it happens
+    assert (
+        "/patients/MRN-0520/naloxone/?kind=handed_out&amp;where=injection"
+        in nurse.get("/patients/MRN-0520/mar/").content.decode()
+    )
+    prefilled = nurse.get("/patients/MRN-0520/naloxone/?kind=handed_out&where=discontinuation")
+    assert '<option value="discontinuation" selected>' in prefilled.content.decode()
+    prescriber = login(Role.PRESCRIBER, "pat.prescriber")
+    assert (
+        "where=discontinuation"
+        in prescriber.get("/patients/MRN-0520/discontinue/").content.decode()
+    )
 
 
 def test_coverage_report_page_by_role() -> None:

@@ -131,12 +131,13 @@ def test_coverage_on_a_known_set() -> None:
         ActivePatient("C", "oral", (Fact(day, HAS),)),  # reported today: on hand
         ActivePatient("D", "oral", (Fact(day, NO),)),  # declined: not
         ActivePatient("E", "xr_injection", ()),  # nothing: not
+        ActivePatient("F", "xr_injection", (Fact(day - timedelta(days=30), HAS),)),  # the last day
     ]
     got = coverage(patients, day, P30)
     assert got.day == day
-    assert got.overall == Share(2, 5)
-    assert got.overall.share == 0.4
-    assert dict(got.by_group) == {"xr_injection": Share(1, 3), "oral": Share(1, 2)}
+    assert got.overall == Share(3, 6)
+    assert got.overall.share == 0.5
+    assert dict(got.by_group) == {"xr_injection": Share(2, 4), "oral": Share(1, 2)}
     assert list(got.by_group) == ["xr_injection", "oral"]
     assert got.without == ("B", "D", "E")
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import CharField, QuerySet, Sum, Value
+from django.db.models import CharField, QuerySet, Value
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
@@ -356,9 +356,3 @@ def today_line(injections: QuerySet[CareStatus], on: date) -> TodayLine:
     facts = _facts((pid for pid, _ in due), counts_from(on, policy), on)
     mrns = [mrn for pid, mrn in due if not on_hand(facts[pid], on, policy).on_hand]
     return TodayLine(len(mrns), mrns)
-
-
-def kits_handed_out(since: date, until: date) -> int:
-    """Kits handed out in a period (the stock page's figure)."""
-    total = NaloxoneHandOut.objects.filter(given_on__gte=since, given_on__lte=until).aggregate(n=Sum("count"))["n"]  # fmt: skip
-    return int(total or 0)
