@@ -72,6 +72,9 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/patients/{mrn}/consents": "42 CFR 2.31: a recipient, a purpose, the records, an expiry after the signing; signed by today",
     "POST /api/patients/{mrn}/consents/{consent_id}/revoke": "between the signing and today",
     "POST /api/patients/{mrn}/release": "an emergency is stated in a sentence (42 CFR 2.51)",
+    "POST /api/naloxone/stock": "a lot not yet expired, received in the last 14 days; a lot received again keeps its expiry",
+    "POST /api/patients/{mrn}/naloxone": "a kit handed out names a usable lot with enough kits; 'has one' and 'declined' name none; in the last 14 days",
+    "GET /api/reports/naloxone": "the day is by today",
 }
 
 
