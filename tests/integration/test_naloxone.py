@@ -441,3 +441,15 @@ def test_the_api_receives_hands_out_and_reports() -> None:
     assert counselor.get("/reports/naloxone")[0] == 403
     assert counselor.post("/naloxone/stock", {"product": "nasal_4mg", "lot": "Y",
                                               "expires_on": str(TODAY + timedelta(days=9)), "count": 1})[0] == 403  # fmt: skip
+
+
+def test_the_demo_clinic_shows_coverage_below_everyone() -> None:
+    from naltrack import demo
+
+    demo.seed(TODAY, patients=len(demo.STAGES))
+    r = read_coverage(TODAY, actor=COORDINATOR, at=NOW)
+    assert 0 < r.coverage.overall.covered < r.coverage.overall.active
+    assert r.without and NaloxoneHandOut.objects.filter(kind="handed_out").exists()
+    assert (
+        read_stock(TODAY, actor=NURSE).lots[0].usable is False
+    )  # the expired lot still on the shelf
