@@ -208,6 +208,7 @@ def _routers() -> None:
     from naltrack.disclosure.api import router as disclosure
     from naltrack.intake.api import router as intake
     from naltrack.merge.api import router as merge
+    from naltrack.naloxone.api import router as naloxone
     from naltrack.reports.api import router as reports
     from naltrack.reports.audit_api import router as audit
     from naltrack.screening.api import router as screening
@@ -228,6 +229,7 @@ def _routers() -> None:
     api.add_router("/", release)
     api.add_router("/", merge)
     api.add_router("/", intake)
+    api.add_router("/", naloxone)
 
 
 _routers()

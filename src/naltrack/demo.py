@@ -148,6 +148,7 @@ def seed(on: date, patients: int = PATIENTS) -> int:
         _assign_visits(on, cast)
         refresh_all(at=_at(on, 7))
         _outreach(on, cast)
+        _naloxone(on, cast)
         _portal_logins(on, cast)
         _worklists(on, cast)
         _intake(on, cast)
@@ -245,6 +246,34 @@ def _intake(on: date, cast: Cast) -> None:
         ])  # fmt: skip
         record_by(k, _at(first_contact), AuditAction.CREATE, "inquiry", q.pk, patient_mrn=p.mrn,
                   detail="demo history: converted inquiry")  # fmt: skip
+
+
+def _naloxone(on: date, cast: Cast) -> None:
+    """Naloxone kits (issue 15), through the use cases (audited): an old lot that has expired on
+    the shelf, a current lot, and for the patients on tablets or an implant (whom the MAR's
+    injection-visit question does not reach) a kit handed out to every other one, one "has one"
+    and one refusal; so the coverage report shows a share below 100% and a list to follow up."""
+    from naltrack.alerts.models import CareStatus
+    from naltrack.naloxone.services import HandOutInput, ReceiveInput, hand_out, receive_stock
+
+    receive_stock(ReceiveInput("nasal_4mg", "NX-2401", on - timedelta(days=10), 12),
+                  actor=cast.nurse, at=_at(on - timedelta(days=400), 9))  # fmt: skip
+    lot = receive_stock(ReceiveInput("nasal_4mg", "NX-2609", on + timedelta(days=540), 30),
+                        actor=cast.nurse, at=_at(on - timedelta(days=60), 9))  # fmt: skip
+    others = CareStatus.objects.filter(active=True).exclude(formulation="xr_injection")
+    for n, care in enumerate(others.select_related("patient").order_by("patient__mrn")):
+        day = on - timedelta(days=n % 10)
+        if n % 2 == 0:
+            data = HandOutInput(
+                "handed_out", "visit", lot.pk, 1, note="Showed how to use the spray"
+            )
+        elif n == 1:
+            data = HandOutInput("has_one", "visit", note="From the pharmacy")
+        elif n == 3:
+            data = HandOutInput("declined", "visit")
+        else:
+            continue
+        hand_out(care.patient, data, actor=cast.nurse, at=_at(day, 12))
 
 
 # The demo clinic's calendar (issue 12): open Monday to Friday 08:30-17:00 and Saturday morning to

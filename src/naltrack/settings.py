@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "naltrack.intake",
     "naltrack.portal",
     "naltrack.merge",
+    "naltrack.naloxone",
     "naltrack.web",
 ]
 MIDDLEWARE = [

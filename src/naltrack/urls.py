@@ -18,6 +18,7 @@ from naltrack.disclosure import views as disclosure
 from naltrack.intake import views as intake
 from naltrack.merge import views as merge
 from naltrack.monitoring import views as monitoring
+from naltrack.naloxone import views as naloxone
 from naltrack.outreach import views as outreach
 from naltrack.patients import views as patients
 from naltrack.portal import staff_views as portal_staff
@@ -95,6 +96,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("intake/new/", intake.new_inquiry, name="intake-new"),
     path("intake/report/", intake.intake_report, name="intake-report"),
     path("intake/<int:pk>/", intake.inquiry_detail, name="intake-detail"),
+    path("patients/<str:mrn>/naloxone/", naloxone.patient_page, name="patient-naloxone"),
+    path("naloxone/", naloxone.stock_page, name="naloxone"),
+    path("reports/naloxone/", naloxone.coverage_report, name="naloxone-report"),
     path("today/outreach/<str:mrn>/form/", today_outreach.attempt_form, name="today-outreach-form"),
     path("today/outreach/<str:mrn>/", today_outreach.attempt_row, name="today-outreach-row"),
     path("disclosures/", disclosure.review_page, name="disclosure-review"),

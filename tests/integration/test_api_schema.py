@@ -76,6 +76,9 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/intake/inquiries/{inquiry_id}/transition": "the step follows the inquiry's stage (the core); each step's own record: the payer and member id for insurance, an assessment day ahead, a reason to close",
     "POST /api/intake/inquiries/{inquiry_id}/convert": "once contacted, once; a birth date, a sex at birth and OUD or AUD known; the prescriber is active staff; a likely duplicate needs a reason",
     "GET /api/intake/report": "the end is on or after the start, by today",
+    "POST /api/naloxone/stock": "a lot not yet expired, received in the last 14 days; a lot received again keeps its expiry",
+    "POST /api/patients/{mrn}/naloxone": "a kit handed out names a usable lot with enough kits; 'has one' and 'declined' name none; in the last 14 days",
+    "GET /api/reports/naloxone": "the day is by today",
 }
 
 

@@ -34,6 +34,13 @@ from naltrack.disclosure.services import (
 from naltrack.intake.services import InquiryInput, take_inquiry, time_to_dose_report
 from naltrack.merge.services import merge_charts
 from naltrack.monitoring.services import record_observation, record_side_effect
+from naltrack.naloxone.services import (
+    HandOutInput,
+    ReceiveInput,
+    hand_out,
+    read_coverage,
+    receive_stock,
+)
 from naltrack.outreach.services import AttemptInput, record_attempt
 from naltrack.patients.careteam import add_to_care_team, break_glass
 from naltrack.patients.details import details_of, update_details
@@ -121,6 +128,9 @@ EXPECTED: dict[Action, set[str]] = {
     Action.ASSIGN_ALERTS: {P, N},
     Action.MANAGE_INTAKE: {P, K},
     Action.VIEW_INTAKE_REPORT: {D, K},
+    Action.HAND_OUT_NALOXONE: {P, N, C},
+    Action.MANAGE_NALOXONE_STOCK: {N},
+    Action.VIEW_NALOXONE_COVERAGE: {D, K, P, N},
 }
 
 
@@ -202,6 +212,10 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.MANAGE_INTAKE: lambda a, w: take_inquiry(
         InquiryInput("self", "Ines", "Caller", "call", "oud", phone="555-0101"), actor=a, at=NOW),
     Action.VIEW_INTAKE_REPORT: lambda a, w: time_to_dose_report(TODAY - timedelta(days=30), TODAY, actor=a, at=NOW),
+    Action.HAND_OUT_NALOXONE: lambda a, w: hand_out(w.patient, HandOutInput("declined", "visit"), actor=a, at=NOW),
+    Action.MANAGE_NALOXONE_STOCK: lambda a, w: receive_stock(
+        ReceiveInput("nasal_4mg", "NX-1", TODAY + timedelta(days=90), 5), actor=a, at=NOW),
+    Action.VIEW_NALOXONE_COVERAGE: lambda a, w: read_coverage(TODAY, actor=a, at=NOW),
 }  # fmt: skip
 
 

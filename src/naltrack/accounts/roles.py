@@ -84,6 +84,11 @@ class Action(StrEnum):
     # a registered patient; the report of days from first contact to first dose
     MANAGE_INTAKE = "manage_intake"
     VIEW_INTAKE_REPORT = "view_intake_report"
+    # Naloxone kits (issue 15): hand a kit to a patient (or record that they have one or declined);
+    # receive naloxone stock; the coverage report (share of active patients with naloxone on hand)
+    HAND_OUT_NALOXONE = "hand_out_naloxone"
+    MANAGE_NALOXONE_STOCK = "manage_naloxone_stock"
+    VIEW_NALOXONE_COVERAGE = "view_naloxone_coverage"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -159,6 +164,13 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # after. The report is the director's (the program's numbers) and the coordinator's (their work).
     Action.MANAGE_INTAKE: frozenset({P, K}),
     Action.VIEW_INTAKE_REPORT: frozenset({D, K}),
+    # Whoever meets the patient hands out naloxone (the nurse at the injection, the prescriber, the
+    # counselor: community naloxone programs train non-clinical staff). The nurse keeps the
+    # medication stock. The director sees the coverage figures; the coordinator also its list of
+    # patients without naloxone (names, as on Today), to follow up; prescriber and nurse as well.
+    Action.HAND_OUT_NALOXONE: frozenset({P, N, C}),
+    Action.MANAGE_NALOXONE_STOCK: frozenset({N}),
+    Action.VIEW_NALOXONE_COVERAGE: frozenset({D, K, P, N}),
 }
 
 

@@ -74,6 +74,7 @@ A4 = "Part A A4; fact sheet 1.6, 1.8-1.11, 2.3, 5, 6.3"
 A5 = "Part A A5; fact sheet 2"
 A6 = "Part A A6; fact sheet 4"
 CHECKIN = "Part A A6 (check-ins); fact sheet 3, 6.3"
+NALOXONE = "Part A A6; fact sheet 4.5 (overdose reversal agent)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,6 +487,28 @@ class Policy:
         "next day, the conservative choice for a person asking to start treatment",
         minimum=0,
         maximum=14,
+    )
+
+    # Naloxone kits (issue 15). Part B 4.5 says to discuss and strongly consider a reversal agent
+    # at every injection and after stopping; it is silent on how long a kit counts as on hand and
+    # on stock levels: conservative naltrack defaults.
+    naloxone_on_hand_valid_days: int = setting(
+        365,
+        "A naloxone kit handed out, or the patient's report of having one, counts as on hand "
+        "through this many days after its day; then a kit is offered again",
+        NALOXONE + " (reference silent on how long a kit counts as on hand or when to re-offer; "
+        "naltrack default: yearly, shorter than the products' usual shelf life, so a kit is "
+        "re-offered before it may have expired, been used or lost)",
+        minimum=1,
+        maximum=730,
+    )
+    naloxone_reorder_point: int = setting(
+        10,
+        "Naloxone stock: reorder when the usable (unexpired) kits on the shelf fall to this many "
+        "or fewer",
+        NALOXONE + " (reference silent on stock levels; naltrack default, a clinic setting)",
+        minimum=0,
+        maximum=10000,
     )
 
     def interval_for(self, kind: OpioidKind) -> IntervalRule:

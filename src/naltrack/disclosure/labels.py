@@ -40,6 +40,8 @@ RECORD_KINDS: Mapping[str, RecordKind] = MappingProxyType({
     "outreach.outreachattempt": K.APPOINTMENTS,
     # an inquiry converted to a patient (issue 15): the referral that opened the episode
     "intake.inquiry": K.EPISODES,
+    # naloxone kits handed out, reported on hand, or declined (issue 15)
+    "naloxone.naloxonehandout": K.MEDICATIONS,
     "counselling.counsellingsession": K.COUNSELLING_NOTES,
     # what the patient reports in the portal (issue 11): tablets taken, daily check-ins
     "selfreport.doselogentry": K.MEDICATIONS,

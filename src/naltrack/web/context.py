@@ -43,5 +43,11 @@ def page_context(request: HttpRequest) -> dict[str, object]:
             "intake": actor.can(Action.MANAGE_INTAKE),
             "intake_report": actor.can(Action.VIEW_INTAKE_REPORT)
             and not actor.can(Action.MANAGE_INTAKE),
+            # the naloxone stock page, or for the roles that only see coverage, its report
+            "naloxone": "naloxone"
+            if actor.can(Action.HAND_OUT_NALOXONE)
+            else "naloxone-report"
+            if actor.can(Action.VIEW_NALOXONE_COVERAGE)
+            else "",
         },
     }

@@ -30,6 +30,7 @@ from naltrack.clinical.due import GROUPS, DueGroup, DueKind, due_window
 from naltrack.clinical.vocab import Formulation
 from naltrack.intake.services import ToContact, to_contact
 from naltrack.monitoring.models import SideEffect
+from naltrack.naloxone.services import TodayLine, today_line
 from naltrack.outreach.services import contacts, standings
 from naltrack.patients.access import (
     Unassigned,
@@ -100,6 +101,8 @@ class Today:
     missed_appointments: Section | None = None
     appointments_today: Section | None = None
     intake: ToContact | None = None  # new inquiries to call back (intake.services.to_contact)
+    # injections due by today whose patients have no naloxone on hand (naloxone.services)
+    naloxone: TodayLine | None = None
 
 
 def _section(rows: Any, total: int | None = None) -> Section:
@@ -199,6 +202,8 @@ def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
             injection.filter(next_due_on__lte=injection_due_soon_until(on, active_policy())).filter(Q(overdue_from__gt=on))
             .order_by("next_due_on", "patient_id")
         )  # fmt: skip
+    if actor.can(Action.HAND_OUT_NALOXONE):
+        out.naloxone = today_line(injection, on)
     if may("appointments_today"):
         out.appointments_today = _section(
             rows(Appointment).filter(on=on, status=AppointmentStatus.BOOKED)
