@@ -205,6 +205,7 @@ def _routers() -> None:
     from naltrack.appointments.api import router as appointments
     from naltrack.chart.api import router as patients
     from naltrack.chart.release_api import router as release
+    from naltrack.choice.api import router as choice
     from naltrack.disclosure.api import router as disclosure
     from naltrack.merge.api import router as merge
     from naltrack.reports.api import router as reports
@@ -226,6 +227,7 @@ def _routers() -> None:
     api.add_router("/", disclosure)
     api.add_router("/", release)
     api.add_router("/", merge)
+    api.add_router("/", choice)
 
 
 _routers()

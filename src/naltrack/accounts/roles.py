@@ -80,6 +80,9 @@ class Action(StrEnum):
     # Work lists (issue 12): mark a Today item done (and undo it); give an alert to a staff member
     MARK_WORKLIST_DONE = "mark_worklist_done"
     ASSIGN_ALERTS = "assign_alerts"
+    # The medication choice aid (issue 15): the comparison for a patient, and the choice made
+    VIEW_CHOICE_AID = "view_choice_aid"
+    RECORD_MEDICATION_CHOICE = "record_medication_choice"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -149,6 +152,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # prescriber and the nurse triage them) gives one to a colleague who handles alerts.
     Action.MARK_WORKLIST_DONE: frozenset({P, N, C}),
     Action.ASSIGN_ALERTS: frozenset({P, N}),
+    # The clinicians who talk the options through read the aid (the counselor too: priorities
+    # and readiness come up in counselling). Recording the choice is a prescribing decision, and
+    # a referral out ends the episode (DISCONTINUE_TREATMENT, the prescriber's): prescribers only.
+    Action.VIEW_CHOICE_AID: frozenset({P, N, C}),
+    Action.RECORD_MEDICATION_CHOICE: frozenset({P}),
 }
 
 

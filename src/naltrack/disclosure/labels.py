@@ -38,6 +38,8 @@ RECORD_KINDS: Mapping[str, RecordKind] = MappingProxyType({
     "appointments.appointment": K.APPOINTMENTS,
     # the outreach log (issue 12): attempts to reach the patient after a missed visit or dose
     "outreach.outreachattempt": K.APPOINTMENTS,
+    # the medication choice made with the patient, and any referral out (issue 15)
+    "choice.medicationchoice": K.MEDICATIONS,
     "counselling.counsellingsession": K.COUNSELLING_NOTES,
     # what the patient reports in the portal (issue 11): tablets taken, daily check-ins
     "selfreport.doselogentry": K.MEDICATIONS,
