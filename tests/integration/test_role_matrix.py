@@ -20,6 +20,7 @@ from naltrack.alerts.models import Alert
 from naltrack.alerts.services import acknowledge, assign_alerts, list_alerts, refresh_patient
 from naltrack.appointments.calendar import add_holiday
 from naltrack.appointments.services import book_appointment
+from naltrack.choice.services import ChoiceInput, read_aid, record_choice
 from naltrack.clinical.access import WorklistScope
 from naltrack.clinical.consent import Recipient, RecipientClass
 from naltrack.counselling.services import read_sessions, record_session
@@ -118,6 +119,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_CLINIC_CALENDAR: {D, K},
     Action.MARK_WORKLIST_DONE: {P, N, C},
     Action.ASSIGN_ALERTS: {P, N},
+    Action.VIEW_CHOICE_AID: {P, N, C},
+    Action.RECORD_MEDICATION_CHOICE: {P},
 }
 
 
@@ -196,6 +199,9 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.MANAGE_CLINIC_CALENDAR: lambda a, w: add_holiday(TODAY + timedelta(days=40), "Staff day", actor=a, at=NOW),
     Action.MARK_WORKLIST_DONE: lambda a, w: mark_done(w.patient.mrn, "liver_tests", actor=a, at=NOW),
     Action.ASSIGN_ALERTS: lambda a, w: assign_alerts([w.alert_id], assignee="nobody.here", actor=a, at=NOW),
+    Action.VIEW_CHOICE_AID: lambda a, w: read_aid(w.patient, actor=a, at=NOW),
+    Action.RECORD_MEDICATION_CHOICE: lambda a, w: record_choice(
+        w.patient, ChoiceInput("naltrexone_injection", "One visit a month."), actor=a, at=NOW),
 }  # fmt: skip
 
 

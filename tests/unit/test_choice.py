@@ -275,3 +275,11 @@ def test_every_cell_has_text_and_source() -> None:
         assert col.title == choice.OPTION_TITLES[col.option]
         for _, cell in col.cells:
             assert cell.text and cell.source
+
+
+def test_the_numbers_the_patient_version_words() -> None:
+    a = aid(facts())
+    assert (a.injection_every_days, a.implant_every_days, a.free_days_range) == (28, 90, (7, 10))
+    p = dataclasses.replace(DEFAULT_POLICY, injection_interval_days=30, implant_coverage_days=120)
+    b = aid(facts(), p)
+    assert (b.injection_every_days, b.implant_every_days) == (30, 120)

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import translation
 
 from naltrack.accounts.roles import Action
-from naltrack.clinic import active_policy
 from naltrack.clinical.choice import TOPIC_TITLES, Topic
 from naltrack.patients.pages import open_record
 from naltrack.reminders.models import Preference
@@ -64,9 +63,7 @@ def _sheet(request: HttpRequest, mrn: str) -> tuple[Sheet, str, Any]:
     view = read_aid(patient, actor=actor, at=now)
     lang = language_of(request, patient)
     with translation.override(lang):
-        sheet = patient_sheet(
-            view.aid, active_policy(), f"{patient.given_name} {patient.family_name}"
-        )
+        sheet = patient_sheet(view.aid, f"{patient.given_name} {patient.family_name}")
     return sheet, lang, patient
 
 

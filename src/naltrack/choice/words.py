@@ -10,8 +10,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from naltrack.clinical.choice import FORMULATION_OF, REFERRAL_OPTIONS, ChoiceAid, Option
-from naltrack.clinical.policy import Policy
-from naltrack.clinical.vocab import OpioidKind
 
 TITLES = {
     Option.NALTREXONE_TABLET: gettext_lazy("Naltrexone tablets"),
@@ -38,29 +36,29 @@ class Sheet:
     footer: str
 
 
-def _how(option: Option, p: Policy) -> str:
+def _how(option: Option, aid: ChoiceAid) -> str:
     if option is Option.NALTREXONE_TABLET:
         return _("You take a tablet every day, at home or at the clinic.")
     if option is Option.NALTREXONE_INJECTION:
         return _("A nurse gives you a shot at the clinic every %(days)s days.") % {
-            "days": p.injection_interval_days
+            "days": aid.injection_every_days
         }
     if option is Option.NALTREXONE_IMPLANT:
         return _(
             "A small implant under the skin, replaced about every %(days)s days. It is not "
             "approved in the United States."
-        ) % {"days": p.implant_coverage_days}
+        ) % {"days": aid.implant_every_days}
     if option in REFERRAL_OPTIONS:
         return _("Another program gives this medicine. We can refer you there.")
     return _("Ask us about this medicine: our clinical guide does not describe it.")
 
 
-def patient_sheet(aid: ChoiceAid, p: Policy, name: str) -> Sheet:
+def patient_sheet(aid: ChoiceAid, name: str) -> Sheet:
     """The sheet in the active language (call inside translation.override)."""
     free = aid.opioid_free
     sections = []
     for col in aid.columns:
-        lines = [_how(col.option, p)]
+        lines = [_how(col.option, aid)]
         codes = {c.code for c in col.cautions}
         if col.option in FORMULATION_OF:
             if free is not None and free.days_left:
@@ -74,8 +72,7 @@ def patient_sheet(aid: ChoiceAid, p: Policy, name: str) -> Sheet:
                 lines.append(_(
                     "You need to be off opioids for %(low)s to %(high)s days or more before the "
                     "first dose."
-                ) % {"low": p.interval_for(OpioidKind.SHORT_ACTING).deferral_days,
-                     "high": p.interval_for(OpioidKind.UNKNOWN).deferral_days})  # fmt: skip
+                ) % {"low": aid.free_days_range[0], "high": aid.free_days_range[1]})  # fmt: skip
             lines.append(_(
                 "It blocks opioids. If you stop or miss a dose, your body has lost its tolerance: "
                 "your usual amount of opioids could kill you. Keep naloxone at hand."

@@ -151,6 +151,11 @@ class ChoiceAid:
     columns: tuple[Column, ...]
     opioid_free: OpioidFree | None
     policy: str
+    # The numbers the patient version words (from the policy, so no page reads a threshold):
+    # days between injections, an implant's days, and the opioid-free days short-acting..unknown.
+    injection_every_days: int = 28
+    implant_every_days: int = 90
+    free_days_range: tuple[int, int] = (7, 10)
 
     def column(self, option: Option) -> Column:
         return next(c for c in self.columns if c.option is option)
@@ -393,4 +398,9 @@ def compare(facts: ChoiceFacts, policy: Policy = DEFAULT_POLICY) -> ChoiceAid:
         cells = _cells(option, facts, free, policy)
         columns.append(Column(option, OPTION_TITLES[option], tuple((t, cells[t]) for t in Topic),
                               _cautions(option, facts, policy), option in REFERRAL_OPTIONS))  # fmt: skip
-    return ChoiceAid(f.indications, tuple(columns), free, policy.version)
+    free_range = (
+        policy.interval_for(OpioidKind.SHORT_ACTING).deferral_days,
+        policy.interval_for(OpioidKind.UNKNOWN).deferral_days,
+    )
+    return ChoiceAid(f.indications, tuple(columns), free, policy.version,
+                     policy.injection_interval_days, policy.implant_coverage_days, free_range)  # fmt: skip
