@@ -82,7 +82,11 @@ def test_a_prescriber_opens_the_aid_and_records_the_choice(page: Any) -> None:
     record_choice(page, p.mrn, "Naltrexone monthly injection",
                   "One visit a month suits shift work.", ("How often visits are",))  # fmt: skip
     m = MedicationChoice.objects.get()
-    assert (m.option, m.priorities, m.decided_by) == ("naltrexone_injection", ["visits"], "pat.prescriber")
+    assert (m.option, m.priorities, m.decided_by) == (
+        "naltrexone_injection",
+        ["visits"],
+        "pat.prescriber",
+    )
     assert "One visit a month suits shift work." in page.locator("table.choices").inner_text()
     shot(page, "choice-recorded.png")
 

@@ -234,14 +234,14 @@ def test_patient_version_page_and_pdf_in_english_and_spanish() -> None:
 
 def api_client(username: str, role: Role) -> dict[str, str]:
     create_staff(username, "a-long-demo-password-1", role)
-    return {"HTTP_AUTHORIZATION": f"Bearer {create_token(username, at=NOW)}"}
+    return {"Authorization": f"Bearer {create_token(username, at=NOW)}"}
 
 
 def test_api_get_the_comparison_and_post_a_choice() -> None:
     p = make_patient()
     on_methadone_until(p, 4)
     auth = api_client("pat.api", Role.PRESCRIBER)
-    r = Client().get(f"/api/patients/{p.mrn}/choice-aid", **auth)  # type: ignore[arg-type]
+    r = Client().get(f"/api/patients/{p.mrn}/choice-aid", headers=auth)
     assert r.status_code == 200
     body = r.json()
     assert body["opioid_free"]["days"] == 10 and body["opioid_free"]["days_left"] == 6
@@ -253,18 +253,18 @@ def test_api_get_the_comparison_and_post_a_choice() -> None:
     ]
     assert body["options"][0]["cells"][0]["source"] == "Part A A1; fact sheet 1.2, 1.12"
 
-    def post(data: object, **extra: str) -> Any:
+    def post(data: object, headers: dict[str, str] = auth) -> Any:
         return Client().post(
             f"/api/patients/{p.mrn}/medication-choices",
             data=json.dumps(data),
             content_type="application/json",
-            **(extra or auth),
-        )  # type: ignore[arg-type]
+            headers=headers,
+        )
 
     bad = post({"option": "methadone", "reasons": "Near work."})
     assert bad.status_code == 400 and bad.json()["field"] == "referral_program"
     nurse = api_client("nina.api", Role.NURSE)
-    assert post({"option": "naltrexone_tablet", "reasons": "x"}, **nurse).status_code == 403
+    assert post({"option": "naltrexone_tablet", "reasons": "x"}, nurse).status_code == 403
     ok = post({"option": "methadone", "reasons": "Near work.", "priorities": ["visits"],
                "referral_program": "Eastside OTP", "referral_on": TODAY.isoformat()})  # fmt: skip
     assert ok.status_code == 201, ok.json()
