@@ -72,6 +72,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/patients/{mrn}/consents": "42 CFR 2.31: a recipient, a purpose, the records, an expiry after the signing; signed by today",
     "POST /api/patients/{mrn}/consents/{consent_id}/revoke": "between the signing and today",
     "POST /api/patients/{mrn}/release": "an emergency is stated in a sentence (42 CFR 2.51)",
+    "POST /api/patients/{mrn}/medication-choices": "reasons not blank; an option the episode's indications and the clinic offer; buprenorphine or methadone with the program and a referral date between the episode's start and today, the others without",
 }
 
 

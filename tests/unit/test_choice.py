@@ -283,3 +283,79 @@ def test_the_numbers_the_patient_version_words() -> None:
     p = dataclasses.replace(DEFAULT_POLICY, injection_interval_days=30, implant_coverage_days=120)
     b = aid(facts(), p)
     assert (b.injection_every_days, b.implant_every_days) == (30, 120)
+
+
+def test_the_implant_column_word_for_word() -> None:
+    col = aid(facts(), IMPLANT).column(Option.NALTREXONE_IMPLANT)
+    assert [(t.value, c.text, c.source) for t, c in col.cells] == [
+        ("opioid_free_first", "Yes: 7 to 10 or more days without opioids, by the kind last used; the date of last opioid use is not recorded, so the days for this patient are not known yet.", "Part A A1; fact sheet 1.2, 1.12"),
+        ("visits", "A small procedure; replaced about every 90 days. Off-label, not approved in the US.", "Part A A5; fact sheet 2.5"),
+        ("overdose", "Blocks opioids for months; as the implant runs out, or after removal, tolerance is lost and the overdose risk is high.", "fact sheet 2.5, 4.1; Part A A6"),
+        ("pain", "Blocks opioid pain medicines while it lasts; planned surgery within 90 days needs a clinician's review.", "Part A A4; fact sheet 1.6, 4.3"),
+        ("pregnancy", "Not to be started as a first choice in pregnancy; methadone or buprenorphine are preferred for OUD.", "Part A A4; fact sheet 1.8"),
+        ("liver", "Liver disease needs a clinician's review (as for the injection); liver tests at baseline.", "Part A A3; fact sheet 1.7"),
+        ("work_travel", "Few visits once in place; carry a medication-alert card (fact sheet 4.4).", "Part A A5; fact sheet 2.5, 4.4"),
+        ("cost", "naltrack holds no coverage record for this patient: ask the program. Some payers consider implants experimental (Aetna CPB 0878).", "fact sheet 2.5; the patient's record"),
+    ]  # fmt: skip
+    assert col.title == "Naltrexone implant" and not col.referral_out
+
+
+def test_aud_only_opioid_free_cell_word_for_word() -> None:
+    cell = aid(facts(AUD)).column(Option.NALTREXONE_TABLET).cell(Topic.OPIOID_FREE_FIRST)
+    assert cell == choice.Cell(
+        "No opioid use is recorded; for alcohol, not drinking at the first injection (3-7 days of abstinence, TIP 28).",
+        "Part A A1; fact sheet 1.2, 1.12",
+    )  # fmt: skip
+
+
+def test_the_pregnancy_caution_on_a_referral_option_word_for_word() -> None:
+    bup = aid(facts(pregnant=True)).column(Option.BUPRENORPHINE)
+    assert bup.cautions == (
+        choice.Caution("PREGNANCY", "info", "Pregnant: the reference says methadone or buprenorphine are preferred for OUD.", "Part A A4; fact sheet 1.8"),
+    )  # fmt: skip
+    assert bup.cell(Topic.PREGNANCY).source == "Part A A4; fact sheet 1.8"
+
+
+def test_a_screening_caution_carries_the_findings_words_and_source() -> None:
+    a = aid(facts(last_opioid_use=LastOpioidUse(date(2026, 11, 20), OpioidKind.METHADONE)))
+    first = a.column(Option.NALTREXONE_TABLET).cautions[0]
+    assert first == choice.Caution(
+        "OPIOID_FREE_INTERVAL", "block",
+        "Last methadone use 2026-11-20; at least 10 opioid-free days are needed before the first dose.",
+        "VIVITROL and naltrexone tablet labels, section 2 (7-10 days opioid-free; up to 2 weeks after methadone or buprenorphine); Part A A1; fact sheet 1.2",
+    )  # fmt: skip
+
+
+def test_cautions_are_screened_under_the_clinics_policy() -> None:
+    p = dataclasses.replace(DEFAULT_POLICY, surgery_window_days_oral=20)
+    a = aid(facts(planned_surgery_date=date(2026, 12, 10)), p)
+    assert "SURGERY_PLANNED" in codes(a, Option.NALTREXONE_TABLET)
+
+
+def test_a_coded_maintenance_entry_is_found_by_its_rxnorm() -> None:
+    f = facts(medications=(MedicationEntry("OTP daily dose", rxnorm="6813"),))
+    assert maintenance(f) is OpioidKind.METHADONE
+
+
+def test_the_last_screening_follows_the_interval_text() -> None:
+    last = LastScreening(date(2026, 11, 25), Formulation.ORAL, "not_yet", None)
+    a = aid(
+        facts(last_opioid_use=LastOpioidUse(date(2026, 11, 1), OpioidKind.SHORT_ACTING)),
+        last_screening=last,
+    )
+    assert a.column(Option.NALTREXONE_TABLET).cell(Topic.OPIOID_FREE_FIRST).text == (
+        "Yes: 7 days without opioids after the last short-acting opioid use (2026-11-01); "
+        "earliest first dose 2026-11-08 (already met). Last screening 2026-11-25 (oral): not yet."
+    )
+
+
+def test_the_opioid_free_range_follows_the_policy() -> None:
+    intervals = dict(DEFAULT_POLICY.opioid_free_interval)
+    intervals[OpioidKind.SHORT_ACTING] = dataclasses.replace(
+        intervals[OpioidKind.SHORT_ACTING], deferral_days=8, review_days=8
+    )
+    intervals[OpioidKind.UNKNOWN] = dataclasses.replace(
+        intervals[OpioidKind.UNKNOWN], deferral_days=12
+    )
+    p = dataclasses.replace(DEFAULT_POLICY, opioid_free_interval=intervals)
+    assert aid(facts(), p).free_days_range == (8, 12)

@@ -174,10 +174,9 @@ def options_for(indications: frozenset[Indication], policy: Policy) -> tuple[Opt
     AUD: naltrexone tablet and injection, acamprosate, disulfiram (fact sheet 2.1-2.3, 5)."""
     out: list[Option] = []
     if Indication.OUD in indications:
-        out += [Option.NALTREXONE_TABLET, Option.NALTREXONE_INJECTION]
-        if policy.choice_offers_implant:
-            out.append(Option.NALTREXONE_IMPLANT)
-        out += [Option.BUPRENORPHINE, Option.METHADONE]
+        implant = [Option.NALTREXONE_IMPLANT] if policy.choice_offers_implant else []
+        out = [Option.NALTREXONE_TABLET, Option.NALTREXONE_INJECTION, *implant,
+               Option.BUPRENORPHINE, Option.METHADONE]  # fmt: skip
     if Indication.AUD in indications:
         out += [o for o in (Option.NALTREXONE_TABLET, Option.NALTREXONE_INJECTION) if o not in out]
         out += [Option.ACAMPROSATE, Option.DISULFIRAM]
