@@ -205,6 +205,7 @@ def _routers() -> None:
     from naltrack.appointments.api import router as appointments
     from naltrack.chart.api import router as patients
     from naltrack.chart.release_api import router as release
+    from naltrack.choice.api import router as choice
     from naltrack.disclosure.api import router as disclosure
     from naltrack.intake.api import router as intake
     from naltrack.merge.api import router as merge
@@ -230,6 +231,7 @@ def _routers() -> None:
     api.add_router("/", merge)
     api.add_router("/", intake)
     api.add_router("/", naloxone)
+    api.add_router("/", choice)
 
 
 _routers()

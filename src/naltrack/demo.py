@@ -152,9 +152,32 @@ def seed(on: date, patients: int = PATIENTS) -> int:
         _portal_logins(on, cast)
         _worklists(on, cast)
         _intake(on, cast)
+        _medication_choices(on, cast)
     finally:
         _latest = None
     return patients
+
+
+def _medication_choices(on: date, cast: Cast) -> None:
+    """Medication choices made with two patients still waiting to start (issue 15): one chose the
+    monthly injection; the other chose buprenorphine and was referred out, which ends the episode
+    as a transfer (not a dropout)."""
+    from naltrack.choice.services import ChoiceInput, record_choice
+
+    first = Patient.objects.get(mrn="MRN-1000")
+    # The second waiting patient (a clinic smaller than two rounds of stages has none).
+    second = Patient.objects.filter(mrn=f"MRN-{1000 + len(STAGES)}").first()
+    record_choice(first, ChoiceInput(
+        option="naltrexone_injection", priorities=("visits", "overdose"),
+        reasons="Wants one visit a month rather than a daily tablet; understands the overdose risk after stopping.",
+    ), actor=cast.prescriber, at=_at(on, 8))  # fmt: skip
+    if second is None:
+        return
+    record_choice(second, ChoiceInput(
+        option="buprenorphine", priorities=("opioid_free_first", "work_travel"),
+        reasons="Cannot stop opioids for 10 days while working; prefers to start buprenorphine now.",
+        referral_program="Eastside Buprenorphine Clinic", referral_on=on,
+    ), actor=cast.prescriber, at=_at(on, 8))  # fmt: skip
 
 
 def _outreach(on: date, cast: Cast) -> None:

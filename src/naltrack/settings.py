@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "naltrack.card",
     "naltrack.outreach",
     "naltrack.intake",
+    "naltrack.choice",
     "naltrack.portal",
     "naltrack.merge",
     "naltrack.naloxone",

@@ -13,6 +13,7 @@ from naltrack.card import views as card
 from naltrack.chart import print_views
 from naltrack.chart import release_views as release
 from naltrack.chart import views as chart
+from naltrack.choice import views as choice
 from naltrack.counselling import views as counselling
 from naltrack.disclosure import views as disclosure
 from naltrack.intake import views as intake
@@ -64,6 +65,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<str:mrn>/observe/", monitoring.observation_entry, name="observation-entry"),
     path("patients/<str:mrn>/plan/", treatment.plan_editor, name="plan-editor"),
     path("patients/<str:mrn>/plan/history/", treatment.plan_history, name="plan-history"),
+    path("patients/<str:mrn>/choice/", choice.aid_page, name="choice-aid"),
+    path("patients/<str:mrn>/choice/patient/", choice.patient_page, name="choice-patient"),
+    path("patients/<str:mrn>/choice/patient.pdf", choice.patient_pdf, name="choice-patient-pdf"),
     path("patients/<str:mrn>/orders/", treatment.orders, name="orders"),
     path("patients/<str:mrn>/implants/", treatment.implants, name="implants"),
     path("patients/<str:mrn>/appointments/", appointments.appointments, name="appointments"),

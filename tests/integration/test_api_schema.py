@@ -79,6 +79,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/naloxone/stock": "a lot not yet expired, received in the last 14 days; a lot received again keeps its expiry",
     "POST /api/patients/{mrn}/naloxone": "a kit handed out names a usable lot with enough kits; 'has one' and 'declined' name none; in the last 14 days",
     "GET /api/reports/naloxone": "the day is by today",
+    "POST /api/patients/{mrn}/medication-choices": "reasons not blank; an option the episode's indications and the clinic offer; buprenorphine or methadone with the program and a referral date between the episode's start and today, the others without",
 }
 
 

@@ -20,6 +20,7 @@ from naltrack.alerts.models import Alert
 from naltrack.alerts.services import acknowledge, assign_alerts, list_alerts, refresh_patient
 from naltrack.appointments.calendar import add_holiday
 from naltrack.appointments.services import book_appointment
+from naltrack.choice.services import ChoiceInput, read_aid, record_choice
 from naltrack.clinical.access import WorklistScope
 from naltrack.clinical.consent import Recipient, RecipientClass
 from naltrack.counselling.services import read_sessions, record_session
@@ -131,6 +132,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.HAND_OUT_NALOXONE: {P, N, C},
     Action.MANAGE_NALOXONE_STOCK: {N},
     Action.VIEW_NALOXONE_COVERAGE: {D, K, P, N},
+    Action.VIEW_CHOICE_AID: {P, N, C},
+    Action.RECORD_MEDICATION_CHOICE: {P},
 }
 
 
@@ -216,6 +219,9 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.MANAGE_NALOXONE_STOCK: lambda a, w: receive_stock(
         ReceiveInput("nasal_4mg", "NX-1", TODAY + timedelta(days=90), 5), actor=a, at=NOW),
     Action.VIEW_NALOXONE_COVERAGE: lambda a, w: read_coverage(TODAY, actor=a, at=NOW),
+    Action.VIEW_CHOICE_AID: lambda a, w: read_aid(w.patient, actor=a, at=NOW),
+    Action.RECORD_MEDICATION_CHOICE: lambda a, w: record_choice(
+        w.patient, ChoiceInput("naltrexone_injection", "One visit a month."), actor=a, at=NOW),
 }  # fmt: skip
 
 

@@ -89,6 +89,9 @@ class Action(StrEnum):
     HAND_OUT_NALOXONE = "hand_out_naloxone"
     MANAGE_NALOXONE_STOCK = "manage_naloxone_stock"
     VIEW_NALOXONE_COVERAGE = "view_naloxone_coverage"
+    # The medication choice aid (issue 15): the comparison for a patient, and the choice made
+    VIEW_CHOICE_AID = "view_choice_aid"
+    RECORD_MEDICATION_CHOICE = "record_medication_choice"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -171,6 +174,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.HAND_OUT_NALOXONE: frozenset({P, N, C}),
     Action.MANAGE_NALOXONE_STOCK: frozenset({N}),
     Action.VIEW_NALOXONE_COVERAGE: frozenset({D, K, P, N}),
+    # The clinicians who talk the options through read the aid (the counselor too: priorities
+    # and readiness come up in counselling). Recording the choice is a prescribing decision, and
+    # a referral out ends the episode (DISCONTINUE_TREATMENT, the prescriber's): prescribers only.
+    Action.VIEW_CHOICE_AID: frozenset({P, N, C}),
+    Action.RECORD_MEDICATION_CHOICE: frozenset({P}),
 }
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from naltrack.alerts.models import Alert, AlertStatus, CareStatus
 from naltrack.alerts.snapshot import DOSING_LOOKBACK_DAYS, doses_of, episode_of
 from naltrack.appointments.models import Appointment, AppointmentStatus, by_day_and_time
+from naltrack.choice.models import MedicationChoice
+from naltrack.choice.services import describe as describe_choice
 from naltrack.clinic import active_policy
 from naltrack.clinical.checkin import alert_lines
 from naltrack.clinical.coverage import (
@@ -18,6 +20,7 @@ from naltrack.clinical.coverage import (
     status_period_start,
 )
 from naltrack.clinical.vocab import StopReason
+from naltrack.clock import local_day
 from naltrack.monitoring.models import Observation, ObservationKind
 from naltrack.patients.models import Allergy, Episode, EpisodeStatus, Patient
 from naltrack.screening.models import ScreeningRecord
@@ -178,6 +181,9 @@ def read_chart(patient: Patient, on: date) -> Chart:
     ] + [
         TimelineEntry(s.as_of, "Screening", f"{s.get_decision_display()}{' (signed)' if s.signed else ' (awaiting signature)'}")
         for s in screenings
+    ] + [
+        TimelineEntry(local_day(m.decided_at), "Medication choice", describe_choice(m))
+        for m in MedicationChoice.objects.filter(patient=patient)[:10]
     ]  # fmt: skip
     timeline.sort(key=lambda e: e.on, reverse=True)
     return Chart(

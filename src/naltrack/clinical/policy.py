@@ -452,6 +452,14 @@ class Policy:
         minimum=1,
         maximum=6,
     )
+    # Issue 15: the medication choice aid
+    choice_offers_implant: bool = setting(
+        False,
+        "The medication choice aid offers the naltrexone implant (only where the clinic provides "
+        "it)",
+        "fact sheet 2.5 (implants are off-label or unapproved in the US; a payer calls them "
+        "experimental): off by default",
+    )
     # A7: plan
     plan_target_days: int = setting(
         180,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+from . import choice
 from .alerts import SOURCES, AlertCode
 from .findings import RULES
 from .instruments import audit, ciwa_ar, cows, dsm5, phq9
@@ -200,6 +201,7 @@ def render_rules_doc(policy: Policy) -> str:
     w("")
     _checkin_section(w, policy)
     _intake_section(w, policy)
+    _choice_section(w, policy)
     return "\n".join(out) + "\n"
 
 
@@ -255,3 +257,29 @@ def _intake_section(w: Callable[[str], None], policy: Policy) -> None:
     w("|---|---|")
     for target, froms in ALLOWED_FROM.items():
         w(f"| {target.value} | {', '.join(s.value for s in OPEN_STAGES if s in froms)} |")
+
+
+def _choice_section(w: Callable[[str], None], policy: Policy) -> None:
+    w("\n## 9. Medication choice aid (clinical/choice.py)\n")
+    implant = "offered" if policy.choice_offers_implant else "not offered"
+    w(
+        "Options: OUD - naltrexone tablet, monthly injection, implant (only with "
+        f"`choice_offers_implant`; now {implant}), buprenorphine, methadone; AUD - naltrexone "
+        "tablet and injection, acamprosate, disulfiram. Choosing buprenorphine or methadone is a "
+        "referral out to a program that provides it, recorded as the episode's outcome (a "
+        "transfer), not a dropout. The opioid-free cell gives this patient's days from the last "
+        "opioid use and `opioid_free_interval` (section 1), or, on methadone or buprenorphine "
+        "maintenance, the interval after its last dose. Cautions are the screening findings "
+        "(section 2) each naltrexone form raises for the patient: "
+        + ", ".join(f"`{c.value}`" for c in sorted(choice.CAUTION_CODES))
+        + " (an interaction only at review or above). Where the reference is silent, the cell "
+        f"reads: '{choice.NOT_COVERED}'\n"
+    )
+    w("| option | " + " | ".join(choice.TOPIC_TITLES[t] for t in choice.Topic) + " |")
+    w("|---|" + "---|" * len(choice.Topic))
+    facts = choice.ChoiceFacts(choice.GENERIC_FACTS)
+    both = choice.compare(facts, policy)
+    for col in both.columns:
+        cells = " | ".join(f"{_cell(c.text)} ({_cell(c.source)})" for _, c in col.cells)
+        w(f"| {col.title} | {cells} |")
+    w("")

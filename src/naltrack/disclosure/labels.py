@@ -42,6 +42,8 @@ RECORD_KINDS: Mapping[str, RecordKind] = MappingProxyType({
     "intake.inquiry": K.EPISODES,
     # naloxone kits handed out, reported on hand, or declined (issue 15)
     "naloxone.naloxonehandout": K.MEDICATIONS,
+    # the medication choice made with the patient, and any referral out (issue 15)
+    "choice.medicationchoice": K.MEDICATIONS,
     "counselling.counsellingsession": K.COUNSELLING_NOTES,
     # what the patient reports in the portal (issue 11): tablets taken, daily check-ins
     "selfreport.doselogentry": K.MEDICATIONS,

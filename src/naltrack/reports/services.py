@@ -30,6 +30,7 @@ from naltrack.alerts.models import Alert, AlertStatus, CareStatus
 from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
+from naltrack.choice.models import MedicationChoice
 from naltrack.clinic import active_policy
 from naltrack.clinical.coverage import Administration as Dose
 from naltrack.clinical.coverage import gap_allowed, retained
@@ -158,6 +159,12 @@ def build_report(start: date, end: date, today: date) -> Report:
     add(Measure("Census", "Episodes ended in the period", ended.count()))
     add(Measure("Census", "  of which lost to follow-up",
                 ended.filter(status=EpisodeStatus.LOST_TO_FOLLOW_UP).count()))  # fmt: skip
+    # A referral out to buprenorphine or methadone (issue 15) is an outcome, not a dropout.
+    referred = set(
+        MedicationChoice.objects.exclude(referral_program="").values_list("episode_id", flat=True)
+    )
+    add(Measure("Census", "  of which referred out (buprenorphine or methadone)",
+                ended.filter(pk__in=referred).count()))  # fmt: skip
     by_formulation = dict(
         CareStatus.objects.filter(active=True).values_list("formulation")
         .annotate(n=Count("id")).values_list("formulation", "n")
@@ -166,7 +173,8 @@ def build_report(start: date, end: date, today: date) -> Report:
         add(Measure("Census", f"Active patients on {label.lower()}", by_formulation.get(value, 0),
                     note="today"))  # fmt: skip
     # Continuity and adherence
-    first = _first_doses()
+    # Retention counts losses: an episode referred out leaves the denominator, not the kept.
+    first = {e: on for e, on in _first_doses().items() if e not in referred}
     policy = active_policy()
     soonest = timedelta(days=min(RETENTION_DAYS))
     doses = _doses_by_episode({e for e, on in first.items() if on + soonest <= end})
