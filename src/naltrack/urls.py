@@ -15,6 +15,7 @@ from naltrack.chart import release_views as release
 from naltrack.chart import views as chart
 from naltrack.counselling import views as counselling
 from naltrack.disclosure import views as disclosure
+from naltrack.inventory import views as inventory
 from naltrack.merge import views as merge
 from naltrack.monitoring import views as monitoring
 from naltrack.outreach import views as outreach
@@ -102,6 +103,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/", reports.program, name="report"),
     path("reports/program.csv", reports.program_csv, name="report-csv"),
     path("reports/outreach/", outreach_report.contact_report, name="outreach-report"),
+    path("inventory/", inventory.stock_page, name="inventory"),
+    path("inventory/kits/<int:pk>/", inventory.kit_page, name="inventory-kit"),
     path("policy/", reports.clinic_policy, name="clinic-policy"),
     path("api/", api.urls),
     path("portal/", include("naltrack.portal.urls")),  # the patient portal (portal:...)

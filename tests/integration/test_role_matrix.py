@@ -31,6 +31,8 @@ from naltrack.disclosure.services import (
     record_consent,
     review,
 )
+from naltrack.inventory.services import receive_lot
+from naltrack.inventory.services import stock as kit_stock
 from naltrack.merge.services import merge_charts
 from naltrack.monitoring.services import record_observation, record_side_effect
 from naltrack.outreach.services import AttemptInput, record_attempt
@@ -118,6 +120,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_CLINIC_CALENDAR: {D, K},
     Action.MARK_WORKLIST_DONE: {P, N, C},
     Action.ASSIGN_ALERTS: {P, N},
+    Action.VIEW_INVENTORY: {N, P, D},
+    Action.MANAGE_INVENTORY: {N},
 }
 
 
@@ -196,6 +200,9 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.MANAGE_CLINIC_CALENDAR: lambda a, w: add_holiday(TODAY + timedelta(days=40), "Staff day", actor=a, at=NOW),
     Action.MARK_WORKLIST_DONE: lambda a, w: mark_done(w.patient.mrn, "liver_tests", actor=a, at=NOW),
     Action.ASSIGN_ALERTS: lambda a, w: assign_alerts([w.alert_id], assignee="nobody.here", actor=a, at=NOW),
+    Action.VIEW_INVENTORY: lambda a, w: kit_stock(actor=a, at=NOW),
+    Action.MANAGE_INVENTORY: lambda a, w: receive_lot(lot="LOT-1", expiry=TODAY + timedelta(days=90), count=2,
+                                                      received_on=TODAY, actor=a, at=NOW),
 }  # fmt: skip
 
 

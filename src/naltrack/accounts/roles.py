@@ -80,6 +80,10 @@ class Action(StrEnum):
     # Work lists (issue 12): mark a Today item done (and undo it); give an alert to a staff member
     MARK_WORKLIST_DONE = "mark_worklist_done"
     ASSIGN_ALERTS = "assign_alerts"
+    # Injection kits (issue 15): the stock by lot and expiry and where each kit is; receive a lot,
+    # take a kit out of the refrigerator or put it back, waste a kit (giving one is the MAR's)
+    VIEW_INVENTORY = "view_inventory"
+    MANAGE_INVENTORY = "manage_inventory"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -149,6 +153,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # prescriber and the nurse triage them) gives one to a colleague who handles alerts.
     Action.MARK_WORKLIST_DONE: frozenset({P, N, C}),
     Action.ASSIGN_ALERTS: frozenset({P, N}),
+    # Nurses keep the refrigerator and give the injections; the prescriber who orders them and
+    # the director who pays for the stock see it. Only nurses move kits (one clear owner).
+    Action.VIEW_INVENTORY: frozenset({N, P, D}),
+    Action.MANAGE_INVENTORY: frozenset({N}),
 }
 
 

@@ -40,5 +40,6 @@ def page_context(request: HttpRequest) -> dict[str, object]:
             "staff": actor.can(Action.MANAGE_STAFF),
             "merge": actor.can(Action.MERGE_CHARTS),
             "outreach": actor.can(Action.RECORD_OUTREACH),
+            "inventory": actor.can(Action.VIEW_INVENTORY),
         },
     }
