@@ -47,7 +47,7 @@ def kits(row: KitLot) -> list[Kit]:
 def test_receiving_a_lot_puts_each_kit_in_the_refrigerator_with_its_history() -> None:
     row = lot(count=3, source="McKesson")
     assert [k.state for k in kits(row)] == ["refrigerated"] * 3
-    kit, events = kit_history(kits(row)[0].pk, actor=NURSE, at=NOW)
+    _kit, events = kit_history(kits(row)[0].pk, actor=NURSE, at=NOW)
     assert [(e.kind, e.by, e.note) for e in events] == [("received", "nina.nurse", "McKesson")]
 
 
@@ -62,7 +62,9 @@ def test_receiving_a_lot_puts_each_kit_in_the_refrigerator_with_its_history() ->
     ],
     ids=["expired_lot", "count_0", "count_201", "no_lot", "received_tomorrow"],
 )
-def test_a_bad_receipt_is_refused_and_nothing_is_written(changes: dict[str, object], field: str) -> None:
+def test_a_bad_receipt_is_refused_and_nothing_is_written(
+    changes: dict[str, object], field: str
+) -> None:
     values: dict[str, object] = {"lot": "LOT-X", "expiry": TODAY + timedelta(days=90), "count": 2,
                                  "received_on": TODAY} | changes  # fmt: skip
     with pytest.raises(InputError) as exc:
@@ -126,7 +128,7 @@ def test_waste_needs_a_reason_and_only_once() -> None:
     waste_kit(a.pk, reason="dropped, vial cracked", actor=NURSE, at=NOW)
     a.refresh_from_db()
     assert (a.state, a.wasted_reason) == ("wasted", "dropped, vial cracked")
-    with pytest.raises(InputError, match="already Wasted|already wasted"):
+    with pytest.raises(InputError, match="already"):
         waste_kit(a.pk, reason="again", actor=NURSE, at=NOW)
 
 
@@ -164,7 +166,10 @@ def test_an_injection_from_stock_dispenses_the_kit_with_its_lot_and_expiry() -> 
                                  actor=NURSE, at=NOW)  # fmt: skip
     kit.refresh_from_db()
     assert (kit.state, kit.administration_id) == ("dispensed", done.administration.pk)
-    assert (done.administration.lot, done.administration.expiry) == ("LOT-S", TODAY + timedelta(days=100))
+    assert (done.administration.lot, done.administration.expiry) == (
+        "LOT-S",
+        TODAY + timedelta(days=100),
+    )
     assert stock(actor=NURSE, at=NOW).usable_clinic_stock == 1
 
 
@@ -193,7 +198,9 @@ def test_a_refused_dose_leaves_the_kit_in_stock() -> None:
     assert KitEvent.objects.filter(kit=kit, kind="dispensed").count() == 0
 
 
-@pytest.mark.parametrize("problem", ["expired", "out_too_long", "dispensed", "wasted", "other_patient"])
+@pytest.mark.parametrize(
+    "problem", ["expired", "out_too_long", "dispensed", "wasted", "other_patient"]
+)
 def test_the_mar_refuses_a_kit_that_may_not_be_given(problem: str) -> None:
     p = due_today()
     other = make_patient("MRN-K099")
@@ -204,7 +211,9 @@ def test_the_mar_refuses_a_kit_that_may_not_be_given(problem: str) -> None:
     else:
         kit = kits(lot(count=1, patient=other if problem == "other_patient" else None))[0]
     if problem == "out_too_long":
-        take_out_of_fridge(kit.pk, since=NOW - timedelta(days=6), actor=NURSE, at=NOW - timedelta(days=6))
+        take_out_of_fridge(
+            kit.pk, since=NOW - timedelta(days=6), actor=NURSE, at=NOW - timedelta(days=6)
+        )
         Kit.objects.filter(pk=kit.pk).update(first_out_at=NOW - timedelta(days=7, minutes=1))
     if problem == "wasted":
         waste_kit(kit.pk, reason="dropped", actor=NURSE, at=NOW)

@@ -12,6 +12,7 @@ from naltrack.clinical.inventory import (
     KitFacts,
     KitRefusal,
     KitState,
+    StockStatus,
     expiring_soon,
     kit_problems,
     nearing_room_temperature_limit,
@@ -19,6 +20,7 @@ from naltrack.clinical.inventory import (
     pick_order,
     room_temperature_until,
     stock_kit_required,
+    stock_status,
 )
 from naltrack.clinical.policy import DEFAULT_POLICY, Policy
 
@@ -195,3 +197,17 @@ def test_pick_order_same_day_out_before_fridge_then_by_id() -> None:
                   first_out_at=AT - timedelta(days=1))  # fmt: skip
     picked = pick_order([fridge_b, out, fridge_a], at=AT, on=ON, patient_id=None, policy=P)
     assert [k.kit_id for k in picked] == [10, 8, 9]
+
+
+def test_stock_status_counts_usable_clinic_kits_only() -> None:
+    kits = [
+        KIT,
+        replace(KIT, kit_id=2, patient_id=7),  # kept for a patient
+        replace(KIT, kit_id=3, expiry=ON - timedelta(days=1)),  # expired
+        replace(KIT, kit_id=4, state=KitState.DISPENSED),
+        replace(KIT, kit_id=5, state=KitState.ROOM_TEMPERATURE, first_out_at=AT),
+    ]
+    status = stock_status(kits, at=AT, on=ON, policy=P)
+    assert status == StockStatus(2, 4, True, 60)
+    policy = replace(P, kit_reorder_point=1, kit_expiry_warning_days=30)
+    assert stock_status(kits, at=AT, on=ON, policy=policy) == StockStatus(2, 1, False, 30)

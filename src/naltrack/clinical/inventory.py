@@ -35,6 +35,16 @@ class KitRefusal(StrEnum):
     OTHER_PATIENT = "kit_other_patient"
 
 
+# What refuses a kit at the MAR, for the rules document (docs/clinical-rules.md).
+KIT_RULES: dict[KitRefusal, str] = {
+    KitRefusal.NOT_IN_STOCK: "the kit was already dispensed or wasted",
+    KitRefusal.EXPIRED: "after the kit's expiry day (it may be given on the day itself)",
+    KitRefusal.OUT_TOO_LONG: "more than `kit_room_temperature_max_days` after the kit first left "
+    "the refrigerator (putting it back does not restart the clock); fact sheet 2.3",
+    KitRefusal.OTHER_PATIENT: "a specialty pharmacy's kit kept for another patient",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class KitFacts:
     """One kit as the record has it. `first_out_at`: when it first left the refrigerator (None if
@@ -134,4 +144,29 @@ def pick_order(
     return sorted(
         usable,
         key=lambda k: (k.patient_id is None, _use_by(k, policy), k.first_out_at is None, k.kit_id),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StockStatus:
+    """The stock as the clinic watches it: usable clinic kits (kept for no one patient), the
+    reorder point and whether to reorder, and the expiry warning window in days (for the page)."""
+
+    usable_clinic_stock: int
+    reorder_point: int
+    needs_reorder: bool
+    expiry_warning_days: int
+
+
+def stock_status(
+    kits: Iterable[KitFacts], *, at: datetime, on: date, policy: Policy
+) -> StockStatus:
+    usable = sum(
+        1 for k in kits if not kit_problems(k, at=at, on=on, patient_id=None, policy=policy)
+    )
+    return StockStatus(
+        usable,
+        policy.kit_reorder_point,
+        needs_reorder(usable, policy),
+        policy.kit_expiry_warning_days,
     )

@@ -25,10 +25,10 @@ from naltrack.clinical.inventory import (
     expiring_soon,
     kit_problems,
     nearing_room_temperature_limit,
-    needs_reorder,
     pick_order,
     room_temperature_until,
     stock_kit_required,
+    stock_status,
 )
 from naltrack.clinical.policy import Policy
 from naltrack.clock import local_day
@@ -264,7 +264,8 @@ def _stock(at: datetime) -> Stock:
     policy = active_policy()
     kits = list(Kit.objects.select_related("lot", "patient").filter(state__in=list(IN_STOCK)))
     rows = _rows(kits, at, policy)
-    usable = sum(1 for r in rows if not r.problems and r.kit.patient_id is None)
+    status = stock_status([facts(k) for k in kits], at=timezone.localtime(at), on=local_day(at),
+                          policy=policy)  # fmt: skip
     lots = []
     for lot in KitLot.objects.order_by("expiry", "lot", "id"):
         counts = dict.fromkeys((s.value for s in KitState), 0)
@@ -272,11 +273,11 @@ def _stock(at: datetime) -> Stock:
             counts[k.state] += 1
         lots.append(LotRow(lot, counts))
     return Stock(
-        kits=rows, lots=lots, usable_clinic_stock=usable, reorder_point=policy.kit_reorder_point,
-        needs_reorder=needs_reorder(usable, policy),
+        kits=rows, lots=lots, usable_clinic_stock=status.usable_clinic_stock,
+        reorder_point=status.reorder_point, needs_reorder=status.needs_reorder,
         expiring_soon=[r for r in rows if r.expiring_soon and not r.problems],
         nearing_limit=[r for r in rows if r.nearing_limit and not r.problems],
-        unusable=[r for r in rows if r.problems], warning_days=policy.kit_expiry_warning_days,
+        unusable=[r for r in rows if r.problems], warning_days=status.expiry_warning_days,
     )  # fmt: skip
 
 
