@@ -72,6 +72,10 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/patients/{mrn}/consents": "42 CFR 2.31: a recipient, a purpose, the records, an expiry after the signing; signed by today",
     "POST /api/patients/{mrn}/consents/{consent_id}/revoke": "between the signing and today",
     "POST /api/patients/{mrn}/release": "an emergency is stated in a sentence (42 CFR 2.51)",
+    "POST /api/inventory/lots": "received by today; not expired on receipt; the patient's MRN names a patient",
+    "POST /api/inventory/kits/{kit_id}/out-of-fridge": "a kit in the refrigerator and still usable; out since by now",
+    "POST /api/inventory/kits/{kit_id}/back-in-fridge": "a kit out of the refrigerator and still usable",
+    "POST /api/inventory/kits/{kit_id}/waste": "a kit in stock; the reason is not blank",
 }
 
 

@@ -78,7 +78,7 @@ class KitHistoryOut(Schema):
 class ReceiveIn(In):
     lot: Annotated[RequiredText, Field(max_length=40)]
     expiry: Day
-    count: Annotated[int, Field(strict=True)]
+    count: Annotated[int, Field(strict=True, ge=1, le=services.MAX_KITS_PER_RECEIPT)]
     received_on: Day
     source: Annotated[Text, Field(max_length=120)] = ""
     patient_mrn: Annotated[Text, Field(max_length=32)] = ""
