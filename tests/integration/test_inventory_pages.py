@@ -44,8 +44,8 @@ def test_a_nurse_receives_a_lot_takes_a_kit_out_and_wastes_one_on_the_page() -> 
         ).status_code
         == 302
     )
-    page = nurse.get("/inventory/").content.decode()
-    assert "LOT-9" in page and "Room temperature since" in page and "Out of fridge" in page
+    shown = nurse.get("/inventory/").content.decode()
+    assert "LOT-9" in shown and "Room temperature since" in shown and "Out of fridge" in shown
     history = nurse.get(f"/inventory/kits/{b.pk}/").content.decode()
     assert "Received" in history and "Wasted" in history and "dropped" in history
 

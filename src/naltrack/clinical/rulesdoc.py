@@ -151,8 +151,8 @@ def render_rules_doc(policy: Policy) -> str:
     )
     w("| refusal | when |")
     w("|---|---|")
-    for code, text in KIT_RULES.items():
-        w(f"| `{code.value}` | {_cell(text)} |")
+    for kit_code, text in KIT_RULES.items():
+        w(f"| `{kit_code.value}` | {_cell(text)} |")
     w("")
 
     w("## 5. Instruments\n")
