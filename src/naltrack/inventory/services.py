@@ -54,7 +54,12 @@ def _event(kit: Kit, kind: str, actor: Acting, at: datetime, note: str = "") -> 
 def _locked_kit(kit_id: int | None) -> Kit:
     if kit_id is None:
         raise InputError("choose a kit", "kit")
-    kit = Kit.objects.select_for_update().select_related("lot", "patient").filter(pk=kit_id).first()
+    kit = (
+        Kit.objects.select_for_update(of=("self",))
+        .select_related("lot", "patient")
+        .filter(pk=kit_id)
+        .first()
+    )  # only the kit row: the patient is a nullable join
     if kit is None:
         raise NotFoundError(f"no kit {kit_id}", "kit")
     return kit
