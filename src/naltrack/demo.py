@@ -172,7 +172,14 @@ def _kits(on: date, cast: Cast) -> None:
     out = later.kits.order_by("id").first()
     assert out is not None
     take_out_of_fridge(out.pk, actor=cast.nurse, at=_at(on - timedelta(days=5), 8))
-    own = Patient.objects.filter(episodes__status="active").order_by("id").first()
+    own = (
+        Patient.objects.filter(
+            episodes__status="active", administrations__formulation="xr_injection"
+        )
+        .distinct()
+        .order_by("id")
+        .first()
+    )
     if own is not None:
         receive_lot(lot="DEMO-SP-0412", expiry=on + timedelta(days=150), count=1,
                     received_on=on - timedelta(days=3), source="Demo specialty pharmacy",
