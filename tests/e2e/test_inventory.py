@@ -60,6 +60,7 @@ def give_injection_from_stock(page: Any, mrn: str, side: str = "right") -> str:
     page.get_by_label("Injection site").select_option(side)
     page.get_by_label("Overdose reversal agent (naloxone) discussed").check()
     page.get_by_label("I have read the warnings and give the dose").check()
+    shot(page, "mar_kit_select")
     page.get_by_role("button", name="Record").click()
     assert "Recorded:" in page.locator(".messages").inner_text()
     return str(label)
