@@ -33,8 +33,8 @@ from .services import (
 
 def kit_label(kit: Kit) -> str:
     where = "out of the refrigerator" if kit.state == "room_temperature" else "refrigerator"
-    own = " · this patient's own kit" if kit.patient_id else ""
-    return f"Kit {kit.pk} · lot {kit.lot.lot} · exp {kit.lot.expiry:%Y-%m-%d} · {where}{own}"
+    own = "this patient's own kit · " if kit.patient_id else ""
+    return f"Kit {kit.pk} · {own}lot {kit.lot.lot} · exp {kit.lot.expiry:%Y-%m-%d} · {where}"
 
 
 def offer_kits(form: forms.Form, patient: Patient, at: datetime) -> None:
