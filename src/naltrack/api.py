@@ -208,6 +208,7 @@ def _routers() -> None:
     from naltrack.choice.api import router as choice
     from naltrack.disclosure.api import router as disclosure
     from naltrack.intake.api import router as intake
+    from naltrack.inventory.api import router as inventory
     from naltrack.merge.api import router as merge
     from naltrack.naloxone.api import router as naloxone
     from naltrack.reports.api import router as reports
@@ -232,6 +233,7 @@ def _routers() -> None:
     api.add_router("/", intake)
     api.add_router("/", naloxone)
     api.add_router("/", choice)
+    api.add_router("/", inventory)
 
 
 _routers()

@@ -153,6 +153,7 @@ def seed(on: date, patients: int = PATIENTS) -> int:
         _worklists(on, cast)
         _intake(on, cast)
         _medication_choices(on, cast)
+        _kits(on, cast)
     finally:
         _latest = None
     return patients
@@ -178,6 +179,36 @@ def _medication_choices(on: date, cast: Cast) -> None:
         reasons="Cannot stop opioids for 10 days while working; prefers to start buprenorphine now.",
         referral_program="Eastside Buprenorphine Clinic", referral_on=on,
     ), actor=cast.prescriber, at=_at(on, 8))  # fmt: skip
+
+
+def _kits(on: date, cast: Cast) -> None:
+    """Injection kits (issue 15): a lot expiring soon, a larger one, stock just above the reorder
+    point, one kit out of the refrigerator for five days (nearing its 7-day limit) and one kit a
+    specialty pharmacy sent for the first patient on injections. Synthetic lots."""
+    from naltrack.inventory.services import receive_lot, take_out_of_fridge
+
+    received = _at(on - timedelta(days=20), 9)
+    receive_lot(lot="DEMO-2611A", expiry=on + timedelta(days=25), count=2,
+                received_on=on - timedelta(days=20), source="Demo distributor", actor=cast.nurse,
+                at=received)  # fmt: skip
+    later = receive_lot(lot="DEMO-2703B", expiry=on + timedelta(days=240), count=3,
+                        received_on=on - timedelta(days=20), source="Demo distributor",
+                        actor=cast.nurse, at=received)  # fmt: skip
+    out = later.kits.order_by("id").first()
+    assert out is not None
+    take_out_of_fridge(out.pk, actor=cast.nurse, at=_at(on - timedelta(days=5), 8))
+    own = (
+        Patient.objects.filter(
+            episodes__status="active", administrations__formulation="xr_injection"
+        )
+        .distinct()
+        .order_by("id")
+        .first()
+    )
+    if own is not None:
+        receive_lot(lot="DEMO-SP-0412", expiry=on + timedelta(days=150), count=1,
+                    received_on=on - timedelta(days=3), source="Demo specialty pharmacy",
+                    patient=own, actor=cast.nurse, at=_at(on - timedelta(days=3), 11))  # fmt: skip
 
 
 def _outreach(on: date, cast: Cast) -> None:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "naltrack.counselling",
     "naltrack.selfreport",
     "naltrack.disclosure",
+    "naltrack.inventory",
     "naltrack.alerts",
     "naltrack.worklist",
     "naltrack.reports",

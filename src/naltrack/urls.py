@@ -17,6 +17,7 @@ from naltrack.choice import views as choice
 from naltrack.counselling import views as counselling
 from naltrack.disclosure import views as disclosure
 from naltrack.intake import views as intake
+from naltrack.inventory import views as inventory
 from naltrack.merge import views as merge
 from naltrack.monitoring import views as monitoring
 from naltrack.naloxone import views as naloxone
@@ -115,6 +116,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/", reports.program, name="report"),
     path("reports/program.csv", reports.program_csv, name="report-csv"),
     path("reports/outreach/", outreach_report.contact_report, name="outreach-report"),
+    path("inventory/", inventory.stock_page, name="inventory"),
+    path("inventory/kits/<int:pk>/", inventory.kit_page, name="inventory-kit"),
     path("policy/", reports.clinic_policy, name="clinic-policy"),
     path("api/", api.urls),
     path("portal/", include("naltrack.portal.urls")),  # the patient portal (portal:...)

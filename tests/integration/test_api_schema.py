@@ -80,6 +80,10 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/patients/{mrn}/naloxone": "a kit handed out names a usable lot with enough kits; 'has one' and 'declined' name none; in the last 14 days",
     "GET /api/reports/naloxone": "the day is by today",
     "POST /api/patients/{mrn}/medication-choices": "reasons not blank; an option the episode's indications and the clinic offer; buprenorphine or methadone with the program and a referral date between the episode's start and today, the others without",
+    "POST /api/inventory/lots": "received by today; not expired on receipt; the patient's MRN names a patient",
+    "POST /api/inventory/kits/{kit_id}/out-of-fridge": "a kit in the refrigerator and still usable; out since by now",
+    "POST /api/inventory/kits/{kit_id}/back-in-fridge": "a kit out of the refrigerator and still usable",
+    "POST /api/inventory/kits/{kit_id}/waste": "a kit in stock; the reason is not blank",
 }
 
 

@@ -33,6 +33,8 @@ from naltrack.disclosure.services import (
     review,
 )
 from naltrack.intake.services import InquiryInput, take_inquiry, time_to_dose_report
+from naltrack.inventory.services import receive_lot
+from naltrack.inventory.services import stock as kit_stock
 from naltrack.merge.services import merge_charts
 from naltrack.monitoring.services import record_observation, record_side_effect
 from naltrack.naloxone.services import (
@@ -134,6 +136,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.VIEW_NALOXONE_COVERAGE: {D, K, P, N},
     Action.VIEW_CHOICE_AID: {P, N, C},
     Action.RECORD_MEDICATION_CHOICE: {P},
+    Action.VIEW_INVENTORY: {N, P, D},
+    Action.MANAGE_INVENTORY: {N},
 }
 
 
@@ -222,6 +226,9 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.VIEW_CHOICE_AID: lambda a, w: read_aid(w.patient, actor=a, at=NOW),
     Action.RECORD_MEDICATION_CHOICE: lambda a, w: record_choice(
         w.patient, ChoiceInput("naltrexone_injection", "One visit a month."), actor=a, at=NOW),
+    Action.VIEW_INVENTORY: lambda a, w: kit_stock(actor=a, at=NOW),
+    Action.MANAGE_INVENTORY: lambda a, w: receive_lot(lot="LOT-1", expiry=TODAY + timedelta(days=90), count=2,
+                                                      received_on=TODAY, actor=a, at=NOW),
 }  # fmt: skip
 
 

@@ -92,6 +92,10 @@ class Action(StrEnum):
     # The medication choice aid (issue 15): the comparison for a patient, and the choice made
     VIEW_CHOICE_AID = "view_choice_aid"
     RECORD_MEDICATION_CHOICE = "record_medication_choice"
+    # Injection kits (issue 15): the stock by lot and expiry and where each kit is; receive a lot,
+    # take a kit out of the refrigerator or put it back, waste a kit (giving one is the MAR's)
+    VIEW_INVENTORY = "view_inventory"
+    MANAGE_INVENTORY = "manage_inventory"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -179,6 +183,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # a referral out ends the episode (DISCONTINUE_TREATMENT, the prescriber's): prescribers only.
     Action.VIEW_CHOICE_AID: frozenset({P, N, C}),
     Action.RECORD_MEDICATION_CHOICE: frozenset({P}),
+    # Nurses keep the refrigerator and give the injections; the prescriber who orders them and
+    # the director who pays for the stock see it. Only nurses move kits (one clear owner).
+    Action.VIEW_INVENTORY: frozenset({N, P, D}),
+    Action.MANAGE_INVENTORY: frozenset({N}),
 }
 
 

@@ -75,6 +75,7 @@ A5 = "Part A A5; fact sheet 2"
 A6 = "Part A A6; fact sheet 4"
 CHECKIN = "Part A A6 (check-ins); fact sheet 3, 6.3"
 NALOXONE = "Part A A6; fact sheet 4.5 (overdose reversal agent)"
+STORAGE = "fact sheet 2.3 (storage and handling)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,6 +518,49 @@ class Policy:
         NALOXONE + " (reference silent on stock levels; naltrack default, a clinic setting)",
         minimum=0,
         maximum=10000,
+    )
+
+    # Injection kits (issue 15): storage, expiry and stock. The reference gives the time out of
+    # the refrigerator; it is silent on warnings, reordering and a return to the refrigerator.
+    kit_room_temperature_max_days: int = setting(
+        7,
+        "Injection kit: days a kit may spend out of the refrigerator (at most 25 C) before it may "
+        "no longer be given; counted from the first time it left the refrigerator, so putting it "
+        "back does not restart the clock",
+        STORAGE + " (unrefrigerated, at or below 25 C for at most 7 days); the reference is "
+        "silent on a return to the refrigerator: naltrack default counts from the first removal",
+        minimum=1,
+        maximum=7,
+    )
+    kit_room_temperature_warning_hours: int = setting(
+        48,
+        "Injection kit: a kit out of the refrigerator is shown as nearing its limit this many "
+        "hours before its time out runs out",
+        "the reference is silent: naltrack default (two days, to plan its use)",
+        minimum=1,
+        maximum=168,
+    )
+    kit_expiry_warning_days: int = setting(
+        60,
+        "Injection kit: a kit in stock expiring within this many days is shown as expiring soon",
+        "the reference is silent: naltrack default (two injection cycles, to use or return it)",
+        minimum=1,
+        maximum=365,
+    )
+    kit_reorder_point: int = setting(
+        4,
+        "Injection kits: reorder when the usable clinic stock (kits not kept for one patient) is "
+        "at or below this count",
+        "the reference is silent: naltrack default (a clinic sets its own from its patients)",
+        minimum=0,
+        maximum=1000,
+    )
+    mar_requires_stock_kit: bool = setting(
+        True,
+        "Injection: when the clinic keeps a kit stock, the MAR gives an injection only from a "
+        "kit in stock (lot and expiry filled from it); with no stock recorded, lot and expiry "
+        "are typed in",
+        "the reference is silent: naltrack default (issue 15: the MAR picks from the stock)",
     )
 
     def interval_for(self, kind: OpioidKind) -> IntervalRule:

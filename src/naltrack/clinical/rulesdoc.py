@@ -15,6 +15,7 @@ from .findings import RULES
 from .instruments import audit, ciwa_ar, cows, dsm5, phq9
 from .instruments.common import Band
 from .intake import ALLOWED_FROM, OPEN_STAGES
+from .inventory import KIT_RULES
 from .mar import OVERRIDABLE, REFUSAL_RULES
 from .medications import DrugClass, knowledge
 from .policy import Policy, scalar_settings
@@ -143,6 +144,17 @@ def render_rules_doc(policy: Policy) -> str:
     w("|---|---|---|")
     for refusal, text in REFUSAL_RULES.items():
         w(f"| `{refusal.value}` | {_cell(text)} | {'yes' if refusal in OVERRIDABLE else 'no'} |")
+    w("")
+    w("### Injection kits (clinical/inventory.py)\n")
+    w(
+        "With a kit stock kept (and `mar_requires_stock_kit`), the nurse gives an injection from a "
+        "kit in stock: the patient's own kit first, then first-expiring-first-out. The MAR refuses "
+        "a kit (field `kit`), and nothing is recorded, for:\n"
+    )
+    w("| refusal | when |")
+    w("|---|---|")
+    for kit_code, text in KIT_RULES.items():
+        w(f"| `{kit_code.value}` | {_cell(text)} |")
     w("")
 
     w("## 5. Instruments\n")

@@ -32,6 +32,7 @@ RECORD_KINDS: Mapping[str, RecordKind] = MappingProxyType({
     "treatment.administration": K.MEDICATIONS,
     "treatment.injectionoverride": K.MEDICATIONS,
     "treatment.implant": K.MEDICATIONS,
+    "inventory.kit": K.MEDICATIONS,  # a kit kept for or dispensed to a patient
     "treatment.discontinuation": K.EPISODES,
     "monitoring.observation": K.OBSERVATIONS,
     "monitoring.sideeffect": K.OBSERVATIONS,

@@ -316,6 +316,7 @@ class AdministrationIn(In):
     reversal_agent_on_hand: Flag = False
     confirm_warnings: Flag = False
     opioid_use_reported: Flag = False
+    kit_id: Id | None = None  # a stock kit (GET /api/patients/{mrn}/kits)
 
 
 @router.post("/patients/{mrn}/administrations", response=answers(201, RecordedOut, writes=True),

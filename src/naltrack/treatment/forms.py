@@ -26,6 +26,8 @@ class AdministrationForm(BoundedForm):
     site = forms.ChoiceField(choices=[("", "—"), *[c for c in Site.choices if c[0] != "oral"]], required=False,
                              label="Injection site")  # fmt: skip
     needle = forms.ChoiceField(choices=[("", "—"), *Needle.choices], required=False)
+    kit = forms.IntegerField(required=False, widget=forms.Select, label="Kit from the stock",
+                             help_text="the patient's own kit first, then first-expiring; lot and expiry come from it")  # fmt: skip
     lot = forms.CharField(max_length=40, required=False, label="Lot number")
     expiry = forms.DateField(required=False, widget=DATE, label="Lot expiry")
     dose_mg = forms.IntegerField(

@@ -38,6 +38,7 @@ from naltrack.clinical.policy import Policy
 from naltrack.clinical.regimens import regimens
 from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
+from naltrack.inventory.services import dispense_kit, kit_for_dose
 from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
 from naltrack.patients.services import active_episode, lock_patient
@@ -157,6 +158,7 @@ class AdministrationInput:
     confirm_warnings: bool = False  # the nurse has read the warnings and gives the dose anyway
     product: str = ""
     opioid_use_reported: bool = False  # at this visit (a check-in of the day counts too)
+    kit_id: int | None = None  # an injection's kit from the stock: lot and expiry come from it
 
 
 class NeedsConfirmation(InputError):
@@ -222,12 +224,16 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
         decision: InjectionDecision | OralDecision | None = None
         dose: int | None
         reported = data.opioid_use_reported
+        kit = None
         if injection:
             product, route, dose = INJECTION_PRODUCT, "intramuscular", INJECTION_DOSE_MG
             facts = injection_facts(
                 patient, episode, day, opioid_use_reported=data.opioid_use_reported
             )
             reported = facts.opioid_use_reported
+            kit = kit_for_dose(patient, data.kit_id, at=data.given_at) if given else None
+            if kit is not None:  # lot and expiry as received; the kit is locked until commit
+                data = replace(data, lot=kit.lot.lot, expiry=kit.lot.expiry)
             entry = InjectionEntry(
                 data.site, data.needle, data.dose_mg, data.lot, data.expiry,
                 data.reversal_agent_discussed,
@@ -269,6 +275,8 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
             override_reason=override.reason if override else "",
             override_by=override.by if override else "", policy_version=policy.version,
         )  # fmt: skip
+        if injection and kit is not None:
+            dispense_kit(kit, admin.pk, actor=actor, at=at)  # in this transaction
         detail = f"{data.formulation} {data.status}"
         if override is not None:
             codes = ", ".join(p.code for p in lifted)

@@ -17,6 +17,7 @@ from naltrack.clinic import active_policy
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.orders import order_rules_words
 from naltrack.clinical.regimens import regimens
+from naltrack.inventory.views import offer_kits
 from naltrack.patients.models import EpisodeStatus
 from naltrack.patients.pages import open_record
 from naltrack.patients.services import read_patient
@@ -71,6 +72,7 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
         "dose_mg": ordered.today_mg if ordered and ordered.formulation == "oral" else None,
     }  # fmt: skip
     form = AdministrationForm(request.POST or None, initial=initial)
+    offer_kits(form, patient, now)  # the kit select: usable kits, the patient's own first
     warnings: list[str] = []
     refusal: DoseRefused | None = None
     if request.method == "POST" and form.is_valid():
@@ -85,7 +87,7 @@ def mar_entry(request: HttpRequest, mrn: str) -> HttpResponse:
             site=d["site"], needle=d["needle"], lot=d["lot"], expiry=d["expiry"], observed=d["observed"],
             reason=d["reason"], reversal_agent_discussed=d["reversal_agent_discussed"],
             reversal_agent_on_hand=d["reversal_agent_on_hand"], confirm_warnings=d["confirm_warnings"],
-            opioid_use_reported=d["opioid_use_reported"],
+            opioid_use_reported=d["opioid_use_reported"], kit_id=d["kit"],
         )  # fmt: skip
         try:
             done = record_administration(patient, data, actor=actor, at=clock.now())

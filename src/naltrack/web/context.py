@@ -49,5 +49,6 @@ def page_context(request: HttpRequest) -> dict[str, object]:
             else "naloxone-report"
             if actor.can(Action.VIEW_NALOXONE_COVERAGE)
             else "",
+            "inventory": actor.can(Action.VIEW_INVENTORY),
         },
     }

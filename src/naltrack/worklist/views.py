@@ -16,6 +16,7 @@ from naltrack.clinical.access import OutsideCareTeam
 from naltrack.clinical.due import due_until
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.regimens import injection_timing
+from naltrack.inventory.services import today_kits
 from naltrack.web.context import request_actor
 from naltrack.web.pages import asked_scope, back_to, requires
 
@@ -56,6 +57,7 @@ def _today(request: HttpRequest) -> HttpResponse:
         "missed_days": MISSED_LOOKBACK_DAYS,
         "labs_week": (due_until(clock.today(), active_policy()) - clock.today()).days,
         "can_mark_done": request_actor(request).can(Action.MARK_WORKLIST_DONE),
+        "kits": today_kits(request_actor(request), clock.now()),
     }
     return render(request, "worklist/today.html", context)
 
