@@ -59,8 +59,9 @@ def test_today_and_chart_queries_do_not_grow_with_the_clinic() -> None:
     assert queries(nurse, "/today/") == small_today
     assert queries(nurse, f"/patients/{mrns[0]}/") == small_chart
     # the budget: a few queries per section (issue 12 added Today's outreach rows with contact
-    # details, items marked done and the labs-and-reviews groups: 22 on a small clinic)
-    assert small_today <= 24 and small_chart <= 30
+    # details, items marked done and the labs-and-reviews groups: 22 on a small clinic; issue 15
+    # the injection kits, naloxone on hand and prior authorizations: a few each)
+    assert small_today <= 34 and small_chart <= 30
 
 
 def test_login_attempts_and_chart_reads_are_audited() -> None:
