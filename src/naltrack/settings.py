@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "naltrack.staff",
     "naltrack.card",
     "naltrack.outreach",
+    "naltrack.insurance",
     "naltrack.portal",
     "naltrack.merge",
     "naltrack.web",

@@ -31,6 +31,7 @@ from naltrack.disclosure.services import (
     record_consent,
     review,
 )
+from naltrack.insurance.services import CoverageInput, patient_insurance, record_coverage
 from naltrack.merge.services import merge_charts
 from naltrack.monitoring.services import record_observation, record_side_effect
 from naltrack.outreach.services import AttemptInput, record_attempt
@@ -118,6 +119,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.MANAGE_CLINIC_CALENDAR: {D, K},
     Action.MARK_WORKLIST_DONE: {P, N, C},
     Action.ASSIGN_ALERTS: {P, N},
+    Action.VIEW_INSURANCE: {P, N, K},
+    Action.MANAGE_INSURANCE: {K},
 }
 
 
@@ -196,6 +199,8 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.MANAGE_CLINIC_CALENDAR: lambda a, w: add_holiday(TODAY + timedelta(days=40), "Staff day", actor=a, at=NOW),
     Action.MARK_WORKLIST_DONE: lambda a, w: mark_done(w.patient.mrn, "liver_tests", actor=a, at=NOW),
     Action.ASSIGN_ALERTS: lambda a, w: assign_alerts([w.alert_id], assignee="nobody.here", actor=a, at=NOW),
+    Action.VIEW_INSURANCE: lambda a, w: patient_insurance(w.patient, actor=a, at=NOW),
+    Action.MANAGE_INSURANCE: lambda a, w: record_coverage(w.patient, CoverageInput("self_pay", TODAY), actor=a, at=NOW),
 }  # fmt: skip
 
 

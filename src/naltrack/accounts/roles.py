@@ -80,6 +80,9 @@ class Action(StrEnum):
     # Work lists (issue 12): mark a Today item done (and undo it); give an alert to a staff member
     MARK_WORKLIST_DONE = "mark_worklist_done"
     ASSIGN_ALERTS = "assign_alerts"
+    # Insurance and prior authorization (issue 15): coverages, benefits, prior authorizations
+    VIEW_INSURANCE = "view_insurance"
+    MANAGE_INSURANCE = "manage_insurance"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -149,6 +152,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # prescriber and the nurse triage them) gives one to a colleague who handles alerts.
     Action.MARK_WORKLIST_DONE: frozenset({P, N, C}),
     Action.ASSIGN_ALERTS: frozenset({P, N}),
+    # The coordinator verifies insurance and handles prior authorizations (product brief); the
+    # prescriber and the nurse who order and give the injection see whether it is authorized.
+    # Not the director (no patient's records) nor the counselor (not their part of care).
+    Action.VIEW_INSURANCE: frozenset({P, N, K}),
+    Action.MANAGE_INSURANCE: frozenset({K}),
 }
 
 

@@ -40,5 +40,7 @@ def page_context(request: HttpRequest) -> dict[str, object]:
             "staff": actor.can(Action.MANAGE_STAFF),
             "merge": actor.can(Action.MERGE_CHARTS),
             "outreach": actor.can(Action.RECORD_OUTREACH),
+            "insurance": actor.can(Action.MANAGE_INSURANCE),  # the coordinator's worklist
+            "insurance_view": actor.can(Action.VIEW_INSURANCE),  # a patient's insurance page
         },
     }

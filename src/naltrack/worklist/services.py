@@ -28,6 +28,7 @@ from naltrack.clinical.access import WorklistScope, WorklistView
 from naltrack.clinical.alerts import injection_due_soon_until
 from naltrack.clinical.due import GROUPS, DueGroup, DueKind, due_window
 from naltrack.clinical.vocab import Formulation
+from naltrack.insurance.services import AuthWorklist, today_section
 from naltrack.monitoring.models import SideEffect
 from naltrack.outreach.services import contacts, standings
 from naltrack.patients.access import (
@@ -39,6 +40,7 @@ from naltrack.patients.access import (
 )
 from naltrack.screening.models import ScreeningRecord
 
+from .insurance import injection_due_by
 from .models import DoneMark
 
 SECTION_LIMIT = 15
@@ -98,6 +100,7 @@ class Today:
     side_effect_follow_ups: Section | None = None
     missed_appointments: Section | None = None
     appointments_today: Section | None = None
+    insurance: AuthWorklist | None = None  # the coordinator's prior authorizations (issue 15)
 
 
 def _section(rows: Any, total: int | None = None) -> Section:
@@ -234,6 +237,11 @@ def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
             .filter(resolved_on__isnull=True, follow_up_due__lte=on)
             .order_by("follow_up_due", "id")
         )  # injection-site reactions are followed up (VIVITROL label 5.2)
+    out.insurance = (
+        today_section(on, injection_due_by(on), actor=actor)
+        if actor.can(Action.MANAGE_INSURANCE)
+        else None
+    )
     if may("unsigned_screenings"):
         out.unsigned_screenings = _section(
             rows(ScreeningRecord).filter(signed_at__isnull=True)
