@@ -206,6 +206,7 @@ def _routers() -> None:
     from naltrack.chart.api import router as patients
     from naltrack.chart.release_api import router as release
     from naltrack.disclosure.api import router as disclosure
+    from naltrack.insurance.api import router as insurance
     from naltrack.merge.api import router as merge
     from naltrack.reports.api import router as reports
     from naltrack.reports.audit_api import router as audit
@@ -226,6 +227,7 @@ def _routers() -> None:
     api.add_router("/", disclosure)
     api.add_router("/", release)
     api.add_router("/", merge)
+    api.add_router("/", insurance)
 
 
 _routers()
