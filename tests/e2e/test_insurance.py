@@ -95,6 +95,35 @@ def test_a_coordinator_verifies_insurance_and_records_an_approved_pa(page: Any) 
     page.goto("/insurance/worklist/")
     due = page.locator("section", has=page.get_by_role("heading", name="Injections due with no"))
     assert p.family_name not in due.inner_text()
+    page.goto("/today/")
+    page.get_by_role("heading", name="Insurance and prior authorization").wait_for()
+    shot(page, "today-insurance.png")
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(f"/patients/{p.mrn}/insurance/")
     shot(page, "insurance-patient-phone.png")
+
+
+def test_the_mar_shows_the_active_authorization(page: Any) -> None:
+    from naltrack.insurance.services import (
+        CoverageInput,
+        PriorAuthInput,
+        Transition,
+        change_prior_auth,
+        record_prior_auth,
+    )
+    from naltrack.insurance.services import record_coverage as cover
+    from tests.integration.conftest import COORDINATOR, NOW
+
+    create_staff("nina.nurse", PASSWORD, Role.NURSE)
+    p = started_on_injection("MRN-0952", TODAY - timedelta(days=28))
+    cover(p, CoverageInput("insurance", TODAY - timedelta(days=90), "Acme", member_id="M9"),
+          actor=COORDINATOR, at=NOW)  # fmt: skip
+    pa = record_prior_auth(
+        p, PriorAuthInput("xr_injection", reference="PA-9"), actor=COORDINATOR, at=NOW
+    )
+    change_prior_auth(p, pa.pk, Transition("approved", approved_units=2, approved_from=TODAY,
+                                           approved_to=TODAY + timedelta(days=60)), actor=COORDINATOR, at=NOW)  # fmt: skip
+    sign_in(page, "nina.nurse", PASSWORD)
+    page.goto(f"/patients/{p.mrn}/mar/")
+    assert "2 units left" in page.locator("#prior-auth-state").inner_text()
+    shot(page, "mar-prior-auth.png")

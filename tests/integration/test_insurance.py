@@ -362,3 +362,24 @@ def test_a_nurse_sees_the_page_without_forms_and_may_not_post(fixed_today: None)
     assert (
         login(Role.COUNSELOR, "cole.page").get(f"/patients/{p.mrn}/insurance/").status_code == 403
     )
+
+
+def test_the_mar_page_and_today_show_the_authorization(fixed_today: None) -> None:
+    p = started_on_injection("MRN-0710", TODAY - timedelta(days=20))
+    nurse = login(Role.NURSE, "nora.mar")
+    assert (
+        "Prior authorization: not needed today"
+        in nurse.get(f"/patients/{p.mrn}/mar/").content.decode()
+    )
+    insured(p)
+    assert (
+        "none active for the injection today"
+        in nurse.get(f"/patients/{p.mrn}/mar/").content.decode()
+    )
+    approved_pa(p, units=3)
+    page = nurse.get(f"/patients/{p.mrn}/mar/").content.decode()
+    assert "3 units left" in page
+    coordinator = login(Role.COORDINATOR, "cora.today")
+    today = coordinator.get("/today/").content.decode()
+    assert "Insurance and prior authorization" in today and "Benefits not verified" in today
+    assert "Insurance and prior authorization" not in nurse.get("/today/").content.decode()

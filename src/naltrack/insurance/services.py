@@ -260,18 +260,20 @@ def patient_insurance(patient: Patient, *, actor: Actor, at: datetime) -> Patien
 
 
 def mar_state(patient: Patient, on: date) -> dict[str, object]:
-    """What the MAR page shows of the injection's authorization (the page's read is audited)."""
+    """What the MAR page shows of the injection's authorization today: the core's answer for a
+    dose given now (the page's read is audited)."""
     coverages = [core_coverage(c) for c in patient.coverages.all()]
     rows = list(patient.prior_authorizations.all())
-    active = core.active_authorization(
-        [core_authorization(r) for r in rows], Formulation.XR_INJECTION, on
-    )
-    row = next((r for r in rows if active and r.pk == active.key), None)
+    decision = core.decide_dose_authorization(
+        Formulation.XR_INJECTION, on, coverages, [core_authorization(r) for r in rows],
+        active_policy(),
+    )  # fmt: skip
+    active = decision.authorization
     return {
         "needed": core.needs_prior_auth(coverages, on),
-        "active": row,
+        "active": next((r for r in rows if active and r.pk == active.key), None),
         "units_left": core.units_left(active) if active else 0,
-        "refused": active_policy().injection_without_prior_auth_refused,
+        "refused": bool(decision.refusals),
     }
 
 
