@@ -72,6 +72,10 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/patients/{mrn}/consents": "42 CFR 2.31: a recipient, a purpose, the records, an expiry after the signing; signed by today",
     "POST /api/patients/{mrn}/consents/{consent_id}/revoke": "between the signing and today",
     "POST /api/patients/{mrn}/release": "an emergency is stated in a sentence (42 CFR 2.51)",
+    "POST /api/patients/{mrn}/coverage": "insurance names the payer and the member id; the last day on or after the first",
+    "POST /api/patients/{mrn}/benefits": "verified by today",
+    "POST /api/patients/{mrn}/prior-authorizations": "submitted by today",
+    "POST /api/patients/{mrn}/prior-authorizations/{pa_id}/transitions": "a status that may follow the current one (the core); an approval names at least 1 unit and its days, the last on or after the first; by today",
 }
 
 

@@ -26,7 +26,7 @@ def test_coverage_and_benefits_are_recorded_and_listed(coordinator: Api) -> None
     status, body = coordinator.get(f"/patients/{p.mrn}/coverage")
     assert status == 200 and body["total"] == 1 and body["items"][0]["payer"] == "Acme"
     status, body = coordinator.post(f"/patients/{p.mrn}/benefits", {
-        "covered": "yes", "benefit": "pharmacy", "supply": "specialty_pharmacy", "copay": "25.00",
+        "covered": "yes", "benefit": "pharmacy", "supply": "specialty_pharmacy", "copay": 25.0,
         "copay_assistance": True})  # fmt: skip
     assert status == 201 and body["copay_assistance"] is True
     assert coordinator.get(f"/patients/{p.mrn}/benefits")[1]["total"] == 1

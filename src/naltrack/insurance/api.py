@@ -70,7 +70,7 @@ class BenefitsIn(Body):
     formulation: Formulation = "xr_injection"
     benefit: Literal["", "pharmacy", "medical"] = ""
     supply: Literal["", "specialty_pharmacy", "buy_and_bill"] = ""
-    copay: Annotated[Decimal, Field(ge=0, le=999999, decimal_places=2)] | None = None
+    copay: Annotated[float, Field(ge=0, le=99999)] | None = None  # dollars
     copay_assistance: Flag = False
     note: Annotated[Text, Field(max_length=300)] = ""
     verified_on: Day | None = None
@@ -82,7 +82,7 @@ class BenefitsOut(Schema):
     covered: str
     benefit: str
     supply: str
-    copay: Decimal | None
+    copay: float | None
     copay_assistance: bool
     note: str
     verified_on: date
@@ -106,7 +106,7 @@ class TransitionIn(Body):
     note: Annotated[Text, Field(max_length=300)] = ""
 
 
-class EventOut(Schema):
+class AuthorizationEventOut(Schema):
     status: str
     on: date
     note: str
@@ -127,7 +127,7 @@ class PriorAuthOut(Schema):
     approved_from: date | None
     approved_to: date | None
     submitted_on: date
-    history: list[EventOut]
+    history: list[AuthorizationEventOut]
 
 
 def coverage_out(c: Coverage) -> dict[str, Any]:
@@ -138,7 +138,7 @@ def coverage_out(c: Coverage) -> dict[str, Any]:
 
 def benefits_out(b: BenefitsVerification) -> dict[str, Any]:
     return {"id": b.pk, "formulation": b.formulation, "covered": b.covered, "benefit": b.benefit,
-            "supply": b.supply, "copay": b.copay, "copay_assistance": b.copay_assistance,
+            "supply": b.supply, "copay": None if b.copay is None else float(b.copay), "copay_assistance": b.copay_assistance,
             "note": b.note, "verified_on": b.verified_on, "verified_by": b.verified_by}  # fmt: skip
 
 
@@ -187,8 +187,11 @@ def list_benefits(request: HttpRequest, mrn: Mrn, limit: Limit = 50, offset: Off
              summary="Record a benefits verification for the injection or the implant")  # fmt: skip
 def create_benefits(request: HttpRequest, mrn: Mrn, data: BenefitsIn) -> Status[dict[str, Any]]:
     p = patient(request, mrn, "contact")
+    values = data.dict()
+    if values["copay"] is not None:  # dollars and cents, as the record keeps them
+        values["copay"] = Decimal(str(values["copay"])).quantize(Decimal("0.01"))
     b = services.record_benefits(
-        p, services.BenefitsInput(**data.dict()), actor=actor(request), at=now()
+        p, services.BenefitsInput(**values), actor=actor(request), at=now()
     )
     return Status(201, benefits_out(b))
 
