@@ -70,7 +70,7 @@ class BenefitsIn(Body):
     formulation: Formulation = "xr_injection"
     benefit: Literal["", "pharmacy", "medical"] = ""
     supply: Literal["", "specialty_pharmacy", "buy_and_bill"] = ""
-    copay: Annotated[float, Field(ge=0, le=99999)] | None = None  # dollars
+    copay: Annotated[float, Field(ge=0, le=99999, strict=True)] | None = None  # dollars
     copay_assistance: Flag = False
     note: Annotated[Text, Field(max_length=300)] = ""
     verified_on: Day | None = None
