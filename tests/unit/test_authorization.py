@@ -104,22 +104,27 @@ def test_benefits_unverified_unless_verified_or_paid_without_authorization() -> 
     assert not benefits_unverified([SELF], False, ON)
 
 
+KINDS = "must be one of insurance, self_pay, program"
+MEMBER = "insurance needs the member id on the card"
+REVERSED = "ends before the coverage starts"
+
+
 @pytest.mark.parametrize(
-    ("kind", "member", "start", "end", "field"),
+    ("kind", "member", "start", "end", "field", "message"),
     [
-        ("gold", "M1", 0, None, "kind"),
-        ("insurance", "", 0, None, "member_id"),
-        ("insurance", "   ", 0, None, "member_id"),
-        ("insurance", "M1", 0, -1, "valid_to"),
-        ("self_pay", "", 0, -1, "valid_to"),
+        ("gold", "M1", 0, None, "kind", KINDS),
+        ("insurance", "", 0, None, "member_id", MEMBER),
+        ("insurance", "   ", 0, None, "member_id", MEMBER),
+        ("insurance", "M1", 0, -1, "valid_to", REVERSED),
+        ("self_pay", "", 0, -1, "valid_to", REVERSED),
     ],
 )
 def test_bad_coverage_input_names_its_field(
-    kind: str, member: str, start: int, end: int | None, field: str
+    kind: str, member: str, start: int, end: int | None, field: str, message: str
 ) -> None:
     with pytest.raises(InputError) as exc:
         check_coverage(kind, member, d(start), None if end is None else d(end))
-    assert exc.value.field == field
+    assert (exc.value.field, exc.value.message) == (field, message)
 
 
 @pytest.mark.parametrize(
@@ -155,29 +160,42 @@ def test_every_transition_is_allowed_or_refused(current: AuthStatus, new: AuthSt
 
 def test_the_transition_table_is_the_allowed_set() -> None:
     assert {(a, b) for a, bs in TRANSITIONS.items() for b in bs} == ALLOWED
+    with pytest.raises(InputError) as exc:
+        check_transition(S.SUBMITTED, S.APPEALED)
+    assert exc.value.message == (
+        "cannot go from submitted to appealed; submitted may become approved, denied"
+    )
+    with pytest.raises(InputError) as exc:
+        check_transition(S.APPROVED, S.DENIED)
+    assert exc.value.message == (
+        "cannot go from approved to denied; approved may become nothing (record a new one)"
+    )
     with pytest.raises(InputError, match="nothing"):
         check_transition(S.APPROVED, S.DENIED)
     with pytest.raises(InputError, match="may become appealed"):
         check_transition(S.DENIED, S.APPROVED)
 
 
+UNITS = "an approval is for at least 1 unit"
+
+
 @pytest.mark.parametrize(
-    ("units", "start", "end", "field"),
+    ("units", "start", "end", "field", "message"),
     [
-        (0, 0, 10, "approved_units"),
-        (-1, 0, 10, "approved_units"),
-        (None, 0, 10, "approved_units"),
-        (1, None, 10, "approved_from"),
-        (1, 0, None, "approved_to"),
-        (1, 0, -1, "approved_to"),
+        (0, 0, 10, "approved_units", UNITS),
+        (-1, 0, 10, "approved_units", UNITS),
+        (None, 0, 10, "approved_units", UNITS),
+        (1, None, 10, "approved_from", "give the first day of the approval"),
+        (1, 0, None, "approved_to", "give the last day of the approval"),
+        (1, 0, -1, "approved_to", "the approval ends before it starts"),
     ],
 )
 def test_bad_approval_names_its_field(
-    units: int | None, start: int | None, end: int | None, field: str
+    units: int | None, start: int | None, end: int | None, field: str, message: str
 ) -> None:
     with pytest.raises(InputError) as exc:
         check_approval(units, None if start is None else d(start), None if end is None else d(end))
-    assert exc.value.field == field
+    assert (exc.value.field, exc.value.message) == (field, message)
 
 
 def test_an_approval_of_one_unit_on_one_day_is_good() -> None:
@@ -328,7 +346,8 @@ def test_without_an_approval_a_refusing_clinic_refuses_overridably() -> None:
     out = decide_dose_authorization(XR, ON, [INS], [], REFUSE)
     (r,) = out.refusals
     assert r.code == Refusal.NO_PRIOR_AUTHORIZATION and r.overridable and not out.warnings
-    assert "no active prior authorization" in r.message
+    assert r.message == "no active prior authorization for the injection on this day"
+    assert r.field == "given_at"
     implant = decide_dose_authorization(IMPLANT, ON, [INS], [], REFUSE)
     assert implant.refusals
 
