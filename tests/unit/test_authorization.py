@@ -208,15 +208,24 @@ def test_an_approval_ending_before_it_starts_says_so() -> None:
 
 
 @pytest.mark.parametrize(
-    ("used", "approved", "ok"), [(0, 0, True), (2, 2, True), (3, 2, False), (-1, 2, False)]
+    ("used", "approved", "message"),
+    [
+        (0, 0, None),
+        (2, 2, None),
+        (3, 2, "more units used (3) than approved (2)"),
+        (-1, 2, "cannot be negative"),
+    ],
+    ids=["none-of-none", "all-used", "more-than-approved", "negative"],
 )
-def test_units_used_never_exceed_units_approved(used: int, approved: int, ok: bool) -> None:
-    if ok:
+def test_units_used_never_exceed_units_approved(
+    used: int, approved: int, message: str | None
+) -> None:
+    if message is None:
         check_units_used(used, approved)
     else:
         with pytest.raises(InputError) as exc:
             check_units_used(used, approved)
-        assert exc.value.field == "units_used"
+        assert (exc.value.field, exc.value.message) == ("units_used", message)
 
 
 def test_units_left() -> None:
