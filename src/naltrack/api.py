@@ -207,6 +207,7 @@ def _routers() -> None:
     from naltrack.chart.release_api import router as release
     from naltrack.choice.api import router as choice
     from naltrack.disclosure.api import router as disclosure
+    from naltrack.insurance.api import router as insurance
     from naltrack.intake.api import router as intake
     from naltrack.inventory.api import router as inventory
     from naltrack.merge.api import router as merge
@@ -234,6 +235,7 @@ def _routers() -> None:
     api.add_router("/", naloxone)
     api.add_router("/", choice)
     api.add_router("/", inventory)
+    api.add_router("/", insurance)
 
 
 _routers()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -154,6 +155,7 @@ def seed(on: date, patients: int = PATIENTS) -> int:
         _intake(on, cast)
         _medication_choices(on, cast)
         _kits(on, cast)
+        _insurance(on, cast)
     finally:
         _latest = None
     return patients
@@ -209,6 +211,54 @@ def _kits(on: date, cast: Cast) -> None:
         receive_lot(lot="DEMO-SP-0412", expiry=on + timedelta(days=150), count=1,
                     received_on=on - timedelta(days=3), source="Demo specialty pharmacy",
                     patient=own, actor=cast.nurse, at=_at(on - timedelta(days=3), 11))  # fmt: skip
+
+
+def _insurance(on: date, cast: Cast) -> None:
+    """Who pays (issue 15), through the use cases (audited): most patients insured with verified
+    benefits and an approved prior authorization for the injection (one ending soon, one denied
+    and appealed), every fifth self-pay or on a program, and one insured injection patient with no
+    authorization at all, for the coordinator's worklist."""
+    from naltrack.alerts.models import CareStatus
+    from naltrack.insurance import services as ins
+
+    at, k = _at(on, 8), cast.coordinator
+    payers = (("Buckeye Health Plan", "Medicaid MCO"), ("Acme Health", "Silver PPO"))
+    on_injection = set(
+        CareStatus.objects.filter(active=True, formulation="xr_injection").values_list("patient_id", flat=True)
+    )  # fmt: skip
+    j = 0  # the insured patients on the injection, counted
+    for n, p in enumerate(Patient.objects.order_by("mrn")):
+        if n % 5 == 4:
+            kind = "self_pay" if n % 10 == 4 else "program"
+            ins.record_coverage(
+                p, ins.CoverageInput(kind, on - timedelta(days=120)), actor=k, at=at
+            )
+            continue
+        payer, plan = payers[n % 2]
+        ins.record_coverage(p, ins.CoverageInput(
+            "insurance", on - timedelta(days=300), payer, plan, f"M{100000 + n}", f"G{n % 7}",
+        ), actor=k, at=at)  # fmt: skip
+        if p.pk not in on_injection:
+            continue
+        j += 1
+        if j == 1:
+            continue  # insured, due, no authorization: on the worklist
+        ins.record_benefits(p, ins.BenefitsInput(
+            "yes", benefit="medical" if n % 2 else "pharmacy",
+            supply="buy_and_bill" if n % 2 else "specialty_pharmacy", copay=None if n % 3 else Decimal("25.00"),
+            copay_assistance=n % 3 == 0), actor=k, at=at)  # fmt: skip
+        pa = ins.record_prior_auth(p, ins.PriorAuthInput(
+            "xr_injection", on - timedelta(days=60), payer, f"PA-{2026000 + n}"), actor=k, at=at)  # fmt: skip
+        if j == 2:  # denied, then appealed: waiting
+            ins.change_prior_auth(
+                p, pa.pk, ins.Transition("denied", note="step therapy first"), actor=k, at=at
+            )
+            ins.change_prior_auth(p, pa.pk, ins.Transition("appealed"), actor=k, at=at)
+            continue
+        ends = on + timedelta(days=10 if j == 3 else 150)  # one ending within the lead time
+        ins.change_prior_auth(p, pa.pk, ins.Transition(
+            "approved", approved_units=6, approved_from=on - timedelta(days=50), approved_to=ends,
+        ), actor=k, at=at)  # fmt: skip
 
 
 def _outreach(on: date, cast: Cast) -> None:

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "naltrack.outreach",
     "naltrack.intake",
     "naltrack.choice",
+    "naltrack.insurance",
     "naltrack.portal",
     "naltrack.merge",
     "naltrack.naloxone",

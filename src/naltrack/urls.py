@@ -16,6 +16,7 @@ from naltrack.chart import views as chart
 from naltrack.choice import views as choice
 from naltrack.counselling import views as counselling
 from naltrack.disclosure import views as disclosure
+from naltrack.insurance import views as insurance
 from naltrack.intake import views as intake
 from naltrack.inventory import views as inventory
 from naltrack.merge import views as merge
@@ -32,6 +33,7 @@ from naltrack.staff import views as staff
 from naltrack.treatment import booking_views as booking
 from naltrack.treatment import views as treatment
 from naltrack.web import health
+from naltrack.worklist import insurance_views as insurance_worklist
 from naltrack.worklist import outreach_views as today_outreach
 from naltrack.worklist import views as worklist
 
@@ -83,6 +85,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("patients/<str:mrn>/discontinue/", treatment.discontinue_view, name="discontinue"),
     path("patients/<str:mrn>/counselling/", counselling.notes, name="counselling-notes"),
     path("patients/<str:mrn>/consents/", disclosure.consents, name="consents"),
+    path("patients/<str:mrn>/insurance/", insurance.insurance_page, name="patient-insurance"),
+    path("insurance/worklist/", insurance_worklist.insurance_worklist, name="insurance-worklist"),
     path("patients/<str:mrn>/disclosures/", disclosure.disclosures, name="disclosures"),
     path("patients/<str:mrn>/disclosures.csv", disclosure.disclosures_csv, name="disclosures-csv"),
     path("patients/<str:mrn>/disclosures.pdf", disclosure.disclosures_pdf, name="disclosures-pdf"),

@@ -84,6 +84,10 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/inventory/kits/{kit_id}/out-of-fridge": "a kit in the refrigerator and still usable; out since by now",
     "POST /api/inventory/kits/{kit_id}/back-in-fridge": "a kit out of the refrigerator and still usable",
     "POST /api/inventory/kits/{kit_id}/waste": "a kit in stock; the reason is not blank",
+    "POST /api/patients/{mrn}/coverage": "insurance names the payer and the member id; the last day on or after the first",
+    "POST /api/patients/{mrn}/benefits": "verified by today",
+    "POST /api/patients/{mrn}/prior-authorizations": "submitted by today",
+    "POST /api/patients/{mrn}/prior-authorizations/{pa_id}/transitions": "a status that may follow the current one (the core); an approval names at least 1 unit and its days, the last on or after the first; by today",
 }
 
 

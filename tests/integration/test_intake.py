@@ -4,6 +4,7 @@ the duplicate warning), Today's call-back list, the report's numbers, the pages 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from datetime import date, time, timedelta
 from typing import Any
@@ -262,6 +263,27 @@ def test_conversion_registers_the_patient_opens_the_episode_and_books_the_assess
         object_type="patient", patient_mrn=p.mrn, action="create"
     ).exists()
     assert AuditEvent.objects.filter(object_type="inquiry", patient_mrn=p.mrn).exists()
+
+
+def test_conversion_records_the_insurance_checked_as_the_patients_coverage() -> None:
+    """No retyping: what the coordinator verified on the phone becomes the patient's primary
+    coverage from the day of conversion; a prescriber converting leaves it to the coordinator."""
+    from naltrack.insurance.models import Coverage
+
+    q = inquiry_at("assessment_booked")
+    p = convert(q.pk, ConvertInput(prescriber=""), actor=COORDINATOR, at=NOW)
+    cover = Coverage.objects.get(patient=p)
+    assert (cover.kind, cover.payer, cover.plan, cover.member_id, cover.group) == (
+        "insurance", "Medicaid", "Medicaid MCO", "MCD123456", "G-77",
+    )  # fmt: skip
+    assert (cover.valid_from, cover.valid_to, cover.rank) == (TODAY, None, "primary")
+    assert "coverage recorded (insurance)" in q.steps.last().detail  # type: ignore[union-attr]
+    other = inquiry_at(
+        "assessment_booked", dataclasses.replace(CALL, given_name="Rosa", phone="555-0199")
+    )
+    by_prescriber = convert(other.pk, ConvertInput(prescriber=""), actor=PRESCRIBER, at=NOW)
+    assert not Coverage.objects.filter(patient=by_prescriber).exists()
+    assert "not copied" in other.steps.last().detail  # type: ignore[union-attr]
 
 
 def test_both_opens_an_episode_for_oud_and_aud_and_missing_facts_come_from_the_form() -> None:

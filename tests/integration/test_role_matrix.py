@@ -32,6 +32,7 @@ from naltrack.disclosure.services import (
     record_consent,
     review,
 )
+from naltrack.insurance.services import CoverageInput, patient_insurance, record_coverage
 from naltrack.intake.services import InquiryInput, take_inquiry, time_to_dose_report
 from naltrack.inventory.services import receive_lot
 from naltrack.inventory.services import stock as kit_stock
@@ -138,6 +139,8 @@ EXPECTED: dict[Action, set[str]] = {
     Action.RECORD_MEDICATION_CHOICE: {P},
     Action.VIEW_INVENTORY: {N, P, D},
     Action.MANAGE_INVENTORY: {N},
+    Action.VIEW_INSURANCE: {P, N, K},
+    Action.MANAGE_INSURANCE: {K},
 }
 
 
@@ -229,6 +232,8 @@ ACTIONS: dict[Action, Callable[[Actor, World], Any]] = {
     Action.VIEW_INVENTORY: lambda a, w: kit_stock(actor=a, at=NOW),
     Action.MANAGE_INVENTORY: lambda a, w: receive_lot(lot="LOT-1", expiry=TODAY + timedelta(days=90), count=2,
                                                       received_on=TODAY, actor=a, at=NOW),
+    Action.VIEW_INSURANCE: lambda a, w: patient_insurance(w.patient, actor=a, at=NOW),
+    Action.MANAGE_INSURANCE: lambda a, w: record_coverage(w.patient, CoverageInput("self_pay", TODAY), actor=a, at=NOW),
 }  # fmt: skip
 
 

@@ -221,4 +221,5 @@ def test_every_refusal_is_described_in_the_rules_document() -> None:
         Refusal.FIRST_DOSE_URINE_SCREEN_POSITIVE,
         Refusal.NO_ACTIVE_ORDER,
         Refusal.ORDER_MISMATCH,
+        Refusal.NO_PRIOR_AUTHORIZATION,
     } == OVERRIDABLE

@@ -96,6 +96,9 @@ class Action(StrEnum):
     # take a kit out of the refrigerator or put it back, waste a kit (giving one is the MAR's)
     VIEW_INVENTORY = "view_inventory"
     MANAGE_INVENTORY = "manage_inventory"
+    # Insurance and prior authorization (issue 15): coverages, benefits, prior authorizations
+    VIEW_INSURANCE = "view_insurance"
+    MANAGE_INSURANCE = "manage_insurance"
 
 
 P, N, C, K, D = Role.PRESCRIBER, Role.NURSE, Role.COUNSELOR, Role.COORDINATOR, Role.DIRECTOR
@@ -187,6 +190,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # the director who pays for the stock see it. Only nurses move kits (one clear owner).
     Action.VIEW_INVENTORY: frozenset({N, P, D}),
     Action.MANAGE_INVENTORY: frozenset({N}),
+    # The coordinator verifies insurance and handles prior authorizations (product brief); the
+    # prescriber and the nurse who order and give the injection see whether it is authorized.
+    # Not the director (no patient's records) nor the counselor (not their part of care).
+    Action.VIEW_INSURANCE: frozenset({P, N, K}),
+    Action.MANAGE_INSURANCE: frozenset({K}),
 }
 
 

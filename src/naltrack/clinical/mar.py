@@ -70,6 +70,7 @@ class Refusal(StrEnum):
     FIRST_DOSE_URINE_SCREEN_POSITIVE = "first_dose_urine_screen_positive"
     NO_ACTIVE_ORDER = "no_active_order"
     ORDER_MISMATCH = "order_mismatch"
+    NO_PRIOR_AUTHORIZATION = "no_prior_authorization"  # clinical/authorization.py decides it
 
 
 # Refusals the reference leaves to a prescriber's judgement (a written override lifts them):
@@ -89,6 +90,8 @@ OVERRIDABLE = frozenset(
         Refusal.FIRST_DOSE_URINE_SCREEN_POSITIVE,
         Refusal.NO_ACTIVE_ORDER,
         Refusal.ORDER_MISMATCH,
+        # Who pays is not a clinical reason to withhold a dose: a prescriber may give it unpaid.
+        Refusal.NO_PRIOR_AUTHORIZATION,
     }
 )
 
@@ -130,6 +133,10 @@ REFUSAL_RULES: dict[Refusal, str] = {
     Refusal.ORDER_MISMATCH: "A dose other than the active order gives: another formulation, "
     "another dose, a day the order's schedule has no tablet, or a day before the order was signed "
     "(a prescriber's written override for the day allows it)",
+    Refusal.NO_PRIOR_AUTHORIZATION: "An injection with no active prior authorization when the "
+    "clinic refuses one (`injection_without_prior_auth_refused`; else a warning); self-pay or a "
+    "program pays without one (clinical/authorization.py; a prescriber's written override for the "
+    "day allows it)",
 }
 
 

@@ -461,6 +461,27 @@ class Policy:
         "fact sheet 2.5 (implants are off-label or unapproved in the US; a payer calls them "
         "experimental): off by default",
     )
+    # Insurance and prior authorization (issue 15). The reference names only a payer's quantity
+    # limit (fact sheet 2.3: 1 injection per 28 days [PRACTICE]); on lead times and on what to do
+    # without an authorization it is silent, so the defaults are naltrack's conservative choices.
+    prior_auth_lead_days: int = setting(
+        21,
+        "Prior authorization: an approval ending within this many days, or an injection due "
+        "within them with no active approval, is put on the coordinator's worklist and Today",
+        "Reference silent on renewal lead times (fact sheet 2.3 names only the payer's 1 per 28 "
+        "days [PRACTICE]); naltrack default: three weeks, about one injection interval, so a "
+        "renewal is asked for before the next dose",
+        minimum=0,
+        maximum=120,
+    )
+    injection_without_prior_auth_refused: bool = setting(
+        False,
+        "Prior authorization: the MAR refuses an injection with no active approval (a "
+        "prescriber's written override for the day lifts it); false: it warns and the nurse "
+        "confirms. Self-pay or a program or grant needs no approval",
+        "Reference silent (payer rules are [PRACTICE], fact sheet 2.3); naltrack default: warn, "
+        "so that a dose is never withheld for want of paperwork unless the clinic decides so",
+    )
     # A7: plan
     plan_target_days: int = setting(
         180,

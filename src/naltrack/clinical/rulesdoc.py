@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from . import choice
 from .alerts import SOURCES, AlertCode
+from .authorization import TRANSITIONS
 from .findings import RULES
 from .instruments import audit, ciwa_ar, cows, dsm5, phq9
 from .instruments.common import Band
@@ -156,6 +157,7 @@ def render_rules_doc(policy: Policy) -> str:
     for kit_code, text in KIT_RULES.items():
         w(f"| `{kit_code.value}` | {_cell(text)} |")
     w("")
+    _authorization_section(w, policy)
 
     w("## 5. Instruments\n")
     w("| instrument | bands | source |")
@@ -235,6 +237,29 @@ CHECKIN_RULES = (
      "portal shows the clinic's crisis line (NALTRACK_CRISIS_LINE, 988 by default) at once, the "
      "check-in records it and the alert names it"),
 )  # fmt: skip
+
+
+def _authorization_section(w: Callable[[str], None], policy: Policy) -> None:
+    w("### Prior authorization (clinical/authorization.py)\n")
+    w(
+        "Self-pay, or a program or grant, valid on the day pays without a payer's approval; an "
+        "insurance coverage valid on the day needs one (with no coverage on file the payer is "
+        "unknown, and the benefits show as not verified). An approval is active on a day for its "
+        "formulation when that day lies within its approved dates and units are left; of several, "
+        "the one ending first is used. A given injection uses one unit. Without an active "
+        f"approval the MAR {'refuses' if policy.injection_without_prior_auth_refused else 'warns'} "
+        "(`injection_without_prior_auth_refused`). Approvals ending within "
+        f"{policy.prior_auth_lead_days} days (`prior_auth_lead_days`), and injections due within "
+        "them with no active approval on their day, are on the coordinator's worklist. The "
+        "reference is silent on both (fact sheet 2.3 names only a payer's 1 per 28 days).\n"
+    )
+    w("| status | may become |")
+    w("|---|---|")
+    for status, following in TRANSITIONS.items():
+        w(
+            f"| `{status.value}` | {', '.join(f'`{s.value}`' for s in sorted(following)) or 'nothing'} |"
+        )
+    w("")
 
 
 def _checkin_section(w: Callable[[str], None], policy: Policy) -> None:

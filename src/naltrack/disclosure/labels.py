@@ -52,6 +52,10 @@ RECORD_KINDS: Mapping[str, RecordKind] = MappingProxyType({
     # computed from the records above: as sensitive as what they summarise
     "alerts.alert": K.OBSERVATIONS,
     "alerts.carestatus": K.MEDICATIONS,
+    # insurance (issue 15): who pays is demographics; an authorization names the medication
+    "insurance.coverage": K.DEMOGRAPHICS,
+    "insurance.benefitsverification": K.DEMOGRAPHICS,
+    "insurance.priorauthorization": K.MEDICATIONS,
 })  # fmt: skip
 
 # Tables about a patient that are the program's own bookkeeping of access and consent, never sent

@@ -42,6 +42,7 @@ from naltrack.clinical.intake import (
 )
 from naltrack.clinical.vocab import Indication
 from naltrack.clock import local_day
+from naltrack.insurance.services import CoverageInput, record_coverage
 from naltrack.patients.models import Patient, ReminderChannel, SexAtBirthChoice
 from naltrack.patients.services import PatientInput, enrol_patient
 from naltrack.treatment.models import AdministrationStatus
@@ -392,6 +393,22 @@ def insurance_fields(inquiry: Inquiry) -> InsuranceFields | None:
 # --- conversion ---------------------------------------------------------------------------------
 
 
+def _coverage_from(inquiry: Inquiry, patient: Patient, *, actor: Actor, at: datetime) -> str:
+    """The insurance checked on the inquiry becomes the patient's primary coverage from today
+    (no retyping), when the converting staff member may record coverage (the coordinator); else
+    it stays on the inquiry for the coordinator to record. The words for the step's history."""
+    fields = insurance_fields(inquiry)
+    if fields is None:
+        return ""
+    if not actor.can(Action.MANAGE_INSURANCE):
+        return "; insurance checked but not copied (a coordinator records coverage)"
+    record_coverage(patient, CoverageInput(
+        kind=fields.pay_kind, valid_from=local_day(at), payer=fields.payer, plan=fields.plan,
+        member_id=fields.member_id, group=fields.group_number,
+    ), actor=actor, at=at)  # fmt: skip
+    return f"; coverage recorded ({fields.pay_kind})"
+
+
 @dataclass(frozen=True, slots=True)
 class ConvertInput:
     """What registration needs that the inquiry may not hold yet (else the inquiry's own)."""
@@ -448,6 +465,7 @@ def convert(pk: int, data: ConvertInput, *, actor: Actor, at: datetime) -> Patie
                 time=inquiry.assessment_time, actor=actor, at=at, note="Intake assessment",
             )  # fmt: skip
             booked = f"; assessment {inquiry.assessment_on.isoformat()} booked"
+        booked += _coverage_from(inquiry, patient, actor=actor, at=at)
         inquiry.converted_at, inquiry.converted_by = at, actor.username
         inquiry.save()
         _step(inquiry, StepKind.CONVERTED, f"registered as {patient.mrn}{booked}", actor, at)

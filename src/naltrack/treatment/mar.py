@@ -38,6 +38,7 @@ from naltrack.clinical.policy import Policy
 from naltrack.clinical.regimens import regimens
 from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
+from naltrack.insurance.services import dose_refusals, take_authorized_unit
 from naltrack.inventory.services import dispense_kit, kit_for_dose
 from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
@@ -242,7 +243,14 @@ def record_administration(patient: Patient, data: AdministrationInput, *, actor:
             if given:
                 if decision.refusals:
                     raise DoseRefused(decision.refusals)
-                warnings = [w.message for w in decision.warnings]
+                # Prior authorization (issue 15): a unit of the active approval, or a warning or
+                # refusal without one (clinical/authorization.py); rolled back with the dose.
+                paid = take_authorized_unit(
+                    patient, data.formulation, day, facts.override, actor=actor, at=at
+                )
+                if paid.refusals:
+                    raise DoseRefused(paid.refusals)
+                warnings = [w.message for w in decision.warnings + paid.warnings]
                 first, tier = decision.first_dose, decision.tier
         else:
             product, route, dose = (
@@ -337,6 +345,7 @@ def authorize_injection_override(
         else:
             facts_i = injection_facts(patient, episode, on)
             refusals = decide_injection(replace(facts_i, override=None), None, policy).refusals
+            refusals += dose_refusals(patient, formulation, on)  # no prior authorization
         # Only what the core marks overridable: for a tablet, no active order, a dose other than it
         # orders, and a first tablet's missing or positive urine screen (Part A A2); the tablet's
         # strength and the first-dose screening always stand.

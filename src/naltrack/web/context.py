@@ -50,5 +50,7 @@ def page_context(request: HttpRequest) -> dict[str, object]:
             if actor.can(Action.VIEW_NALOXONE_COVERAGE)
             else "",
             "inventory": actor.can(Action.VIEW_INVENTORY),
+            "insurance": actor.can(Action.MANAGE_INSURANCE),  # the coordinator's worklist
+            "insurance_view": actor.can(Action.VIEW_INSURANCE),  # a patient's insurance page
         },
     }

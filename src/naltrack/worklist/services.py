@@ -28,6 +28,7 @@ from naltrack.clinical.access import WorklistScope, WorklistView
 from naltrack.clinical.alerts import injection_due_soon_until
 from naltrack.clinical.due import GROUPS, DueGroup, DueKind, due_window
 from naltrack.clinical.vocab import Formulation
+from naltrack.insurance.services import AuthWorklist, today_section
 from naltrack.intake.services import ToContact, to_contact
 from naltrack.monitoring.models import SideEffect
 from naltrack.naloxone.services import TodayLine, today_line
@@ -41,6 +42,7 @@ from naltrack.patients.access import (
 )
 from naltrack.screening.models import ScreeningRecord
 
+from .insurance import injection_due_by
 from .models import DoneMark
 
 SECTION_LIMIT = 15
@@ -103,6 +105,7 @@ class Today:
     intake: ToContact | None = None  # new inquiries to call back (intake.services.to_contact)
     # injections due by today whose patients have no naloxone on hand (naloxone.services)
     naloxone: TodayLine | None = None
+    insurance: AuthWorklist | None = None  # the coordinator's prior authorizations (issue 15)
 
 
 def _section(rows: Any, total: int | None = None) -> Section:
@@ -242,6 +245,11 @@ def _fill(out: Today, on: date, actor: Actor, at: datetime) -> None:
             .filter(resolved_on__isnull=True, follow_up_due__lte=on)
             .order_by("follow_up_due", "id")
         )  # injection-site reactions are followed up (VIVITROL label 5.2)
+    out.insurance = (
+        today_section(on, injection_due_by(on), actor=actor)
+        if actor.can(Action.MANAGE_INSURANCE)
+        else None
+    )
     if may("unsigned_screenings"):
         out.unsigned_screenings = _section(
             rows(ScreeningRecord).filter(signed_at__isnull=True)
