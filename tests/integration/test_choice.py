@@ -270,3 +270,32 @@ def test_api_get_the_comparison_and_post_a_choice() -> None:
     assert ok.status_code == 201, ok.json()
     assert ok.json()["referral_program"] == "Eastside OTP"
     assert p.episodes.get().status == EpisodeStatus.DISCHARGED
+
+
+def test_the_cost_cell_says_who_pays_from_the_patients_coverage() -> None:
+    """Issue 15: the cost and coverage cell reads the patient's coverage and the injection's
+    benefits check from the record, not 'ask the program', once they are on file."""
+    from naltrack.insurance.services import (
+        BenefitsInput,
+        CoverageInput,
+        record_benefits,
+        record_coverage,
+    )
+    from tests.integration.conftest import COORDINATOR
+
+    p = make_patient()
+    before = gather_choice_facts(p, p.episodes.get(), TODAY)
+    assert before.coverage is None
+    record_coverage(p, CoverageInput(kind="insurance", valid_from=TODAY - timedelta(days=30),
+                                     payer="Medicaid", plan="Medicaid MCO", member_id="M-1"),
+                    actor=COORDINATOR, at=NOW)  # fmt: skip
+    record_benefits(p, BenefitsInput(covered="yes", benefit="medical", supply="buy_and_bill"),
+                    actor=COORDINATOR, at=NOW)  # fmt: skip
+    words = gather_choice_facts(p, p.episodes.get(), TODAY).coverage
+    assert words is not None and words.startswith("On file: Medicaid (Medicaid MCO), primary.")
+    assert (
+        f"Monthly injection benefits checked {TODAY.isoformat()}: covered (medical benefit)."
+        in words
+    )
+    page = login(Role.PRESCRIBER, "pat.cost").get(f"/patients/{p.mrn}/choice/").content.decode()
+    assert "On file: Medicaid (Medicaid MCO), primary." in page

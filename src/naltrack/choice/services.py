@@ -30,6 +30,7 @@ from naltrack.clinical.errors import InputError
 from naltrack.clinical.screening_facts import parse_screening_facts
 from naltrack.clinical.vocab import Formulation, StopReason
 from naltrack.clock import local_day
+from naltrack.insurance.services import coverage_words
 from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
 from naltrack.patients.services import active_episode, lock_patient
@@ -68,7 +69,7 @@ def gather_choice_facts(patient: Patient, episode: Episode, on: date) -> ChoiceF
         if last is not None
         else None
     )  # fmt: skip
-    return ChoiceFacts(screening, summary, coverage=None)
+    return ChoiceFacts(screening, summary, coverage=coverage_words(patient, on))
 
 
 @dataclass(frozen=True)

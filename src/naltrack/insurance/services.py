@@ -32,6 +32,7 @@ from .models import (
     BenefitChoice,
     BenefitsVerification,
     Coverage,
+    CoverageKindChoice,
     CoveredChoice,
     FormulationChoice,
     PriorAuthorization,
@@ -257,6 +258,37 @@ def patient_insurance(patient: Patient, *, actor: Actor, at: datetime) -> Patien
         core.needs_prior_auth([core_coverage(c) for c in coverages], on),
         next((r for r in pas if active and r.pk == active.key), None),
     )  # fmt: skip
+
+
+def coverage_words(patient: Patient, on: date) -> str | None:
+    """Who pays, in a sentence, for the medication choice aid's cost cell: the coverages valid on
+    `on` (primary first) and the latest benefits check of the injection; None: nothing on file."""
+    rows = sorted(
+        (c for c in patient.coverages.all() if core.coverage_valid(core_coverage(c), on)),
+        key=lambda c: (c.rank != RankChoice.PRIMARY, c.pk),
+    )
+    if not rows:
+        return None
+    parts = []
+    for c in rows:
+        who = c.get_kind_display() if c.kind != CoverageKindChoice.INSURANCE else (
+            " ".join(x for x in (c.payer, c.plan and f"({c.plan})") if x) or "Insurance"
+        )  # fmt: skip
+        parts.append(f"{who}, {c.get_rank_display().lower()}")
+    words = "On file: " + "; ".join(parts) + "."
+    check = (
+        patient.benefits.filter(formulation=FormulationChoice.XR_INJECTION)
+        .order_by("-verified_on", "-pk")
+        .first()
+    )
+    if check is not None:
+        how = f" ({check.get_benefit_display().lower()})" if check.benefit else ""
+        copay = f", copay {check.copay}" if check.copay is not None else ""
+        words += (
+            f" Monthly injection benefits checked {check.verified_on.isoformat()}: "
+            f"{check.get_covered_display().lower()}{how}{copay}."
+        )
+    return words
 
 
 def mar_state(patient: Patient, on: date) -> dict[str, object]:
