@@ -71,7 +71,9 @@ def test_from_the_first_call_to_the_first_injection(page: Any) -> None:
     # The prescriber: the medication choice aid for this patient, and the choice recorded.
     sign_in(page, "pat.prescriber", PASSWORD)
     open_choice_aid(page, mrn)
-    assert "On file: Medicaid (Medicaid MCO), primary." in page.locator("#choice-table").inner_text()
+    assert (
+        "On file: Medicaid (Medicaid MCO), primary." in page.locator("#choice-table").inner_text()
+    )
     record_choice(page, mrn, "Naltrexone monthly injection",
                   "One visit a month; no daily tablet to forget.", ("How often visits are",))  # fmt: skip
     assert MedicationChoice.objects.get(patient=patient).option == "naltrexone_injection"

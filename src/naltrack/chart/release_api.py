@@ -31,7 +31,7 @@ class ReleaseIn(In):
     emergency_reason: Annotated[Text, Field(max_length=1000)] = ""
 
 
-class SectionOut(Schema):
+class ReleaseSectionOut(Schema):
     kind: RecordKind
     title: str
     security: list[LabelOut]  # this section's labels: a recipient's system filters on them
@@ -45,7 +45,7 @@ class ReleasedOut(Schema):
     notice: str
     notice_source: str
     scope: str
-    sections: list[SectionOut]
+    sections: list[ReleaseSectionOut]
 
 
 @router.post("/patients/{mrn}/release", response=answers(201, ReleasedOut, writes=True),

@@ -183,14 +183,14 @@ class SummaryOut(Schema):
     median_days: float | None
 
 
-class ReportOut(Schema):
+class IntakeReportOut(Schema):
     start: date
     end: date
     overall: SummaryOut
     by_source: dict[str, SummaryOut]
 
 
-@router.get("/intake/report", response=answers(200, ReportOut),
+@router.get("/intake/report", response=answers(200, IntakeReportOut),
             summary="Days from first contact to first dose: median and counts, overall and by referral source")  # fmt: skip
 def report(request: HttpRequest, start: Day, end: Day) -> dict[str, Any]:
     r = time_to_dose_report(start, end, actor=actor(request), at=now())

@@ -35,7 +35,7 @@ from .services import (
 router = Router(tags=["naloxone"])
 
 
-class LotOut(Schema):
+class NaloxoneLotOut(Schema):
     id: int
     product: Product
     lot: str
@@ -47,11 +47,11 @@ class LotOut(Schema):
     usable: bool  # the core's answer on the day: not expired
 
 
-class StockOut(Schema):
+class NaloxoneStockOut(Schema):
     on: date
     usable_kits: int
     reorder: bool  # usable kits at or below the clinic's reorder point
-    lots: list[LotOut]
+    lots: list[NaloxoneLotOut]
 
 
 def lot_out(lot: NaloxoneLot, usable: bool) -> dict[str, Any]:
@@ -60,7 +60,7 @@ def lot_out(lot: NaloxoneLot, usable: bool) -> dict[str, Any]:
             "received_on": lot.received_on, "received_by": lot.received_by, "usable": usable}  # fmt: skip
 
 
-@router.get("/naloxone/stock", response=answers(200, StockOut),
+@router.get("/naloxone/stock", response=answers(200, NaloxoneStockOut),
             summary="Naloxone kits on the shelf by lot, the usable total and the reorder warning")  # fmt: skip
 def stock(request: HttpRequest) -> dict[str, Any]:
     s = read_stock(local_day(now()), actor=actor(request))
@@ -68,7 +68,7 @@ def stock(request: HttpRequest) -> dict[str, Any]:
             "lots": [lot_out(r.lot, r.usable) for r in s.lots]}  # fmt: skip
 
 
-class ReceiveIn(In):
+class NaloxoneReceiveIn(In):
     product: Product
     lot: Annotated[RequiredText, Field(max_length=LOT_MAX)]
     expires_on: Day
@@ -76,9 +76,9 @@ class ReceiveIn(In):
     received_on: Day | None = None
 
 
-@router.post("/naloxone/stock", response=answers(201, LotOut, writes=True),
+@router.post("/naloxone/stock", response=answers(201, NaloxoneLotOut, writes=True),
              summary="Receive naloxone kits into stock (nurse); an expired lot is refused")  # fmt: skip
-def receive(request: HttpRequest, data: ReceiveIn) -> Status[dict[str, Any]]:
+def receive(request: HttpRequest, data: NaloxoneReceiveIn) -> Status[dict[str, Any]]:
     lot = receive_stock(ReceiveInput(data.product.value, data.lot, data.expires_on, data.count,
                                      data.received_on), actor=actor(request), at=now())  # fmt: skip
     return Status(201, lot_out(lot, True))
@@ -154,7 +154,7 @@ class MissingOut(Schema):
     declined_on: date | None
 
 
-class CoverageOut(Schema):
+class NaloxoneCoverageOut(Schema):
     on: date
     policy_version: str
     with_naloxone: int  # numerator: active patients with naloxone on hand on the day
@@ -164,7 +164,7 @@ class CoverageOut(Schema):
     without: list[MissingOut] | None  # null: the role sees aggregates only
 
 
-@router.get("/reports/naloxone", response=answers(200, CoverageOut),
+@router.get("/reports/naloxone", response=answers(200, NaloxoneCoverageOut),
             summary="Naloxone coverage: the share of active patients with naloxone on hand on a day (audited)")  # fmt: skip
 def naloxone_coverage(request: HttpRequest, on: Day | None = None) -> dict[str, Any]:
     r = read_coverage(on or local_day(now()), actor=actor(request), at=now())
