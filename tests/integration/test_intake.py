@@ -419,7 +419,8 @@ def give_first_dose(p: Patient, day: date) -> None:
     rec = run_screening(p, {}, formulation="xr_injection", actor=PRESCRIBER, at=at(day, 9))
     sign_screening(rec.pk, actor=PRESCRIBER, at=at(day, 9), **attested(rec.pk))
     order(p, day)
-    record_administration(p, injection(day), actor=NURSE, at=at(day))
+    # Insured at conversion with no prior authorization yet: the MAR warns, the nurse confirms.
+    record_administration(p, injection(day, confirm_warnings=True), actor=NURSE, at=at(day))
 
 
 def journey(source: str, name: str, contact: date, dose: date | None) -> None:
