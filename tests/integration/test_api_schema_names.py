@@ -14,7 +14,8 @@ from naltrack.api import api
 
 def _subclasses(cls: type) -> set[type]:
     out: set[type] = set()
-    for sub in cls.__subclasses__():
+    subs: list[type] = cls.__subclasses__()
+    for sub in subs:
         out |= {sub} | _subclasses(sub)
     return out
 

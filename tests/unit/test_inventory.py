@@ -211,3 +211,12 @@ def test_stock_status_counts_usable_clinic_kits_only() -> None:
     assert status == StockStatus(2, 4, True, 60)
     policy = replace(P, kit_reorder_point=1, kit_expiry_warning_days=30)
     assert stock_status(kits, at=AT, on=ON, policy=policy) == StockStatus(2, 1, False, 30)
+
+
+def test_a_kit_is_usable_through_its_expiry_day() -> None:
+    from naltrack.clinical.inventory import expired
+
+    day = date(2026, 11, 27)
+    assert not expired(day, day)
+    assert expired(day, day + timedelta(days=1))
+    assert not expired(day, day - timedelta(days=1))

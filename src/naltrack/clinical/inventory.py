@@ -72,6 +72,11 @@ def room_temperature_until(kit: KitFacts, policy: Policy) -> datetime | None:
     return kit.first_out_at + timedelta(days=policy.kit_room_temperature_max_days)
 
 
+def expired(expiry: date, on: date) -> bool:
+    """A kit (or a lot) is usable through its expiry day and expired from the day after."""
+    return expiry < on
+
+
 def kit_problems(
     kit: KitFacts, *, at: datetime, on: date, patient_id: int | None, policy: Policy
 ) -> tuple[KitProblem, ...]:
@@ -80,7 +85,7 @@ def kit_problems(
     out: list[KitProblem] = []
     if kit.state not in IN_STOCK:
         out.append(KitProblem(KitRefusal.NOT_IN_STOCK, f"this kit was already {kit.state.value}"))
-    if kit.expiry < on:
+    if expired(kit.expiry, on):
         out.append(
             KitProblem(KitRefusal.EXPIRED, f"this kit expired on {kit.expiry}: do not use it")
         )

@@ -22,6 +22,7 @@ from naltrack.clinical.inventory import (
     KitFacts,
     KitRefusal,
     KitState,
+    expired,
     expiring_soon,
     kit_problems,
     nearing_room_temperature_limit,
@@ -76,7 +77,7 @@ def receive_lot(*, lot: str, expiry: date, count: int, received_on: date, actor:
         raise InputError("the lot number is required", "lot")
     if received_on > local_day(at):
         raise InputError("is in the future", "received_on")
-    if expiry < received_on:
+    if expired(expiry, received_on):
         raise InputError(f"this lot expired on {expiry}, before it was received: do not accept it",
                          "expiry")  # fmt: skip
     if not 1 <= count <= MAX_KITS_PER_RECEIPT:
