@@ -5,7 +5,7 @@ first dose."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -21,9 +21,8 @@ from naltrack.clinical.intake import Stage, conversion, transition
 from naltrack.patients.careteam import registration_team_choices
 from naltrack.patients.identity import Candidate, possible_duplicates
 from naltrack.patients.services import DuplicateSuspected
-from naltrack.web.bounds import day_problem
 from naltrack.web.context import request_actor
-from naltrack.web.pages import attach, posted, requires, submit
+from naltrack.web.pages import attach, posted, report_period, requires, submit
 
 from .forms import STEP_FORMS, ConvertForm, InquiryForm
 from .models import Source
@@ -48,7 +47,6 @@ STEP_WORDS = {
     "assessment_booked": "Assessment booked.",
     "closed": "Inquiry closed.",
 }
-REPORT_DAYS = 90
 
 
 @requires(Action.MANAGE_INTAKE)
@@ -178,28 +176,9 @@ def inquiry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })  # fmt: skip
 
 
-def _period(request: HttpRequest) -> tuple[dict[str, str], dict[str, str], date, date]:
-    """The period asked for (default: the last 90 days), and any error by field."""
-    today = clock.today()
-    raw = {k: request.GET.get(k, "").strip()[:10] for k in ("start", "end")}
-    errors: dict[str, str] = {}
-    days = {"start": today - timedelta(days=REPORT_DAYS - 1), "end": today}
-    for key in days:
-        if raw[key]:
-            try:
-                days[key] = date.fromisoformat(raw[key])
-            except ValueError:
-                errors[key] = "must be a date as YYYY-MM-DD"
-            else:
-                if problem := day_problem(days[key]):
-                    errors[key] = problem
-    raw = {k: raw[k] or days[k].isoformat() for k in raw}
-    return raw, errors, days["start"], days["end"]
-
-
 @requires(Action.VIEW_INTAKE_REPORT)
 def intake_report(request: HttpRequest) -> HttpResponse:
-    raw, errors, start, end = _period(request)
+    raw, errors, start, end = report_period(request)
     report = None
     if not errors:
         try:

@@ -11,14 +11,12 @@ from naltrack.accounts.roles import Action
 from naltrack.clinical.errors import InputError
 from naltrack.outreach.report import read_contact_report
 from naltrack.web.context import request_actor
-from naltrack.web.pages import requires
-
-from .views import _period
+from naltrack.web.pages import report_period, requires
 
 
 @requires(Action.VIEW_REPORTS)
 def contact_report(request: HttpRequest) -> HttpResponse:
-    raw, errors, start, end = _period(request)
+    raw, errors, start, end = report_period(request)
     report = None
     if not errors:
         try:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
@@ -11,38 +9,16 @@ from django.utils.safestring import mark_safe
 from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.clinical.errors import InputError
-from naltrack.web.bounds import day_problem
 from naltrack.web.context import request_actor
-from naltrack.web.pages import requires
+from naltrack.web.pages import report_period, requires
 
 from .policy import read_clinic_policy
 from .services import export_report, read_report
 
-DEFAULT_DAYS = 90
-
-
-def _period(request: HttpRequest) -> tuple[dict[str, str], dict[str, str], date, date]:
-    """The period asked for (default: the last 90 days), and any error by field."""
-    today = clock.today()
-    raw = {k: request.GET.get(k, "").strip()[:10] for k in ("start", "end")}
-    errors: dict[str, str] = {}
-    days = {"start": today - timedelta(days=DEFAULT_DAYS - 1), "end": today}
-    for key in days:
-        if raw[key]:
-            try:
-                days[key] = date.fromisoformat(raw[key])
-            except ValueError:
-                errors[key] = "must be a date as YYYY-MM-DD"
-            else:
-                if problem := day_problem(days[key]):
-                    errors[key] = problem
-    raw = {k: raw[k] or days[k].isoformat() for k in raw}
-    return raw, errors, days["start"], days["end"]
-
 
 @requires(Action.VIEW_REPORTS)
 def program(request: HttpRequest) -> HttpResponse:
-    raw, errors, start, end = _period(request)
+    raw, errors, start, end = report_period(request)
     report = None
     if not errors:
         try:
@@ -56,7 +32,7 @@ def program(request: HttpRequest) -> HttpResponse:
 
 @requires(Action.VIEW_REPORTS)
 def program_csv(request: HttpRequest) -> HttpResponse:
-    _, errors, start, end = _period(request)
+    _, errors, start, end = report_period(request)
     if errors:
         field, message = next(iter(errors.items()))
         return HttpResponse(f"{field}: {message}\n", status=400, content_type="text/plain")

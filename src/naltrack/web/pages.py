@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
+from naltrack import clock
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import PermissionRefused
 from naltrack.accounts.staff import password_change_due_for
@@ -24,7 +26,7 @@ from naltrack.clinical.access import OutsideCareTeam, WorklistScope
 from naltrack.clinical.errors import InputError
 
 from .auditing import audit_refusal
-from .bounds import MRN_PATTERN
+from .bounds import MRN_PATTERN, day_problem
 from .context import request_actor
 
 View = Callable[..., HttpResponse]
@@ -162,3 +164,27 @@ def submit(
         return None
     messages.success(request, message)
     return redirect(then if isinstance(then, str) else then())
+
+
+REPORT_DAYS = 90  # a report page's default period: the last 90 days
+
+
+def report_period(request: HttpRequest) -> tuple[dict[str, str], dict[str, str], date, date]:
+    """A report page's period from `?start=&end=` (default: the last `REPORT_DAYS` days): the
+    values to show back, any error by field, and the two days (the program, outreach and intake
+    reports)."""
+    today = clock.today()
+    raw = {k: request.GET.get(k, "").strip()[:10] for k in ("start", "end")}
+    errors: dict[str, str] = {}
+    days = {"start": today - timedelta(days=REPORT_DAYS - 1), "end": today}
+    for key in days:
+        if raw[key]:
+            try:
+                days[key] = date.fromisoformat(raw[key])
+            except ValueError:
+                errors[key] = "must be a date as YYYY-MM-DD"
+            else:
+                if problem := day_problem(days[key]):
+                    errors[key] = problem
+    raw = {k: raw[k] or days[k].isoformat() for k in raw}
+    return raw, errors, days["start"], days["end"]
