@@ -7,6 +7,7 @@ import dataclasses
 import importlib
 import os
 from collections.abc import Iterator
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +63,12 @@ def _append_only_restored(django_db_blocker: Any) -> Iterator[None]:
 
 
 @pytest.fixture
-def page(browser: Any, transactional_db: None, live_server: Any, settings: Any) -> Iterator[Any]:
+def page(
+    browser: Any, transactional_db: None, live_server: Any, settings: Any, monkeypatch: Any
+) -> Iterator[Any]:
     from django.db import connection
 
+    from naltrack import clock
     from tests.integration.conftest import TODAY
 
     with connection.cursor() as cursor:
@@ -72,10 +76,26 @@ def page(browser: Any, transactional_db: None, live_server: Any, settings: Any) 
             cursor.execute(sql)
 
     settings.CONFIG = dataclasses.replace(settings.CONFIG, fixed_today=TODAY)
+    # The clinic's clock runs from noon on TODAY, whatever the machine's time of day: the tests
+    # type times such as "09:05" on TODAY, which the MAR would refuse as in the future if the
+    # suite ran just after midnight (it did, once, in CI).
+    monkeypatch.setattr(clock, "now", _running_from_noon(TODAY))
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 900})
     pg = context.new_page()
     yield pg
     context.close()
+
+
+def _running_from_noon(day: Any) -> Any:
+    from django.utils import timezone
+
+    started = timezone.now()
+    noon = timezone.make_aware(datetime.combine(day, time(12, 0)))
+
+    def now() -> datetime:
+        return timezone.localtime(noon + (timezone.now() - started))
+
+    return now
 
 
 def sign_in(page: Any, username: str, password: str) -> None:
