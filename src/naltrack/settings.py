@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "naltrack.portal",
     "naltrack.merge",
     "naltrack.naloxone",
+    "naltrack.outcomes",
     "naltrack.web",
 ]
 MIDDLEWARE = [

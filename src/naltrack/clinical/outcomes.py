@@ -1,0 +1,38 @@
+"""The definitions behind the outcome and quality measures (issue 14; clinical-reference.md Part B
+§9). The measures themselves run as dataframe expressions over the analytic extract
+(`naltrack.outcomes.measures`); every number they use that is a decision lives here or in the
+clinic policy (`continuity_gap_allowed_days`, `pdc_adherent_min`, each formulation's covered
+days), and the one-patient functions of `coverage` are the reference the measures are tested
+against.
+"""
+
+from __future__ import annotations
+
+# NQF 3175 / MIPS 468 (Part B §9, S13): at least 180 days of continuous pharmacotherapy after the
+# index start; "continuous" allows uncovered runs up to the policy's continuity_gap_allowed_days
+# (7 by default: "commonly cited", marked UNVERIFIED in Part B §9).
+CONTINUITY_DAYS = 180
+
+# Retention reported at these days from the first dose (Part B §9: day 90/180 "commonly
+# reported"; day 30 and 365 added as the Kaplan-Meier curve's milestones).
+RETENTION_MILESTONES = (30, 90, 180, 365)
+
+# Craving against the days since the last injection: day 0 (the injection's day) to day 35, a
+# week past the 28-day interval (Part A A5) and the overdue day (A6), so the waning shows.
+CRAVING_DAYS_AFTER_INJECTION = 35
+
+# De-identified export (HIPAA Safe Harbor, 45 CFR 164.514(b)(2)): ages over 89 are one group;
+# counts below 11 are suppressed in aggregate cells (the CMS cell-size suppression policy).
+AGE_TOP_CODE = 90
+SMALL_CELL = 11
+
+# Age bands for grouping (years at the episode's start).
+AGE_BANDS = ((18, 25), (26, 34), (35, 44), (45, 54), (55, 64), (65, None))
+
+
+def age_band(age: int) -> str:
+    """ "18-25", ..., "65+"; "under 18" below the first band."""
+    for low, high in AGE_BANDS:
+        if age >= low and (high is None or age <= high):
+            return f"{low}+" if high is None else f"{low}-{high}"
+    return "under 18"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OutcomesConfig(AppConfig):
+    name = "naltrack.outcomes"
+    label = "outcomes"
+    verbose_name = "Outcomes and quality measures"
