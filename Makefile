@@ -71,9 +71,16 @@ bench: $(STAMP)
 	  NALTRACK_DATABASE_URL=$(REMINDER_PG) $(BIN)/python benchmarks/reminders.py --smtp-port $(REMINDER_SMTP_PORT); \
 	else echo "note: PostgreSQL is not reachable at $(PG_ADMIN); its reminder benchmark was skipped"; fi
 
-## Regenerate docs/clinical-rules.md from the policy and the knowledge files.
+## Regenerate docs/clinical-rules.md from the policy and the knowledge files, and docs/measures.md
+## (the outcome measures' definitions, issue 14) from src/naltrack/outcomes/definitions.py.
 docs: $(STAMP)
 	$(BIN)/naltrack rules-doc > docs/clinical-rules.md
+	$(BIN)/naltrack measures-doc > docs/measures.md
+
+## Fail when a committed generated document differs from what the code generates.
+check-docs: $(STAMP)
+	$(BIN)/naltrack rules-doc | diff -u docs/clinical-rules.md -
+	$(BIN)/naltrack measures-doc | diff -u docs/measures.md -
 
 ## Spanish (issue 11): extract the patient-facing strings (portal, wallet card, letter, Learn) into
 ## src/naltrack/locale/es/LC_MESSAGES/django.po, then compile django.mo. Needs GNU gettext
