@@ -57,8 +57,13 @@ REMINDER_SMTP_PORT ?= 8025
 REMINDER_DB ?= naltrack_bench_reminders
 REMINDER_PG ?= postgresql://postgres@127.0.0.1:5432/$(REMINDER_DB)
 
+# Outcomes at scale (issue 14): a synthetic program of $(OUTCOMES_PATIENTS) patients (about 9.6M doses
+# at 100k), the PDC by plain pandas, by a numpy scan and every measure on DuckDB; about 1 min.
+OUTCOMES_PATIENTS ?= 100000
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/outcomes.py --patients $(OUTCOMES_PATIENTS)
 	rm -f $(VENV)/bench.sqlite3
 	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench.sqlite3 $(BIN)/python benchmarks/clinic.py
 	@if $(BIN)/python benchmarks/pg_reset.py $(PG_ADMIN) $(BENCH_DB); then \
