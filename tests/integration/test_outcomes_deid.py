@@ -70,7 +70,7 @@ def _facts(directory: Path) -> dict[str, list[dict[str, Any]]]:
                  "end_date": start + timedelta(days=200) if n % 3 == 0 else None,
                  "end_kind": "lost_to_follow_up" if n % 3 == 0 else None, "treats_oud": True,
                  "treats_aud": n % 2 == 0, "sex": sex, "age_at_start": age,
-                 "referral_source": FREE_TEXT if n == 4 else "self", "formulation": formulation}
+                 "referral_source": {4: FREE_TEXT, 5: ""}.get(n, "self"), "formulation": formulation}
             )  # fmt: skip
             for k in range(3):
                 doses.append(
@@ -152,7 +152,7 @@ def test_days_are_counted_from_the_episode_start_and_ages_over_89_are_grouped(
     assert {e["first_dose_day"] for e in episodes} == {"2"}
     assert {e["end_day"] for e in episodes} == {"200", ""}
     assert {e["start_year"] for e in episodes} == {"2025"}
-    assert {e["referral_source"] for e in episodes} == {"self", "other"}
+    assert {e["referral_source"] for e in episodes} == {"self", "other", ""}
     assert {e["clinic"] for e in episodes} == {"clinic 1"}
     doses = _rows(files, "doses.csv")
     assert sorted({d["day"] for d in doses}, key=int) == ["2", "30", "58"]

@@ -26,13 +26,14 @@ import io
 import re
 import secrets
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from naltrack.clinical.errors import InputError
@@ -41,7 +42,7 @@ from naltrack.clinical.outcomes import AGE_TOP_CODE, SMALL_CELL, age_band
 from .facts import TABLES
 
 SUPPRESSED = "suppressed"
-CODE = re.compile(r"[a-z0-9][a-z0-9_.+-]{0,39}")
+CODE = re.compile(r"(?:[a-z0-9][a-z0-9_.+-]{0,39})?")  # empty: none (referral_source "")
 METHOD_SOURCE = "HIPAA Safe Harbor, 45 CFR 164.514(b)(2); re-identification codes 164.514(c)"
 
 
@@ -258,25 +259,21 @@ def _days(col: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(ints.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _codes(col: pa.ChunkedArray) -> list[str]:
-    return ["" if v is None else (v if CODE.fullmatch(v) else "other") for v in col.to_pylist()]
+def _codes(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Vocabulary codes kept, any other text 'other', null stays null (an empty cell)."""
+    ok = pc.match_substring_regex(col, f"^{CODE.pattern}$")
+    return pc.if_else(ok, col, pa.scalar("other", pa.string()))
 
 
-def _ints(values: np.ndarray) -> list[str]:
-    return ["" if np.isnan(v) else str(int(v)) for v in values]
+def _ints(values: np.ndarray) -> pa.Array:
+    """Whole days; NaN or infinite: null (an empty cell)."""
+    bad = ~np.isfinite(values)
+    return pa.array(np.where(bad, 0, values).astype(np.int64), mask=bad)
 
 
-def _plain(col: pa.ChunkedArray) -> list[str]:
-    def one(v: object) -> str:
-        if v is None:
-            return ""
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, float):
-            return f"{v:g}"
-        return str(v)
-
-    return [one(v) for v in col.to_pylist()]
+def _take(ids: np.ndarray, idx: np.ndarray) -> pa.Array:
+    """ids[idx], null where idx is -1."""
+    return pa.array(ids, type=pa.string()).take(pa.array(idx, mask=idx < 0))
 
 
 def _index(keys: pa.ChunkedArray, value_set: pa.Array) -> np.ndarray:
@@ -328,13 +325,15 @@ class Export:
         return buf.getvalue()
 
 
-def _csv(header: Iterable[str], columns: Sequence[Sequence[str]], order: np.ndarray) -> str:
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(list(header))
-    for r in order:
-        w.writerow([c[r] for c in columns])
-    return out.getvalue()
+def _csv(columns: tuple[Column, ...], arrays: Sequence[pa.Array | pa.ChunkedArray],
+         order: np.ndarray) -> str:  # fmt: skip
+    """The rows `order` of the columns as CSV. Arrow writes them, unquoted: every string is an
+    id, a label or a vocabulary code (no delimiter, quote or line break can occur)."""
+    table = pa.table({c.name: a for c, a in zip(columns, arrays, strict=True)}).take(order)
+    out = io.BytesIO()
+    out.write((",".join(c.name for c in columns) + "\n").encode())
+    pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    return out.getvalue().decode()
 
 
 def build_export(directory: Path) -> Export:
@@ -363,28 +362,28 @@ def build_export(directory: Path) -> Export:
     # episodes.csv
     clinics = pc.unique(ep["clinic"].combine_chunks().fill_null(""))
     labels = np.random.default_rng(secrets.randbits(128)).permutation(len(clinics)) + 1
-    clinic_idx = _index(ep["clinic"].fill_null(""), clinics)
-    ages = ep["age_at_start"].to_pylist()
-    years = pc.year(ep["start_date"]).to_pylist()
-    ep_cols: list[Sequence[str]] = [
-        [study[i] if i >= 0 else "" for i in ep_patient],
-        list(study_ep),
-        [f"clinic {labels[i]}" for i in clinic_idx],
-        ["" if y is None else str(y) for y in years],
+    clinic_labels = np.array([f"clinic {n}" for n in labels], dtype=object)
+    ages = ep["age_at_start"]
+    top = pc.greater_equal(ages, AGE_TOP_CODE)
+    ep_cols = [
+        _take(study, ep_patient),
+        pa.array(study_ep, type=pa.string()),
+        _take(clinic_labels, _index(ep["clinic"].fill_null(""), clinics)),
+        pc.year(ep["start_date"]),
         _ints(start - np.where(keep_ep, first_start[np.maximum(ep_patient, 0)], np.nan)),
         _ints(_days(ep["first_dose"]) - start),
         _ints(_days(ep["end_date"]) - start),
         _codes(ep["end_kind"]),
-        _plain(ep["treats_oud"]),
-        _plain(ep["treats_aud"]),
+        ep["treats_oud"],
+        ep["treats_aud"],
         _codes(ep["sex"]),
-        ["" if a is None else (f"{AGE_TOP_CODE}+" if a >= AGE_TOP_CODE else str(a)) for a in ages],
+        pc.if_else(top, pa.scalar(f"{AGE_TOP_CODE}+"), pc.cast(ages, pa.string())),
         _codes(ep["referral_source"]),
         _codes(ep["formulation"]),
     ]
     ep_rows = np.flatnonzero(keep_ep & ~np.isnan(start))
     order = ep_rows[np.argsort(study[ep_patient[ep_rows]].astype(str), kind="stable")]
-    files["episodes.csv"] = _csv((c.name for c in ROW_FILES["episodes.csv"]), ep_cols, order)
+    files["episodes.csv"] = _csv(ROW_FILES["episodes.csv"], ep_cols, order)
     rows["episodes.csv"] = len(order)
 
     # doses, observations, events: days from the episode's start (or the patient's first start)
@@ -397,22 +396,15 @@ def build_export(directory: Path) -> Export:
         epi = _index(table["episode_key"], episodes)
         # an episode of another patient is not this record's episode
         epi = np.where((epi >= 0) & (ep_patient[np.maximum(epi, 0)] == pat), epi, -1)
-        ref = np.where(
-            epi >= 0,
-            start[np.maximum(epi, 0)],
-            first_start[np.maximum(pat, 0)],
-        )
+        ref = np.where(epi >= 0, start[np.maximum(epi, 0)], first_start[np.maximum(pat, 0)])
         day = _days(table["day"]) - ref
         keep = np.flatnonzero((pat >= 0) & np.isfinite(day))
         coded = {c.name for c in ROW_FILES[name] if c.method == CODED}
-        cols: list[Sequence[str]] = [
-            [study[p] if p >= 0 else "" for p in pat],
-            [study_ep[e] if e >= 0 else "" for e in epi],
-            _ints(np.where(np.isfinite(day), day, np.nan)),
-        ]
-        cols += [_codes(table[c]) if c in coded else _plain(table[c]) for c in extra]
+        cols = [_take(study, pat), _take(study_ep, epi), _ints(day)]
+        cols += [_codes(table[c]) if c in coded else table[c] for c in extra]
+        # rows in the order of the random study ids (no trace of the facts' order)
         order = keep[np.argsort(study[pat[keep]].astype(str), kind="stable")] if len(keep) else keep
-        files[name] = _csv((c.name for c in ROW_FILES[name]), cols, order)
+        files[name] = _csv(ROW_FILES[name], cols, order)
         rows[name] = len(order)
 
     # aggregate tables
@@ -420,7 +412,11 @@ def build_export(directory: Path) -> Export:
     counted = [
         {"formulation": f or "never_dosed", "sex": s, "age": a}
         for f, s, a, k in zip(
-            _codes(ep["formulation"]), _codes(ep["sex"]), ages, keep_ep, strict=True
+            _codes(ep["formulation"]).to_pylist(),
+            _codes(ep["sex"]).to_pylist(),
+            ages.to_pylist(),
+            keep_ep,
+            strict=True,
         )
         if k
     ]
