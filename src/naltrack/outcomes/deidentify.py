@@ -311,7 +311,7 @@ def suppress(cells: Sequence[Sequence[int]]) -> list[list[int | None]]:
 
 @dataclass(frozen=True, slots=True)
 class Export:
-    files: dict[str, str]  # file name -> CSV text
+    files: dict[str, bytes]  # file name -> its bytes (CSV, UTF-8)
     patients: int
     episodes: int
     rows: dict[str, int]  # row-level file -> rows
@@ -326,14 +326,14 @@ class Export:
 
 
 def _csv(columns: tuple[Column, ...], arrays: Sequence[pa.Array | pa.ChunkedArray],
-         order: np.ndarray) -> str:  # fmt: skip
+         order: np.ndarray) -> bytes:  # fmt: skip
     """The rows `order` of the columns as CSV. Arrow writes them, unquoted: every string is an
     id, a label or a vocabulary code (no delimiter, quote or line break can occur)."""
     table = pa.table({c.name: a for c, a in zip(columns, arrays, strict=True)}).take(order)
     out = io.BytesIO()
     out.write((",".join(c.name for c in columns) + "\n").encode())
     pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=False, quoting_style="none"))
-    return out.getvalue().decode()
+    return out.getvalue()
 
 
 def build_export(directory: Path) -> Export:
@@ -347,6 +347,9 @@ def build_export(directory: Path) -> Export:
     if not len(patients):
         raise InputError(f"the analytic facts under {directory} hold no patient", "directory")
     study = _random_ids(len(patients), "P")
+    # rows are written in the order of the random study ids (no trace of the facts' order)
+    rank = np.empty(len(study), dtype=np.int64)
+    rank[np.argsort(study.astype(str))] = np.arange(len(study))
     study_ep = _random_ids(len(episodes), "E")
 
     ep_patient = _index(ep["patient_key"], patients)
@@ -356,7 +359,7 @@ def build_export(directory: Path) -> Export:
     keep_ep = ep_patient >= 0
     np.minimum.at(first_start, ep_patient[keep_ep], start[keep_ep])
 
-    files: dict[str, str] = {}
+    files: dict[str, bytes] = {}
     rows: dict[str, int] = {}
 
     # episodes.csv
@@ -382,7 +385,7 @@ def build_export(directory: Path) -> Export:
         _codes(ep["formulation"]),
     ]
     ep_rows = np.flatnonzero(keep_ep & ~np.isnan(start))
-    order = ep_rows[np.argsort(study[ep_patient[ep_rows]].astype(str), kind="stable")]
+    order = ep_rows[np.argsort(rank[ep_patient[ep_rows]], kind="stable")]
     files["episodes.csv"] = _csv(ROW_FILES["episodes.csv"], ep_cols, order)
     rows["episodes.csv"] = len(order)
 
@@ -402,8 +405,7 @@ def build_export(directory: Path) -> Export:
         coded = {c.name for c in ROW_FILES[name] if c.method == CODED}
         cols = [_take(study, pat), _take(study_ep, epi), _ints(day)]
         cols += [_codes(table[c]) if c in coded else table[c] for c in extra]
-        # rows in the order of the random study ids (no trace of the facts' order)
-        order = keep[np.argsort(study[pat[keep]].astype(str), kind="stable")] if len(keep) else keep
+        order = keep[np.argsort(rank[pat[keep]], kind="stable")]
         files[name] = _csv(ROW_FILES[name], cols, order)
         rows[name] = len(order)
 
@@ -443,25 +445,25 @@ def build_export(directory: Path) -> Export:
         w.writerow(header)
         for g, r in zip([*row_groups, "total"], shown, strict=True):
             w.writerow([g, *(SUPPRESSED if v is None else str(v) for v in r)])
-        files[name] = out.getvalue()
+        files[name] = out.getvalue().encode()
 
     files["data_dictionary.csv"] = _dictionary({**ROW_FILES, **aggregate_columns}, files)
     files["README.txt"] = README.format(
         source=METHOD_SOURCE, top=AGE_TOP_CODE, top1=AGE_TOP_CODE - 1, small=SMALL_CELL
-    )
+    ).encode()
     return Export(files, len(patients), rows["episodes.csv"], rows, suppressed)
 
 
-def _dictionary(columns: dict[str, tuple[Column, ...]], files: dict[str, str]) -> str:
+def _dictionary(columns: dict[str, tuple[Column, ...]], files: dict[str, bytes]) -> bytes:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(DICTIONARY_COLUMNS)
     for name, cols in columns.items():
-        header = next(csv.reader(io.StringIO(files[name])))
+        header = files[name].split(b"\n", 1)[0].decode().split(",")
         # the aggregate headers are groups; the dictionary names the columns as written
         for written, col in zip(header, cols, strict=True):
             w.writerow([name, written, col.type, col.meaning, col.method])
-    return out.getvalue()
+    return out.getvalue().encode()
 
 
 README = """De-identified export of the naltrexone program's analytic facts (naltrack).
