@@ -57,8 +57,13 @@ REMINDER_SMTP_PORT ?= 8025
 REMINDER_DB ?= naltrack_bench_reminders
 REMINDER_PG ?= postgresql://postgres@127.0.0.1:5432/$(REMINDER_DB)
 
+# Outcomes at scale (issue 14): a synthetic program of $(OUTCOMES_PATIENTS) patients (about 9.6M doses
+# at 100k), the PDC by plain pandas, by a numpy scan and every measure on DuckDB; about 1 min.
+OUTCOMES_PATIENTS ?= 100000
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/outcomes.py --patients $(OUTCOMES_PATIENTS)
 	rm -f $(VENV)/bench.sqlite3
 	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench.sqlite3 $(BIN)/python benchmarks/clinic.py
 	@if $(BIN)/python benchmarks/pg_reset.py $(PG_ADMIN) $(BENCH_DB); then \
@@ -71,9 +76,16 @@ bench: $(STAMP)
 	  NALTRACK_DATABASE_URL=$(REMINDER_PG) $(BIN)/python benchmarks/reminders.py --smtp-port $(REMINDER_SMTP_PORT); \
 	else echo "note: PostgreSQL is not reachable at $(PG_ADMIN); its reminder benchmark was skipped"; fi
 
-## Regenerate docs/clinical-rules.md from the policy and the knowledge files.
+## Regenerate docs/clinical-rules.md from the policy and the knowledge files, and docs/measures.md
+## (the outcome measures' definitions, issue 14) from src/naltrack/outcomes/definitions.py.
 docs: $(STAMP)
 	$(BIN)/naltrack rules-doc > docs/clinical-rules.md
+	$(BIN)/naltrack measures-doc > docs/measures.md
+
+## Fail when a committed generated document differs from what the code generates.
+check-docs: $(STAMP)
+	$(BIN)/naltrack rules-doc | diff -u docs/clinical-rules.md -
+	$(BIN)/naltrack measures-doc | diff -u docs/measures.md -
 
 ## Spanish (issue 11): extract the patient-facing strings (portal, wallet card, letter, Learn) into
 ## src/naltrack/locale/es/LC_MESSAGES/django.po, then compile django.mo. Needs GNU gettext

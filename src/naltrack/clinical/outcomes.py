@@ -36,3 +36,16 @@ def age_band(age: int) -> str:
         if age >= low and (high is None or age <= high):
             return f"{low}+" if high is None else f"{low}-{high}"
     return "under 18"
+
+
+# The missing-equals-positive urine screen measure (Part B §9: "missing samples are usually counted
+# as positive", Comer 2006; CTNote): one screen expected per this many days in treatment.
+UDS_EXPECTED_EVERY_DAYS = 7
+
+# PHQ-9 trajectories by month since the first dose, and the patient-months of the safety rates:
+# a month is this many days (a fixed length, so that months from different starts line up).
+DAYS_PER_MONTH = 30
+
+# Episode ends that censor retention (the patient left our care, not treatment): the episodes'
+# `end_kind` values (naltrack.outcomes.facts). Completed, lost to follow-up and other do not.
+CENSORING_END_KINDS = ("transferred", "referred_out", "died")
