@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import accounts, app, clinical, django, ops, reminders
+from . import accounts, app, clinical, django, ops, outcomes, reminders
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.register(sub)
     ops.register(sub)
     reminders.register(sub)
+    outcomes.register(sub)
     return parser
 
 
