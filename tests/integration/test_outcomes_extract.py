@@ -3,6 +3,8 @@ is the core's, runs are incremental and idempotent, and a failed run leaves the 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 from naltrack import demo
 from naltrack.accounts.actors import Console, PermissionRefused
 from naltrack.audit.models import AuditEvent
+from naltrack.cli.main import main
 from naltrack.clinic import active_policy
 from naltrack.clinical.coverage import Administration as CoreDose
 from naltrack.clinical.coverage import days_covered_by, with_self_reported
@@ -283,3 +286,27 @@ def test_the_run_is_audited_and_needs_the_reports_right(db: None, tmp_path: Path
 )
 def test_end_kind(status: str, reason: str | None, referred: bool, expected: str | None) -> None:
     assert end_kind(status, reason, referred) == expected
+
+
+def test_the_command_prints_one_line_of_json_and_its_progress_on_stderr(
+    clinic: None, tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: Any
+) -> None:
+    settings.CONFIG = dataclasses.replace(settings.CONFIG, fixed_today=TODAY)
+    assert main(["outcomes", "extract", "--dir", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    [line] = out.splitlines()
+    summary = json.loads(line)
+    assert summary["full"] is True and summary["directory"] == str(tmp_path.resolve())
+    assert summary["total"]["doses"] == read(tmp_path, "doses").num_rows > 0
+    assert "extract [" in err and "missed appointments" in err
+    assert ExtractRun.objects.get().run_by.startswith("console:")
+    assert main(["outcomes", "extract", "--dir", str(tmp_path), "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    again = json.loads(out)
+    assert again["appended"] == {t: 0 for t in TABLES} and again["total"] == summary["total"]
+    assert err == ""
+
+
+def test_the_command_without_an_action_shows_its_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["outcomes"]) == 2
+    assert "extract" in capsys.readouterr().err

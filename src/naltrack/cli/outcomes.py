@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .app import _django
+from .app import EXIT_FAILED, _django
 
 BAR_WIDTH = 30
 
@@ -42,13 +42,18 @@ def _extract(args: argparse.Namespace) -> int:
     from naltrack.accounts.actors import Console
     from naltrack.outcomes.services import run_extract
 
-    run = run_extract(
-        actor=Console.here(),
-        at=clock.now(),
-        full=args.full,
-        directory=Path(args.dir) if args.dir else None,
-        progress=None if args.quiet else ProgressBar(sys.stderr),
-    )
+    try:
+        run = run_extract(
+            actor=Console.here(),
+            at=clock.now(),
+            full=args.full,
+            directory=Path(args.dir) if args.dir else None,
+            progress=None if args.quiet else ProgressBar(sys.stderr),
+        )
+    except OSError as exc:  # a folder that cannot be written, a full disk
+        print(f"naltrack: outcomes extract: {exc}; the previous facts are unchanged",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED
     summary = {
         "run": run.pk,
         "directory": run.directory,
