@@ -21,6 +21,7 @@ from naltrack.clinic import active_policy
 from naltrack.clinical.coverage import Administration as CoreDose
 from naltrack.clinical.coverage import days_covered_by, with_self_reported
 from naltrack.clinical.vocab import Formulation
+from naltrack.merge.services import merge_charts
 from naltrack.monitoring.services import record_observation
 from naltrack.outcomes import extract
 from naltrack.outcomes.extract import end_kind
@@ -29,11 +30,13 @@ from naltrack.outcomes.keys import pseudonym
 from naltrack.outcomes.models import ExtractRun
 from naltrack.outcomes.services import run_extract
 from naltrack.patients.models import Episode, Patient
+from naltrack.patients.services import PatientInput, register_patient
 from naltrack.selfreport.models import DoseLogEntry
 from naltrack.treatment.implants import insert_implant, remove_implant
 from naltrack.treatment.models import Administration, AdministrationStatus, Implant
 from naltrack.treatment.services import record_administration
 from tests.integration.conftest import (
+    COORDINATOR,
     DIRECTOR,
     NURSE,
     OUTSIDER,
@@ -310,3 +313,26 @@ def test_the_command_prints_one_line_of_json_and_its_progress_on_stderr(
 def test_the_command_without_an_action_shows_its_usage(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["outcomes"]) == 2
     assert "extract" in capsys.readouterr().err
+
+
+def test_a_merge_of_two_charts_rewrites_every_key(db: None, tmp_path: Path) -> None:
+    """A merge moves the duplicate's rows to the surviving chart: their patient key changes, so
+    the next run is a full one, and no row keeps the duplicate's key."""
+    survivor = started_on_injection("MRN-0600", TODAY - timedelta(days=40))
+    duplicate = register_patient(
+        PatientInput(mrn="MRN-0601", given_name="Test", family_name="Patient MRN-0600",
+                     birth_date=date(1985, 6, 1), sex_at_birth="male"),
+        actor=COORDINATOR, at=at(TODAY - timedelta(days=30)),
+    )  # fmt: skip
+    record_observation(duplicate, kind="craving", observed_on=TODAY - timedelta(days=30), data={"value": 6},
+                       actor=NURSE, at=at(TODAY - timedelta(days=30), 11))  # fmt: skip
+    extract_to(tmp_path, TODAY - timedelta(days=25))
+    old = pseudonym("patient", duplicate.pk)
+    assert old in read(tmp_path, "observations").column("patient_key").to_pylist()
+    merge_charts(survivor.mrn, duplicate.mrn, reason="one person registered twice", actor=DIRECTOR,
+                 at=at(TODAY - timedelta(days=20)))  # fmt: skip
+    run = extract_to(tmp_path, TODAY - timedelta(days=19))
+    assert run.rows["full"] is True
+    keys = {k for t in TABLES for k in read(tmp_path, t).column("patient_key").to_pylist()}
+    assert old not in keys and pseudonym("patient", survivor.pk) in keys
+    assert len(rows(tmp_path, "observations")) == len(set(rows(tmp_path, "observations")))

@@ -377,18 +377,27 @@ class Reader:
     # events --------------------------------------------------------------------------------
 
     def side_effects(self) -> list[Row]:
+        """Side effects; `dose_key` when one follows a dose given (a held or refused line of
+        the MAR is no dose)."""
         k, out = self.keys, list[Row]()
         rows = (
             SideEffect.objects.filter(**self._range("side_effect")).order_by("pk")
-            .values_list("pk", "patient_id", "noted_on", "kind", "severity", "administration_id")
+            .values_list("pk", "patient_id", "noted_on", "kind", "severity", "administration_id",
+                         "administration__status")
         )  # fmt: skip
-        for pk, pt, day, kind, severity, admin in rows.iterator(CHUNK):
+        for pk, pt, day, kind, severity, admin, status in rows.iterator(CHUNK):
+            dose = (
+                k.dose[admin]
+                if admin is not None and status == AdministrationStatus.GIVEN
+                else None
+            )
             out.append((k.of("side_effect", pk), k.patient[pt], self._episode_key(pt, day), day,
-                        "side_effect", kind, severity,
-                        None if admin is None else k.dose[admin]))  # fmt: skip
+                        "side_effect", kind, severity, dose))  # fmt: skip
         return out
 
     def alerts(self) -> list[Row]:
+        """Alerts raised, by the clinic's day they were raised; code and severity as first
+        extracted (a later re-wording of an unresolved alert is not followed)."""
         k, out = self.keys, list[Row]()
         rows = (
             Alert.objects.filter(**self._range("alert")).order_by("pk")
