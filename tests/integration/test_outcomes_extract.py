@@ -4,6 +4,7 @@ is the core's, runs are incremental and idempotent, and a failed run leaves the 
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from naltrack.cli.main import main
 from naltrack.clinic import active_policy
 from naltrack.clinical.coverage import Administration as CoreDose
 from naltrack.clinical.coverage import days_covered_by, with_self_reported
+from naltrack.clinical.errors import InputError
 from naltrack.clinical.vocab import Formulation
 from naltrack.merge.services import merge_charts
 from naltrack.monitoring.services import record_observation
@@ -336,3 +338,14 @@ def test_a_merge_of_two_charts_rewrites_every_key(db: None, tmp_path: Path) -> N
     keys = {k for t in TABLES for k in read(tmp_path, t).column("patient_key").to_pylist()}
     assert old not in keys and pseudonym("patient", survivor.pk) in keys
     assert len(rows(tmp_path, "observations")) == len(set(rows(tmp_path, "observations")))
+
+
+def test_one_extract_at_a_time_into_a_folder(db: None, tmp_path: Path) -> None:
+    tmp_path.mkdir(exist_ok=True)
+    with open(tmp_path / ".extract.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(InputError) as refused:
+            extract_to(tmp_path)
+        assert refused.value.field == "dir"
+    assert not ExtractRun.objects.exists()
+    assert extract_to(tmp_path).rows["full"] is True

@@ -17,6 +17,11 @@ So a re-run with nothing new adds no row, and no row is ever counted twice. A me
 moves rows to another patient, which changes their patient key: a run that sees a new merge (or
 `full=True`) rewrites everything, appended parts included.
 
+An observation, an event or a logged tablet has no episode of its own: it gets the episode open
+on its day when it is extracted. The marks are row ids: a row whose id was taken before the mark
+but committed after the run read (two writers at once, PostgreSQL) would be missed by the
+incremental runs; a `full=True` run (nightly or weekly) picks it up.
+
 Files are written under temporary names and renamed only when every table is written: a run that
 fails leaves the previous facts as they were (and records no ExtractRun, so the next run reads
 the same rows again).
