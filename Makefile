@@ -66,6 +66,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/outcomes.py --patients $(OUTCOMES_PATIENTS)
 	rm -f $(VENV)/bench.sqlite3
 	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench.sqlite3 $(BIN)/python benchmarks/clinic.py
+	rm -f $(VENV)/bench-outcomes.sqlite3
+	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench-outcomes.sqlite3 $(BIN)/python benchmarks/outcomes_extract.py
 	@if $(BIN)/python benchmarks/pg_reset.py $(PG_ADMIN) $(BENCH_DB); then \
 	  NALTRACK_DATABASE_URL=$(BENCH_PG) $(BIN)/python benchmarks/clinic.py; \
 	else echo "note: PostgreSQL is not reachable at $(PG_ADMIN); its clinic benchmark was skipped"; fi

@@ -2,7 +2,8 @@
 
 Each command reads one JSON document and prints one. Exit 0 when the input was evaluated, 2 when
 it was invalid: then standard output holds only {"error": ..., "field": ...}
-(shared/contracts/screening.md). No command reads the clock.
+(shared/contracts/screening.md). No command reads the clock. `coverage --ndjson` answers one
+request per line (many patients), each line's answer the one-patient answer.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..clinical import instruments
@@ -116,6 +117,61 @@ def _coverage(policy: Policy, document: object, args: argparse.Namespace) -> dic
     return parse_coverage_request(document).evaluate(policy)
 
 
+def _lines(source: str) -> Iterator[bytes]:
+    """The input's lines as bytes, read as they come (never the whole input in memory)."""
+    if source == "-":
+        yield from sys.stdin.buffer
+        return
+    try:
+        f = open(source, "rb")  # noqa: SIM115 - closed below, after the last line
+    except OSError as exc:
+        raise InputError(f"cannot read {source}: {exc.strerror}", "input") from None
+    with f:
+        yield from f
+
+
+def _coverage_line(policy: Policy, number: int, raw: bytes) -> dict[str, Any]:
+    """One NDJSON line's answer: exactly the one-patient answer, or the line's error."""
+    try:
+        try:
+            document = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise InputError("the line is not UTF-8 text", "input") from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"the line is not valid JSON ({exc.msg} at column {exc.colno})",
+                             "input") from None  # fmt: skip
+        return parse_coverage_request(document).evaluate(policy)
+    except InputError as err:
+        return {"line": number, **err.as_dict()}
+
+
+def _coverage_ndjson(args: argparse.Namespace) -> int:
+    """`naltrack coverage --ndjson`: one request per line in, one answer per line out, in order.
+    A bad line answers {"line": n, "error", "field"} and the others go on; the exit status is 2
+    when any line failed (0 when every line was evaluated). Blank lines are skipped (their
+    numbers still count, so `line` is the line's number in the file)."""
+    failed = False
+    try:
+        policy = _policy(args)
+        out = sys.stdout
+        for number, raw in enumerate(_lines(args.input), start=1):
+            if not raw.strip():
+                continue
+            answer = _coverage_line(policy, number, raw)
+            failed = failed or "line" in answer
+            out.write(json.dumps(answer, ensure_ascii=False, separators=(",", ":")) + "\n")
+    except InputError as err:  # the policy or the input itself: nothing to answer line by line
+        sys.stdout.write(json.dumps(err.as_dict(), ensure_ascii=False) + "\n")
+        return EXIT_INVALID
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _coverage_command(args: argparse.Namespace) -> int:
+    if args.ndjson:
+        return _coverage_ndjson(args)
+    return _run(_coverage)(args)
+
+
 def _rules_doc(args: argparse.Namespace) -> int:
     try:
         policy = _policy(args)
@@ -160,7 +216,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "coverage", help="days covered, PDC, gaps and risk windows from administrations"
     )
     _add_common(p)
-    p.set_defaults(handler=_run(_coverage))
+    p.add_argument(
+        "--ndjson",
+        action="store_true",
+        help="many requests: one JSON request per line in, one answer per line out (a bad line "
+        'answers {"line", "error", "field"}; exit 2 when any line failed)',
+    )
+    p.set_defaults(handler=_coverage_command)
 
     p = sub.add_parser("rules-doc", help="print docs/clinical-rules.md for the (given) policy")
     p.add_argument("--policy", metavar="FILE", help="a clinic policy TOML file")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import accounts, app, clinical, django, measuresdoc, ops, reminders
+from . import accounts, app, clinical, django, measuresdoc, ops, outcomes, reminders
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     ops.register(sub)
     reminders.register(sub)
     measuresdoc.register(sub)
+    outcomes.register(sub)
     return parser
 
 
