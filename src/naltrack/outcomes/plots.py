@@ -94,10 +94,10 @@ def _legend(f: Frame, names: Sequence[str], y: float) -> list[str]:
     """Names with their colour swatch in a row above the plot area, wrapping when long."""
     parts, x, row = [], f.left, 0
     for i, name in enumerate(names):
-        width = 30 + 9.5 * len(name)
+        width = 30 + 12 * len(name)  # room for the phone's larger text (app.css)
         if x + width > f.w - f.right and x > f.left:
             x, row = f.left, row + 1
-        yy = y + 22 * row
+        yy = y + 26 * row
         parts.append(f'<rect x="{x:.1f}" y="{yy - 6}" width="18" height="6" fill="{colour(i)}"/>')
         parts.append(f'<text x="{x + 24:.1f}" y="{yy}">{escape(name)}</text>')
         x += width + 12
@@ -107,7 +107,7 @@ def _legend(f: Frame, names: Sequence[str], y: float) -> list[str]:
 def legend_rows(names: Sequence[str], width: float, left: float, right: float) -> int:
     x, rows = left, 1
     for name in names:
-        w = 30 + 9.5 * len(name)
+        w = 30 + 12 * len(name)
         if x + w > width - right and x > left:
             x, rows = left, rows + 1
         x += w + 12
@@ -143,8 +143,8 @@ def km_plot(ident: str, title: str, curves: Mapping[str, KaplanMeier]) -> SafeSt
     names = list(curves)
     last = max((km.timeline[-1] for km in curves.values()), default=0.0)
     x_max = _nice_days(max(last, 1.0))
-    rows = legend_rows(names, 700, 56, 16)
-    f = Frame(700, 330 + 22 * rows, 56, 16, 18 + 22 * rows, 46, x_max, 1.0)
+    rows = legend_rows(names, 800, 70, 16)
+    f = Frame(800, 350 + 26 * rows, 70, 16, 30 + 26 * rows, 48, x_max, 1.0)
     desc = (
         f"{len(names)} curve{'s' if len(names) != 1 else ''} ({', '.join(names)}), "
         "each starting at 100% on day 0 and stepping down when patients stop treatment; the "
@@ -160,20 +160,21 @@ def km_plot(ident: str, title: str, curves: Mapping[str, KaplanMeier]) -> SafeSt
         'stroke="#5b6470" stroke-dasharray="5 4"/>'
     )
     for i, km in enumerate(curves.values()):
-        upper = _step_points(f, km.timeline, km.upper, x_max)
-        lower = _step_points(f, km.timeline, km.lower, x_max)
+        # each curve ends at its last follow-up: nothing is known past it
+        upper = _step_points(f, km.timeline, km.upper, km.timeline[-1])
+        lower = _step_points(f, km.timeline, km.lower, km.timeline[-1])
         band = " ".join(upper + lower[::-1])
         parts.append(
-            f'<polygon points="{band}" fill="{colour(i)}" fill-opacity="0.15" stroke="none"/>'
+            f'<polygon points="{band}" fill="{colour(i)}" fill-opacity="0.12" stroke="none"/>'
         )
     for i, (name, km) in enumerate(curves.items()):
-        line = " ".join(_step_points(f, km.timeline, km.survival, x_max))
+        line = " ".join(_step_points(f, km.timeline, km.survival, km.timeline[-1]))
         median = "not reached" if km.median is None else f"{km.median:g} days"
         parts.append(
             f'<polyline fill="none" stroke="{colour(i)}" stroke-width="2.5" points="{line}">'
             f"<title>{escape(name)}: median retention {median}</title></polyline>"
         )
-    parts += _legend(f, names, 14)
+    parts += _legend(f, names, 24)
     parts.append("</svg>")
     return mark_safe("".join(parts))
 
@@ -183,7 +184,7 @@ def share_bars(
 ) -> SafeString:
     """One horizontal bar per row: (label, share 0-1 or None when nothing to count, denominator),
     the share and its denominator written at the bar's end."""
-    bar_h, gap, left, right = 22, 10, 110, 130
+    bar_h, gap, left, right = 26, 12, 110, 170
     h = 26 + (bar_h + gap) * max(len(bars), 1) + 30
     f = Frame(700, h, left, right, 20, 30, 1, 1)
     desc = f"{what} for {len(bars)} groups, as bars from 0 to 100%. The numbers are in the table below."
@@ -202,7 +203,7 @@ def share_bars(
             f'text-anchor="end">{escape(label)}</text>'
         )
         if share is None:
-            words = f"none to count (n={n})"
+            words = f"n={n}, not yet"
         else:
             width = max(f.x(share) - left, 1)
             parts.append(
@@ -244,7 +245,7 @@ def band_line(
 ) -> SafeString:
     """A mean by day with its confidence band shaded, and a dashed vertical marker (the day an
     injection is due)."""
-    f = Frame(700, 320, 56, 16, 22, 46, x_max, y_max)
+    f = Frame(700, 336, 56, 16, 40, 46, x_max, y_max)
     desc = (
         f"The mean {y_label} by {x_label.lower()}, day 0 to {x_max:g}, with its 95% confidence "
         "band shaded"
@@ -257,7 +258,7 @@ def band_line(
     week = 7  # x ticks by the week
     parts += _x_axis(f, [float(d) for d in range(0, int(x_max) + 1, week)], x_label)
     parts.append(
-        f'<text x="{f.left - 40}" y="{f.top - 8}">{escape(y_label[:1].upper() + y_label[1:])}</text>'
+        f'<text x="{f.left - 40}" y="{f.top - 20}">{escape(y_label[:1].upper() + y_label[1:])}</text>'
     )
     inside = sorted((p for p in points if 0 <= p.day <= x_max), key=lambda p: p.day)
     if marker is not None:

@@ -68,6 +68,11 @@ class Measure:
     note: str = ""
 
     @property
+    def headers(self) -> list[str]:
+        """The column names as the page prints them ("retained_day_30": "retained day 30")."""
+        return [c.replace("_", " ") for c in self.columns]
+
+    @property
     def shown(self) -> list[list[str]]:
         """The rows as the page prints them: a share (a column named share, PDC, proportion or
         retained_..., 0-1) as a percentage, other fractions to one decimal, empty cells as a dash."""

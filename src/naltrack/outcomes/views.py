@@ -63,7 +63,7 @@ def _cohort_bars(m: Measure) -> list[tuple[str, float | None, int]]:
     for row in m.rows:
         n = int(_number(row[den]) or 0) if den is not None else 0
         s = _number(row[share]) if share is not None else None
-        if s is None and num is not None and n:
+        if share is None and num is not None and n:  # no share stored: numerator / denominator
             s = (_number(row[num]) or 0) / n
         if s is not None and s > 1:  # a percentage
             s = s / 100
