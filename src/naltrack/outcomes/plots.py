@@ -159,13 +159,14 @@ def km_plot(ident: str, title: str, curves: Mapping[str, KaplanMeier]) -> SafeSt
         f'<line x1="{f.left}" y1="{half:.1f}" x2="{f.w - f.right}" y2="{half:.1f}" '
         'stroke="#5b6470" stroke-dasharray="5 4"/>'
     )
+    shade = 0.12 if len(curves) <= 3 else 0.07  # overlapping bands stay readable
     for i, km in enumerate(curves.values()):
         # each curve ends at its last follow-up: nothing is known past it
         upper = _step_points(f, km.timeline, km.upper, km.timeline[-1])
         lower = _step_points(f, km.timeline, km.lower, km.timeline[-1])
         band = " ".join(upper + lower[::-1])
         parts.append(
-            f'<polygon points="{band}" fill="{colour(i)}" fill-opacity="0.12" stroke="none"/>'
+            f'<polygon points="{band}" fill="{colour(i)}" fill-opacity="{shade}" stroke="none"/>'
         )
     for i, (name, km) in enumerate(curves.items()):
         line = " ".join(_step_points(f, km.timeline, km.survival, km.timeline[-1]))

@@ -118,7 +118,7 @@ def _context(view: OutcomesView, grouping: str) -> dict[str, Any]:
             x_label="Days since the last injection", y_label=f"craving (0-{CRAVING_MAX})",
             marker=(interval, f"next injection due (day {interval})"),
         )  # fmt: skip
-    plotted = ("retention_milestones", "continuity_by_cohort", "craving_by_day")
+    plotted = ("continuity_by_cohort", "craving_by_day")
     ctx["plotted"] = {k: measures[k] for k in plotted if k in measures}
     ctx["tables"] = [m for k, m in measures.items() if k not in plotted]
     return ctx
