@@ -221,3 +221,8 @@ def test_the_navigation_links_the_page_for_those_who_read_reports() -> None:
     assert 'href="/outcomes/"' in page
     nurse_page = login(Role.NURSE, "nina.nurse").get("/today/").content.decode()
     assert 'href="/outcomes/"' not in nurse_page
+
+
+def test_compute_is_a_post() -> None:
+    client = login(Role.DIRECTOR, "dana.director")
+    assert client.get("/outcomes/compute/").status_code == 405

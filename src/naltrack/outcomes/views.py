@@ -169,8 +169,8 @@ def _posted_day(request: HttpRequest, name: str) -> date:
     return day
 
 
-@require_POST
 @requires(Action.VIEW_REPORTS)
+@require_POST
 def compute(request: HttpRequest) -> HttpResponse:
     """The director's "Compute now": the measures over the facts as they stand, for the period
     asked (the lead's `services.compute_measures`, which extracts, computes and stores a run)."""
