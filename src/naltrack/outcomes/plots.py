@@ -82,7 +82,7 @@ def _x_axis(f: Frame, ticks: Sequence[float], label: str) -> list[str]:
     for t in ticks:
         x = f.x(t)
         parts.append(f'<line x1="{x:.1f}" y1="{f.top}" x2="{x:.1f}" y2="{base}" stroke="{GRID}"/>')
-        parts.append(f'<text x="{x:.1f}" y="{base + 18}" text-anchor="middle">{t:g}</text>')
+        parts.append(f'<text x="{x:.1f}" y="{base + 20}" text-anchor="middle">{t:g}</text>')
     parts.append(
         f'<text x="{(f.left + f.w - f.right) / 2:.1f}" y="{f.h - 4}" text-anchor="middle">'
         f"{escape(label)}</text>"
@@ -94,10 +94,10 @@ def _legend(f: Frame, names: Sequence[str], y: float) -> list[str]:
     """Names with their colour swatch in a row above the plot area, wrapping when long."""
     parts, x, row = [], f.left, 0
     for i, name in enumerate(names):
-        width = 30 + 12 * len(name)  # room for the phone's larger text (app.css)
+        width = 30 + 15 * len(name)  # room for the phone's larger text (app.css)
         if x + width > f.w - f.right and x > f.left:
             x, row = f.left, row + 1
-        yy = y + 26 * row
+        yy = y + 30 * row
         parts.append(f'<rect x="{x:.1f}" y="{yy - 6}" width="18" height="6" fill="{colour(i)}"/>')
         parts.append(f'<text x="{x + 24:.1f}" y="{yy}">{escape(name)}</text>')
         x += width + 12
@@ -107,7 +107,7 @@ def _legend(f: Frame, names: Sequence[str], y: float) -> list[str]:
 def legend_rows(names: Sequence[str], width: float, left: float, right: float) -> int:
     x, rows = left, 1
     for name in names:
-        w = 30 + 12 * len(name)
+        w = 30 + 15 * len(name)
         if x + w > width - right and x > left:
             x, rows = left, rows + 1
         x += w + 12
@@ -143,8 +143,8 @@ def km_plot(ident: str, title: str, curves: Mapping[str, KaplanMeier]) -> SafeSt
     names = list(curves)
     last = max((km.timeline[-1] for km in curves.values()), default=0.0)
     x_max = _nice_days(max(last, 1.0))
-    rows = legend_rows(names, 800, 70, 16)
-    f = Frame(800, 350 + 26 * rows, 70, 16, 30 + 26 * rows, 48, x_max, 1.0)
+    rows = legend_rows(names, 800, 80, 16)
+    f = Frame(800, 360 + 30 * rows, 80, 16, 34 + 30 * rows, 56, x_max, 1.0)
     desc = (
         f"{len(names)} curve{'s' if len(names) != 1 else ''} ({', '.join(names)}), "
         "each starting at 100% on day 0 and stepping down when patients stop treatment; the "
@@ -175,7 +175,7 @@ def km_plot(ident: str, title: str, curves: Mapping[str, KaplanMeier]) -> SafeSt
             f'<polyline fill="none" stroke="{colour(i)}" stroke-width="2.5" points="{line}">'
             f"<title>{escape(name)}: median retention {median}</title></polyline>"
         )
-    parts += _legend(f, names, 24)
+    parts += _legend(f, names, 26)
     parts.append("</svg>")
     return mark_safe("".join(parts))
 
