@@ -22,6 +22,7 @@ from naltrack.inventory import views as inventory
 from naltrack.merge import views as merge
 from naltrack.monitoring import views as monitoring
 from naltrack.naloxone import views as naloxone
+from naltrack.outcomes import views as outcomes
 from naltrack.outreach import views as outreach
 from naltrack.patients import views as patients
 from naltrack.portal import staff_views as portal_staff
@@ -120,6 +121,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/", reports.program, name="report"),
     path("reports/program.csv", reports.program_csv, name="report-csv"),
     path("reports/outreach/", outreach_report.contact_report, name="outreach-report"),
+    path("outcomes/", outcomes.outcomes, name="outcomes"),
+    path("outcomes/compute/", outcomes.compute, name="outcomes-compute"),
+    path("outcomes/<slug:measure_id>.csv", outcomes.measure_csv, name="outcomes-csv"),
     path("inventory/", inventory.stock_page, name="inventory"),
     path("inventory/kits/<int:pk>/", inventory.kit_page, name="inventory-kit"),
     path("policy/", reports.clinic_policy, name="clinic-policy"),

@@ -321,7 +321,7 @@ def _staff_paths(mrn: str) -> list[str]:
         # the probes, and the wallet card's public QR page (no sign-in; test_wallet_card.py)
         if route not in ("healthz", "readyz", "card/check/<str:token>/"):
             paths.append(route)
-    args = {"<str:mrn>": mrn, "<int:pk>": "1", "<int:alert_id>": "1"}
+    args = {"<str:mrn>": mrn, "<int:pk>": "1", "<int:alert_id>": "1", "<slug:measure_id>": "pdc"}
     filled = []
     for route in paths:
         for name, value in args.items():
