@@ -74,7 +74,7 @@ def time_on_treatment(
     the Kaplan-Meier input of the retention measure).
 
     Followed from `first_dose` to the end of follow-up: `as_of`, or `censored_on` (transfer,
-    referral out, death) when earlier; doses after it are not read. Discontinued when an
+    referral out, death) when earlier; doses after it change nothing. Discontinued when an
     uncovered run inside follow-up is longer than the policy's continuity gap (`gap_allowed`; a
     run still going at the end of follow-up counts once it is longer): the days on treatment are
     then those up to the end of the last covered run before it (its first uncovered day minus the
@@ -84,8 +84,7 @@ def time_on_treatment(
     if end < first_dose:
         field = "as_of" if end == as_of else "censored_on"
         raise InputError("is before the first dose", field)
-    seen = [a for a in admins if a.date <= end]
-    segments = [(s.toordinal(), e.toordinal()) for s, e in covered_segments(seen, policy)]
+    segments = [(s.toordinal(), e.toordinal()) for s, e in covered_segments(admins, policy)]
     first = first_dose.toordinal()
     _covered, gaps = clip(segments, first, end.toordinal())
     allowed = gap_allowed(policy)
