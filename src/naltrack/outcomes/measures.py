@@ -24,6 +24,7 @@ from __future__ import annotations
 import importlib
 import math
 import statistics
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -88,16 +89,56 @@ class Measure:
         return {"title": self.title, "columns": self.columns, "rows": self.rows, "note": self.note}
 
 
+class TableCache:
+    """Tables several measures share (intervals, per-episode continuity and PDC), computed once
+    on the backend and dropped by `release`. DuckDB: a temporary table (ibis' own `cache` cannot
+    drop it there with the sqlglot installed: its DROP statement loses the table's name);
+    other engines: `Table.cache` (Spark: a persisted DataFrame)."""
+
+    def __init__(self, con: BaseBackend) -> None:
+        self.con = con
+        self.tables: dict[str, Table] = {}
+        self.temporary: list[str] = []
+
+    def get(self, name: str, build: Callable[[], Table]) -> Table:
+        if name not in self.tables:
+            expr = build()
+            if self.con.name == "duckdb":
+                temp = f"naltrack_measure_{name}_{uuid.uuid4().hex}"
+                self.tables[name] = self.con.create_table(temp, expr, temp=True)  # type: ignore[attr-defined]
+                self.temporary.append(temp)
+            else:
+                self.tables[name] = expr.cache()
+        return self.tables[name]
+
+    def release(self) -> None:
+        for temp in self.temporary:
+            self.con.raw_sql(f'DROP TABLE IF EXISTS "{temp}"')  # type: ignore[attr-defined]
+        if self.con.name != "duckdb":
+            for t in self.tables.values():
+                t.release()  # type: ignore[attr-defined]
+        self.tables, self.temporary = {}, []
+
+
 @dataclass(frozen=True)
 class Context:
     """What every measure reads: the facts, the policy and the days (as day numbers since
-    1970-01-01, `day_number`) of the period and of the data's end."""
+    1970-01-01, `day_number`) of the period and of the data's end; with a `cache`, the tables
+    several measures share are computed once."""
 
     facts: Facts
     policy: Policy
     period_start: int
     period_end: int
     as_of: int
+    cache: TableCache | None = None
+
+    def shared(self, name: str, build: Callable[[], Table]) -> Table:
+        return build() if self.cache is None else self.cache.get(name, build)
+
+    def release(self) -> None:
+        if self.cache is not None:
+            self.cache.release()
 
     @property
     def gap(self) -> int:
@@ -173,6 +214,10 @@ def doses_known(ctx: Context) -> Table:
 def intervals(ctx: Context) -> Table:
     """Each dose's effective covered interval [iv_start, iv_end) (day numbers), supply carried
     forward (module docstring): episode_key, iv_start, iv_end."""
+    return ctx.shared("intervals", lambda: _intervals(ctx))
+
+
+def _intervals(ctx: Context) -> Table:
     import ibis
 
     d = doses_known(ctx)
@@ -270,6 +315,15 @@ def continuity_expr(ctx: Context, days: Sequence[int]) -> Table:
     )
 
 
+CONTINUITY_WINDOWS = tuple(sorted({CONTINUITY_DAYS, *RETENTION_MILESTONES}))
+
+
+def continuity(ctx: Context, days: int) -> Table:
+    """`continuity_expr` for one day count (shared by the measures that read it)."""
+    t = ctx.shared("continuity", lambda: continuity_expr(ctx, CONTINUITY_WINDOWS))
+    return t.filter(t.wid == days)
+
+
 def _int(v: BooleanValue) -> IntegerValue:
     return v.cast("int64")  # type: ignore[no-any-return]
 
@@ -290,7 +344,7 @@ def _rate(num: int | None, den: int | float | None) -> float | None:
 
 
 def continuity_measure(con: BaseBackend, ctx: Context) -> Measure:
-    t = continuity_expr(ctx, [CONTINUITY_DAYS])
+    t = continuity(ctx, CONTINUITY_DAYS)
     recs = _run(con, _continuity_counts(t, "wid"))
     r = recs[0] if recs else {}
     row = [r.get(k) or 0 for k in ("episodes", "not_due", "ended", "eligible", "continuous")]
@@ -315,7 +369,7 @@ def continuity_measure(con: BaseBackend, ctx: Context) -> Measure:
 
 
 def continuity_by_cohort_measure(con: BaseBackend, ctx: Context) -> Measure:
-    t = continuity_expr(ctx, [CONTINUITY_DAYS])
+    t = continuity(ctx, CONTINUITY_DAYS)
     e = ctx.facts.episodes
     t = t.join(e.select("episode_key", "first_dose"), "episode_key")
     t = t.mutate(
@@ -343,7 +397,8 @@ def continuity_by_cohort_measure(con: BaseBackend, ctx: Context) -> Measure:
 
 
 def retention_measure(con: BaseBackend, ctx: Context) -> Measure:
-    t = continuity_expr(ctx, RETENTION_MILESTONES)
+    t = ctx.shared("continuity", lambda: continuity_expr(ctx, CONTINUITY_WINDOWS))
+    t = t.filter(t.wid.isin(RETENTION_MILESTONES))
     recs = {r["wid"]: r for r in _run(con, _continuity_counts(t, "wid"))}
     rows = []
     for m in RETENTION_MILESTONES:
@@ -462,7 +517,7 @@ def _pdc_counts(t: Table, threshold: float, *keys: str) -> Table:
 
 def pdc_measure(con: BaseBackend, ctx: Context) -> Measure:
     threshold = adherence_threshold(ctx.policy)
-    t = pdc_expr(ctx)
+    t = ctx.shared("pdc", lambda: pdc_expr(ctx))
     recs = _run(con, t.aggregate(episodes=t.count(), pdc_sum=t.pdc.sum(),
                                  adherent=_int(t.pdc >= threshold).sum()))  # fmt: skip
     r = recs[0]
@@ -526,8 +581,8 @@ def by_group_measure(con: BaseBackend, ctx: Context) -> Measure:
     e = ctx.facts.episodes.drop("first_dose").join(
         ctx.facts.episodes.select("episode_key", "first_dose"), "episode_key"
     )
-    cont = _by_dimension(continuity_expr(ctx, [CONTINUITY_DAYS]), e)
-    pdc = _by_dimension(pdc_expr(ctx), e)
+    cont = _by_dimension(continuity(ctx, CONTINUITY_DAYS), e)
+    pdc = _by_dimension(ctx.shared("pdc", lambda: pdc_expr(ctx)), e)
     c = {
         (r["dimension"], r["group"]): r
         for r in _run(con, _continuity_counts(cont, "dimension", "group"))
