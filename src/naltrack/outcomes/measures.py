@@ -105,7 +105,7 @@ class TableCache:
             expr = build()
             if self.con.name == "duckdb":
                 temp = f"naltrack_measure_{name}_{uuid.uuid4().hex}"
-                self.tables[name] = self.con.create_table(temp, expr, temp=True)  # type: ignore[attr-defined]
+                self.tables[name] = self.con.create_table(temp, expr, temp=True)
                 self.temporary.append(temp)
             else:
                 self.tables[name] = expr.cache()
@@ -113,10 +113,10 @@ class TableCache:
 
     def release(self) -> None:
         for temp in self.temporary:
-            self.con.raw_sql(f'DROP TABLE IF EXISTS "{temp}"')  # type: ignore[attr-defined]
+            self.con.raw_sql(f'DROP TABLE IF EXISTS "{temp}"')
         if self.con.name != "duckdb":
             for t in self.tables.values():
-                t.release()  # type: ignore[attr-defined]
+                t.release()
         self.tables, self.temporary = {}, []
 
 
@@ -180,11 +180,11 @@ def load_facts(con: BaseBackend, directory: Path | str) -> Facts:
         folder = Path(directory) / name
         view = TABLE_PREFIX + name
         if folder.is_dir() and any(folder.glob("*.parquet")):
-            t = con.read_parquet(str(folder / "*.parquet"))  # type: ignore[attr-defined]
-            con.create_view(view, t.select(*schema.names), overwrite=True)  # type: ignore[attr-defined]
+            t = con.read_parquet(str(folder / "*.parquet"))
+            con.create_view(view, t.select(*schema.names), overwrite=True)
         else:
             empty = ibis.memtable(schema.empty_table())
-            con.create_view(view, empty, overwrite=True)  # type: ignore[attr-defined]
+            con.create_view(view, empty, overwrite=True)
     return registered_facts(con)
 
 
@@ -203,7 +203,7 @@ def _run(con: BaseBackend, expr: Table) -> Records:
 
 def _n(col: Any) -> IntegerValue:
     """A date column as day numbers (days since 1970-01-01)."""
-    return col.epoch_days().cast("int64")  # type: ignore[no-any-return]
+    return col.epoch_days().cast("int64")
 
 
 def doses_known(ctx: Context) -> Table:
@@ -325,7 +325,7 @@ def continuity(ctx: Context, days: int) -> Table:
 
 
 def _int(v: BooleanValue) -> IntegerValue:
-    return v.cast("int64")  # type: ignore[no-any-return]
+    return v.cast("int64")
 
 
 def _continuity_counts(t: Table, *keys: str) -> Table:
