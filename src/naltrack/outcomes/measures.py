@@ -15,8 +15,9 @@ i-th dose's supply at max(e_{i-1}, d_i) + s_i; subtracting S_i gives
 max(e_{i-1} - S_{i-1}, d_i - S_{i-1}).) The uncovered runs are the gaps between consecutive
 intervals.
 
-`ibis` costs about 0.4 s to import: pages import this module, so ibis is imported inside the
-functions that build or run expressions, never at module level.
+`ibis` costs about 0.4 s to import and pyarrow (the facts' schemas) about 0.17 s: pages import
+this module, so both are imported inside the functions that build or run expressions, never at
+module level (importing this module loads neither).
 """
 
 from __future__ import annotations
@@ -46,8 +47,6 @@ from naltrack.clinical.outcomes import (
     age_band,
 )
 from naltrack.clinical.policy import Policy
-
-from .facts import TABLES
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
@@ -176,6 +175,8 @@ def load_facts(con: BaseBackend, directory: Path | str) -> Facts:
     an empty table with the facts' schema."""
     import ibis
 
+    from .facts import TABLES
+
     for name, schema in TABLES.items():
         folder = Path(directory) / name
         view = TABLE_PREFIX + name
@@ -190,6 +191,8 @@ def load_facts(con: BaseBackend, directory: Path | str) -> Facts:
 
 def registered_facts(con: BaseBackend) -> Facts:
     """The fact tables `load_facts` registered on `con`."""
+    from .facts import TABLES
+
     return Facts(**{name: con.table(TABLE_PREFIX + name) for name in TABLES})
 
 
