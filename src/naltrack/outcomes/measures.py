@@ -164,22 +164,36 @@ def duckdb_backend() -> BaseBackend:
 
 
 def spark_backend(session: Any) -> BaseBackend:
-    """The measures on a Spark cluster (or a local session): `session` is a SparkSession."""
+    """The measures on Spark: `session` is a SparkSession, local or a cluster's. A network of
+    clinics pools its facts (each clinic's extract under one store, the `clinic` column telling
+    them apart) and runs the same measures there:
+
+        spark = SparkSession.builder.master("spark://host:7077").getOrCreate()
+        con = spark_backend(spark)
+        load_facts(con, "s3a://network-store/outcomes/facts")
+        compute_all(con, policy=..., period_start=..., period_end=..., as_of=...)
+    """
     import ibis
 
     return ibis.pyspark.connect(session)
 
 
 def load_facts(con: BaseBackend, directory: Path | str) -> Facts:
-    """The fact tables of `<directory>/<table>/*.parquet` on `con`; a table with no file yet is
-    an empty table with the facts' schema."""
+    """The fact tables of `<directory>/<table>/*.parquet`, registered on `con` as views
+    (`registered_facts`). A local table folder with no file yet gives an empty table with the
+    facts' schema; a URL (`s3a://...`, `hdfs://...`: a cluster's store) is read as it is."""
     import ibis
 
     from .facts import TABLES
 
+    remote = isinstance(directory, str) and "://" in directory
     for name, schema in TABLES.items():
-        folder = Path(directory) / name
         view = TABLE_PREFIX + name
+        if remote:
+            t = con.read_parquet(f"{str(directory).rstrip('/')}/{name}/*.parquet")
+            con.create_view(view, t.select(*schema.names), overwrite=True)
+            continue
+        folder = Path(directory) / name
         if folder.is_dir() and any(folder.glob("*.parquet")):
             t = con.read_parquet(str(folder / "*.parquet"))
             con.create_view(view, t.select(*schema.names), overwrite=True)
@@ -375,22 +389,23 @@ def continuity_by_cohort_measure(con: BaseBackend, ctx: Context) -> Measure:
     t = continuity(ctx, CONTINUITY_DAYS)
     e = ctx.facts.episodes
     t = t.join(e.select("episode_key", "first_dose"), "episode_key")
-    t = t.mutate(
-        year=t.first_dose.year(), month=t.first_dose.month(), quarter=t.first_dose.quarter()
+    import ibis
+
+    year = t.first_dose.year().cast("int64")
+    both = ibis.union(
+        t.mutate(kind=ibis.literal("month"), year=year, part=t.first_dose.month().cast("int64")),
+        t.mutate(
+            kind=ibis.literal("quarter"), year=year, part=t.first_dose.quarter().cast("int64")
+        ),
     )
     rows: list[Row] = []
-    for kind, keys in (("month", ("year", "month")), ("quarter", ("year", "quarter"))):
-        for r in sorted(
-            _run(con, _continuity_counts(t, *keys)), key=lambda r: [r[k] for k in keys]
-        ):
-            label = (
-                f"{r['year']}-{r['month']:02d}"
-                if kind == "month"
-                else f"{r['year']}-Q{r['quarter']}"
-            )
-            rows.append(
-                [kind, label, r["eligible"], r["continuous"], _rate(r["continuous"], r["eligible"])]
-            )
+    recs = _run(con, _continuity_counts(both, "kind", "year", "part"))
+    for r in sorted(recs, key=lambda r: (r["kind"], r["year"], r["part"])):
+        label = (
+            f"{r['year']}-{r['part']:02d}" if r["kind"] == "month" else f"{r['year']}-Q{r['part']}"
+        )
+        rows.append([r["kind"], label, r["eligible"], r["continuous"],
+                     _rate(r["continuous"], r["eligible"])])  # fmt: skip
     return Measure(
         f"Continuity ({CONTINUITY_DAYS} days) by month and quarter of the index start",
         ["cohort", "start", "eligible", "continuous", "rate"],
@@ -581,9 +596,7 @@ def _by_dimension(t: Table, episodes: Table) -> Table:
 
 def by_group_measure(con: BaseBackend, ctx: Context) -> Measure:
     threshold = adherence_threshold(ctx.policy)
-    e = ctx.facts.episodes.drop("first_dose").join(
-        ctx.facts.episodes.select("episode_key", "first_dose"), "episode_key"
-    )
+    e = ctx.facts.episodes
     cont = _by_dimension(continuity(ctx, CONTINUITY_DAYS), e)
     pdc = _by_dimension(ctx.shared("pdc", lambda: pdc_expr(ctx)), e)
     c = {
@@ -639,8 +652,10 @@ def abstinence_measure(con: BaseBackend, ctx: Context) -> Measure:
     opioid = screens.filter(screens.opioid_positive.notnull())
     alcohol = screens.filter(screens.alcohol_positive.notnull())
     simple = ibis.union(
-        opioid.aggregate(what=ibis.literal("opioid"), n=opioid.count(), negative=_int(~opioid.opioid_positive).sum()),
-        alcohol.aggregate(what=ibis.literal("alcohol"), n=alcohol.count(), negative=_int(~alcohol.alcohol_positive).sum()),
+        opioid.aggregate(what=ibis.literal("opioid"), n=opioid.count().cast("int64"),
+                         negative=_int(~opioid.opioid_positive).sum().cast("int64")),
+        alcohol.aggregate(what=ibis.literal("alcohol"), n=alcohol.count().cast("int64"),
+                          negative=_int(~alcohol.alcohol_positive).sum().cast("int64")),
     )  # fmt: skip
     every = UDS_EXPECTED_EVERY_DAYS
     e = dosed_episodes(ctx)
@@ -655,9 +670,15 @@ def abstinence_measure(con: BaseBackend, ctx: Context) -> Measure:
     j = j.mutate(k=(_n(j.day) - j.F) // every).filter(lambda t: t.k.between(t.k0, t.k1))
     weeks = j.group_by("episode_key", "k").aggregate(pos=_int(j.opioid_positive).sum())
     negative = weeks.aggregate(negative=_int(weeks.pos == 0).sum())
-    recs = {r["what"]: r for r in _run(con, simple)}
-    exp = _run(con, expected)[0]["weeks"] or 0
-    neg = _run(con, negative)[0]["negative"] or 0
+    none = ibis.null("int64")
+    recs = {r["what"]: r for r in _run(con, ibis.union(
+        simple,
+        expected.select(what=ibis.literal("weeks"), n=expected.weeks.cast("int64"), negative=none),
+        negative.select(what=ibis.literal("negative weeks"), n=negative.negative.cast("int64"),
+                        negative=none),
+    ))}  # fmt: skip
+    exp = recs["weeks"]["n"] or 0
+    neg = recs["negative weeks"]["n"] or 0
     rows: list[Row] = []
     for what in ("opioid", "alcohol"):
         r = recs.get(what, {})
@@ -694,11 +715,17 @@ def first_use_measure(con: BaseBackend, ctx: Context) -> Measure:
     u = use_reports(ctx).join(c.select("episode_key", "F"), "episode_key")
     u = u.filter(u.dn >= u.F)
     first = u.group_by("episode_key").aggregate(days=(u.dn - u.F).min())
-    dist = first.group_by("days").aggregate(n=first.count())
-    total = _run(con, c.aggregate(n=c.count()))[0]["n"] or 0
+    import ibis
+
+    dist = first.group_by(days=first.days.cast("int64")).aggregate(n=first.count().cast("int64"))
+    everyone = c.aggregate(days=ibis.null("int64"), n=c.count().cast("int64"))
     days: list[int] = []
-    for r in _run(con, dist):
-        days.extend([r["days"]] * r["n"])
+    total = 0
+    for r in _run(con, ibis.union(dist, everyone)):
+        if r["days"] is None:
+            total = r["n"] or 0
+        else:
+            days.extend([r["days"]] * r["n"])
     median = float(statistics.median(days)) if days else None
     return Measure(
         "Time to first reported opioid use",
@@ -721,18 +748,20 @@ def use_in_coverage_measure(con: BaseBackend, ctx: Context) -> Measure:
     s = window_stats(
         ctx, e.select("episode_key", wid=ibis.literal(0, "int64"), w_start=e.ws, w_end=e.we)
     )
-    days = s.aggregate(days=(s.w_end - s.w_start + 1).sum(), covered=s.covered.sum())
+    days = s.aggregate(what=ibis.literal("days"), n=(s.w_end - s.w_start + 1).sum().cast("int64"))
+    covered_sum = s.aggregate(what=ibis.literal("covered days"), n=s.covered.sum().cast("int64"))
     u = use_reports(ctx).join(e.select("episode_key", "ws", "we"), "episode_key")
     u = u.filter(u.dn.between(u.ws, u.we))
     iv = intervals(ctx)
     hit = u.join(iv, [u.episode_key == iv.episode_key, iv.iv_start <= u.dn, u.dn < iv.iv_end])
     counts = ibis.union(
-        u.aggregate(what=ibis.literal("all"), n=u.count()),
-        hit.aggregate(what=ibis.literal("covered"), n=hit.count()),
+        u.aggregate(what=ibis.literal("all"), n=u.count().cast("int64")),
+        hit.aggregate(what=ibis.literal("covered"), n=hit.count().cast("int64")),
+        days,
+        covered_sum,
     )
-    d = _run(con, days)[0]
     n = {r["what"]: r["n"] or 0 for r in _run(con, counts)}
-    all_days, covered_days = d["days"] or 0, d["covered"] or 0
+    all_days, covered_days = n.get("days", 0), n.get("covered days", 0)
     inside, outside = n.get("covered", 0), n.get("all", 0) - n.get("covered", 0)
     rows = [
         ["covered", inside, covered_days, _rate(PER_100 * inside, covered_days)],
