@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from naltrack.clinical.coverage import Administration, retained
-from naltrack.clinical.outcomes import CONTINUITY_DAYS
+from naltrack.clinical.outcomes import CONTINUITY_DAYS, age_band
 from naltrack.clinical.policy import DEFAULT_POLICY
 from naltrack.clinical.vocab import Formulation
 from naltrack.outcomes import measures as m
@@ -201,3 +201,14 @@ def test_craving_by_days_since_the_last_injection(tmp_path: Path) -> None:
     assert rows[0][:3] == [3, 2, 3.0]
     assert rows[0][3] == pytest.approx(3.0 - half) and rows[0][4] == pytest.approx(3.0 + half)
     assert rows[1] == [27, 1, 7.0, None, None]
+
+
+def test_the_ibis_age_bands_are_the_core_s(tmp_path: Path) -> None:
+    ages = [*range(0, 101), None]
+    write(tmp_path, episodes=[episode(f"a{a}", JAN1, age_at_start=a) for a in ages])
+    con = m.duckdb_backend()
+    facts = m.load_facts(con, tmp_path)
+    e = facts.episodes
+    rows = con.to_pyarrow(e.select("age_at_start", band=m._dimensions(e)["age_band"])).to_pylist()
+    got = {r["age_at_start"]: r["band"] for r in rows}
+    assert got == {a: "unknown" if a is None else age_band(a) for a in ages}

@@ -10,7 +10,7 @@ import pytest
 
 from naltrack.clinical.coverage import Administration
 from naltrack.clinical.errors import InputError
-from naltrack.clinical.outcomes import adherence_threshold, time_on_treatment
+from naltrack.clinical.outcomes import adherence_threshold, age_band, time_on_treatment
 from naltrack.clinical.policy import DEFAULT_POLICY
 from naltrack.clinical.vocab import Formulation
 
@@ -106,13 +106,13 @@ def test_censoring_ends_follow_up_when_earlier_than_as_of(
 def test_as_of_before_the_first_dose_is_refused() -> None:
     with pytest.raises(InputError) as err:
         time_on_treatment([xr(0)], D0, day(-1))
-    assert err.value.field == "as_of"
+    assert (err.value.field, err.value.message) == ("as_of", "is before the first dose")
 
 
 def test_censoring_before_the_first_dose_is_refused() -> None:
     with pytest.raises(InputError) as err:
         time_on_treatment([xr(0)], D0, day(10), censored_on=day(-1))
-    assert err.value.field == "censored_on"
+    assert (err.value.field, err.value.message) == ("censored_on", "is before the first dose")
 
 
 def test_as_of_before_the_first_dose_names_as_of_even_with_a_later_censoring() -> None:
@@ -138,3 +138,13 @@ def test_adherence_threshold_is_the_policy_s() -> None:
     assert adherence_threshold(DEFAULT_POLICY) == 0.80
     clinic = dataclasses.replace(DEFAULT_POLICY, version="t", pdc_adherent_min=0.9)
     assert adherence_threshold(clinic) == 0.9
+
+
+@pytest.mark.parametrize(
+    ("age", "band"),
+    [(0, "under 18"), (17, "under 18"), (18, "18-25"), (25, "18-25"), (26, "26-34"),
+     (34, "26-34"), (35, "35-44"), (44, "35-44"), (45, "45-54"), (54, "45-54"), (55, "55-64"),
+     (64, "55-64"), (65, "65+"), (104, "65+")],
+)  # fmt: skip
+def test_age_bands_at_each_edge(age: int, band: str) -> None:
+    assert age_band(age) == band
