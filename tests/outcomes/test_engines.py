@@ -15,6 +15,9 @@ from naltrack.clinical.policy import DEFAULT_POLICY
 from naltrack.outcomes import measures as m
 from tests.outcomes.factdata import dose, episode, write
 
+# Ibis 12 calls DuckDB's fetch_arrow_table, deprecated by DuckDB 2: not ours to change.
+pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning")
+
 START = date(2025, 10, 1)
 FORMS = ("oral", "xr_injection", "implant")
 COVERS = {"oral": 1, "xr_injection": 28, "implant": 90}

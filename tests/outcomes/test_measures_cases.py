@@ -16,6 +16,9 @@ from naltrack.clinical.vocab import Formulation
 from naltrack.outcomes import measures as m
 from tests.outcomes.factdata import dose, episode, write
 
+# Ibis 12 calls DuckDB's fetch_arrow_table, deprecated by DuckDB 2: not ours to change.
+pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning")
+
 
 def compute(folder: Path, start: date, end: date, as_of: date) -> dict[str, Any]:
     con = m.duckdb_backend()

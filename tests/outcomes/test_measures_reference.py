@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +29,9 @@ from naltrack.clinical.policy import DEFAULT_POLICY, Policy
 from naltrack.clinical.vocab import Formulation
 from naltrack.outcomes import measures as m
 from tests.outcomes.factdata import dose, episode, write
+
+# Ibis 12 calls DuckDB's fetch_arrow_table, deprecated by DuckDB 2: not ours to change.
+pytestmark = pytest.mark.filterwarnings("ignore:fetch_arrow_table:DeprecationWarning")
 
 PERIOD_START, PERIOD_END = date(2026, 1, 1), date(2026, 6, 30)
 FORMS = {
