@@ -118,6 +118,14 @@ def test_every_measure_is_identical_on_duckdb_and_spark(
     m.load_facts(con, folder)
     on_spark = m.compute_all(con, **kwargs)
     same(on_duckdb, on_spark)
+    # The tables shared between measures are dropped after the run, on both engines.
+    in_duckdb = [
+        r[0] for r in duck.raw_sql("SELECT table_name FROM information_schema.tables").fetchall()
+    ]
+    in_spark = [t.name for t in spark.catalog.listTables()]
+    shared = ("naltrack_measure_", "ibis_cached")
+    assert [t for t in [*in_duckdb, *in_spark] if t.startswith(shared)] == []
+    assert any(t.startswith(m.TABLE_PREFIX) for t in in_duckdb)  # the facts' views stay
     # The program exercises every measure: none is empty.
     assert set(on_duckdb["measures"]) == {*m.MEASURES, "time_on_treatment"}
     for name, measure in on_duckdb["measures"].items():

@@ -914,18 +914,21 @@ def compute_all(
     period_end: date,
     as_of: date,
 ) -> dict[str, Any]:
-    """Every measure over the facts registered on `con` (`load_facts`) for the period, with data up to `as_of`. Besides
-    the measures of the brief, `time_on_treatment` holds the Kaplan-Meier input (days, events,
-    censored per group) and "km" the curves."""
+    """Every measure over the facts registered on `con` (`load_facts`) for the period, with data
+    up to `as_of`. Besides the measures of the brief, `time_on_treatment` holds the Kaplan-Meier
+    input (days, discontinued, censored per group) and "km" the curves."""
     if period_end < period_start:
         raise InputError("is before period_start", "period_end")
-    facts = registered_facts(con)
     ctx = Context(
-        facts, policy, day_number(period_start), day_number(period_end), day_number(as_of)
-    )
-    measures = {name: build(con, ctx).as_dict() for name, build in MEASURES.items()}
-    tot, km = time_on_treatment_measure(con, ctx)
-    measures["time_on_treatment"] = tot.as_dict()
+        registered_facts(con), policy, day_number(period_start), day_number(period_end),
+        day_number(as_of), TableCache(con),
+    )  # fmt: skip
+    try:
+        measures = {name: build(con, ctx).as_dict() for name, build in MEASURES.items()}
+        tot, km = time_on_treatment_measure(con, ctx)
+        measures["time_on_treatment"] = tot.as_dict()
+    finally:
+        ctx.release()
     return {
         "as_of": as_of.isoformat(),
         "period": {"start": period_start.isoformat(), "end": period_end.isoformat()},
