@@ -8,6 +8,13 @@ against.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
+from .coverage import Administration, clip, covered_segments, gap_allowed
+from .errors import InputError
+from .policy import DEFAULT_POLICY, Policy
+
 # NQF 3175 / MIPS 468 (Part B §9, S13): at least 180 days of continuous pharmacotherapy after the
 # index start; "continuous" allows uncovered runs up to the policy's continuity_gap_allowed_days
 # (7 by default: "commonly cited", marked UNVERIFIED in Part B §9).
@@ -49,3 +56,39 @@ DAYS_PER_MONTH = 30
 # Episode ends that censor retention (the patient left our care, not treatment): the episodes'
 # `end_kind` values (naltrack.outcomes.facts). Completed, lost to follow-up and other do not.
 CENSORING_END_KINDS = ("transferred", "referred_out", "died")
+
+
+def adherence_threshold(policy: Policy) -> float:
+    """The PDC at or above which an episode counts as adherent (PQA ≥ 80%; Part B §9)."""
+    return policy.pdc_adherent_min
+
+
+def time_on_treatment(
+    admins: Iterable[Administration],
+    first_dose: date,
+    as_of: date,
+    policy: Policy = DEFAULT_POLICY,
+    censored_on: date | None = None,
+) -> tuple[int, bool]:
+    """Days on treatment from the first dose, and whether treatment was discontinued (Part B §9,
+    the Kaplan-Meier input of the retention measure).
+
+    Followed from `first_dose` to the end of follow-up: `as_of`, or `censored_on` (transfer,
+    referral out, death) when earlier; doses after it change nothing. Discontinued when an
+    uncovered run inside follow-up is longer than the policy's continuity gap (`gap_allowed`; a
+    run still going at the end of follow-up counts once it is longer): the days on treatment are
+    then those up to the end of the last covered run before it (its first uncovered day minus the
+    first dose). Otherwise censored, on treatment through the last day of follow-up (both days
+    counted: a first dose on `as_of` is 1 day)."""
+    end = as_of if censored_on is None else min(as_of, censored_on)
+    if end < first_dose:
+        field = "as_of" if end == as_of else "censored_on"
+        raise InputError("is before the first dose", field)
+    segments = [(s.toordinal(), e.toordinal()) for s, e in covered_segments(admins, policy)]
+    first = first_dose.toordinal()
+    _covered, gaps = clip(segments, first, end.toordinal())
+    allowed = gap_allowed(policy)
+    for start, last in gaps:
+        if last - start + 1 > allowed:
+            return start - first, True
+    return end.toordinal() - first + 1, False
