@@ -159,7 +159,7 @@ def test_reading_with_no_run_is_audited_too() -> None:
 
 def fake_services(monkeypatch: pytest.MonkeyPatch, calls: list[dict[str, Any]],
                   error: Exception | None = None) -> None:  # fmt: skip
-    module = types.ModuleType("naltrack.outcomes.services")
+    module = types.ModuleType("naltrack.outcomes.runs")
 
     def compute_measures(**kw: Any) -> MeasureRun:
         calls.append(kw)
@@ -168,7 +168,7 @@ def fake_services(monkeypatch: pytest.MonkeyPatch, calls: list[dict[str, Any]],
         return store_run(computed_at=kw["at"])
 
     module.compute_measures = compute_measures  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "naltrack.outcomes.services", module)
+    monkeypatch.setitem(sys.modules, "naltrack.outcomes.runs", module)
 
 
 def test_compute_now_runs_the_measures_for_the_director(monkeypatch: pytest.MonkeyPatch) -> None:

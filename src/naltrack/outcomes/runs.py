@@ -39,9 +39,11 @@ def compute_measures(
     end: date,
     directory: Path | None = None,
     engine: str = "duckdb",
+    extract_first: bool = True,
 ) -> MeasureRun:
     """Every measure over the facts in `directory` (the extract's, by default) for the period,
-    as of the period's end, stored as the newest MeasureRun and audited."""
+    as of the period's end, stored as the newest MeasureRun and audited. `extract_first` brings
+    the facts up to date first (an incremental extract: only what is new since the last)."""
     if isinstance(actor, Actor):
         actor.require(Action.VIEW_REPORTS)
     if engine not in ENGINES:
@@ -49,8 +51,11 @@ def compute_measures(
     check_period(start, end, local_day(at))
     from .extract import facts_dir
     from .measures import compute_all, duckdb_backend, load_facts
+    from .services import run_extract
 
     folder = directory or facts_dir()
+    if extract_first:
+        run_extract(actor=actor, at=at, directory=folder)
     policy = active_policy()
     began = time.perf_counter()
     con = duckdb_backend()

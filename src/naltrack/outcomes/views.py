@@ -173,12 +173,13 @@ def _posted_day(request: HttpRequest, name: str) -> date:
 @require_POST
 def compute(request: HttpRequest) -> HttpResponse:
     """The director's "Compute now": the measures over the facts as they stand, for the period
-    asked (the lead's `services.compute_measures`, which extracts, computes and stores a run)."""
+    asked (`runs.compute_measures`: an incremental extract first, then every measure, stored
+    as the newest run)."""
     actor = request_actor(request)
     if actor.role != Role.DIRECTOR:
         return refused(request, "Only the program director computes the outcome measures.")
     # the computing side (Ibis, DuckDB) is loaded only when asked for, never by the page's reads
-    compute_measures = import_module("naltrack.outcomes.services").compute_measures
+    compute_measures = import_module("naltrack.outcomes.runs").compute_measures
     try:
         start, end = _posted_day(request, "start"), _posted_day(request, "end")
         compute_measures(actor=actor, at=clock.now(), start=start, end=end)
