@@ -7,8 +7,9 @@ import dataclasses
 import importlib
 import os
 from collections.abc import Iterator
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
 import pytest
@@ -89,11 +90,11 @@ def page(
 def _running_from_noon(day: Any) -> Any:
     from django.utils import timezone
 
-    started = timezone.now()
+    started = monotonic()  # the elapsed time only: tests never read the wall clock
     noon = timezone.make_aware(datetime.combine(day, time(12, 0)))
 
     def now() -> datetime:
-        return timezone.localtime(noon + (timezone.now() - started))
+        return timezone.localtime(noon + timedelta(seconds=monotonic() - started))
 
     return now
 
