@@ -132,4 +132,4 @@ def test_every_measure_is_identical_on_duckdb_and_spark(
         assert measure["rows"], name
     groups = {row[0] for row in on_duckdb["measures"]["by_group"]["rows"]}
     assert groups == {"formulation", "indication", "sex", "age_band", "referral_source",
-                      "start_quarter", "clinic"}  # fmt: skip
+                      "cohort", "clinic"}  # fmt: skip

@@ -22,26 +22,18 @@ def test_importing_the_measures_loads_neither_ibis_nor_pyarrow() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_the_curves_get_each_group_s_durations_and_events(monkeypatch: pytest.MonkeyPatch) -> None:
-
-    class Curve:
-        def __init__(self, durations: list[int], events: list[bool]) -> None:
-            self.durations, self.events = durations, events
-
-        def as_dict(self) -> dict[str, Any]:
-            return {"durations": self.durations, "events": self.events}
-
-    fake = types.ModuleType("naltrack.outcomes.survival")
-    fake.kaplan_meier = Curve  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "naltrack.outcomes.survival", fake)
-    rows = [["All", 10, 1, 2], ["All", 30, 0, 1], ["oral", 10, 1, 0], ["implant", 5, 0, 0]]
-    calls = m.kaplan_meier_curves(rows)
-    assert calls == {
-        "All": {"durations": [10, 10, 10, 30], "events": [True, False, False, False]},
-        "oral": {"durations": [10], "events": [True]},
-    }
-
-
-def test_without_the_survival_module_there_are_no_curves(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "naltrack.outcomes.survival", None)
-    assert m.kaplan_meier_curves([["All", 10, 1, 0]]) == {}
+def test_the_curves_get_each_group_s_durations_and_events() -> None:
+    rows = [
+        ["all", "All patients", 10, 1, 2],
+        ["all", "All patients", 30, 0, 1],
+        ["formulation", "oral", 10, 1, 0],
+        ["formulation", "implant", 5, 0, 0],
+    ]
+    curves = m.kaplan_meier_curves(rows)
+    assert set(curves) == {"all", "formulation: oral"}  # a group with no one has no curve
+    whole = curves["all"]
+    # 4 followed: 1 discontinued at day 10, 2 censored there, 1 censored at 30
+    assert whole["at_risk"][:3] == [4, 4, 1] and whole["survival"][1] == pytest.approx(
+        0.75, abs=1e-12
+    )
+    assert curves["formulation: oral"]["survival"][-1] == 0.0

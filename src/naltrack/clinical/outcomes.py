@@ -9,6 +9,7 @@ against.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from .coverage import Administration, clip, covered_segments, gap_allowed
@@ -92,3 +93,27 @@ def time_on_treatment(
         if last - start + 1 > allowed:
             return start - first, True
     return end.toordinal() - first + 1, False
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageTerms:
+    """The policy's numbers the measures document and the Outcomes page name (each read here,
+    in the core, so that no other layer reads a policy field)."""
+
+    oral_mg_per_day: int  # an oral dose covers one day per this many mg (A5)
+    injection_days: int  # an injection's covered days (A5)
+    implant_days: int  # an implant's covered days unless removed earlier (A5)
+    gap_days: int  # the longest uncovered run inside continuous treatment (Part B §9)
+    pdc_min: float  # PDC at or above which an episode is adherent (PQA; Part B §9)
+    injection_due_day: int  # the next injection is due this many days after the last (A5)
+
+
+def coverage_terms(policy: Policy) -> CoverageTerms:
+    return CoverageTerms(
+        oral_mg_per_day=policy.oral_mg_per_covered_day,
+        injection_days=policy.injection_covered_days,
+        implant_days=policy.implant_coverage_days,
+        gap_days=gap_allowed(policy),
+        pdc_min=adherence_threshold(policy),
+        injection_due_day=policy.injection_interval_days,
+    )

@@ -37,11 +37,11 @@ def _pct(x: float) -> str:
 
 def coverage_rule(policy: Policy) -> str:
     """How a dose covers days (the core's `coverage.days_covered_by`), in words."""
-    p = policy
+    t = co.coverage_terms(policy)
     return (
-        f"an oral dose covers one day per {p.oral_mg_per_covered_day} mg (a smaller dose its own "
-        f"day), an injection {p.injection_covered_days} days, an implant "
-        f"{p.implant_coverage_days} days unless removed earlier (then up to the removal); supply "
+        f"an oral dose covers one day per {t.oral_mg_per_day} mg (a smaller dose its own "
+        f"day), an injection {t.injection_days} days, an implant "
+        f"{t.implant_days} days unless removed earlier (then up to the removal); supply "
         "that overlaps the days still covered is carried forward (it starts the day after the "
         "covered days end)"
     )
@@ -49,7 +49,7 @@ def coverage_rule(policy: Policy) -> str:
 
 def definitions(policy: Policy) -> tuple[Definition, ...]:
     p = policy
-    gap = p.continuity_gap_allowed_days
+    gap = co.coverage_terms(p).gap_days
     days = co.CONTINUITY_DAYS
     cens = ", ".join(co.CENSORING_END_KINDS)
     first_dose = "the episode's first dose in the period (its index start)"
@@ -97,7 +97,7 @@ def definitions(policy: Policy) -> tuple[Definition, ...]:
             f"{PART_B} (PQA PDC; applying it to naltrexone is a practice convention); S13",
             "per episode, the days covered (" + coverage_rule(p) + ") inside the episode's "
             "measurement window; reported as the mean PDC and the share of episodes with PDC at "
-            f"least {_pct(p.pdc_adherent_min)} (`pdc_adherent_min`)",
+            f"least {_pct(co.coverage_terms(p).pdc_min)} (`pdc_adherent_min`)",
             "per episode, the days of its measurement window: from the later of the first dose "
             "and the period's start to the earlier of the period's end and the episode's end "
             "(both days included); the share's denominator: episodes with a window of at least "
@@ -256,7 +256,7 @@ def render_measures_doc(policy: Policy) -> str:
     w("## Coverage\n")
     w(
         f"A day is covered when a dose's supply covers it: {coverage_rule(policy)}. An uncovered "
-        f"run of up to {policy.continuity_gap_allowed_days} days "
+        f"run of up to {co.coverage_terms(policy).gap_days} days "
         "(`continuity_gap_allowed_days`) does not break continuous treatment; a longer one ends "
         "it. The measures run over a period (start, end) and an as-of day (the data's end).\n"
     )

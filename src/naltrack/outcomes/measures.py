@@ -22,7 +22,6 @@ module level (importing this module loads neither).
 
 from __future__ import annotations
 
-import importlib
 import math
 import statistics
 import uuid
@@ -60,7 +59,8 @@ INJECTION = "xr_injection"
 FORMULATIONS = ("oral", INJECTION, "implant")
 URINE_SCREEN, CRAVING, PHQ9, OPIOID_USE = "urine_screen", "craving", "phq9", "opioid_use"
 SIDE_EFFECT, INJECTION_SITE, OVERDOSE, ALERT = "side_effect", "injection_site", "overdose", "alert"
-ALL = "All"
+ALL = "All patients"
+ALL_DIMENSION = "all"  # the whole program's row and curve
 TABLE_PREFIX = "naltrack_facts_"  # the views load_facts registers on a backend
 
 Row = list[Any]
@@ -449,38 +449,36 @@ def time_on_treatment_expr(ctx: Context) -> Table:
     c = c.mutate(obs=end).filter(lambda t: t.obs >= t.F)
     windows = c.select("episode_key", wid=ibis.literal(0, "int64"), w_start=c.F, w_end=c.obs)
     s = window_stats(ctx, windows)
-    j = s.join(c.select("episode_key", "formulation"), "episode_key")
-    discontinued = j.first_long_start.notnull()
-    days = ibis.ifelse(discontinued, j.first_long_start - j.w_start, j.w_end - j.w_start + 1)
-    return j.select(
-        "episode_key", group=j.formulation.fill_null("none"), days=days, event=discontinued
-    )
+    discontinued = s.first_long_start.notnull()
+    days = ibis.ifelse(discontinued, s.first_long_start - s.w_start, s.w_end - s.w_start + 1)
+    return s.select("episode_key", days=days, event=discontinued)
 
 
 def time_on_treatment_measure(con: BaseBackend, ctx: Context) -> tuple[Measure, dict[str, Any]]:
+    """The Kaplan-Meier input for the whole program ("all") and for each group of each
+    dimension (`_dimensions`), with the curves (`kaplan_meier_curves`)."""
+    import ibis
+
     t = time_on_treatment_expr(ctx)
-    counts = t.group_by("group", "days").aggregate(
-        events=_int(t.event).sum(), censored=_int(~t.event).sum()
+    every = t.mutate(dimension=ibis.literal(ALL_DIMENSION), group=ibis.literal(ALL))
+    by = _by_dimension(t, ctx.facts.episodes)
+    columns = ("dimension", "group", "days", "event")
+    u = ibis.union(every.select(*columns), by.select(*columns))
+    counts = u.group_by("dimension", "group", "days").aggregate(
+        events=_int(u.event).sum(), censored=_int(~u.event).sum()
     )
-    recs = _run(con, counts)
-    groups: dict[str, list[tuple[int, int, int]]] = {ALL: []}
-    for r in recs:
-        item = (r["days"], r["events"], r["censored"])
-        groups[ALL].append(item)
-        groups.setdefault(r["group"], []).append(item)
-    rows: list[Row] = []
-    for g in sorted(groups, key=lambda g: (g != ALL, g)):
-        merged: Counter[tuple[int, bool]] = Counter()
-        for days, ev, cens in groups[g]:
-            merged[(days, True)] += ev
-            merged[(days, False)] += cens
-        for days in sorted({d for d, _ in merged}):
-            rows.append([g, days, merged[(days, True)], merged[(days, False)]])
+    order = [ALL_DIMENSION, *_dimensions(ctx.facts.episodes)]
+    recs = sorted(
+        _run(con, counts), key=lambda r: (order.index(r["dimension"]), r["group"], r["days"])
+    )
+    rows: list[Row] = [
+        [r["dimension"], r["group"], r["days"], r["events"], r["censored"]] for r in recs
+    ]
     km = kaplan_meier_curves(rows)
     return (
         Measure(
-            "Time on treatment (the Kaplan-Meier input), by first formulation",
-            ["group", "days", "discontinued", "censored"],
+            "Time on treatment (the Kaplan-Meier input), for all and by group",
+            ["dimension", "group", "days", "discontinued", "censored"],
             rows,
             "From the first dose (in the period) to discontinuation: the end of the last covered "
             f"run before the first uncovered run longer than {gap_allowed(ctx.policy)} days "
@@ -490,19 +488,22 @@ def time_on_treatment_measure(con: BaseBackend, ctx: Context) -> tuple[Measure, 
     )
 
 
+def curve_label(dimension: str, group: str) -> str:
+    """The name of a Kaplan-Meier curve in the results: "all", or "<dimension>: <group>"."""
+    return ALL_DIMENSION if dimension == ALL_DIMENSION else f"{dimension}: {group}"
+
+
 def kaplan_meier_curves(rows: Iterable[Row]) -> dict[str, Any]:
-    """The curves of `naltrack.outcomes.survival.kaplan_meier` per group, when that module is
-    present (it is written apart); {} otherwise."""
-    try:
-        survival = importlib.import_module("naltrack.outcomes.survival")
-    except ImportError:
-        return {}
+    """The curves of `naltrack.outcomes.survival.kaplan_meier` per dimension and group, from the
+    rows of `time_on_treatment_measure` (dimension, group, days, discontinued, censored)."""
+    from .survival import kaplan_meier
+
     data: dict[str, tuple[list[int], list[bool]]] = {}
-    for g, days, ev, cens in rows:
-        durations, events = data.setdefault(g, ([], []))
+    for dimension, group, days, ev, cens in rows:
+        durations, events = data.setdefault(curve_label(dimension, group), ([], []))
         durations.extend([days] * (ev + cens))
         events.extend([True] * ev + [False] * cens)
-    return {g: survival.kaplan_meier(d, e).as_dict() for g, (d, e) in data.items() if d}
+    return {label: kaplan_meier(d, e).as_dict() for label, (d, e) in data.items() if d}
 
 
 # --- adherence ----------------------------------------------------------------------------------
@@ -580,7 +581,7 @@ def _dimensions(e: Table) -> dict[str, Any]:
         "sex": e.sex.fill_null("unknown"),
         "age_band": age,
         "referral_source": ibis.ifelse(referral == "", "none", referral),
-        "start_quarter": quarter,
+        "cohort": quarter,
         "clinic": e.clinic.fill_null(""),
     }
 

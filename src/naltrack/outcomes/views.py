@@ -18,7 +18,11 @@ from naltrack.accounts.roles import Action, Role
 from naltrack.clinic import active_policy
 from naltrack.clinical.checkin import CRAVING_MAX
 from naltrack.clinical.errors import InputError
-from naltrack.clinical.outcomes import CRAVING_DAYS_AFTER_INJECTION, RETENTION_MILESTONES
+from naltrack.clinical.outcomes import (
+    CRAVING_DAYS_AFTER_INJECTION,
+    RETENTION_MILESTONES,
+    coverage_terms,
+)
 from naltrack.web.bounds import day_problem
 from naltrack.web.context import request_actor
 from naltrack.web.pages import REPORT_DAYS, refused, requires
@@ -110,7 +114,7 @@ def _context(view: OutcomesView, grouping: str) -> dict[str, Any]:
     if (m := measures.get("continuity_by_cohort")) is not None:
         ctx["cohort_svg"] = share_bars("cohort-plot", m.title, _cohort_bars(m),
                                        what="The share with continuous treatment")  # fmt: skip
-    interval = active_policy().injection_interval_days
+    interval = coverage_terms(active_policy()).injection_due_day
     if (m := measures.get("craving_by_day")) is not None:
         ctx["craving_svg"] = band_line(
             "craving-plot", m.title, _craving_points(m),
