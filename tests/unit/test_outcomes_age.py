@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from naltrack.clinical.outcomes import AGE_BANDS, age_band
@@ -31,6 +33,6 @@ def test_each_age_falls_in_one_band_with_both_ends_included(age: int, band: str)
 
 
 def test_the_bands_are_contiguous_and_the_last_is_open() -> None:
-    for (_low, high), (next_low, _next_high) in zip(AGE_BANDS, AGE_BANDS[1:], strict=False):
+    for (_low, high), (next_low, _next_high) in itertools.pairwise(AGE_BANDS):
         assert high is not None and next_low == high + 1
     assert AGE_BANDS[-1][1] is None

@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 import statistics
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
