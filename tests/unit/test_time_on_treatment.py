@@ -7,8 +7,10 @@ import dataclasses
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from naltrack.clinical.coverage import Administration
+from naltrack.clinical.coverage import Administration, retained
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.outcomes import adherence_threshold, age_band, time_on_treatment
 from naltrack.clinical.policy import DEFAULT_POLICY
@@ -40,7 +42,10 @@ def test_covered_through_follow_up_is_censored_at_its_last_day() -> None:
     [
         (ALLOWED - 1, (COVERED + ALLOWED - 1, False)),
         (ALLOWED, (COVERED + ALLOWED, False)),  # a run of 7 days so far: not yet discontinued
-        (ALLOWED + 1, (COVERED, True)),  # 8 days: discontinued when coverage ended
+        (
+            ALLOWED + 1,
+            (COVERED + ALLOWED + 1, True),
+        ),  # 8 days: discontinued on the day the run passed 7
     ],
 )
 def test_a_run_still_going_at_the_end_counts_once_longer_than_the_gap(
@@ -53,7 +58,10 @@ def test_a_run_still_going_at_the_end_counts_once_longer_than_the_gap(
     ("next_dose", "expected"),
     [
         (COVERED + ALLOWED, (2 * COVERED + ALLOWED, False)),  # a 7-day gap is allowed
-        (COVERED + ALLOWED + 1, (COVERED, True)),  # an 8-day gap ends treatment at day 28
+        (
+            COVERED + ALLOWED + 1,
+            (COVERED + ALLOWED + 1, True),
+        ),  # an 8-day gap: discontinued on its 8th day
     ],
 )
 def test_a_gap_between_injections(next_dose: int, expected: tuple[int, bool]) -> None:
@@ -68,11 +76,11 @@ def test_a_dose_on_the_last_day_of_follow_up_covers_that_day() -> None:
 
 def test_the_first_long_gap_decides_not_a_later_one() -> None:
     admins = [xr(0), xr(COVERED + ALLOWED + 1), xr(3 * COVERED)]
-    assert time_on_treatment(admins, D0, day(200)) == (COVERED, True)
+    assert time_on_treatment(admins, D0, day(200)) == (COVERED + ALLOWED + 1, True)
 
 
 def test_an_uncovered_start_longer_than_the_gap_is_zero_days() -> None:
-    assert time_on_treatment([xr(ALLOWED + 1)], D0, day(60)) == (0, True)
+    assert time_on_treatment([xr(ALLOWED + 1)], D0, day(60)) == (ALLOWED + 1, True)
 
 
 def test_overlapping_supply_carries_forward() -> None:
@@ -82,7 +90,7 @@ def test_overlapping_supply_carries_forward() -> None:
         False,
     )
     assert time_on_treatment([xr(0), xr(1)], D0, day(2 * COVERED + ALLOWED)) == (
-        2 * COVERED,
+        2 * COVERED + ALLOWED + 1,
         True,
     )
 
@@ -91,9 +99,12 @@ def test_overlapping_supply_carries_forward() -> None:
     ("censored", "expected"),
     [
         (day(30), (31, False)),  # transferred on day 30, a 3-day run: censored
-        (day(COVERED + ALLOWED), (COVERED, True)),  # the run passed 7 days before the transfer
+        (
+            day(COVERED + ALLOWED),
+            (COVERED + ALLOWED + 1, True),
+        ),  # the run passed 7 days by the transfer
         (day(COVERED + ALLOWED - 1), (COVERED + ALLOWED, False)),
-        (day(400), (COVERED, True)),  # a censoring after as_of changes nothing
+        (day(400), (COVERED + ALLOWED + 1, True)),  # a censoring after as_of changes nothing
         (D0, (1, False)),
     ],
 )
@@ -126,11 +137,14 @@ def test_the_gap_and_covered_days_come_from_the_policy() -> None:
         DEFAULT_POLICY, version="t", continuity_gap_allowed_days=2, injection_covered_days=10
     )
     assert time_on_treatment([xr(0), xr(12)], D0, day(23), clinic) == (24, False)
-    assert time_on_treatment([xr(0), xr(13)], D0, day(23), clinic) == (10, True)
+    assert time_on_treatment([xr(0), xr(13)], D0, day(23), clinic) == (
+        13,
+        True,
+    )  # the run from day 10 passes 2 days on day 13
 
 
 def test_no_dose_at_all_is_discontinued_from_the_start() -> None:
-    assert time_on_treatment([], D0, day(ALLOWED)) == (0, True)
+    assert time_on_treatment([], D0, day(ALLOWED)) == (ALLOWED + 1, True)
     assert time_on_treatment([], D0, day(ALLOWED - 1)) == (ALLOWED, False)
 
 
@@ -148,3 +162,18 @@ def test_adherence_threshold_is_the_policy_s() -> None:
 )  # fmt: skip
 def test_age_bands_at_each_edge(age: int, band: str) -> None:
     assert age_band(age) == band
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=200), min_size=1, max_size=8),
+    st.integers(min_value=1, max_value=220),
+)
+def test_kaplan_meier_s_retained_at_day_m_is_the_continuity_window_s(
+    offsets: list[int], m: int
+) -> None:
+    """Without censoring, "still on treatment after day m" (days > m) is exactly `retained` at
+    day m: the curve's day-30/90/180/365 values and the windowed retention are one definition."""
+    admins = [xr(o) for o in sorted({0, *offsets})]
+    days, discontinued = time_on_treatment(admins, D0, day(400))
+    assert retained(admins, D0, m) == (not discontinued or days > m)

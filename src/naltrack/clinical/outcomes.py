@@ -78,8 +78,8 @@ def time_on_treatment(
     referral out, death) when earlier; doses after it change nothing. Discontinued when an
     uncovered run inside follow-up is longer than the policy's continuity gap (`gap_allowed`; a
     run still going at the end of follow-up counts once it is longer): the days on treatment are
-    then those up to the end of the last covered run before it (its first uncovered day minus the
-    first dose). Otherwise censored, on treatment through the last day of follow-up (both days
+    then those before the day that run became longer than the gap (its first uncovered day
+    minus the first dose, plus the gap allowed, plus one). Otherwise censored, on treatment through the last day of follow-up (both days
     counted: a first dose on `as_of` is 1 day)."""
     end = as_of if censored_on is None else min(as_of, censored_on)
     if end < first_dose:
@@ -91,7 +91,11 @@ def time_on_treatment(
     allowed = gap_allowed(policy)
     for start, last in gaps:
         if last - start + 1 > allowed:
-            return start - first, True
+            # Discontinued on the day the run became longer than the gap allowed: on treatment
+            # for the days before it, so that "still on treatment after day m" is exactly
+            # `coverage.retained` at day m (the Kaplan-Meier curve at day 30/90/180/365 and the
+            # windowed retention are one definition).
+            return start - first + allowed + 1, True
     return end.toordinal() - first + 1, False
 
 

@@ -112,9 +112,10 @@ def definitions(policy: Policy) -> tuple[Definition, ...]:
             "retention_milestones",
             f"Retention on medication (Kaplan-Meier; day {milestones})",
             f"{PART_B} (retention at fixed days from the first dose, commonly reported); S13",
-            "time on treatment: days from the first dose to the end of the last covered run "
-            f"before the first uncovered run longer than {gap} days (the event: discontinuation "
-            f"or loss to follow-up); the Kaplan-Meier survival at day {milestones} with its 95% "
+            "time on treatment: days from the first dose to the day the first uncovered run "
+            f"became longer than {gap} days (the event: discontinuation or loss to follow-up; "
+            "dated so that the curve at day m equals the windowed retention at day m, "
+            "coverage.retained, when no one is censored); the Kaplan-Meier survival at day {milestones} with its 95% "
             "band (exponential Greenwood, log(-log)), the numbers at risk and the median",
             "episodes with a first dose in the period",
             "the first dose",

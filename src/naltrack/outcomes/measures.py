@@ -449,7 +449,9 @@ def time_on_treatment_expr(ctx: Context) -> Table:
     windows = c.select("episode_key", wid=ibis.literal(0, "int64"), w_start=c.F, w_end=c.obs)
     s = window_stats(ctx, windows)
     discontinued = s.first_long_start.notnull()
-    days = ibis.ifelse(discontinued, s.first_long_start - s.w_start, s.w_end - s.w_start + 1)
+    # discontinued on the day the run became longer than the gap (clinical.outcomes)
+    stopped = s.first_long_start - s.w_start + ctx.gap + 1
+    days = ibis.ifelse(discontinued, stopped, s.w_end - s.w_start + 1)
     return s.select("episode_key", days=days, event=discontinued)
 
 
@@ -479,9 +481,10 @@ def time_on_treatment_measure(con: BaseBackend, ctx: Context) -> tuple[Measure, 
             "Time on treatment (the Kaplan-Meier input), for all and by group",
             ["dimension", "group", "days", "discontinued", "censored"],
             rows,
-            "From the first dose (in the period) to discontinuation: the end of the last covered "
-            f"run before the first uncovered run longer than {gap_allowed(ctx.policy)} days "
-            "(event); censored at as_of, transfer, referral out or death (Part B §9).",
+            "From the first dose (in the period) to discontinuation: the day the first uncovered "
+            f"run became longer than {gap_allowed(ctx.policy)} days (event; so that the curve "
+            "at day m is the retention at day m); censored at as_of, transfer, referral out or "
+            "death (Part B §9).",
         ),
         km,
     )
