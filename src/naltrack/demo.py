@@ -648,8 +648,17 @@ def _injection_history(p: Patient, i: int, stage: str, start: date, on: date, ca
     }.get(stage, 3 + (i * 5) % 24))  # fmt: skip
     first = start + timedelta(days=1)
     count = max((last - first).days // 28, 0)
-    days = [last - timedelta(days=28 * k) for k in range(count, -1, -1)]
-    days[0] = first  # the first dose follows the screening; later ones run back from the latest
+    # The first dose follows the screening, the latest is the stage's; those between are spread
+    # evenly (each 28 days or a few more: a patient started months ago has run a little late,
+    # not missed a month after the first injection).
+    # The last interval stays 28 days: the MAR decides the latest injection's timing from it.
+    if count >= 2:
+        span = (last - timedelta(days=28) - first).days
+        days = [first + timedelta(days=round(k * span / (count - 1))) for k in range(count)] + [
+            last
+        ]
+    else:
+        days = [first, last][: count + 1]
     episode = p.episodes.get(status="active")
     for n, d in enumerate(days):
         side = ("left", "right")[n % 2]

@@ -550,3 +550,16 @@ class Staged:
     def discard(self) -> None:
         for tmp, _final in self.files:
             tmp.unlink(missing_ok=True)
+
+
+def coverage_facts(policy: Policy) -> dict[str, pa.Table]:
+    """The episodes and the doses as facts, read now and kept in memory (nothing written): what
+    the program report measures its retention on, through the same measures as the Outcomes
+    page (`measures.retention_counts`)."""
+    reader = Reader(policy, {}, current_marks())
+    first_given = reader.first_given()
+    doses = [*reader.mar_doses(), *reader.implant_doses(first_given), *reader.self_reported_doses()]
+    return {
+        "episodes": _table(TABLES["episodes"], reader.episodes_rows(first_given)),
+        "doses": _table(TABLES["doses"], doses),
+    }

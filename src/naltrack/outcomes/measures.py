@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import statistics
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -207,6 +207,47 @@ def registered_facts(con: BaseBackend) -> Facts:
     from .facts import TABLES
 
     return Facts(**{name: con.table(TABLE_PREFIX + name) for name in TABLES})
+
+
+def register_tables(con: BaseBackend, tables: Mapping[str, Any]) -> Facts:
+    """Facts given as Arrow tables (in memory), registered as `load_facts` registers files; a
+    table not given is empty."""
+    import ibis
+
+    from .facts import TABLES
+
+    for name, schema in TABLES.items():
+        data = tables.get(name)
+        t = ibis.memtable(data if data is not None else schema.empty_table())
+        con.create_view(TABLE_PREFIX + name, t.select(*schema.names), overwrite=True)
+    return registered_facts(con)
+
+
+def retention_counts(
+    con: BaseBackend,
+    *,
+    policy: Policy,
+    as_of: date,
+    days: Sequence[int],
+    first_dose_from: date | None = None,
+    first_dose_to: date | None = None,
+) -> dict[int, tuple[int, int]]:
+    """Retention at each of `days` from the first dose, as (eligible, retained), over the facts
+    registered on `con`: the `retention_milestones` measure's own expression (continuity_expr),
+    for first doses from `first_dose_from` (the earliest when None) to `first_dose_to` (as_of
+    when None). The program report reads its retention here, so that it and the Outcomes page
+    have one definition."""
+    start = day_number(first_dose_from) if first_dose_from is not None else -(10**7)  # no bound
+    end = day_number(first_dose_to if first_dose_to is not None else as_of)
+    ctx = Context(registered_facts(con), policy, start, end, day_number(as_of), TableCache(con))
+    try:
+        t = continuity_expr(ctx, tuple(days))
+        recs = {r["wid"]: r for r in _run(con, _continuity_counts(t, "wid"))}
+    finally:
+        ctx.release()
+    return {
+        m: (recs.get(m, {}).get("eligible", 0), recs.get(m, {}).get("continuous", 0)) for m in days
+    }
 
 
 def _run(con: BaseBackend, expr: Table) -> Records:

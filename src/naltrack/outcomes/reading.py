@@ -26,6 +26,7 @@ from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinical.errors import NotFoundError
+from naltrack.intake.models import Source
 
 from .models import MeasureRun
 from .survival import KaplanMeier
@@ -76,12 +77,23 @@ class Measure:
     def shown(self) -> list[list[str]]:
         """The rows as the page prints them: a share (a column named share, PDC, proportion or
         retained_..., 0-1) as a percentage, other fractions to one decimal, empty cells as a dash."""
+        per = self.column("per")  # a rate per 100 of something, or a share when it says so
         shares = {
             i for i, c in enumerate(self.columns)
-            if any(w in c.lower() for w in ("share", "pdc", "proportion", "retained_"))
+            if (any(w in c.lower() for w in ("share", "pdc", "proportion", "retained_"))
+                or (per is None and (c.lower() == "rate" or c.lower().endswith("_rate"))))
             and "per_" not in c.lower() and "per " not in c.lower()
         }  # fmt: skip
-        return [[_cell(v, i in shares) for i, v in enumerate(row)] for row in self.rows]
+        rate = self.column("rate")
+        return [
+            [
+                _cell(
+                    words(v), i in shares or (i == rate and per is not None and row[per] == "share")
+                )
+                for i, v in enumerate(row)
+            ]
+            for row in self.rows
+        ]
 
     def column(self, *names: str) -> int | None:
         """The index of the first column called one of `names` (case and spaces ignored)."""
@@ -91,6 +103,29 @@ class Measure:
             if name in found:
                 return found.index(name)
         return None
+
+
+# Codes the measures store (they are the facts' own values) in the words the page shows.
+WORDS = {
+    "oral": "Tablets",
+    "xr_injection": "XR injection",
+    "implant": "Implant",
+    "formulation": "Formulation",
+    "indication": "Indication",
+    "sex": "Sex",
+    "age_band": "Age band",
+    "referral_source": "Referral source",
+    "cohort": "Start cohort",
+    "clinic": "Clinic",
+    **dict(Source.choices),  # the referral sources (intake)
+    "female": "Female",
+    "male": "Male",
+    "none": "None recorded",
+}
+
+
+def words(v: Any) -> Any:
+    return WORDS.get(v, v) if isinstance(v, str) else v
 
 
 def _cell(v: Any, share: bool) -> str:
@@ -121,7 +156,7 @@ class OutcomesView:
         none of that grouping (or `grouping` is "all")."""
         prefix = f"{grouping}:"
         chosen = {
-            label[len(prefix) :].strip(): km
+            words(label[len(prefix) :].strip()): km
             for label, km in self.curves.items()
             if label.startswith(prefix)
         }

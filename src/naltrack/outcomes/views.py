@@ -63,15 +63,20 @@ def _cohort_bars(m: Measure) -> list[tuple[str, float | None, int]]:
     den = m.column("denominator", "episodes", "eligible", "n")
     share = m.column("share", "rate", "proportion", "percent")
     num = m.column("numerator", "continuous", "retained", "met")
+    start, kind = m.column("start"), m.column("cohort")
+    rows = m.rows
+    if start is not None and kind is not None:  # months and quarters: the plot draws quarters
+        rows = [r for r in rows if r[kind] == "quarter"] or rows
     bars = []
-    for row in m.rows:
+    for row in rows:
         n = int(_number(row[den]) or 0) if den is not None else 0
         s = _number(row[share]) if share is not None else None
         if share is None and num is not None and n:  # no share stored: numerator / denominator
             s = (_number(row[num]) or 0) / n
         if s is not None and s > 1:  # a percentage
             s = s / 100
-        bars.append((str(row[0]), s if n else None, n))
+        label = row[start] if start is not None else row[0]
+        bars.append((str(label), s if n else None, n))
     return bars
 
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Q
 
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
@@ -32,8 +32,7 @@ from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.choice.models import MedicationChoice
 from naltrack.clinic import active_policy
-from naltrack.clinical.coverage import Administration as Dose
-from naltrack.clinical.coverage import gap_allowed, retained
+from naltrack.clinical.coverage import gap_allowed
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.policy import Policy
 from naltrack.clinical.regimens import InjectionTier
@@ -97,45 +96,27 @@ def _period(start: date, end: date, today: date) -> None:
         raise InputError("a report covers at most three years", "start")
 
 
-def _first_doses() -> dict[int, date]:
-    """Each episode's first dose: a given administration or an implant insertion."""
-    first: dict[int, date] = {}
-    given = (
-        Administration.objects.filter(status=AdministrationStatus.GIVEN)
-        .values("episode_id").annotate(on=Min("given_on")).values_list("episode_id", "on")
-    )  # fmt: skip
-    inserted = Implant.objects.values("episode_id").annotate(on=Min("inserted_on"))
-    for episode_id, on in [*given, *inserted.values_list("episode_id", "on")]:
-        if episode_id not in first or on < first[episode_id]:
-            first[episode_id] = on
-    return first
+def _retention(end: date, policy: Policy) -> list[Measure]:
+    """Retention at day 90 and 180 from the first dose, as of the period's end: the Outcomes
+    measure's own definition and expression (`outcomes.measures.retention_counts`, which is
+    `coverage.retained` per episode), run on embedded DuckDB over the episodes and doses read
+    now, so that this report and the Outcomes page cannot disagree."""
+    from naltrack.outcomes.extract import coverage_facts
+    from naltrack.outcomes.measures import duckdb_backend, register_tables, retention_counts
 
-
-def _doses_by_episode(episodes: set[int]) -> dict[int, list[Dose]]:
-    """Each episode's doses as the core reads them: administrations given (observed or not) and
-    implants (with their own coverage days and an early removal)."""
-    out: dict[int, list[Dose]] = defaultdict(list)
-    given = Administration.objects.filter(
-        status=AdministrationStatus.GIVEN, episode_id__in=episodes
-    ).values_list("episode_id", "given_on", "formulation", "dose_mg")
-    for episode_id, day, form, mg in given.iterator(chunk_size=5000):
-        out[episode_id].append(Dose(day, Formulation(form), mg))
-    implants = Implant.objects.filter(episode_id__in=episodes).values_list(
-        "episode_id", "inserted_on", "covered_days", "removed_on"
-    )
-    for episode_id, day, covered, removed in implants:
-        out[episode_id].append(Dose(day, Formulation.IMPLANT, None, covered, removed))
+    con = duckdb_backend()
+    register_tables(con, coverage_facts(policy))
+    counts = retention_counts(con, policy=policy, as_of=end, days=RETENTION_DAYS)
+    out = []
+    for days in RETENTION_DAYS:
+        eligible, kept = counts[days]
+        out.append(Measure(
+            "Continuity", f"Retained at day {days} from the first dose", kept, eligible,
+            f"on medication through day {days} (gaps of at most {gap_allowed(policy)} days), of "
+            f"episodes whose first dose was on or before {end - timedelta(days=days)}; an episode "
+            "transferred, referred out or ended by death before then is not counted",
+        ))  # fmt: skip
     return out
-
-
-def _retention(end: date, days: int, first: dict[int, date], doses: dict[int, list[Dose]],
-               policy: Policy) -> Measure:  # fmt: skip
-    eligible = [e for e, on in first.items() if on + timedelta(days=days) <= end]
-    kept = sum(1 for e in eligible if retained(doses[e], first[e], days, policy))
-    return Measure("Continuity", f"Retained at day {days} from the first dose", kept, len(eligible),
-                   f"on medication through day {days} (gaps of at most "
-                   f"{gap_allowed(policy)} days), of episodes whose first dose was on or before "
-                   f"{end - timedelta(days=days)}")  # fmt: skip
 
 
 def build_report(start: date, end: date, today: date) -> Report:
@@ -173,13 +154,9 @@ def build_report(start: date, end: date, today: date) -> Report:
         add(Measure("Census", f"Active patients on {label.lower()}", by_formulation.get(value, 0),
                     note="today"))  # fmt: skip
     # Continuity and adherence
-    # Retention counts losses: an episode referred out leaves the denominator, not the kept.
-    first = {e: on for e, on in _first_doses().items() if e not in referred}
+    # Retention, measured from coverage (Part B §9) with the Outcomes page's definition.
     policy = active_policy()
-    soonest = timedelta(days=min(RETENTION_DAYS))
-    doses = _doses_by_episode({e for e, on in first.items() if on + soonest <= end})
-    for days in RETENTION_DAYS:
-        add(_retention(end, days, first, doses, policy))
+    r.measures.extend(_retention(end, policy))
     # Adherent: the core's verdict on the 90-day PDC under the clinic policy (pdc_adherent_min;
     # PQA 0.80 by default, clinical-reference.md Part B §9), stored with each care status.
     pdc = CareStatus.objects.filter(active=True, adherent_90__isnull=False)
