@@ -325,7 +325,12 @@ def step_measures(directory: Path) -> dict[str, Any]:
         con, policy=DEFAULT_POLICY, period_start=PERIOD_START, period_end=PERIOD_END, as_of=AS_OF
     )
     t2 = time.perf_counter()
-    return {"read": t1 - t0, "compute": t2 - t1, "measures": sorted(result["measures"])}
+    return {
+        "read": t1 - t0,
+        "compute": t2 - t1,
+        "measures": sorted(result["measures"]),
+        "each": result.get("seconds", {}),
+    }
 
 
 STEPS = {"pandas": step_pandas, "numpy": step_numpy, "measures": step_measures}
@@ -399,11 +404,15 @@ def main() -> int:
               f"{'peak MB':>9}{'+MB':>7}{'x numpy':>9}")  # fmt: skip
         for name, f in figures.items():
             if "missing" in f:
-                print(f"{name:<10} skipped: {f['missing']} (run it after merging the measures)")
-                continue
+                print(f"{name:<10} failed: {f['missing']}")
+                return 1
             total = f["read"] + f["compute"]
             print(f"{name:<10}{f['read']:>9.2f}{f['compute']:>11.2f}{total:>9.2f}{f['wall']:>9.2f}"
                   f"{f['peak_mb']:>9.0f}{f['peak_mb'] - f['start_mb']:>7.0f}{total / numpy_total:>9.1f}")  # fmt: skip
+        each = figures["measures"].get("each", {})
+        if each:
+            print("each measure on DuckDB (s): "
+                  + ", ".join(f"{k} {v:.2f}" for k, v in sorted(each.items(), key=lambda kv: -kv[1])))  # fmt: skip
         pk, pp = np.load(out / "pandas_keys.npy"), np.load(out / "pandas_pdc.npy")
         nk, npdc = np.load(out / "numpy_keys.npy"), np.load(out / "numpy_pdc.npy")
         agree = np.array_equal(pk, nk) and np.allclose(pp, npdc, rtol=0, atol=1e-12, equal_nan=True)
