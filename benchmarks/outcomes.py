@@ -311,15 +311,62 @@ def step_numpy(directory: Path) -> dict[str, Any]:
             "compute": t2 - t1}  # fmt: skip
 
 
-def step_measures(directory: Path) -> dict[str, Any]:
-    try:  # written by another part of issue 14; imported by name, so this file runs without it
-        ibis = importlib.import_module("ibis")
-        measures = importlib.import_module("naltrack.outcomes.measures")
-    except ImportError as err:
-        return {"missing": f"naltrack.outcomes.measures is not importable here ({err})"}
+def _measures() -> Any:
+    """naltrack.outcomes.measures, or None when it is not importable here."""
+    try:  # imported by name, so that this file runs without it
+        importlib.import_module("ibis")
+        return importlib.import_module("naltrack.outcomes.measures")
+    except ImportError:
+        return None
+
+
+def step_coverage(directory: Path) -> dict[str, Any]:
+    """The extract's derived step: the covered runs of every dose (`measures.coverage_of`, the
+    measures' own expression on DuckDB), written beside the doses as the extract writes them."""
+    measures = _measures()
+    if measures is None:
+        return {"missing": "naltrack.outcomes.measures is not importable here"}
     t0 = time.perf_counter()
-    con = ibis.duckdb.connect()
+    table = measures.coverage_of(sorted((directory / "doses").glob("*.parquet")))
+    (directory / "coverage").mkdir(exist_ok=True)
+    pq.write_table(table, directory / "coverage" / "part-bench.parquet")
+    return {"read": 0.0, "compute": time.perf_counter() - t0, "rows": table.num_rows}
+
+
+def _context(measures: Any, directory: Path, *, derived: bool) -> tuple[Any, Any]:
+    con = measures.duckdb_backend()
     measures.load_facts(con, directory)
+    if not derived:  # the covered runs built from the doses in the run, as without an extract
+        measures._drop_view(con, measures.TABLE_PREFIX + "coverage")
+    return con, measures.registered_facts(con)
+
+
+def step_pdc(directory: Path) -> dict[str, Any]:
+    """The PDC alone through the measures on DuckDB (the `pdc` measure's per-episode expression,
+    reading the extract's covered runs), from the Parquet files to every episode's PDC."""
+    measures = _measures()
+    if measures is None:
+        return {"missing": "naltrack.outcomes.measures is not importable here"}
+    t0 = time.perf_counter()
+    con, facts = _context(measures, directory, derived=True)
+    t1 = time.perf_counter()
+    ctx = measures.Context(facts, DEFAULT_POLICY, measures.day_number(PERIOD_START),
+                           measures.day_number(PERIOD_END), measures.day_number(AS_OF))  # fmt: skip
+    read_runs = facts.coverage is not None and measures._no_dose_after(ctx)
+    t = con.to_pyarrow(measures.pdc_expr(ctx).select("episode_key", "pdc"))
+    t2 = time.perf_counter()
+    t = t.sort_by("episode_key")
+    return {"keys": np.asarray(t["episode_key"].to_numpy(zero_copy_only=False)),
+            "pdc": t["pdc"].to_numpy(zero_copy_only=False), "read": t1 - t0, "compute": t2 - t1,
+            "read_runs": read_runs}  # fmt: skip
+
+
+def _all_measures(directory: Path, *, derived: bool) -> dict[str, Any]:
+    measures = _measures()
+    if measures is None:
+        return {"missing": "naltrack.outcomes.measures is not importable here"}
+    t0 = time.perf_counter()
+    con, _facts = _context(measures, directory, derived=derived)
     t1 = time.perf_counter()
     result = measures.compute_all(
         con, policy=DEFAULT_POLICY, period_start=PERIOD_START, period_end=PERIOD_END, as_of=AS_OF
@@ -333,7 +380,25 @@ def step_measures(directory: Path) -> dict[str, Any]:
     }
 
 
-STEPS = {"pandas": step_pandas, "numpy": step_numpy, "measures": step_measures}
+def step_measures(directory: Path) -> dict[str, Any]:
+    """Every measure on DuckDB, reading the extract's covered runs (what the page's Compute and
+    `naltrack outcomes compute` do after an extract)."""
+    return _all_measures(directory, derived=True)
+
+
+def step_measures_built(directory: Path) -> dict[str, Any]:
+    """Every measure on DuckDB with the covered runs built from the doses inside the run."""
+    return _all_measures(directory, derived=False)
+
+
+STEPS = {
+    "pandas": step_pandas,
+    "numpy": step_numpy,
+    "coverage": step_coverage,
+    "pdc": step_pdc,
+    "measures": step_measures,
+    "measures_built": step_measures_built,
+}
 
 
 def run_step(name: str, directory: Path, out: Path, patients: int) -> None:
@@ -400,27 +465,41 @@ def main() -> int:
         print(f"this parent process: {_rss_mb():.0f} MB peak (each step's own peak below)")
         figures = {name: _child(name, directory, out) for name in STEPS}
         numpy_total = figures["numpy"]["read"] + figures["numpy"]["compute"]
-        print(f"{'step':<10}{'read s':>9}{'compute s':>11}{'total s':>9}{'wall s':>9}"
-              f"{'peak MB':>9}{'+MB':>7}{'x numpy':>9}")  # fmt: skip
+        pandas_total = figures["pandas"]["read"] + figures["pandas"]["compute"]
+        print(f"{'step':<16}{'read s':>9}{'compute s':>11}{'total s':>9}{'wall s':>9}"
+              f"{'peak MB':>9}{'+MB':>7}{'x numpy':>9}{'pandas/x':>10}")  # fmt: skip
         for name, f in figures.items():
             if "missing" in f:
-                print(f"{name:<10} failed: {f['missing']}")
+                print(f"{name:<16} failed: {f['missing']}")
                 return 1
             total = f["read"] + f["compute"]
-            print(f"{name:<10}{f['read']:>9.2f}{f['compute']:>11.2f}{total:>9.2f}{f['wall']:>9.2f}"
-                  f"{f['peak_mb']:>9.0f}{f['peak_mb'] - f['start_mb']:>7.0f}{total / numpy_total:>9.1f}")  # fmt: skip
-        each = figures["measures"].get("each", {})
-        if each:
-            print("each measure on DuckDB (s): "
-                  + ", ".join(f"{k} {v:.2f}" for k, v in sorted(each.items(), key=lambda kv: -kv[1])))  # fmt: skip
+            print(f"{name:<16}{f['read']:>9.2f}{f['compute']:>11.2f}{total:>9.2f}{f['wall']:>9.2f}"
+                  f"{f['peak_mb']:>9.0f}{f['peak_mb'] - f['start_mb']:>7.0f}"
+                  f"{total / numpy_total:>9.1f}{pandas_total / total:>10.1f}")  # fmt: skip
+        print("steps: coverage = the extract's derived covered runs (written beside the doses); "
+              "pdc = the PDC measure alone on DuckDB, reading them"
+              f" ({'read' if figures['pdc'].get('read_runs') else 'NOT read: built'}); measures = "
+              "every measure reading them; measures_built = every measure building them from "
+              "the doses")  # fmt: skip
+        for step in ("measures", "measures_built"):
+            each = figures[step].get("each", {})
+            if each:
+                print(f"each measure on DuckDB, {step} (s): "
+                      + ", ".join(f"{k} {v:.2f}" for k, v in sorted(each.items(), key=lambda kv: -kv[1])))  # fmt: skip
         pk, pp = np.load(out / "pandas_keys.npy"), np.load(out / "pandas_pdc.npy")
         nk, npdc = np.load(out / "numpy_keys.npy"), np.load(out / "numpy_pdc.npy")
+        dk, dpdc = np.load(out / "pdc_keys.npy"), np.load(out / "pdc_pdc.npy")
         agree = np.array_equal(pk, nk) and np.allclose(pp, npdc, rtol=0, atol=1e-12, equal_nan=True)
+        # The measure's episodes: dosed, with a window in the period (pandas' NaN: no window).
+        has = ~np.isnan(pp)
+        same = np.array_equal(pk[has], dk) and np.allclose(pp[has], dpdc, rtol=0, atol=1e-12)
         print(
-            f"pandas and numpy agree on the PDC of {len(pp):,} episodes: {agree} "
+            f"pandas and numpy agree on the PDC of {len(pp):,} episodes: {agree}; the DuckDB "
+            f"measure agrees on its {len(dk):,}: {same} "
             f"(mean PDC {np.nanmean(pp):.4f}; adherent at {DEFAULT_POLICY.pdc_adherent_min}: "
             f"{np.mean(pp >= DEFAULT_POLICY.pdc_adherent_min):.1%})"
         )
+        agree = agree and same
         return 0 if agree else 1
     finally:
         shutil.rmtree(out, ignore_errors=True)

@@ -20,14 +20,14 @@ from naltrack.audit.models import AuditEvent
 from naltrack.cli.main import main
 from naltrack.clinic import active_policy
 from naltrack.clinical.coverage import Administration as CoreDose
-from naltrack.clinical.coverage import days_covered_by, with_self_reported
+from naltrack.clinical.coverage import covered_segments, days_covered_by, with_self_reported
 from naltrack.clinical.errors import InputError
 from naltrack.clinical.vocab import Formulation
 from naltrack.merge.services import merge_charts
 from naltrack.monitoring.services import record_observation
 from naltrack.outcomes import extract
 from naltrack.outcomes.extract import end_kind
-from naltrack.outcomes.facts import TABLES
+from naltrack.outcomes.facts import DERIVED, TABLES
 from naltrack.outcomes.keys import pseudonym
 from naltrack.outcomes.models import ExtractRun
 from naltrack.outcomes.services import run_extract
@@ -54,12 +54,23 @@ pytestmark = pytest.mark.django_db
 
 
 def read(directory: Path, table: str) -> pa.Table:
-    return pq.read_table(directory / table, schema=TABLES[table])
+    return pq.read_table(directory / table, schema={**TABLES, **DERIVED}[table])
 
 
 def rows(directory: Path, table: str) -> list[tuple[Any, ...]]:
     t = read(directory, table)
     return sorted(tuple(r.values()) for r in t.to_pylist())
+
+
+def joined(runs: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """Runs with no day between them joined, empty ones dropped."""
+    out: list[tuple[date, date]] = []
+    for start, end in sorted(r for r in runs if r[0] < r[1]):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def files(directory: Path) -> dict[str, bytes]:
@@ -122,6 +133,21 @@ def test_demo_clinic_facts_match_the_records(clinic: None, tmp_path: Path) -> No
         in {pseudonym("dose", pk) for pk in Administration.objects.values_list("pk", flat=True)}
     }
     assert len(mar) == given.count()
+    # The covered runs derived beside the doses: each episode's are the core's carry-forward
+    # segments of its doses.
+    assert run.rows["total"]["coverage"] == read(tmp_path, "coverage").num_rows > 0
+    runs: dict[str, list[tuple[date, date]]] = {}
+    for r in read(tmp_path, "coverage").to_pylist():
+        runs.setdefault(r["episode_key"], []).append((r["covered_from"], r["covered_until"]))
+    supply: dict[str, list[CoreDose]] = {}
+    for r in doses.values():
+        supply.setdefault(r["episode_key"], []).append(
+            CoreDose(r["day"], Formulation.IMPLANT, None, r["covered_days"])
+        )
+    assert set(runs) == set(supply)
+    for episode_key, given_doses in supply.items():
+        segments = covered_segments(given_doses, policy)
+        assert joined(runs[episode_key]) == joined(list(segments)), episode_key
     kinds = set(read(tmp_path, "observations").column("kind").to_pylist())
     assert {"urine_screen", "phq9", "craving"} <= kinds
     assert set(read(tmp_path, "events").column("kind").to_pylist()) >= {"alert", "naloxone_kit"}
@@ -168,16 +194,16 @@ def test_a_second_run_adds_only_the_new_rows_and_a_rerun_adds_none(
     assert two.rows["appended"]["doses"] == 1
     assert two.rows["appended"]["observations"] == 1
     assert len(rows(tmp_path, "doses")) == 2
-    before = {t: rows(tmp_path, t) for t in TABLES}
+    before = {t: rows(tmp_path, t) for t in (*TABLES, "coverage")}
     three = extract_to(tmp_path, TODAY - timedelta(days=9))
     assert three.rows["appended"] == {t: 0 for t in TABLES}
-    assert {t: rows(tmp_path, t) for t in TABLES} == before
+    assert {t: rows(tmp_path, t) for t in (*TABLES, "coverage")} == before
     # A full rewrite holds exactly the union of the incremental runs.
     full = extract_to(tmp_path / "again", TODAY - timedelta(days=9), full=True)
     assert full.rows["full"] is True
-    assert {t: rows(tmp_path / "again", t) for t in TABLES} == before
+    assert {t: rows(tmp_path / "again", t) for t in (*TABLES, "coverage")} == before
     extract_to(tmp_path, TODAY - timedelta(days=9), full=True)
-    assert {t: rows(tmp_path, t) for t in TABLES} == before
+    assert {t: rows(tmp_path, t) for t in (*TABLES, "coverage")} == before
     assert len(list((tmp_path / "doses").glob("*.parquet"))) <= 2  # the full run replaced the parts
 
 

@@ -9,6 +9,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,6 +30,7 @@ from naltrack.clinical.outcomes import (
 from naltrack.clinical.policy import DEFAULT_POLICY, Policy
 from naltrack.clinical.vocab import Formulation
 from naltrack.outcomes import measures as m
+from naltrack.outcomes.facts import COVERAGE
 from tests.outcomes.factdata import dose, episode, write
 
 # Ibis 12 calls DuckDB's fetch_arrow_table, deprecated by DuckDB 2: not ours to change.
@@ -131,15 +134,56 @@ def cohort(draw: st.DrawFn) -> list[History]:
 def test_ibis_coverage_continuity_pdc_and_time_on_treatment_equal_the_core(
     histories: list[History], as_of_offset: int
 ) -> None:
+    as_of = PERIOD_START + timedelta(days=as_of_offset)
     with tempfile.TemporaryDirectory(prefix="facts-") as tmp:
-        check_against_the_core(histories, PERIOD_START + timedelta(days=as_of_offset), Path(tmp))
+        folder = Path(tmp)
+        check_against_the_core(run_facts(histories, folder), histories, as_of)
+        # Again with the covered runs the extract derives (read when no dose is after as_of,
+        # built from the doses otherwise): the same answers.
+        derive_coverage(folder)
+        con = m.duckdb_backend()
+        assert m.load_facts(con, folder).coverage is not None
+        check_against_the_core(con, histories, as_of)
 
 
-def check_against_the_core(histories: list[History], as_of: date, folder: Path) -> None:
-    con = run_facts(histories, folder)
+def derive_coverage(folder: Path) -> None:
+    (folder / "coverage").mkdir()
+    table = m.coverage_of(sorted((folder / "doses").glob("*.parquet")))
+    pq.write_table(table, folder / "coverage" / "part-1.parquet")
+
+
+def test_the_extract_s_covered_runs_are_read_only_when_no_dose_is_after_as_of(
+    tmp_path: Path,
+) -> None:
+    first, last = PERIOD_START, PERIOD_START + timedelta(days=28)
+    h = History("e1", [Administration(first, Formulation.XR_INJECTION),
+                       Administration(last, Formulation.XR_INJECTION)], None, None)  # fmt: skip
+    run_facts([h], tmp_path)
+    (tmp_path / "coverage").mkdir()
+    planted = pa.table(  # not what the doses give: shows which source was read
+        {"episode_key": ["e1"], "covered_from": [first], "covered_until": [first + timedelta(3)]},
+        schema=COVERAGE,
+    )
+    pq.write_table(planted, tmp_path / "coverage" / "part-1.parquet")
+    con = m.duckdb_backend()
+    m.load_facts(con, tmp_path)
+
+    def runs(as_of: date) -> list[tuple[int, int]]:
+        ivs = by_episode(con, m.intervals(context(con, as_of)).join(
+            m.episode_numbers(context(con, as_of)), "ek"))  # fmt: skip
+        return sorted((r["iv_start"], r["iv_end"]) for r in ivs["e1"])
+
+    day = m.day_number
+    assert runs(last) == [(day(first), day(first) + 3)]  # the extract's runs
+    assert runs(last - timedelta(1)) == [(day(first), day(first) + 28)]  # built: dose 2 is later
+    m.load_facts(con, tmp_path / "nothing-derived")
+    assert m.registered_facts(con).coverage is None  # a folder without them drops the old view
+
+
+def check_against_the_core(con: Any, histories: list[History], as_of: date) -> None:
     ctx = context(con, as_of)
     policy = DEFAULT_POLICY
-    ivs = by_episode(con, m.intervals(ctx))
+    ivs = by_episode(con, m.intervals(ctx).join(m.episode_numbers(ctx), "ek"))
     cont = by_episode(con, m.continuity_expr(ctx, RETENTION_MILESTONES))
     pdc = by_episode(con, m.pdc_expr(ctx))
     tot = by_episode(con, m.time_on_treatment_expr(ctx))

@@ -537,9 +537,28 @@ class Staged:
                 result.appended[table] = len(appended[table])
                 result.rewritten[table] = len(rewritten[table])
                 result.total[table] = kept + len(appended[table]) + len(rewritten[table])
+            self.write_coverage()
         except BaseException:
             self.discard()
             raise
+
+    def write_coverage(self) -> None:
+        """The covered runs of every dose the published facts will hold (the parts kept and the
+        new ones), rewritten whole (`facts.COVERAGE`, `measures.coverage_of`)."""
+        from .measures import coverage_of
+
+        doses = self.directory / "doses"
+        new = [tmp for tmp, final in self.files if final.parent == doses]
+        kept = [p for p in sorted(doses.glob("*.parquet")) if p not in self.replaced]
+        folder = self.directory / "coverage"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.replaced.extend(sorted(folder.glob("*.parquet")))
+        final = folder / f"part-{self.result.run_id}.parquet"
+        tmp = folder / f".{final.name}.tmp"
+        self.files.append((tmp, final))
+        table = coverage_of([*kept, *new])
+        pq.write_table(table, tmp)
+        self.result.total["coverage"] = table.num_rows
 
     def publish(self) -> None:
         for tmp, final in self.files:

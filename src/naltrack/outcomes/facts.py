@@ -84,3 +84,19 @@ TABLES: dict[str, pa.Schema] = {
     "observations": OBSERVATIONS,
     "events": EVENTS,
 }
+
+# Derived by the extract from the doses it has just written (`measures.coverage_of`, the measures'
+# own expression), so that the measures read each episode's covered days instead of rebuilding
+# them from every dose on each run: the covered runs of each episode, supply carried forward,
+# contiguous doses joined, [covered_from, covered_until) (the until day is not covered). Rewritten
+# whole on every run; the measures use it only when no dose is later than their as_of day (else
+# they build the runs from the doses up to as_of).
+COVERAGE = pa.schema(
+    [
+        ("episode_key", pa.string()),
+        ("covered_from", pa.date32()),
+        ("covered_until", pa.date32()),
+    ]
+)
+
+DERIVED: dict[str, pa.Schema] = {"coverage": COVERAGE}

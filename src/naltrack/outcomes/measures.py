@@ -69,12 +69,14 @@ Records = list[dict[str, Any]]
 
 @dataclass(frozen=True)
 class Facts:
-    """The four fact tables as Ibis tables of one backend."""
+    """The four fact tables as Ibis tables of one backend, and the extract's covered runs
+    (`facts.COVERAGE`) when it wrote them (None: built from the doses)."""
 
     episodes: Table
     doses: Table
     observations: Table
     events: Table
+    coverage: Table | None = None
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,7 @@ def load_facts(con: BaseBackend, directory: Path | str) -> Facts:
     facts' schema; a URL (`s3a://...`, `hdfs://...`: a cluster's store) is read as it is."""
     import ibis
 
-    from .facts import TABLES
+    from .facts import COVERAGE, TABLES
 
     remote = isinstance(directory, str) and "://" in directory
     for name, schema in TABLES.items():
@@ -200,14 +202,37 @@ def load_facts(con: BaseBackend, directory: Path | str) -> Facts:
         else:
             empty = ibis.memtable(schema.empty_table())
             con.create_view(view, empty, overwrite=True)
+    # The derived covered runs: read when the extract wrote them (a pooled store's are not: the
+    # runs are built there from the pooled doses).
+    view = TABLE_PREFIX + "coverage"
+    derived = None if remote else Path(directory) / "coverage"
+    if derived is not None and derived.is_dir() and any(derived.glob("*.parquet")):
+        t = con.read_parquet(str(derived / "*.parquet"))
+        con.create_view(view, t.select(*COVERAGE.names), overwrite=True)
+    else:
+        _drop_view(con, view)
     return registered_facts(con)
+
+
+def _drop_view(con: BaseBackend, name: str) -> None:
+    # (ibis' drop_view loses the name with the sqlglot installed, as TableCache notes)
+    con.raw_sql(
+        f'DROP VIEW IF EXISTS "{name}"' if con.name == "duckdb" else f"DROP VIEW IF EXISTS {name}"
+    )
 
 
 def registered_facts(con: BaseBackend) -> Facts:
     """The fact tables `load_facts` registered on `con`."""
+    from ibis.common.exceptions import TableNotFound
+
     from .facts import TABLES
 
-    return Facts(**{name: con.table(TABLE_PREFIX + name) for name in TABLES})
+    tables = {name: con.table(TABLE_PREFIX + name) for name in TABLES}
+    try:
+        coverage = con.table(TABLE_PREFIX + "coverage")
+    except TableNotFound:
+        coverage = None
+    return Facts(**tables, coverage=coverage)
 
 
 def register_tables(con: BaseBackend, tables: Mapping[str, Any]) -> Facts:
@@ -221,6 +246,7 @@ def register_tables(con: BaseBackend, tables: Mapping[str, Any]) -> Facts:
         data = tables.get(name)
         t = ibis.memtable(data if data is not None else schema.empty_table())
         con.create_view(TABLE_PREFIX + name, t.select(*schema.names), overwrite=True)
+    _drop_view(con, TABLE_PREFIX + "coverage")
     return registered_facts(con)
 
 
@@ -271,40 +297,97 @@ def doses_known(ctx: Context) -> Table:
 
 def intervals(ctx: Context) -> Table:
     """The covered runs [iv_start, iv_end) (day numbers) of each episode: each dose's effective
-    interval, supply carried forward (module docstring), contiguous ones joined: episode_key,
-    iv_start, iv_end."""
+    interval, supply carried forward (module docstring), contiguous ones joined: ek (the
+    episode's number, `episode_numbers`), iv_start, iv_end."""
     return ctx.shared("intervals", lambda: _intervals(ctx))
 
 
-def _intervals(ctx: Context) -> Table:
+def episode_numbers(ctx: Context) -> Table:
+    """episode_key -> ek, a whole number per episode: the windows sort on it (faster than on the
+    text key)."""
+    return ctx.shared("numbers", lambda: _episode_numbers(ctx))
+
+
+def _episode_numbers(ctx: Context) -> Table:
     import ibis
 
-    d = doses_known(ctx)
+    e = ctx.facts.episodes.select("episode_key").distinct()
+    return e.mutate(ek=ibis.row_number().over(order_by=e.episode_key).cast("int64"))
+
+
+def _intervals(ctx: Context) -> Table:
+    c = ctx.facts.coverage
+    if c is not None and _no_dose_after(ctx):
+        # The extract's covered runs (coverage_of, over every dose it wrote): the same rows as
+        # those built here, since no dose is later than as_of.
+        c = c.join(episode_numbers(ctx), "episode_key")
+        return c.select("ek", iv_start=_n(c.covered_from), iv_end=_n(c.covered_until))
+    return covered_runs(doses_known(ctx), episode_numbers(ctx))
+
+
+def _no_dose_after(ctx: Context) -> bool:
+    latest = ctx.facts.doses.day.max().to_pyarrow().as_py()
+    return latest is None or day_number(latest) <= ctx.as_of
+
+
+def covered_runs(doses: Table, numbers: Table) -> Table:
+    """The covered runs of the `doses` (episode_key, day, covered_days) of each episode numbered
+    in `numbers` (episode_key, ek): ek, iv_start, iv_end (day numbers; iv_end not covered)."""
+    import ibis
+
     # Only what the windows need (every window sorts its rows; narrow rows sort faster). Doses of
     # one day are taken in order of their days supplied: any order gives the same covered days.
-    d = d.select(
-        "episode_key", dn=_n(d.day),
-        span=d.covered_days.cast("int64").fill_null(0),
+    d = doses.select(
+        "episode_key", dn=_n(doses.day),
+        span=doses.covered_days.cast("int64").fill_null(0),
     )  # fmt: skip
-    w = ibis.cumulative_window(group_by=d.episode_key, order_by=[d.dn, d.span])
+    # Two cumulative windows, both over a whole number per episode (sorting on it is faster
+    # than on the text key): cum = S_i, then m = max_{j<=i}(d_j - S_{j-1}) (module docstring).
+    d = d.join(numbers, "episode_key").select("ek", "dn", "span")
+    w = ibis.cumulative_window(group_by=d.ek, order_by=[d.dn, d.span])
     d = d.mutate(cum=d.span.sum().over(w))
-    d = d.mutate(lead=d.dn - (d.cum - d.span))
-    w = ibis.cumulative_window(group_by=d.episode_key, order_by=[d.dn, d.span])
-    d = d.mutate(iv_end=d.cum + d.lead.max().over(w))
-    d = d.mutate(iv_start=d.iv_end - d.span)
-    # Doses whose supply runs on from the one before (daily tablets, mostly) are joined into one
-    # covered run: fewer rows for every measure that reads them, the same days covered and the
-    # same uncovered runs (a dose that starts after a gap starts a run, as in the core's
-    # merge_supply, a zero-day one included).
-    w = ibis.window(group_by=d.episode_key, order_by=[d.dn, d.span])
-    starts = (d.iv_end.lag().over(w).isnull() | (d.iv_start > d.iv_end.lag().over(w))).cast("int64")
-    d = d.mutate(starts=starts)
-    w = ibis.cumulative_window(group_by=d.episode_key, order_by=[d.dn, d.span])
-    d = d.mutate(run=d.starts.sum().over(w))
-    runs = d.group_by(d.episode_key, d.run).aggregate(
-        iv_start=d.iv_start.min(), iv_end=d.iv_end.max()
+    w = ibis.cumulative_window(group_by=d.ek, order_by=[d.dn, d.span])
+    d = d.mutate(m=(d.dn - d.cum + d.span).max().over(w))
+    # Dose i covers [m_i + S_{i-1}, m_i + S_i), and starts a new covered run exactly when
+    # m_i > m_{i-1} (its start S_{i-1} + m_i against the previous end S_{i-1} + m_{i-1}). m never
+    # decreases, so the doses of one covered run are those with one value of m and one aggregate
+    # joins them, as the core's merge_supply does (a dose after a gap starts a run, a zero-day
+    # one included): fewer rows for every measure that reads them, the same days covered and the
+    # same uncovered runs.
+    runs = d.group_by("ek", "m").aggregate(
+        iv_start=(d.m + d.cum - d.span).min(), iv_end=(d.m + d.cum).max()
     )
-    return runs.select("episode_key", "iv_start", "iv_end")
+    return runs.select("ek", "iv_start", "iv_end")
+
+
+def coverage_of(dose_files: Sequence[Path]) -> Any:
+    """The covered runs of every dose in the Parquet `dose_files` (the facts' doses), as an Arrow
+    table of `facts.COVERAGE`, built on an embedded DuckDB by `covered_runs`: what the extract
+    writes beside the doses for the measures to read."""
+    import ibis
+    import pyarrow as pa
+
+    from .facts import COVERAGE, DOSES
+
+    con = duckdb_backend()
+    if dose_files:
+        doses = con.read_parquet([str(f) for f in dose_files]).select(*DOSES.names)
+    else:
+        doses = ibis.memtable(DOSES.empty_table())
+    doses = doses.filter(doses.episode_key.notnull())
+    keys = doses.select("episode_key").distinct()
+    numbers = keys.mutate(ek=ibis.row_number().over(order_by=keys.episode_key).cast("int64"))
+    runs = covered_runs(doses, numbers).join(numbers, "ek")
+    runs = runs.select("episode_key", "iv_start", "iv_end").order_by(["episode_key", "iv_start"])
+    t = con.to_pyarrow(runs)
+    return pa.table(
+        [
+            t["episode_key"],
+            t["iv_start"].cast(pa.int32()).cast(pa.date32()),
+            t["iv_end"].cast(pa.int32()).cast(pa.date32()),
+        ],
+        schema=COVERAGE,
+    )
 
 
 def window_stats(ctx: Context, windows: Table) -> Table:
@@ -316,17 +399,19 @@ def window_stats(ctx: Context, windows: Table) -> Table:
 
     iv = intervals(ctx)
     cols = ("episode_key", "wid", "w_start", "w_end")
-    inside = windows.join(iv, "episode_key").filter(lambda t: t.iv_start <= t.w_end)
-    inside = inside.select(*cols, "iv_start", "iv_end")
+    windows = windows.select(*cols).join(episode_numbers(ctx), "episode_key")
+    inside = windows.join(iv, "ek").filter(lambda t: t.iv_start <= t.w_end)
+    inside = inside.select(*cols, "ek", "iv_start", "iv_end")
     # A sentinel interval just after each window closes the run that reaches the window's end
     # (and makes a window with no dose one run).
     sentinel = windows.select(
         *cols,
+        "ek",
         iv_start=(windows.w_end + 1).cast("int64"),
         iv_end=(windows.w_end + 1).cast("int64"),
     )
     t = inside.union(sentinel)
-    w = ibis.window(group_by=[t.episode_key, t.wid], order_by=[t.iv_start, t.iv_end])
+    w = ibis.window(group_by=[t.ek, t.wid], order_by=[t.iv_start, t.iv_end])
     t = t.mutate(prev_end=t.iv_end.lag().over(w))
     run_start = ibis.greatest(t.prev_end.fill_null(t.w_start), t.w_start)
     run_len = ibis.least(t.iv_start, t.w_end + 1) - run_start
@@ -809,15 +894,14 @@ def use_in_coverage_measure(con: BaseBackend, ctx: Context) -> Measure:
         ws=ibis.greatest(e.F, ctx.period_start), we=ibis.least(e.E.fill_null(ctx.last), ctx.last)
     )
     e = e.filter(e.ws <= e.we)
-    s = window_stats(
-        ctx, e.select("episode_key", wid=ibis.literal(0, "int64"), w_start=e.ws, w_end=e.we)
-    )
-    days = s.aggregate(what=ibis.literal("days"), n=(s.w_end - s.w_start + 1).sum().cast("int64"))
+    # The same windows as the PDC's (pdc_expr): their days and days covered are read there.
+    s = ctx.shared("pdc", lambda: pdc_expr(ctx))
+    days = s.aggregate(what=ibis.literal("days"), n=s.days.sum().cast("int64"))
     covered_sum = s.aggregate(what=ibis.literal("covered days"), n=s.covered.sum().cast("int64"))
     u = use_reports(ctx).join(e.select("episode_key", "ws", "we"), "episode_key")
-    u = u.filter(u.dn.between(u.ws, u.we))
+    u = u.filter(u.dn.between(u.ws, u.we)).join(episode_numbers(ctx), "episode_key")
     iv = intervals(ctx)
-    hit = u.join(iv, [u.episode_key == iv.episode_key, iv.iv_start <= u.dn, u.dn < iv.iv_end])
+    hit = u.join(iv, [u.ek == iv.ek, iv.iv_start <= u.dn, u.dn < iv.iv_end])
     counts = ibis.union(
         u.aggregate(what=ibis.literal("all"), n=u.count().cast("int64")),
         hit.aggregate(what=ibis.literal("covered"), n=hit.count().cast("int64")),
