@@ -70,8 +70,18 @@ def test_the_commands_compute_and_export_from_the_console(
     clinic: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["outcomes", "compute", "--start", str(EARLIEST), "--end", str(END)]) == 0
-    summary = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    summary = json.loads(printed.out)
     assert "continuity_180" in summary["measures"] and summary["as_of"] == str(END)
+    # Progress on standard error: the extract's steps, then one line per measure (not a tty).
+    bars = printed.err.splitlines()
+    assert any(line.startswith("extract [") for line in bars)
+    measured = [line for line in bars if line.startswith("measures [")]
+    steps = len(summary["measures"])  # one line before each, then "done"
+    assert len(measured) == steps + 1 and measured[-1].endswith(f"{steps}/{steps} done")
+    assert main(["outcomes", "compute", "--quiet", "--no-extract", "--start", str(EARLIEST),
+                 "--end", str(END)]) == 0  # fmt: skip
+    assert capsys.readouterr().err == ""
     out = tmp_path / "export.zip"
     code = main(["outcomes", "export", "--recipient", "State university evaluation team",
                  "--purpose", "program evaluation", "--out", str(out)])  # fmt: skip

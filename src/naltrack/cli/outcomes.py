@@ -22,13 +22,14 @@ class ProgressBar:
     """A plain progress bar on standard error, redrawn in place on a terminal and one line per
     step otherwise (a log file)."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, label: str = "extract") -> None:
         self.stream = stream
+        self.label = label
         self.tty = stream.isatty()
 
     def __call__(self, step: str, done: int, total: int) -> None:
         filled = BAR_WIDTH * done // max(total, 1)
-        line = f"extract [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} {step}"
+        line = f"{self.label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total} {step}"
         if self.tty:
             self.stream.write("\r" + line.ljust(BAR_WIDTH + 40))
             if done >= total:
@@ -102,6 +103,8 @@ def _compute(args: argparse.Namespace) -> int:
     run = compute_measures(
         actor=Console.here(), at=clock.now(), start=args.start, end=args.end,
         directory=Path(args.dir) if args.dir else None, extract_first=not args.no_extract,
+        progress=None if args.quiet else ProgressBar(sys.stderr, "measures"),
+        extract_progress=None if args.quiet else ProgressBar(sys.stderr, "extract"),
     )  # fmt: skip
     summary = {
         "run": run.pk, "as_of": run.as_of.isoformat(), "period_start": run.period_start.isoformat(),
@@ -152,6 +155,7 @@ def register_more(actions: argparse._SubParsersAction[argparse.ArgumentParser]) 
     compute.add_argument("--end", type=_day, required=True, help="its last day (the as-of day)")
     compute.add_argument("--dir", metavar="DIR", help="the facts directory")
     compute.add_argument("--no-extract", action="store_true", help="use the facts as they are")
+    compute.add_argument("--quiet", action="store_true", help="no progress bars")
     compute.set_defaults(handler=_django(_compute))
     export = actions.add_parser(
         "export",

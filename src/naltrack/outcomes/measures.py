@@ -940,9 +940,13 @@ def _mean_ci(n: int, total: float, squares: float) -> tuple[float, float | None,
     return mean, mean - half, mean + half
 
 
-def _score_rows(recs: Records, key: str) -> list[Row]:
+def _score_rows(con: BaseBackend, t: Table, key: str) -> list[Row]:
+    """The scores (`value`) of `t` by `key`: key, n, mean and its interval (`_mean_ci`)."""
+    agg = t.group_by(key).aggregate(
+        n=t.count(), total=t.value.sum(), squares=(t.value * t.value).sum()
+    )
     rows: list[Row] = []
-    for r in sorted(recs, key=lambda r: r[key]):
+    for r in sorted(_run(con, agg), key=lambda r: r[key]):
         mean, low, high = _mean_ci(r["n"], r["total"], r["squares"])
         rows.append([r[key], r["n"], mean, low, high])
     return rows
@@ -960,13 +964,10 @@ def craving_measure(con: BaseBackend, ctx: Context) -> Measure:
     last = last.mutate(since=last.dn - last.last).filter(
         lambda t: t.since <= CRAVING_DAYS_AFTER_INJECTION
     )
-    agg = last.group_by("since").aggregate(
-        n=last.count(), total=last.value.sum(), squares=(last.value * last.value).sum()
-    )
     return Measure(
         "Craving (0-10) by days since the last injection",
         ["day", "n", "mean", "lower_95", "upper_95"],
-        _score_rows(_run(con, agg), "since"),
+        _score_rows(con, last, "since"),
         f"Craving ratings in the period, by days (0-{CRAVING_DAYS_AFTER_INJECTION}) since the "
         "patient's last injection on or before the rating; mean with a normal-approximation 95% "
         "interval (mean ± 1.96 s/√n; none for a single rating).",
@@ -979,13 +980,10 @@ def phq9_measure(con: BaseBackend, ctx: Context) -> Measure:
     o = o.filter(o.kind == PHQ9, o.value.notnull(), _n(o.day) <= ctx.as_of)
     j = o.join(c.select("episode_key", "F"), "episode_key")
     j = j.mutate(month=(_n(j.day) - j.F) // DAYS_PER_MONTH).filter(lambda t: t.month >= 0)
-    agg = j.group_by("month").aggregate(
-        n=j.count(), total=j.value.sum(), squares=(j.value * j.value).sum()
-    )
     return Measure(
         "PHQ-9 by month since the first dose",
         ["month", "n", "mean", "lower_95", "upper_95"],
-        _score_rows(_run(con, agg), "month"),
+        _score_rows(con, j, "month"),
         f"PHQ-9 totals of episodes whose first dose is in the period, by {DAYS_PER_MONTH}-day "
         "month from the first dose (month 0: days 0 to 29), up to as_of; mean with a "
         "normal-approximation 95% interval.",
@@ -1061,10 +1059,12 @@ def compute_all(
     period_start: date,
     period_end: date,
     as_of: date,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Every measure over the facts registered on `con` (`load_facts`) for the period, with data
     up to `as_of`. Besides the measures of the brief, `time_on_treatment` holds the Kaplan-Meier
-    input (days, discontinued, censored per group) and "km" the curves."""
+    input (days, discontinued, censored per group) and "km" the curves. `progress` is told each
+    measure before it runs (name, measures done, measures in all) and once at the end."""
     if period_end < period_start:
         raise InputError("is before period_start", "period_end")
     ctx = Context(
@@ -1074,14 +1074,21 @@ def compute_all(
     try:
         measures: dict[str, Any] = {}
         seconds: dict[str, float] = {}  # each measure's wall time (make bench prints them)
-        for name, build in MEASURES.items():
+        steps = len(MEASURES) + 1
+        for i, (name, build) in enumerate(MEASURES.items()):
+            if progress is not None:
+                progress(name, i, steps)
             began = time.perf_counter()
             measures[name] = build(con, ctx).as_dict()
             seconds[name] = round(time.perf_counter() - began, 4)
+        if progress is not None:
+            progress("time_on_treatment", steps - 1, steps)
         began = time.perf_counter()
         tot, km = time_on_treatment_measure(con, ctx)
         measures["time_on_treatment"] = tot.as_dict()
         seconds["time_on_treatment"] = round(time.perf_counter() - began, 4)
+        if progress is not None:
+            progress("done", steps, steps)
     finally:
         ctx.release()
     return {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -20,6 +21,9 @@ from naltrack.clinical.errors import InputError
 from naltrack.clock import local_day
 
 from .models import MeasureRun
+
+if TYPE_CHECKING:
+    from .extract import Progress
 
 ENGINES = ("duckdb",)  # a network's Spark cluster runs the same measures (README, "Outcomes")
 
@@ -40,10 +44,13 @@ def compute_measures(
     directory: Path | None = None,
     engine: str = "duckdb",
     extract_first: bool = True,
+    progress: Progress | None = None,
+    extract_progress: Progress | None = None,
 ) -> MeasureRun:
     """Every measure over the facts in `directory` (the extract's, by default) for the period,
     as of the period's end, stored as the newest MeasureRun and audited. `extract_first` brings
-    the facts up to date first (an incremental extract: only what is new since the last)."""
+    the facts up to date first (an incremental extract: only what is new since the last).
+    `extract_progress` follows the extract's steps, `progress` the measures'."""
     if isinstance(actor, Actor):
         actor.require(Action.VIEW_REPORTS)
     if engine not in ENGINES:
@@ -55,12 +62,14 @@ def compute_measures(
 
     folder = directory or facts_dir()
     if extract_first:
-        run_extract(actor=actor, at=at, directory=folder)
+        run_extract(actor=actor, at=at, directory=folder, progress=extract_progress)
     policy = active_policy()
     began = time.perf_counter()
     con = duckdb_backend()
     load_facts(con, folder)
-    results = compute_all(con, policy=policy, period_start=start, period_end=end, as_of=end)
+    results = compute_all(
+        con, policy=policy, period_start=start, period_end=end, as_of=end, progress=progress
+    )
     seconds = time.perf_counter() - began
     with transaction.atomic():
         run = MeasureRun.objects.create(
