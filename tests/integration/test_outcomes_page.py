@@ -90,6 +90,14 @@ def test_the_page_shows_the_last_run_with_its_plots() -> None:
         assert f"/outcomes/{measure_id}.csv" in page
 
 
+def test_the_craving_plot_marks_the_injection_interval_the_run_was_computed_under() -> None:
+    data = results()
+    data["terms"] = {"injection_due_day": 30}  # a clinic policy other than today's
+    store_run(computed_at=NOW, results_=data)
+    page = director_page()
+    assert "next injection due (day 30)" in page and "(day 28)" not in page
+
+
 def test_the_group_chooser_draws_the_curves_of_that_grouping() -> None:
     store_run(computed_at=NOW)
     page = director_page("/outcomes/?group=age_band")

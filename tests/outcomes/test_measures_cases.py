@@ -173,6 +173,9 @@ def test_empty_fact_directories_give_empty_measures(tmp_path: Path) -> None:
     assert out["measures"]["continuity_180"]["rows"] == [[0, 0, 0, 0, 0, None]]
     assert out["measures"]["craving_by_day"]["rows"] == []
     assert out["period"] == {"start": "2026-01-01", "end": "2026-06-30"}
+    # the policy's numbers the run was computed under, kept with it (the page draws them)
+    assert out["terms"]["injection_due_day"] == DEFAULT_POLICY.injection_interval_days
+    assert out["terms"]["gap_days"] == DEFAULT_POLICY.continuity_gap_allowed_days
 
 
 def test_missing_urine_screens_count_as_positive_weeks(tmp_path: Path) -> None:

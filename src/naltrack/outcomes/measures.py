@@ -22,6 +22,7 @@ module level (importing this module loads neither).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 import time
@@ -44,6 +45,7 @@ from naltrack.clinical.outcomes import (
     UDS_EXPECTED_EVERY_DAYS,
     adherence_threshold,
     age_band,
+    coverage_terms,
 )
 from naltrack.clinical.policy import Policy
 
@@ -1095,6 +1097,8 @@ def compute_all(
         "as_of": as_of.isoformat(),
         "period": {"start": period_start.isoformat(), "end": period_end.isoformat()},
         "policy_version": policy.version,
+        # the policy's numbers as computed (the page draws them with the run, not today's policy)
+        "terms": dataclasses.asdict(coverage_terms(policy)),
         "measures": measures,
         "km": km,
         "seconds": seconds,

@@ -119,7 +119,9 @@ def _context(view: OutcomesView, grouping: str) -> dict[str, Any]:
     if (m := measures.get("continuity_by_cohort")) is not None:
         ctx["cohort_svg"] = share_bars("cohort-plot", m.title, _cohort_bars(m),
                                        what="The share with continuous treatment")  # fmt: skip
-    interval = coverage_terms(active_policy()).injection_due_day
+    # the injection interval of the policy the run was computed under (older runs: today's)
+    terms = view.run.results.get("terms") or {}
+    interval = terms.get("injection_due_day") or coverage_terms(active_policy()).injection_due_day
     if (m := measures.get("craving_by_day")) is not None:
         ctx["craving_svg"] = band_line(
             "craving-plot", m.title, _craving_points(m),
