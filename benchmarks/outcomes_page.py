@@ -47,6 +47,7 @@ from django.test import Client  # noqa: E402
 from benchmarks import outcomes as program  # noqa: E402
 from naltrack import demo  # noqa: E402
 from naltrack.accounts.actors import Console  # noqa: E402
+from naltrack.clinical.policy import DEFAULT_POLICY  # noqa: E402
 from naltrack.outcomes.models import MeasureRun  # noqa: E402
 
 NOW = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
@@ -85,7 +86,6 @@ def report(label: str, seconds: list[float], size: int) -> None:
 
 def program_results(patients: int) -> tuple[dict[str, Any], float]:
     """Every measure over a generated program of `patients` patients: (results, seconds)."""
-    from naltrack.clinical.policy import DEFAULT_POLICY
     from naltrack.outcomes.measures import compute_all, duckdb_backend, load_facts
 
     directory = Path(tempfile.mkdtemp(prefix="naltrack-page-bench-"))
@@ -135,7 +135,7 @@ def main() -> int:
     run = MeasureRun.objects.create(
         computed_at=NOW + timedelta(minutes=1), as_of=program.AS_OF,
         period_start=program.PERIOD_START, period_end=program.PERIOD_END, engine="duckdb",
-        policy_version=program.DEFAULT_POLICY.version, results=results, seconds=computed,
+        policy_version=DEFAULT_POLICY.version, results=results, seconds=computed,
         run_by="console:bench",
     )  # fmt: skip
     seconds = time_page(client, run, args.repeat)
