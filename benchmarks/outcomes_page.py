@@ -20,6 +20,7 @@ The database is migrated and, when it holds no patient, seeded with the demo cli
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import resource
 import shutil
@@ -41,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks` 
 import django  # noqa: E402
 
 django.setup()
+logging.getLogger("naltrack.request").setLevel(logging.WARNING)  # not a line per timed GET
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
