@@ -60,6 +60,10 @@ REMINDER_PG ?= postgresql://postgres@127.0.0.1:5432/$(REMINDER_DB)
 # Outcomes at scale (issue 14): a synthetic program of $(OUTCOMES_PATIENTS) patients (about 9.6M doses
 # at 100k), the PDC by plain pandas, by a numpy scan and every measure on DuckDB; about 1 min.
 OUTCOMES_PATIENTS ?= 100000
+# The extract at scale: $(EXTRACT_PATIENTS) synthetic patients seeded into SQLite (about 850k rows),
+# then a full and an incremental extract, each with its wall time, rows/s and peak memory; ~70 s.
+# The Outcomes page: GET /outcomes/ on the demo clinic and on a stored run of the program above.
+EXTRACT_PATIENTS ?= 10000
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
@@ -68,6 +72,10 @@ bench: $(STAMP)
 	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench.sqlite3 $(BIN)/python benchmarks/clinic.py
 	rm -f $(VENV)/bench-outcomes.sqlite3
 	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench-outcomes.sqlite3 $(BIN)/python benchmarks/outcomes_extract.py
+	rm -f $(VENV)/bench-extract.sqlite3
+	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench-extract.sqlite3 $(BIN)/python benchmarks/outcomes_extract.py --patients $(EXTRACT_PATIENTS)
+	rm -f $(VENV)/bench-outcomes-page.sqlite3
+	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench-outcomes-page.sqlite3 $(BIN)/python benchmarks/outcomes_page.py --patients $(OUTCOMES_PATIENTS)
 	@if $(BIN)/python benchmarks/pg_reset.py $(PG_ADMIN) $(BENCH_DB); then \
 	  NALTRACK_DATABASE_URL=$(BENCH_PG) $(BIN)/python benchmarks/clinic.py; \
 	else echo "note: PostgreSQL is not reachable at $(PG_ADMIN); its clinic benchmark was skipped"; fi
