@@ -144,6 +144,25 @@ def test_the_csv_holds_the_stored_rows_and_is_audited_as_an_export() -> None:
     assert exports.filter(detail__startswith="csv pdc").exists()
 
 
+def test_a_long_table_shows_its_first_rows_and_the_csv_holds_them_all() -> None:
+    data = results()
+    many = [["all", "All patients", day, 1, 0] for day in range(1, 501)]
+    data["measures"]["time_on_treatment"] = {
+        "title": "Time on treatment (the Kaplan-Meier input), for all and by group",
+        "columns": ["dimension", "group", "days", "discontinued", "censored"],
+        "rows": many,
+        "note": "",
+    }
+    store_run(computed_at=NOW, results_=data)
+    page = director_page()
+    assert "The first 200 of 500 rows; the CSV below holds all of them." in page
+    assert "<td>200</td>" in page and "<td>201</td>" not in page
+    csv_rows = (
+        _clients["director"].get("/outcomes/time_on_treatment.csv").content.decode().splitlines()
+    )
+    assert len(csv_rows) == 1 + 500
+
+
 def test_an_unknown_measure_or_no_run_is_not_found_and_not_audited() -> None:
     client = login(Role.DIRECTOR, "dana.director")
     assert client.get("/outcomes/pdc.csv").status_code == 404  # nothing computed yet

@@ -60,6 +60,9 @@ ORDER = (
 )
 
 
+SHOWN_MAX = 200  # rows a table on the page prints; the CSV holds them all
+
+
 @dataclass(frozen=True)
 class Measure:
     id: str
@@ -75,8 +78,9 @@ class Measure:
 
     @property
     def shown(self) -> list[list[str]]:
-        """The rows as the page prints them: a share (a column named share, PDC, proportion or
-        retained_..., 0-1) as a percentage, other fractions to one decimal, empty cells as a dash."""
+        """The rows as the page prints them (the first `SHOWN_MAX`): a share (a column named
+        share, PDC, proportion or retained_..., 0-1) as a percentage, other fractions to one
+        decimal, empty cells as a dash."""
         per = self.column("per")  # a rate per 100 of something, or a share when it says so
         shares = {
             i for i, c in enumerate(self.columns)
@@ -92,8 +96,14 @@ class Measure:
                 )
                 for i, v in enumerate(row)
             ]
-            for row in self.rows
+            for row in self.rows[:SHOWN_MAX]
         ]
+
+    @property
+    def not_shown(self) -> int:
+        """Rows beyond `SHOWN_MAX` (in the CSV only: at a large program the Kaplan-Meier input
+        holds a row per day and group, too many for a page)."""
+        return max(0, len(self.rows) - SHOWN_MAX)
 
     def column(self, *names: str) -> int | None:
         """The index of the first column called one of `names` (case and spaces ignored)."""
