@@ -352,7 +352,7 @@ def step_pdc(directory: Path) -> dict[str, Any]:
     t1 = time.perf_counter()
     ctx = measures.Context(facts, DEFAULT_POLICY, measures.day_number(PERIOD_START),
                            measures.day_number(PERIOD_END), measures.day_number(AS_OF))  # fmt: skip
-    read_runs = facts.coverage is not None and measures._no_dose_after(ctx)
+    read_runs = facts.coverage is not None
     t = con.to_pyarrow(measures.pdc_expr(ctx).select("episode_key", "pdc"))
     t2 = time.perf_counter()
     t = t.sort_by("episode_key")

@@ -318,18 +318,21 @@ def _episode_numbers(ctx: Context) -> Table:
 
 
 def _intervals(ctx: Context) -> Table:
+    import ibis
+
     c = ctx.facts.coverage
-    if c is not None and _no_dose_after(ctx):
-        # The extract's covered runs (coverage_of, over every dose it wrote): the same rows as
-        # those built here, since no dose is later than as_of.
-        c = c.join(episode_numbers(ctx), "episode_key")
-        return c.select("ek", iv_start=_n(c.covered_from), iv_end=_n(c.covered_until))
-    return covered_runs(doses_known(ctx), episode_numbers(ctx))
-
-
-def _no_dose_after(ctx: Context) -> bool:
-    latest = ctx.facts.doses.day.max().to_pyarrow().as_py()
-    return latest is None or day_number(latest) <= ctx.as_of
+    if c is None:
+        return covered_runs(doses_known(ctx), episode_numbers(ctx))
+    # The extract's covered runs (coverage_of, over every dose it wrote), as known on as_of: the
+    # runs starting by then, cut at the day after it. A dose given after as_of changes nothing
+    # before it: it covers only days after its own (carry-forward never reaches back), and the
+    # run it extends had already reached past as_of. So on every day up to as_of these are the
+    # runs built from the doses up to as_of, and every measure reads only windows ending by as_of
+    # (a continuity window not yet passed is not counted).
+    c = c.join(episode_numbers(ctx), "episode_key")
+    c = c.select("ek", iv_start=_n(c.covered_from), iv_end=_n(c.covered_until))
+    c = c.filter(c.iv_start <= ctx.as_of)
+    return c.mutate(iv_end=ibis.least(c.iv_end, ctx.as_of + 1))
 
 
 def covered_runs(doses: Table, numbers: Table) -> Table:
