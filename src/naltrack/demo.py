@@ -36,6 +36,7 @@ from naltrack.clinical.errors import InputError
 from naltrack.clinical.vocab import Indication
 from naltrack.counselling.services import record_session
 from naltrack.monitoring.services import record_observation, record_side_effect
+from naltrack.patients.hooks import one_announcement_per_patient
 from naltrack.patients.models import Patient
 from naltrack.patients.records import (
     AssessmentInput,
@@ -142,7 +143,9 @@ def seed(on: date, patients: int = PATIENTS) -> int:
         cast = _staff()
         _clinic_calendar(on, cast)
         for i in range(patients):
-            with transaction.atomic():
+            # A patient's history is dozens of writes: alerts and reminders follow it once, at
+            # its end, not after each write (patients.hooks.one_announcement_per_patient).
+            with transaction.atomic(), one_announcement_per_patient():
                 _patient(i, STAGES[i % len(STAGES)], on, cast)
         with transaction.atomic():
             _self_reports(on)
@@ -434,27 +437,32 @@ def _worklists(on: date, cast: Cast) -> None:
     rows = CareStatus.objects.filter(active=True, liver_test_due_on__lt=on).select_related(
         "patient"
     )
-    for care in rows.order_by("patient__mrn"):
-        p, i = care.patient, int(care.patient.mrn.removeprefix("MRN-"))
-        if i % 3 == 0:
-            continue
-        day = on - timedelta(days=(i * 7) % 95)
-        record_observation(p, kind="liver", observed_on=day, data={"alt": 25 + i % 20, "ast": 24 + i % 15,
-                           "alt_uln": 40, "ast_uln": 40}, actor=cast.nurse, at=_at(day, 9))  # fmt: skip
-        plan = TreatmentPlan.current(p)
-        if plan is not None:
-            review = on - timedelta(days=(i * 11) % 95)
-            values = {f.name: getattr(plan, f.name) for f in fields(PlanInput)}
-            values["psychosocial"] = tuple(plan.psychosocial)
-            change_plan(p, PlanInput(**values), reason="Plan review: goals and plan still fit; no change",
-                        actor=cast.prescriber, at=_at(review, 12))  # fmt: skip
-    refresh_all(at=_at(on, 7))  # each write above refreshed its patient on the day it was dated
+    with one_announcement_per_patient():  # refresh_all below answers for the day
+        for care in rows.order_by("patient__mrn"):
+            _repeat_liver_test_and_review(care.patient, on, cast)
+    refresh_all(at=_at(on, 7))
     due = CareStatus.objects.filter(active=True, liver_test_due_on__lt=on).order_by("patient__mrn")
     for care in due.select_related("patient")[:2]:
         mark_done(care.patient.mrn, "liver_tests", actor=cast.nurse, at=_at(on, 8))
     overdue = Alert.objects.filter(code="INJECTION_OVERDUE", status="open").order_by("patient__mrn")
     assign_alerts(list(overdue.values_list("pk", flat=True)[:2]), assignee=cast.nurse.username,
                   actor=cast.prescriber, at=_at(on, 8))  # fmt: skip
+
+
+def _repeat_liver_test_and_review(p: Patient, on: date, cast: Cast) -> None:
+    i = int(p.mrn.removeprefix("MRN-"))
+    if i % 3 == 0:
+        return
+    day = on - timedelta(days=(i * 7) % 95)
+    record_observation(p, kind="liver", observed_on=day, data={"alt": 25 + i % 20, "ast": 24 + i % 15,
+                       "alt_uln": 40, "ast_uln": 40}, actor=cast.nurse, at=_at(day, 9))  # fmt: skip
+    plan = TreatmentPlan.current(p)
+    if plan is not None:
+        review = on - timedelta(days=(i * 11) % 95)
+        values = {f.name: getattr(plan, f.name) for f in fields(PlanInput)}
+        values["psychosocial"] = tuple(plan.psychosocial)
+        change_plan(p, PlanInput(**values), reason="Plan review: goals and plan still fit; no change",
+                    actor=cast.prescriber, at=_at(review, 12))  # fmt: skip
 
 
 def portal_login(i: int) -> str:

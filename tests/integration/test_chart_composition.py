@@ -4,14 +4,19 @@ patients.hooks and alerts, above them, refreshes the patient."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
 from naltrack.accounts.roles import Role
 from naltrack.alerts.models import CareStatus
 from naltrack.monitoring.services import record_observation
-from naltrack.patients.hooks import record_changed
+from naltrack.patients.hooks import (
+    one_announcement_per_patient,
+    patient_record_changed,
+    record_changed,
+)
 from naltrack.treatment.services import PlanInput, change_plan
 from tests.integration.conftest import NURSE, PRESCRIBER, TODAY, at, login, started_on_injection
 
@@ -60,3 +65,32 @@ def test_a_monitoring_write_refreshes_alerts_though_monitoring_does_not_import_t
     record_observation(p, kind="craving", observed_on=TODAY, data={"value": 3}, actor=NURSE,
                        at=at(TODAY))  # fmt: skip
     assert CareStatus.objects.get(patient=p).computed_on == TODAY
+
+
+def test_a_batch_of_writes_is_announced_once_per_patient_at_its_latest_write() -> None:
+    p = started_on_injection("MRN-7955", TODAY - timedelta(days=10))
+    q = started_on_injection("MRN-7956", TODAY - timedelta(days=10))
+    heard: list[tuple[str, datetime]] = []
+
+    def listen(sender: Any, *, patient: Any, at: datetime, **kwargs: Any) -> None:
+        heard.append((patient.mrn, at))
+
+    patient_record_changed.connect(listen, dispatch_uid="test.batch")
+    try:
+        with one_announcement_per_patient():
+            record_changed(p, at=at(TODAY - timedelta(days=3)))
+            record_changed(q, at=at(TODAY - timedelta(days=2)))
+            with one_announcement_per_patient():  # an inner block leaves it to the outer one
+                record_changed(p, at=at(TODAY))
+            record_changed(p, at=at(TODAY - timedelta(days=1)))  # dated earlier: not the latest
+            assert heard == []
+        assert heard == [("MRN-7955", at(TODAY)), ("MRN-7956", at(TODAY - timedelta(days=2)))]
+        heard.clear()
+        with pytest.raises(RuntimeError), one_announcement_per_patient():
+            record_changed(p, at=at(TODAY))
+            raise RuntimeError("the batch failed")
+        assert heard == []  # a failed batch announces nothing
+        record_changed(q, at=at(TODAY))  # outside a block: at once
+        assert heard == [("MRN-7956", at(TODAY))]
+    finally:
+        patient_record_changed.disconnect(dispatch_uid="test.batch")
