@@ -25,17 +25,12 @@ PG_ADMIN ?= postgresql://postgres@127.0.0.1:5432/postgres
 # The import contract (pyproject.toml, [tool.importlinter]): areas import only the layers below.
 LINT_IMPORTS := $(BIN)/lint-imports --cache-dir $(VENV)/.import_linter_cache
 
+# Both passes run at once (tests/passes.sh), each on TEST_WORKERS pytest-xdist workers.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
 	$(LINT_IMPORTS)
-	$(BIN)/pytest
-	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_ADMIN)', connect_timeout=3).close()" 2>/dev/null; then \
-	  echo "== database tests on PostgreSQL ($(PG_URL))"; \
-	  NALTRACK_DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/integration; \
-	elif [ "$$CI" = "true" ]; then \
-	  echo "PostgreSQL is not reachable at $(PG_ADMIN): CI must test it"; exit 1; \
-	else \
-	  echo "note: PostgreSQL is not reachable at $(PG_ADMIN); its run was skipped here (CI runs it)"; \
-	fi
+	bash tests/passes.sh $(BIN) $(PG_URL) $(PG_ADMIN) $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -4,6 +4,7 @@ client library above it, never the network), and a real SMTP server on loopback 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,22 @@ from twilio.http.response import Response
 from naltrack.reminders.messages import Message
 from naltrack.reminders.transports import SendError
 
-SMTP_PORT = 18061  # this worktree's ports: 18060-18069
+
+def _free_ports(n: int) -> list[int]:
+    """`n` different ports nothing listens on now, picked by the system: `make test` runs two
+    passes of pytest-xdist workers at once, and no two of them may share an SMTP server's port."""
+    sockets = [socket.socket() for _ in range(n)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+# The SMTP server's port, and one where no server runs (test_reminders_smtp's server that is down).
+SMTP_PORT, CLOSED_PORT = _free_ports(2)
 
 
 @dataclass

@@ -35,7 +35,7 @@ from naltrack.reminders.worker import Outcome, run_due
 
 from .committed import append_only_restored, committed_data  # noqa: F401  (fixtures)
 from .conftest import COORDINATOR, NOW, TODAY, at
-from .reminder_fakes import SMTP_PORT, MailSink, smtp_server
+from .reminder_fakes import CLOSED_PORT, SMTP_PORT, MailSink, smtp_server
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("committed_data")]
 
@@ -130,7 +130,7 @@ def test_a_mailbox_the_server_refuses_is_failed_and_kept_for_staff() -> None:
 def test_a_server_that_is_down_is_retried_later() -> None:
     patients_with_visits(1)
     # Nothing listens on this port: connection refused, a retry can help.
-    down = EmailTransport("127.0.0.1", SMTP_PORT + 1, "visits@eastside.example.org", timeout=2)
+    down = EmailTransport("127.0.0.1", CLOSED_PORT, "visits@eastside.example.org", timeout=2)
     outcome = run_due({"email": down}, now=lambda: DUE, config=CONFIG)
     assert outcome.counts == {"pending": 1}
     row = Reminder.objects.get()
