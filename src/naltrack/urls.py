@@ -128,6 +128,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("inventory/kits/<int:pk>/", inventory.kit_page, name="inventory-kit"),
     path("policy/", reports.clinic_policy, name="clinic-policy"),
     path("api/", api.urls),
+    path("fhir/", include("naltrack.fhir.urls")),
     path("portal/", include("naltrack.portal.urls")),  # the patient portal (portal:...)
     # reminders' public links: the SMS provider's webhook (STOP), unsubscribe, the calendar feed
     path("r/", include("naltrack.reminders.urls")),
