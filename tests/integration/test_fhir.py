@@ -109,6 +109,17 @@ def test_refusals_are_operation_outcomes_with_their_status(fhir: Any) -> None:
     assert status == 400 and outcome(body).issue[0].expression == ["_count"]
     status, body, _ = fhir("/fhir/Patient?birthdate=1st%20of%20May")
     assert status == 400 and outcome(body).issue[0].expression == ["birthdate"]
+    for bad in (
+        "_count=%C2%B2",
+        "_offset=99999999999999999999",
+        "_id=%C2%B2",
+        "_id=99999999999999999999",
+    ):
+        status, body, _ = fhir(f"/fhir/Patient?{bad}")
+        assert status == 400 and outcome(body).issue[0].expression == [bad.split("=")[0]], bad
+    for bad_id in ("%C2%B2", "99999999999999999999", "-1"):
+        status, body, _ = fhir(f"/fhir/Patient/{bad_id}")
+        assert status == 404 and outcome(body).issue[0].code == "not-found", bad_id
     status, body, _ = fhir("/fhir/Observation?patient=1")
     assert status == 404 and "metadata" in outcome(body).issue[0].diagnostics
     assert not AuditEvent.objects.filter(patient_mrn="MRN-4102", action="read").exists()

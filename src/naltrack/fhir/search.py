@@ -16,6 +16,8 @@ from .resources import GENDER, PATIENT_SEARCH, mrn_system
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
+MAX_OFFSET = 1_000_000_000  # far past any clinic's charts; a larger one is bad input, not a 500
+MAX_ID = 2**63 - 1  # the largest id a database key holds
 # Paging and result parameters this server reads besides the search parameters themselves.
 CONTROL = frozenset({"_count", "_offset", "_format"})
 
@@ -23,18 +25,22 @@ CONTROL = frozenset({"_count", "_offset", "_format"})
 def count_and_offset(params: Mapping[str, Sequence[str]]) -> tuple[int, int]:
     """`_count` (1..100, default 20) and `_offset` (0 or more, from a `next` link)."""
     return (_whole(params, "_count", DEFAULT_COUNT, 1, MAX_COUNT),
-            _whole(params, "_offset", 0, 0, None))  # fmt: skip
+            _whole(params, "_offset", 0, 0, MAX_OFFSET))  # fmt: skip
+
+
+def is_id(raw: str) -> bool:
+    """A resource id of this server: a database key, written in ASCII digits."""
+    return 0 < len(raw) <= 19 and raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID
 
 
 def _whole(params: Mapping[str, Sequence[str]], name: str, default: int, low: int,
-           high: int | None) -> int:  # fmt: skip
+           high: int) -> int:  # fmt: skip
     values = params.get(name) or []
     if not values:
         return default
     raw = values[-1].strip()
-    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
-        top = f" to {high}" if high is not None else " or more"
-        raise InputError(f"must be a whole number from {low}{top} (got {raw!r})", name)
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and low <= int(raw) <= high):
+        raise InputError(f"must be a whole number from {low} to {high} (got {raw[:40]!r})", name)
     return int(raw)
 
 
@@ -69,8 +75,8 @@ def _any_of(name: str, value: str) -> Q:
 
 def _one(name: str, value: str) -> Q:
     if name == "_id":
-        if not value.isdigit():
-            raise InputError(f"is a Patient id here: a whole number (got {value!r})", name)
+        if not is_id(value):
+            raise InputError(f"is a Patient id here: a whole number (got {value[:40]!r})", name)
         return Q(pk=int(value))
     if name == "identifier":
         system, bar, code = value.rpartition("|")

@@ -106,9 +106,9 @@ def metadata(request: HttpRequest) -> HttpResponse:
 @fhir_view
 def patient_read(request: HttpRequest, pk: str) -> HttpResponse:
     actor = _actor(request)
-    row = Patient.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+    row = Patient.objects.filter(pk=int(pk)).first() if search.is_id(pk) else None
     if row is None:
-        raise NotFoundError(f"no Patient has the id {pk!r}", "id")
+        raise NotFoundError(f"no Patient has the id {pk[:40]!r}", "id")
     read_patient(row.mrn, actor=actor, at=clock.now(), what="contact")  # role check and audit
     return _answer(resources.patient(row))
 
