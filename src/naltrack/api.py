@@ -37,37 +37,21 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.operation import Operation
 from ninja.security import HttpBearer
 
-from naltrack import clock
-from naltrack.accounts.services import PermissionRefused, actor_for
-from naltrack.accounts.tokens import TokenRefused, authenticate
+from naltrack.accounts.services import PermissionRefused
+from naltrack.accounts.tokens import TokenRefused
 from naltrack.clinical.access import OutsideCareTeam
 from naltrack.clinical.consent import DisclosureRefused
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
-from naltrack.signin.lockout import token_address_locked, token_failed
+from naltrack.signin.bearer import AddressLocked, bearer_actor
 from naltrack.web.auditing import audit_refusal
 
 log = logging.getLogger("naltrack.api")
 
 
-class AddressLocked(Exception):
-    """Too many failed sign-ins or bad tokens from this address (signin.lockout)."""
-
-
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        # A locked address is refused before its token is looked up; a bad token (unknown,
-        # expired, revoked, disabled account) counts against its address, as a failed sign-in
-        # does (django-axes), and is audited. A good token without the scope is not a failure.
-        if token_address_locked(request):
-            raise AddressLocked
-        try:
-            user = authenticate(token, method=str(request.method), at=clock.now())
-        except TokenRefused as exc:
-            if exc.status == 401:
-                token_failed(request)
-            raise
+        user, request.naltrack_actor = bearer_actor(request, token)  # type: ignore[attr-defined]
         request.user = user
-        request.naltrack_actor = actor_for(user, request.META.get("REMOTE_ADDR"))  # type: ignore[attr-defined]
         return user
 
 

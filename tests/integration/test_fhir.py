@@ -185,3 +185,20 @@ def test_a_merged_chart_is_inactive_and_points_to_the_chart_it_went_into(fhir: A
     assert [(link.type, link.other.reference) for link in parsed.link] == [
         ("replaced-by", f"Patient/{kept.pk}")
     ]
+
+
+def test_bad_tokens_lock_the_address_as_on_the_json_api(fhir: Any) -> None:
+    p = person("MRN-4401", "Eve", "Lock", date(1975, 5, 5))
+    prober = Client(REMOTE_ADDR="203.0.113.9")
+    statuses = [
+        prober.get(
+            f"/fhir/Patient/{p.pk}", headers={"Authorization": f"Bearer nt_bad-{i}"}
+        ).status_code
+        for i in range(40)
+    ]
+    assert statuses[0] == 401 and statuses[-1] == 429  # the shared bearer check counts them
+    create_staff("nora.nurse", "a-long-demo-password-1", Role.NURSE)
+    good = {"Authorization": f"Bearer {create_token('nora.nurse', at=NOW)}"}
+    locked = prober.get(f"/fhir/Patient/{p.pk}", headers=good)
+    assert locked.status_code == 429 and outcome(locked.json()).issue[0].code == "throttled"
+    assert Client().get(f"/fhir/Patient/{p.pk}", headers=good).status_code == 200  # elsewhere
