@@ -56,7 +56,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "POST /api/patients/{mrn}/orders": "the regimen is one of the formulation's; the dose is one the formulation and regimen allow (the core)",
     "POST /api/patients/{mrn}/administrations": "the core's timing, the episode's days, the lot's expiry, a first dose's urine screen, the active order",
     "POST /api/patients/{mrn}/injection-override": "written on today's date, for what the core refuses today",
-    "POST /api/patients/{mrn}/implants": "inserted by today, after a signed screening",
+    "POST /api/patients/{mrn}/implants": "inserted by today, after a signed screening; an active prior authorization or confirm_warnings",
     "POST /api/implants/{implant_id}/removal": "between the insertion and today",
     "POST /api/patients/{mrn}/appointments": "today or later, on a day the clinic is open and within its hours; an active clinician; a room in use",
     "POST /api/appointments/{appointment_id}/status": "a future visit cannot be kept or missed yet; a cancellation says why",

@@ -26,7 +26,9 @@ from naltrack.insurance.services import (
     record_prior_auth,
 )
 from naltrack.patients.models import Patient
+from naltrack.treatment.implants import insert_implant
 from naltrack.treatment.mar import DoseRefused, NeedsConfirmation
+from naltrack.treatment.models import Implant
 from naltrack.treatment.services import authorize_injection_override, record_administration
 from tests.integration.conftest import (
     COORDINATOR,
@@ -299,6 +301,92 @@ def test_a_refusing_clinic_gives_with_an_active_approval(
     record_administration(due_patient, injection(TODAY, site="right"), actor=NURSE, at=NOW)
     pa.refresh_from_db()
     assert pa.units_used == 1
+
+
+# ---- the implant's insertion (a procedure, checked as the injection's dose is) ------------------
+
+
+def implant_pa(p: Patient, units: int = 1) -> PriorAuthorization:
+    pa = record_prior_auth(p, PriorAuthInput("implant", reference="IMP-1"), actor=COORDINATOR, at=NOW)
+    return change_prior_auth(p, pa.pk, Transition(
+        "approved", approved_units=units, approved_from=TODAY - timedelta(days=10),
+        approved_to=TODAY + timedelta(days=80)), actor=COORDINATOR, at=NOW)  # fmt: skip
+
+
+def insert(p: Patient, **changes: Any) -> Implant:
+    args: dict[str, Any] = {"inserted_on": TODAY, "product": "naltrexone implant", "dose_mg": 1800,
+                            "lot": "IMP-L1", "site": "left lower abdomen"}  # fmt: skip
+    return insert_implant(p, **(args | changes), actor=PRESCRIBER, at=NOW)
+
+
+def test_an_implant_uses_a_unit_of_the_implants_approval_not_the_injections(
+    due_patient: Patient,
+) -> None:
+    insured(due_patient)
+    injection_pa, pa = approved_pa(due_patient, units=2), implant_pa(due_patient, units=1)
+    implant = insert(due_patient)
+    pa.refresh_from_db()
+    injection_pa.refresh_from_db()
+    assert (pa.units_used, injection_pa.units_used) == (1, 0)
+    assert AuditEvent.objects.filter(object_type="prior_authorization", object_id=str(pa.pk),
+                                     detail__contains="unit used by the implant").exists()  # fmt: skip
+    assert implant.inserted_on == TODAY
+
+
+def test_an_implant_without_an_approval_asks_to_confirm_and_the_audit_says_so(
+    due_patient: Patient,
+) -> None:
+    insured(due_patient)
+    approved_pa(due_patient)  # the injection's approval does not pay for an implant
+    with pytest.raises(NeedsConfirmation) as exc:
+        insert(due_patient)
+    assert exc.value.field == "confirm_warnings"
+    assert exc.value.warnings == ["no active prior authorization for the implant on this day"]
+    assert "record this insertion" in exc.value.message
+    assert not Implant.objects.exists()
+    implant = insert(due_patient, confirm_warnings=True)
+    assert AuditEvent.objects.get(object_type="implant", object_id=str(implant.pk)).detail == (
+        "inserted; confirmed: no active prior authorization for the implant on this day"
+    )
+
+
+def test_a_refusing_clinic_refuses_an_implant_without_an_approval_and_writes_nothing(
+    due_patient: Patient, settings: Any
+) -> None:
+    refusing(settings)
+    insured(due_patient)
+    with pytest.raises(DoseRefused) as exc:
+        insert(due_patient, confirm_warnings=True)
+    assert (exc.value.field, exc.value.refusals[0].code) == ("inserted_on", "no_prior_authorization")
+    assert not Implant.objects.exists()
+    pa = implant_pa(due_patient)
+    insert(due_patient)
+    pa.refresh_from_db()
+    assert pa.units_used == 1
+
+
+def test_an_implant_a_program_pays_for_needs_no_approval(due_patient: Patient, settings: Any) -> None:
+    refusing(settings)
+    record_coverage(due_patient, CoverageInput("program", TODAY - timedelta(days=5)),
+                    actor=COORDINATOR, at=NOW)  # fmt: skip
+    assert insert(due_patient).pk
+
+
+def test_the_implant_page_shows_the_approval_and_asks_to_confirm(fixed_today: None) -> None:
+    p = started_on_injection("MRN-0711", TODAY - timedelta(days=28))
+    insured(p)
+    prescriber = login(Role.PRESCRIBER, "pat.implant")
+    url = f"/patients/{p.mrn}/implants/"
+    page = prescriber.get(url).content.decode()
+    assert "none active for the implant today" in page
+    form = {"form": "insert", "insert-inserted_on": TODAY.isoformat(), "insert-product": "implant",
+            "insert-dose_mg": "1800", "insert-lot": "IMP-2", "insert-site": "abdomen"}  # fmt: skip
+    answer = prescriber.post(url, form).content.decode()
+    assert "confirm the warnings to record this insertion" in answer and not Implant.objects.exists()
+    implant_pa(p, units=2)
+    assert "2 units left" in prescriber.get(url).content.decode()
+    assert prescriber.post(url, form).status_code == 302
+    assert "1 unit left" in prescriber.get(url).content.decode()
 
 
 # ---- the worklist ----------------------------------------------------------------------------

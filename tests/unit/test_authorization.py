@@ -357,8 +357,9 @@ def test_without_an_approval_a_refusing_clinic_refuses_overridably() -> None:
     assert r.code == Refusal.NO_PRIOR_AUTHORIZATION and r.overridable and not out.warnings
     assert r.message == "no active prior authorization for the injection on this day"
     assert r.field == "given_at"
-    implant = decide_dose_authorization(IMPLANT, ON, [INS], [], REFUSE)
-    assert implant.refusals
+    (implant,) = decide_dose_authorization(IMPLANT, ON, [INS], [], REFUSE).refusals
+    assert implant.message == "no active prior authorization for the implant on this day"
+    assert implant.field == "inserted_on"  # the implant form's day
 
 
 def test_a_prescribers_override_lifts_the_refusal() -> None:

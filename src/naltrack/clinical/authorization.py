@@ -15,7 +15,9 @@ injection or an implant, decided here and nowhere else.
 - the worklist shows approvals ending within `prior_auth_lead_days`, and injections due within
   them with no active approval on their due day;
 - the MAR: an injection with no active approval where one is needed is a warning, or a refusal
-  a prescriber's written override lifts (`injection_without_prior_auth_refused`).
+  a prescriber's written override lifts (`injection_without_prior_auth_refused`); an implant's
+  insertion (a procedure the prescriber records) is checked the same way and takes a unit of the
+  implant's approval.
 
 The reference is silent on all of this but a payer's quantity limit (fact sheet 2.3 [PRACTICE]);
 the settings in policy.py say so and hold naltrack's conservative defaults.
@@ -217,6 +219,12 @@ class DoseAuthorization:
 
 
 NO_AUTH_MESSAGE = "no active prior authorization for the injection on this day"
+# The implant's insertion is checked as the injection's dose is (its form names the day
+# `inserted_on`); what stands in the way is worded for the procedure.
+_NO_AUTH = {
+    Formulation.XR_INJECTION: (NO_AUTH_MESSAGE, "given_at"),
+    Formulation.IMPLANT: ("no active prior authorization for the implant on this day", "inserted_on"),
+}
 
 
 def decide_dose_authorization(
@@ -234,7 +242,8 @@ def decide_dose_authorization(
     active = active_authorization(pas, formulation, on)
     if active is not None:
         return DoseAuthorization(active)
-    problem = Problem(Refusal.NO_PRIOR_AUTHORIZATION, NO_AUTH_MESSAGE, "given_at", True)
+    message, field = _NO_AUTH[Formulation(formulation)]
+    problem = Problem(Refusal.NO_PRIOR_AUTHORIZATION, message, field, True)
     if not policy.injection_without_prior_auth_refused:
         return DoseAuthorization(None, warnings=(problem,))
     if lifts(override, problem):

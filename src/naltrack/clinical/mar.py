@@ -133,8 +133,8 @@ REFUSAL_RULES: dict[Refusal, str] = {
     Refusal.ORDER_MISMATCH: "A dose other than the active order gives: another formulation, "
     "another dose, a day the order's schedule has no tablet, or a day before the order was signed "
     "(a prescriber's written override for the day allows it)",
-    Refusal.NO_PRIOR_AUTHORIZATION: "An injection with no active prior authorization when the "
-    "clinic refuses one (`injection_without_prior_auth_refused`; else a warning); self-pay or a "
+    Refusal.NO_PRIOR_AUTHORIZATION: "An injection (or an implant's insertion) with no active prior "
+    "authorization for it when the clinic refuses one (`injection_without_prior_auth_refused`; else a warning); self-pay or a "
     "program pays without one (clinical/authorization.py; a prescriber's written override for the "
     "day allows it)",
 }

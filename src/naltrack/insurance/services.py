@@ -291,21 +291,22 @@ def coverage_words(patient: Patient, on: date) -> str | None:
     return words
 
 
-def mar_state(patient: Patient, on: date) -> dict[str, object]:
-    """What the MAR page shows of the injection's authorization today: the core's answer for a
-    dose given now (the page's read is audited)."""
+def mar_state(patient: Patient, on: date,
+              formulation: str = Formulation.XR_INJECTION) -> dict[str, object]:  # fmt: skip
+    """What the MAR page (or the implant page) shows of the formulation's authorization today: the
+    core's answer for a dose given, or an implant inserted, now (the page's read is audited)."""
     coverages = [core_coverage(c) for c in patient.coverages.all()]
     rows = list(patient.prior_authorizations.all())
     decision = core.decide_dose_authorization(
-        Formulation.XR_INJECTION, on, coverages, [core_authorization(r) for r in rows],
-        active_policy(),
-    )  # fmt: skip
+        formulation, on, coverages, [core_authorization(r) for r in rows], active_policy()
+    )
     active = decision.authorization
     return {
         "needed": core.needs_prior_auth(coverages, on),
         "active": next((r for r in rows if active and r.pk == active.key), None),
         "units_left": core.units_left(active) if active else 0,
         "refused": bool(decision.refusals),
+        "implant": formulation == Formulation.IMPLANT,
     }
 
 

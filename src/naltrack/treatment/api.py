@@ -387,6 +387,8 @@ class ImplantIn(In):
     dose_mg: Annotated[int, Field(strict=True, ge=1, le=5000)]
     lot: Annotated[RequiredText, Field(max_length=40)]
     site: Annotated[RequiredText, Field(max_length=100)]
+    # no active prior authorization where one is needed (a warning unless the clinic refuses)
+    confirm_warnings: Flag = False
 
 
 class ImplantCreatedOut(Schema):

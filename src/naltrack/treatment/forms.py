@@ -164,6 +164,9 @@ class ImplantForm(BoundedForm):
     dose_mg = forms.IntegerField(min_value=1, max_value=5000, label="Dose (mg)")
     lot = forms.CharField(max_length=40, label="Lot number")
     site = forms.CharField(max_length=100, label="Site", help_text="e.g. left lower abdomen")
+    confirm_warnings = forms.BooleanField(
+        required=False, label="I have read the warnings and record the insertion"
+    )
 
 
 class ImplantRemovalForm(BoundedForm):

@@ -14,18 +14,25 @@ from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.mar import implant_covered_days
+from naltrack.clinical.vocab import Formulation
 from naltrack.clock import local_day
+from naltrack.insurance.services import take_authorized_unit
 from naltrack.patients.hooks import record_changed
 from naltrack.patients.models import Patient
 from naltrack.patients.services import active_episode, lock_patient, open_chart_of
 
 from .facts import earlier_dose_in
 from .gate import check_first_dose
+from .mar import DoseRefused, NeedsConfirmation
 from .models import Implant
 
 
 def insert_implant(patient: Patient, *, inserted_on: date, product: str, dose_mg: int, lot: str, site: str,
-                   actor: Actor, at: datetime) -> Implant:  # fmt: skip
+                   actor: Actor, at: datetime, confirm_warnings: bool = False) -> Implant:  # fmt: skip
+    """Record an insertion: a first dose of the episode is checked against the screening, and the
+    implant's prior authorization as an injection's is (issue 15: a unit of the active approval is
+    used in this transaction; without one, a warning to confirm or, by clinic setting, a
+    refusal)."""
     actor.require(Action.RECORD_IMPLANT)
     if inserted_on > local_day(at):
         raise InputError("is in the future", "inserted_on")
@@ -40,6 +47,13 @@ def insert_implant(patient: Patient, *, inserted_on: date, product: str, dose_mg
         episode = active_episode(patient)
         if not earlier_dose_in(episode):
             check_first_dose(episode, inserted_on, policy)
+        paid = take_authorized_unit(patient, Formulation.IMPLANT, inserted_on, None,
+                                    actor=actor, at=at)  # fmt: skip
+        if paid.refusals:
+            raise DoseRefused(paid.refusals)
+        warnings = [w.message for w in paid.warnings]
+        if warnings and not confirm_warnings:
+            raise NeedsConfirmation(warnings, what="insertion")
         implant = Implant.objects.create(
             patient=patient, episode=episode, inserted_on=inserted_on, product=product.strip(),
             dose_mg=dose_mg, covered_days=implant_covered_days(policy), lot=lot.strip(),
@@ -52,7 +66,7 @@ def insert_implant(patient: Patient, *, inserted_on: date, product: str, dose_mg
             "implant",
             implant.pk,
             patient_mrn=patient.mrn,
-            detail="inserted",
+            detail="inserted" + "".join(f"; confirmed: {w}" for w in warnings),
         )
     record_changed(patient, at=at)
     return implant

@@ -165,9 +165,9 @@ class AdministrationInput:
 class NeedsConfirmation(InputError):
     """The dose can be recorded only after the nurse confirms these warnings."""
 
-    def __init__(self, warnings: list[str]) -> None:
+    def __init__(self, warnings: list[str], *, what: str = "dose") -> None:
         super().__init__(
-            "confirm the warnings to record this dose: " + " ".join(warnings), "confirm_warnings"
+            f"confirm the warnings to record this {what}: " + " ".join(warnings), "confirm_warnings"
         )
         self.warnings = warnings
 
