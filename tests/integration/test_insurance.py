@@ -307,7 +307,9 @@ def test_a_refusing_clinic_gives_with_an_active_approval(
 
 
 def implant_pa(p: Patient, units: int = 1) -> PriorAuthorization:
-    pa = record_prior_auth(p, PriorAuthInput("implant", reference="IMP-1"), actor=COORDINATOR, at=NOW)
+    pa = record_prior_auth(
+        p, PriorAuthInput("implant", reference="IMP-1"), actor=COORDINATOR, at=NOW
+    )
     return change_prior_auth(p, pa.pk, Transition(
         "approved", approved_units=units, approved_from=TODAY - timedelta(days=10),
         approved_to=TODAY + timedelta(days=80)), actor=COORDINATOR, at=NOW)  # fmt: skip
@@ -357,7 +359,10 @@ def test_a_refusing_clinic_refuses_an_implant_without_an_approval_and_writes_not
     insured(due_patient)
     with pytest.raises(DoseRefused) as exc:
         insert(due_patient, confirm_warnings=True)
-    assert (exc.value.field, exc.value.refusals[0].code) == ("inserted_on", "no_prior_authorization")
+    assert (exc.value.field, exc.value.refusals[0].code) == (
+        "inserted_on",
+        "no_prior_authorization",
+    )
     assert not Implant.objects.exists()
     pa = implant_pa(due_patient)
     insert(due_patient)
@@ -365,7 +370,9 @@ def test_a_refusing_clinic_refuses_an_implant_without_an_approval_and_writes_not
     assert pa.units_used == 1
 
 
-def test_an_implant_a_program_pays_for_needs_no_approval(due_patient: Patient, settings: Any) -> None:
+def test_an_implant_a_program_pays_for_needs_no_approval(
+    due_patient: Patient, settings: Any
+) -> None:
     refusing(settings)
     record_coverage(due_patient, CoverageInput("program", TODAY - timedelta(days=5)),
                     actor=COORDINATOR, at=NOW)  # fmt: skip
@@ -382,7 +389,9 @@ def test_the_implant_page_shows_the_approval_and_asks_to_confirm(fixed_today: No
     form = {"form": "insert", "insert-inserted_on": TODAY.isoformat(), "insert-product": "implant",
             "insert-dose_mg": "1800", "insert-lot": "IMP-2", "insert-site": "abdomen"}  # fmt: skip
     answer = prescriber.post(url, form).content.decode()
-    assert "confirm the warnings to record this insertion" in answer and not Implant.objects.exists()
+    assert (
+        "confirm the warnings to record this insertion" in answer and not Implant.objects.exists()
+    )
     implant_pa(p, units=2)
     assert "2 units left" in prescriber.get(url).content.decode()
     assert prescriber.post(url, form).status_code == 302

@@ -17,7 +17,7 @@ from naltrack.accounts.services import PermissionRefused, create_staff
 from naltrack.accounts.tokens import create_token
 from naltrack.alerts.services import refresh_patient
 from naltrack.audit.models import AuditEvent
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.naloxone.models import NaloxoneHandOut, NaloxoneLot
 from naltrack.naloxone.services import (
     HandOutInput,
@@ -27,6 +27,7 @@ from naltrack.naloxone.services import (
     read_coverage,
     read_stock,
     receive_stock,
+    void_hand_out,
 )
 from naltrack.patients.models import Patient
 from naltrack.treatment.models import Administration
@@ -441,6 +442,96 @@ def test_the_api_receives_hands_out_and_reports() -> None:
     assert counselor.get("/reports/naloxone")[0] == 403
     assert counselor.post("/naloxone/stock", {"product": "nasal_4mg", "lot": "Y",
                                               "expires_on": str(TODAY + timedelta(days=9)), "count": 1})[0] == 403  # fmt: skip
+
+
+# --- an entry made in error ---------------------------------------------------------------------
+
+
+def test_a_void_puts_the_kits_back_and_the_patient_no_longer_counts() -> None:
+    p = without_naloxone("MRN-0540", TODAY - timedelta(days=3))
+    lot = a_lot(count=3)
+    row = give(p, lot, count=2)
+    assert patient_on_hand(p, TODAY).on_hand
+    assert read_coverage(TODAY, actor=COORDINATOR, at=NOW).coverage.overall.covered == 1
+    voided = void_hand_out(p, row.pk, reason="  wrong patient's chart ", actor=NURSE, at=NOW)
+    lot.refresh_from_db()
+    assert lot.remaining == 3  # back on the shelf, in the same transaction
+    assert (voided.voided_by, voided.void_reason, voided.voided_at) == (
+        "nina.nurse", "wrong patient's chart", NOW)  # fmt: skip
+    assert not patient_on_hand(p, TODAY).on_hand
+    assert read_coverage(TODAY, actor=COORDINATOR, at=NOW).coverage.overall.covered == 0
+    assert NaloxoneHandOut.objects.filter(pk=row.pk).exists()  # kept, not deleted
+    event = AuditEvent.objects.filter(object_type="naloxone_hand_out", object_id=str(row.pk),
+                                      action="update").get()  # fmt: skip
+    assert event.patient_mrn == p.mrn and "2 x lot NX-1 back on the shelf (3 left)" in event.detail
+
+
+def test_a_void_is_refused_by_field_and_changes_nothing() -> None:
+    p = without_naloxone("MRN-0541", TODAY - timedelta(days=3))
+    other = without_naloxone("MRN-0542", TODAY - timedelta(days=3))
+    lot = a_lot(count=3)
+    row = give(p, lot)
+    cases: list[tuple[Patient, int | None, str, str, type[InputError]]] = [
+        (p, row.pk, "  ", "reason", InputError),
+        (p, None, "x", "hand_out", InputError),
+        (other, row.pk, "x", "hand_out", NotFoundError),  # another patient's entry
+    ]
+    for whose, key, reason, field, error in cases:
+        with pytest.raises(error) as exc:
+            void_hand_out(whose, key, reason=reason, actor=NURSE, at=NOW)
+        assert exc.value.field == field
+    with pytest.raises(PermissionRefused):
+        void_hand_out(p, row.pk, reason="x", actor=DIRECTOR, at=NOW)
+    lot.refresh_from_db()
+    assert lot.remaining == 2 and NaloxoneHandOut.objects.get(pk=row.pk).voided_at is None
+    void_hand_out(p, row.pk, reason="never left the shelf", actor=NURSE, at=NOW)
+    with pytest.raises(ConflictError):  # twice would put the kit back twice
+        void_hand_out(p, row.pk, reason="again", actor=NURSE, at=NOW)
+    lot.refresh_from_db()
+    assert lot.remaining == 3
+
+
+def test_a_declined_entry_voided_returns_no_kit_and_the_page_shows_it() -> None:
+    p = without_naloxone("MRN-0543", TODAY - timedelta(days=3))
+    lot = a_lot(count=1)
+    row = hand_out(p, HandOutInput("declined", "visit"), actor=NURSE, at=NOW)
+    nurse = login(Role.NURSE, "nora.void")
+    url = f"/patients/{p.mrn}/naloxone/"
+    page = nurse.post(url, {"form": "void", "void-hand_out": row.pk, "void-reason": ""})
+    assert (
+        page.status_code == 200 and "Why void it: This field is required." in page.content.decode()
+    )
+    answer = nurse.post(
+        url, {"form": "void", "void-hand_out": row.pk, "void-reason": "another patient"}
+    )
+    assert answer.status_code == 302
+    lot.refresh_from_db()
+    assert lot.remaining == 1
+    shown = nurse.get(url).content.decode()
+    assert "Voided by nora.void" in shown and "another patient" in shown
+    # who may hand out may void (the role matrix): a coordinator reads the page without the forms
+    assert "Entered in error?" not in login(Role.COORDINATOR, "cora.void").get(url).content.decode()
+    assert login(Role.COORDINATOR, "cora.void2").post(url, {"form": "void", "void-hand_out": row.pk,
+                                                            "void-reason": "x"}).status_code == 403  # fmt: skip
+
+
+def test_the_api_voids_an_entry() -> None:
+    p = without_naloxone("MRN-0544", TODAY - timedelta(days=3))
+    lot = a_lot(count=2)
+    row = give(p, lot)
+    nurse = Api("nina.nurse", Role.NURSE)
+    status, err = nurse.post(f"/patients/{p.mrn}/naloxone/{row.pk}/void", {"reason": ""})
+    assert (status, err["field"]) == (400, "reason")
+    status, out = nurse.post(f"/patients/{p.mrn}/naloxone/{row.pk}/void", {"reason": "wrong chart"})
+    assert (
+        status == 200 and out["voided_by"] == "nina.nurse" and out["void_reason"] == "wrong chart"
+    )
+    assert nurse.post(f"/patients/{p.mrn}/naloxone/{row.pk}/void", {"reason": "again"})[0] == 409
+    assert nurse.post(f"/patients/{p.mrn}/naloxone/999999/void", {"reason": "x"})[0] == 404
+    status, mine = nurse.get(f"/patients/{p.mrn}/naloxone")
+    assert mine["on_hand"] is False and mine["history"][0]["voided_at"] is not None
+    lot.refresh_from_db()
+    assert lot.remaining == 2
 
 
 def test_the_demo_clinic_shows_coverage_below_everyone() -> None:

@@ -25,6 +25,13 @@ from naltrack.clinical.errors import InputError
 from naltrack.clinical.vocab import Formulation
 from naltrack.merge.services import merge_charts
 from naltrack.monitoring.services import record_observation
+from naltrack.naloxone.services import (
+    HandOutInput,
+    ReceiveInput,
+    hand_out,
+    receive_stock,
+    void_hand_out,
+)
 from naltrack.outcomes import extract
 from naltrack.outcomes.extract import end_kind
 from naltrack.outcomes.facts import DERIVED, TABLES
@@ -227,6 +234,42 @@ def test_an_implant_removed_after_the_first_extract_is_reflected(db: None, tmp_p
         TODAY - timedelta(days=60),
         "xr_injection",
     )
+
+
+def test_a_naloxone_entry_voided_after_the_first_extract_leaves_the_facts(
+    db: None, tmp_path: Path
+) -> None:
+    p = started_on_injection("MRN-0310", TODAY - timedelta(days=40))
+    lot = receive_stock(ReceiveInput("nasal_4mg", "NX-E", TODAY + timedelta(days=300), 4),
+                        actor=NURSE, at=at(TODAY - timedelta(days=20)))  # fmt: skip
+    kept, wrong = (
+        hand_out(p, HandOutInput("handed_out", "visit", lot.pk), actor=NURSE,
+                 at=at(TODAY - timedelta(days=d)))
+        for d in (20, 19)
+    )  # fmt: skip
+
+    def kits() -> list[str]:
+        return sorted(r["event_key"] for r in read(tmp_path, "events").to_pylist()
+                      if r["kind"] == "naloxone_kit")  # fmt: skip
+
+    extract_to(tmp_path, TODAY - timedelta(days=15))
+    assert kits() == sorted(pseudonym("naloxone", h.pk) for h in (kept, wrong))
+    void_hand_out(
+        p, wrong.pk, reason="another patient's", actor=NURSE, at=at(TODAY - timedelta(days=10))
+    )
+    again = extract_to(tmp_path, TODAY - timedelta(days=5))
+    assert again.rows["full"] is False and kits() == [pseudonym("naloxone", kept.pk)]
+
+
+def test_marks_naming_other_append_sources_force_a_full_run(db: None, tmp_path: Path) -> None:
+    """A warehouse written when naloxone hand-outs were appended: its marks name them; the next
+    run rewrites everything, so no hand-out is in both an old appended part and a current one."""
+    p = started_on_injection("MRN-0311", TODAY - timedelta(days=40))
+    hand_out(p, HandOutInput("has_one", "visit"), actor=NURSE, at=at(TODAY - timedelta(days=20)))
+    first = extract_to(tmp_path, TODAY - timedelta(days=15))
+    ExtractRun.objects.filter(pk=first.pk).update(marks={**first.marks, "naloxone": 1})
+    assert extract_to(tmp_path, TODAY - timedelta(days=5)).rows["full"] is True
+    assert [r["kind"] for r in read(tmp_path, "events").to_pylist()].count("naloxone_kit") == 1
 
 
 def test_a_logged_tablet_counts_where_the_core_counts_it(db: None, tmp_path: Path) -> None:

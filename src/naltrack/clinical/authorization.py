@@ -223,7 +223,10 @@ NO_AUTH_MESSAGE = "no active prior authorization for the injection on this day"
 # `inserted_on`); what stands in the way is worded for the procedure.
 _NO_AUTH = {
     Formulation.XR_INJECTION: (NO_AUTH_MESSAGE, "given_at"),
-    Formulation.IMPLANT: ("no active prior authorization for the implant on this day", "inserted_on"),
+    Formulation.IMPLANT: (
+        "no active prior authorization for the implant on this day",
+        "inserted_on",
+    ),
 }
 
 

@@ -4,7 +4,7 @@ shape."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
@@ -30,6 +30,7 @@ from .services import (
     read_coverage,
     read_stock,
     receive_stock,
+    void_hand_out,
 )
 
 router = Router(tags=["naloxone"])
@@ -95,12 +96,16 @@ class HandOutOut(Schema):
     count: int
     note: str
     recorded_by: str
+    voided_at: datetime | None  # entered in error: kept, counted nowhere
+    voided_by: str
+    void_reason: str
 
 
 def hand_out_out(r: NaloxoneHandOut) -> dict[str, Any]:
     return {"id": r.pk, "kind": r.kind, "where": r.where, "given_on": r.given_on, "lot_id": r.lot_id,
             "lot": r.lot.lot if r.lot else "", "product": r.product or None, "count": r.count,
-            "note": r.note, "recorded_by": r.recorded_by}  # fmt: skip
+            "note": r.note, "recorded_by": r.recorded_by, "voided_at": r.voided_at,
+            "voided_by": r.voided_by, "void_reason": r.void_reason}  # fmt: skip
 
 
 class PatientNaloxoneOut(Schema):
@@ -138,6 +143,19 @@ def record_hand_out(request: HttpRequest, mrn: Mrn, data: HandOutIn) -> Status[d
     row = hand_out(patient(request, mrn), HandOutInput(data.kind.value, data.where.value, data.lot_id, data.count,
                                                        data.given_on, data.note), actor=actor(request), at=now())  # fmt: skip
     return Status(201, hand_out_out(row))
+
+
+class VoidIn(In):
+    reason: Annotated[RequiredText, Field(max_length=NOTE_MAX)]
+
+
+@router.post("/patients/{mrn}/naloxone/{hand_out_id}/void", response=answers(200, HandOutOut, writes=True),
+             summary="Void a naloxone entry made in error (kept, counted nowhere; a kit handed out goes back to its lot)")  # fmt: skip
+def void_naloxone(request: HttpRequest, mrn: Mrn, hand_out_id: Id, data: VoidIn) -> dict[str, Any]:
+    row = void_hand_out(
+        patient(request, mrn), hand_out_id, reason=data.reason, actor=actor(request), at=now()
+    )
+    return hand_out_out(row)
 
 
 class ShareOut(Schema):

@@ -44,3 +44,10 @@ class HandOutForm(BoundedForm):
         field = self.fields["lot_id"]
         assert isinstance(field, forms.TypedChoiceField)
         field.choices = [("", "none (not handed out)"), *lots]
+
+
+class VoidForm(BoundedForm):
+    """An entry made in error, voided with a reason (its kits go back on the shelf)."""
+
+    hand_out = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=NOTE_MAX, label="Why void it")

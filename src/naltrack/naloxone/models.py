@@ -1,5 +1,6 @@
 """Naloxone kits (issue 15): the clinic's stock by lot and expiry, and what each patient was handed
-(or said they already have, or declined), appended, never edited. The MAR's "reversal agent on
+(or said they already have, or declined), appended, never edited but for a void: an entry made in
+error is marked voided (who, when, why; its kits back on the shelf) and kept, read by no count. The MAR's "reversal agent on
 hand" at an injection (treatment.Administration) is the other source of "has one" (services.py
 reads both); whether a patient has naloxone on hand on a day is the core's answer
 (clinical/naloxone.py)."""
@@ -72,6 +73,10 @@ class NaloxoneHandOut(models.Model):
     note = models.CharField(max_length=300, blank=True)
     recorded_by = models.CharField(max_length=150)
     recorded_at = models.DateTimeField()
+    # Entered in error (services.void_hand_out): kept as it was, counted nowhere.
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.CharField(max_length=150, blank=True)
+    void_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ("-given_on", "-recorded_at", "-id")

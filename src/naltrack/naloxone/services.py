@@ -21,7 +21,7 @@ from naltrack.alerts.models import CareStatus
 from naltrack.audit.models import AuditAction
 from naltrack.audit.services import record_by
 from naltrack.clinic import active_policy
-from naltrack.clinical.errors import InputError, NotFoundError
+from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clinical.naloxone import (
     ActivePatient,
     Coverage,
@@ -239,8 +239,42 @@ def hand_out(
     return row
 
 
+def void_hand_out(patient: Patient, hand_out_id: int | None, *, reason: str, actor: Actor,
+                  at: datetime) -> NaloxoneHandOut:  # fmt: skip
+    """An entry made in error (the wrong patient, a kit that never left the shelf, a report the
+    patient did not give): marked voided with who, when and why, and kept; a hand-out's kits go
+    back to their lot in the same transaction. A voided entry counts nowhere (the core's
+    on-hand answer, the coverage report, Today, the outcomes facts)."""
+    actor.require(Action.HAND_OUT_NALOXONE)
+    why = _text(reason, NOTE_MAX, "reason", required=True)
+    if hand_out_id is None:
+        raise InputError("is required", "hand_out")
+    with transaction.atomic():
+        lock_patient(patient)
+        row = (
+            NaloxoneHandOut.objects.select_for_update(of=("self",))
+            .filter(pk=hand_out_id, patient=patient).first()
+        )  # fmt: skip
+        if row is None:
+            raise NotFoundError("this patient has no naloxone entry with this id", "hand_out")
+        if row.voided_at is not None:
+            raise ConflictError(f"already voided by {row.voided_by}", "hand_out")
+        back = ""
+        if row.lot_id is not None and row.count:
+            lot = NaloxoneLot.objects.select_for_update().get(pk=row.lot_id)
+            lot.remaining += row.count
+            lot.save(update_fields=["remaining"])
+            back = f"; {row.count} x lot {lot.lot} back on the shelf ({lot.remaining} left)"
+        row.voided_at, row.voided_by, row.void_reason = at, actor.username, why
+        row.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        record_by(actor, at, AuditAction.UPDATE, "naloxone_hand_out", row.pk, patient_mrn=patient.mrn,
+                  detail=f"voided ({row.kind} of {row.given_on}): {why}{back}"[:500])  # fmt: skip
+    return row
+
+
 def history(patient: Patient, *, actor: Actor, at: datetime, limit: int = 100) -> list[NaloxoneHandOut]:  # fmt: skip
-    """The patient's naloxone hand-outs, reports and refusals, newest first (an audited read)."""
+    """The patient's naloxone hand-outs, reports and refusals, newest first, voided ones shown as
+    such (an audited read)."""
     actor.require(Action.VIEW_CHART)
     with transaction.atomic():
         rows = list(patient.naloxone.select_related("lot")[:limit])
@@ -255,7 +289,9 @@ def _facts(patient_ids: Iterable[int], since: date, until: date) -> dict[int, li
     ids = set(patient_ids) or {0}  # the same query when there is nobody
     facts: dict[int, list[Fact]] = defaultdict(list)
     handed = (
-        NaloxoneHandOut.objects.filter(patient_id__in=ids, given_on__gte=since, given_on__lte=until)
+        NaloxoneHandOut.objects.filter(
+            patient_id__in=ids, given_on__gte=since, given_on__lte=until, voided_at__isnull=True
+        )
         .order_by()
         .values_list("patient_id", "kind", "given_on")
     )

@@ -18,7 +18,7 @@ from naltrack.patients.pages import open_record
 from naltrack.web.context import request_actor
 from naltrack.web.pages import posted, requires, submit
 
-from .forms import HandOutForm, ReceiveForm
+from .forms import HandOutForm, ReceiveForm, VoidForm
 from .models import HandOutKind
 from .services import (
     HandOutInput,
@@ -29,6 +29,7 @@ from .services import (
     read_coverage,
     read_stock,
     receive_stock,
+    void_hand_out,
 )
 
 
@@ -68,9 +69,22 @@ def patient_page(request: HttpRequest, mrn: str) -> HttpResponse:
             return f"Handed out: {row.count} kit{'s' if row.count > 1 else ''} ({row.get_product_display()}, lot {row.lot.lot if row.lot else ''})."  # fmt: skip
         return f"Recorded: {row.get_kind_display().lower()}."
 
-    done = submit(request, form, recorded, then=here)
+    void = VoidForm(posted(request, "void"), prefix="void")
+
+    def voided(d: dict[str, Any]) -> str:
+        row = void_hand_out(patient, d["hand_out"], reason=d["reason"], actor=actor, at=now)
+        back = (
+            f"; {row.count} kit{'s' if row.count > 1 else ''} back on the shelf"
+            if row.lot_id
+            else ""
+        )
+        return (
+            f"Voided the entry of {row.given_on:%Y-%m-%d} ({row.get_kind_display().lower()}){back}."
+        )
+
+    done = submit(request, form, recorded, then=here) or submit(request, void, voided, then=here)
     return done or render(request, "naloxone/patient.html", {
-        "patient": patient, "form": form, "active": "patients",
+        "patient": patient, "form": form, "void": void, "active": "patients",
         "rows": history(patient, actor=actor, at=now), "status": patient_on_hand(patient, day),
         "can_hand_out": actor.can(Action.HAND_OUT_NALOXONE),
     })  # fmt: skip

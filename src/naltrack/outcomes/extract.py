@@ -4,18 +4,20 @@ the four Parquet tables of `facts.py`, under `facts_dir()/<table>/`.
 Incremental and idempotent. Each source is one of two kinds:
 
 - append-only sources (rows are written once and never edited in the fields the facts carry):
-  MAR administrations, observations, check-ins, side effects, alerts, naloxone hand-outs. A run
+  MAR administrations, observations, check-ins, side effects, alerts. A run
   reads only the rows past the source's high-water mark (its highest row id, kept in
   `ExtractRun.marks`) and appends them as `<table>/part-<run>.parquet` (no file when none);
 - mutable sources, rewritten whole by every run into `<table>/part-<run>-current.parquet`, which
   replaces the previous run's current part: episodes (a discharge edits them), implants (a
   removal edits them), the portal dose log (a correction overwrites an entry, and a tablet logged
   before the MAR recorded an oral dose that day stops counting), missed appointments (a booked
-  visit is marked missed later).
+  visit is marked missed later), naloxone hand-outs (an entry made in error is voided later).
 
 So a re-run with nothing new adds no row, and no row is ever counted twice. A merge of two charts
 moves rows to another patient, which changes their patient key: a run that sees a new merge (or
-`full=True`) rewrites everything, appended parts included.
+`full=True`) rewrites everything, appended parts included; so does a run whose previous marks name
+other append-only sources than today's (a source moved to the mutable kind would else be counted
+in both its old appended parts and its new current part).
 
 An observation, an event or a logged tablet has no episode of its own: it gets the episode open
 on its day when it is extracted. The marks are row ids: a row whose id was taken before the mark
@@ -76,7 +78,7 @@ from .keys import keyer
 CHUNK = 5000
 CURRENT = "current"  # the suffix of the part that mutable sources rewrite each run
 MERGES = "patient_merges"  # the marks' count of merged charts (a new merge forces a full run)
-APPEND_SOURCES = ("administration", "observation", "checkin", "side_effect", "alert", "naloxone")
+APPEND_SOURCES = ("administration", "observation", "checkin", "side_effect", "alert")
 
 Progress = Callable[[str, int, int], None]  # (step, steps done, steps in all)
 Row = tuple[Any, ...]
@@ -415,10 +417,12 @@ class Reader:
         return out
 
     def naloxone(self) -> list[Row]:
-        """Naloxone hand-outs (appended, never edited): code handed_out, has_one or declined."""
+        """Naloxone hand-outs: code handed_out, has_one or declined. An entry made in error is
+        voided later, so the part is rewritten each run (a small table) and voided ones are left
+        out."""
         k, out = self.keys, list[Row]()
         rows = (
-            NaloxoneHandOut.objects.filter(**self._range("naloxone")).order_by("pk")
+            NaloxoneHandOut.objects.filter(voided_at__isnull=True).order_by("pk")
             .values_list("pk", "patient_id", "given_on", "kind")
         )  # fmt: skip
         for pk, pt, day, kind in rows.iterator(CHUNK):
@@ -445,7 +449,7 @@ def current_marks() -> dict[str, int]:
     """Each append-only source's highest row id now, and the count of merged charts."""
     models = {
         "administration": Administration, "observation": Observation, "checkin": CheckIn,
-        "side_effect": SideEffect, "alert": Alert, "naloxone": NaloxoneHandOut,
+        "side_effect": SideEffect, "alert": Alert,
     }  # fmt: skip
     marks = {
         name: int(model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0)  # type: ignore[attr-defined]
@@ -472,7 +476,7 @@ def stage(directory: Path, *, policy: Policy, previous: dict[str, int] | None, r
     docstring); nothing the readers see changes until `Staged.publish()`. `previous` is the last
     successful run's marks (None: never run)."""
     upto = current_marks()
-    if previous is None or previous.get(MERGES, 0) != upto[MERGES]:
+    if previous is None or previous.get(MERGES, 0) != upto[MERGES] or set(previous) != set(upto):
         full = True
     reader = Reader(policy, {} if full else dict(previous or {}), upto)
     first_given = reader.first_given()
@@ -486,7 +490,7 @@ def stage(directory: Path, *, policy: Policy, previous: dict[str, int] | None, r
         ("observations", "reported use at the MAR", reader.mar_observations, True),
         ("events", "side effects", reader.side_effects, True),
         ("events", "alerts", reader.alerts, True),
-        ("events", "naloxone", reader.naloxone, True),
+        ("events", "naloxone", reader.naloxone, False),
         ("events", "missed appointments", reader.missed_appointments, False),
     ]
     appended: dict[str, list[Row]] = {t: [] for t in TABLES}

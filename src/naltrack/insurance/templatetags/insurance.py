@@ -16,5 +16,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("insurance/_mar_state.html")
-def prior_auth_state(patient: Patient, formulation: str = Formulation.XR_INJECTION) -> dict[str, Any]:
+def prior_auth_state(
+    patient: Patient, formulation: str = Formulation.XR_INJECTION
+) -> dict[str, Any]:
     return {"pa": mar_state(patient, today(), formulation), "p": patient}
