@@ -185,3 +185,23 @@ def test_the_api_errors_are_shaped_like_the_rest() -> None:
     director = Api(token_for("dana.director", Role.DIRECTOR))
     status, body = director.get(f"/intake/report?start={TODAY.isoformat()}&end={TODAY.isoformat()}")
     assert status == 200 and body["overall"] == {"inquiries": 1, "started": 0, "median_days": None}
+
+
+def test_a_full_column_shows_its_oldest_cards_and_says_how_many_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("naltrack.intake.services.BOARD_LIMIT", 2)
+    for i, name in enumerate(("Ames", "Brook", "Cole", "Dunn")):
+        take_inquiry(InquiryInput("self", "Kim", name, "call", "oud", phone=f"555-010{i}",
+                                  first_contact_at=NOW - timedelta(hours=4 - i)),
+                     actor=COORDINATOR, at=NOW)  # fmt: skip
+    c = login(Role.COORDINATOR, "cora.coordinator")
+    page = c.get("/intake/").content.decode()
+    assert "New <span" in page and "(4)" in page
+    assert "Ames, Kim" in page and "Brook, Kim" in page and "Dunn, Kim" not in page
+    assert "The 2 oldest shown; 2 more at this step" in page and "?step=new" in page
+    whole = c.get("/intake/?step=new").content.decode()
+    assert all(f"{n}, Kim" in whole for n in ("Ames", "Brook", "Cole", "Dunn"))
+    assert "Contacted" not in whole and "Back to the whole board" in whole
+    bad = c.get("/intake/?step=lost")
+    assert bad.status_code == 400 and "step: must be one of new" in bad.content.decode()

@@ -222,6 +222,12 @@ class Column:
     stage: Stage
     label: str
     cards: list[Inquiry]
+    total: int = 0  # every inquiry at this step; the cards are the first BOARD_LIMIT of them
+
+    @property
+    def more(self) -> int:
+        """How many are at this step beyond the cards shown."""
+        return self.total - len(self.cards)
 
 
 BOARD_LABELS = {
@@ -235,11 +241,16 @@ BOARD_LABELS = {
 BOARD_LIMIT = 50
 
 
-def board(*, actor: Actor, at: datetime, closed_since: date | None = None) -> list[Column]:
+def board(*, actor: Actor, at: datetime, closed_since: date | None = None,
+          step: str = "") -> list[Column]:  # fmt: skip
     """The intake board: a column per stage, oldest first contact first; every open inquiry,
     the closed ones first contacted since `closed_since` (default: the first of the month) and
-    the started ones whose first dose was since then (an audited read)."""
+    the started ones whose first dose was since then (an audited read). A column shows its first
+    BOARD_LIMIT cards and counts the rest (`Column.more`): none is dropped unsaid. `step` (a
+    stage's value) shows that column alone, every card of it."""
     actor.require(Action.MANAGE_INTAKE)
+    only = Stage(_choice(step, _Stages, "step")) if step else None
+    limit = None if only else BOARD_LIMIT
     today = local_day(at)
     since = closed_since or today.replace(day=1)
     rows = with_first_dose(
@@ -255,11 +266,13 @@ def board(*, actor: Actor, at: datetime, closed_since: date | None = None) -> li
             row.stage = s  # type: ignore[attr-defined]
             row.days = (today - row.first_contact_on).days  # type: ignore[attr-defined]
             row.overdue = s is Stage.NEW and contact_overdue(row.first_contact_on, today, policy)  # type: ignore[attr-defined]
-            if len(columns[s].cards) < BOARD_LIMIT:
+            columns[s].total += 1
+            if limit is None or len(columns[s].cards) < limit:
                 columns[s].cards.append(row)
         record_by(actor, at, AuditAction.READ, "intake_board",
-                  detail=" ".join(f"{s.value}={len(c.cards)}" for s, c in columns.items()))  # fmt: skip
-    return list(columns.values())
+                  detail=" ".join(f"{s.value}={len(c.cards)}" + (f"/{c.total}" if c.more else "")
+                                  for s, c in columns.items() if only in (None, s)))  # fmt: skip
+    return [c for s, c in columns.items() if only in (None, s)]
 
 
 def list_inquiries(*, actor: Actor, at: datetime, status: str = "") -> list[Inquiry]:

@@ -61,8 +61,14 @@ def intake_board(request: HttpRequest) -> HttpResponse:
         except (InputError, ValueError) as exc:
             messages.error(request, f"Not changed: {getattr(exc, 'message', exc)}.")
         return redirect("intake-board")
+    step = request.GET.get("step", "")
+    try:
+        columns = board(actor=actor, at=now, step=step)
+    except InputError as exc:
+        return render(request, "intake/board.html", {"error": f"step: {exc.message}", "active": "intake"},
+                      status=400)  # fmt: skip
     return render(request, "intake/board.html", {
-        "columns": board(actor=actor, at=now), "active": "intake",
+        "columns": columns, "active": "intake", "step": step,
         "can_report": actor.can(Action.VIEW_INTAKE_REPORT),
     })  # fmt: skip
 
