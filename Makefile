@@ -28,7 +28,16 @@ LINT_IMPORTS := $(BIN)/lint-imports --cache-dir $(VENV)/.import_linter_cache
 # Both passes run at once (tests/passes.sh), each on TEST_WORKERS pytest-xdist workers.
 TEST_WORKERS ?= 2
 
-test: $(STAMP)
+# healthchain, which validates the CDS Hooks documents in the tests (issue 13), in a virtualenv of
+# its own: it pins fhir.resources below naltrack's.
+CDS_VENV  := .venv-cds
+CDS_STAMP := $(CDS_VENV)/.installed
+$(CDS_STAMP): tests/cds-validator.txt
+	$(PYTHON) -m venv $(CDS_VENV)
+	$(CDS_VENV)/bin/pip install --quiet -r tests/cds-validator.txt
+	touch $(CDS_STAMP)
+
+test: $(STAMP) $(CDS_STAMP)
 	$(LINT_IMPORTS)
 	bash tests/passes.sh $(BIN) $(PG_URL) $(PG_ADMIN) $(TEST_WORKERS)
 
@@ -103,7 +112,7 @@ messages: $(STAMP)
 	$(DJANGO_ADMIN) compilemessages -l es
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CDS_VENV) .pytest_cache .mypy_cache .ruff_cache
 
 ## Mutation testing of the clinical core (issue 9 Part 8): mutmut mutates src/naltrack/clinical/,
 ## runs tests/unit against each mutant, prints the score per module, and fails when the logic

@@ -12,6 +12,7 @@ import binascii
 import contextlib
 import dataclasses
 import ipaddress
+import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -702,3 +703,47 @@ def read_reminder_config(environ: Mapping[str, str]) -> ReminderConfig:
         twilio_account_sid=twilio["ACCOUNT_SID"], twilio_auth_token=twilio["AUTH_TOKEN"],
         twilio_from=twilio["FROM"], templates_dir=templates_dir,
     )  # fmt: skip
+
+
+# --- CDS Hooks clients (issue 13) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CdsClient:
+    """An EHR allowed to call naltrack's CDS Hooks services: the `iss` of its signed JWTs, the
+    address of its public keys (JWKS, fetched and cached), and its name as the consent filter
+    knows a recipient (a consent naming the patient's treating providers, or this name)."""
+
+    iss: str
+    name: str
+    jwks_url: str
+
+
+def read_cds_clients(environ: Mapping[str, str]) -> tuple[CdsClient, ...]:
+    """NALTRACK_CDS_CLIENTS: a JSON list of {"iss", "name", "jwks_url"}; none: no EHR may call."""
+    raw = (environ.get("NALTRACK_CDS_CLIENTS") or "").strip()
+    if not raw:
+        return ()
+    variable = "NALTRACK_CDS_CLIENTS"
+    try:
+        items = json.loads(raw)
+    except ValueError as exc:
+        raise ConfigError(variable, f"must be a JSON list ({exc})") from exc
+    if not isinstance(items, list):
+        raise ConfigError(variable, "must be a JSON list of clients")
+    out: list[CdsClient] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or set(item) != {"iss", "name", "jwks_url"}:
+            raise ConfigError(variable, f"client {i}: give exactly iss, name and jwks_url")
+        if not all(isinstance(v, str) and v.strip() for v in item.values()):
+            raise ConfigError(
+                variable, f"client {i}: iss, name and jwks_url must be non-empty text"
+            )
+        if not item["jwks_url"].startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ConfigError(
+                variable, f"client {i}: jwks_url must be https (loopback http for tests)"
+            )
+        out.append(CdsClient(item["iss"].strip(), item["name"].strip(), item["jwks_url"].strip()))
+    if len({c.iss for c in out}) != len(out):
+        raise ConfigError(variable, "two clients have the same iss")
+    return tuple(out)

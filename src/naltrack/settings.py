@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "naltrack.merge",
     "naltrack.naloxone",
     "naltrack.outcomes",
+    "naltrack.cdshooks",
     "naltrack.web",
 ]
 MIDDLEWARE = [
@@ -271,6 +272,11 @@ LOGGING = {
 from .config import read_reminder_config  # noqa: E402
 
 REMINDERS = read_reminder_config(os.environ)
+
+from .config import read_cds_clients  # noqa: E402
+
+# The EHRs allowed to call the CDS Hooks services (issue 13), with their keys' address.
+CDS_CLIENTS = read_cds_clients(os.environ)
 INSTALLED_APPS.append("naltrack.reminders")
 EMAIL_HOST = REMINDERS.smtp_host or "localhost"
 EMAIL_PORT = REMINDERS.smtp_port

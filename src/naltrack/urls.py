@@ -10,6 +10,7 @@ from naltrack.api import api
 from naltrack.appointments import calendar_views as calendar
 from naltrack.appointments import views as appointments
 from naltrack.card import views as card
+from naltrack.cdshooks import views as cds
 from naltrack.chart import print_views
 from naltrack.chart import release_views as release
 from naltrack.chart import views as chart
@@ -129,6 +130,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("policy/", reports.clinic_policy, name="clinic-policy"),
     path("api/", api.urls),
     path("fhir/", include("naltrack.fhir.urls")),
+    # CDS Hooks 2.0 (issue 13): the specification's paths, without a trailing slash
+    path("cds-services", cds.discovery, name="cds-discovery"),
+    path("cds-services/<str:service_id>", cds.service, name="cds-service"),
+    path("cds-services/<str:service_id>/feedback", cds.feedback, name="cds-feedback"),
     path("portal/", include("naltrack.portal.urls")),  # the patient portal (portal:...)
     # reminders' public links: the SMS provider's webhook (STOP), unsubscribe, the calendar feed
     path("r/", include("naltrack.reminders.urls")),

@@ -13,7 +13,7 @@ from .roles import Action, Role, allowed
 class PermissionRefused(Exception):
     """The actor's role may not do this. Carries the action so the message can name it."""
 
-    def __init__(self, actor: Actor | PatientActor, action: Action) -> None:
+    def __init__(self, actor: Actor | PatientActor | Service, action: Action) -> None:
         role = actor.role.label if actor.role else "no role"
         super().__init__(f"{actor.username} ({role}) may not {action.value.replace('_', ' ')}")
         self.action = action
@@ -52,6 +52,30 @@ class Console:
         except (OSError, KeyError):  # no login name (a container without a passwd entry)
             login = "unknown"
         return cls(f"console:{login}"[:150])
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """Another system acting through an interface it is registered for (an EHR calling the CDS
+    Hooks services, issue 13): it may do only what that interface lets it (`actions`), and the
+    audit trail names it `service:<its name>`."""
+
+    username: str
+    actions: frozenset[Action]
+    remote_addr: str | None = None
+    role: None = None
+    user_id: None = None
+
+    @classmethod
+    def named(cls, name: str, actions: frozenset[Action], remote_addr: str | None) -> Service:
+        return cls(f"service:{name}"[:150], actions, remote_addr)
+
+    def can(self, action: Action) -> bool:
+        return action in self.actions
+
+    def require(self, action: Action) -> None:
+        if not self.can(action):
+            raise PermissionRefused(self, action)
 
 
 # The audit trail's and the record's name for a patient acting in the portal: "patient:<login>".

@@ -51,6 +51,8 @@ class Channel(models.TextChoices):
     RECORD_EXPORT = "record_export", "Record export (JSON)"
     # A notice to a support person the patient named (issue 11): a visit day, a missed visit
     SUPPORT_NOTICE = "support_notice", "Notice to a support person (email or text)"
+    # A card shown in another system's EHR by the CDS Hooks services (issue 13)
+    CDS_HOOKS = "cds_hooks", "Decision-support card in another system (CDS Hooks)"
 
 
 PURPOSE_CHOICES = [(p.value, label) for p, label in PURPOSE_LABELS.items()]

@@ -24,7 +24,7 @@ from enum import StrEnum
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from naltrack.accounts.actors import PatientActor
+from naltrack.accounts.actors import PatientActor, Service
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor
 from naltrack.audit.models import AuditAction
@@ -292,7 +292,7 @@ def disclose(
     recipient: Recipient,
     purpose: Purpose | str,
     record_kinds: frozenset[RecordKind] | set[str] | list[str],
-    actor: Actor,
+    actor: Actor | Service,
     at: datetime,
     emergency_reason: str | None = None,
     *,
@@ -353,7 +353,7 @@ def disclose(
 def _release(patient: Patient, decision: rule.Decision, stored: list[Consent],
              ongoing: Emergency | None, reason: str, name: str, recipient: Recipient,
              affiliation: str, purpose: Purpose, kinds: frozenset[RecordKind],
-             labels: frozenset[Label], channel: Channel, actor: Actor, at: datetime,
+             labels: frozenset[Label], channel: Channel, actor: Actor | Service, at: datetime,
              notice_given: str = "") -> Released:  # fmt: skip
     by_id = {c.pk: c for c in stored}
     covering = [by_id[i] for i in decision.consent_ids]
