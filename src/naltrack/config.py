@@ -735,10 +735,12 @@ def read_cds_clients(environ: Mapping[str, str]) -> tuple[CdsClient, ...]:
     for i, item in enumerate(items):
         if not isinstance(item, dict) or set(item) != {"iss", "name", "jwks_url"}:
             raise ConfigError(variable, f"client {i}: give exactly iss, name and jwks_url")
-        if not all(isinstance(v, str) and v.strip() for v in item.values()):
+        if not all(isinstance(v, str) and v.strip() and len(v) <= 300 for v in item.values()):
             raise ConfigError(
-                variable, f"client {i}: iss, name and jwks_url must be non-empty text"
+                variable, f"client {i}: iss, name and jwks_url must be text of 1 to 300 characters"
             )
+        if len(item["name"]) > 150:
+            raise ConfigError(variable, f"client {i}: name must be at most 150 characters")
         if not item["jwks_url"].startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise ConfigError(
                 variable, f"client {i}: jwks_url must be https (loopback http for tests)"

@@ -18,6 +18,7 @@ from naltrack.clinical.cds import (
     Indicator,
     OrderKind,
     StartFacts,
+    _what,
     classify_order,
     naltrexone_order,
     opioid_order,
@@ -135,6 +136,8 @@ def test_patient_view_says_nothing_without_a_dose_or_after_death() -> None:
 def test_the_formulation_is_named() -> None:
     a = patient_view(status(SHOT, formulation=Formulation.ORAL))
     assert a is not None and "with naltrexone tablets at this program" in a.detail
+    assert _what(status(SHOT, formulation=Formulation.IMPLANT)) == "a naltrexone implant"
+    assert _what(protection_status([], SHOT, DEFAULT_POLICY)) == "naltrexone"  # no dose: no form
 
 
 # --- an opioid ordered ----------------------------------------------------------------------------
@@ -168,7 +171,12 @@ def test_an_opioid_after_the_blockade_warns_of_lost_tolerance() -> None:
         )
         assert a.summary == "Opioid after naltrexone: tolerance lost, overdose risk with morphine"
         assert a.detail.startswith("The naltrexone blockade ended about 2026-11-29.")
+    assert (
+        opioid_order(status(date(2026, 12, 28), stopped=True), "morphine") is not None
+    )  # last day
     assert opioid_order(status(date(2026, 12, 29), stopped=True), "morphine") is None
+    long = opioid_order(status(SHOT + timedelta(days=29)), "z" * 90)
+    assert long is not None and long.summary.endswith("with " + "z" * 40)
     assert opioid_order(protection_status([], SHOT, DEFAULT_POLICY), "morphine") is None
 
 
@@ -179,39 +187,46 @@ ON = date(2026, 12, 10)
 
 
 def test_naltrexone_for_a_covered_patient_is_a_duplicate() -> None:
-    a = naltrexone_order(status(SHOT + timedelta(days=5)), NONE, SHOT + timedelta(days=5))
-    assert a is not None and (a.indicator, a.kind) == (Indicator.INFO, "duplicate")
-    assert a.summary == "Already on naltrexone at this program until about 2026-11-29"
+    assert naltrexone_order(status(SHOT + timedelta(days=5)), NONE, SHOT + timedelta(days=5)) == Advice(
+        Indicator.INFO, "Already on naltrexone at this program until about 2026-11-29",
+        "The patient receives the monthly naltrexone injection (XR-naltrexone 380 mg) (last dose "
+        "2026-11-01) from the program: a second order would duplicate it.", BLOCKADE_SOURCE, "duplicate")  # fmt: skip
 
 
-def test_naltrexone_without_a_signed_screening() -> None:
-    a = naltrexone_order(protection_status([], ON, DEFAULT_POLICY), NONE, ON)
-    assert a is not None and (a.indicator, a.kind, a.source) == (
-        Indicator.WARNING,
-        "start",
-        "Part A A1-A3",
-    )
-    assert a.summary == "Naltrexone start: no signed opioid-free screening at the program"
+WITHDRAWAL = "a start before it precipitates withdrawal."
 
 
 @pytest.mark.parametrize(
-    ("facts", "indicator", "summary"),
+    ("facts", "expected"),
     [
-        (StartFacts(date(2026, 12, 8), "contraindicated", None), Indicator.CRITICAL,
-         "Naltrexone start: contraindicated at the program's screening of 2026-12-08"),
-        (StartFacts(date(2026, 12, 8), "not_yet", date(2026, 12, 15)), Indicator.CRITICAL,
-         "Naltrexone start: opioid-free interval not complete; earliest 2026-12-15"),
-        (StartFacts(date(2026, 12, 8), "eligible", date(2026, 12, 11)), Indicator.CRITICAL,
-         "Naltrexone start: opioid-free interval not complete; earliest 2026-12-11"),
-        (StartFacts(date(2026, 12, 8), "needs_review", date(2026, 12, 10)), Indicator.WARNING,
-         "Naltrexone start: the program's screening of 2026-12-08 needs review"),
+        (NONE, Advice(Indicator.WARNING, "Naltrexone start: no signed opioid-free screening at the program",
+                      "Starting naltrexone before the opioid-free interval is complete precipitates "
+                      "withdrawal. The program has no signed screening for this start.", "Part A A1-A3", "start")),
+        (StartFacts(date(2026, 12, 8), "contraindicated", None),
+         Advice(Indicator.CRITICAL, "Naltrexone start: contraindicated at the program's screening of 2026-12-08",
+                "The program's screening found a contraindication to naltrexone (for example current "
+                "opioid analgesics or acute hepatitis).", "Part A A3-A4", "start")),
+        (StartFacts(date(2026, 12, 8), "not_yet", date(2026, 12, 15)),
+         Advice(Indicator.CRITICAL, "Naltrexone start: opioid-free interval not complete; earliest 2026-12-15",
+                f"The program's screening of 2026-12-08 gives 2026-12-15 as the earliest start day; {WITHDRAWAL}",
+                "Part A A1-A2", "start")),
+        (StartFacts(date(2026, 12, 8), "not_yet", None),
+         Advice(Indicator.CRITICAL, "Naltrexone start: opioid-free interval not complete; earliest an unknown day",
+                f"The program's screening of 2026-12-08 gives an unknown day as the earliest start day; {WITHDRAWAL}",
+                "Part A A1-A2", "start")),
+        (StartFacts(date(2026, 12, 8), "eligible", date(2026, 12, 11)),
+         Advice(Indicator.CRITICAL, "Naltrexone start: opioid-free interval not complete; earliest 2026-12-11",
+                f"The program's screening of 2026-12-08 gives 2026-12-11 as the earliest start day; {WITHDRAWAL}",
+                "Part A A1-A2", "start")),
+        (StartFacts(date(2026, 12, 8), "needs_review", date(2026, 12, 10)),
+         Advice(Indicator.WARNING, "Naltrexone start: the program's screening of 2026-12-08 needs review",
+                "A finding of the screening needs a prescriber's review before the start.", "Part A A1-A3", "start")),
     ],
 )  # fmt: skip
 def test_naltrexone_before_the_start_shows_the_screening(
-    facts: StartFacts, indicator: Indicator, summary: str
+    facts: StartFacts, expected: Advice
 ) -> None:
-    a = naltrexone_order(protection_status([], ON, DEFAULT_POLICY), facts, ON)
-    assert a is not None and (a.indicator, a.summary, a.kind) == (indicator, summary, "start")
+    assert naltrexone_order(protection_status([], ON, DEFAULT_POLICY), facts, ON) == expected
 
 
 def test_naltrexone_on_or_after_an_eligible_start_says_nothing() -> None:

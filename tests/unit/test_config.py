@@ -148,3 +148,37 @@ def test_trusted_origins_follow_the_allowed_hosts_subdomains_included() -> None:
         "https://clinic.example.org",
         "https://*.example.net",
     )
+
+
+# --- CDS Hooks clients (issue 13) -----------------------------------------------------------------
+
+
+def test_cds_clients_are_read_from_json() -> None:
+    from naltrack.config import CdsClient, read_cds_clients
+
+    assert read_cds_clients({}) == ()
+    raw = '[{"iss": " https://ehr.example.org ", "name": "Riverside EHR", "jwks_url": "https://ehr.example.org/jwks"}]'
+    assert read_cds_clients({"NALTRACK_CDS_CLIENTS": raw}) == (
+        CdsClient("https://ehr.example.org", "Riverside EHR", "https://ehr.example.org/jwks"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("{not json", "must be a JSON list"),
+        ('{"iss": "x"}', "must be a JSON list of clients"),
+        ('[{"iss": "x", "name": "y"}]', "client 0: give exactly iss, name and jwks_url"),
+        ('[{"iss": "", "name": "y", "jwks_url": "https://k"}]', "client 0: iss, name and jwks_url must be text"),
+        ('[{"iss": "x", "name": "y", "jwks_url": "http://keys.example.org"}]', "client 0: jwks_url must be https"),
+        ('[{"iss": "x", "name": "' + "n" * 151 + '", "jwks_url": "https://k"}]', "name must be at most 150"),
+        ('[{"iss": "x", "name": "y", "jwks_url": "https://k"}, {"iss": "x", "name": "z", "jwks_url": "https://k"}]',
+         "two clients have the same iss"),
+    ],
+)  # fmt: skip
+def test_bad_cds_clients_are_refused_naming_the_variable(raw: str, message: str) -> None:
+    from naltrack.config import ConfigError, read_cds_clients
+
+    with pytest.raises(ConfigError, match="NALTRACK_CDS_CLIENTS") as exc:
+        read_cds_clients({"NALTRACK_CDS_CLIENTS": raw})
+    assert message in str(exc.value)

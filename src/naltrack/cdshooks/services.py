@@ -53,7 +53,7 @@ from naltrack.clinical.errors import InputError
 from naltrack.clinical.protection import ProtectionStatus, protection_status
 from naltrack.clock import local_day
 from naltrack.disclosure.models import Channel
-from naltrack.disclosure.services import disclose
+from naltrack.disclosure.services import NAME_MAX, disclose
 from naltrack.fhir.resources import mrn_system
 from naltrack.patients.models import EpisodeStatus, Patient
 from naltrack.screening.models import ScreeningRecord
@@ -292,7 +292,7 @@ def answer(hook: Hook, body: object, caller: Caller, *, at: datetime,
         released = disclose(
             patient, Recipient(caller.client.name, RecipientClass.TREATING_PROVIDERS),
             Purpose.TREATMENT, {RecordKind.MEDICATIONS}, actor, at, channel=Channel.CDS_HOOKS,
-            affiliation=f"CDS Hooks {hook.id} ({caller.client.iss})",
+            affiliation=f"CDS Hooks {hook.id} ({caller.client.iss})"[:NAME_MAX],
         )  # fmt: skip
     except DisclosureRefused:
         return {"cards": []}  # nothing leaves; disclose audited the refusal

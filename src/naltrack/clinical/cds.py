@@ -106,7 +106,8 @@ def _d(day: date | None) -> str:
 
 
 def _what(status: ProtectionStatus) -> str:
-    return FORMULATION_WORDS.get(status.formulation, "naltrexone") if status.formulation else "naltrexone"  # fmt: skip
+    """The last dose's formulation in words (every card that names it follows a dose)."""
+    return FORMULATION_WORDS[status.formulation] if status.formulation else "naltrexone"
 
 
 def patient_view(status: ProtectionStatus) -> Advice | None:
