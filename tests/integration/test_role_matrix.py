@@ -318,8 +318,12 @@ def _staff_paths(mrn: str) -> list[str]:
             if route == "":  # the sign-in area's pages, included at the root
                 paths += [str(p.pattern) for p in entry.url_patterns if isinstance(p, URLPattern)]
             continue
-        # the probes, and the wallet card's public QR page (no sign-in; test_wallet_card.py)
-        if route not in ("healthz", "readyz", "card/check/<str:token>/"):
+        # the probes, and the wallet card's public QR page (no sign-in; test_wallet_card.py);
+        # CDS Hooks: another system's calls, trusted by its signed JWT and never by a session
+        # (discovery is open by the specification; test_cds_hooks.py refuses every bad JWT)
+        if route not in ("healthz", "readyz", "card/check/<str:token>/") and not route.startswith(
+            "cds-services"
+        ):
             paths.append(route)
     args = {"<str:mrn>": mrn, "<int:pk>": "1", "<int:alert_id>": "1", "<slug:measure_id>": "pdc"}
     filled = []
