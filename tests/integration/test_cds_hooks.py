@@ -209,6 +209,28 @@ def test_an_untrusted_call_is_refused_before_anything_is_read(
     assert not Disclosure.objects.exists()
 
 
+def test_untrusted_calls_lock_the_address_as_bad_staff_tokens_do(on_injection: Patient) -> None:
+    body = json.dumps(request("patient-view", on_injection))
+    prober = Client(REMOTE_ADDR="203.0.113.7")
+    statuses = [prober.post("/cds-services/naltrexone-status", data=body, content_type="application/json",
+                            headers={"Authorization": f"Bearer not-a-jwt-{i}"}).status_code
+                for i in range(40)]  # fmt: skip
+    assert statuses[0] == 401 and statuses[-1] == 429
+    failed = AuditEvent.objects.filter(object_type="cds_jwt", action="login_failed")
+    assert (
+        failed.exists()
+        and "CDS Hooks naltrexone-status: the bearer token is not a JWT" in failed.first().detail
+    )  # type: ignore[union-attr]
+    good = {"Authorization": f"Bearer {token('naltrexone-status')}"}
+    locked = prober.post(
+        "/cds-services/naltrexone-status", data=body, content_type="application/json", headers=good
+    )
+    assert (
+        locked.status_code == 429 and not Disclosure.objects.exists()
+    )  # refused before the JWT is read
+    assert call("naltrexone-status", json.loads(body))[0] == 200  # from elsewhere
+
+
 def test_a_jwt_is_used_once_and_both_algorithms_are_accepted(on_injection: Patient) -> None:
     once = token("naltrexone-status", alg="RS384")
     assert call("naltrexone-status", request("patient-view", on_injection), bearer=once)[0] == 200

@@ -1,7 +1,8 @@
 """The CDS Hooks endpoints: discovery (open, as the specification has it), each service's call
 and its feedback (the EHR's signed JWT first). Errors are JSON: 400 naming the field, 401 with
 why the JWT is not trusted, 404 for a service we do not offer, 405, 412 without the prefetched
-Patient."""
+Patient, 429 once an address has sent too many untrusted JWTs (each one counts against it, as a
+bad staff token does: signin.lockout; the director unlocks it)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from naltrack import clock
 from naltrack.clinical.errors import InputError
+from naltrack.signin.lockout import token_address_locked, token_failed
 
 from . import services
 from .auth import Caller, NotTrusted, bearer, verify
@@ -38,11 +40,14 @@ def _call(request: HttpRequest, service_id: str,
         return _json({"error": f"no CDS service {service_id!r}; see /cds-services"}, 404)
     if request.method != "POST":
         return _json({"error": "a CDS service is called with POST"}, 405)
+    if token_address_locked(request):  # before the JWT is looked at, as for staff tokens
+        return _json({"error": "too many untrusted calls from this address; wait, or ask the program to unlock it"}, 429)  # fmt: skip
     try:
         caller = verify(
             bearer(request.headers.get("Authorization", "")), service_id, feedback=feedback
         )
     except NotTrusted as exc:
+        token_failed(request, what="cds_jwt", detail=f"CDS Hooks {service_id}: {exc}")
         answer = _json({"error": str(exc)}, 401)
         answer["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         return answer

@@ -141,15 +141,17 @@ def token_address_locked(request: HttpRequest) -> bool:
     return bool(AxesProxyHandler.is_locked(request, TOKEN_CREDENTIALS))
 
 
-def token_failed(request: HttpRequest) -> None:
-    """Count a bad bearer token against its address (and audit it as a failed sign-in)."""
+def token_failed(request: HttpRequest, *, what: str = "api_token",
+                 detail: str = "an unknown, revoked or expired bearer token") -> None:  # fmt: skip
+    """Count a bad bearer token against its address (and audit it as a failed sign-in). `what`
+    and `detail` name the kind of token: a staff API token, or an EHR's CDS Hooks JWT."""
     AxesProxyHandler.user_login_failed("naltrack.api", dict(TOKEN_CREDENTIALS), request)
     # The API answers this request itself (401, then 429 from the next one): not axes' middleware,
     # whose lockout answer is the sign-in page.
     request.axes_locked_out = False  # type: ignore[attr-defined]
-    record(at=clock.now(), actor="(api token)", action=AuditAction.LOGIN_FAILED,
-           object_type="api_token", remote_addr=getattr(request, "axes_ip_address", None),
-           detail="an unknown, revoked or expired bearer token")  # fmt: skip
+    record(at=clock.now(), actor=f"({what.replace('_', ' ')})", action=AuditAction.LOGIN_FAILED,
+           object_type=what, remote_addr=getattr(request, "axes_ip_address", None),
+           detail=detail[:500])  # fmt: skip
 
 
 # ---- the director's list and unlock -------------------------------------------------------------
