@@ -24,6 +24,7 @@ from naltrack.clinical.checkin import CheckIn
 from naltrack.clinical.coverage import Administration as Dose
 from naltrack.clinical.coverage import with_self_reported
 from naltrack.clinical.policy import Policy
+from naltrack.clinical.protection import ProtectionStatus, protection_status
 from naltrack.clinical.vocab import Formulation, StopReason
 from naltrack.monitoring.models import Observation, ObservationKind
 from naltrack.patients.models import Episode, EpisodeStatus, Patient
@@ -85,6 +86,16 @@ def doses_of(patient: Patient, since: date, on: date | None = None) -> list[Dose
 
 def read_record(patient: Patient, on: date, policy: Policy) -> Record:
     return read_records([patient.pk], on, policy)[patient.pk]
+
+
+def record_protection(record: Record, on: date, policy: Policy) -> ProtectionStatus:
+    """The core's protection status of a record read above: treatment counts as stopped when the
+    record's episode is not active and naltrexone was given (the portal's home and the CDS Hooks
+    cards read it here, so they cannot disagree)."""
+    in_treatment = record.episode is not None and record.episode.status == EpisodeStatus.ACTIVE
+    return protection_status(record.doses, on, policy,
+                             treatment_stopped=not in_treatment and bool(record.doses),
+                             stop_reason=record.snapshot.stop_reason)  # fmt: skip
 
 
 def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:

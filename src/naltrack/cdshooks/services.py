@@ -30,7 +30,7 @@ from django.conf import settings
 
 from naltrack.accounts.actors import Service
 from naltrack.accounts.roles import Action
-from naltrack.alerts.snapshot import read_record
+from naltrack.alerts.snapshot import read_record, record_protection
 from naltrack.clinic import active_policy
 from naltrack.clinical.cds import (
     Advice,
@@ -50,7 +50,7 @@ from naltrack.clinical.consent import (
     RecordKind,
 )
 from naltrack.clinical.errors import InputError
-from naltrack.clinical.protection import ProtectionStatus, protection_status
+from naltrack.clinical.protection import ProtectionStatus
 from naltrack.clock import local_day
 from naltrack.disclosure.models import Channel
 from naltrack.disclosure.services import NAME_MAX, disclose
@@ -218,11 +218,7 @@ def find_patient(request: HookRequest) -> Patient | None:
 
 def _status(patient: Patient, on: date) -> ProtectionStatus:
     policy = active_policy()
-    record = read_record(patient, on, policy)
-    in_treatment = record.episode is not None and record.episode.status == EpisodeStatus.ACTIVE
-    return protection_status(record.doses, on, policy,
-                             treatment_stopped=not in_treatment and bool(record.doses),
-                             stop_reason=record.snapshot.stop_reason)  # fmt: skip
+    return record_protection(read_record(patient, on, policy), on, policy)
 
 
 def _start(patient: Patient) -> StartFacts:

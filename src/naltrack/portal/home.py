@@ -10,14 +10,13 @@ from datetime import date, datetime, time
 from django.db import transaction
 
 from naltrack.accounts.actors import PatientActor
-from naltrack.alerts.snapshot import read_record
+from naltrack.alerts.snapshot import read_record, record_protection
 from naltrack.appointments.models import Appointment, AppointmentStatus, by_day_and_time
 from naltrack.clinic import active_policy, clinic_info
 from naltrack.clinical.protection import (
     OralDoseDay,
     ProtectionStatus,
     oral_dose_on,
-    protection_status,
 )
 from naltrack.clock import local_day
 from naltrack.config import ClinicInfo
@@ -74,10 +73,7 @@ def read_home(actor: PatientActor, *, at: datetime, language: str = "en") -> Hom
         record = read_record(patient, on, policy)
         episode = record.episode
         in_treatment = episode is not None and episode.status == EpisodeStatus.ACTIVE
-        protection = protection_status(
-            record.doses, on, policy, treatment_stopped=not in_treatment and bool(record.doses),
-            stop_reason=record.snapshot.stop_reason,
-        )  # fmt: skip
+        protection = record_protection(record, on, policy)
         visit = (
             Appointment.objects.filter(patient=patient, on__gte=on, status=AppointmentStatus.BOOKED)
             .order_by(*by_day_and_time()).values_list("on", "kind", "time").first()
