@@ -749,3 +749,69 @@ def read_cds_clients(environ: Mapping[str, str]) -> tuple[CdsClient, ...]:
     if len({c.iss for c in out}) != len(out):
         raise ConfigError(variable, "two clients have the same iss")
     return tuple(out)
+
+
+# --- SMART Backend Services clients of /fhir (issue 13) --------------------------------------------
+
+# The SMART scopes a backend client may be granted: system/<resource or *>.<read permissions>
+# (SMART App Launch 2.x `rs`, `r`, `s`; 1.0's `read`). naltrack's FHIR server is read-only.
+SYSTEM_SCOPE = re.compile(r"^system/(\*|[A-Z][A-Za-z]{1,40})\.(rs|r|s|read)$")
+# What a client is to the consent filter (clinical/consent.py): the purposes a backend client may
+# be registered for. Never ETREAT: the emergency exception is declared by a person, case by case.
+BACKEND_PURPOSES = ("TREAT", "HPAYMT", "HOPERAT", "HRESCH")
+BACKEND_RECIPIENT_CLASSES = ("", "treating_providers", "health_plans", "program_operations")
+
+
+@dataclass(frozen=True, slots=True)
+class FhirClient:
+    """A system allowed to read /fhir with SMART Backend Services: its `client_id` (the `iss` and
+    `sub` of its signed assertions), its name and kind as the consent filter knows a recipient,
+    the purpose its reads serve, the address of its public keys (JWKS) and the scopes it may be
+    granted. Each patient's records it reads are a disclosure: to `name`, for `purpose`."""
+
+    client_id: str
+    name: str
+    jwks_url: str
+    scopes: tuple[str, ...]
+    purpose: str
+    recipient_class: str = ""
+
+
+def read_fhir_clients(environ: Mapping[str, str]) -> tuple[FhirClient, ...]:
+    """NALTRACK_FHIR_CLIENTS: a JSON list of {"client_id", "name", "jwks_url", "scopes",
+    "purpose", "recipient_class"}; none: no outside system may read /fhir."""
+    raw = (environ.get("NALTRACK_FHIR_CLIENTS") or "").strip()
+    if not raw:
+        return ()
+    variable = "NALTRACK_FHIR_CLIENTS"
+    try:
+        items = json.loads(raw)
+    except ValueError as exc:
+        raise ConfigError(variable, f"must be a JSON list ({exc})") from exc
+    if not isinstance(items, list):
+        raise ConfigError(variable, "must be a JSON list of clients")
+    fields = {"client_id", "name", "jwks_url", "scopes", "purpose", "recipient_class"}
+    out: list[FhirClient] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not {"client_id", "name", "jwks_url", "scopes", "purpose"} <= set(item) <= fields:  # fmt: skip
+            raise ConfigError(variable, f"client {i}: give client_id, name, jwks_url, scopes and purpose (and recipient_class)")  # fmt: skip
+        texts = {k: item[k] for k in ("client_id", "name", "jwks_url")}
+        if not all(isinstance(v, str) and v.strip() and len(v) <= 300 for v in texts.values()):
+            raise ConfigError(variable, f"client {i}: client_id, name and jwks_url must be text of 1 to 300 characters")  # fmt: skip
+        if len(item["name"]) > 150:
+            raise ConfigError(variable, f"client {i}: name must be at most 150 characters")
+        if not item["jwks_url"].startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ConfigError(variable, f"client {i}: jwks_url must be https (loopback http for tests)")  # fmt: skip
+        scopes = item["scopes"]
+        if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) and SYSTEM_SCOPE.match(s) for s in scopes):  # fmt: skip
+            raise ConfigError(variable, f"client {i}: scopes must be a list of system scopes such as system/Patient.rs or system/*.rs")  # fmt: skip
+        if item["purpose"] not in BACKEND_PURPOSES:
+            raise ConfigError(variable, f"client {i}: purpose must be one of {', '.join(BACKEND_PURPOSES)}")  # fmt: skip
+        kind = item.get("recipient_class", "")
+        if kind not in BACKEND_RECIPIENT_CLASSES:
+            raise ConfigError(variable, f"client {i}: recipient_class must be one of {', '.join(c for c in BACKEND_RECIPIENT_CLASSES if c)} or left out")  # fmt: skip
+        out.append(FhirClient(item["client_id"].strip(), item["name"].strip(),
+                              item["jwks_url"].strip(), tuple(scopes), item["purpose"], kind))  # fmt: skip
+    if len({c.client_id for c in out}) != len(out):
+        raise ConfigError(variable, "two clients have the same client_id")
+    return tuple(out)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "naltrack.merge",
     "naltrack.naloxone",
     "naltrack.outcomes",
+    "naltrack.fhir",
     "naltrack.cdshooks",
     "naltrack.web",
 ]
@@ -273,10 +274,13 @@ from .config import read_reminder_config  # noqa: E402
 
 REMINDERS = read_reminder_config(os.environ)
 
-from .config import read_cds_clients  # noqa: E402
+from .config import read_cds_clients, read_fhir_clients  # noqa: E402
 
 # The EHRs allowed to call the CDS Hooks services (issue 13), with their keys' address.
 CDS_CLIENTS = read_cds_clients(os.environ)
+# The systems allowed to read /fhir with SMART Backend Services (issue 13): keys, scopes, and what
+# each is to the consent filter (recipient, purpose).
+FHIR_CLIENTS = read_fhir_clients(os.environ)
 INSTALLED_APPS.append("naltrack.reminders")
 EMAIL_HOST = REMINDERS.smtp_host or "localhost"
 EMAIL_PORT = REMINDERS.smtp_port

@@ -12,18 +12,16 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings as django_settings
 from django.test import Client
 
@@ -33,9 +31,11 @@ from naltrack.cdshooks.models import Feedback
 from naltrack.config import CdsClient
 from naltrack.disclosure.models import Disclosure
 from naltrack.disclosure.services import ConsentInput, record_consent
+from naltrack.fhir import assertions
 from naltrack.fhir.resources import mrn_system
 from naltrack.patients.models import Patient
 from tests.integration.conftest import COORDINATOR, NOW, TODAY, make_patient, started_on_injection
+from tests.integration.signed_jwt import Keys, served_jwks
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
@@ -48,47 +48,19 @@ NALTREXONE_TABLET = {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "c
 DOCS: dict[str, list[Any]] = {"requests": [], "responses": []}  # for healthchain, at the end
 
 
-class Keys:
-    """The EHR's two signing keys (ES384 and RS384) and the JWKS that publishes them."""
-
-    def __init__(self) -> None:
-        self.ec = ec.generate_private_key(ec.SECP384R1())
-        self.rsa = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.jwks = {"keys": [
-            {**json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.ec.public_key())), "kid": "ec-1",
-             "alg": "ES384", "use": "sig"},
-            {**json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.rsa.public_key())), "kid": "rsa-1",
-             "alg": "RS384", "use": "sig"},
-        ]}  # fmt: skip
-
-
 KEYS = Keys()
 
 
 @pytest.fixture(scope="module")
 def jwks_url() -> Iterator[str]:
-    body = json.dumps(KEYS.jwks).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
-    server.shutdown()
+    with served_jwks(KEYS) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)
 def registered(settings: Any, jwks_url: str) -> None:
     settings.CDS_CLIENTS = (CdsClient(ISS, EHR, jwks_url),)
-    auth._jwks.clear()
+    assertions._jwks.clear()
 
 
 def token(service: str, **changes: Any) -> str:
@@ -99,8 +71,7 @@ def token(service: str, **changes: Any) -> str:
     kid = changes.pop("kid", "ec-1" if alg == "ES384" else "rsa-1")
     claims.update(changes)
     claims = {k: v for k, v in claims.items() if v is not None}
-    key = KEYS.ec if alg == "ES384" else KEYS.rsa
-    return jwt.encode(claims, key, algorithm=alg, headers={"kid": kid})
+    return KEYS.sign(claims, alg, kid)
 
 
 def fhir_patient(p: Patient, **changes: Any) -> dict[str, Any]:

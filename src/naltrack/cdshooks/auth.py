@@ -10,33 +10,20 @@ anything is read. Refused, naming what is wrong, when:
 - it has expired, or expires more than 5 minutes after it was issued, or lacks `iss`, `sub`,
   `aud`, `exp`, `iat` or `jti`;
 - its `jti` was already used by that client (kept until the token expires).
+
+The proof itself is naltrack.fhir.assertions'.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from threading import Lock
 
-import jwt
 from django.conf import settings
-from django.db import IntegrityError, transaction
 
 from naltrack.config import CdsClient
+from naltrack.fhir.assertions import ALGORITHMS, NotTrusted, prove, unverified_claims
 
-from .models import SeenToken
-
-ALGORITHMS = ("ES384", "RS384")
-LEEWAY_S = 30  # clocks differ a little between the EHR and us
-MAX_LIFETIME_S = 300  # the specification: exp no more than 5 minutes in the future
-JWKS_CACHE_S = 300
-
-_jwks: dict[str, jwt.PyJWKClient] = {}
-_jwks_lock = Lock()
-
-
-class NotTrusted(Exception):
-    """The call is refused before anything is read (401), with the reason to send back."""
+__all__ = ["ALGORITHMS", "Caller", "NotTrusted", "audience", "bearer", "verify"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +44,6 @@ def _client(iss: object) -> CdsClient:
     raise NotTrusted("the JWT's iss is not a registered CDS client")
 
 
-def _keys(client: CdsClient) -> jwt.PyJWKClient:
-    with _jwks_lock:
-        found = _jwks.get(client.jwks_url)
-        if found is None:
-            found = _jwks[client.jwks_url] = jwt.PyJWKClient(
-                client.jwks_url, cache_keys=True, lifespan=JWKS_CACHE_S, timeout=5
-            )
-        return found
-
-
 def bearer(header: str) -> str:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -75,46 +52,9 @@ def bearer(header: str) -> str:
 
 
 def verify(token: str, service_id: str, *, feedback: bool = False) -> Caller:
-    """The caller, once its JWT is proved; else NotTrusted. The jti is recorded as used. Times are
-    the machine's real clock, as the JWT's are (never a clinic's fixed demo day)."""
-    try:
-        header = jwt.get_unverified_header(token)
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError as exc:
-        raise NotTrusted("the bearer token is not a JWT") from exc
-    if header.get("alg") not in ALGORITHMS:
-        raise NotTrusted(f"the JWT's alg must be one of {', '.join(ALGORITHMS)}")
-    client = _client(claims.get("iss"))
+    """The caller, once its JWT is proved (naltrack.fhir.assertions, the same proof as a SMART
+    backend client's assertion); else NotTrusted. The jti is recorded as used."""
+    client = _client(unverified_claims(token).get("iss"))
     accepted = [audience(service_id)] + ([f"{audience(service_id)}/feedback"] if feedback else [])
-    try:
-        key = _keys(client).get_signing_key_from_jwt(token)
-    except jwt.PyJWKClientError as exc:
-        raise NotTrusted(f"no key of the client's JWKS verifies this JWT ({exc})") from exc
-    try:
-        proved = jwt.decode(
-            token, key.key, algorithms=list(ALGORITHMS), audience=accepted,
-            issuer=client.iss, leeway=LEEWAY_S,
-            options={"require": ["iss", "sub", "aud", "exp", "iat", "jti"]},
-        )  # fmt: skip
-    except jwt.ExpiredSignatureError as exc:
-        raise NotTrusted("the JWT has expired") from exc
-    except jwt.InvalidAudienceError as exc:
-        raise NotTrusted(f"the JWT's aud must be {audience(service_id)}") from exc
-    except jwt.MissingRequiredClaimError as exc:
-        raise NotTrusted(f"the JWT lacks the {exc.claim} claim") from exc
-    except jwt.PyJWTError as exc:
-        raise NotTrusted(f"the JWT does not verify ({exc})") from exc
-    expires = datetime.fromtimestamp(int(proved["exp"]), UTC)
-    if int(proved["exp"]) - int(proved["iat"]) > MAX_LIFETIME_S:
-        raise NotTrusted("the JWT must expire within 5 minutes of being issued")
-    jti = str(proved["jti"])
-    if not jti or len(jti) > 300:
-        raise NotTrusted("the JWT's jti must be 1 to 300 characters")
-    try:
-        with transaction.atomic():
-            now = datetime.now(UTC)
-            SeenToken.objects.filter(expires_at__lt=now - timedelta(seconds=LEEWAY_S)).delete()
-            SeenToken.objects.create(iss=client.iss, jti=jti, expires_at=expires)
-    except IntegrityError as exc:
-        raise NotTrusted("this JWT was already used (its jti is spent)") from exc
-    return Caller(client, str(proved["sub"]), jti)
+    proved = prove(token, issuer=client.iss, jwks_url=client.jwks_url, audiences=accepted)
+    return Caller(client, str(proved["sub"]), str(proved["jti"]))

@@ -1,22 +1,9 @@
-"""What the CDS Hooks services keep: each signed JWT's id until it expires (a JWT is used once),
-and the feedback an EHR sends about the cards it showed."""
+"""What the CDS Hooks services keep: the feedback an EHR sends about the cards it showed (each
+JWT's spent id is kept by naltrack.fhir, whose proof of a signed JWT the services use)."""
 
 from __future__ import annotations
 
 from django.db import models
-
-
-class SeenToken(models.Model):
-    """A JWT already accepted from a client (`iss`, `jti`): a second use is refused until it
-    expires (then it could not be accepted anyway, and the row may go)."""
-
-    iss = models.CharField(max_length=300)
-    jti = models.CharField(max_length=300)
-    expires_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=("iss", "jti"), name="cds_jti_once")]
-        indexes = [models.Index(fields=("expires_at",))]
 
 
 class Feedback(models.Model):
