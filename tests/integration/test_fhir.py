@@ -64,7 +64,19 @@ def test_the_capability_statement_tells_what_is_served(fhir: Any) -> None:
     assert cs.fhirVersion == "4.0.1" and cs.kind == "instance" and cs.format == ["json"]
     (rest,) = cs.rest
     served = {r.type: r for r in rest.resource}
-    assert set(served) == {"Patient"}  # nothing claimed that is not served
+    assert set(served) == {  # nothing claimed that is not served (each is tested below and in
+        # test_fhir_records.py)
+        "Patient", "MedicationRequest", "MedicationAdministration", "MedicationStatement",
+        "Condition", "AllergyIntolerance", "Observation", "EpisodeOfCare", "Flag",
+    }  # fmt: skip
+    for kind, resource in served.items():
+        assert {i.code for i in resource.interaction} == {"read", "search-type"}, kind
+        if kind != "Patient":
+            assert "patient" in {p.name for p in resource.searchParam}, kind
+    (service,) = rest.security.service
+    assert service.coding[0].code == "SMART-on-FHIR"
+    (oauth,) = rest.security.extension
+    assert oauth.extension[0].valueUri == "http://127.0.0.1:8000/fhir/auth/token"
     patient = served["Patient"]
     assert {i.code for i in patient.interaction} == {"read", "search-type"}
     assert {p.name for p in patient.searchParam} >= {
@@ -120,7 +132,7 @@ def test_refusals_are_operation_outcomes_with_their_status(fhir: Any) -> None:
     for bad_id in ("%C2%B2", "99999999999999999999", "-1"):
         status, body, _ = fhir(f"/fhir/Patient/{bad_id}")
         assert status == 404 and outcome(body).issue[0].code == "not-found", bad_id
-    status, body, _ = fhir("/fhir/Observation?patient=1")
+    status, body, _ = fhir("/fhir/Encounter?patient=1")
     assert status == 404 and "metadata" in outcome(body).issue[0].diagnostics
     assert not AuditEvent.objects.filter(patient_mrn="MRN-4102", action="read").exists()
 

@@ -53,6 +53,8 @@ class Channel(models.TextChoices):
     SUPPORT_NOTICE = "support_notice", "Notice to a support person (email or text)"
     # A card shown in another system's EHR by the CDS Hooks services (issue 13)
     CDS_HOOKS = "cds_hooks", "Decision-support card in another system (CDS Hooks)"
+    # Records read from /fhir by another system with SMART Backend Services (issue 13)
+    FHIR_API = "fhir_api", "Read by another system through the FHIR API"
 
 
 PURPOSE_CHOICES = [(p.value, label) for p, label in PURPOSE_LABELS.items()]

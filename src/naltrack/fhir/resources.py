@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
@@ -42,7 +41,7 @@ def mrn_system() -> str:
     return f"{public_url()}/fhir/sid/mrn"
 
 
-def _security(kind: RecordKind) -> list[dict[str, str]]:
+def security(kind: RecordKind) -> list[dict[str, str]]:
     return [
         {"system": label.system, "code": label.code, "display": label.display}
         for label in sorted(labels_of(kind))
@@ -60,7 +59,7 @@ def patient(row: Patient) -> FhirPatient:
     data: dict[str, Any] = {
         "resourceType": "Patient",
         "id": str(row.pk),
-        "meta": {"profile": [US_CORE_PATIENT], "security": _security(RecordKind.DEMOGRAPHICS)},
+        "meta": {"profile": [US_CORE_PATIENT], "security": security(RecordKind.DEMOGRAPHICS)},
         "identifier": [{"use": "usual", "type": MR, "system": mrn_system(), "value": row.mrn}],
         "active": row.merged_into_id is None,
         "name": [{"use": "official", "family": row.family_name, "given": [row.given_name]}],
@@ -99,38 +98,3 @@ PATIENT_SEARCH = {
     "birthdate": ("date", "The birth date (YYYY-MM-DD)"),
     "gender": ("token", "female, male, other or unknown"),
 }
-
-
-def capability_statement(*, software_version: str, on: str) -> CapabilityStatement:
-    """What this server does, and nothing it does not: the resources, interactions and search
-    parameters the views under /fhir serve today."""
-    base = f"{public_url()}/fhir"
-    return CapabilityStatement.model_validate({
-        "resourceType": "CapabilityStatement",
-        "status": "active",
-        "date": on,
-        "kind": "instance",
-        "software": {"name": "naltrack", "version": software_version},
-        "implementation": {"description": "naltrack FHIR R4 server", "url": base},
-        "fhirVersion": FHIR_VERSION,
-        "format": ["json"],
-        "rest": [{
-            "mode": "server",
-            "security": {
-                "cors": False,
-                "service": [{"coding": [{
-                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
-                    "code": "OAuth", "display": "OAuth"}]}],
-                "description": "A staff member's bearer token (naltrack token create --user NAME) in the Authorization header.",
-            },
-            "resource": [{
-                "type": "Patient",
-                "supportedProfile": [US_CORE_PATIENT],
-                "interaction": [{"code": "read"}, {"code": "search-type"}],
-                "searchParam": [
-                    {"name": name, "type": kind, "documentation": text}
-                    for name, (kind, text) in PATIENT_SEARCH.items()
-                ],
-            }],
-        }],
-    })  # fmt: skip

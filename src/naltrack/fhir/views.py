@@ -1,6 +1,14 @@
 """The FHIR endpoints under /fhir: JSON (application/fhir+json) in, resources out, every error an
-OperationOutcome. Staff bearer tokens (the app's own API tokens, with their lockout) sign the
-requests; each chart a response shows is audited as a read, through the patients area's one door.
+OperationOutcome.
+
+Who reads:
+- a staff member, with their bearer token (the app's own API tokens, with their lockout): each
+  chart a response shows is opened through the patients area's one door (role, care team, audit);
+- another system, with a SMART Backend Services access token (smart.py): each chart's records it
+  reads are a disclosure through the consent filter (disclosure.services.disclose), to the system
+  by name, for its registered purpose, accounted (channel "FHIR API"). Without a consent that
+  covers it, the chart is not there for that system: a read answers 404 as for an id that does not
+  exist (that a person is a patient of the program is itself a Part 2 record), a search leaves it out.
 
 Nothing here decides a clinical question: the views gather, call the areas' services and map.
 """
@@ -8,28 +16,46 @@ Nothing here decides a clinical question: the views gather, call the areas' serv
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.resource import Resource
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
 
 from naltrack import __version__, clock
+from naltrack.accounts.actors import Service
 from naltrack.accounts.roles import Action
 from naltrack.accounts.services import Actor, PermissionRefused
 from naltrack.accounts.tokens import TokenRefused
+from naltrack.alerts.snapshot import read_record, record_protection
 from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.audit.services import record_many
+from naltrack.clinic import active_policy
+from naltrack.clinical import cds
 from naltrack.clinical.access import OutsideCareTeam
+from naltrack.clinical.consent import (
+    DisclosureRefused,
+    Purpose,
+    Recipient,
+    RecipientClass,
+    RecordKind,
+)
 from naltrack.clinical.errors import InputError, NotFoundError
+from naltrack.clock import local_day
+from naltrack.disclosure.models import Channel
+from naltrack.disclosure.services import NAME_MAX, consent_decisions, disclose
 from naltrack.patients.models import Patient
 from naltrack.patients.services import read_patient
 from naltrack.signin.bearer import AddressLocked, bearer_actor
+from naltrack.signin.lockout import token_address_locked, token_failed
 
-from . import resources, search
+from . import capability, records, resources, search, served, smart
 
 FHIR_JSON = "application/fhir+json"
 log = logging.getLogger("naltrack.fhir")
@@ -52,19 +78,65 @@ def _error(status: int, message: str, field: str | None = None) -> HttpResponse:
     return _answer(resources.operation_outcome(status, message, field), status)
 
 
-def _actor(request: HttpRequest) -> Actor:
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who is reading: a staff member (`backend` None), or a backend system acting as a Service
+    that may only disclose."""
+
+    actor: Actor | Service
+    backend: smart.BackendCaller | None = None
+
+    def require(self, resource_type: str, permission: str) -> None:
+        """A backend system's access token must carry a scope for this (r read, s search)."""
+        if self.backend is not None and not self.backend.may(resource_type, permission):
+            what = "read" if permission == "r" else "search"
+            raise _Refused(403, f"the access token's scopes ({' '.join(self.backend.scopes)}) do not allow a {what} of {resource_type}")  # fmt: skip
+
+
+def _reader(request: HttpRequest) -> Reader:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _Refused(401, "a bearer token is required (Authorization: Bearer ...)")
+    caller = smart.caller_for(token.strip())
+    if caller is not None:
+        if token_address_locked(request):
+            raise _Refused(429, "too many failed sign-ins or bad tokens from this address; try later")  # fmt: skip
+        actor = Service.named(caller.client.name, frozenset({Action.DISCLOSE_RECORDS}),
+                              request.META.get("REMOTE_ADDR"))  # fmt: skip
+        return Reader(actor, caller)
     try:
-        return bearer_actor(request, token.strip())[1]
+        return Reader(bearer_actor(request, token.strip())[1])
     except AddressLocked:
         raise _Refused(
             429, "too many failed sign-ins or bad tokens from this address; try later"
         ) from None
     except TokenRefused as exc:
         raise _Refused(exc.status, exc.message) from None
+
+
+def _recipient(caller: smart.BackendCaller) -> Recipient:
+    kind = caller.client.recipient_class
+    return Recipient(caller.client.name, RecipientClass(kind) if kind else None)
+
+
+def _open(reader: Reader, patient: Patient, kind: RecordKind, resource_type: str,
+          at: datetime) -> bool:  # fmt: skip
+    """May the reader have this chart's records of this kind? Staff: the patients area's door
+    (role, care team; the read audited; refusals raise). A backend system: the consent filter
+    (the disclosure accounted); False when no consent covers it (the refusal audited)."""
+    if reader.backend is None:
+        what = "contact" if kind is RecordKind.DEMOGRAPHICS else "chart"
+        read_patient(patient.mrn, actor=reader.actor, at=at, what=what)  # type: ignore[arg-type]
+        return True
+    client = reader.backend.client
+    try:
+        disclose(patient, _recipient(reader.backend), Purpose(client.purpose), {kind},
+                 reader.actor, at, channel=Channel.FHIR_API,
+                 affiliation=f"FHIR {resource_type} ({client.client_id})"[:NAME_MAX])  # fmt: skip
+    except DisclosureRefused:
+        return False
+    return True
 
 
 def fhir_view(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -98,42 +170,16 @@ def fhir_view(handler: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement: open to anyone (FHIR clients read it before they sign in)."""
     on = clock.now().date().isoformat()
-    return _answer(resources.capability_statement(software_version=__version__, on=on))
+    return _answer(capability.capability_statement(software_version=__version__, on=on))
 
 
-@fhir_view
-def patient_read(request: HttpRequest, pk: str) -> HttpResponse:
-    actor = _actor(request)
-    row = Patient.objects.filter(pk=int(pk)).first() if search.is_id(pk) else None
-    if row is None:
-        raise NotFoundError(f"no Patient has the id {pk[:40]!r}", "id")
-    read_patient(row.mrn, actor=actor, at=clock.now(), what="contact")  # role check and audit
-    return _answer(resources.patient(row))
-
-
-@fhir_view
-def patient_search(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
-    actor.require(Action.VIEW_PATIENT_LIST)
-    params = {name: request.GET.getlist(name) for name in request.GET}
-    count, offset = search.count_and_offset(params)
-    rows = search.patients(params)
-    total = rows.count()
-    page = list(rows[offset : offset + count])
-    at = clock.now()
-    # Each chart shown is a read of it, audited by patient (one append of the chain for the page).
-    if page:
-        record_many([
-            AuditEvent(at=at, actor=actor.username, action=AuditAction.READ, object_type="patient_contact",
-                       object_id=str(row.pk), patient_mrn=row.mrn, remote_addr=actor.remote_addr,
-                       detail="FHIR Patient search")
-            for row in page
-        ])  # fmt: skip
-    base = f"{resources.public_url()}/fhir/Patient"
+def _bundle(base: str, params: Mapping[str, Sequence[str]], count: int, offset: int, total: int,
+            found: Iterable[Resource]) -> Bundle:  # fmt: skip
+    """A searchset page, with its self, next and previous links (the same search, another page)."""
 
     def link(relation: str, at_offset: int) -> dict[str, str]:
-        query = [(k, v) for k, values in params.items() if k != "_offset" for v in values]
-        query = [(k, v) for k, v in query if k != "_count"] + [("_count", str(count))]
+        query = [(k, v) for k, values in params.items() if k not in ("_offset", "_count") for v in values]  # fmt: skip
+        query.append(("_count", str(count)))
         if at_offset:
             query.append(("_offset", str(at_offset)))
         return {"relation": relation, "url": f"{base}?{urlencode(query)}"}
@@ -143,23 +189,190 @@ def patient_search(request: HttpRequest) -> HttpResponse:
         links.append(link("next", offset + count))
     if offset > 0:
         links.append(link("previous", max(0, offset - count)))
-    bundle = Bundle.model_validate({
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": total,
-        "link": links,
-        "entry": [
-            {"fullUrl": f"{base}/{row.pk}", "resource": resources.patient(row).model_dump(exclude_none=True),
-             "search": {"mode": "match"}}
-            for row in page
-        ],
+    return Bundle.model_validate({
+        "resourceType": "Bundle", "type": "searchset", "total": total, "link": links,
+        "entry": [{"fullUrl": f"{base}/{r.id}", "resource": r.model_dump(exclude_none=True),
+                   "search": {"mode": "match"}} for r in found],
     })  # fmt: skip
-    return _answer(bundle)
+
+
+def _params(request: HttpRequest) -> dict[str, list[str]]:
+    return {name: request.GET.getlist(name) for name in request.GET}
+
+
+def _no_such(resource_type: str, pk: str) -> NotFoundError:
+    return NotFoundError(f"no {resource_type} has the id {pk[:40]!r}", "id")
+
+
+@fhir_view
+def patient_read(request: HttpRequest, pk: str) -> HttpResponse:
+    reader = _reader(request)
+    reader.require("Patient", "r")
+    row = Patient.objects.filter(pk=int(pk)).first() if search.is_id(pk) else None
+    if row is None or not _open(reader, row, RecordKind.DEMOGRAPHICS, "Patient", clock.now()):
+        raise _no_such("Patient", pk)
+    return _answer(resources.patient(row))
+
+
+@fhir_view
+def patient_search(request: HttpRequest) -> HttpResponse:
+    reader = _reader(request)
+    reader.require("Patient", "s")
+    if reader.backend is None:
+        reader.actor.require(Action.VIEW_PATIENT_LIST)
+    params = _params(request)
+    count, offset = search.count_and_offset(params)
+    rows = search.patients(params)
+    at = clock.now()
+    if reader.backend is None:
+        total = rows.count()
+        page = list(rows[offset : offset + count])
+        # Each chart shown is a read of it, audited by patient (one append of the chain).
+        if page:
+            record_many([
+                AuditEvent(at=at, actor=reader.actor.username, action=AuditAction.READ,
+                           object_type="patient_contact", object_id=str(row.pk), patient_mrn=row.mrn,
+                           remote_addr=reader.actor.remote_addr, detail="FHIR Patient search")
+                for row in page
+            ])  # fmt: skip
+    else:
+        # Only the charts whose consent covers this system (decided without disclosing), then the
+        # page's charts disclosed one by one (accounted); a consent revoked in between drops out.
+        candidates = list(rows.filter(consents__isnull=False).distinct().order_by("pk"))
+        decisions = consent_decisions([(p, _recipient(reader.backend)) for p in candidates],
+                                      Purpose(reader.backend.client.purpose),
+                                      frozenset({RecordKind.DEMOGRAPHICS}), local_day(at))  # fmt: skip
+        allowed = [p for p, d in zip(candidates, decisions, strict=True) if d.allowed]
+        total = len(allowed)
+        page = [p for p in allowed[offset : offset + count]
+                if _open(reader, p, RecordKind.DEMOGRAPHICS, "Patient", at)]  # fmt: skip
+    base = f"{resources.public_url()}/fhir/Patient"
+    return _answer(
+        _bundle(base, params, count, offset, total, [resources.patient(r) for r in page])
+    )
+
+
+def _served(resource_type: str) -> served.Served:
+    found = served.SERVED.get(resource_type)
+    if found is None:
+        raise _Refused(404, f"{resource_type[:40] or 'this'} is not served here; GET /fhir/metadata lists what is")  # fmt: skip
+    return found
+
+
+@fhir_view
+def record_read(request: HttpRequest, resource_type: str, pk: str) -> HttpResponse:
+    if resource_type == "Flag":
+        return _flag_read(request, pk)
+    kind = _served(resource_type)
+    reader = _reader(request)
+    reader.require(resource_type, "r")
+    row = kind.rows().filter(pk=int(pk)).first() if search.is_id(pk) else None
+    patient = Patient.objects.get(pk=row.patient_id) if row is not None else None
+    if patient is None or not _open(reader, patient, kind.record_kind, resource_type, clock.now()):
+        raise _no_such(resource_type, pk)
+    return _answer(kind.resource(row))
+
+
+@fhir_view
+def record_search(request: HttpRequest, resource_type: str) -> HttpResponse:
+    if resource_type == "Flag":
+        return _flag_search(request)
+    kind = _served(resource_type)
+    reader = _reader(request)
+    reader.require(resource_type, "s")
+    params = _params(request)
+    count, offset = search.count_and_offset(params)
+    patient_pk = served.patient_id(params)
+    rows = served.rows(kind, params, patient_pk)  # every parameter checked before the chart opens
+    patient = Patient.objects.filter(pk=patient_pk).first()
+    found: list[Resource] = []
+    total = 0
+    if patient is not None and _open(reader, patient, kind.record_kind, resource_type, clock.now()):
+        total = rows.count()
+        found = [kind.resource(r) for r in rows[offset : offset + count]]
+    base = f"{resources.public_url()}/fhir/{resource_type}"
+    return _answer(_bundle(base, params, count, offset, total, found))
+
+
+def _flags(patient: Patient) -> list[Resource]:
+    """The chart's naltrexone safety flag: the core's patient-view advice on its protection status
+    today (none before a first dose, or when there is nothing to warn of)."""
+    on = local_day(clock.now())
+    policy = active_policy()
+    status = record_protection(read_record(patient, on, policy), on, policy)
+    advice = cds.patient_view(status)
+    if advice is None:
+        return []
+    end = status.risk_until if advice.kind == "stopped" else status.blockade_until
+    return [records.flag(patient.pk, advice, status.last_dose, end)]
+
+
+def _flag_read(request: HttpRequest, pk: str) -> HttpResponse:
+    reader = _reader(request)
+    reader.require("Flag", "r")
+    head, _, _tail = pk.partition("-")
+    patient = Patient.objects.filter(pk=int(head)).first() if search.is_id(head) else None
+    if patient is None or not _open(reader, patient, RecordKind.MEDICATIONS, "Flag", clock.now()):
+        raise _no_such("Flag", pk)
+    found = [f for f in _flags(patient) if f.id == pk]
+    if not found:
+        raise _no_such("Flag", pk)
+    return _answer(found[0])
+
+
+def _flag_search(request: HttpRequest) -> HttpResponse:
+    reader = _reader(request)
+    reader.require("Flag", "s")
+    params = _params(request)
+    for name in params:
+        if name not in served.FLAG_PARAMS and name not in search.CONTROL:
+            raise InputError("is not a search parameter of Flag here (served: patient)", name)
+    count, offset = search.count_and_offset(params)
+    patient = Patient.objects.filter(pk=served.patient_id(params)).first()
+    found: list[Resource] = []
+    if patient is not None and _open(reader, patient, RecordKind.MEDICATIONS, "Flag", clock.now()):
+        found = _flags(patient)
+    base = f"{resources.public_url()}/fhir/Flag"
+    return _answer(_bundle(base, params, count, offset, len(found), found[offset : offset + count]))
 
 
 @fhir_view
 def not_served(request: HttpRequest, rest: str) -> HttpResponse:
     kind = rest.split("/", 1)[0]
-    raise _Refused(
-        404, f"{kind or 'this'} is not served here yet; GET /fhir/metadata lists what is"
-    )
+    raise _Refused(404, f"{kind[:40] or 'this'} is not served here; GET /fhir/metadata lists what is")  # fmt: skip
+
+
+# --- SMART Backend Services ------------------------------------------------------------------------
+
+
+def _oauth(data: dict[str, Any], status: int = 200) -> JsonResponse:
+    answer = JsonResponse(data, status=status)
+    answer["Cache-Control"] = "no-store"
+    answer["Pragma"] = "no-cache"
+    return answer
+
+
+def smart_configuration(request: HttpRequest) -> HttpResponse:
+    if request.method not in ("GET", "HEAD"):
+        return _oauth({"error": "invalid_request", "error_description": "read it with GET"}, 405)
+    return _oauth(smart.smart_configuration())
+
+
+@csrf_exempt
+def token(request: HttpRequest) -> HttpResponse:
+    """The token endpoint: client credentials with a signed JWT assertion (smart.grant). An
+    assertion that does not prove its client counts against the address as a bad staff token does
+    (signin.lockout); a locked address is refused before its assertion is read."""
+    if request.method != "POST":
+        return _oauth({"error": "invalid_request", "error_description": "ask for a token with POST"}, 405)  # fmt: skip
+    if token_address_locked(request):
+        return _oauth({"error": "invalid_client", "error_description": "too many failed attempts from this address; try later"}, 429)  # fmt: skip
+    if request.content_type != "application/x-www-form-urlencoded":
+        return _oauth({"error": "invalid_request", "error_description": "send the request as application/x-www-form-urlencoded"}, 400)  # fmt: skip
+    form = {k: request.POST.get(k, "") for k in request.POST}
+    try:
+        return _oauth(smart.grant(form))
+    except smart.OAuthError as exc:
+        if exc.error == "invalid_client":
+            token_failed(request, what="fhir_client_jwt", detail=f"FHIR token request: {exc.description}")  # fmt: skip
+        return _oauth({"error": exc.error, "error_description": exc.description}, exc.status)

@@ -4,38 +4,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AccessToken',
+            name="AccessToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('client_id', models.CharField(max_length=300)),
-                ('scopes', models.CharField(max_length=2000)),
-                ('issued_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                ("client_id", models.CharField(max_length=300)),
+                ("scopes", models.CharField(max_length=2000)),
+                ("issued_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
             ],
             options={
-                'indexes': [models.Index(fields=['expires_at'], name='fhir_access_expires_be3d71_idx')],
+                "indexes": [
+                    models.Index(fields=["expires_at"], name="fhir_access_expires_be3d71_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SpentJwt',
+            name="SpentJwt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('iss', models.CharField(max_length=300)),
-                ('jti', models.CharField(max_length=300)),
-                ('expires_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("iss", models.CharField(max_length=300)),
+                ("jti", models.CharField(max_length=300)),
+                ("expires_at", models.DateTimeField()),
             ],
             options={
-                'indexes': [models.Index(fields=['expires_at'], name='fhir_spentj_expires_d022d0_idx')],
-                'constraints': [models.UniqueConstraint(fields=('iss', 'jti'), name='fhir_jwt_jti_once')],
+                "indexes": [
+                    models.Index(fields=["expires_at"], name="fhir_spentj_expires_d022d0_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("iss", "jti"), name="fhir_jwt_jti_once")
+                ],
             },
         ),
     ]

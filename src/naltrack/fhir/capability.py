@@ -1,0 +1,59 @@
+"""The CapabilityStatement at /fhir/metadata: what this server does, and nothing it does not. It is
+built from the same tables the views serve (resources.PATIENT_SEARCH, served.SERVED), so it cannot
+claim a type or a parameter that is not there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+
+from . import served, smart
+from .resources import FHIR_VERSION, PATIENT_SEARCH, US_CORE_PATIENT, public_url
+
+SMART_OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+
+
+def _resource(kind: str, params: dict[str, tuple[str, str]], profile: str | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "type": kind,
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": [{"name": n, "type": t, "documentation": d} for n, (t, d) in params.items()],
+    }
+    if profile:
+        entry["supportedProfile"] = [profile]
+    return entry
+
+
+def capability_statement(*, software_version: str, on: str) -> CapabilityStatement:
+    base = f"{public_url()}/fhir"
+    kinds = [_resource("Patient", PATIENT_SEARCH, US_CORE_PATIENT)]
+    kinds += [_resource(s.type, s.search_params(), s.profile) for s in served.SERVED.values()]
+    kinds.append(_resource("Flag", served.FLAG_PARAMS, None))
+    return CapabilityStatement.model_validate({
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": on,
+        "kind": "instance",
+        "software": {"name": "naltrack", "version": software_version},
+        "implementation": {"description": "naltrack FHIR R4 server", "url": base},
+        "fhirVersion": FHIR_VERSION,
+        "format": ["json"],
+        "rest": [{
+            "mode": "server",
+            "security": {
+                "cors": False,
+                "extension": [{"url": SMART_OAUTH_URIS,
+                               "extension": [{"url": "token", "valueUri": smart.token_url()}]}],
+                "service": [{"coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                    "code": "SMART-on-FHIR", "display": "SMART-on-FHIR"}]}],
+                "description": (
+                    "Staff: a bearer token (naltrack token create --user NAME). Other systems: "
+                    "SMART Backend Services (client credentials with a signed JWT at the token "
+                    "endpoint; system/*.rs scopes); each chart they read is a disclosure under "
+                    "42 CFR Part 2, made only when the patient's consent covers it."),
+            },
+            "resource": kinds,
+        }],
+    })  # fmt: skip
