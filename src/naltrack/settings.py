@@ -281,6 +281,11 @@ CDS_CLIENTS = read_cds_clients(os.environ)
 # The systems allowed to read /fhir with SMART Backend Services (issue 13): keys, scopes, and what
 # each is to the consent filter (recipient, purpose).
 FHIR_CLIENTS = read_fhir_clients(os.environ)
+# Where Bulk Data $export jobs write their NDJSON files (fhir/bulk.py), one folder per job.
+BULK_EXPORT_DIR = CONFIG.data_dir / "bulk"
+# A kick-off starts its job in a thread of the serving process at once; `naltrack bulk run` picks
+# up what a restart left waiting. The tests that drive the worker themselves turn this off.
+BULK_IN_PROCESS = True
 INSTALLED_APPS.append("naltrack.reminders")
 EMAIL_HOST = REMINDERS.smtp_host or "localhost"
 EMAIL_PORT = REMINDERS.smtp_port

@@ -24,6 +24,7 @@ def test_naltrexone_products_in_rxnorm() -> None:
     with pytest.raises(InputError) as refused:
         codes.naltrexone_product("patch")
     assert refused.value.field == "formulation"
+    assert refused.value.message == "unknown formulation 'patch'"
 
 
 @pytest.mark.parametrize(("indication", "severity", "icd", "snomed", "text"), [
@@ -53,6 +54,7 @@ def test_no_severity_is_words_only_and_a_bad_indication_is_refused() -> None:
     with pytest.raises(InputError) as refused:
         codes.diagnosis("GUD", "mild")
     assert refused.value.field == "indication"
+    assert refused.value.message == "must be OUD or AUD (got 'GUD')"
 
 
 def test_loinc_for_the_observations_the_reference_codes() -> None:

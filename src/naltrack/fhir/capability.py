@@ -11,6 +11,7 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from . import served, smart
 from .resources import FHIR_VERSION, PATIENT_SEARCH, US_CORE_PATIENT, public_url
 
+BULK = "http://hl7.org/fhir/uv/bulkdata"
 SMART_OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 
 
@@ -30,11 +31,15 @@ def capability_statement(*, software_version: str, on: str) -> CapabilityStateme
     kinds = [_resource("Patient", PATIENT_SEARCH, US_CORE_PATIENT)]
     kinds += [_resource(s.type, s.search_params(), s.profile) for s in served.SERVED.values()]
     kinds.append(_resource("Flag", served.FLAG_PARAMS, None))
+    patient = kinds[0]
+    patient["operation"] = [{"name": "export", "definition": f"{BULK}/OperationDefinition/patient-export"}]  # fmt: skip
+    kinds.append({"type": "Group", "operation": [{"name": "export", "definition": f"{BULK}/OperationDefinition/group-export", "documentation": "Groups: active-episodes, all-patients"}]})  # fmt: skip
     return CapabilityStatement.model_validate({
         "resourceType": "CapabilityStatement",
         "status": "active",
         "date": on,
         "kind": "instance",
+        "instantiates": [f"{BULK}/CapabilityStatement/bulk-data"],
         "software": {"name": "naltrack", "version": software_version},
         "implementation": {"description": "naltrack FHIR R4 server", "url": base},
         "fhirVersion": FHIR_VERSION,
@@ -55,5 +60,6 @@ def capability_statement(*, software_version: str, on: str) -> CapabilityStateme
                     "42 CFR Part 2, made only when the patient's consent covers it."),
             },
             "resource": kinds,
+            "operation": [{"name": "export", "definition": f"{BULK}/OperationDefinition/export"}],
         }],
     })  # fmt: skip

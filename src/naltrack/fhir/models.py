@@ -32,3 +32,39 @@ class AccessToken(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=("expires_at",))]
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    DELETED = "deleted", "Deleted"
+
+
+class ExportJob(models.Model):
+    """A Bulk Data $export asked for by a backend client (bulk.py): what it asked (level, group,
+    types, since), the worker that claimed it, and when done the NDJSON files it wrote (under
+    settings.BULK_EXPORT_DIR/<id>/), with the count of resources in each."""
+
+    id = models.UUIDField(primary_key=True)
+    client_id = models.CharField(max_length=300)
+    level = models.CharField(max_length=10)  # system | patient | group
+    group = models.CharField(max_length=64, blank=True)
+    types = models.JSONField(default=list)
+    since = models.DateTimeField(null=True, blank=True)
+    request_url = models.CharField(max_length=2000)
+    status = models.CharField(max_length=10, choices=ExportStatus.choices,
+                              default=ExportStatus.QUEUED)  # fmt: skip
+    requested_at = models.DateTimeField()
+    claimed_by = models.CharField(max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    transaction_time = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.CharField(max_length=200, blank=True)
+    output = models.JSONField(default=list)  # [{"type", "file", "count"}]
+    patients = models.PositiveIntegerField(default=0)  # charts disclosed in the export
+    error = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=("status", "requested_at"))]

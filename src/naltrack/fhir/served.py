@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
@@ -216,11 +217,30 @@ def patient_id(params: Mapping[str, Sequence[str]]) -> int:
 
 def rows(served: Served, params: Mapping[str, Sequence[str]], patient_pk: int) -> QuerySet[Any]:
     """The records of one patient matching every parameter given."""
+    return served.rows().filter(patient_id=patient_pk).filter(_matching(served, params))
+
+
+def query_filter(served: Served, query: str) -> Q:
+    """A search written as a query string (`category=laboratory&date=ge2026-01-01`), as Bulk
+    Data's `_typeFilter` carries one: the records of any patient that match it."""
+    params: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        params.setdefault(name, []).append(value)
+    for name in params:
+        if name in CONTROL or name == "patient":
+            raise InputError(f"{served.type}?{name}= cannot filter an export", "_typeFilter")
+    try:
+        return _matching(served, params)
+    except InputError as exc:
+        raise InputError(f"{served.type}?{exc.field}: {exc.message}", "_typeFilter") from None
+
+
+def _matching(served: Served, params: Mapping[str, Sequence[str]]) -> Q:
     known = served.search_params()
     for name in params:
         if name not in known and name not in CONTROL:
             raise InputError(f"is not a search parameter of {served.type} here (served: {', '.join(sorted(known))})", name)  # fmt: skip
-    found = served.rows().filter(patient_id=patient_pk)
+    found = Q()
     for name, values in params.items():
         if name in CONTROL or name == "patient":
             continue
@@ -234,7 +254,7 @@ def rows(served: Served, params: Mapping[str, Sequence[str]], patient_pk: int) -
             q = Q(pk__in=[])
             for m in matches:
                 q |= m
-            found = found.filter(q)
+            found &= q
     return found
 
 

@@ -22,7 +22,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.resource import Resource
@@ -55,7 +57,8 @@ from naltrack.patients.services import read_patient
 from naltrack.signin.bearer import AddressLocked, bearer_actor
 from naltrack.signin.lockout import token_address_locked, token_failed
 
-from . import capability, records, resources, search, served, smart
+from . import bulk, capability, records, resources, search, served, smart
+from .models import ExportStatus
 
 FHIR_JSON = "application/fhir+json"
 log = logging.getLogger("naltrack.fhir")
@@ -139,15 +142,16 @@ def _open(reader: Reader, patient: Patient, kind: RecordKind, resource_type: str
     return True
 
 
-def fhir_view(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """GET only; the refusals of the areas below as OperationOutcomes with their statuses; an
+def fhir_view(handler: Callable[..., HttpResponseBase],
+              also: tuple[str, ...] = ()) -> Callable[..., HttpResponseBase]:  # fmt: skip
+    """GET only (and the methods `also` names); the refusals of the areas below as OperationOutcomes with their statuses; an
     unexpected failure a 500 with no detail (logged)."""
 
     @csrf_exempt
-    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method not in ("GET", "HEAD", *also):
             response = _error(405, f"{request.method} is not supported here (read and search only)")
-            response["Allow"] = "GET"
+            response["Allow"] = ", ".join(("GET", *also))
             return response
         try:
             return handler(request, *args, **kwargs)
@@ -376,3 +380,87 @@ def token(request: HttpRequest) -> HttpResponse:
         if exc.error == "invalid_client":
             token_failed(request, what="fhir_client_jwt", detail=f"FHIR token request: {exc.description}")  # fmt: skip
         return _oauth({"error": exc.error, "error_description": exc.description}, exc.status)
+
+
+# --- Bulk Data $export ------------------------------------------------------------------------------
+
+
+def _bulk_caller(request: HttpRequest) -> smart.BackendCaller:
+    reader = _reader(request)
+    if reader.backend is None:
+        raise _Refused(403, "Bulk Data export is for systems registered for SMART Backend Services (NALTRACK_FHIR_CLIENTS)")  # fmt: skip
+    return reader.backend
+
+
+def _kick_off(request: HttpRequest, level: str, group: str = "") -> HttpResponse:
+    if request.method != "GET":
+        response = _error(405, f"{request.method} is not supported here ($export is kicked off with GET)")  # fmt: skip
+        response["Allow"] = "GET"
+        return response
+    caller = _bulk_caller(request)
+    if "respond-async" not in request.headers.get("Prefer", ""):
+        raise InputError("send Prefer: respond-async (the export runs in the background)", "Prefer")
+    accept = request.headers.get("Accept", FHIR_JSON)
+    if not any(a in accept for a in (FHIR_JSON, "application/json", "*/*")):
+        raise InputError(f"must accept {FHIR_JSON}", "Accept")
+    asked = bulk.read_request(_params(request), level, group, caller)
+    job = bulk.kick_off(caller, asked, request.build_absolute_uri(), clock.now())
+    if settings.BULK_IN_PROCESS:
+        bulk.start_in_background(job.id)
+    response = HttpResponse(status=202)
+    response["Content-Location"] = bulk.status_url(job)
+    return response
+
+
+@fhir_view
+def export_system(request: HttpRequest) -> HttpResponse:
+    return _kick_off(request, "system")
+
+
+@fhir_view
+def export_patients(request: HttpRequest) -> HttpResponse:
+    return _kick_off(request, "patient")
+
+
+@fhir_view
+def export_group(request: HttpRequest, group: str) -> HttpResponse:
+    return _kick_off(request, "group", group)
+
+
+def _export_status(request: HttpRequest, job_id: str) -> HttpResponse:
+    """202 while it runs (X-Progress); the manifest when done; DELETE forgets it."""
+    caller = _bulk_caller(request)
+    try:
+        job = bulk.read_job(job_id, caller)
+    except InputError as exc:
+        raise NotFoundError(exc.message, "id") from None
+    if request.method == "DELETE":
+        bulk.delete(job)
+        return HttpResponse(status=202)
+    if job.status == ExportStatus.DONE:
+        return _oauth(bulk.manifest(job))
+    if job.status == ExportStatus.FAILED:
+        raise _Refused(500, job.error or "the export failed")
+    response = HttpResponse(status=202)
+    response["X-Progress"] = job.progress or job.status
+    response["Retry-After"] = "2"
+    return response
+
+
+export_status = fhir_view(_export_status, also=("DELETE",))
+
+
+@fhir_view
+def export_file(request: HttpRequest, job_id: str, name: str) -> HttpResponseBase:
+    caller = _bulk_caller(request)
+    try:
+        job = bulk.read_job(job_id, caller)
+    except InputError as exc:
+        raise NotFoundError(exc.message, "id") from None
+    files = {o["file"] for o in job.output} if job.status == ExportStatus.DONE else set()
+    if name not in files:
+        raise NotFoundError(f"the export has no file {name[:60]!r}", "file")
+    response = FileResponse((bulk.folder(job.id) / name).open("rb"),
+                            content_type="application/fhir+ndjson")  # fmt: skip
+    response["Cache-Control"] = "no-store"
+    return response
