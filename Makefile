@@ -37,7 +37,16 @@ $(CDS_STAMP): tests/cds-validator.txt
 	$(CDS_VENV)/bin/pip install --quiet -r tests/cds-validator.txt
 	touch $(CDS_STAMP)
 
-test: $(STAMP) $(CDS_STAMP)
+# smart-fetch, the Bulk Data client that runs a real export against naltrack in the tests (issue
+# 13), in a virtualenv of its own: a command-line tool with dependencies naltrack does not need.
+BULK_VENV  := .venv-bulk
+BULK_STAMP := $(BULK_VENV)/.installed
+$(BULK_STAMP): tests/bulk-client.txt
+	$(PYTHON) -m venv $(BULK_VENV)
+	$(BULK_VENV)/bin/pip install --quiet -r tests/bulk-client.txt
+	touch $(BULK_STAMP)
+
+test: $(STAMP) $(CDS_STAMP) $(BULK_STAMP)
 	$(LINT_IMPORTS)
 	bash tests/passes.sh $(BIN) $(PG_URL) $(PG_ADMIN) $(TEST_WORKERS)
 
@@ -114,7 +123,7 @@ messages: $(STAMP)
 	$(DJANGO_ADMIN) compilemessages -l es
 
 clean:
-	rm -rf $(VENV) $(CDS_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CDS_VENV) $(BULK_VENV) .pytest_cache .mypy_cache .ruff_cache
 
 ## Mutation testing of the clinical core (issue 9 Part 8): mutmut mutates src/naltrack/clinical/,
 ## runs tests/unit against each mutant, prints the score per module, and fails when the logic

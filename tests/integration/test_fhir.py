@@ -67,8 +67,12 @@ def test_the_capability_statement_tells_what_is_served(fhir: Any) -> None:
     assert set(served) == {  # nothing claimed that is not served (each is tested below and in
         # test_fhir_records.py)
         "Patient", "MedicationRequest", "MedicationAdministration", "MedicationStatement",
-        "Condition", "AllergyIntolerance", "Observation", "EpisodeOfCare", "Flag",
+        "Condition", "AllergyIntolerance", "Observation", "EpisodeOfCare", "Flag", "Group",
     }  # fmt: skip
+    group = served.pop("Group")  # only its $export (test_fhir_bulk.py)
+    assert [o.name for o in group.operation] == ["export"] and not group.interaction
+    assert [o.name for o in served["Patient"].operation] == ["export"]
+    assert [o.name for o in rest.operation] == ["export"]
     for kind, resource in served.items():
         assert {i.code for i in resource.interaction} == {"read", "search-type"}, kind
         if kind != "Patient":

@@ -139,6 +139,14 @@ def test_an_assertion_that_does_not_prove_the_client_is_invalid_client(bad: Any)
     assert AuditEvent.objects.filter(object_type="fhir_client_jwt", action="login_failed").exists()
 
 
+def test_an_assertion_without_iat_is_accepted_within_five_minutes() -> None:
+    # SMART's client assertion requires iss, sub, aud, exp and jti (not iat), as
+    # cumulus-fhir-support's client signs it; its exp bounds the lifetime then.
+    assert ask(client_assertion=assertion(iat=None, exp=int(time.time()) + 290))[0] == 200
+    status, body = ask(client_assertion=assertion(iat=None, exp=int(time.time()) + 900))
+    assert status == 401 and "within 5 minutes" in body["error_description"]
+
+
 def test_an_assertion_is_used_once() -> None:
     once = assertion()
     assert ask(client_assertion=once)[0] == 200

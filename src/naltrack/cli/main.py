@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import accounts, app, clinical, django, measuresdoc, ops, outcomes, reminders
+from . import accounts, app, bulk, clinical, django, measuresdoc, ops, outcomes, reminders
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.register(sub)
     ops.register(sub)
     reminders.register(sub)
+    bulk.register(sub)
     measuresdoc.register(sub)
     outcomes.register(sub)
     return parser

@@ -61,9 +61,11 @@ def _keys(jwks_url: str) -> jwt.PyJWKClient:
 
 
 def prove(token: str, *, issuer: str, jwks_url: str, audiences: Sequence[str],
-          subject: str | None = None) -> dict[str, Any]:  # fmt: skip
+          subject: str | None = None, iat_required: bool = True) -> dict[str, Any]:  # fmt: skip
     """The JWT's claims once its signature, issuer, audience, lifetime (and, given, subject) are
-    proved and its jti is spent; NotTrusted otherwise."""
+    proved and its jti is spent; NotTrusted otherwise. CDS Hooks requires `iat`; a SMART client
+    assertion need not carry it (SMART App Launch 2.x, client-confidential-asymmetric): without
+    one, `exp` may be at most 5 minutes from now."""
     unverified_claims(token)
     try:
         key = _keys(jwks_url).get_signing_key_from_jwt(token)
@@ -73,7 +75,7 @@ def prove(token: str, *, issuer: str, jwks_url: str, audiences: Sequence[str],
         proved = jwt.decode(
             token, key.key, algorithms=list(ALGORITHMS), audience=list(audiences),
             issuer=issuer, leeway=LEEWAY_S,
-            options={"require": ["iss", "sub", "aud", "exp", "iat", "jti"]},
+            options={"require": ["iss", "sub", "aud", "exp", *(["iat"] if iat_required else []), "jti"]},
         )  # fmt: skip
     except jwt.ExpiredSignatureError as exc:
         raise NotTrusted("the JWT has expired") from exc
@@ -85,7 +87,8 @@ def prove(token: str, *, issuer: str, jwks_url: str, audiences: Sequence[str],
         raise NotTrusted(f"the JWT does not verify ({exc})") from exc
     if subject is not None and proved["sub"] != subject:
         raise NotTrusted("the JWT's sub must be the client_id, as its iss is")
-    if int(proved["exp"]) - int(proved["iat"]) > MAX_LIFETIME_S:
+    issued = int(proved["iat"]) if "iat" in proved else int(datetime.now(UTC).timestamp())
+    if int(proved["exp"]) - issued > MAX_LIFETIME_S + (0 if "iat" in proved else LEEWAY_S):
         raise NotTrusted("the JWT must expire within 5 minutes of being issued")
     jti = str(proved["jti"])
     if not jti or len(jti) > 300:

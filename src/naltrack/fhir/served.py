@@ -54,6 +54,7 @@ class Served:
 
 def _choice(name: str, field_name: str, allowed: Mapping[str, Any]) -> Filter:
     def one(value: str) -> Q:
+        value = value.rpartition("|")[2]  # system|code: the code (each system here has one)
         if value not in allowed:
             raise InputError(f"must be one of {', '.join(allowed)} (got {value[:40]!r})", name)
         wanted = allowed[value]
@@ -147,6 +148,12 @@ def _patient_rows(model: type[Model], **where: Any) -> Callable[[], QuerySet[Any
     return lambda: model.objects.filter(**where).order_by("pk")  # type: ignore[attr-defined]
 
 
+# FHIR R4's observation categories (terminology.hl7.org observation-category): a code no record
+# here has matches nothing; anything else is refused.
+OBSERVATION_CATEGORIES = ("social-history", "vital-signs", "imaging", "laboratory", "procedure",
+                          "survey", "exam", "therapy", "activity")  # fmt: skip
+
+
 SERVED: dict[str, Served] = {s.type: s for s in (
     Served("MedicationRequest", RecordKind.MEDICATIONS, _patient_rows(Order),
            records.medication_request, "signed_at", records.MEDICATION_REQUEST_PROFILE, {
@@ -183,10 +190,10 @@ SERVED: dict[str, Served] = {s.type: s for s in (
            }),
     Served("Observation", RecordKind.OBSERVATIONS, _patient_rows(Observation), records.observation,
            "recorded_at", None, {
-               "category": ("token", "laboratory, vital-signs, survey, social-history or procedure",
+               "category": ("token", "An observation category (laboratory, vital-signs, survey, social-history, procedure here)",
                             _choice("category", "kind", {
                                 cat: [k for k in ObservationKind.values if codes.CATEGORY.get(k, codes.SURVEY) == cat]
-                                for cat in ("laboratory", "vital-signs", "survey", "social-history", "procedure")})),
+                                for cat in OBSERVATION_CATEGORIES})),
                "code": ("token", "A LOINC code of the observation (system|code or code)",
                         _token_of(codes.OBSERVATIONS, "kind")),
                "date": ("date", "The day it was observed (prefix and YYYY-MM-DD)",
