@@ -4,13 +4,12 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cdshooks', '0001_tokens_and_feedback'),
+        ("cdshooks", "0001_tokens_and_feedback"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='SeenToken',
+            name="SeenToken",
         ),
     ]

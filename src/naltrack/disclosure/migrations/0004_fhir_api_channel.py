@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('disclosure', '0003_cds_hooks_channel'),
+        ("disclosure", "0003_cds_hooks_channel"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='disclosure',
-            name='channel',
-            field=models.CharField(choices=[('printed_summary', 'Printed record summary'), ('record_export', 'Record export (JSON)'), ('support_notice', 'Notice to a support person (email or text)'), ('cds_hooks', 'Decision-support card in another system (CDS Hooks)'), ('fhir_api', 'Read by another system through the FHIR API')], max_length=20),
+            model_name="disclosure",
+            name="channel",
+            field=models.CharField(
+                choices=[
+                    ("printed_summary", "Printed record summary"),
+                    ("record_export", "Record export (JSON)"),
+                    ("support_notice", "Notice to a support person (email or text)"),
+                    ("cds_hooks", "Decision-support card in another system (CDS Hooks)"),
+                    ("fhir_api", "Read by another system through the FHIR API"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
