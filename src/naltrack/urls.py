@@ -17,6 +17,7 @@ from naltrack.chart import views as chart
 from naltrack.choice import views as choice
 from naltrack.counselling import views as counselling
 from naltrack.disclosure import views as disclosure
+from naltrack.fhir import views as fhir
 from naltrack.insurance import views as insurance
 from naltrack.intake import views as intake
 from naltrack.inventory import views as inventory
@@ -129,6 +130,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("inventory/kits/<int:pk>/", inventory.kit_page, name="inventory-kit"),
     path("policy/", reports.clinic_policy, name="clinic-policy"),
     path("api/", api.urls),
+    path("fhir", fhir.transaction_view, name="fhir-base"),  # FHIR's [base]: POST a transaction
     path("fhir/", include("naltrack.fhir.urls")),
     # CDS Hooks 2.0 (issue 13): the specification's paths, without a trailing slash
     path("cds-services", cds.discovery, name="cds-discovery"),

@@ -60,6 +60,8 @@ def capability_statement(*, software_version: str, on: str) -> CapabilityStateme
                     "42 CFR Part 2, made only when the patient's consent covers it."),
             },
             "resource": kinds,
+            # POST [base]: a transaction Bundle of records from another system (importing.py)
+            "interaction": [{"code": "transaction", "documentation": "Import Patient, AllergyIntolerance, MedicationStatement, MedicationRequest and Observation from another system, all or nothing, idempotent by identifier; POST /fhir/$import takes the same as NDJSON."}],
             "operation": [{"name": "export", "definition": f"{BULK}/OperationDefinition/export"}],
         }],
     })  # fmt: skip

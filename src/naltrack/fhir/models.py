@@ -68,3 +68,20 @@ class ExportJob(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=("status", "requested_at"))]
+
+
+class ImportedResource(models.Model):
+    """A resource imported from another system (importing.py), by that system's identifier: a
+    second import of the same identifier finds this row and changes nothing."""
+
+    resource_type = models.CharField(max_length=40)
+    system = models.CharField(max_length=300)
+    value = models.CharField(max_length=300)
+    object_id = models.PositiveBigIntegerField()  # the row it became (a chart, an allergy, ...)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    imported_by = models.CharField(max_length=150)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=("resource_type", "system", "value"),
+                                               name="fhir_import_once_per_identifier")]  # fmt: skip

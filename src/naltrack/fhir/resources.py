@@ -98,3 +98,11 @@ PATIENT_SEARCH = {
     "birthdate": ("date", "The birth date (YYYY-MM-DD)"),
     "gender": ("token", "female, male, other or unknown"),
 }
+
+
+def refused_entries(refusals: list[Any]) -> OperationOutcome:
+    """An import refused: one issue per refused entry, naming where (Bundle.entry[3].resource.code
+    or line 4) and why; nothing was written."""
+    return OperationOutcome.model_validate({"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "invalid", "diagnostics": r.message, "expression": [r.where]}
+        for r in refusals]})  # fmt: skip

@@ -8,6 +8,8 @@ from . import views
 
 app_name = "fhir"
 urlpatterns: list[URLPattern] = [
+    path("", views.transaction_view, name="transaction"),
+    path("$import", views.ndjson_import, name="import"),
     path("metadata", views.metadata, name="metadata"),
     path("Patient", views.patient_search, name="patient-search"),
     path("Patient/$export", views.export_patients, name="export-patients"),

@@ -15,6 +15,7 @@ Nothing here decides a clinical question: the views gather, call the areas' serv
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ from naltrack.patients.services import read_patient
 from naltrack.signin.bearer import AddressLocked, bearer_actor
 from naltrack.signin.lockout import token_address_locked, token_failed
 
-from . import bulk, capability, records, resources, search, served, smart
+from . import bulk, capability, importing, records, resources, search, served, smart
 from .models import ExportStatus
 
 FHIR_JSON = "application/fhir+json"
@@ -464,3 +465,51 @@ def export_file(request: HttpRequest, job_id: str, name: str) -> HttpResponseBas
                             content_type="application/fhir+ndjson")  # fmt: skip
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+def _import(request: HttpRequest, entries: Callable[[], list[Any]]) -> HttpResponse:
+    reader = _reader(request)
+    if reader.backend is not None:
+        raise _Refused(403, "a backend system reads here; records are imported by a staff member's token")  # fmt: skip
+    assert not isinstance(reader.actor, Service)
+    try:
+        answered = importing.run(entries(), actor=reader.actor, at=clock.now())
+    except importing.ImportRefused as exc:
+        return _answer(resources.refused_entries(exc.refusals), 400)
+    return _answer(Bundle.model_validate({"resourceType": "Bundle", "type": "transaction-response",
+                                          "entry": answered}))  # fmt: skip
+
+
+def _transaction(request: HttpRequest) -> HttpResponseBase:
+    """POST /fhir: a transaction Bundle of records from another system (importing.py)."""
+    if request.method != "POST":
+        raise _Refused(
+            405, "POST a transaction Bundle here; GET /fhir/metadata says what is served"
+        )
+    if request.content_type not in (FHIR_JSON, "application/json"):
+        raise InputError(f"send the Bundle as {FHIR_JSON}", "Content-Type")
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError:
+        raise InputError("the body is not JSON", "body") from None
+    return _import(request, lambda: importing.from_bundle(body))
+
+
+def _ndjson_import(request: HttpRequest) -> HttpResponseBase:
+    """POST /fhir/$import: Bulk NDJSON (one resource a line), taken as one transaction."""
+    if request.method != "POST":
+        raise _Refused(405, "POST the NDJSON here (application/fhir+ndjson)")
+    if request.content_type not in ("application/fhir+ndjson", "application/ndjson"):
+        raise InputError("send the resources as application/fhir+ndjson, one a line", "Content-Type")  # fmt: skip
+    try:
+        text = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("the body is not UTF-8", "body") from None
+    return _import(request, lambda: importing.from_ndjson(text))
+
+
+transaction_view = fhir_view(_transaction, also=("POST",))
+ndjson_import = fhir_view(_ndjson_import, also=("POST",))

@@ -1,0 +1,192 @@
+"""Import from another EHR (issue 13): a transaction Bundle (POST /fhir) and Bulk NDJSON
+(POST /fhir/$import) create a chart, its allergies, its medication list and the observations the
+program records; a second import of the same identifiers changes nothing; a Bundle with one bad
+entry is refused whole with an OperationOutcome naming each bad entry, and nothing is written."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+from fhirclient.models.bundle import Bundle
+from fhirclient.models.operationoutcome import OperationOutcome
+
+from naltrack.accounts.roles import Role
+from naltrack.accounts.services import create_staff, create_token
+from naltrack.accounts.tokens import _issue
+from naltrack.audit.models import AuditEvent
+from naltrack.monitoring.models import Observation
+from naltrack.patients.models import Allergy, MedicationEntry, Patient
+from naltrack.patients.services import PatientInput, register_patient
+from tests.integration.conftest import COORDINATOR, NOW
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
+
+EHR = "urn:oid:2.16.840.1.113883.3.999"  # the sending EHR's identifier system (synthetic)
+MRN_SYSTEM = "http://127.0.0.1:8000/fhir/sid/mrn"
+LOINC = "http://loinc.org"
+
+
+@pytest.fixture
+def post() -> Any:
+    create_staff("pat.prescriber", "a-long-demo-password-1", Role.PRESCRIBER)
+    token = create_token("pat.prescriber", at=NOW)
+
+    def send(body: Any, path: str = "/fhir", content_type: str = "application/fhir+json") -> tuple[int, dict[str, Any]]:  # fmt: skip
+        data = body if isinstance(body, str) else json.dumps(body)
+        r = Client().post(path, data, content_type=content_type,
+                          headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        return r.status_code, r.json()
+
+    return send
+
+
+def ident(value: str) -> list[dict[str, str]]:
+    return [{"system": EHR, "value": value}]
+
+
+def patient_entry() -> dict[str, Any]:
+    return {"fullUrl": "urn:uuid:p1", "request": {"method": "POST", "url": "Patient"}, "resource": {
+        "resourceType": "Patient", "identifier": ident("P-77"),
+        "name": [{"use": "official", "family": "Imported", "given": ["Iris"]}],
+        "gender": "female", "birthDate": "1988-03-04",
+        "telecom": [{"system": "phone", "value": "555-0177"}]}}  # fmt: skip
+
+
+def entry(resource: dict[str, Any]) -> dict[str, Any]:
+    return {"request": {"method": "POST", "url": resource["resourceType"]}, "resource": resource}
+
+
+def bundle(*entries: dict[str, Any]) -> dict[str, Any]:
+    return {"resourceType": "Bundle", "type": "transaction", "entry": list(entries)}
+
+
+def records() -> list[dict[str, Any]]:
+    subject = {"reference": "urn:uuid:p1"}
+    return [
+        entry({"resourceType": "AllergyIntolerance", "identifier": ident("A-1"), "patient": subject,
+               "code": {"text": "Penicillin"}, "reaction": [{"manifestation": [{"text": "Hives"}]}]}),
+        entry({"resourceType": "MedicationStatement", "identifier": ident("M-1"), "status": "active",
+               "subject": subject, "effectiveDateTime": "2026-10-01",
+               "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                                                          "code": "7804", "display": "oxycodone"}]}}),
+        entry({"resourceType": "Observation", "identifier": ident("O-1"), "status": "final",
+               "subject": subject, "effectiveDateTime": "2026-11-20",
+               "code": {"coding": [{"system": LOINC, "code": "1742-6"}]},
+               "valueQuantity": {"value": 52, "unit": "U/L"}}),
+        entry({"resourceType": "Observation", "identifier": ident("O-2"), "status": "final",
+               "subject": subject, "effectiveDateTime": "2026-11-20",
+               "code": {"coding": [{"system": LOINC, "code": "59673-4"}]},
+               "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": "10828004"}]}}),
+    ]  # fmt: skip
+
+
+def test_a_transaction_creates_the_chart_and_its_records(post: Any) -> None:
+    status, body = post(bundle(patient_entry(), *records()))
+    assert status == 200, body
+    parsed = Bundle(body, strict=True)
+    assert parsed.type == "transaction-response"
+    assert [e.response.status for e in parsed.entry] == ["201 Created"] * 5
+    p = Patient.objects.get(family_name="Imported")
+    assert (
+        parsed.entry[0].response.location == f"Patient/{p.pk}" and p.mrn
+    )  # an MRN of the clinic's scheme
+    assert list(Allergy.objects.filter(patient=p).values_list("substance", "reaction")) == [("Penicillin", "Hives")]  # fmt: skip
+    med = MedicationEntry.objects.get(patient=p)
+    assert (med.name, med.rxnorm, med.started_on) == ("oxycodone", "7804", date(2026, 10, 1))
+    obs = {o.kind: o.data for o in Observation.objects.filter(patient=p)}
+    assert obs["liver"]["alt"] == 52 and obs["urine_screen"] == {
+        "results": {"fentanyl": "positive"}
+    }
+    assert AuditEvent.objects.filter(actor="pat.prescriber", patient_mrn=p.mrn, action="create").count() >= 5  # fmt: skip
+
+
+def test_a_second_import_of_the_same_identifiers_changes_nothing(post: Any) -> None:
+    assert post(bundle(patient_entry(), *records()))[0] == 200
+    status, body = post(bundle(patient_entry(), *records()))
+    assert status == 200
+    assert [e["response"]["status"] for e in body["entry"]] == ["200 OK"] * 5
+    assert Patient.objects.filter(family_name="Imported").count() == 1
+    assert (Allergy.objects.count(), MedicationEntry.objects.count(), Observation.objects.count()) == (1, 1, 2)  # fmt: skip
+
+
+def test_one_bad_entry_refuses_the_whole_bundle_naming_each(post: Any) -> None:
+    bad = records()
+    bad[1]["resource"]["medicationCodeableConcept"] = {}  # no name
+    bad[2]["resource"]["code"] = {
+        "coding": [{"system": LOINC, "code": "2345-7"}]
+    }  # glucose: not ours
+    del bad[3]["resource"]["identifier"]
+    status, body = post(bundle(patient_entry(), *bad))
+    assert status == 400
+    issues = OperationOutcome(body, strict=True).issue
+    assert [i.expression[0] for i in issues] == [
+        "Bundle.entry[2].resource.medicationCodeableConcept",
+        "Bundle.entry[3].resource.code",
+        "Bundle.entry[4].resource.identifier",
+    ]
+    assert "2345-7" in issues[1].diagnostics
+    assert not Patient.objects.filter(family_name="Imported").exists()  # nothing written
+    assert not Allergy.objects.exists()
+
+
+def test_a_refusal_by_a_service_rolls_back_what_was_written(post: Any) -> None:
+    late = records()
+    late[2]["resource"]["effectiveDateTime"] = "2027-01-01"  # in the future: the service refuses it
+    status, body = post(bundle(patient_entry(), *late))
+    assert status == 400
+    (issue,) = body["issue"]
+    assert issue["expression"] == ["Bundle.entry[3].resource.observed_on"] and "future" in issue["diagnostics"]  # fmt: skip
+    assert not Patient.objects.filter(family_name="Imported").exists()
+    assert not Allergy.objects.exists()
+
+
+def test_a_likely_duplicate_is_refused_and_an_mrn_links_the_chart(post: Any) -> None:
+    mine = register_patient(PatientInput(mrn="MRN-6001", given_name="Iris", family_name="Imported",
+                                         birth_date=date(1988, 3, 4), sex_at_birth="female"),
+                            actor=COORDINATOR, at=NOW)  # fmt: skip
+    status, body = post(bundle(patient_entry(), *records()))
+    assert status == 400 and "MRN-6001" in body["issue"][0]["diagnostics"]
+    linked = patient_entry()
+    linked["resource"]["identifier"] = [{"system": MRN_SYSTEM, "value": "MRN-6001"}, *ident("P-77")]
+    status, body = post(bundle(linked, *records()))
+    assert status == 200 and body["entry"][0]["response"] == {"status": "200 OK", "location": f"Patient/{mine.pk}"}  # fmt: skip
+    assert Allergy.objects.get().patient_id == mine.pk
+
+
+def test_ndjson_import_takes_the_same_records(post: Any) -> None:
+    mine = register_patient(PatientInput(mrn="MRN-6002", given_name="Nia", family_name="Lines",
+                                         birth_date=date(1979, 1, 1), sex_at_birth="female"),
+                            actor=COORDINATOR, at=NOW)  # fmt: skip
+    lines = []
+    for e in records():
+        r = e["resource"]
+        r[("patient" if r["resourceType"] == "AllergyIntolerance" else "subject")] = {"reference": f"Patient?identifier={MRN_SYSTEM}|MRN-6002"}  # fmt: skip
+        lines.append(json.dumps(r))
+    status, body = post("\n".join(lines), path="/fhir/$import", content_type="application/fhir+ndjson")  # fmt: skip
+    assert status == 200 and [e["response"]["status"] for e in body["entry"]] == ["201 Created"] * 4
+    assert MedicationEntry.objects.get().patient_id == mine.pk
+    status, body = post("not json\n", path="/fhir/$import", content_type="application/fhir+ndjson")
+    assert status == 400 and body["issue"][0]["expression"] == ["line 1"]
+
+
+def test_bad_requests_and_a_read_only_token(post: Any) -> None:
+    assert post({"resourceType": "Patient"})[1]["issue"][0]["expression"] == ["Bundle"]
+    status, body = post({"resourceType": "Bundle", "type": "batch", "entry": []})
+    assert status == 400 and body["issue"][0]["expression"] == ["Bundle.type"]
+    status, body = post(bundle(entry({"resourceType": "Condition", "identifier": ident("C-1"),
+                                      "subject": {"reference": "Patient/1"}})))  # fmt: skip
+    assert status == 400 and body["issue"][0]["expression"] == ["Bundle.entry[0].resource.resourceType"]  # fmt: skip
+    status, body = post(bundle(entry({"resourceType": "Patient", "identifier": ident("X"), "gender": "robot"})))  # fmt: skip
+    where = [i["expression"][0] for i in body["issue"]]
+    assert status == 400 and where == ["Bundle.entry[0].resource.name", "Bundle.entry[0].resource.birthDate",
+                                       "Bundle.entry[0].resource.gender"]  # fmt: skip
+    create_staff("nina.nurse", "a-long-demo-password-1", Role.NURSE)
+    reader = _issue("nina.nurse", at=NOW, by="nina.nurse", scopes=("read",)).token  # read only
+    r = Client().post("/fhir", json.dumps(bundle(patient_entry())), content_type="application/fhir+json",
+                      headers={"Authorization": f"Bearer {reader}"})  # fmt: skip
+    assert r.status_code == 403
+    assert not Patient.objects.exists()
