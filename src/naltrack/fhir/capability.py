@@ -31,6 +31,9 @@ def capability_statement(*, software_version: str, on: str) -> CapabilityStateme
     kinds = [_resource("Patient", PATIENT_SEARCH, US_CORE_PATIENT)]
     kinds += [_resource(s.type, s.search_params(), s.profile) for s in served.SERVED.values()]
     kinds.append(_resource("Flag", served.FLAG_PARAMS, None))
+    kinds.append(_resource("Organization", {"_id": ("token", "program: this program")}, None))
+    kinds.append(_resource("Practitioner", {"_id": ("token", "The resource id"),
+                                            "identifier": ("token", "A staff member's user name")}, None))  # fmt: skip
     patient = kinds[0]
     patient["operation"] = [{"name": "export", "definition": f"{BULK}/OperationDefinition/patient-export"}]  # fmt: skip
     kinds.append({"type": "Group", "operation": [{"name": "export", "definition": f"{BULK}/OperationDefinition/group-export", "documentation": "Groups: active-episodes, all-patients"}]})  # fmt: skip

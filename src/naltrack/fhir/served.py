@@ -15,18 +15,30 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from fhir.resources.R4B.resource import Resource
 
+from naltrack import clock
+from naltrack.appointments.models import Appointment, AppointmentStatus
 from naltrack.clinical import codes
 from naltrack.clinical.consent import RecordKind
 from naltrack.clinical.errors import InputError
+from naltrack.clock import local_day
+from naltrack.disclosure.models import Consent, Disclosure
+from naltrack.disclosure.services import consent_statuses
 from naltrack.monitoring.models import Observation, ObservationKind
 from naltrack.patients.models import Allergy, Assessment, Episode, EpisodeStatus
-from naltrack.treatment.models import Administration, AdministrationStatus, Order, OrderStatus
+from naltrack.treatment.models import (
+    Administration,
+    AdministrationStatus,
+    Order,
+    OrderStatus,
+    TreatmentPlan,
+)
 
-from . import records
+from . import program, records
+from .models import ImportedResource
 from .search import CONTROL, is_id
 
 Filter = Callable[[str], Q]
@@ -41,6 +53,9 @@ class Served:
     updated: str | None  # the field `_lastUpdated` searches (None: not searchable by it)
     profile: str | None = None
     params: dict[str, tuple[str, str, Filter]] = field(default_factory=dict)
+    # The program's own records about a chart (consents, its accounting of disclosures, where
+    # imported records came from): for its staff, never disclosed to another system.
+    staff_only: bool = False
 
     def search_params(self) -> dict[str, tuple[str, str]]:
         """Every parameter served, with its FHIR type and words (the CapabilityStatement's)."""
@@ -154,6 +169,12 @@ OBSERVATION_CATEGORIES = ("social-history", "vital-signs", "imaging", "laborator
                           "survey", "exam", "therapy", "activity")  # fmt: skip
 
 
+def _plans() -> QuerySet[Any]:
+    """Each version of the treatment plans, with the latest version of its episode beside it."""
+    latest = TreatmentPlan.objects.filter(episode=OuterRef("episode")).order_by("-version").values("version")[:1]  # fmt: skip
+    return TreatmentPlan.objects.select_related("episode").annotate(latest_version=Subquery(latest)).order_by("pk")  # fmt: skip
+
+
 SERVED: dict[str, Served] = {s.type: s for s in (
     Served("MedicationRequest", RecordKind.MEDICATIONS, _patient_rows(Order),
            records.medication_request, "signed_at", records.MEDICATION_REQUEST_PROFILE, {
@@ -199,6 +220,26 @@ SERVED: dict[str, Served] = {s.type: s for s in (
                "date": ("date", "The day it was observed (prefix and YYYY-MM-DD)",
                         _when("date", "observed_on", is_date=True)),
            }),
+    Served("Appointment", RecordKind.APPOINTMENTS, _patient_rows(Appointment), program.appointment,
+           "booked_at", None, {
+               "status": ("token", "booked, fulfilled, noshow or cancelled",
+                          _choice("status", "status", {"booked": AppointmentStatus.BOOKED, "fulfilled": AppointmentStatus.KEPT,
+                                                       "noshow": AppointmentStatus.MISSED, "cancelled": AppointmentStatus.CANCELLED})),
+               "date": ("date", "The day of the visit (prefix and YYYY-MM-DD)", _when("date", "on", is_date=True)),
+           }),
+    Served("CarePlan", RecordKind.MEDICATIONS, _plans, lambda r: program.care_plan(r, r.version == r.latest_version),
+           "created_at", None, {
+               "category": ("token", "assess-plan (every plan here is one)", _only("category", "assess-plan")),
+           }),
+    Served("Goal", RecordKind.ASSESSMENTS, lambda: _plans().exclude(goals=""),
+           lambda r: program.goal(r, r.version == r.latest_version), "created_at", None, {}),
+    Served("Consent", RecordKind.DEMOGRAPHICS, lambda: _patient_rows(Consent)().select_related("patient"),
+           lambda r: program.consent(r, consent_statuses(r.patient, [r], local_day(clock.now()))[r.pk]),
+           "recorded_at", None, {}, staff_only=True),
+    Served("AuditEvent", RecordKind.DEMOGRAPHICS, _patient_rows(Disclosure), program.audit_event,
+           "disclosed_at", None, {}, staff_only=True),
+    Served("Provenance", RecordKind.DEMOGRAPHICS, _patient_rows(ImportedResource), program.provenance,
+           "imported_at", None, {}, staff_only=True),
     Served("EpisodeOfCare", RecordKind.EPISODES, _patient_rows(Episode), records.episode_of_care,
            None, None, {
                "status": ("token", "active or finished",

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
@@ -33,13 +34,13 @@ from fhir_core.fhirabstractmodel import FHIRAbstractModel
 
 from naltrack import __version__, clock
 from naltrack.accounts.actors import Service
-from naltrack.accounts.roles import Action
+from naltrack.accounts.roles import Action, Role
 from naltrack.accounts.services import Actor, PermissionRefused
 from naltrack.accounts.tokens import TokenRefused
 from naltrack.alerts.snapshot import read_record, record_protection
 from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.audit.services import record_many
-from naltrack.clinic import active_policy
+from naltrack.clinic import active_policy, clinic_info
 from naltrack.clinical import cds
 from naltrack.clinical.access import OutsideCareTeam
 from naltrack.clinical.consent import (
@@ -58,7 +59,7 @@ from naltrack.patients.services import read_patient
 from naltrack.signin.bearer import AddressLocked, bearer_actor
 from naltrack.signin.lockout import token_address_locked, token_failed
 
-from . import bulk, capability, importing, records, resources, search, served, smart
+from . import bulk, capability, importing, program, records, resources, search, served, smart
 from .models import ExportStatus
 
 FHIR_JSON = "application/fhir+json"
@@ -264,13 +265,21 @@ def _served(resource_type: str) -> served.Served:
     return found
 
 
+def _staff_only(reader: Reader, kind: served.Served) -> None:
+    if kind.staff_only and reader.backend is not None:
+        raise _Refused(403, f"{kind.type} is the program's own record, not disclosed to other systems")  # fmt: skip
+
+
 @fhir_view
 def record_read(request: HttpRequest, resource_type: str, pk: str) -> HttpResponse:
     if resource_type == "Flag":
         return _flag_read(request, pk)
+    if resource_type in PROGRAM_TYPES:
+        return _program_read(request, resource_type, pk)
     kind = _served(resource_type)
     reader = _reader(request)
     reader.require(resource_type, "r")
+    _staff_only(reader, kind)
     row = kind.rows().filter(pk=int(pk)).first() if search.is_id(pk) else None
     patient = Patient.objects.get(pk=row.patient_id) if row is not None else None
     if patient is None or not _open(reader, patient, kind.record_kind, resource_type, clock.now()):
@@ -282,9 +291,12 @@ def record_read(request: HttpRequest, resource_type: str, pk: str) -> HttpRespon
 def record_search(request: HttpRequest, resource_type: str) -> HttpResponse:
     if resource_type == "Flag":
         return _flag_search(request)
+    if resource_type in PROGRAM_TYPES:
+        return _program_search(request, resource_type)
     kind = _served(resource_type)
     reader = _reader(request)
     reader.require(resource_type, "s")
+    _staff_only(reader, kind)
     params = _params(request)
     count, offset = search.count_and_offset(params)
     patient_pk = served.patient_id(params)
@@ -338,6 +350,62 @@ def _flag_search(request: HttpRequest) -> HttpResponse:
     if patient is not None and _open(reader, patient, RecordKind.MEDICATIONS, "Flag", clock.now()):
         found = _flags(patient)
     base = f"{resources.public_url()}/fhir/Flag"
+    return _answer(_bundle(base, params, count, offset, len(found), found[offset : offset + count]))
+
+
+# The program and its staff: not a patient's record (no consent filter), read by any token whose
+# scopes allow it.
+PROGRAM_TYPES = ("Organization", "Practitioner")
+
+
+def _staff_rows() -> Any:
+    return (
+        User.objects.filter(staff__isnull=False)
+        .select_related("staff")
+        .order_by("pk")
+    )
+
+
+def _program_resource(resource_type: str, row: Any) -> Resource:
+    if resource_type == "Organization":
+        return program.organization(clinic_info())
+    return program.practitioner(row, Role(row.staff.role).label)
+
+
+def _program_read(request: HttpRequest, resource_type: str, pk: str) -> HttpResponse:
+    reader = _reader(request)
+    reader.require(resource_type, "r")
+    if resource_type == "Organization":
+        if pk != "program":
+            raise _no_such(resource_type, pk)
+        return _answer(program.organization(clinic_info()))
+    row = _staff_rows().filter(pk=int(pk)).first() if search.is_id(pk) else None
+    if row is None:
+        raise _no_such(resource_type, pk)
+    return _answer(_program_resource(resource_type, row))
+
+
+def _program_search(request: HttpRequest, resource_type: str) -> HttpResponse:
+    reader = _reader(request)
+    reader.require(resource_type, "s")
+    params = _params(request)
+    allowed = {"_id", "identifier"} if resource_type == "Practitioner" else {"_id"}
+    for name in params:
+        if name not in allowed and name not in search.CONTROL:
+            raise InputError(f"is not a search parameter of {resource_type} here (served: {', '.join(sorted(allowed))})", name)  # fmt: skip
+    count, offset = search.count_and_offset(params)
+    if resource_type == "Organization":
+        found: list[Resource] = [program.organization(clinic_info())]
+        if any(v != "program" for v in params.get("_id", [])):
+            found = []
+    else:
+        rows = _staff_rows()
+        for value in params.get("_id", []):
+            rows = rows.filter(pk=int(value)) if search.is_id(value) else rows.none()
+        for value in params.get("identifier", []):
+            rows = rows.filter(username=value.rpartition("|")[2])
+        found = [_program_resource(resource_type, r) for r in rows]
+    base = f"{resources.public_url()}/fhir/{resource_type}"
     return _answer(_bundle(base, params, count, offset, len(found), found[offset : offset + count]))
 
 
