@@ -91,6 +91,8 @@ bench: $(STAMP)
 	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench-outcomes-page.sqlite3 $(BIN)/python benchmarks/outcomes_page.py --patients $(OUTCOMES_PATIENTS)
 	rm -f $(VENV)/bench-cds.sqlite3
 	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench-cds.sqlite3 $(BIN)/python benchmarks/cds_hooks.py
+	rm -f $(VENV)/bench-fhir.sqlite3
+	NALTRACK_DATABASE_URL=sqlite:///$(VENV)/bench-fhir.sqlite3 $(BIN)/python benchmarks/fhir_server.py
 	@if $(BIN)/python benchmarks/pg_reset.py $(PG_ADMIN) $(BENCH_DB); then \
 	  NALTRACK_DATABASE_URL=$(BENCH_PG) $(BIN)/python benchmarks/clinic.py; \
 	else echo "note: PostgreSQL is not reachable at $(PG_ADMIN); its clinic benchmark was skipped"; fi
