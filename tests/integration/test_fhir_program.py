@@ -117,6 +117,24 @@ def test_provenance_of_an_imported_allergy(staff: Any, patient: Patient) -> None
     assert prov["target"][0]["reference"] == r.json()["entry"][0]["response"]["location"]
     assert prov["entity"][0]["what"]["identifier"] == {"system": "urn:oid:1.2.3", "value": "A-9"}
     assert prov["agent"][0]["who"]["display"] == "pat.prescriber"
+    # US Core's _revinclude: the allergy with where it came from, in one search.
+    status, body = staff(
+        f"/fhir/AllergyIntolerance?patient={patient.pk}&_revinclude=Provenance:target"
+    )
+    assert status == 200
+    assert [(e["resource"]["resourceType"], e["search"]["mode"]) for e in body["entry"]] == [
+        ("AllergyIntolerance", "match"), ("Provenance", "include")]  # fmt: skip
+    assert "_revinclude=Provenance%3Atarget" in body["link"][0]["url"]
+    status, body = staff(
+        f"/fhir/AllergyIntolerance?patient={patient.pk}&_revinclude=Device:patient"
+    )
+    assert status == 400 and body["issue"][0]["expression"] == ["_revinclude"]
+    status, body = staff(
+        f"/fhir/MedicationRequest?patient={patient.pk}&_include=MedicationRequest:medication"
+    )
+    assert status == 200 and {e["search"]["mode"] for e in body["entry"]} == {
+        "match"
+    }  # a code, not a reference
 
 
 def test_the_program_and_its_staff(staff: Any) -> None:

@@ -29,7 +29,12 @@ def _resource(kind: str, params: dict[str, tuple[str, str]], profile: str | None
 def capability_statement(*, software_version: str, on: str) -> CapabilityStatement:
     base = f"{public_url()}/fhir"
     kinds = [_resource("Patient", PATIENT_SEARCH, US_CORE_PATIENT)]
-    kinds += [_resource(s.type, s.search_params(), s.profile) for s in served.SERVED.values()]
+    for s in served.SERVED.values():
+        entry = _resource(s.type, s.search_params(), s.profile)
+        entry["searchRevInclude"] = ["Provenance:target"]  # views.INCLUDES
+        if s.type == "MedicationRequest":
+            entry["searchInclude"] = ["MedicationRequest:medication"]
+        kinds.append(entry)
     kinds.append(_resource("Flag", served.FLAG_PARAMS, None))
     kinds.append(_resource("Organization", {"_id": ("token", "program: this program")}, None))
     kinds.append(_resource("Practitioner", {"_id": ("token", "The resource id"),

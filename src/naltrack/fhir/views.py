@@ -60,7 +60,7 @@ from naltrack.signin.bearer import AddressLocked, bearer_actor
 from naltrack.signin.lockout import token_address_locked, token_failed
 
 from . import bulk, capability, importing, program, records, resources, search, served, smart
-from .models import ExportStatus
+from .models import ExportStatus, ImportedResource
 
 FHIR_JSON = "application/fhir+json"
 log = logging.getLogger("naltrack.fhir")
@@ -180,7 +180,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
 
 
 def _bundle(base: str, params: Mapping[str, Sequence[str]], count: int, offset: int, total: int,
-            found: Iterable[Resource]) -> Bundle:  # fmt: skip
+            found: Iterable[Resource], included: Sequence[Resource] = ()) -> Bundle:  # fmt: skip
     """A searchset page, with its self, next and previous links (the same search, another page)."""
 
     def link(relation: str, at_offset: int) -> dict[str, str]:
@@ -198,7 +198,10 @@ def _bundle(base: str, params: Mapping[str, Sequence[str]], count: int, offset: 
     return Bundle.model_validate({
         "resourceType": "Bundle", "type": "searchset", "total": total, "link": links,
         "entry": [{"fullUrl": f"{base}/{r.id}", "resource": r.model_dump(exclude_none=True),
-                   "search": {"mode": "match"}} for r in found],
+                   "search": {"mode": "match"}} for r in found]
+                 + [{"fullUrl": f"{resources.public_url()}/fhir/{r.get_resource_type()}/{r.id}",
+                     "resource": r.model_dump(exclude_none=True), "search": {"mode": "include"}}
+                    for r in included],
     })  # fmt: skip
 
 
@@ -299,16 +302,39 @@ def record_search(request: HttpRequest, resource_type: str) -> HttpResponse:
     _staff_only(reader, kind)
     params = _params(request)
     count, offset = search.count_and_offset(params)
+    revinclude = _includes(params, resource_type)
     patient_pk = served.patient_id(params)
-    rows = served.rows(kind, params, patient_pk)  # every parameter checked before the chart opens
+    searched = {k: v for k, v in params.items() if k not in INCLUDES}
+    rows = served.rows(kind, searched, patient_pk)  # every parameter checked before the chart opens
     patient = Patient.objects.filter(pk=patient_pk).first()
     found: list[Resource] = []
     total = 0
     if patient is not None and _open(reader, patient, kind.record_kind, resource_type, clock.now()):
         total = rows.count()
         found = [kind.resource(r) for r in rows[offset : offset + count]]
+    included: list[Resource] = []
+    if revinclude and found and reader.backend is None:  # provenance is the program's own record
+        imported = ImportedResource.objects.filter(resource_type=resource_type,
+                                                   object_id__in=[int(str(r.id)) for r in found])  # fmt: skip
+        included = [program.provenance(row) for row in imported.order_by("pk")]
     base = f"{resources.public_url()}/fhir/{resource_type}"
-    return _answer(_bundle(base, params, count, offset, total, found))
+    return _answer(_bundle(base, params, count, offset, total, found, included))
+
+
+# US Core's _include and _revinclude: the medication of an order (always a code here, never a
+# reference: nothing to include) and the provenance of imported records.
+INCLUDES = {"_include": {"MedicationRequest:medication"}, "_revinclude": {"Provenance:target"}}
+
+
+def _includes(params: Mapping[str, list[str]], resource_type: str) -> bool:
+    """Check `_include` and `_revinclude`; whether Provenance is to be included."""
+    for name, allowed in INCLUDES.items():
+        for value in params.get(name, []):
+            if value not in allowed or (
+                name == "_include" and not value.startswith(resource_type + ":")
+            ):
+                raise InputError(f"only {', '.join(sorted(allowed))} is served (got {value[:60]!r})", name)  # fmt: skip
+    return bool(params.get("_revinclude"))
 
 
 def _flags(patient: Patient) -> list[Resource]:
@@ -359,11 +385,7 @@ PROGRAM_TYPES = ("Organization", "Practitioner")
 
 
 def _staff_rows() -> Any:
-    return (
-        User.objects.filter(staff__isnull=False)
-        .select_related("staff")
-        .order_by("pk")
-    )
+    return User.objects.filter(staff__isnull=False).select_related("staff").order_by("pk")
 
 
 def _program_resource(resource_type: str, row: Any) -> Resource:
