@@ -12,10 +12,12 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +230,68 @@ def test_only_this_clinics_mrn_with_the_same_birth_date_finds_the_patient(
     assert not Disclosure.objects.exists()
 
 
+@pytest.fixture
+def ehr_fhir_server() -> Iterator[tuple[str, list[str], dict[str, Any]]]:
+    """The EHR's FHIR server on loopback: GET /fhir/Patient/ehr-77 with the right bearer token
+    answers the Patient (the test sets it); every Authorization header it was sent is kept."""
+    seen: list[str] = []
+    patient: dict[str, Any] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Authorization", ""))
+            ok = self.path == "/fhir/Patient/ehr-77" and seen[-1] == "Bearer ehr-access-1"
+            body = json.dumps(patient if ok else {"resourceType": "OperationOutcome"}).encode()
+            self.send_response(200 if ok else 401)
+            self.send_header("Content-Type", "application/fhir+json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/fhir", seen, patient
+    server.shutdown()
+
+
+def test_an_ehrs_web_client_may_call_from_its_own_origin(on_injection: Patient) -> None:
+    """CORS (CDS Hooks 2.0): the preflight is answered before any JWT, and every answer, a
+    refusal too, lets the browser read it; trust stays the JWT."""
+    pre = Client().options("/cds-services/naltrexone-status", HTTP_ORIGIN="https://ehr.example.org",
+                           HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+                           HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, content-type")  # fmt: skip
+    assert pre.status_code == 200 and pre["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in pre["Access-Control-Allow-Methods"]
+    assert "Authorization" in pre["Access-Control-Allow-Headers"]
+    assert Client().get("/cds-services")["Access-Control-Allow-Origin"] == "*"
+    refused = Client().post(
+        "/cds-services/naltrexone-status", "{}", content_type="application/json"
+    )
+    assert refused.status_code == 401 and refused["Access-Control-Allow-Origin"] == "*"
+    assert not Disclosure.objects.exists()
+
+
+def test_without_prefetch_the_patient_is_read_from_the_ehrs_fhir_server(
+    on_injection: Patient, ehr_fhir_server: Any
+) -> None:
+    url, seen, patient = ehr_fhir_server
+    patient.update(fhir_patient(on_injection))
+    body = request("patient-view", on_injection, prefetch={}, fhirServer=url,
+                   fhirAuthorization={"access_token": "ehr-access-1", "token_type": "Bearer",
+                                      "expires_in": 300, "scope": "patient/Patient.read",
+                                      "subject": "naltrack"})  # fmt: skip
+    status, answer = call("naltrexone-status", body)
+    assert status == 200 and answer["cards"][0]["summary"].startswith("Naltrexone blocks opioids")
+    assert seen == ["Bearer ehr-access-1"]
+    body["fhirAuthorization"]["access_token"] = "wrong"  # the EHR refuses: no data, a 412
+    assert call("naltrexone-status", body)[0] == 412
+    body["fhirServer"] = "http://ehr.example/fhir"  # a token never travels in the clear
+    status, answer = call("naltrexone-status", body)
+    assert status == 400 and answer["field"] == "fhirServer"
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -270,6 +334,8 @@ def test_patient_view_says_the_blockade_and_that_the_patient_is_already_treated(
     )
     assert "does not apply" in card["detail"] and "regional analgesia" in card["detail"]
     assert "42 CFR part 2" in card["detail"]  # the re-disclosure notice travels with it
+    (link,) = card["links"]  # the label the advice rests on (source S1)
+    assert link["type"] == "absolute" and link["url"].startswith("https://dailymed.nlm.nih.gov/")
     d = Disclosure.objects.get()
     assert (d.channel, d.recipient_name, d.purpose, d.record_kinds) == (
         "cds_hooks",

@@ -6,9 +6,11 @@ A call is answered in four steps, each refusing rather than guessing:
    order hook), refused with a 400 naming the field;
 2. the patient: the prefetched Patient must carry this clinic's MRN identifier (the system
    `{NALTRACK_PUBLIC_URL}/fhir/sid/mrn`), and its birth date, when given, must be the chart's. An
-   EHR's own patient id is never taken for ours: two systems' ids collide. No prefetched Patient
-   is a 412 (the specification's answer when the service cannot get the data it needs); a
-   Patient that is not one of ours gets no card;
+   EHR's own patient id is never taken for ours: two systems' ids collide. Without a prefetched
+   Patient, it is read from the EHR's FHIR server when the request gives `fhirServer` and
+   `fhirAuthorization` (https; 3 s at most); otherwise, or when that read fails, the answer is a
+   412 (the specification's answer when the service cannot get the data it needs); a Patient that
+   is not one of ours gets no card;
 3. the advice: the core's (clinical/cds.py), from the facts the chart shows (the doses and the
    protection status, the latest signed screening of the episode);
 4. the consent filter: a card about a patient of a 42 CFR Part 2 program is a disclosure. It goes
@@ -20,11 +22,15 @@ A call is answered in four steps, each refusing rather than guessing:
 
 from __future__ import annotations
 
+import json
+import logging
+import urllib.request
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 
@@ -63,6 +69,13 @@ from .models import Feedback
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 PATIENT_PREFETCH = {"patient": "Patient/{{context.patientId}}"}
+# Every card links to the label its advice rests on: the clinical reference's source S1, whose
+# canonical copy is DailyMed's (clinical-reference.md, "Sources").
+LABEL_LINK = ("VIVITROL (naltrexone) prescribing information, DailyMed",
+              "https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=VIVITROL")  # fmt: skip
+FETCH_TIMEOUT_S = 3  # a card must come in well under a second; a slow EHR gets none
+MAX_PATIENT_BYTES = 1_000_000
+log = logging.getLogger("naltrack.cdshooks")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +132,8 @@ class HookRequest:
     patient_id: str
     prefetched: Mapping[str, Any] | None
     orders: tuple[Order, ...]
+    fhir_server: str = ""  # the EHR's FHIR server and a token for it, to read the Patient when it
+    fhir_token: str = ""  # was not prefetched (CDS Hooks 2.0 "FHIR Resource Access")
 
 
 def _obj(value: object, field: str) -> Mapping[str, Any]:
@@ -182,7 +197,40 @@ def parse(hook: Hook, body: object) -> HookRequest:
                 raise InputError("must be a list of the selected orders' references", "context.selections")  # fmt: skip
             found = [o for o in found if o.resource_id in selections]
         orders = found
-    return HookRequest(instance, patient_id, prefetched, tuple(orders))
+    server, token = _fhir_access(data)
+    return HookRequest(instance, patient_id, prefetched, tuple(orders), server, token)
+
+
+def _fhir_access(data: Mapping[str, Any]) -> tuple[str, str]:
+    """`fhirServer` and `fhirAuthorization.access_token`, when the EHR sends both: https only
+    (loopback http for tests), as the specification requires of a token's travel."""
+    server, auth = data.get("fhirServer"), data.get("fhirAuthorization")
+    if server is None or auth is None:
+        return "", ""
+    server = _str(server, "fhirServer")
+    if not server.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise InputError("must be an https address", "fhirServer")
+    auth = _obj(auth, "fhirAuthorization")
+    if str(auth.get("token_type", "")).lower() != "bearer":
+        raise InputError("token_type must be Bearer", "fhirAuthorization.token_type")
+    return server.rstrip("/"), _str(auth.get("access_token"), "fhirAuthorization.access_token")
+
+
+def _fetch_patient(request: HookRequest) -> Mapping[str, Any]:
+    """The Patient read from the EHR's FHIR server (no prefetch sent); NoPrefetch when it cannot be
+    read, as the specification's 412 says."""
+    url = f"{request.fhir_server}/Patient/{quote(request.patient_id, safe='')}"
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {request.fhir_token}",
+                                               "Accept": "application/fhir+json"})  # fmt: skip
+    try:
+        with urllib.request.urlopen(req, timeout=FETCH_TIMEOUT_S) as response:
+            found = json.loads(response.read(MAX_PATIENT_BYTES))
+    except (OSError, ValueError):
+        log.warning("CDS Hooks: could not read the Patient from the EHR's FHIR server")
+        raise NoPrefetch from None
+    if not isinstance(found, dict):
+        raise NoPrefetch
+    return found
 
 
 # --- 2. the patient -------------------------------------------------------------------------------
@@ -191,9 +239,12 @@ def parse(hook: Hook, body: object) -> HookRequest:
 def find_patient(request: HookRequest) -> Patient | None:
     """Ours when the prefetched Patient names our MRN (and, if it gives one, the same birth
     date); a merged chart answers as the chart it was merged into."""
-    if request.prefetched is None or request.prefetched.get("patient") is None:
+    if request.prefetched is not None and request.prefetched.get("patient") is not None:
+        resource = _obj(request.prefetched.get("patient"), "prefetch.patient")
+    elif request.fhir_server:
+        resource = _fetch_patient(request)
+    else:
         raise NoPrefetch
-    resource = _obj(request.prefetched.get("patient"), "prefetch.patient")
     if resource.get("resourceType") != "Patient":
         raise InputError("must be a Patient", "prefetch.patient")
     system = mrn_system()
@@ -262,6 +313,7 @@ def _card(advice: Advice, order: Order | None, notice: str) -> dict[str, Any]:
         "detail": f"{advice.detail}\n\nSource: naltrack clinical reference, {advice.source}.\n\n*{notice}*",
         "source": {"label": f"naltrack, {settings.REMINDERS.clinic_short_name}"},
         "selectionBehavior": "at-most-one",
+        "links": [{"label": LABEL_LINK[0], "url": LABEL_LINK[1], "type": "absolute"}],
     }
     if order is not None and order.resource_id and advice.indicator is Indicator.CRITICAL:
         card["suggestions"] = [{

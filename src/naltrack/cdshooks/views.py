@@ -21,13 +21,32 @@ from . import services
 from .auth import Caller, NotTrusted, bearer, verify
 
 
-def _json(data: dict[str, Any], status: int = 200) -> JsonResponse:
+def _json(data: dict[str, Any], status: int = 200) -> HttpResponse:
     answer = JsonResponse(data, status=status)
     answer["Cache-Control"] = "no-store"
+    return _cors(answer)
+
+
+def _cors(answer: HttpResponse) -> HttpResponse:
+    """CDS Hooks 2.0 "Cross-Origin Resource Sharing": an EHR's web client calls the services from
+    its own origin. Any origin may: trust is the signed JWT (no cookie, no session is read)."""
+    answer["Access-Control-Allow-Origin"] = "*"
+    answer["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    answer["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+    answer["Access-Control-Expose-Headers"] = "Origin, Accept, Content-Location, Location, X-Requested-With"  # fmt: skip
     return answer
 
 
+def _preflight() -> HttpResponse:
+    answer = HttpResponse(status=200)
+    answer["Access-Control-Max-Age"] = "600"
+    return _cors(answer)
+
+
+@csrf_exempt
 def discovery(request: HttpRequest) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return _preflight()
     if request.method not in ("GET", "HEAD"):
         return _json({"error": "discovery is read with GET"}, 405)
     return _json(services.discovery())
@@ -35,6 +54,8 @@ def discovery(request: HttpRequest) -> HttpResponse:
 
 def _call(request: HttpRequest, service_id: str,
           then: Callable[[services.Hook, object, Caller], dict[str, Any]], *, feedback: bool = False) -> HttpResponse:  # fmt: skip
+    if request.method == "OPTIONS":  # a browser's preflight: before any JWT
+        return _preflight()
     hook = services.SERVICES.get(service_id)
     if hook is None:
         return _json({"error": f"no CDS service {service_id!r}; see /cds-services"}, 404)
