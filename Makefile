@@ -46,7 +46,16 @@ $(BULK_STAMP): tests/bulk-client.txt
 	$(BULK_VENV)/bin/pip install --quiet -r tests/bulk-client.txt
 	touch $(BULK_STAMP)
 
-test: $(STAMP) $(CDS_STAMP) $(BULK_STAMP)
+# Medplum's FHIR validator (@medplum/core, pinned in tests/uscore/package-lock.json), which checks
+# the resources that claim US Core 6.1 profiles in the tests (issue 13), in tests/uscore/node_modules
+# (Node 20 and npm). `npm ci` installs exactly the lock file's versions, each with its checksum.
+USCORE_DIR   := tests/uscore
+USCORE_STAMP := $(USCORE_DIR)/node_modules/.installed
+$(USCORE_STAMP): $(USCORE_DIR)/package.json $(USCORE_DIR)/package-lock.json
+	cd $(USCORE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(USCORE_STAMP)
+
+test: $(STAMP) $(CDS_STAMP) $(BULK_STAMP) $(USCORE_STAMP)
 	$(LINT_IMPORTS)
 	bash tests/passes.sh $(BIN) $(PG_URL) $(PG_ADMIN) $(TEST_WORKERS)
 
@@ -125,7 +134,7 @@ messages: $(STAMP)
 	$(DJANGO_ADMIN) compilemessages -l es
 
 clean:
-	rm -rf $(VENV) $(CDS_VENV) $(BULK_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CDS_VENV) $(BULK_VENV) $(USCORE_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache
 
 ## Mutation testing of the clinical core (issue 9 Part 8): mutmut mutates src/naltrack/clinical/,
 ## runs tests/unit against each mutant, prints the score per module, and fails when the logic
