@@ -18,9 +18,11 @@ from naltrack.patients.models import Patient
 
 FHIR_VERSION = "4.0.1"
 US_CORE_PATIENT = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"
-# The administrative gender of FHIR for naltrack's sex at birth (naltrack records no gender
-# identity): http://hl7.org/fhir/R4/valueset-administrative-gender.html
-GENDER = {"female": "female", "male": "male", "intersex": "other", "unknown": "unknown"}
+# The administrative gender of FHIR for naltrack's sex at birth (clinical.vocab.SexAtBirth: female,
+# male, other; naltrack records no gender identity):
+# http://hl7.org/fhir/R4/valueset-administrative-gender.html. "unknown" is no stored value: a search
+# for it is a valid FHIR search that finds no chart.
+GENDER = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
 # OperationOutcome.issue.code (http://hl7.org/fhir/R4/valueset-issue-type.html) by HTTP status.
 ISSUE_CODE = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
               405: "not-supported", 406: "not-supported", 429: "throttled", 500: "exception"}  # fmt: skip

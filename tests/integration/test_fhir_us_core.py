@@ -1,0 +1,191 @@
+"""FHIR R4 and US Core 6.1 (issue 13): every resource naltrack serves for a chart, read from the
+real endpoints, is validated by another project's validator: Medplum's (@medplum/core, pinned in
+tests/uscore/package.json, installed by `make test` with `npm ci`), against the US Core 6.1.0
+StructureDefinitions each resource claims in meta.profile (tests/uscore/profiles, see its README)
+or, where a resource claims none, against FHIR R4's own definition of its type. The validator is
+shown to catch broken copies of the same resources, so a pass is not a validator that checks
+nothing. Outside CI a machine without the validator skips; in CI (CI=true) that is a failure."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import subprocess
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from naltrack.accounts.roles import Role
+from naltrack.accounts.services import create_staff, create_token
+from naltrack.patients.models import Patient
+from naltrack.patients.records import add_allergy
+from naltrack.patients.services import PatientInput, register_patient
+from tests.integration.conftest import COORDINATOR, NOW, PRESCRIBER, TODAY, started_on_injection
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
+
+USCORE = Path(__file__).resolve().parents[1] / "uscore"
+US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition"
+# What naltrack claims, by resource type (resources.py and records.py).
+CLAIMED = {
+    "Patient": f"{US_CORE}/us-core-patient",
+    "MedicationRequest": f"{US_CORE}/us-core-medicationrequest",
+    "Condition": f"{US_CORE}/us-core-condition-problems-health-concerns",
+    "AllergyIntolerance": f"{US_CORE}/us-core-allergyintolerance",
+}
+SEARCHED = ("MedicationRequest", "MedicationAdministration", "MedicationStatement", "Condition",
+            "AllergyIntolerance", "Observation", "EpisodeOfCare", "Flag")  # fmt: skip
+
+
+def profiles_dir() -> Path:
+    """The US Core StructureDefinitions: NALTRACK_US_CORE_PROFILES, else tests/uscore/profiles,
+    else uscore/profiles in the shared folder beside the repository (tests/uscore/README.md)."""
+    if os.environ.get("NALTRACK_US_CORE_PROFILES"):
+        return Path(os.environ["NALTRACK_US_CORE_PROFILES"])
+    here = USCORE / "profiles"
+    shared = USCORE.parents[1].parent / "shared/uscore/profiles"
+    return shared if not any(here.glob("*.json")) and shared.is_dir() else here
+
+
+def node() -> str:
+    """node, with the validator installed in tests/uscore/node_modules; a skip outside CI when
+    either is missing, a failure in CI."""
+    found = shutil.which("node")
+    if found is None or not (USCORE / "node_modules/@medplum/core/package.json").exists():
+        why = "node or tests/uscore/node_modules is missing: `make test` runs `npm ci` there"
+        if os.environ.get("CI") == "true":
+            pytest.fail(why)
+        pytest.skip(why)
+    return found
+
+
+def validate(resources: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
+    """Medplum's verdict: the exit status and, per resource and profile, the issues."""
+    run = subprocess.run([node(), str(USCORE / "validate.mjs"), str(profiles_dir())],
+                         input=json.dumps(resources), capture_output=True, text=True,
+                         timeout=120, check=False)  # fmt: skip
+    assert run.returncode in (0, 1), run.stdout + run.stderr
+    report = json.loads(run.stdout)
+    assert set(CLAIMED.values()) <= set(report["profiles"]), report["profiles"]
+    return run.returncode, report["results"]
+
+
+def errors(results: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    return [(r["resource"], i["path"], i["message"]) for r in results for i in r["issues"]
+            if i["severity"] in ("error", "fatal")]  # fmt: skip
+
+
+@pytest.fixture
+def fhir() -> Any:
+    create_staff("nina.nurse", "a-long-demo-password-1", Role.NURSE)
+    token = create_token("nina.nurse", at=NOW)
+    client = Client()
+
+    def get(path: str) -> dict[str, Any]:
+        r = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, (path, r.content)
+        body: dict[str, Any] = r.json()
+        return body
+
+    return get
+
+
+@pytest.fixture
+def served(fhir: Any) -> list[dict[str, Any]]:
+    """Every resource served for a chart on the injection since 10 days ago (assessed, screened,
+    ordered, given, observed), with an allergy that has a reaction and one that has none; and the
+    Patient of a chart with a phone, an email and an address, sex at birth other (gender other)."""
+    p: Patient = started_on_injection("MRN-5201", TODAY - timedelta(days=10))
+    add_allergy(p, substance="Penicillin", reaction="Hives", actor=PRESCRIBER, at=NOW)
+    add_allergy(p, substance="Latex", actor=PRESCRIBER, at=NOW)
+    reachable = register_patient(
+        PatientInput(mrn="MRN-5202", given_name="Robin", family_name="Example", birth_date=date(1990, 2, 3),
+                     sex_at_birth="other", phone="555-0142", email="robin@example.org",
+                     address="12 Synthetic Way\nSpringfield"),
+        actor=COORDINATOR, at=NOW,
+    )  # fmt: skip
+    resources = [fhir(f"/fhir/Patient/{p.pk}"), fhir(f"/fhir/Patient/{reachable.pk}")]
+    for kind in SEARCHED:
+        bundle = fhir(f"/fhir/{kind}?patient={p.pk}&_count=100")
+        resources += [e["resource"] for e in bundle.get("entry", [])]
+    return resources
+
+
+def test_every_resource_served_conforms_to_the_profiles_it_claims(
+    served: list[dict[str, Any]],
+) -> None:
+    claims = {(r["resourceType"], url) for r in served for url in r.get("meta", {}).get("profile", [])}  # fmt: skip
+    assert claims == set(CLAIMED.items())  # every claim is checked below, and only these are made
+    # All but MedicationStatement (a tablet the patient reported taking; none on the injection).
+    assert {r["resourceType"] for r in served} == {"Patient", *SEARCHED} - {"MedicationStatement"}
+    status, results = validate(served)
+    assert errors(results) == [] and status == 0, json.dumps(results, indent=1)
+    test, robin = (r for r in served if r["resourceType"] == "Patient")
+    assert (test["gender"], robin["gender"]) == ("male", "other")  # sex at birth other: not unknown
+    assert {t["system"] for t in robin["telecom"]} == {"phone", "email"} and robin["address"]
+    checked = {(r["resource"].split("/")[0], r["profile"]) for r in results}
+    assert set(CLAIMED.items()) <= checked
+
+
+def test_a_chart_of_sex_at_birth_other_is_found_by_gender_other(fhir: Any) -> None:
+    """naltrack keeps female, male or other (clinical.vocab.SexAtBirth); FHIR's gender other."""
+    register_patient(
+        PatientInput(mrn="MRN-5203", given_name="Sam", family_name="Example", birth_date=date(1991, 4, 5),
+                     sex_at_birth="other"),
+        actor=COORDINATOR, at=NOW,
+    )  # fmt: skip
+    found = fhir("/fhir/Patient?gender=other")["entry"]
+    assert [(e["resource"]["identifier"][0]["value"], e["resource"]["gender"]) for e in found] == [
+        ("MRN-5203", "other")
+    ]
+    assert "entry" not in fhir("/fhir/Patient?gender=unknown")  # a FHIR gender no chart has
+
+
+# Each case: a served resource with what a profile requires taken away (dotted paths, a number is a
+# list index), the path the validator must name and the words it must say. Patient.gender,
+# Patient.identifier.system, Condition.category and AllergyIntolerance.code are optional in base R4,
+# and us-core-6 and us-core-21 are US Core's invariants: those errors come from the profiles.
+BROKEN = [
+    ("Patient", ("identifier",), "Patient.identifier", "Missing required property"),
+    ("Patient", ("identifier.0.system",), "Patient.identifier[0].system", "Missing required property"),
+    ("Patient", ("name",), "Patient.name", "Missing required property"),
+    ("Patient", ("name.0.family", "name.0.given"), "Patient.name[0]", "Constraint us-core-6 not met"),
+    ("Patient", ("gender",), "Patient.gender", "Missing required property"),
+    ("Condition", ("category",), "Condition.category", "Missing required property"),
+    ("Condition", ("code",), "Condition.code", "Missing required property"),
+    ("MedicationRequest", ("requester",), "MedicationRequest", "Constraint us-core-21 not met"),
+    ("AllergyIntolerance", ("code",), "AllergyIntolerance.code", "Missing required property"),
+    ("AllergyIntolerance", ("patient",), "AllergyIntolerance.patient", "Missing required property"),
+]  # fmt: skip
+
+
+def without(resource: dict[str, Any], dotted: str) -> None:
+    *parents, last = dotted.split(".")
+    node: Any = resource
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]
+    del node[int(last) if last.isdigit() else last]
+
+
+def test_the_validator_refuses_what_the_profiles_require(served: list[dict[str, Any]]) -> None:
+    """The same validator, on copies of the served resources each missing one thing a profile
+    requires: one error each, naming it (so the pass above is not a validator that checks nothing)."""
+    first = {r["resourceType"]: r for r in reversed(served)}
+    broken = []
+    for n, (kind, taken, _, _) in enumerate(BROKEN):
+        resource = copy.deepcopy(first[kind])
+        for dotted in taken:
+            without(resource, dotted)
+        resource["id"] = f"broken-{n}"
+        broken.append(resource)
+    status, results = validate(broken)
+    assert status == 1
+    found = errors(results)
+    for n, (kind, taken, path, words) in enumerate(BROKEN):
+        said = [(p, m) for r, p, m in found if r == f"{kind}/broken-{n}"]
+        assert len(said) == 1 and said[0][0] == path and words in said[0][1], (taken, said)
