@@ -64,15 +64,34 @@ def node() -> str:
     return found
 
 
-def validate(resources: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
+def us_core_profiles() -> Path:
+    """The folder of US Core 6.1.0 StructureDefinitions, or a skip saying why there is none.
+
+    They cannot be committed here: they reach this project only through the search library's
+    `fetch`, whose files developers may not commit (only the steering repository's shared/ may
+    keep such data files, and it is read-only to us). Until shared/uscore/profiles holds them (or
+    NALTRACK_US_CORE_PROFILES names a folder that does), the profile checks are skipped, in CI
+    too, and say so; the base R4 checks below run everywhere."""
+    found = profiles_dir()
+    if not any(found.glob("*.json")):
+        pytest.skip(f"the US Core 6.1.0 StructureDefinitions are not here ({found}): see tests/uscore/README.md")  # fmt: skip
+    return found
+
+
+def validate(resources: list[dict[str, Any]], base_only: bool = False) -> tuple[int, list[dict[str, Any]]]:  # fmt: skip
     """Medplum's verdict: the exit status and, per resource and profile, the issues."""
-    run = subprocess.run([node(), str(USCORE / "validate.mjs"), str(profiles_dir())],
+    where = "--base-r4" if base_only else str(us_core_profiles())
+    run = subprocess.run([node(), str(USCORE / "validate.mjs"), where],
                          input=json.dumps(resources), capture_output=True, text=True,
                          timeout=120, check=False)  # fmt: skip
     assert run.returncode in (0, 1), run.stdout + run.stderr
     report = json.loads(run.stdout)
-    assert set(CLAIMED.values()) <= set(report["profiles"]), report["profiles"]
+    if not base_only:
+        assert set(CLAIMED.values()) <= set(report["profiles"]), report["profiles"]
     return run.returncode, report["results"]
+
+
+SERVED_TYPES = {"Patient", *SEARCHED} - {"MedicationStatement"}
 
 
 def errors(results: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
@@ -130,6 +149,31 @@ def test_every_resource_served_conforms_to_the_profiles_it_claims(
     assert {t["system"] for t in robin["telecom"]} == {"phone", "email"} and robin["address"]
     checked = {(r["resource"].split("/")[0], r["profile"]) for r in results}
     assert set(CLAIMED.items()) <= checked
+
+
+def test_every_resource_served_is_valid_fhir_r4(served: list[dict[str, Any]]) -> None:
+    """Without the US Core profiles too: each resource against FHIR R4's definition of its type
+    (cardinality, types, formats, R4's invariants, properties R4 does not know)."""
+    assert {r["resourceType"] for r in served} == SERVED_TYPES
+    status, results = validate(served, base_only=True)
+    assert errors(results) == [] and status == 0, json.dumps(results, indent=1)
+    assert {r["resource"].split("/")[0] for r in results} == SERVED_TYPES
+
+
+def test_the_validator_refuses_what_r4_requires(served: list[dict[str, Any]]) -> None:
+    first = {r["resourceType"]: r for r in reversed(served)}
+    broken = copy.deepcopy(first["MedicationAdministration"])
+    del broken["status"]  # 1..1 in R4
+    broken["id"] = "broken-r4"
+    flag = copy.deepcopy(first["Flag"])
+    flag["status"] = "sometimes"  # not a code of R4's flag-status
+    flag["colour"] = "red"  # a property R4 does not know
+    flag["id"] = "broken-flag"
+    status, results = validate([broken, flag], base_only=True)
+    found = errors(results)
+    assert status == 1
+    assert ("MedicationAdministration/broken-r4", "MedicationAdministration.status") in {(r, p) for r, p, _ in found}  # fmt: skip
+    assert any(r == "Flag/broken-flag" and "colour" in (p + m) for r, p, m in found), found
 
 
 def test_a_chart_of_sex_at_birth_other_is_found_by_gender_other(fhir: Any) -> None:

