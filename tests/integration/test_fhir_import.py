@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from fhirclient.models.bundle import Bundle
 from fhirclient.models.operationoutcome import OperationOutcome
@@ -19,7 +20,7 @@ from naltrack.accounts.services import create_staff, create_token
 from naltrack.accounts.tokens import _issue
 from naltrack.audit.models import AuditEvent
 from naltrack.monitoring.models import Observation
-from naltrack.patients.models import Allergy, MedicationEntry, Patient
+from naltrack.patients.models import Allergy, MedicationEntry, OutsideCondition, Patient
 from naltrack.patients.services import PatientInput, register_patient
 from tests.integration.conftest import COORDINATOR, NOW
 
@@ -104,6 +105,27 @@ def test_a_transaction_creates_the_chart_and_its_records(post: Any) -> None:
     assert AuditEvent.objects.filter(actor="pat.prescriber", patient_mrn=p.mrn, action="create").count() >= 5  # fmt: skip
 
 
+def test_an_outside_condition_is_kept_as_that_record_lists_it(post: Any) -> None:
+    condition = entry({"resourceType": "Condition", "identifier": ident("C-1"),
+                       "subject": {"reference": "urn:uuid:p1"},
+                       "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]},
+                       "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G89.4",
+                                            "display": "Chronic pain syndrome"}]},
+                       "onsetDateTime": "2024-05-01"})  # fmt: skip
+    status, body = post(bundle(patient_entry(), condition))
+    assert status == 200 and body["entry"][1]["response"]["status"] == "201 Created", body
+    p = Patient.objects.get(family_name="Imported")
+    (row,) = OutsideCondition.objects.filter(patient=p)
+    assert (row.text, row.code, row.clinical_status, row.onset) == ("Chronic pain syndrome", "G89.4", "active", date(2024, 5, 1))  # fmt: skip
+    assert row.source == f"{EHR}|C-1"
+    # The prescriber reads it beside the medication list (chronic pain matters to naltrexone).
+    client = Client()
+    client.force_login(User.objects.get(username="pat.prescriber"))
+    page = client.get(f"/patients/{p.mrn}/medications/")
+    assert page.status_code == 200 and "Chronic pain syndrome" in page.content.decode()
+    assert "Conditions in other providers" in page.content.decode()
+
+
 def test_a_second_import_of_the_same_identifiers_changes_nothing(post: Any) -> None:
     assert post(bundle(patient_entry(), *records()))[0] == 200
     status, body = post(bundle(patient_entry(), *records()))
@@ -157,6 +179,17 @@ def test_a_likely_duplicate_is_refused_and_an_mrn_links_the_chart(post: Any) -> 
     assert Allergy.objects.get().patient_id == mine.pk
 
 
+def test_gender_other_is_kept_and_unknown_is_refused(post: Any) -> None:
+    other = patient_entry()
+    other["resource"]["gender"] = "other"
+    assert post(bundle(other))[0] == 200
+    assert Patient.objects.get(family_name="Imported").sex_at_birth == "other"
+    unknown = patient_entry()
+    unknown["resource"].update(gender="unknown", identifier=ident("P-78"), birthDate="1970-01-01")
+    status, body = post(bundle(unknown))
+    assert status == 400 and body["issue"][0]["expression"] == ["Bundle.entry[0].resource.gender"]
+
+
 def test_ndjson_import_takes_the_same_records(post: Any) -> None:
     mine = register_patient(PatientInput(mrn="MRN-6002", given_name="Nia", family_name="Lines",
                                          birth_date=date(1979, 1, 1), sex_at_birth="female"),
@@ -177,8 +210,8 @@ def test_bad_requests_and_a_read_only_token(post: Any) -> None:
     assert post({"resourceType": "Patient"})[1]["issue"][0]["expression"] == ["Bundle"]
     status, body = post({"resourceType": "Bundle", "type": "batch", "entry": []})
     assert status == 400 and body["issue"][0]["expression"] == ["Bundle.type"]
-    status, body = post(bundle(entry({"resourceType": "Condition", "identifier": ident("C-1"),
-                                      "subject": {"reference": "Patient/1"}})))  # fmt: skip
+    status, body = post(bundle(entry({"resourceType": "Encounter", "identifier": ident("E-1"),
+                                      "status": "finished", "class": {"code": "AMB"}})))  # fmt: skip
     assert status == 400 and body["issue"][0]["expression"] == ["Bundle.entry[0].resource.resourceType"]  # fmt: skip
     status, body = post(bundle(entry({"resourceType": "Patient", "identifier": ident("X"), "gender": "robot"})))  # fmt: skip
     where = [i["expression"][0] for i in body["issue"]]

@@ -6,6 +6,8 @@ What comes in, and where it goes:
   imported; otherwise a new chart is registered (MRN from the clinic's scheme). A new patient who
   looks like an existing chart (same name and birth date, or phone: patients.identity) is refused,
   naming the chart, rather than becoming a duplicate: send that chart's MRN identifier to link it.
+- Condition: the conditions other providers' records list (shown beside the medication list; the
+  program's own diagnosis stays its assessment).
 - AllergyIntolerance: the allergy list. MedicationStatement and MedicationRequest: the medication
   list, which the screening checks for opioids and interactions (RxNorm kept when given).
 - Observation: what the program records and can read unambiguously by its LOINC code (the codes of
@@ -40,14 +42,15 @@ from naltrack.clinical.errors import InputError
 from naltrack.monitoring.services import record_observation
 from naltrack.patients.identity import possible_duplicates
 from naltrack.patients.models import Patient
-from naltrack.patients.records import add_allergy, add_medication
+from naltrack.patients.records import add_allergy, add_medication, add_outside_condition
 from naltrack.patients.services import PatientInput, register_patient, surviving_chart
 
 from .models import ImportedResource
-from .resources import GENDER, mrn_system
+from .resources import mrn_system
 
 IMPORTED = (
     "Patient",
+    "Condition",
     "AllergyIntolerance",
     "MedicationStatement",
     "MedicationRequest",
@@ -264,10 +267,12 @@ def _plan_patient(entry: _Entry, written: dict[int, Patient], actor: Actor, at: 
     born = _day(r.get("birthDate"))
     if born is None:
         entry.refuse(".resource.birthDate", "needs a birth date (YYYY-MM-DD)")
-    sex = {"female": "female", "male": "male", "other": "intersex", "unknown": "unknown"}.get(str(r.get("gender")))  # fmt: skip
+    # The chart keeps sex at birth as female, male or other (clinical.vocab.SexAtBirth): FHIR's
+    # administrative gender of the same words; unknown has no place in the chart.
+    sex = {g: g for g in ("female", "male", "other")}.get(str(r.get("gender")))
     if sex is None:
         entry.refuse(
-            ".resource.gender", f"must be one of {', '.join(sorted(set(GENDER.values())))}"
+            ".resource.gender", "must be female, male or other (the chart records one of them)"
         )
     if entry.errors or born is None or sex is None:
         return
@@ -341,6 +346,19 @@ def _maker(entry: _Entry, kind: str, actor: Actor, at: datetime) -> Callable[[Pa
             return None
         reaction = "; ".join(_text(m) for x in r.get("reaction") or [] for m in x.get("manifestation") or [])  # fmt: skip
         return lambda p: add_allergy(p, substance=substance, reaction=reaction[:200], actor=actor, at=at).pk  # fmt: skip
+    if kind == "Condition":
+        concept = r.get("code")
+        text = _text(concept)
+        if not text:
+            entry.refuse(".resource.code", "needs the condition (text or a coding's display)")
+            return None
+        coding: dict[str, Any] = next((c for c in (concept or {}).get("coding") or [] if c.get("system") and c.get("code")), {})  # fmt: skip
+        status = _code(r.get("clinicalStatus"), "http://terminology.hl7.org/CodeSystem/condition-clinical")  # fmt: skip
+        onset = _day(r.get("onsetDateTime") or (r.get("onsetPeriod") or {}).get("start"))
+        source = f"{entry.identifier[0]}|{entry.identifier[1]}"
+        return lambda p: add_outside_condition(
+            p, text=text, code_system=str(coding.get("system", "")), code=str(coding.get("code", "")),
+            clinical_status=status, onset=onset, source=source, actor=actor, at=at).pk  # fmt: skip
     if kind in ("MedicationStatement", "MedicationRequest"):
         concept = r.get("medicationCodeableConcept")
         name = _text(concept)

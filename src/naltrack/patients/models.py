@@ -195,6 +195,27 @@ class Allergy(models.Model):
         ordering = ("substance", "id")
 
 
+class OutsideCondition(models.Model):
+    """A condition another provider's record lists (imported through FHIR, issue 13): kept as that
+    record says it, with its code, for the prescriber to read beside the program's own assessment
+    (chronic pain, liver disease or a pregnancy there matter to a naltrexone start)."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="outside_conditions"
+    )
+    text = models.CharField(max_length=200)
+    code_system = models.CharField(max_length=200, blank=True)
+    code = models.CharField(max_length=40, blank=True)
+    clinical_status = models.CharField(max_length=20, blank=True)
+    onset = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=300, help_text="the record it came from")
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("text", "id")
+
+
 class CareTeamMember(models.Model):
     """A staff member assigned to a patient's care team: a clinician on it opens the chart; one
     outside it breaks the glass (clinical/access.py). Rows are kept: leaving the team sets

@@ -16,7 +16,15 @@ from naltrack.clinical import instruments
 from naltrack.clinical.errors import ConflictError, InputError, NotFoundError
 from naltrack.clock import local_day
 
-from .models import DSM5_CRITERIA, Allergy, Assessment, MedicationEntry, OpioidKindChoice, Patient
+from .models import (
+    DSM5_CRITERIA,
+    Allergy,
+    Assessment,
+    MedicationEntry,
+    OpioidKindChoice,
+    OutsideCondition,
+    Patient,
+)
 from .services import active_episode, lock_owner, lock_patient, open_chart_of
 
 
@@ -161,6 +169,32 @@ def add_allergy(
             detail=allergy.substance,
         )
     return allergy
+
+
+CONDITION_STATUSES = ("active", "recurrence", "relapse", "inactive", "remission", "resolved", "")
+
+
+def add_outside_condition(patient: Patient, *, text: str, code_system: str = "", code: str = "",
+                          clinical_status: str = "", onset: date | None = None, source: str,
+                          actor: Actor, at: datetime) -> OutsideCondition:  # fmt: skip
+    """Keep a condition another provider's record lists (a FHIR import), as that record says it."""
+    actor.require(Action.RECORD_MEDICATION_LIST)
+    if not text.strip():
+        raise InputError("is required", "text")
+    if clinical_status not in CONDITION_STATUSES:
+        raise InputError(f"must be one of {', '.join(s for s in CONDITION_STATUSES if s)}", "clinical_status")  # fmt: skip
+    if onset is not None and onset > local_day(at):
+        raise InputError("is in the future", "onset")
+    with transaction.atomic():
+        lock_patient(patient)
+        row = OutsideCondition.objects.create(
+            patient=patient, text=text.strip()[:200], code_system=code_system[:200], code=code[:40],
+            clinical_status=clinical_status, onset=onset, source=source[:300],
+            recorded_by=actor.username, recorded_at=at,
+        )  # fmt: skip
+        record_by(actor, at, AuditAction.CREATE, "outside_condition", row.pk,
+                  patient_mrn=patient.mrn, detail=f"{row.text} (from {row.source})"[:500])  # fmt: skip
+    return row
 
 
 def search_patients(query: str, *, actor: Actor) -> QuerySet[Patient]:

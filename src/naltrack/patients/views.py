@@ -148,7 +148,8 @@ def assessments(request: HttpRequest, mrn: str) -> HttpResponse:
 
 @requires(Action.VIEW_CHART)
 def medications(request: HttpRequest, mrn: str) -> HttpResponse:
-    """The medication list (current and stopped) and allergies, with forms to add and stop."""
+    """The medication list (current and stopped), allergies and the conditions other providers'
+    records list (imported), with forms to add and stop."""
     actor, now, patient = open_record(request, mrn, writes=Action.RECORD_MEDICATION_LIST)
     here = reverse("medications", args=[mrn])
     add = MedicationForm(posted(request, "medication"), prefix="med")
@@ -175,5 +176,6 @@ def medications(request: HttpRequest, mrn: str) -> HttpResponse:
         "current": [m for m in mine if m.stopped_on is None],
         "stopped": [m for m in mine if m.stopped_on is not None],
         "allergies": patient.allergies.all(),
+        "outside_conditions": patient.outside_conditions.all(),
         "can_record": actor.can(Action.RECORD_MEDICATION_LIST), "active": "patients",
     })  # fmt: skip
