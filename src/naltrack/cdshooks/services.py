@@ -73,6 +73,7 @@ PATIENT_PREFETCH = {"patient": "Patient/{{context.patientId}}"}
 # canonical copy is DailyMed's (clinical-reference.md, "Sources").
 LABEL_LINK = ("VIVITROL (naltrexone) prescribing information, DailyMed",
               "https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=VIVITROL")  # fmt: skip
+LOOPBACK = ("http://127.0.0.1", "http://localhost")
 FETCH_TIMEOUT_S = 3  # a card must come in well under a second; a slow EHR gets none
 MAX_PATIENT_BYTES = 1_000_000
 log = logging.getLogger("naltrack.cdshooks")
@@ -208,7 +209,7 @@ def _fhir_access(data: Mapping[str, Any]) -> tuple[str, str]:
     if server is None or auth is None:
         return "", ""
     server = _str(server, "fhirServer")
-    if not server.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+    if not server.startswith(("https://", *LOOPBACK)):
         raise InputError("must be an https address", "fhirServer")
     auth = _obj(auth, "fhirAuthorization")
     if str(auth.get("token_type", "")).lower() != "bearer":
@@ -313,7 +314,14 @@ def _card(advice: Advice, order: Order | None, notice: str) -> dict[str, Any]:
         "detail": f"{advice.detail}\n\nSource: naltrack clinical reference, {advice.source}.\n\n*{notice}*",
         "source": {"label": f"naltrack, {settings.REMINDERS.clinic_short_name}"},
         "selectionBehavior": "at-most-one",
-        "links": [{"label": LABEL_LINK[0], "url": LABEL_LINK[1], "type": "absolute"}],
+        "links": [
+            {
+                "label": LABEL_LINK[0],
+                "url": LABEL_LINK[1],
+                "type": "absolute",
+                "autoLaunchable": False,
+            }
+        ],  # a page to read, never opened by itself
     }
     if order is not None and order.resource_id and advice.indicator is Indicator.CRITICAL:
         card["suggestions"] = [{
@@ -328,6 +336,12 @@ def answer(hook: Hook, body: object, caller: Caller, *, at: datetime,
            remote_addr: str | None) -> dict[str, Any]:  # fmt: skip
     """The hook's cards (see the module's docstring); raises InputError (400) or NoPrefetch (412)."""
     request = parse(hook, body)
+    if request.fhir_server.startswith("http://") and not caller.client.jwks_url.startswith(
+        LOOPBACK
+    ):
+        # Plain http on loopback is for a client that is itself on this machine (a test, a local
+        # EHR): an EHR elsewhere may not point naltrack at this machine's own services.
+        raise InputError("must be an https address", "fhirServer")
     patient = find_patient(request)
     if patient is None:
         return {"cards": []}
