@@ -719,18 +719,24 @@ class CdsClient:
     jwks_url: str
 
 
-def read_cds_clients(environ: Mapping[str, str]) -> tuple[CdsClient, ...]:
-    """NALTRACK_CDS_CLIENTS: a JSON list of {"iss", "name", "jwks_url"}; none: no EHR may call."""
-    raw = (environ.get("NALTRACK_CDS_CLIENTS") or "").strip()
+def _client_list(environ: Mapping[str, str], variable: str) -> list[object]:
+    """The JSON list of registered systems in `variable` (empty when it is unset or blank)."""
+    raw = (environ.get(variable) or "").strip()
     if not raw:
-        return ()
-    variable = "NALTRACK_CDS_CLIENTS"
+        return []
     try:
         items = json.loads(raw)
     except ValueError as exc:
         raise ConfigError(variable, f"must be a JSON list ({exc})") from exc
     if not isinstance(items, list):
         raise ConfigError(variable, "must be a JSON list of clients")
+    return items
+
+
+def read_cds_clients(environ: Mapping[str, str]) -> tuple[CdsClient, ...]:
+    """NALTRACK_CDS_CLIENTS: a JSON list of {"iss", "name", "jwks_url"}; none: no EHR may call."""
+    variable = "NALTRACK_CDS_CLIENTS"
+    items = _client_list(environ, variable)
     out: list[CdsClient] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict) or set(item) != {"iss", "name", "jwks_url"}:
@@ -780,16 +786,8 @@ class FhirClient:
 def read_fhir_clients(environ: Mapping[str, str]) -> tuple[FhirClient, ...]:
     """NALTRACK_FHIR_CLIENTS: a JSON list of {"client_id", "name", "jwks_url", "scopes",
     "purpose", "recipient_class"}; none: no outside system may read /fhir."""
-    raw = (environ.get("NALTRACK_FHIR_CLIENTS") or "").strip()
-    if not raw:
-        return ()
     variable = "NALTRACK_FHIR_CLIENTS"
-    try:
-        items = json.loads(raw)
-    except ValueError as exc:
-        raise ConfigError(variable, f"must be a JSON list ({exc})") from exc
-    if not isinstance(items, list):
-        raise ConfigError(variable, "must be a JSON list of clients")
+    items = _client_list(environ, variable)
     fields = {"client_id", "name", "jwks_url", "scopes", "purpose", "recipient_class"}
     out: list[FhirClient] = []
     for i, item in enumerate(items):

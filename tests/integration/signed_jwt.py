@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -35,13 +35,14 @@ class Keys:
 
 
 @contextmanager
-def served_jwks(keys: Keys) -> Iterator[str]:
-    """The keys' JWKS served on loopback for as long as the block runs; yields its address."""
-    body = json.dumps(keys.jwks).encode()
+def serving(answer: Callable[[str, str], tuple[int, bytes]]) -> Iterator[str]:
+    """A JSON server on loopback for as long as the block runs: `answer(path, authorization)`
+    gives each GET's status and body. Yields its address."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            self.send_response(200)
+            status, body = answer(self.path, self.headers.get("Authorization", ""))
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
             self.wfile.write(body)
@@ -52,6 +53,14 @@ def served_jwks(keys: Keys) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
+
+
+@contextmanager
+def served_jwks(keys: Keys) -> Iterator[str]:
+    """The keys' JWKS served on loopback for as long as the block runs; yields its address."""
+    body = json.dumps(keys.jwks).encode()
+    with serving(lambda path, auth: (200, body)) as url:
+        yield f"{url}/jwks.json"

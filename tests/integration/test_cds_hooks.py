@@ -12,12 +12,10 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +35,7 @@ from naltrack.fhir import assertions
 from naltrack.fhir.resources import mrn_system
 from naltrack.patients.models import Patient
 from tests.integration.conftest import COORDINATOR, NOW, TODAY, make_patient, started_on_injection
-from tests.integration.signed_jwt import Keys, served_jwks
+from tests.integration.signed_jwt import Keys, served_jwks, serving
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
@@ -237,40 +235,13 @@ def ehr_fhir_server() -> Iterator[tuple[str, list[str], dict[str, Any]]]:
     seen: list[str] = []
     patient: dict[str, Any] = {}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.headers.get("Authorization", ""))
-            ok = self.path == "/fhir/Patient/ehr-77" and seen[-1] == "Bearer ehr-access-1"
-            body = json.dumps(patient if ok else {"resourceType": "OperationOutcome"}).encode()
-            self.send_response(200 if ok else 401)
-            self.send_header("Content-Type", "application/fhir+json")
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path: str, authorization: str) -> tuple[int, bytes]:
+        seen.append(authorization)
+        ok = path == "/fhir/Patient/ehr-77" and authorization == "Bearer ehr-access-1"
+        return (200, json.dumps(patient).encode()) if ok else (401, b'{"resourceType": "OperationOutcome"}')  # fmt: skip
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/fhir", seen, patient
-    server.shutdown()
-
-
-def test_an_ehrs_web_client_may_call_from_its_own_origin(on_injection: Patient) -> None:
-    """CORS (CDS Hooks 2.0): the preflight is answered before any JWT, and every answer, a
-    refusal too, lets the browser read it; trust stays the JWT."""
-    pre = Client().options("/cds-services/naltrexone-status", HTTP_ORIGIN="https://ehr.example.org",
-                           HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
-                           HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, content-type")  # fmt: skip
-    assert pre.status_code == 200 and pre["Access-Control-Allow-Origin"] == "*"
-    assert "POST" in pre["Access-Control-Allow-Methods"]
-    assert "Authorization" in pre["Access-Control-Allow-Headers"]
-    assert Client().get("/cds-services")["Access-Control-Allow-Origin"] == "*"
-    refused = Client().post(
-        "/cds-services/naltrexone-status", "{}", content_type="application/json"
-    )
-    assert refused.status_code == 401 and refused["Access-Control-Allow-Origin"] == "*"
-    assert not Disclosure.objects.exists()
+    with serving(answer) as url:
+        yield f"{url}/fhir", seen, patient
 
 
 def test_without_prefetch_the_patient_is_read_from_the_ehrs_fhir_server(
