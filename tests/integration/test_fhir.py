@@ -69,7 +69,7 @@ def test_the_capability_statement_tells_what_is_served(fhir: Any) -> None:
         "Patient", "MedicationRequest", "MedicationAdministration", "MedicationStatement",
         "Condition", "AllergyIntolerance", "Observation", "EpisodeOfCare", "Flag", "Group",
         "Appointment", "CarePlan", "Goal", "Consent", "AuditEvent", "Provenance", "Organization",
-        "Practitioner",
+        "Practitioner", "PractitionerRole",
     }  # fmt: skip
     group = served.pop("Group")  # only its $export (test_fhir_bulk.py)
     assert [o.name for o in group.operation] == ["export"] and not group.interaction
@@ -77,7 +77,7 @@ def test_the_capability_statement_tells_what_is_served(fhir: Any) -> None:
     assert [o.name for o in rest.operation] == ["export"]
     for kind, resource in served.items():
         assert {i.code for i in resource.interaction} == {"read", "search-type"}, kind
-        if kind not in ("Patient", "Organization", "Practitioner"):
+        if kind not in ("Patient", "Organization", "Practitioner", "PractitionerRole"):
             assert "patient" in {p.name for p in resource.searchParam}, kind
     (service,) = rest.security.service
     assert service.coding[0].code == "SMART-on-FHIR"

@@ -143,6 +143,9 @@ def test_the_program_and_its_staff(staff: Any) -> None:
     user = User.objects.get(username="pat.prescriber")
     (me,) = entries(staff, "/fhir/Practitioner?identifier=pat.prescriber")
     assert me["id"] == str(user.pk) and me["qualification"][0]["code"]["text"] == "Prescriber"
+    (role,) = entries(staff, f"/fhir/PractitionerRole?practitioner=Practitioner/{user.pk}")
+    assert role["practitioner"]["reference"] == f"Practitioner/{user.pk}"
+    assert role["organization"]["reference"] == "Organization/program" and role["code"][0]["text"] == "Prescriber"  # fmt: skip
     assert staff("/fhir/Practitioner/999999")[0] == 404
     assert staff("/fhir/Organization/other")[0] == 404
     assert staff("/fhir/Practitioner?name=pat")[1]["issue"][0]["expression"] == ["name"]

@@ -39,6 +39,8 @@ def capability_statement(*, software_version: str, on: str) -> CapabilityStateme
     kinds.append(_resource("Organization", {"_id": ("token", "program: this program")}, None))
     kinds.append(_resource("Practitioner", {"_id": ("token", "The resource id"),
                                             "identifier": ("token", "A staff member's user name")}, None))  # fmt: skip
+    kinds.append(_resource("PractitionerRole", {"_id": ("token", "The resource id"),
+                                                "practitioner": ("reference", "Practitioner/<id>")}, None))  # fmt: skip
     patient = kinds[0]
     patient["operation"] = [{"name": "export", "definition": f"{BULK}/OperationDefinition/patient-export"}]  # fmt: skip
     kinds.append({"type": "Group", "operation": [{"name": "export", "definition": f"{BULK}/OperationDefinition/group-export", "documentation": "Groups: active-episodes, all-patients"}]})  # fmt: skip

@@ -19,6 +19,7 @@ from fhir.resources.R4B.consent import Consent as FhirConsent
 from fhir.resources.R4B.goal import Goal
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.practitioner import Practitioner
+from fhir.resources.R4B.practitionerrole import PractitionerRole
 from fhir.resources.R4B.provenance import Provenance
 
 from naltrack.appointments.models import Appointment, AppointmentStatus
@@ -224,4 +225,15 @@ def practitioner(user: User, role_label: str) -> Practitioner:
         "active": user.is_active,
         "name": [name],
         "qualification": [{"code": {"text": role_label}}],
+    })  # fmt: skip
+
+
+def practitioner_role(user: User, role_label: str) -> PractitionerRole:
+    """What a staff member does in the program: their role, at the program."""
+    return PractitionerRole.model_validate({
+        "resourceType": "PractitionerRole", "id": str(user.pk),
+        "active": user.is_active,
+        "practitioner": {"reference": f"Practitioner/{user.pk}"},
+        "organization": {"reference": "Organization/program"},
+        "code": [{"text": role_label}],
     })  # fmt: skip

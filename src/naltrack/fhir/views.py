@@ -381,7 +381,7 @@ def _flag_search(request: HttpRequest) -> HttpResponse:
 
 # The program and its staff: not a patient's record (no consent filter), read by any token whose
 # scopes allow it.
-PROGRAM_TYPES = ("Organization", "Practitioner")
+PROGRAM_TYPES = ("Organization", "Practitioner", "PractitionerRole")
 
 
 def _staff_rows() -> Any:
@@ -391,6 +391,8 @@ def _staff_rows() -> Any:
 def _program_resource(resource_type: str, row: Any) -> Resource:
     if resource_type == "Organization":
         return program.organization(clinic_info())
+    if resource_type == "PractitionerRole":
+        return program.practitioner_role(row, Role(row.staff.role).label)
     return program.practitioner(row, Role(row.staff.role).label)
 
 
@@ -411,7 +413,7 @@ def _program_search(request: HttpRequest, resource_type: str) -> HttpResponse:
     reader = _reader(request)
     reader.require(resource_type, "s")
     params = _params(request)
-    allowed = {"_id", "identifier"} if resource_type == "Practitioner" else {"_id"}
+    allowed = {"Practitioner": {"_id", "identifier"}, "PractitionerRole": {"_id", "practitioner"}}.get(resource_type, {"_id"})  # fmt: skip
     for name in params:
         if name not in allowed and name not in search.CONTROL:
             raise InputError(f"is not a search parameter of {resource_type} here (served: {', '.join(sorted(allowed))})", name)  # fmt: skip
@@ -426,6 +428,9 @@ def _program_search(request: HttpRequest, resource_type: str) -> HttpResponse:
             rows = rows.filter(pk=int(value)) if search.is_id(value) else rows.none()
         for value in params.get("identifier", []):
             rows = rows.filter(username=value.rpartition("|")[2])
+        for value in params.get("practitioner", []):
+            pk = value.removeprefix("Practitioner/")
+            rows = rows.filter(pk=int(pk)) if search.is_id(pk) else rows.none()
         found = [_program_resource(resource_type, r) for r in rows]
     base = f"{resources.public_url()}/fhir/{resource_type}"
     return _answer(_bundle(base, params, count, offset, len(found), found[offset : offset + count]))
