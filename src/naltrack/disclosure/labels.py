@@ -56,6 +56,8 @@ RECORD_KINDS: Mapping[str, RecordKind] = MappingProxyType({
     "insurance.coverage": K.DEMOGRAPHICS,
     "insurance.benefitsverification": K.DEMOGRAPHICS,
     "insurance.priorauthorization": K.MEDICATIONS,
+    # conditions other providers' records list, imported through FHIR (issue 13): a diagnosis
+    "patients.outsidecondition": K.ASSESSMENTS,
 })  # fmt: skip
 
 # Tables about a patient that are the program's own bookkeeping of access and consent, never sent
@@ -74,6 +76,8 @@ BOOKKEEPING: frozenset[str] = frozenset({
     "card.cardlink",
     # Today's items marked done, with who and when (issue 12): the worklist's own bookkeeping
     "worklist.donemark",
+    # which imported identifier became which record (issue 13): FHIR's Provenance, staff only
+    "fhir.importedresource",
 })  # fmt: skip
 
 

@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.db.models import Q, QuerySet
 
+from naltrack import clock
 from naltrack.accounts.actors import Service
 from naltrack.accounts.roles import Action
 from naltrack.clinical.consent import (
@@ -260,7 +261,9 @@ def _write(job: ExportJob, now: Any) -> None:
     actor = Service.named(client.name, frozenset({Action.DISCLOSE_RECORDS}), None)
     types = [t for t in job.types if t in TYPES]
     filters = _stored_filters(job)
-    started = now()
+    # The clinic's clock dates the export and its disclosures, as every record it reads is dated
+    # (a fixed demo day included); the worker's heartbeat stays on the machine's clock.
+    started = clock.now()
     day = local_day(started)
     kinds = sorted({_kind(t) for t in types})
     out_dir = folder(job.id)
@@ -281,7 +284,7 @@ def _write(job: ExportJob, now: Any) -> None:
                 if not mine:
                     continue
                 try:
-                    disclose(p, recipient, purpose, mine, actor, now(), channel=Channel.FHIR_API,
+                    disclose(p, recipient, purpose, mine, actor, clock.now(), channel=Channel.FHIR_API,
                              affiliation=f"FHIR bulk export {job.id} ({client.client_id})"[:NAME_MAX])  # fmt: skip
                 except DisclosureRefused:
                     continue  # a consent revoked in between: this chart stays
