@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff
@@ -109,10 +110,11 @@ def test_the_details_are_corrected_and_two_charts_merged(page: Any) -> None:
     page.get_by_label("MRN of the duplicate chart").fill("MRN-0400")
     page.get_by_label("Why these are one person").fill("Registered twice: same person, same ID.")
     page.get_by_role("button", name="Review").click()
-    assert "1 episode" in page.content()
+    # The review is a new page: wait for it (under load, content() can be read mid-navigation).
+    expect(page.get_by_text("1 episode").first).to_be_visible()
     page.get_by_label("I have checked that both charts are the same person", exact=False).check()
     _shot(page, "merge-review")
     page.get_by_role("button", name=f"Merge MRN-0400 into {survivor.mrn}").click()
-    assert "Merged MRN-0400 into" in page.content()
+    expect(page.get_by_text("Merged MRN-0400 into").first).to_be_visible()
     _shot(page, "merge-done")
     assert Patient.objects.get(mrn="MRN-0400").merged_into_id == survivor.pk
