@@ -77,6 +77,7 @@ def test_patient_view_while_blocked() -> None:
     assert a is not None
     assert (a.indicator, a.summary, a.source, a.kind) == (
         Indicator.WARNING, "Naltrexone blocks opioids until about 2026-11-29", BLOCKADE_SOURCE, "blockade")  # fmt: skip
+    assert (a.start, a.until) == (SHOT, date(2026, 11, 29))  # the flag's period
     assert a.detail == (
         "Already treated for a substance use disorder with the monthly naltrexone injection "
         "(XR-naltrexone 380 mg) at this program (last dose 2026-11-01): a rule that would offer "
@@ -95,6 +96,7 @@ def test_patient_view_while_waning() -> None:
         BLOCKADE_SOURCE,
     )
     assert a.summary == "Naltrexone blockade wearing off; blocks opioids until about 2026-11-29"
+    assert (a.start, a.until) == (SHOT, date(2026, 11, 29))
     assert "The next dose is due; as the blockade wears off, opioid use can overdose." in a.detail
     assert a.detail.startswith("Already treated") and a.detail.endswith(PAIN_OPTIONS)
 
@@ -109,6 +111,7 @@ def test_patient_view_when_the_injection_is_overdue() -> None:
         TOLERANCE_SOURCE,
     )
     assert a.summary == "Naltrexone has worn off: dose overdue, high opioid overdose risk"
+    assert (a.start, a.until) == (date(2026, 11, 29), None)  # from the end of cover, until a dose
     assert "No naltrexone covers today (cover ended 2026-11-29)." in a.detail
     assert a.detail.endswith("Check for naloxone on hand and contact the program.")
 
@@ -123,6 +126,7 @@ def test_patient_view_after_stopping_within_and_after_the_risk_window() -> None:
         TOLERANCE_SOURCE,
     )
     assert a.summary == "Stopped naltrexone: opioid overdose risk until about 2026-12-28"
+    assert (a.start, a.until) == (SHOT, date(2026, 12, 28))
     assert a.detail.startswith("Treated with the monthly naltrexone injection (XR-naltrexone 380 mg) at this program until 2026-11-01")  # fmt: skip
     assert patient_view(status(date(2026, 12, 28), stopped=True)) is not None  # the last day
     assert patient_view(status(date(2026, 12, 29), stopped=True)) is None

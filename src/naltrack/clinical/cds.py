@@ -79,6 +79,10 @@ class Advice:
     detail: str
     source: str  # the clinical reference's sections the advice rests on
     kind: str  # what it is about (for the tests and the feedback): blockade, opioid_order, ...
+    # The days the advice holds, for a flag that shows it (FHIR Flag.period): from `start`, until
+    # `until` (None: until something changes, such as the next dose).
+    start: date | None = None
+    until: date | None = None
 
     def __post_init__(self) -> None:
         if len(self.summary) >= SUMMARY_MAX:
@@ -122,17 +126,18 @@ def patient_view(status: ProtectionStatus) -> Advice | None:
     if level is Protection.BLOCKED:
         return Advice(Indicator.WARNING, f"Naltrexone blocks opioids until about {_d(status.blockade_until)}",
                       f"{treated} Opioid analgesics will not work until then. {PAIN_OPTIONS}",
-                      BLOCKADE_SOURCE, "blockade")  # fmt: skip
+                      BLOCKADE_SOURCE, "blockade", status.last_dose, status.blockade_until)  # fmt: skip
     if level is Protection.WANING:
         return Advice(Indicator.WARNING, f"Naltrexone blockade wearing off; blocks opioids until about {_d(status.blockade_until)}",
                       f"{treated} The next dose is due; as the blockade wears off, opioid use "
-                      f"can overdose. {PAIN_OPTIONS}", BLOCKADE_SOURCE, "blockade")  # fmt: skip
+                      f"can overdose. {PAIN_OPTIONS}", BLOCKADE_SOURCE, "blockade",
+                      status.last_dose, status.blockade_until)  # fmt: skip
     if level is Protection.ENDED:
         return Advice(Indicator.CRITICAL, "Naltrexone has worn off: dose overdue, high opioid overdose risk",
                       f"{treated} No naltrexone covers today (cover ended {_d(status.blockade_until)}). "
                       "Tolerance to opioids is lost: a dose the patient once used can be fatal. "
                       "Check for naloxone on hand and contact the program.", TOLERANCE_SOURCE,
-                      "overdue")  # fmt: skip
+                      "overdue", status.blockade_until)  # fmt: skip
     if (
         level is Protection.STOPPED
         and status.risk_until is not None
@@ -141,7 +146,8 @@ def patient_view(status: ProtectionStatus) -> Advice | None:
         return Advice(Indicator.WARNING, f"Stopped naltrexone: opioid overdose risk until about {_d(status.risk_until)}",
                       f"Treated with {what} at this program until {_d(status.last_dose)}; the "
                       "blockade has ended and tolerance to opioids is lost: a usual dose can be "
-                      "an overdose. Offer naloxone.", TOLERANCE_SOURCE, "stopped")  # fmt: skip
+                      "an overdose. Offer naloxone.", TOLERANCE_SOURCE, "stopped",
+                      status.last_dose, status.risk_until)  # fmt: skip
     return None
 
 

@@ -10,7 +10,7 @@ and its CDS card say the same. Every resource carries the program's security lab
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
@@ -307,14 +307,15 @@ def observation(row: Observation) -> FhirObservation:
 # --- the safety flag -----------------------------------------------------------------------------
 
 
-def flag(patient_id: int, advice: Advice, start: date | None, end: date | None) -> Flag:
+def flag(patient_id: int, advice: Advice) -> Flag:
     """The naltrexone safety flag of a chart (blockade active, wearing off, overdue, or the risk
-    window after stopping): the core's patient-view advice, as an EHR's banner shows it."""
+    window after stopping): the core's patient-view advice, with the days it holds, as an EHR's
+    banner shows it."""
     period: dict[str, str] = {}
-    if start:
-        period["start"] = start.isoformat()
-    if end:
-        period["end"] = end.isoformat()
+    if advice.start:
+        period["start"] = advice.start.isoformat()
+    if advice.until:
+        period["end"] = advice.until.isoformat()
     category = "drug" if advice.kind == "blockade" else "safety"
     data: dict[str, Any] = {
         "resourceType": "Flag", "id": f"{patient_id}-{advice.kind}",

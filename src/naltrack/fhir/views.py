@@ -346,8 +346,7 @@ def _flags(patient: Patient) -> list[Resource]:
     advice = cds.patient_view(status)
     if advice is None:
         return []
-    end = status.risk_until if advice.kind == "stopped" else status.blockade_until
-    return [records.flag(patient.pk, advice, status.last_dose, end)]
+    return [records.flag(patient.pk, advice)]
 
 
 def _flag_read(request: HttpRequest, pk: str) -> HttpResponse:
