@@ -147,6 +147,15 @@ def test_an_assertion_without_iat_is_accepted_within_five_minutes() -> None:
     assert status == 401 and "within 5 minutes" in body["error_description"]
 
 
+def test_the_token_endpoint_takes_only_a_form_posted() -> None:
+    fields = {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
+              "client_assertion": assertion(), "scope": "system/Patient.rs"}  # fmt: skip
+    r = Client().post("/fhir/auth/token", fields)  # multipart, not a form
+    assert r.status_code == 400 and r.json()["error"] == "invalid_request"
+    assert Client().get("/fhir/auth/token").status_code == 405
+    assert not AccessToken.objects.exists()
+
+
 def test_an_assertion_is_used_once() -> None:
     once = assertion()
     assert ask(client_assertion=once)[0] == 200

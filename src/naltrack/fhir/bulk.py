@@ -110,8 +110,13 @@ def read_request(params: Mapping[str, Sequence[str]], level: str, group: str,
             since = None
         if since is None or since.tzinfo is None:
             raise InputError(f"must be an instant with its zone, such as 2026-01-01T00:00:00Z (got {raw[:40]!r})", "_since")  # fmt: skip
+    return Asked(level, group, types, since, type_filters(params.get("_typeFilter", []), types))
+
+
+def type_filters(values: Sequence[str], types: Sequence[str]) -> dict[str, list[Q]]:
+    """`_typeFilter`: per type, the searches (OR) that select its resources; refused by name."""
     filters: dict[str, list[Q]] = {}
-    for raw in params.get("_typeFilter", []):
+    for raw in values:
         for one in raw.split(","):
             kind, _, query = one.strip().partition("?")
             if kind not in served.SERVED or not query:
@@ -119,7 +124,7 @@ def read_request(params: Mapping[str, Sequence[str]], level: str, group: str,
             if kind not in types:
                 raise InputError(f"filters {kind}, which is not in _type", "_typeFilter")
             filters.setdefault(kind, []).append(served.query_filter(served.SERVED[kind], query))
-    return Asked(level, group, types, since, filters)
+    return filters
 
 
 def kick_off(
@@ -320,12 +325,7 @@ def _write(job: ExportJob, now: Any) -> None:
 def _stored_filters(job: ExportJob) -> dict[str, list[Q]]:
     """The kick-off's _typeFilter, read again from the request it kept."""
     params = parse_qs(urlsplit(job.request_url).query)
-    filters: dict[str, list[Q]] = {}
-    for raw in params.get("_typeFilter", []):
-        for one in raw.split(","):
-            kind, _, query = one.strip().partition("?")
-            filters.setdefault(kind, []).append(served.query_filter(served.SERVED[kind], query))
-    return filters
+    return type_filters(params.get("_typeFilter", []), job.types)
 
 
 def _write_type(out: Any, resource_type: str, patient_ids: set[int], since: datetime | None,
