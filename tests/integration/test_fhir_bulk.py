@@ -107,7 +107,8 @@ def test_a_system_export_holds_only_what_each_consent_lets_leave(clinic: dict[st
     assert not Disclosure.objects.filter(patient=clinic["c"]).exists()
     # Dated by the clinic's clock, as the records are (the tests pin the clinic's day).
     assert {d.disclosed_at.date() for d in rows} == {TODAY}
-    assert ExportJob.objects.get().transaction_time.date() == TODAY
+    exported = ExportJob.objects.get().transaction_time
+    assert exported is not None and exported.date() == TODAY
 
 
 def test_group_export_since_and_type_filter(clinic: dict[str, Any]) -> None:
