@@ -223,3 +223,91 @@ def test_bad_requests_and_a_read_only_token(post: Any) -> None:
                       headers={"Authorization": f"Bearer {reader}"})  # fmt: skip
     assert r.status_code == 403
     assert not Patient.objects.exists()
+
+
+def condition_entry(status: str) -> dict[str, Any]:
+    return entry({"resourceType": "Condition", "identifier": ident("C-1"), "subject": {"reference": "urn:uuid:p1"},
+                  "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": status}]},
+                  "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G89.4",
+                                       "display": "Chronic pain syndrome"}]}})  # fmt: skip
+
+
+def test_a_later_import_of_the_same_identifiers_updates_what_changed(post: Any) -> None:
+    assert post(bundle(patient_entry(), *records(), condition_entry("active")))[0] == 200
+    p = Patient.objects.get(family_name="Imported")
+    changed = patient_entry()
+    changed["resource"]["name"][0]["family"] = "Imported-Lee"  # a new name at the other EHR
+    changed["resource"]["telecom"] = [{"system": "phone", "value": "555-0199"}]
+    changed["resource"]["address"] = [{"use": "home", "line": ["3 Synthetic Row"], "city": "Springfield",
+                                       "state": "IL", "postalCode": "62701"}]  # fmt: skip
+    later = records()
+    later[0]["resource"]["reaction"][0]["manifestation"].append({"text": "Wheeze"})
+    statement = later[1]["resource"]
+    del statement["effectiveDateTime"]
+    statement |= {
+        "status": "stopped",
+        "effectivePeriod": {"start": "2026-10-01", "end": "2026-11-15"},
+    }
+    events = AuditEvent.objects.count()
+    status, body = post(bundle(changed, *later, condition_entry("resolved")))
+    assert status == 200, body
+    assert [e["response"]["status"] for e in body["entry"]] == ["200 OK"] * 6
+    p.refresh_from_db()
+    assert (p.family_name, p.phone, p.address) == ("Imported-Lee", "555-0199", "3 Synthetic Row\nSpringfield IL 62701")  # fmt: skip
+    assert Allergy.objects.get().reaction == "Hives; Wheeze"
+    # Off the current list from the day its period ended: the screening no longer sees oxycodone.
+    assert MedicationEntry.objects.get().stopped_on == date(2026, 11, 15)
+    assert OutsideCondition.objects.get().clinical_status == "resolved"
+    updates = AuditEvent.objects.filter(action="update", actor="pat.prescriber", patient_mrn=p.mrn)
+    assert {e.object_type for e in updates} >= {"patient_details", "allergy", "medication", "outside_condition"}  # fmt: skip
+    assert updates.filter(object_type="outside_condition", detail="clinical_status: active -> resolved").exists()  # fmt: skip
+    assert AuditEvent.objects.count() > events
+    # The same resources once more: nothing changes, nothing more is written to the trail.
+    events = AuditEvent.objects.exclude(action="read").count()
+    status, body = post(bundle(changed, *later, condition_entry("resolved")))
+    assert status == 200 and [e["response"]["status"] for e in body["entry"]] == ["200 OK"] * 6
+    assert AuditEvent.objects.exclude(action="read").count() == events
+    assert (Allergy.objects.count(), MedicationEntry.objects.count(), OutsideCondition.objects.count()) == (1, 1, 1)  # fmt: skip
+
+
+def test_a_medication_sent_as_stopped_is_kept_off_the_current_list(post: Any) -> None:
+    done = records()[1]
+    done["resource"]["status"] = "completed"
+    assert post(bundle(patient_entry(), done))[0] == 200
+    med = MedicationEntry.objects.get()
+    assert (med.name, med.stopped_on) == ("oxycodone", NOW.date())  # no end given: today
+
+
+def test_a_changed_result_is_refused_naming_the_observation_and_nothing_is_written(
+    post: Any,
+) -> None:
+    assert post(bundle(patient_entry(), *records()))[0] == 200
+    alt = Observation.objects.get(kind="liver")
+    later = records()
+    later[0]["resource"]["reaction"] = [{"manifestation": [{"text": "Anaphylaxis"}]}]
+    later[2]["resource"]["valueQuantity"]["value"] = 61  # the ALT of O-1, "corrected"
+    status, body = post(bundle(patient_entry(), *later))
+    assert status == 400
+    (issue,) = OperationOutcome(body, strict=True).issue
+    assert issue.expression == ["Bundle.entry[3].resource"] and f"Observation/{alt.pk}" in issue.diagnostics  # fmt: skip
+    assert Allergy.objects.get().reaction == "Hives"  # the whole Bundle was refused
+    assert Observation.objects.get(pk=alt.pk).data["alt"] == 52
+
+
+def test_an_mrn_link_keeps_the_charts_identity_and_refuses_another_birth_date(post: Any) -> None:
+    mine = register_patient(PatientInput(mrn="MRN-6003", given_name="Iris", family_name="Imported",
+                                         birth_date=date(1988, 3, 4), sex_at_birth="female"),
+                            actor=COORDINATOR, at=NOW)  # fmt: skip
+    linked = patient_entry()
+    linked["resource"]["identifier"] = [{"system": MRN_SYSTEM, "value": "MRN-6003"}]
+    linked["resource"]["name"][0]["given"] = ["Irene"]  # the other EHR's spelling
+    assert post(bundle(linked))[0] == 200
+    mine.refresh_from_db()
+    assert (mine.given_name, mine.phone) == ("Iris", "555-0177")  # contact taken, identity kept
+    other = patient_entry()
+    other["resource"] |= {"identifier": [{"system": MRN_SYSTEM, "value": "MRN-6003"}], "birthDate": "1990-01-01"}  # fmt: skip
+    status, body = post(bundle(other, *records()))
+    assert status == 400 and body["issue"][0]["expression"] == [
+        "Bundle.entry[0].resource.birthDate"
+    ]
+    assert "MRN-6003" in body["issue"][0]["diagnostics"] and not Allergy.objects.exists()

@@ -14,8 +14,20 @@ What comes in, and where it goes:
   clinical/codes.py): ALT, AST, total bilirubin; a urine screen's analytes; PHQ-9 with its nine
   items; body weight with the height as a component. Anything else is refused by name.
 
-Each resource must carry an identifier (system and value) of the system that sends it: a second
-import of the same identifier changes nothing and answers 200 (idempotent); the first answers 201.
+Each resource must carry an identifier (system and value) of the system that sends it: the first
+import creates the record (201); a later one of the same identifier updates it with what changed
+and answers 200, so sending the same resource twice changes nothing (idempotent):
+- Patient: a chart this system's identifier created takes its names, birth date, sex, phone, email
+  and address; a chart linked by this clinic's MRN takes only the phone, email and address (its
+  identity is the clinic's), and a link whose birth date differs from the chart's is refused, since
+  it names another person.
+- Condition and AllergyIntolerance: what changed (a condition resolved, a reaction added).
+- MedicationStatement and MedicationRequest: stopped, completed, cancelled, not taken or entered in
+  error takes the medication off the current list (the day its effective period ends, else today),
+  on the first import as on a later one; naltrack keeps the entry with its stop day.
+- Observation: a result is not corrected by import: a changed value for an identifier already
+  imported is refused, naming the observation, so that the correction is made by staff who see it.
+Every change goes through the areas' services, audited with its value before and after.
 Other resources refer to their patient by the Patient entry's fullUrl, `Patient/<id>`, or
 `Patient?identifier=<system>|<value>`.
 
@@ -28,7 +40,7 @@ areas' own services (each audited as this staff member's, with their role's perm
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -39,11 +51,21 @@ from pydantic import ValidationError
 from naltrack.accounts.services import Actor, PermissionRefused
 from naltrack.clinical import codes
 from naltrack.clinical.errors import InputError
+from naltrack.clock import local_day
+from naltrack.monitoring.models import Observation
 from naltrack.monitoring.services import record_observation
+from naltrack.patients.details import details_of, update_details
 from naltrack.patients.identity import possible_duplicates
-from naltrack.patients.models import Patient
-from naltrack.patients.records import add_allergy, add_medication, add_outside_condition
-from naltrack.patients.services import PatientInput, register_patient, surviving_chart
+from naltrack.patients.models import MedicationEntry, Patient
+from naltrack.patients.records import (
+    add_allergy,
+    add_medication,
+    add_outside_condition,
+    revise_allergy,
+    revise_outside_condition,
+    stop_medication,
+)
+from naltrack.patients.services import DetailsInput, PatientInput, register_patient, surviving_chart
 
 from .models import ImportedResource
 from .resources import mrn_system
@@ -57,6 +79,9 @@ IMPORTED = (
     "Observation",
 )
 MAX_ENTRIES = 1000
+# The statuses that take a medication off the current list (R4 medication-statement-status and
+# medicationrequest-status).
+OFF_THE_LIST = frozenset({"stopped", "completed", "cancelled", "not-taken", "entered-in-error"})
 
 
 @dataclass
@@ -71,6 +96,16 @@ class ImportRefused(Exception):
     def __init__(self, refusals: list[Refusal]) -> None:
         super().__init__("; ".join(f"{r.where}: {r.message}" for r in refusals))
         self.refusals = refusals
+
+
+@dataclass
+class _Mapped:
+    """What an entry becomes: `make` writes a new record for the patient and returns its id;
+    `update` brings the record an earlier import made (its id) up to this entry, returning
+    whether anything changed."""
+
+    make: Callable[[Patient], int]
+    update: Callable[[int, Patient], bool]
 
 
 @dataclass
@@ -225,17 +260,23 @@ def _plan(entry: _Entry, patients_by_url: dict[str, _Entry], written: dict[int, 
     find = _subject(entry, subject, patients_by_url, written, kind)
     if find is None:
         return
+    mapped = _maker(entry, kind, actor, at)
+    if mapped is None:
+        return
     before = _imported(kind, entry.identifier)
     if before is not None:
-        entry.write = lambda: ("200 OK", f"{kind}/{before.object_id}", before.object_id, before.patient_id)  # fmt: skip
-        return
-    make = _maker(entry, kind, actor, at)
-    if make is None:
+        earlier = before
+
+        def update() -> tuple[str, str, int, int]:
+            mapped.update(earlier.object_id, surviving_chart(earlier.patient))
+            return "200 OK", f"{kind}/{earlier.object_id}", earlier.object_id, earlier.patient_id
+
+        entry.write = update
         return
 
     def write() -> tuple[str, str, int, int]:
         patient = find()
-        object_id = make(patient)
+        object_id = mapped.make(patient)
         _remember(kind, entry.identifier, object_id, patient, actor, at)
         return "201 Created", f"{kind}/{object_id}", object_id, patient.pk
 
@@ -246,44 +287,40 @@ def _plan_patient(entry: _Entry, written: dict[int, Patient], actor: Actor, at: 
     r = entry.resource
     system, value = entry.identifier
     chart = None
-    if system == mrn_system():
+    by_mrn = system == mrn_system()
+    if by_mrn:
         chart = Patient.objects.filter(mrn=value).first()
         if chart is None:
             entry.refuse(".resource.identifier", f"no chart here has the MRN {value[:40]!r}")
             return
     elif (before := _imported("Patient", entry.identifier)) is not None:
         chart = Patient.objects.get(pk=before.object_id)
+    given, family, born, sex = _identity(entry, required=chart is None)
     if chart is not None:
         found = surviving_chart(chart)
+        if by_mrn and born is not None and born != found.birth_date:
+            entry.refuse(".resource.birthDate", f"is not the birth date of the chart with the MRN {value[:40]!r}: not linked, as it names another person (check the MRN)")  # fmt: skip
+            return
         written[entry.index] = found
-        entry.write = lambda: ("200 OK", f"Patient/{found.pk}", found.pk, found.pk)
+        # A chart linked by the clinic's MRN keeps its identity; one this system made takes it.
+        details = _details(found, r, None if by_mrn else (given, family, born, sex))
+
+        def link() -> tuple[str, str, int, int]:
+            if details is not None:
+                update_details(found.mrn, details, version=found.version, actor=actor, at=at)
+            return "200 OK", f"Patient/{found.pk}", found.pk, found.pk
+
+        entry.write = link
         return
-    names = r.get("name") or [{}]
-    name = next((n for n in names if n.get("use") == "official"), names[0])
-    given = " ".join(name.get("given") or [])
-    family = str(name.get("family") or "")
-    if not given or not family:
-        entry.refuse(".resource.name", "needs a given and a family name")
-    born = _day(r.get("birthDate"))
-    if born is None:
-        entry.refuse(".resource.birthDate", "needs a birth date (YYYY-MM-DD)")
-    # The chart keeps sex at birth as female, male or other (clinical.vocab.SexAtBirth): FHIR's
-    # administrative gender of the same words; unknown has no place in the chart.
-    sex = {g: g for g in ("female", "male", "other")}.get(str(r.get("gender")))
-    if sex is None:
-        entry.refuse(
-            ".resource.gender", "must be female, male or other (the chart records one of them)"
-        )
     if entry.errors or born is None or sex is None:
         return
-    phone = next((t.get("value", "") for t in r.get("telecom") or [] if t.get("system") == "phone"), "")  # fmt: skip
-    email = next((t.get("value", "") for t in r.get("telecom") or [] if t.get("system") == "email"), "")  # fmt: skip
+    phone, email, address = _contact(r)
     same = possible_duplicates(given, family, born, phone)
     if same:
         entry.refuse(".resource", f"may be the chart of {', '.join(c.mrn for c in same)}: send that chart's MRN identifier (system {mrn_system()}) to link it, or correct the details")  # fmt: skip
         return
     data = PatientInput(mrn="", given_name=given[:100], family_name=family[:100], birth_date=born,
-                        sex_at_birth=sex, phone=str(phone)[:32], email=str(email)[:254])  # fmt: skip
+                        sex_at_birth=sex, phone=phone[:32], email=email[:254], address=address)  # fmt: skip
     identifier = entry.identifier
 
     def write() -> tuple[str, str, int, int]:
@@ -293,6 +330,55 @@ def _plan_patient(entry: _Entry, written: dict[int, Patient], actor: Actor, at: 
         return "201 Created", f"Patient/{patient.pk}", patient.pk, patient.pk
 
     entry.write = write
+
+
+def _identity(entry: _Entry, *, required: bool) -> tuple[str, str, date | None, str | None]:
+    """The names, birth date and sex a Patient gives; each missing or unusable one refused when
+    `required` (a new chart), else left None or empty (a chart found keeps its own)."""
+    r = entry.resource
+    names = r.get("name") or [{}]
+    name = next((n for n in names if n.get("use") == "official"), names[0])
+    given = " ".join(name.get("given") or [])
+    family = str(name.get("family") or "")
+    born = _day(r.get("birthDate"))
+    # The chart keeps sex at birth as female, male or other (clinical.vocab.SexAtBirth): FHIR's
+    # administrative gender of the same words; unknown has no place in the chart.
+    sex = {g: g for g in ("female", "male", "other")}.get(str(r.get("gender")))
+    if required:
+        if not given or not family:
+            entry.refuse(".resource.name", "needs a given and a family name")
+        if born is None:
+            entry.refuse(".resource.birthDate", "needs a birth date (YYYY-MM-DD)")
+        if sex is None:
+            entry.refuse(".resource.gender", "must be female, male or other (the chart records one of them)")  # fmt: skip
+    return given, family, born, sex
+
+
+def _contact(r: dict[str, Any]) -> tuple[str, str, str]:
+    """The phone, email and home address a Patient gives ("" where it gives none)."""
+    phone = next((str(t.get("value") or "") for t in r.get("telecom") or [] if t.get("system") == "phone"), "")  # fmt: skip
+    email = next((str(t.get("value") or "") for t in r.get("telecom") or [] if t.get("system") == "email"), "")  # fmt: skip
+    addresses = r.get("address") or []
+    home = next((a for a in addresses if a.get("use") == "home"), addresses[0] if addresses else {})
+    lines = [*(home.get("line") or []), " ".join(str(home.get(k) or "") for k in ("city", "state", "postalCode")).strip()]  # fmt: skip
+    address = str(home.get("text") or "\n".join(str(x) for x in lines if x))
+    return phone, email, address
+
+
+def _details(chart: Patient, r: dict[str, Any],
+             identity: tuple[str, str, date | None, str | None] | None) -> DetailsInput | None:  # fmt: skip
+    """The chart's details with what the resource gives in their place (contact only, or with
+    `identity` names, birth date and sex too); None when nothing would change."""
+    now = details_of(chart)
+    phone, email, address = _contact(r)
+    changed = replace(now, phone=phone[:32] or now.phone, email=email[:254] or now.email,
+                      address=address or now.address)  # fmt: skip
+    if identity is not None:
+        given, family, born, sex = identity
+        changed = replace(changed, birth_date=born or now.birth_date, sex_at_birth=sex or now.sex_at_birth)  # fmt: skip
+        if given and family:
+            changed = replace(changed, given_name=given[:100], family_name=family[:100])
+    return None if changed == now else changed
 
 
 def _subject(entry: _Entry, ref: dict[str, Any], patients_by_url: dict[str, _Entry],
@@ -337,15 +423,18 @@ def _code(concept: dict[str, Any] | None, system: str) -> str:
     return next((str(c.get("code")) for c in (concept or {}).get("coding") or [] if c.get("system") == system), "")  # fmt: skip
 
 
-def _maker(entry: _Entry, kind: str, actor: Actor, at: datetime) -> Callable[[Patient], int] | None:
+def _maker(entry: _Entry, kind: str, actor: Actor, at: datetime) -> _Mapped | None:
     r = entry.resource
     if kind == "AllergyIntolerance":
         substance = _text(r.get("code"))
         if not substance:
             entry.refuse(".resource.code", "needs the substance (text or a coding's display)")
             return None
-        reaction = "; ".join(_text(m) for x in r.get("reaction") or [] for m in x.get("manifestation") or [])  # fmt: skip
-        return lambda p: add_allergy(p, substance=substance, reaction=reaction[:200], actor=actor, at=at).pk  # fmt: skip
+        reaction = "; ".join(_text(m) for x in r.get("reaction") or [] for m in x.get("manifestation") or [])[:200]  # fmt: skip
+        return _Mapped(
+            make=lambda p: add_allergy(p, substance=substance, reaction=reaction, actor=actor, at=at).pk,
+            update=lambda pk, p: bool(revise_allergy(pk, substance=substance, reaction=reaction, actor=actor, at=at, of=p)),
+        )  # fmt: skip
     if kind == "Condition":
         concept = r.get("code")
         text = _text(concept)
@@ -353,29 +442,54 @@ def _maker(entry: _Entry, kind: str, actor: Actor, at: datetime) -> Callable[[Pa
             entry.refuse(".resource.code", "needs the condition (text or a coding's display)")
             return None
         coding: dict[str, Any] = next((c for c in (concept or {}).get("coding") or [] if c.get("system") and c.get("code")), {})  # fmt: skip
+        system, code = str(coding.get("system", "")), str(coding.get("code", ""))
         status = _code(r.get("clinicalStatus"), "http://terminology.hl7.org/CodeSystem/condition-clinical")  # fmt: skip
         onset = _day(r.get("onsetDateTime") or (r.get("onsetPeriod") or {}).get("start"))
         source = f"{entry.identifier[0]}|{entry.identifier[1]}"
-        return lambda p: add_outside_condition(
-            p, text=text, code_system=str(coding.get("system", "")), code=str(coding.get("code", "")),
-            clinical_status=status, onset=onset, source=source, actor=actor, at=at).pk  # fmt: skip
+        return _Mapped(
+            make=lambda p: add_outside_condition(p, text=text, code_system=system, code=code, clinical_status=status,
+                                                 onset=onset, source=source, actor=actor, at=at).pk,
+            update=lambda pk, p: bool(revise_outside_condition(pk, text=text, code_system=system, code=code,
+                                                               clinical_status=status, onset=onset, actor=actor, at=at, of=p)),
+        )  # fmt: skip
     if kind in ("MedicationStatement", "MedicationRequest"):
-        concept = r.get("medicationCodeableConcept")
-        name = _text(concept)
-        if not name:
-            entry.refuse(".resource.medicationCodeableConcept", "needs the medication's name (text or a coding's display); a medicationReference is not taken")  # fmt: skip
-            return None
-        rxnorm = _code(concept, codes.RXNORM)
-        started = _day(r.get("authoredOn") or r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start"))  # fmt: skip
-        return lambda p: add_medication(p, name=name, rxnorm=rxnorm if rxnorm.isdigit() else "", started_on=started, actor=actor, at=at).pk  # fmt: skip
+        return _medication(entry, actor, at)
     return _observation(entry, actor, at)
+
+
+def _medication(entry: _Entry, actor: Actor, at: datetime) -> _Mapped | None:
+    """A medication on the list; off it (stopped) when its status says the patient no longer takes
+    it, from the day its effective period ends (else today)."""
+    r = entry.resource
+    concept = r.get("medicationCodeableConcept")
+    name = _text(concept)
+    if not name:
+        entry.refuse(".resource.medicationCodeableConcept", "needs the medication's name (text or a coding's display); a medicationReference is not taken")  # fmt: skip
+        return None
+    rxnorm = _code(concept, codes.RXNORM)
+    started = _day(r.get("authoredOn") or r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start"))  # fmt: skip
+    off = str(r.get("status")) in OFF_THE_LIST
+    ended = _day((r.get("effectivePeriod") or {}).get("end"))
+
+    def stop(pk: int, patient: Patient) -> bool:
+        if not off or MedicationEntry.objects.filter(pk=pk, stopped_on__isnull=False).exists():
+            return False
+        stop_medication(pk, stopped_on=min(ended or local_day(at), local_day(at)), actor=actor, at=at, of=patient)  # fmt: skip
+        return True
+
+    def make(patient: Patient) -> int:
+        pk = add_medication(patient, name=name, rxnorm=rxnorm if rxnorm.isdigit() else "", started_on=started, actor=actor, at=at).pk  # fmt: skip
+        stop(pk, patient)
+        return pk
+
+    return _Mapped(make=make, update=stop)
 
 
 def _components(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {_code(c.get("code"), codes.LOINC): c for c in r.get("component") or []}
 
 
-def _observation(entry: _Entry, actor: Actor, at: datetime) -> Callable[[Patient], int] | None:
+def _observation(entry: _Entry, actor: Actor, at: datetime) -> _Mapped | None:
     r = entry.resource
     loinc = _code(r.get("code"), codes.LOINC)
     observed = _day(r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start"))
@@ -406,4 +520,25 @@ def _observation(entry: _Entry, actor: Actor, at: datetime) -> Callable[[Patient
     else:
         entry.refuse(".resource.code", f"not an observation this program records by LOINC (got {loinc or 'no LOINC code'!r}; taken: ALT, AST, bilirubin, urine screens, PHQ-9, body weight)")  # fmt: skip
         return None
-    return lambda p: record_observation(p, kind=kind, observed_on=observed, data=data, actor=actor, at=at).pk  # fmt: skip
+
+    def unchanged(pk: int, patient: Patient) -> bool:
+        row = Observation.objects.get(pk=pk)
+        if row.kind == kind and row.observed_on == observed and _holds(row.data, data):
+            return False
+        raise InputError(f"differs from Observation/{pk} that this identifier imported ({row.get_kind_display()}, {row.observed_on}): a result is not corrected by import; the program's staff record the correction", "")  # fmt: skip
+
+    return _Mapped(
+        make=lambda p: record_observation(p, kind=kind, observed_on=observed, data=data, actor=actor, at=at).pk,
+        update=unchanged,
+    )  # fmt: skip
+
+
+def _holds(kept: object, sent: object) -> bool:
+    """Whether what was kept holds every value sent (numbers compared as numbers)."""
+    if isinstance(sent, dict):
+        return isinstance(kept, dict) and all(_holds(kept.get(k), v) for k, v in sent.items() if v is not None)  # fmt: skip
+    if isinstance(sent, list):
+        return isinstance(kept, list) and len(kept) == len(sent) and all(map(_holds, kept, sent))
+    if isinstance(sent, int | float) and isinstance(kept, int | float):
+        return float(sent) == float(kept)
+    return kept == sent

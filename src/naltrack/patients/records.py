@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -195,6 +196,58 @@ def add_outside_condition(patient: Patient, *, text: str, code_system: str = "",
         record_by(actor, at, AuditAction.CREATE, "outside_condition", row.pk,
                   patient_mrn=patient.mrn, detail=f"{row.text} (from {row.source})"[:500])  # fmt: skip
     return row
+
+
+def revise_allergy(allergy_id: int, *, substance: str, reaction: str, actor: Actor, at: datetime,
+                   of: Patient | None = None) -> list[str]:  # fmt: skip
+    """Change an allergy's substance or reaction (a FHIR import re-sending the record another EHR
+    changed). Returns the fields changed (none: nothing written); each change is audited with its
+    value before and after."""
+    actor.require(Action.RECORD_MEDICATION_LIST)
+    if not substance.strip():
+        raise InputError("is required", "substance")
+    open_chart_of(Allergy, allergy_id, actor=actor, at=at, of=of,
+                  missing="no allergy has this id", field="allergy")  # fmt: skip
+    new = {"substance": substance.strip()[:200], "reaction": reaction.strip()[:200]}
+    with transaction.atomic():
+        lock_owner(Allergy, allergy_id)
+        row = Allergy.objects.select_for_update().select_related("patient").get(pk=allergy_id)
+        return _revise(row, new, "allergy", actor, at)
+
+
+def revise_outside_condition(row_id: int, *, text: str, code_system: str, code: str,
+                             clinical_status: str, onset: date | None, actor: Actor, at: datetime,
+                             of: Patient | None = None) -> list[str]:  # fmt: skip
+    """Change a condition another provider's record lists, as that record now says it (a FHIR
+    import re-sending it: resolved, say, or recoded). Returns the fields changed; each is audited
+    with its value before and after."""
+    actor.require(Action.RECORD_MEDICATION_LIST)
+    if not text.strip():
+        raise InputError("is required", "text")
+    if clinical_status not in CONDITION_STATUSES:
+        raise InputError(f"must be one of {', '.join(s for s in CONDITION_STATUSES if s)}", "clinical_status")  # fmt: skip
+    if onset is not None and onset > local_day(at):
+        raise InputError("is in the future", "onset")
+    open_chart_of(OutsideCondition, row_id, actor=actor, at=at, of=of,
+                  missing="no outside condition has this id", field="condition")  # fmt: skip
+    new = {"text": text.strip()[:200], "code_system": code_system[:200], "code": code[:40],
+           "clinical_status": clinical_status, "onset": onset}  # fmt: skip
+    with transaction.atomic():
+        lock_owner(OutsideCondition, row_id)
+        row = OutsideCondition.objects.select_for_update().select_related("patient").get(pk=row_id)
+        return _revise(row, new, "outside_condition", actor, at)
+
+
+def _revise(row: Allergy | OutsideCondition, new: Mapping[str, object], what: str, actor: Actor,
+            at: datetime) -> list[str]:  # fmt: skip
+    changed = [name for name, value in new.items() if getattr(row, name) != value]
+    for name in changed:
+        record_by(actor, at, AuditAction.UPDATE, what, row.pk, patient_mrn=row.patient.mrn,
+                  detail=f"{name}: {getattr(row, name) or '(empty)'} -> {new[name] or '(empty)'}"[:500])  # fmt: skip
+        setattr(row, name, new[name])
+    if changed:
+        row.save(update_fields=changed)
+    return changed
 
 
 def search_patients(query: str, *, actor: Actor) -> QuerySet[Patient]:
