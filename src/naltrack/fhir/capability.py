@@ -15,14 +15,14 @@ BULK = "http://hl7.org/fhir/uv/bulkdata"
 SMART_OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 
 
-def _resource(kind: str, params: dict[str, tuple[str, str]], profile: str | None) -> dict[str, Any]:
+def _resource(kind: str, params: dict[str, tuple[str, str]], *profiles: str) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "type": kind,
         "interaction": [{"code": "read"}, {"code": "search-type"}],
         "searchParam": [{"name": n, "type": t, "documentation": d} for n, (t, d) in params.items()],
     }
-    if profile:
-        entry["supportedProfile"] = [profile]
+    if profiles:
+        entry["supportedProfile"] = list(profiles)
     return entry
 
 
@@ -30,17 +30,17 @@ def capability_statement(*, software_version: str, on: str) -> CapabilityStateme
     base = f"{public_url()}/fhir"
     kinds = [_resource("Patient", PATIENT_SEARCH, US_CORE_PATIENT)]
     for s in served.SERVED.values():
-        entry = _resource(s.type, s.search_params(), s.profile)
+        entry = _resource(s.type, s.search_params(), *s.profiles)
         entry["searchRevInclude"] = ["Provenance:target"]  # views.INCLUDES
         if s.type == "MedicationRequest":
             entry["searchInclude"] = ["MedicationRequest:medication"]
         kinds.append(entry)
-    kinds.append(_resource("Flag", served.FLAG_PARAMS, None))
-    kinds.append(_resource("Organization", {"_id": ("token", "program: this program")}, None))
+    kinds.append(_resource("Flag", served.FLAG_PARAMS))
+    kinds.append(_resource("Organization", {"_id": ("token", "program: this program")}))
     kinds.append(_resource("Practitioner", {"_id": ("token", "The resource id"),
-                                            "identifier": ("token", "A staff member's user name")}, None))  # fmt: skip
+                                            "identifier": ("token", "A staff member's user name")}))  # fmt: skip
     kinds.append(_resource("PractitionerRole", {"_id": ("token", "The resource id"),
-                                                "practitioner": ("reference", "Practitioner/<id>")}, None))  # fmt: skip
+                                                "practitioner": ("reference", "Practitioner/<id>")}))  # fmt: skip
     patient = kinds[0]
     patient["operation"] = [{"name": "export", "definition": f"{BULK}/OperationDefinition/patient-export"}]  # fmt: skip
     kinds.append({"type": "Group", "operation": [{"name": "export", "definition": f"{BULK}/OperationDefinition/group-export", "documentation": "Groups: active-episodes, all-patients"}]})  # fmt: skip

@@ -35,6 +35,19 @@ US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition"
 MEDICATION_REQUEST_PROFILE = f"{US_CORE}/us-core-medicationrequest"
 CONDITION_PROFILE = f"{US_CORE}/us-core-condition-problems-health-concerns"
 ALLERGY_PROFILE = f"{US_CORE}/us-core-allergyintolerance"
+# The profiles an Observation claims, by its category (codes.CATEGORY): US Core 6.1's laboratory
+# result (the urine screen, the liver tests, the pregnancy test); body weight, with FHIR R4's own
+# profile for it, which R4 requires of a vital sign; and screening and assessment, for the
+# instruments (PHQ-9, AUDIT, COWS, CIWA-Ar) and the craving rating. The other categories (a
+# naloxone challenge, reported substance use) claim none.
+OBSERVATION_PROFILES: dict[str, tuple[str, ...]] = {
+    "laboratory": (f"{US_CORE}/us-core-observation-lab",),
+    "vital-signs": (
+        f"{US_CORE}/us-core-body-weight",
+        "http://hl7.org/fhir/StructureDefinition/bodyweight",
+    ),
+    codes.SURVEY: (f"{US_CORE}/us-core-observation-screening-assessment",),
+}
 TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
 # SNOMED CT routes of administration (FHIR R4's route-codes value set).
 ROUTE = {"intramuscular": ("78421000", "Intramuscular route"), "oral": ("26643006", "Oral route"),
@@ -55,13 +68,12 @@ def _coded(system: str, code: str, display: str) -> dict[str, Any]:
     return {"coding": [{"system": system, "code": code, "display": display}], "text": display}
 
 
-def _meta(kind: RecordKind, updated: datetime | None = None,
-          profile: str | None = None) -> dict[str, Any]:  # fmt: skip
+def _meta(kind: RecordKind, updated: datetime | None = None, *profiles: str) -> dict[str, Any]:
     meta: dict[str, Any] = {"security": security(kind)}
     if updated is not None:
         meta["lastUpdated"] = updated.isoformat()
-    if profile:
-        meta["profile"] = [profile]
+    if profiles:
+        meta["profile"] = list(profiles)
     return meta
 
 
@@ -251,7 +263,7 @@ def observation(row: Observation) -> FhirObservation:
     category = codes.CATEGORY.get(kind, codes.SURVEY)
     data: dict[str, Any] = {
         "resourceType": "Observation", "id": str(row.pk),
-        "meta": _meta(RecordKind.OBSERVATIONS, row.recorded_at),
+        "meta": _meta(RecordKind.OBSERVATIONS, row.recorded_at, *OBSERVATION_PROFILES.get(category, ())),
         "status": "final",
         "category": [_coded(f"{TERMINOLOGY}/observation-category", category,
                             category.replace("-", " ").capitalize())],

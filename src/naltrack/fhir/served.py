@@ -51,7 +51,7 @@ class Served:
     rows: Callable[[], QuerySet[Any]]
     resource: Callable[[Any], Resource]
     updated: str | None  # the field `_lastUpdated` searches (None: not searchable by it)
-    profile: str | None = None
+    profiles: tuple[str, ...] = ()  # what its resources may claim (the CapabilityStatement's)
     params: dict[str, tuple[str, str, Filter]] = field(default_factory=dict)
     # The program's own records about a chart (consents, its accounting of disclosures, where
     # imported records came from): for its staff, never disclosed to another system.
@@ -177,7 +177,7 @@ def _plans() -> QuerySet[Any]:
 
 SERVED: dict[str, Served] = {s.type: s for s in (
     Served("MedicationRequest", RecordKind.MEDICATIONS, _patient_rows(Order),
-           records.medication_request, "signed_at", records.MEDICATION_REQUEST_PROFILE, {
+           records.medication_request, "signed_at", (records.MEDICATION_REQUEST_PROFILE,), {
                "status": ("token", "active or stopped",
                           _choice("status", "status", {"active": OrderStatus.ACTIVE, "stopped": OrderStatus.STOPPED})),
                "intent": ("token", "order (every order here is one)",
@@ -185,7 +185,7 @@ SERVED: dict[str, Served] = {s.type: s for s in (
            }),
     Served("MedicationAdministration", RecordKind.MEDICATIONS,
            _patient_rows(Administration, observed=True), records.medication_administration,
-           "recorded_at", None, {
+           "recorded_at", (), {
                "status": ("token", "completed (given) or not-done (held or refused)",
                           _choice("status", "status", {"completed": AdministrationStatus.GIVEN,
                                                        "not-done": [AdministrationStatus.HELD, AdministrationStatus.REFUSED]})),
@@ -194,23 +194,23 @@ SERVED: dict[str, Served] = {s.type: s for s in (
            }),
     Served("MedicationStatement", RecordKind.MEDICATIONS,
            _patient_rows(Administration, observed=False), records.medication_statement,
-           "recorded_at", None, {
+           "recorded_at", (), {
                "effective": ("date", "The day it was taken (prefix and YYYY-MM-DD)",
                              _when("effective", "given_on", is_date=True)),
            }),
     Served("Condition", RecordKind.ASSESSMENTS, _patient_rows(Assessment), records.condition,
-           "recorded_at", records.CONDITION_PROFILE, {
+           "recorded_at", (records.CONDITION_PROFILE,), {
                "category": ("token", "problem-list-item",
                             _only("category", "problem-list-item")),
                "clinical-status": ("token", "active", _only("clinical-status", "active")),
                "code": ("token", "ICD-10-CM or SNOMED CT, as system|code or code", _condition_code),
            }),
     Served("AllergyIntolerance", RecordKind.MEDICATIONS, _patient_rows(Allergy),
-           records.allergy_intolerance, "recorded_at", records.ALLERGY_PROFILE, {
+           records.allergy_intolerance, "recorded_at", (records.ALLERGY_PROFILE,), {
                "clinical-status": ("token", "active", _only("clinical-status", "active")),
            }),
     Served("Observation", RecordKind.OBSERVATIONS, _patient_rows(Observation), records.observation,
-           "recorded_at", None, {
+           "recorded_at", tuple(p for ps in records.OBSERVATION_PROFILES.values() for p in ps), {
                "category": ("token", "An observation category (laboratory, vital-signs, survey, social-history, procedure here)",
                             _choice("category", "kind", {
                                 cat: [k for k in ObservationKind.values if codes.CATEGORY.get(k, codes.SURVEY) == cat]
@@ -221,27 +221,27 @@ SERVED: dict[str, Served] = {s.type: s for s in (
                         _when("date", "observed_on", is_date=True)),
            }),
     Served("Appointment", RecordKind.APPOINTMENTS, _patient_rows(Appointment), program.appointment,
-           "booked_at", None, {
+           "booked_at", (), {
                "status": ("token", "booked, fulfilled, noshow or cancelled",
                           _choice("status", "status", {"booked": AppointmentStatus.BOOKED, "fulfilled": AppointmentStatus.KEPT,
                                                        "noshow": AppointmentStatus.MISSED, "cancelled": AppointmentStatus.CANCELLED})),
                "date": ("date", "The day of the visit (prefix and YYYY-MM-DD)", _when("date", "on", is_date=True)),
            }),
     Served("CarePlan", RecordKind.MEDICATIONS, _plans, lambda r: program.care_plan(r, r.version == r.latest_version),
-           "created_at", None, {
+           "created_at", (), {
                "category": ("token", "assess-plan (every plan here is one)", _only("category", "assess-plan")),
            }),
     Served("Goal", RecordKind.ASSESSMENTS, lambda: _plans().exclude(goals=""),
-           lambda r: program.goal(r, r.version == r.latest_version), "created_at", None, {}),
+           lambda r: program.goal(r, r.version == r.latest_version), "created_at", (), {}),
     Served("Consent", RecordKind.DEMOGRAPHICS, lambda: _patient_rows(Consent)().select_related("patient"),
            lambda r: program.consent(r, consent_statuses(r.patient, [r], local_day(clock.now()))[r.pk]),
-           "recorded_at", None, {}, staff_only=True),
+           "recorded_at", (), {}, staff_only=True),
     Served("AuditEvent", RecordKind.DEMOGRAPHICS, _patient_rows(Disclosure), program.audit_event,
-           "disclosed_at", None, {}, staff_only=True),
+           "disclosed_at", (), {}, staff_only=True),
     Served("Provenance", RecordKind.DEMOGRAPHICS, _patient_rows(ImportedResource), program.provenance,
-           "imported_at", None, {}, staff_only=True),
+           "imported_at", (), {}, staff_only=True),
     Served("EpisodeOfCare", RecordKind.EPISODES, _patient_rows(Episode), records.episode_of_care,
-           None, None, {
+           None, (), {
                "status": ("token", "active or finished",
                           _choice("status", "status", {"active": EpisodeStatus.ACTIVE,
                                                        "finished": [EpisodeStatus.DISCHARGED, EpisodeStatus.LOST_TO_FOLLOW_UP]})),
