@@ -87,10 +87,16 @@ def us_core_profiles() -> Path:
     `fetch`, whose files developers may not commit (only the steering repository's shared/ may
     keep such data files, and it is read-only to us). Until shared/uscore/profiles holds them (or
     NALTRACK_US_CORE_PROFILES names a folder that does), the profile checks are skipped, in CI
-    too, and say so; the base R4 checks below run everywhere."""
+    too, and say so; the base R4 and packaged checks below run everywhere. A folder that holds
+    some of the files but not all is a failure naming those missing: a claim left unchecked is
+    not a pass."""
     found = profiles_dir()
     if not any(found.glob("*.json")):
         pytest.skip(f"the US Core 6.1.0 StructureDefinitions are not here ({found}): see tests/uscore/README.md")  # fmt: skip
+    wanted = {f"StructureDefinition-{url.rsplit('/', 1)[-1]}.json" for _, url in CLAIMED if url.startswith(US_CORE)}  # fmt: skip
+    missing = sorted(name for name in wanted if not (found / name).exists())
+    if missing:
+        pytest.fail(f"{found} lacks {', '.join(missing)} (tests/uscore/README.md lists the files)")
     return found
 
 
