@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from naltrack.fhir.models import ExportJob
 from naltrack.patients.models import Episode
 from tests.integration.conftest import NOW, TODAY, started_on_injection
 from tests.integration.signed_jwt import served_jwks
-from tests.integration.test_fhir_backend import KEYS, access_token, consent, registered  # noqa: F401
+from tests.integration.test_fhir_backend import KEYS, access_token, consent, get, registered  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
@@ -184,3 +185,25 @@ def test_a_waiting_job_is_claimed_once_and_a_stalled_one_again(clinic: dict[str,
     again = bulk.claim(None, "worker-2", NOW + timedelta(minutes=30))  # worker-1 went quiet
     assert again is not None and again.claimed_by == "worker-2"
     assert bulk.run(again).status == "done"
+
+
+def test_the_safety_flag_leaves_with_consent_to_medications(clinic: dict[str, Any], settings: Any) -> None:  # fmt: skip
+    """The Flag is exported as a read shows it (the core's advice on the export's day), for the
+    charts whose consent covers their medications: only the third chart's here."""
+    (client,) = settings.FHIR_CLIENTS
+    settings.FHIR_CLIENTS = (replace(client, scopes=("system/Patient.rs", "system/Flag.rs")),)
+    consent(clinic["c"], ("demographics", "medications"))
+    token = access_token("system/Patient.rs system/Flag.rs")
+    status_url = kick_off("/fhir/$export?_type=Patient,Flag", token)
+    assert bulk.run_waiting("test-worker") == 1
+    by_type = {o["type"]: o for o in call("GET", status_url, token).json()["output"]}
+    (flag,) = lines(by_type["Flag"]["url"], token)
+    assert by_type["Flag"]["count"] == 1
+    assert flag["subject"] == {"reference": f"Patient/{clinic['c'].pk}"}
+    status, read = get(f"/fhir/Flag?patient={clinic['c'].pk}", token)
+    assert status == 200 and read["entry"][0]["resource"] == flag  # the export is the read
+    assert (
+        flag["period"]["start"] == (TODAY - timedelta(days=10)).isoformat()
+    )  # blockade since the dose
+    kinds = {d.patient.mrn: d.record_kinds for d in Disclosure.objects.filter(channel="fhir_api")}
+    assert kinds["MRN-5303"] == ["demographics", "medications"]

@@ -27,7 +27,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -52,12 +52,14 @@ from naltrack.disclosure.models import Channel
 from naltrack.disclosure.services import NAME_MAX, consent_decisions, disclose
 from naltrack.patients.models import EpisodeStatus, Patient
 
-from . import resources, served, smart
+from . import records, resources, served, smart
 from .models import ExportJob, ExportStatus
 
 log = logging.getLogger("naltrack.fhir.bulk")
 
-TYPES = ("Patient", *served.SERVED)  # what an export may hold (the Flag is computed, not exported)
+# What an export may hold: the Flag is the chart's safety flag on the export's day, whatever its
+# _since (it is the state of the chart then, as a read of it is today's).
+TYPES = ("Patient", *served.SERVED, "Flag")
 GROUPS = {"active-episodes": "Patients in an active episode of care",
           "all-patients": "Every patient of the program"}  # fmt: skip
 OUTPUT_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
@@ -249,11 +251,11 @@ def _chunks(rows: QuerySet[Patient]) -> Iterator[list[Patient]]:
 
 
 def _kind(resource_type: str) -> RecordKind:
-    return (
-        RecordKind.DEMOGRAPHICS
-        if resource_type == "Patient"
-        else served.SERVED[resource_type].record_kind
-    )
+    if resource_type == "Patient":
+        return RecordKind.DEMOGRAPHICS
+    if resource_type == "Flag":  # about the naltrexone given, as a read of it is (views._flags)
+        return RecordKind.MEDICATIONS
+    return served.SERVED[resource_type].record_kind
 
 
 def _write(job: ExportJob, now: Any) -> None:
@@ -298,7 +300,9 @@ def _write(job: ExportJob, now: Any) -> None:
                     released[k].add(p.pk)
             for t in types:
                 ids = released[_kind(t)]
-                if ids:
+                if ids and t == "Flag":
+                    counts[t] += _write_flags(files[t], ids, day)
+                elif ids:
                     counts[t] += _write_type(files[t], t, ids, job.since, filters.get(t))
             ExportJob.objects.filter(pk=job.pk).update(
                 heartbeat_at=now(), progress=f"{exported} charts exported so far"
@@ -326,6 +330,15 @@ def _stored_filters(job: ExportJob) -> dict[str, list[Q]]:
     """The kick-off's _typeFilter, read again from the request it kept."""
     params = parse_qs(urlsplit(job.request_url).query)
     return type_filters(params.get("_typeFilter", []), job.types)
+
+
+def _write_flags(out: Any, patient_ids: set[int], on: date) -> int:
+    n = 0
+    for flag in records.safety_flags(list(patient_ids), on):
+        out.write(flag.model_dump_json(exclude_none=True))
+        out.write("\n")
+        n += 1
+    return n
 
 
 def _write_type(out: Any, resource_type: str, patient_ids: set[int], since: datetime | None,

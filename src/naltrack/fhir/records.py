@@ -10,7 +10,8 @@ and its CDS card say the same. Every resource carries the program's security lab
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from fhir.resources.R4B.allergyintolerance import AllergyIntolerance
@@ -22,7 +23,9 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.medicationstatement import MedicationStatement
 from fhir.resources.R4B.observation import Observation as FhirObservation
 
-from naltrack.clinical import codes
+from naltrack.alerts.snapshot import read_records, record_protection
+from naltrack.clinic import active_policy
+from naltrack.clinical import cds, codes
 from naltrack.clinical.cds import Advice
 from naltrack.clinical.consent import RecordKind
 from naltrack.monitoring.models import Observation
@@ -317,6 +320,19 @@ def observation(row: Observation) -> FhirObservation:
 
 
 # --- the safety flag -----------------------------------------------------------------------------
+
+
+def safety_flags(patient_ids: Sequence[int], on: date) -> Iterator[Flag]:
+    """The naltrexone safety flag of each of these charts that has one on `on`: the core's
+    patient-view advice on its protection status (none before a first dose, or when there is
+    nothing to warn of). The records are read in a fixed number of queries, so a Bulk export
+    reads a chunk of charts at once, as a read reads one."""
+    policy = active_policy()
+    found = read_records(sorted(set(patient_ids)), on, policy)
+    for pk in sorted(found):
+        advice = cds.patient_view(record_protection(found[pk], on, policy))
+        if advice is not None:
+            yield flag(pk, advice)
 
 
 def flag(patient_id: int, advice: Advice) -> Flag:

@@ -37,11 +37,9 @@ from naltrack.accounts.actors import Service
 from naltrack.accounts.roles import Action, Role
 from naltrack.accounts.services import Actor, PermissionRefused
 from naltrack.accounts.tokens import TokenRefused
-from naltrack.alerts.snapshot import read_record, record_protection
 from naltrack.audit.models import AuditAction, AuditEvent
 from naltrack.audit.services import record_many
-from naltrack.clinic import active_policy, clinic_info
-from naltrack.clinical import cds
+from naltrack.clinic import clinic_info
 from naltrack.clinical.access import OutsideCareTeam
 from naltrack.clinical.consent import (
     DisclosureRefused,
@@ -340,13 +338,7 @@ def _includes(params: Mapping[str, list[str]], resource_type: str) -> bool:
 def _flags(patient: Patient) -> list[Resource]:
     """The chart's naltrexone safety flag: the core's patient-view advice on its protection status
     today (none before a first dose, or when there is nothing to warn of)."""
-    on = local_day(clock.now())
-    policy = active_policy()
-    status = record_protection(read_record(patient, on, policy), on, policy)
-    advice = cds.patient_view(status)
-    if advice is None:
-        return []
-    return [records.flag(patient.pk, advice)]
+    return list(records.safety_flags([patient.pk], local_day(clock.now())))
 
 
 def _flag_read(request: HttpRequest, pk: str) -> HttpResponse:
