@@ -175,17 +175,23 @@ def add_allergy(
 CONDITION_STATUSES = ("active", "recurrence", "relapse", "inactive", "remission", "resolved", "")
 
 
-def add_outside_condition(patient: Patient, *, text: str, code_system: str = "", code: str = "",
-                          clinical_status: str = "", onset: date | None = None, source: str,
-                          actor: Actor, at: datetime) -> OutsideCondition:  # fmt: skip
-    """Keep a condition another provider's record lists (a FHIR import), as that record says it."""
-    actor.require(Action.RECORD_MEDICATION_LIST)
+def _check_outside_condition(
+    text: str, clinical_status: str, onset: date | None, at: datetime
+) -> None:
     if not text.strip():
         raise InputError("is required", "text")
     if clinical_status not in CONDITION_STATUSES:
         raise InputError(f"must be one of {', '.join(s for s in CONDITION_STATUSES if s)}", "clinical_status")  # fmt: skip
     if onset is not None and onset > local_day(at):
         raise InputError("is in the future", "onset")
+
+
+def add_outside_condition(patient: Patient, *, text: str, code_system: str = "", code: str = "",
+                          clinical_status: str = "", onset: date | None = None, source: str,
+                          actor: Actor, at: datetime) -> OutsideCondition:  # fmt: skip
+    """Keep a condition another provider's record lists (a FHIR import), as that record says it."""
+    actor.require(Action.RECORD_MEDICATION_LIST)
+    _check_outside_condition(text, clinical_status, onset, at)
     with transaction.atomic():
         lock_patient(patient)
         row = OutsideCondition.objects.create(
@@ -222,12 +228,7 @@ def revise_outside_condition(row_id: int, *, text: str, code_system: str, code: 
     import re-sending it: resolved, say, or recoded). Returns the fields changed; each is audited
     with its value before and after."""
     actor.require(Action.RECORD_MEDICATION_LIST)
-    if not text.strip():
-        raise InputError("is required", "text")
-    if clinical_status not in CONDITION_STATUSES:
-        raise InputError(f"must be one of {', '.join(s for s in CONDITION_STATUSES if s)}", "clinical_status")  # fmt: skip
-    if onset is not None and onset > local_day(at):
-        raise InputError("is in the future", "onset")
+    _check_outside_condition(text, clinical_status, onset, at)
     open_chart_of(OutsideCondition, row_id, actor=actor, at=at, of=of,
                   missing="no outside condition has this id", field="condition")  # fmt: skip
     new = {"text": text.strip()[:200], "code_system": code_system[:200], "code": code[:40],
