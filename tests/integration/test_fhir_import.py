@@ -19,10 +19,11 @@ from naltrack.accounts.roles import Role
 from naltrack.accounts.services import create_staff, create_token
 from naltrack.accounts.tokens import _issue
 from naltrack.audit.models import AuditEvent
+from naltrack.merge.services import merge_charts
 from naltrack.monitoring.models import Observation
 from naltrack.patients.models import Allergy, MedicationEntry, OutsideCondition, Patient
 from naltrack.patients.services import PatientInput, register_patient
-from tests.integration.conftest import COORDINATOR, NOW
+from tests.integration.conftest import COORDINATOR, DIRECTOR, NOW
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_today")]
 
@@ -311,3 +312,45 @@ def test_an_mrn_link_keeps_the_charts_identity_and_refuses_another_birth_date(po
         "Bundle.entry[0].resource.birthDate"
     ]
     assert "MRN-6003" in body["issue"][0]["diagnostics"] and not Allergy.objects.exists()
+
+
+def test_a_chart_merged_since_keeps_its_identity_and_a_record_does_not_move(post: Any) -> None:
+    assert post(bundle(patient_entry(), *records()))[0] == 200
+    made = Patient.objects.get(family_name="Imported")
+    kept = register_patient(PatientInput(mrn="MRN-6004", given_name="Iris", family_name="Imported-Kept",
+                                         birth_date=date(1988, 3, 4), sex_at_birth="female"),
+                            actor=COORDINATOR, at=NOW)  # fmt: skip
+    merge_charts(kept.mrn, made.mrn, reason="Same person registered twice: one ID card", actor=DIRECTOR, at=NOW)  # fmt: skip
+    renamed = patient_entry()
+    renamed["resource"]["name"][0]["family"] = (
+        "Other"  # the sender's name does not reach the kept chart
+    )
+    renamed["resource"]["telecom"] = [{"system": "phone", "value": "555-0100", "use": "old"},
+                                      {"system": "phone", "value": "555-0123"}]  # fmt: skip
+    status, body = post(bundle(renamed))
+    assert status == 200 and body["entry"][0]["response"]["location"] == f"Patient/{kept.pk}", body
+    kept.refresh_from_db()
+    assert (kept.family_name, kept.phone) == (
+        "Imported-Kept",
+        "555-0123",
+    )  # an old number is not taken
+    older = patient_entry()
+    older["resource"]["birthDate"] = "1970-01-01"
+    status, body = post(bundle(older))
+    assert status == 400 and body["issue"][0]["expression"] == [
+        "Bundle.entry[0].resource.birthDate"
+    ]
+    # The allergy A-1, sent again for another chart, is refused: a record does not move.
+    moved = records()[0]
+    moved["resource"]["patient"] = {"reference": f"Patient?identifier={MRN_SYSTEM}|MRN-6099"}
+    other = register_patient(PatientInput(mrn="MRN-6099", given_name="Noor", family_name="Else",
+                                          birth_date=date(1975, 5, 5), sex_at_birth="female"),
+                             actor=COORDINATOR, at=NOW)  # fmt: skip
+    status, body = post(bundle(moved))
+    assert status == 400 and body["issue"][0]["expression"] == [
+        "Bundle.entry[0].resource.patient"
+    ], body
+    assert (
+        Allergy.objects.get().patient_id == kept.pk
+        and not Allergy.objects.filter(patient=other).exists()
+    )

@@ -50,7 +50,7 @@ from pydantic import ValidationError
 
 from naltrack.accounts.services import Actor, PermissionRefused
 from naltrack.clinical import codes
-from naltrack.clinical.errors import InputError
+from naltrack.clinical.errors import ConflictError, InputError
 from naltrack.clock import local_day
 from naltrack.monitoring.models import Observation
 from naltrack.monitoring.services import record_observation
@@ -268,7 +268,10 @@ def _plan(entry: _Entry, patients_by_url: dict[str, _Entry], written: dict[int, 
         earlier = before
 
         def update() -> tuple[str, str, int, int]:
-            mapped.update(earlier.object_id, surviving_chart(earlier.patient))
+            owner = surviving_chart(earlier.patient)
+            if find().pk != owner.pk:  # the same record cannot move to another chart
+                raise InputError(f"names another patient than the one {kind}/{earlier.object_id} was imported for: not changed (send a new identifier for a new record)", "patient" if kind == "AllergyIntolerance" else "subject")  # fmt: skip
+            mapped.update(earlier.object_id, owner)
             return "200 OK", f"{kind}/{earlier.object_id}", earlier.object_id, earlier.patient_id
 
         entry.write = update
@@ -298,12 +301,14 @@ def _plan_patient(entry: _Entry, written: dict[int, Patient], actor: Actor, at: 
     given, family, born, sex = _identity(entry, required=chart is None)
     if chart is not None:
         found = surviving_chart(chart)
-        if by_mrn and born is not None and born != found.birth_date:
-            entry.refuse(".resource.birthDate", f"is not the birth date of the chart with the MRN {value[:40]!r}: not linked, as it names another person (check the MRN)")  # fmt: skip
+        # Only a chart this system made (and not merged into another since) takes its identity;
+        # a chart linked by the clinic's MRN, or the one a merge kept, keeps its own.
+        made = not by_mrn and found.pk == chart.pk
+        if not made and born is not None and born != found.birth_date:
+            entry.refuse(".resource.birthDate", f"is not the birth date of the chart {found.mrn}: not linked, as it names another person (check the MRN)")  # fmt: skip
             return
         written[entry.index] = found
-        # A chart linked by the clinic's MRN keeps its identity; one this system made takes it.
-        details = _details(found, r, None if by_mrn else (given, family, born, sex))
+        details = _details(found, r, (given, family, born, sex) if made else None)
 
         def link() -> tuple[str, str, int, int]:
             if details is not None:
@@ -356,9 +361,10 @@ def _identity(entry: _Entry, *, required: bool) -> tuple[str, str, date | None, 
 
 def _contact(r: dict[str, Any]) -> tuple[str, str, str]:
     """The phone, email and home address a Patient gives ("" where it gives none)."""
-    phone = next((str(t.get("value") or "") for t in r.get("telecom") or [] if t.get("system") == "phone"), "")  # fmt: skip
-    email = next((str(t.get("value") or "") for t in r.get("telecom") or [] if t.get("system") == "email"), "")  # fmt: skip
-    addresses = r.get("address") or []
+    telecom = [t for t in r.get("telecom") or [] if t.get("use") != "old"]  # not an old number
+    phone = next((str(t.get("value") or "") for t in telecom if t.get("system") == "phone"), "")
+    email = next((str(t.get("value") or "") for t in telecom if t.get("system") == "email"), "")
+    addresses = [a for a in r.get("address") or [] if a.get("use") != "old"]
     home = next((a for a in addresses if a.get("use") == "home"), addresses[0] if addresses else {})
     lines = [*(home.get("line") or []), " ".join(str(home.get(k) or "") for k in ("city", "state", "postalCode")).strip()]  # fmt: skip
     address = str(home.get("text") or "\n".join(str(x) for x in lines if x))
@@ -474,7 +480,10 @@ def _medication(entry: _Entry, actor: Actor, at: datetime) -> _Mapped | None:
     def stop(pk: int, patient: Patient) -> bool:
         if not off or MedicationEntry.objects.filter(pk=pk, stopped_on__isnull=False).exists():
             return False
-        stop_medication(pk, stopped_on=min(ended or local_day(at), local_day(at)), actor=actor, at=at, of=patient)  # fmt: skip
+        try:
+            stop_medication(pk, stopped_on=min(ended or local_day(at), local_day(at)), actor=actor, at=at, of=patient)  # fmt: skip
+        except ConflictError:  # stopped by staff in between: as asked
+            return False
         return True
 
     def make(patient: Patient) -> int:
